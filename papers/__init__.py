@@ -1,0 +1,1 @@
+"""Published figures as data (TOML with provenance), shipped as ``toolkit.papers``."""

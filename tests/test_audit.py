@@ -1,0 +1,79 @@
+"""The audit finds the sources' internal inconsistencies from the spec alone."""
+
+import copy
+import sys
+
+import pytest
+
+from toolkit.audit import audit_profile, infer_denominators
+from toolkit.spec import _build_spec, default_profile_path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+
+@pytest.fixture(scope="module")
+def audit(spec):
+    return audit_profile(spec)
+
+
+def by_id(audit):
+    return {f.id: f for f in audit.findings}
+
+
+@pytest.mark.parametrize(
+    "fid, status, text",
+    [
+        ("n_alternative", "inconsistent", "5,191"),
+        ("share_sum.days_on_recall.standard", "inconsistent", "57 + 21 + 18 = 96"),
+        ("mixture.previous_breaches", "inconsistent", "2.847"),
+        ("mixture.osp_2yr", "inconsistent", "1.441"),
+        ("claim_vs_published.claim.figure1_higher.need_relationship", "inconsistent", "0.542"),
+        ("cross_source.days_on_recall_under_6m", "unmeetable", "at least"),
+        ("figure1_denominators", "derived", "3,334"),
+    ],
+)
+def test_known_inconsistencies_found(audit, fid, status, text):
+    f = by_id(audit)[fid]
+    assert f.status == status
+    assert text in f.message
+
+
+def test_consistent_figures_pass(audit):
+    f = by_id(audit)
+    assert f["n_sum"].status == "consistent"
+    assert f["mixture.age"].status == "consistent"
+    assert f["share_sum.recall_reason.all_recalled"].status == "consistent"
+    assert f["duplicate.table1_appendix"].status == "consistent"
+    assert f["grim.summary"].status == "consistent"
+
+
+def test_default_spec_resolves_every_finding(audit):
+    assert audit.unresolved == (), [f.id for f in audit.unresolved]
+
+
+def test_unresolved_finding_is_reported():
+    data = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
+    data["resolutions"] = [r for r in data["resolutions"] if r["finding"] != "mixture.osp_2yr"]
+    res = audit_profile(_build_spec("x.toml", "0" * 64, data))
+    assert "mixture.osp_2yr" in [f.id for f in res.unresolved]
+
+
+def test_grim_detects_impossible_share():
+    data = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    # 74 HDC recalls: 6.8% is 5/74 = 6.76%; 6.1% is impossible (4/74 = 5.41, 5/74 = 6.76).
+    for t in data["targets"]:
+        if t["id"] == "appendix.rosh.hdc":
+            t["value"], t["printed"] = 6.1, "6.1"
+    res = audit_profile(_build_spec("x.toml", "0" * 64, data))
+    f = {x.id: x for x in res.findings}["grim.appendix.rosh.hdc"]
+    assert f.status == "unmeetable"
+
+
+def test_infer_denominators_closed_form():
+    # 2004/3696 written with 17 significant digits fits N = 3696 and its divisors' multiples.
+    assert 3696 in infer_denominators(2004 / 3696, 3000, 3699)
+    assert infer_denominators(1 / 3, 3, 7) == [3, 6]

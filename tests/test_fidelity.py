@@ -1,0 +1,102 @@
+"""The fidelity report judges honestly: it fails a cohort that misses a figure."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from toolkit import CohortError  # noqa: E402
+from toolkit.fidelity import fidelity_report  # noqa: E402
+from toolkit.plots import figure1_table, plot_fidelity, plot_figure1  # noqa: E402
+
+COLUMNS = [
+    "target_id",
+    "population",
+    "statistic",
+    "published",
+    "synthetic",
+    "tolerance",
+    "pass",
+    "source",
+]
+
+
+@pytest.fixture(scope="module")
+def report(default_cohort, spec):
+    return fidelity_report(default_cohort, spec)
+
+
+def test_report_shape(report, spec):
+    df = report.to_frame()
+    for c in COLUMNS:
+        assert c in df.columns
+    assert len(df) == len(spec.targets)
+    assert report.passed
+    assert set(report.assumed["kind"]) == {"assumed", "derived"}
+    assert (report.assumed["reason"].str.len() > 0).all()
+    json.dumps(report.to_dict())  # serialisable
+
+
+def test_perturbed_cohort_fails(default_cohort, spec):
+    bad = default_cohort.copy()
+    std = bad["population"] == "standard"
+    bad.loc[std, "age"] = bad.loc[std, "age"] + 1
+    rep = fidelity_report(bad, spec)
+    failed = set(rep.failures["target_id"])
+    assert "appendix.age.standard" in failed
+    assert "appendix.age.all_recalled" in failed
+    assert not rep.passed
+
+
+def test_dropping_people_fails_counts(default_cohort, spec):
+    rep = fidelity_report(default_cohort.iloc[:-1], spec)
+    assert "appendix.n.all_prisoners" in set(rep.failures["target_id"])
+
+
+def test_claims_retested_with_direction(report):
+    t = report.tests.set_index("claim_id")
+    assert t.loc["claim.standard_younger", "observed"] == "lower"
+    assert bool(t.loc["claim.standard_younger", "agrees"])
+    assert t.loc["claim.standard_younger", "p_value"] < 0.05
+    # The chart data contradict the text for problematic relationships; the report shows it.
+    assert t.loc["claim.figure1_higher.need_relationship", "observed"] == "lower"
+
+
+def test_unmeetable_and_context_not_evaluated(report):
+    t = report.targets.set_index("target_id")
+    assert t.loc["bo.days_on_recall.under_6m.all_recalled", "role"] == "unmeetable"
+    assert t.loc["bo.days_on_recall.under_6m.all_recalled", "pass"] is None
+    assert t.loc["bo.stock.national_2016", "role"] == "context"
+
+
+def test_partial_cohort_marks_missing_populations(spec):
+    from toolkit.cohort import generate_cohort
+
+    rep = fidelity_report(generate_cohort(spec, populations=["life"], rng=2), spec)
+    t = rep.targets.set_index("target_id")
+    assert t.loc["appendix.age.life", "pass"]
+    assert t.loc["appendix.age.standard", "role"] == "not_in_cohort"
+    assert rep.passed
+
+
+def test_bad_cohort():
+    import pandas as pd
+
+    with pytest.raises(CohortError, match="lacks required column"):
+        fidelity_report(pd.DataFrame({"x": [1]}))
+
+
+def test_plots_take_and_return_axes(default_cohort, spec, report):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert plot_figure1(default_cohort, spec, ax=ax) is ax
+    assert len(ax.patches) == 24
+    fig2, ax2 = plt.subplots()
+    assert plot_fidelity(report, ax=ax2) is ax2
+    plt.close("all")
+    tab = figure1_table(default_cohort, spec)
+    assert (abs(tab["synthetic_standard"] - tab["published_standard"]) < 5e-4).all()

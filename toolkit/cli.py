@@ -1,0 +1,253 @@
+"""The ``recall-toolkit`` command line. Thin: it calls the public API and formats the result.
+
+Exit codes: 0 success; 1 a check failed (fidelity target missed, audit finding unresolved);
+2 bad input (message on stderr, no traceback, no partial output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .exceptions import ToolkitError, UsageError
+
+DEFAULT_DEMO_SEED = 20140331
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of people; got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a non-negative whole number; got {text!r}"
+        ) from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative whole number; got {v}")
+    return v
+
+
+def _load(profile):
+    from .spec import load_profile
+
+    return load_profile(profile)
+
+
+def cmd_generate(args) -> int:
+    from .cohort import generate_cohort
+    from .io import build_manifest, cohort_format, manifest_path, write_cohort, write_json
+
+    cohort_format(args.out)  # reject a bad suffix before any work
+    spec = _load(args.profile)
+    df = generate_cohort(spec, n=args.n, populations=args.population, rng=args.seed)
+    sha = write_cohort(df, args.out)
+    manifest = build_manifest(
+        spec=spec,
+        seed=args.seed,
+        n=args.n,
+        populations=args.population,
+        csv_sha256=sha,
+        n_rows=len(df),
+    )
+    write_json(manifest, manifest_path(args.out))
+    print(f"wrote {len(df):,} people to {args.out} (manifest {manifest_path(args.out)})")
+    return 0
+
+
+def cmd_fidelity(args) -> int:
+    from .fidelity import fidelity_report
+    from .io import read_cohort, write_json
+
+    spec = _load(args.profile)
+    cohort = read_cohort(args.cohort)
+    rep = fidelity_report(cohort, spec)
+    print(rep.render())
+    if args.json:
+        write_json(rep.to_dict(), args.json)
+    return 0 if rep.passed else 1
+
+
+def cmd_audit(args) -> int:
+    from .audit import audit_profile
+    from .io import write_json
+
+    spec = _load(args.profile)
+    res = audit_profile(spec)
+    print(
+        f"Audit of {spec.path}: {len(res.findings)} checks, {len(res.issues)} findings, "
+        f"{len(res.unresolved)} unresolved"
+    )
+    for f in res.findings:
+        if f.status == "consistent" and not args.all:
+            continue
+        print(f"- [{f.status}] {f.id} ({f.check}): {f.message}")
+        if f.needs_resolution:
+            print(f"    resolution: {f.resolution or 'UNRESOLVED: add a [[resolutions]] entry'}")
+    if args.json:
+        import json
+
+        write_json(
+            {"spec": spec.path, "findings": json.loads(res.to_frame().to_json(orient="records"))},
+            args.json,
+        )
+    return 0 if not res.unresolved else 1
+
+
+def cmd_demo(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .cohort import generate_cohort
+    from .fidelity import fidelity_report
+    from .io import build_manifest, write_cohort, write_json
+    from .plots import plot_fidelity, plot_figure1
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot create the output directory ({exc.strerror})") from None
+    spec = _load(args.profile)
+    print(f"1/4 generating the default cohort (seed {args.seed}) ...", flush=True)
+    df = generate_cohort(spec, rng=args.seed)
+    cohort_path = out / "cohort.parquet"
+    sha = write_cohort(df, cohort_path)
+    write_json(
+        build_manifest(
+            spec=spec, seed=args.seed, n=None, populations=None, csv_sha256=sha, n_rows=len(df)
+        ),
+        out / "cohort.manifest.json",
+    )
+    print("2/4 fidelity report ...", flush=True)
+    rep = fidelity_report(df, spec)
+    write_json(rep.to_dict(), out / "fidelity.json")
+    text = rep.render()
+    (out / "fidelity.txt").write_text(text + "\n", encoding="utf-8")
+    print("3/4 figures ...", flush=True)
+    fig, ax = plt.subplots(figsize=(8, 7))
+    plot_figure1(df, spec, ax=ax)
+    fig.tight_layout()
+    fig.savefig(out / "figure1.png", dpi=120)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    plot_fidelity(rep, ax=ax)
+    fig.tight_layout()
+    fig.savefig(out / "fidelity.png", dpi=120)
+    plt.close(fig)
+    print("4/4 done.\n")
+    summary = rep.to_dict()["summary"]
+    print(f"Cohort: {len(df):,} people -> {cohort_path}")
+    print(
+        f"Fidelity: {summary['passed']}/{summary['evaluated']} published targets met; "
+        f"audit findings: {summary['audit_findings']} ({summary['audit_unresolved']} "
+        "unresolved)"
+    )
+    print(f"Report: {out / 'fidelity.txt'}  Figure 1: {out / 'figure1.png'}")
+    return 0 if rep.passed else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="recall-toolkit",
+        description="Synthetic recall cohorts calibrated to published profiles, with a fidelity "
+        "report and an audit of the published figures.",
+    )
+    p.add_argument("--version", action="version", version=f"recall-toolkit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    prof = {
+        "metavar": "PATH",
+        "default": None,
+        "help": "profile spec (TOML); default: the shipped research-summary profile",
+    }
+
+    g = sub.add_parser(
+        "generate",
+        help="generate a synthetic cohort",
+        description="Generate a synthetic census cohort and a manifest beside it.",
+    )
+    g.add_argument("--profile", **prof)
+    g.add_argument(
+        "--n",
+        type=_positive_int,
+        default=None,
+        help="total people (default: published N of the chosen populations)",
+    )
+    g.add_argument(
+        "--population",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="restrict to a population (repeatable): standard, extended, fixed_term, "
+        "ipp_dpp, life, hdc, other_sentenced",
+    )
+    g.add_argument("--seed", type=_seed, required=True, help="random seed (same seed, same file)")
+    g.add_argument(
+        "--out", required=True, metavar="FILE", help="output file: .parquet, .csv or .csv.gz"
+    )
+    g.set_defaults(func=cmd_generate)
+
+    f = sub.add_parser(
+        "fidelity",
+        help="compare a cohort with the published figures",
+        description="Print every published figure beside the cohort's value; "
+        "exit 1 if any published target fails.",
+    )
+    f.add_argument("cohort", metavar="COHORT", help="cohort file (.parquet, .csv, .csv.gz)")
+    f.add_argument("--profile", **prof)
+    f.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
+    f.set_defaults(func=cmd_fidelity)
+
+    a = sub.add_parser(
+        "audit",
+        help="audit the published figures for consistency",
+        description="Check the spec's published figures against each other "
+        "(sums, mixtures, GRIM, claims); exit 1 if a finding is "
+        "unresolved.",
+    )
+    a.add_argument("--profile", **prof)
+    a.add_argument("--all", action="store_true", help="also list consistent checks")
+    a.add_argument("--json", metavar="OUT", default=None, help="also write findings as JSON")
+    a.set_defaults(func=cmd_audit)
+
+    d = sub.add_parser(
+        "demo",
+        help="generate the default cohort, report and figures",
+        description="Generate the default cohort and write the fidelity report "
+        "and the Figure 1 plot to a directory.",
+    )
+    d.add_argument("--out", default="demo-out", metavar="DIR", help="output directory")
+    d.add_argument("--profile", **prof)
+    d.add_argument("--seed", type=_seed, default=DEFAULT_DEMO_SEED, help="random seed")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``recall-toolkit`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ToolkitError as exc:
+        print(f"recall-toolkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

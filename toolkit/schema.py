@@ -1,0 +1,207 @@
+"""The cohort schema: one place that names every column, its type and its meaning.
+
+A cohort is a :class:`pandas.DataFrame` with one row per person. Categorical columns use
+:class:`pandas.CategoricalDtype` with the fixed category order given here, so files written by
+different runs compare equal and plots keep a stable order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: Populations in the published Appendix, in print order, plus the rest of the sentenced
+#: population (Table 1's "All prisoners" minus "All recalled").
+POPULATIONS: tuple[str, ...] = (
+    "standard",
+    "extended",
+    "fixed_term",
+    "ipp_dpp",
+    "life",
+    "hdc",
+    "other_sentenced",
+)
+RECALL_TYPES: tuple[str, ...] = POPULATIONS[:-1]
+
+#: Population groups a published figure can refer to, as lists of populations.
+GROUPS: dict[str, tuple[str, ...]] = {
+    **{p: (p,) for p in POPULATIONS},
+    "all_recalled": RECALL_TYPES,
+    "all_prisoners": POPULATIONS,
+    "not_standard": tuple(p for p in POPULATIONS if p != "standard"),
+}
+
+SEXES = ("male", "female")
+ETHNICITIES = ("white", "black", "asian", "mixed", "other")
+ROSH_LEVELS = ("low", "medium", "high", "very_high")
+RECALL_REASONS = ("non_compliance", "further_charge", "failure_to_reside", "out_of_touch", "other")
+
+#: OGRS3 current-offence categories (Howard et al. 2009), used as ``index_offence``.
+INDEX_OFFENCES = (
+    "violence",
+    "robbery",
+    "public_order",
+    "sexual_not_child",
+    "sexual_child",
+    "soliciting",
+    "burglary_domestic",
+    "burglary_other",
+    "theft",
+    "handling",
+    "fraud",
+    "absconding_bail",
+    "taking_vehicle",
+    "theft_from_vehicle",
+    "other_motoring",
+    "drink_driving",
+    "criminal_damage",
+    "drug_import_production",
+    "drug_possession_supply",
+    "other",
+)
+#: The four groups the paper prints for standard recalls (29/15/22/34%).
+INDEX_OFFENCE_GROUPS = ("violence", "robbery", "acquisitive", "other")
+OFFENCE_TO_GROUP: dict[str, str] = {
+    "violence": "violence",
+    "robbery": "robbery",
+    "burglary_domestic": "acquisitive",
+    "burglary_other": "acquisitive",
+    "theft": "acquisitive",
+    "handling": "acquisitive",
+    "fraud": "acquisitive",
+    "taking_vehicle": "acquisitive",
+    "theft_from_vehicle": "acquisitive",
+    **{
+        o: "other"
+        for o in (
+            "public_order",
+            "sexual_not_child",
+            "sexual_child",
+            "soliciting",
+            "absconding_bail",
+            "other_motoring",
+            "drink_driving",
+            "criminal_damage",
+            "drug_import_production",
+            "drug_possession_supply",
+            "other",
+        )
+    },
+}
+
+DAYS_ON_RECALL_BANDS = ("under_6m", "6_to_12m", "over_12m")
+#: Band edges in days: six months and a year on the census day.
+SIX_MONTHS_DAYS = 183
+YEAR_DAYS = 365
+
+NEED_ITEMS: tuple[str, ...] = (
+    "need_accommodation",
+    "need_unemployed",
+    "need_relationship",
+    "need_dv_perpetrator",
+    "need_drugs_ever",
+    "need_class_a",
+    "need_problem_drinking",
+    "need_binge_drinking",
+    "need_impulsivity",
+    "need_temper",
+    "need_problem_solving",
+    "need_procriminal_attitudes",
+)
+NEED_ITEM_LABELS: dict[str, str] = dict(
+    zip(
+        NEED_ITEMS,
+        (
+            "Accommodation problems",
+            "Unemployed",
+            "Problematic relationship",
+            "Perpetrator of domestic violence",
+            "Drugs ever used",
+            "Class A drug misuse",
+            "Problematic drinking",
+            "Recent binge drinking",
+            "Impulsivity",
+            "Poor temper control",
+            "Poor problem solving",
+            "Procriminal attitudes",
+        ),
+    )
+)
+
+SCORES = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One cohort column: its name, pandas dtype and meaning."""
+
+    name: str
+    dtype: object
+    description: str
+
+
+def _cat(values: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(values), ordered=False)
+
+
+#: Every column of a generated cohort, in file order. The names are a public contract.
+COLUMNS: tuple[Column, ...] = (
+    Column("person_id", "int64", "Row identifier, 1..N, unique within a cohort."),
+    Column("population", _cat(POPULATIONS), "Appendix recall type, or other_sentenced."),
+    Column("recall_type", _cat(RECALL_TYPES), "Recall type; missing for other_sentenced."),
+    Column("sex", _cat(SEXES), "Sex as recorded on NOMIS."),
+    Column("ethnicity", _cat(ETHNICITIES), "Broad ethnic group (white share published)."),
+    Column("age", "int64", "Age in completed years on the census day (31 March 2014)."),
+    Column("age_at_first_sanction", "float64", "Age at first sanction, years (age minus career)."),
+    Column("years_since_first_sanction", "float64", "Years from first sanction to census day."),
+    Column("previous_sanctions", "int64", "Sanctions before the index one (OGRS3 Copas input)."),
+    Column("previous_breaches", "int64", "Previous breaches of court orders or licence."),
+    Column("index_offence", _cat(INDEX_OFFENCES), "Index offence, OGRS3 offence category."),
+    Column(
+        "index_offence_group", _cat(INDEX_OFFENCE_GROUPS), "Paper's offence grouping (29/15/22/34)."
+    ),
+    Column("ogrs3_1yr", "float64", "OGRS3 1-year proven reoffending probability, percent."),
+    Column("ogrs3_2yr", "float64", "OGRS3 2-year proven reoffending probability, percent."),
+    Column("ogrs4v_2yr", "float64", "OGRS4/v 2-year violent reoffending, percent."),
+    Column("osp_2yr", "float64", "OASys Sexual reoffending Predictor, 2-year, percent."),
+    Column("rsr_2yr", "float64", "Risk of Serious Recidivism, 2-year, percent."),
+    Column("rosh", pd.CategoricalDtype(list(ROSH_LEVELS), ordered=True), "Risk of Serious Harm."),
+    Column("recall_reason", _cat(RECALL_REASONS), "Primary recorded recall reason."),
+    # Whole days stored as float64 so that "unknown" is NaN: a share such as
+    # (days_on_recall < 183).mean() then keeps unknowns in the denominator, as the paper's
+    # "57% of the standard recall group" does, and CSV and Parquet read back alike.
+    Column("days_on_recall", "float64", "Whole days back in custody at census; NaN if unknown."),
+    Column("days_to_sed", "float64", "Whole days from census to SED; NaN if none (life, IPP)."),
+    Column("has_oasys", "bool", "Sufficient OASys data for the need items."),
+    *(
+        Column(i, "Int64", "Figure 1 item score: 0 none, 1 moderate, 2 significant.")
+        for i in NEED_ITEMS
+    ),
+    Column(
+        "need_domains", "Int64", "OASys criminogenic need domains with significant need (0-10)."
+    ),
+)
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+DTYPES: dict[str, object] = {c.name: c.dtype for c in COLUMNS}
+
+
+def apply_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with schema dtypes and column order (extra columns kept at the end).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A cohort read from CSV or Parquet, or under construction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same data with the documented dtypes.
+    """
+    out = df.copy()
+    for name, dtype in DTYPES.items():
+        if name in out.columns:
+            out[name] = out[name].astype(dtype)
+    extra = [c for c in out.columns if c not in DTYPES]
+    return out[[c for c in COLUMN_NAMES if c in out.columns] + extra]
