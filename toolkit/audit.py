@@ -250,7 +250,7 @@ def _check_sums(spec: ProfileSpec) -> list[Finding]:
         s = sum(t.value for t in ts)
         lo = sum(t.value - t.half_unit for t in ts)
         hi = sum(t.value + t.half_unit for t in ts)
-        parts = " + ".join(t.printed for t in ts)
+        parts = " + ".join(f"{t.value:g}" for t in ts)
         if lo - 1e-9 <= 100 <= hi + 1e-9:
             status, msg = "consistent", f"{parts} = {s:g} (100 is within rounding)"
         else:
