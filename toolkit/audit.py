@@ -463,7 +463,7 @@ def _check_cross_source(spec: ProfileSpec) -> list[Finding]:
                 "cross_source.days_on_recall_under_6m",
                 "cross_source",
                 "consistent" if ok else "unmeetable",
-                f"with {std.printed}% of standard recalls under six months and every fixed-term "
+                f"with {std.value:g}% of standard recalls under six months and every fixed-term "
                 f"recall under 28 days, at least {low:.1f}% of all recalled are under six months; "
                 f"the Better Outcomes guide says '{t.printed}' ({t.value:g}%)",
                 (t.id, std.id),

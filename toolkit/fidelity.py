@@ -113,11 +113,9 @@ class FidelityReport:
             other = self.targets[~self.targets["role"].isin(EVALUATED_ROLES)]
             if len(other):
                 lines.append("\nShown, not evaluated (role and reason)")
-                lines.append(
-                    other[["target_id", "role", "published", "synthetic", "note"]].to_string(
-                        index=False
-                    )
-                )
+                shown = other[["target_id", "role", "published", "synthetic", "note"]].copy()
+                shown["note"] = shown["note"].str.slice(0, 70)
+                lines.append(shown.to_string(index=False))
             lines.append("\nAudit of the published figures")
             af = self.audit.to_frame()
             af = af[af["status"] != "consistent"]
