@@ -158,7 +158,7 @@ def generate_cohort(
     Examples
     --------
     >>> df = generate_cohort(populations=["hdc"], rng=1)
-    >>> len(df), round(df["age"].mean(), 1)
+    >>> len(df), round(float(df["age"].mean()), 1)
     (74, 31.9)
     """
     spec, pops, n, rng = _generate_cohort_iv(spec, n, populations, rng)

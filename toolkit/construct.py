@@ -33,8 +33,8 @@ def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
 
     Examples
     --------
-    >>> largest_remainder([43, 23, 12, 9, 13], 10).tolist()
-    [4, 2, 1, 1, 2]
+    >>> largest_remainder([57, 21, 18, 4], 3912).tolist()
+    [2230, 822, 704, 156]
     """
     w = np.asarray(weights, dtype=float)
     if total < 0 or np.any(w < 0) or (total > 0 and w.sum() <= 0):

@@ -138,7 +138,7 @@ def ogrs3_probability(
 
     Examples
     --------
-    >>> round(float(ogrs3_probability(20, "male", "violence", 0, 20, years=2)), 6)
+    >>> round(float(ogrs3_probability(20, "male", "violence", 0, 20, years=2)[0]), 6)
     0.221305
     """
     if years not in (1, 2):
