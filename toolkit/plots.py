@@ -88,7 +88,9 @@ def plot_figure1(cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None)
     ax.invert_yaxis()
     ax.set_xlim(0, 2)
     ax.set_xlabel("Average score (0 no problem, 1 moderate, 2 significant)")
-    ax.set_title("Figure 1: assessment of need,\nstandard recalled vs all other sentenced prisoners")
+    ax.set_title(
+        "Figure 1: assessment of need,\nstandard recalled vs all other sentenced prisoners"
+    )
     ax.legend(loc="lower right", fontsize="small")
     return ax
 
