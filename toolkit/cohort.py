@@ -32,6 +32,8 @@ from scipy.special import expit
 from . import construct as C
 from .exceptions import UsageError
 from .ogrs3 import coefficients as ogrs3_coefficients
+from .programme_cohort import add_programme_columns
+from .programmes import ProgrammeRules, load_programme_rules
 from .schema import (
     COLUMNS,
     DAYS_ON_RECALL_BANDS,
@@ -122,6 +124,7 @@ def generate_cohort(
     populations: Iterable[str] | str | None = None,
     *,
     rng: np.random.Generator | int | None = None,
+    programmes: ProgrammeRules | None = None,
 ) -> pd.DataFrame:
     """Generate a synthetic census cohort calibrated to a published profile.
 
@@ -138,6 +141,9 @@ def generate_cohort(
         ``life``, ``hdc``, ``other_sentenced``).
     rng : numpy.random.Generator or int, optional
         Source of randomness; an int is a seed. Same seed, same cohort.
+    programmes : ProgrammeRules, optional
+        Programme rules whose default readings the programme columns are built to satisfy
+        (Table 2); defaults to the shipped ``programmes.toml``.
 
     Returns
     -------
@@ -167,7 +173,7 @@ def generate_cohort(
     chol = np.linalg.cholesky(np.asarray(spec.assumptions["correlation"]["matrix"], dtype=float))
     # One stream per population (by its fixed position) and one per need group, so restricting
     # populations leaves the others' draws unchanged.
-    streams = rng.spawn(len(POPULATIONS) + 2)
+    streams = rng.spawn(len(POPULATIONS) + 3)
     blocks = []
     for i, pop in enumerate(POPULATIONS):
         if plan.sizes.get(pop, 0) > 0:
@@ -177,7 +183,9 @@ def generate_cohort(
     else:
         cols = {k: np.concatenate([b.pop(k) for b in blocks]) for k in list(blocks[0])}
     del blocks
-    _need_items(cols, spec, plan, streams[-2:])
+    _need_items(cols, spec, plan, streams[-3:-1])
+    rules = load_programme_rules() if programmes is None else programmes
+    add_programme_columns(cols, rules, streams[-1])
     return _to_frame(cols)
 
 
@@ -514,6 +522,9 @@ def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
         v = cols[col.name]
         if col.name in ("days_on_recall", "days_to_sed"):
             v = np.where(v < 0, np.nan, v.astype(np.float64))
+        if col.dtype == "boolean":
+            data[col.name] = pd.arrays.BooleanArray(v == 1, v < 0)
+            continue
         if col.name in cats:
             data[col.name] = pd.Categorical.from_codes(v, dtype=col.dtype)
         elif col.dtype == "Int64":

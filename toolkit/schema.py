@@ -129,6 +129,16 @@ NEED_ITEM_LABELS: dict[str, str] = dict(
     )
 )
 
+#: The six accredited programmes of Table 2, in print order.
+PROGRAMMES = (
+    "cognitive_skills",
+    "moderate_violence",
+    "high_intensity_violence",
+    "domestic_violence",
+    "alcohol_related_violence",
+    "substance_misuse",
+)
+
 SCORES = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")
 
 
@@ -181,6 +191,18 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "need_domains", "Int64", "OASys criminogenic need domains with significant need (0-10)."
     ),
+    # Programme-rule inputs and attendance (issue 4); all assumed, see programmes.toml.
+    Column("ovp_2yr", "float64", "OASys Violence Predictor, 2-year, percent (assumed bands)."),
+    Column("violent_history", "boolean", "Any violent conviction in the record; NA without OASys."),
+    Column("acquisitive_history", "boolean", "Any acquisitive conviction; NA without OASys."),
+    Column("dv_offence_link", "boolean", "OASys: current offence linked to partner violence."),
+    Column("alcohol_violence_link", "boolean", "OASys: violence linked to alcohol use."),
+    Column("drug_offending_link", "boolean", "OASys: drug misuse linked to offending."),
+    *(
+        Column(f"attended_{p}", "bool", f"Attended {p.replace('_', ' ')} in this sentence.")
+        for p in PROGRAMMES
+    ),
+    Column("attended_other_programme", "bool", "Attended an accredited programme not listed."),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 DTYPES: dict[str, object] = {c.name: c.dtype for c in COLUMNS}
