@@ -109,12 +109,15 @@ def _within(x: float, t: Target, tol: float | None = None) -> bool:
     return abs(x - t.value) <= (t.half_unit if tol is None else tol) + 1e-9
 
 
-def audit_profile(spec: ProfileSpec) -> AuditResult:
+def audit_profile(spec: ProfileSpec, programmes=None) -> AuditResult:
     """Audit the published figures of a spec for internal consistency.
 
     Parameters
     ----------
     spec : ProfileSpec
+    programmes : ProgrammeRules, optional
+        Programme rules holding Table 2 (default: the shipped ``programmes.toml``); their row
+        sums are audited too.
 
     Returns
     -------
@@ -137,12 +140,42 @@ def audit_profile(spec: ProfileSpec) -> AuditResult:
     raw += _check_figure1_denominators(spec)
     raw += _check_claims(spec)
     raw += _check_cross_source(spec)
+    from .programmes import load_programme_rules
+
+    rules = load_programme_rules() if programmes is None else programmes
+    table2 = _check_table2(rules)
     out = []
     for f in raw:
         r = spec.resolution_for(f.id)
         text = f"{r.action}: {r.note}" if r else ""
         out.append(Finding(f.id, f.check, f.status, f.message, f.targets, text))
-    return AuditResult(spec.path, tuple(out))
+    return AuditResult(spec.path, tuple(out) + tuple(table2))
+
+
+def _check_table2(rules) -> list[Finding]:
+    """Table 2 rows: attended + attended something else + unmet should be 100%."""
+    out = []
+    for p in rules.programmes:
+        pcts = (p.attended_pct, p.attended_other_pct, p.unmet_pct)
+        total = sum(pcts)
+        ok = abs(total - 100) <= 0.15 + 1e-9  # three cells, each rounded to 0.1
+        n = p.suitable
+        grim = all(_grim_possible(v, 0.05, n, 100.0) for v in pcts)
+        status = "consistent" if ok and grim else "unmeetable"
+        msg = f"{' + '.join(f'{v:g}' for v in pcts)} = {total:.1f}% of {n:,} suitable" + (
+            "" if ok else "; three cells rounded to 0.1 cannot sum to more than 100.15"
+        )
+        res = ""
+        if not ok:
+            if p.hold:
+                res = (
+                    f"hold_cells: {' and '.join(p.hold)} are held exactly "
+                    f"(programmes.toml `hold`); the third cell absorbs the difference"
+                )
+        elif total != 100:
+            msg += " (within rounding: all three cells can be met)"
+        out.append(Finding(f"table2_sum.{p.name}", "sum", status, msg, (f"table2.{p.name}",), res))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

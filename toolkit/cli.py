@@ -38,6 +38,12 @@ def _seed(text: str) -> int:
     return v
 
 
+def gap_rules():
+    from .programmes import load_programme_rules
+
+    return load_programme_rules()
+
+
 def _load(profile):
     from .spec import load_profile
 
@@ -104,6 +110,43 @@ def cmd_audit(args) -> int:
     return 0 if not res.unresolved else 1
 
 
+def cmd_gaps(args) -> int:
+    import json as _json
+
+    from .io import atomic_write, read_cohort, write_json
+    from .needs_gap import estimate_needs_gap, load_capacity
+    from .programmes import load_programme_rules, sensitivity_table
+
+    for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
+        if out and not str(out).lower().endswith(suffix):
+            raise UsageError(f"{out}: expected a {suffix} file")
+    rules = load_programme_rules(args.rules)
+    capacity = load_capacity(args.capacity, rules) if args.capacity else None
+    cohort = read_cohort(args.cohort)
+    res = estimate_needs_gap(
+        cohort,
+        rules,
+        by=args.by,
+        reading=args.reading,
+        stock=args.stock,
+        capacity=capacity,
+        rng=args.seed,
+    )
+    print(res.render())
+    sens = sensitivity_table(cohort, rules)
+    if args.sensitivity:
+        print("\nSuitable counts under each reading (Table 2 base)")
+        print(sens.to_string(index=False))
+    if args.json:
+        d = res.to_dict()
+        d["sensitivity"] = _json.loads(sens.to_json(orient="records"))
+        write_json(d, args.json)
+    if args.csv:
+        text = res.table.to_csv(index=False, lineterminator="\n")
+        atomic_write(args.csv, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return 0
+
+
 def cmd_demo(args) -> int:
     import matplotlib
 
@@ -147,6 +190,28 @@ def cmd_demo(args) -> int:
     fig.tight_layout()
     fig.savefig(out / "fidelity.png", dpi=120)
     plt.close(fig)
+    from .needs_gap import estimate_needs_gap, load_capacity
+    from .plots import plot_needs_gap
+    from .programmes import default_rules_path, sensitivity_table
+
+    gap = estimate_needs_gap(
+        df,
+        capacity=load_capacity(default_rules_path().with_name("capacity_example.toml")),
+        rng=args.seed,
+    )
+    write_json(gap.to_dict(), out / "needs_gap.json")
+    (out / "needs_gap.txt").write_text(
+        gap.render()
+        + "\n\nSuitable counts under each reading\n"
+        + sensitivity_table(df, gap_rules()).to_string(index=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    fig, ax = plt.subplots(figsize=(8, 5))
+    plot_needs_gap(gap, ax=ax)
+    fig.tight_layout()
+    fig.savefig(out / "needs_gap.png", dpi=120)
+    plt.close(fig)
     print("4/4 done.\n")
     summary = rep.to_dict()["summary"]
     print(f"Cohort: {len(df):,} people -> {cohort_path}")
@@ -156,6 +221,11 @@ def cmd_demo(args) -> int:
         "unresolved)"
     )
     print(f"Report: {out / 'fidelity.txt'}  Figure 1: {out / 'figure1.png'}")
+    cs = gap.table.set_index("programme").loc["cognitive_skills"]
+    print(
+        f"Needs gap: {out / 'needs_gap.txt'} (cognitive skills: {int(cs['suitable'])} suitable, "
+        f"{cs['unmet_pct']:.1f}% unmet)"
+    )
     return 0 if rep.passed else 1
 
 
@@ -223,11 +293,61 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", metavar="OUT", default=None, help="also write findings as JSON")
     a.set_defaults(func=cmd_audit)
 
+    gp = sub.add_parser(
+        "gaps",
+        help="needs gaps against accredited programmes",
+        description="Suitable vs attended vs unmet need per accredited programme "
+        "(Table 2), with intervals, subgroups, national scaling and "
+        "capacity scenarios.",
+    )
+    gp.add_argument("cohort", metavar="COHORT", help="cohort file (.parquet, .csv, .csv.gz)")
+    gp.add_argument(
+        "--rules",
+        metavar="PATH",
+        default=None,
+        help="programme rules (TOML); default: the shipped Table 2 rules",
+    )
+    gp.add_argument(
+        "--by",
+        action="append",
+        default=None,
+        metavar="COL",
+        help="subgroup column (repeatable): e.g. sex, ethnicity, recall_type, rosh, "
+        "age_band, sed_band",
+    )
+    gp.add_argument(
+        "--stock",
+        type=float,
+        default=6564,
+        metavar="N",
+        help="national recalled stock to scale to (default 6,564, 31 March 2016)",
+    )
+    gp.add_argument(
+        "--capacity",
+        metavar="FILE",
+        default=None,
+        help="capacity scenario (TOML or CSV: places_per_year, length_days, "
+        "wait_days per programme)",
+    )
+    gp.add_argument(
+        "--reading",
+        default="default",
+        metavar="NAME",
+        help="alternative reading of the rules (see --sensitivity)",
+    )
+    gp.add_argument(
+        "--sensitivity", action="store_true", help="also print suitable counts under every reading"
+    )
+    gp.add_argument("--seed", type=_seed, default=0, help="seed for bootstrap/Monte Carlo")
+    gp.add_argument("--json", metavar="OUT", default=None, help="write the result as JSON")
+    gp.add_argument("--csv", metavar="OUT", default=None, help="write the table as CSV")
+    gp.set_defaults(func=cmd_gaps)
+
     d = sub.add_parser(
         "demo",
         help="generate the default cohort, report and figures",
-        description="Generate the default cohort and write the fidelity report "
-        "and the Figure 1 plot to a directory.",
+        description="Generate the default cohort and write the fidelity report, the "
+        "Figure 1 plot and the Table 2 needs gap to a directory.",
     )
     d.add_argument("--out", default="demo-out", metavar="DIR", help="output directory")
     d.add_argument("--profile", **prof)

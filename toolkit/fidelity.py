@@ -326,7 +326,63 @@ def claim_tests(cohort: pd.DataFrame, spec: ProfileSpec, alpha: float = 0.05) ->
     return pd.DataFrame(rows, columns=cols)
 
 
-def fidelity_report(cohort: pd.DataFrame, spec: ProfileSpec | None = None) -> FidelityReport:
+def table2_rows(cohort: pd.DataFrame, rules) -> list[dict]:
+    """Table 2 targets (suitable counts and attendance shares) beside the cohort's values."""
+    from .needs_gap import estimate_needs_gap
+
+    needed = {"attended_other_programme", "ovp_2yr", "violent_history"}
+    if not needed <= set(cohort.columns) or "standard" not in set(cohort["population"].astype(str)):
+        return []
+    res = estimate_needs_gap(cohort, rules, stock=None, n_boot=0).table.set_index("programme")
+    base_n = int(rules.meta.get("base_n", 0))
+    at_published_n = int(res["n_base"].iloc[0]) == base_n
+    rows = []
+    src = f"{rules.meta.get('document', '')} {rules.meta.get('locator', '')}"
+    for p in rules.programmes:
+        r = res.loc[p.name]
+        pcts = {
+            "attended_pct": p.attended_pct,
+            "attended_other_pct": p.attended_other_pct,
+            "unmet_pct": p.unmet_pct,
+        }
+        infeasible = abs(sum(pcts.values()) - 100) > 0.15 + 1e-9
+        items = [("suitable", "count", float(p.suitable), str(p.suitable), 0.0)]
+        items += [(k, "share", v, f"{v:.1f}", 0.05) for k, v in pcts.items()]
+        for stat_name, stat, value, printed, tol in items:
+            synth = float(r[stat_name])
+            role, note = "target", "base: standard recalls with OASys data"
+            if stat == "count" and not at_published_n:
+                role, note = "not_in_cohort", "count only comparable at the published N"
+            if infeasible and stat == "share" and stat_name.replace("_pct", "") not in p.hold:
+                role = "unmeetable"
+                note = (
+                    f"row sums to {sum(pcts.values()):.1f}%; {' and '.join(p.hold)} held "
+                    "(audit table2_sum)"
+                )
+            ok = abs(synth - value) <= tol + 1e-9 if role == "target" else None
+            rows.append(
+                {
+                    "target_id": f"table2.{p.name}.{stat_name}",
+                    "population": "standard",
+                    "variable": p.name,
+                    "statistic": stat,
+                    "category": stat_name,
+                    "published": printed,
+                    "published_value": value,
+                    "synthetic": round(synth, 6),
+                    "tolerance": tol,
+                    "pass": ok,
+                    "role": role,
+                    "source": f"{src}, line {p.line}",
+                    "note": note,
+                }
+            )
+    return rows
+
+
+def fidelity_report(
+    cohort: pd.DataFrame, spec: ProfileSpec | None = None, programmes=None
+) -> FidelityReport:
     """Put every published figure of ``spec`` beside the cohort's value.
 
     Parameters
@@ -395,11 +451,15 @@ def fidelity_report(cohort: pd.DataFrame, spec: ProfileSpec | None = None) -> Fi
                 "note": note,
             }
         )
+    from .programmes import load_programme_rules
+
+    rules = load_programme_rules() if programmes is None else programmes
+    rows += table2_rows(cohort, rules)
     targets = pd.DataFrame(rows)
     # Counts only match at the published N; scaled cohorts report them without judging.
     return FidelityReport(
         targets=targets,
         assumed=assumed_table(spec),
-        audit=audit_profile(spec),
+        audit=audit_profile(spec, rules),
         tests=claim_tests(cohort, spec),
     )

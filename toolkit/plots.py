@@ -120,3 +120,84 @@ def plot_fidelity(report, ax=None):
     ax.set_ylabel("Synthetic")
     ax.set_title("Published vs synthetic (green: within printed precision)")
     return ax
+
+
+def plot_needs_gap(result, rules=None, ax=None):
+    """Table 2 as stacked bars (attended / attended something else / unmet) with intervals.
+
+    Black markers are the published percentages; error bars are the unmet-share intervals.
+
+    Parameters
+    ----------
+    result : NeedsGapResult
+        From :func:`toolkit.needs_gap.estimate_needs_gap` without subgroups.
+    rules : ProgrammeRules, optional
+        For the published values and labels; defaults to the shipped rules.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .programmes import load_programme_rules
+
+    rules = load_programme_rules() if rules is None else rules
+    tab = result.table
+    if result.by:
+        tab = (
+            tab.groupby("programme", sort=False)[
+                ["suitable", "attended", "attended_other", "unmet"]
+            ]
+            .sum()
+            .reset_index()
+        )
+        for o in ("attended", "attended_other", "unmet"):
+            tab[f"{o}_pct"] = 100 * tab[o] / tab["suitable"]
+    tab = tab.set_index("programme")
+    names = [p.name for p in rules.programmes if p.name in tab.index]
+    ax = _axes(ax, (8, 5))
+    y = np.arange(len(names))
+    left = np.zeros(len(names))
+    colours = {"attended": "#2ca02c", "attended_other": "#9ecae1", "unmet": "#d62728"}
+    labels = {
+        "attended": "Attended",
+        "attended_other": "Attended something else",
+        "unmet": "Unmet need",
+    }
+    for o in ("attended", "attended_other", "unmet"):
+        vals = tab.loc[names, f"{o}_pct"].to_numpy(float)
+        ax.barh(y, vals, left=left, color=colours[o], label=labels[o])
+        left += vals
+    if "unmet_pct_lo" in tab and not result.by:
+        lo = tab.loc[names, "unmet_pct_lo"].to_numpy(float)
+        hi = tab.loc[names, "unmet_pct_hi"].to_numpy(float)
+        start = 100 - tab.loc[names, "unmet_pct"].to_numpy(float)
+        ax.errorbar(
+            start + tab.loc[names, "unmet_pct"].to_numpy(float) / 2,
+            y,
+            xerr=[(hi - lo) / 2, (hi - lo) / 2],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+        )
+    pub_att = [rules.programme(n).attended_pct for n in names]
+    pub_unmet = [100 - rules.programme(n).unmet_pct for n in names]
+    ax.scatter(
+        pub_att,
+        y,
+        marker="|",
+        s=200,
+        color="black",
+        zorder=3,
+        label="Published (Table 2) boundaries",
+    )
+    ax.scatter(pub_unmet, y, marker="|", s=200, color="black", zorder=3)
+    ax.set_yticks(
+        y, [f"{rules.programme(n).label} (n={int(tab.loc[n, 'suitable'])})" for n in names]
+    )
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of those suitable")
+    ax.set_title("Accredited programmes: suitable people by attendance (Table 2)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.35), ncol=2, fontsize="small")
+    return ax
