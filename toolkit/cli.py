@@ -137,9 +137,20 @@ def cmd_gaps(args) -> int:
     if args.sensitivity:
         print("\nSuitable counts under each reading (Table 2 base)")
         print(sens.to_string(index=False))
+    pw = None
+    if args.pathways:
+        from .pathways import pathway_levels
+
+        recalled = cohort[cohort["recall_type"].notna()]
+        pw = pathway_levels(recalled, reading=args.pathway_reading)
+        print(f"\nResettlement pathways, all recalled (reading: {args.pathway_reading})")
+        cols = ["label", "n", "need", "level_2_only", "level_3", "need_pct", "level_3_pct"]
+        print(pw[cols].round(1).to_string(index=False))
     if args.json:
         d = res.to_dict()
         d["sensitivity"] = _json.loads(sens.to_json(orient="records"))
+        if pw is not None:
+            d["pathways"] = _json.loads(pw.to_json(orient="records"))
         write_json(d, args.json)
     if args.csv:
         text = res.table.to_csv(index=False, lineterminator="\n")
@@ -338,7 +349,19 @@ def build_parser() -> argparse.ArgumentParser:
     gp.add_argument(
         "--sensitivity", action="store_true", help="also print suitable counts under every reading"
     )
-    gp.add_argument("--seed", type=_seed, default=0, help="seed for bootstrap/Monte Carlo")
+    gp.add_argument(
+        "--pathways",
+        action="store_true",
+        help="also report Through the Gate resettlement pathway levels (recalled)",
+    )
+    gp.add_argument(
+        "--pathway-reading",
+        default="default",
+        metavar="NAME",
+        help="complexity reading for Level 3: default (recalled prisoners are a "
+        "complex cohort) or person_only",
+    )
+    gp.add_argument("--seed", type=_seed, default=0, help="seed for the bootstrap")
     gp.add_argument("--json", metavar="OUT", default=None, help="write the result as JSON")
     gp.add_argument("--csv", metavar="OUT", default=None, help="write the table as CSV")
     gp.set_defaults(func=cmd_gaps)
