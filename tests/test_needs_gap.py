@@ -299,3 +299,17 @@ def test_gaps_cli_bad_capacity(tmp_path):
     assert r.returncode == 2
     assert "places_per_year` must be a number >= 0" in r.stderr
     assert not out.exists()
+
+
+def test_plot_needs_gap_returns_axes(gap):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from toolkit.plots import plot_needs_gap
+
+    fig, ax = plt.subplots()
+    assert plot_needs_gap(gap, ax=ax) is ax
+    assert len(ax.patches) == 6 * 3  # three stacked segments per programme
+    plt.close(fig)
