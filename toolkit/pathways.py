@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .datafiles import read_toml
 from .exceptions import SpecError, UsageError
 from .programmes import Condition, _parse_conditions
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib
+    pass
 
 COMPLEXITY_FLAGS = ("recalled", "female", "young_adult_male", "bame", "significant_need")
 
@@ -49,19 +49,7 @@ class PathwayRules:
 
 def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
     """Load and validate the pathway rules (default: the shipped TTG rules)."""
-    if path is None:
-        p = Path(
-            str(resources.files("toolkit.papers") / "ttg_minimum_specification" / "pathways.toml")
-        )
-        label = "<default>/ttg_minimum_specification/pathways.toml"
-    else:
-        p, label = Path(path), str(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(label, "(file)", f"is not valid TOML: {exc}") from None
+    data, label = read_toml(path, "ttg_minimum_specification", "pathways.toml")
     out = []
     for name, blk in data.get("pathways", {}).items():
         w = f"pathways.{name}"

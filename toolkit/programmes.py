@@ -13,19 +13,19 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from .datafiles import paper_file, read_toml
 from .exceptions import SpecError
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib
+    pass
 
 OPS = {
     "==": operator.eq,
@@ -38,14 +38,6 @@ OPS = {
 _COND = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
 #: Columns on a 0-100 percent scale and on the 0-2 item scale, for range checks.
 PERCENT_COLUMNS = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr", "ovp_2yr")
-PROGRAMMES = (
-    "cognitive_skills",
-    "moderate_violence",
-    "high_intensity_violence",
-    "domestic_violence",
-    "alcohol_related_violence",
-    "substance_misuse",
-)
 
 
 @dataclass(frozen=True)
@@ -129,8 +121,7 @@ class ProgrammeRules:
 
 def default_rules_path() -> Path:
     """The shipped rules file (works from a wheel)."""
-    res = resources.files("toolkit.papers") / "recall_process_experience" / "programmes.toml"
-    return Path(str(res))
+    return paper_file("recall_process_experience", "programmes.toml")
 
 
 def _parse_value(text: str):
@@ -216,14 +207,7 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     >>> [str(c) for c in rules.programme("cognitive_skills").criteria]
     ['acquisitive_history == false', 'ogrs3_2yr >= 25']
     """
-    p = Path(path) if path is not None else default_rules_path()
-    label = str(path) if path is not None else "<default>/recall_process_experience/programmes.toml"
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(label, "(file)", f"is not valid TOML: {exc}") from None
+    data, label = read_toml(path, "recall_process_experience", "programmes.toml")
     progs = data.get("programmes")
     if not isinstance(progs, dict) or not progs:
         raise SpecError(label, "programmes", "must be a table of programmes")
