@@ -22,17 +22,26 @@ def best_of(fn, k=3):
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()}, python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d')}")
+    print(
+        f"machine: {platform.machine()}, python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
     big = generate_cohort(n=1_000_000, populations=["standard"], rng=1)
-    best, first = best_of(lambda: estimate_needs_gap(
-        big, by=["sex", "ethnicity", "age_band", "sed_band", "rosh"], base="all", n_boot=0,
-        rng=1))
+    best, first = best_of(
+        lambda: estimate_needs_gap(
+            big,
+            by=["sex", "ethnicity", "age_band", "sed_band", "rosh"],
+            base="all",
+            n_boot=0,
+            rng=1,
+        )
+    )
     print(f"needs gap, 1,000,000 people, 5 subgroup columns: best {best:.2f} s, first {first:.2f}")
     small = generate_cohort(populations=["standard"], rng=1)
     best, first = best_of(lambda: estimate_needs_gap(small, n_boot=1000, rng=1))
-    print(f"needs gap + 1,000 bootstrap replicates, N = 3,699: best {best:.2f} s, "
-          f"first {first:.2f}")
+    print(
+        f"needs gap + 1,000 bootstrap replicates, N = 3,699: best {best:.2f} s, first {first:.2f}"
+    )
 
 
 if __name__ == "__main__":
