@@ -293,3 +293,37 @@ def test_simulate_cli_bad_input(tmp_path, args, message):
     assert r.returncode == 2
     assert message in r.stderr
     assert not out.exists()
+
+
+def test_calibration_improves_on_its_start(std_cohort, rules):
+    from toolkit.review.calibration import calibrate, calibration_targets
+
+    coh = std_cohort[std_cohort["population"] == "standard"]
+    start = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.1, "mu_m": 6.0}
+    m0 = model_moments(coh, rules, start, n=2000)
+    t = calibration_targets(rules)
+    loss0 = sum((m0[k] - v) ** 2 for k, v in t.items())
+    res = calibrate(coh, rules, n=2000, starts=(start,))
+    assert float((res.table["difference"] ** 2).sum()) < loss0 / 4
+
+
+def test_simulation_plots_take_and_return_axes(std_cohort, rules):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from toolkit.plots import plot_frontier, plot_release_curves, plot_route_mix
+
+    res = simulate_reviews(
+        std_cohort,
+        {"formal": FormalReviews(), "sed": ReleaseAtSED()},
+        rules,
+        n=500,
+        n_replications=2,
+        rng=1,
+    )
+    for fn in (plot_release_curves, plot_route_mix, plot_frontier):
+        fig, ax = plt.subplots()
+        assert fn(res, ax=ax) is ax
+        plt.close(fig)

@@ -201,3 +201,81 @@ def plot_needs_gap(result, rules=None, ax=None):
     ax.set_title("Accredited programmes: suitable people by attendance (Table 2)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.35), ncol=2, fontsize="small")
     return ax
+
+
+def plot_release_curves(result, ax=None, max_days: float = 730):
+    """Cumulative share released by days since recall, one line per strategy.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    ax : matplotlib.axes.Axes, optional
+    max_days : float
+        Right edge of the x axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (7, 5))
+    rec = result.records
+    grid = np.linspace(0, max_days, 200)
+    for name in result.strategies:
+        days = np.sort(rec.loc[rec["strategy"] == name, "release_day"].to_numpy())
+        ax.plot(grid, 100 * np.searchsorted(days, grid, side="right") / days.size, label=name)
+    ax.set_xlabel("Days since recall")
+    ax.set_ylabel("% released")
+    ax.set_title("Cumulative re-release by review strategy")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_route_mix(result, ax=None):
+    """Stacked bars: share of releases by route (automatic, executive, Parole Board, SED)."""
+    ax = _axes(ax, (7, 4))
+    rec = result.records
+    mix = (
+        rec.groupby(["strategy", "route"], observed=False)
+        .size()
+        .unstack(fill_value=0)
+        .reindex(list(result.strategies))
+    )
+    mix = 100 * mix.div(mix.sum(axis=1), axis=0)
+    left = np.zeros(len(mix))
+    y = np.arange(len(mix))
+    for route in mix.columns:
+        ax.barh(y, mix[route], left=left, label=str(route))
+        left += mix[route].to_numpy()
+    ax.set_yticks(y, list(mix.index))
+    ax.invert_yaxis()
+    ax.set_xlabel("% of releases")
+    ax.set_title("Release route by strategy")
+    ax.legend(fontsize="small", loc="lower right")
+    return ax
+
+
+def plot_frontier(result, ax=None):
+    """Bed-days saved per person against reviews per person, one point per strategy (95% CI)."""
+    ax = _axes(ax, (6, 5))
+    s = result.summary()
+    ax.errorbar(
+        s["reviews_per_person"],
+        s["bed_days_saved_per_person"],
+        yerr=[
+            s["bed_days_saved_per_person"] - s["bed_days_saved_per_person_lo"],
+            s["bed_days_saved_per_person_hi"] - s["bed_days_saved_per_person"],
+        ],
+        fmt="o",
+    )
+    for _, r in s.iterrows():
+        ax.annotate(
+            r["strategy"],
+            (r["reviews_per_person"], r["bed_days_saved_per_person"]),
+            fontsize="small",
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("Reviews per person")
+    ax.set_ylabel("Bed-days saved per person (vs release at SED)")
+    ax.set_title("Bed-days saved against review workload")
+    return ax
