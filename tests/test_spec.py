@@ -190,3 +190,27 @@ def test_bad_figure1_denominator(raw):
     data["derived"]["figure1_denominators"]["standard"]["need_temper"] = -5
     with pytest.raises(SpecError, match=r"need_temper` must be a positive integer; got -5"):
         build(data)
+
+
+def test_targets_only_profile_inherits_assumptions(tmp_path, raw):
+    """A user's transcription of the published figures alone is enough to generate from."""
+    import json
+
+    from toolkit.cohort import generate_cohort
+
+    lines = ["[meta]", 'document = "x.txt"', 'title = "My transcription"', ""]
+    for t in raw["targets"]:
+        lines.append("[[targets]]")
+        for k, v in t.items():
+            lines.append(f"{k} = {json.dumps(v)}")
+        lines.append("")
+    p = tmp_path / "mine.toml"
+    p.write_text("\n".join(lines))
+    spec = load_profile(p)
+    assert list(spec.meta["inherited"]) == [
+        "assumptions (from the default profile)",
+        "derived (from the default profile)",
+        "resolutions (from the default profile)",
+    ]
+    df = generate_cohort(spec, populations=["hdc"], rng=1)
+    assert round(float(df["age"].mean()), 1) == 31.9

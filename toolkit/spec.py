@@ -285,7 +285,38 @@ def load_profile(path: str | Path | None = None) -> ProfileSpec:
         data = tomllib.loads(raw_bytes.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(label, "(file)", f"is not valid TOML: {exc}") from None
+    if path is not None:
+        data = _inherit_defaults(data)
     return _build_spec(label, hashlib.sha256(raw_bytes).hexdigest(), data)
+
+
+def _inherit_defaults(data: dict) -> dict:
+    """Fill sections a user's profile leaves out from the shipped default profile.
+
+    A profile may hold only published figures (``[meta]``, ``[[targets]]``, ``[[claims]]``);
+    the generator's ``[assumptions]``, the ``[derived]`` figures and the audit
+    ``[[resolutions]]`` then come from the default profile, and ``meta.inherited`` says which.
+    Inherited resolutions keep only the target ids the user's profile has.
+    """
+    missing = [k for k in ("assumptions", "derived", "resolutions") if k not in data]
+    if not missing or not isinstance(data.get("targets"), list):
+        return data
+    default = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
+    ids = {t.get("id") for t in data["targets"] if isinstance(t, dict)}
+    out = dict(data)
+    for key in missing:
+        value = default.get(key)
+        if key == "resolutions":
+            value = [
+                {**r, "targets": [t for t in r.get("targets", []) if t in ids]} for r in value or []
+            ]
+        out[key] = value
+    if isinstance(out.get("meta"), dict):
+        out["meta"] = {
+            **out["meta"],
+            "inherited": [f"{k} (from the default profile)" for k in missing],
+        }
+    return out
 
 
 def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
