@@ -210,18 +210,7 @@ def cmd_simulate(args) -> int:
             res.records.to_csv(tmp, index=False)
 
     atomic_write(args.out, _write)
-    summary = res.summary()
-    cols = [
-        "strategy",
-        "released_at_sed_pct",
-        "mean_custody_days",
-        "mean_supervised_days",
-        "reviews_per_person",
-        "bed_days_saved_per_person",
-        "re_recall_pct",
-        "cost_per_person",
-    ]
-    print(summary[cols].round(2).to_string(index=False))
+    print(res.render())
     if args.summary:
         write_json(res.summary_json(), args.summary)
     return 0
@@ -335,20 +324,7 @@ def cmd_demo(args) -> int:
     sens = sensitivity(df)
     (out / "simulation.txt").write_text(
         "Review strategies, standard recalls (10,000 admissions x 5 replications)\n"
-        + summ[
-            [
-                "strategy",
-                "released_at_sed_pct",
-                "mean_custody_days",
-                "mean_supervised_days",
-                "reviews_per_person",
-                "bed_days_saved_per_person",
-                "re_recall_pct",
-                "cost_per_person",
-            ]
-        ]
-        .round(2)
-        .to_string(index=False)
+        + sim.render()
         + "\n\n"
         + calibration_report(df[df["population"] == "standard"])
         + "\n\nSensitivity to assumed parameters\n"

@@ -345,6 +345,21 @@ class SimulationResult:
             drop=True
         )
 
+    HEADLINE = (
+        "strategy",
+        "released_at_sed_pct",
+        "mean_custody_days",
+        "mean_supervised_days",
+        "reviews_per_person",
+        "bed_days_saved_per_person",
+        "re_recall_pct",
+        "cost_per_person",
+    )
+
+    def render(self) -> str:
+        """The headline summary as a readable table."""
+        return self.summary()[list(self.HEADLINE)].round(2).to_string(index=False)
+
     def summary_json(self) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
         s = self.summary().set_index("strategy")
