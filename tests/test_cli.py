@@ -144,3 +144,40 @@ def test_demo(tmp_path, capsys):
         "figure1.png",
     ):
         assert (out / name).stat().st_size > 0, name
+
+
+def test_bad_value_names_row_and_column(tmp_path):
+    out = tmp_path / "c.csv"
+    main(["generate", "--seed", "1", "--population", "hdc", "--out", str(out)])
+    df = pd.read_csv(out)
+    df["age"] = df["age"].astype(object)
+    df.loc[4, "age"] = "thirty"
+    df["rosh"] = df["rosh"].astype(object)
+    bad = tmp_path / "bad.csv"
+    df.to_csv(bad, index=False)
+    r = run("fidelity", str(bad))
+    assert r.returncode == 2
+    assert "row 5, column 'age': value 'thirty' is not a whole number" in r.stderr
+
+
+def test_output_path_is_a_directory(tmp_path):
+    (tmp_path / "x.csv").mkdir()
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit.cli",
+            "generate",
+            "--seed",
+            "1",
+            "--population",
+            "hdc",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "cannot write" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .exceptions import CohortError, UsageError
-from .schema import COLUMN_NAMES, apply_dtypes
+from .schema import COLUMN_NAMES, DTYPES, apply_dtypes
 
 SUFFIXES = (".csv", ".parquet", ".csv.gz")
 
@@ -60,6 +60,12 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give outputs the usual mode
         os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UsageError(
+            f"{path}: cannot write ({exc.strerror or exc}); choose another output path"
+        ) from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -122,10 +128,40 @@ def read_cohort(path: str | Path) -> pd.DataFrame:
             f"{path}: missing column(s) {', '.join(missing)}; a cohort needs the "
             "columns documented in toolkit.schema"
         )
-    try:
-        return apply_dtypes(df)
-    except (ValueError, TypeError) as exc:
-        raise CohortError(f"{path}: a column has values outside the schema ({exc})") from None
+    for name, dtype in DTYPES.items():
+        try:
+            df[name].astype(dtype)
+        except (ValueError, TypeError):
+            raise CohortError(_first_bad_value(path, df, name, dtype)) from None
+    return apply_dtypes(df)
+
+
+def _first_bad_value(path, df: pd.DataFrame, name: str, dtype) -> str:
+    """Message naming the file, column, first offending row (1-based data row) and value."""
+    col = df[name]
+    if isinstance(dtype, pd.CategoricalDtype):
+        bad = col.notna() & ~col.isin(list(dtype.categories))
+        expected = f"one of {', '.join(map(str, dtype.categories))}"
+    elif str(dtype) in ("bool", "boolean"):
+        bad = col.notna() & ~col.isin([True, False, "True", "False", "true", "false", 0, 1])
+        expected = "true or false"
+    else:
+        num = pd.to_numeric(col, errors="coerce")
+        bad = (col.notna() & num.isna()) | (
+            num.notna() & (num % 1 != 0) if str(dtype) in ("int64", "Int64") else False
+        )
+        expected = "a whole number" if str(dtype) in ("int64", "Int64") else "a number"
+        if str(dtype) == "int64" and not bad.any():
+            bad = col.isna()
+            expected = "a whole number (no missing values)"
+    rows = np.flatnonzero(bad.to_numpy())
+    if rows.size == 0:
+        return f"{path}: column '{name}' cannot be read as {dtype}"
+    r = int(rows[0])
+    return (
+        f"{path}: row {r + 1}, column '{name}': value {col.iloc[r]!r} is not {expected} "
+        f"({rows.size} bad value(s) in this column)"
+    )
 
 
 def manifest_path(path: str | Path) -> Path:
