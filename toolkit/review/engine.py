@@ -65,7 +65,7 @@ class Episodes:
     manageable: np.ndarray  # latent day from which risk is manageable; inf if never
     declines: np.ndarray
     exec_ok: np.ndarray
-    event_day: np.ndarray
+    event_day: np.ndarray  # (n, 2): accommodation secured, programme completed; inf if none
     auto_day: np.ndarray  # nan unless automatic release
     reviewable: np.ndarray
     key: np.ndarray
@@ -169,7 +169,7 @@ def build_episodes(
         manageable=manageable,
         declines=declines,
         exec_ok=exec_ok,
-        event_day=np.exp(np.log(per["event_day_median"]) + 0.5 * z[:, 2]),
+        event_day=_event_days(c, per, z[:, 2], rng),
         auto_day=auto[rtype],
         reviewable=reviewable,
         key=rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64),
@@ -180,6 +180,31 @@ def build_episodes(
         admit_day=rng.random(n) * 365.0,
         score=1.0 - ogrs,
     )
+
+
+def _event_days(c: pd.DataFrame, per, z: np.ndarray, rng) -> np.ndarray:
+    """Days of the changes that trigger an event review, per person (inf where none).
+
+    Column 0: accommodation secured, for people with an accommodation need (log-normal around
+    ``event_day_median``). Column 1: an accredited programme completed, for people with unmet
+    programme need under the default Table 2 readings (wait plus length, log-normal around
+    ``programme_day_median``). Both assumed (see release_rules.toml [person]).
+    """
+    n = len(c)
+    out = np.full((n, 2), np.inf)
+    accom = np.nan_to_num(c["need_accommodation"].astype("float64").to_numpy()) >= 1
+    out[accom, 0] = np.exp(np.log(per["event_day_median"]) + 0.5 * z[accom])
+    try:
+        from ..needs_gap import outcome_matrix
+        from ..programmes import load_programme_rules
+
+        suit, att, oth = outcome_matrix(c, load_programme_rules())
+        unmet = (suit & ~att & ~oth).any(axis=1)
+    except Exception:  # noqa: BLE001 - a cohort without programme columns has no such events
+        unmet = np.zeros(n, dtype=bool)
+    med = per.get("programme_day_median", 180)
+    out[unmet, 1] = np.exp(np.log(med) + 0.4 * rng.standard_normal(n))[unmet]
+    return out
 
 
 def release_outcomes(

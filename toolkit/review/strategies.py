@@ -107,15 +107,16 @@ class ProactiveReview(Strategy):
 
 @dataclass(frozen=True)
 class EventTriggered(Strategy):
-    """Formal points plus reviews when circumstances change (accommodation secured, programme
-    completed: each person's ``event_day``) and ``after`` days later."""
+    """Formal points plus reviews when circumstances change (accommodation secured, an
+    accredited programme completed: each person's ``event_day`` columns) and ``after`` days
+    later."""
 
     after: int = 28
     name = "event"
 
     def review_days(self, ep, rules) -> np.ndarray:
-        ev = np.where(ep.reviewable, ep.event_day, np.inf)
-        return _merge(_formal(ep, rules), np.stack([ev, ev + self.after], axis=1))
+        ev = np.where(ep.reviewable[:, None], ep.event_day, np.inf)
+        return _merge(_formal(ep, rules), ev, ev + self.after)
 
 
 PRIORITIES = ("fifo", "random", "nearest_sed", "scorer")
