@@ -70,9 +70,13 @@ def exact_triplet(n: int, pcts: tuple[float, float, float], hold: tuple[str, ...
     if n == 0:
         return (0, 0, 0), True
     q = [n * p / 100 for p in pcts]
+    # Printed cells may not sum to exactly 100 (100.1, 99.9): spread the discrepancy evenly,
+    # then search a few people either side of the adjusted quotas.
+    spread = (n - sum(q)) / 3
+    centre = [qq + spread for qq in q]
     best = None
-    for a in range(max(0, int(q[0]) - 2), int(q[0]) + 3):
-        for o in range(max(0, int(q[1]) - 2), int(q[1]) + 3):
+    for a in range(max(0, int(centre[0]) - 3), int(centre[0]) + 4):
+        for o in range(max(0, int(centre[1]) - 3), int(centre[1]) + 4):
             u = n - a - o
             if u < 0:
                 continue
@@ -85,7 +89,16 @@ def exact_triplet(n: int, pcts: tuple[float, float, float], hold: tuple[str, ...
     if best:
         return best[1], True
     names = ("attended", "attended_other", "unmet")
-    hold = hold or ("attended", "unmet")
+    if not hold:
+        # No declared hold (the cells are consistent, just not at this N): keep the triplet
+        # whose worst cell is closest to its printed share.
+        cands = [
+            (a, o, n - a - o)
+            for a in range(max(0, int(centre[0]) - 3), int(centre[0]) + 4)
+            for o in range(max(0, int(centre[1]) - 3), int(centre[1]) + 4)
+            if n - a - o >= 0
+        ]
+        return min(cands, key=lambda v: max(abs(100 * x / n - p) for x, p in zip(v, pcts))), False
     counts = {k: int(round(qq)) for k, qq in zip(names, q)}
     free = next(k for k in names if k not in hold)
     counts[free] = n - sum(counts[k] for k in hold)

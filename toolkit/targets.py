@@ -94,10 +94,10 @@ def resolve_targets(spec: ProfileSpec) -> ResolvedTargets:
         mixtures[var] = MixtureResolution(var, mix0, rec.value, shift, feasible, other)
 
     rosh_counts = _rosh_counts(spec, n, n_rec, n_all, means)
+    # Shares used at other N: the (shifted) printed share for each recall type; for the rest of
+    # the sentenced population, the share its default count implies.
     rosh_share = {p: means[p].pop("rosh") for p in means}
     rosh_share["other_sentenced"] = 100.0 * rosh_counts["other_sentenced"] / n_other
-    for t in RECALL_TYPES:
-        rosh_share[t] = 100.0 * rosh_counts[t] / n[t]
     return ResolvedTargets(
         means=MappingProxyType({p: MappingProxyType(v) for p, v in means.items()}),
         rosh_share=MappingProxyType(rosh_share),
