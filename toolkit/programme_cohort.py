@@ -234,28 +234,28 @@ def _histories_and_links(cols, o, ovp, flags, progs, scale, strict, a, rng, pop)
     )
 
 
-def _frame_for_rules(cols, o, ovp, flags) -> pd.DataFrame:
-    data = {
-        k: cols[k][o]
-        for k in cols
-        if isinstance(cols[k], np.ndarray)
-        and k[:1] != "_"
-        and cols[k].ndim == 1
-        and cols[k].shape[0] == cols["population"].shape[0]
-    }
-    df = pd.DataFrame(data)
-    for k, v in flags.items():
-        df[k] = pd.array(np.where(v[o] < 0, None, v[o] == 1), dtype="boolean")
-    df["ovp_2yr"] = ovp[o]
-    for item in [c for c in df.columns if c.startswith("need_")]:
-        df[item] = df[item].where(df[item] >= 0)
-    df["index_offence_group"] = np.array(INDEX_OFFENCE_GROUPS)[_GROUP[df["index_offence"]]]
-    df["population"] = np.array(POPULATIONS)[df["population"]]
-    return df
+def _frame_for_rules(cols, o, ovp, flags, rules: ProgrammeRules) -> pd.DataFrame:
+    """The columns the default readings use, for the rows ``o`` (no other columns: memory)."""
+    needed = {c.column for p in rules.programmes for c in p.criteria}
+    data = {}
+    for name in needed:
+        if name in flags:
+            v = flags[name][o]
+            data[name] = pd.arrays.BooleanArray(v == 1, v < 0)
+        elif name == "ovp_2yr":
+            data[name] = ovp[o]
+        elif name == "index_offence_group":
+            data[name] = np.array(INDEX_OFFENCE_GROUPS)[_GROUP[cols["index_offence"][o]]]
+        elif name in cols:
+            v = cols[name][o]
+            if name.startswith("need_"):
+                v = np.where(v >= 0, v, np.nan)
+            data[name] = v
+    return pd.DataFrame(data, copy=False)
 
 
 def _attendance(cols, o, ovp, flags, rules, scale, strict, att, rng, pop) -> None:
-    df = _frame_for_rules(cols, o, ovp, flags)
+    df = _frame_for_rules(cols, o, ovp, flags, rules)
     suit = suitability(df, rules).to_numpy()
     names = [p.name for p in rules.programmes]
     n_prog = len(names)
