@@ -365,8 +365,9 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="recall-toolkit",
-        description="Synthetic recall cohorts calibrated to published profiles, with a fidelity "
-        "report and an audit of the published figures.",
+        description="Synthetic recall cohorts calibrated to published profiles (with a "
+        "fidelity report and an audit of the published figures), needs gaps against accredited "
+        "programmes, and review-strategy simulation. Start with `recall-toolkit demo`.",
     )
     p.add_argument("--version", action="version", version=f"recall-toolkit {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
