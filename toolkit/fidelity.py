@@ -223,33 +223,6 @@ def _scaled(spec: ProfileSpec, sizes: pd.Series, group: str) -> bool:
     return any(int(sizes.get(p, 0)) != spec.population_n(p) for p in GROUPS[group])
 
 
-def _mix_shift(spec: ProfileSpec, sizes: pd.Series, t: Target) -> float:
-    """How far a group's published figure moves because its populations' sizes were rounded.
-
-    A group row (all recalled, all prisoners) is a size-weighted mix of population rows; at
-    another N the sizes are allocated by largest remainder, so the mix itself shifts a little.
-    """
-    pops = GROUPS.get(t.population, ())
-    if len(pops) < 2 or not t.id.startswith(("appendix.", "table1.")):
-        return 0.0
-    from .targets import resolve_targets
-
-    res = resolve_targets(spec)
-    var = t.variable
-    vals = {}
-    for p in pops:
-        if var == "rosh":
-            vals[p] = res.rosh_share[p]
-        elif var in res.means[p]:
-            vals[p] = res.means[p][var]
-        else:
-            return 0.0
-    pub = np.array([spec.population_n(p) for p in pops], float)
-    act = np.array([float(sizes.get(p, 0)) for p in pops])
-    v = np.array([vals[p] for p in pops])
-    return float(abs(act @ v / act.sum() - pub @ v / pub.sum()))
-
-
 def _denominator(cohort: pd.DataFrame, t: Target) -> int:
     """How many people the cohort statistic for ``t`` is computed over."""
     m = _mask(cohort, t.population)
@@ -510,13 +483,9 @@ def fidelity_report(
                 n_den = _denominator(cohort, t)
                 if n_den:
                     gran = 50.0 / n_den if t.statistic in ("share", "max_share") else 0.5 / n_den
-                    gran += _mix_shift(spec, sizes, t)
                     if gran > tol:
                         tol = gran
-                        note = (
-                            f"tolerance widened to the granularity (and population mix) at "
-                            f"N = {n_den:,}"
-                        )
+                        note = f"tolerance widened to the granularity at N = {n_den:,}"
         ok = _passes(t, synth, tol) if role in EVALUATED_ROLES else None
         if role in EVALUATED_ROLES and (synth is None or not full):
             role, ok = "not_in_cohort", None

@@ -193,23 +193,6 @@ def _with_groups(cohort: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(keys, index=cohort.index)
 
 
-def _group_sum(out: np.ndarray, inv: np.ndarray, ind: np.ndarray) -> None:
-    """Column-wise bincount: much faster than np.add.at for large inputs."""
-    for c in range(ind.shape[1]):
-        out[:, c] = np.bincount(inv, weights=ind[:, c], minlength=out.shape[0])
-
-
-def _sort_key(names):
-    order = {n: i for i, n in enumerate(names)}
-
-    def key(col: pd.Series):
-        if col.name == "programme":
-            return col.map(order)
-        return col
-
-    return key
-
-
 def _wilson(k, n, alpha):
     k = np.asarray(k, float)
     n = np.asarray(n, float)
@@ -311,7 +294,6 @@ def estimate_needs_gap(
             stock,
             standard_share if base == "table2" else 1.0,
             alpha,
-            rng,
             uncertain_share=base == "table2",
         )
     per_person = None
@@ -348,7 +330,7 @@ def estimate_needs_gap(
     )
 
 
-def _national(table, stock, share, alpha, rng, uncertain_share):
+def _national(table, stock, share, alpha, uncertain_share):
     """Scale base counts to a national stock, carrying both uncertainties through.
 
     national = stock x standard share x p, where p is the base proportion. The interval is the
@@ -358,7 +340,6 @@ def _national(table, stock, share, alpha, rng, uncertain_share):
     product lies in this interval: conservative (coverage at least 1 - alpha), closed form and
     vectorised over any number of subgroups.
     """
-    del rng
     n = table["n_base"].to_numpy(float)
     lo_s, hi_s = STANDARD_SHARE_RANGE if uncertain_share else (share, share)
     for col in ("suitable", "unmet"):
@@ -438,7 +419,6 @@ def capacity_scenario(sub, suit, att, oth, names, capacity, table, stock) -> pd.
     cap = capacity.set_index("programme")
     sed = sub["days_to_sed"].astype("float64").to_numpy()
     rows = []
-    n_base = len(sub)
     scale = None
     if stock is not None and "national_unmet" in table:
         first = table.iloc[0]
@@ -474,5 +454,4 @@ def capacity_scenario(sub, suit, att, oth, names, capacity, table, stock) -> pd.
                 }
             )
         rows.append(row)
-    del n_base
     return pd.DataFrame(rows)

@@ -127,13 +127,10 @@ def build_episodes(
     rows = np.flatnonzero(np.isin(pop, pops))
     if rows.size == 0:
         raise CohortError(f"cohort has no people in {pops}")
-    mean_stay = float(np.exp(p["mu_m"]))  # rough stay for flow weights of review types
+    stay = _expected_stay(rules, p)
     w = np.empty(rows.size)
     for t in pops:
-        m = pop[rows] == t
-        rule = rules.types[t]
-        stay = rule.automatic_release_day if rule.release == "automatic" else mean_stay
-        w[m] = 1.0 / max(stay, 1.0)
+        w[pop[rows] == t] = 1.0 / stay[t]
     idx = rows[rng.choice(rows.size, size=n, p=w / w.sum())]
     c = cohort.iloc[idx]
     rtype = np.array([RECALL_TYPES.index(x) for x in c["population"].astype(str)])
@@ -519,13 +516,19 @@ def simulate_reviews(
     return SimulationResult(records, tuple(named), n_replications, annual_recalls, flow_share)
 
 
+def _expected_stay(rules: ReleaseRules, p: dict) -> dict[str, float]:
+    """Rough expected stay per recall type, for turning census counts into flow weights:
+    automatic types their fixed stay, review types the calibrated latent-day scale."""
+    review_stay = float(np.exp(p["mu_m"]))
+    return {
+        t: max(r.automatic_release_day if r.release == "automatic" else review_stay, 1.0)
+        for t, r in rules.types.items()
+    }
+
+
 def _flow_share(pop: pd.Series, rules, populations, p) -> float:
     """Share of annual recalls that are in the simulated populations (N / stay weights)."""
-    mean_stay = float(np.exp(p["mu_m"]))
-    w = {}
-    for t in RECALL_TYPES:
-        rule = rules.types[t]
-        stay = rule.automatic_release_day if rule.release == "automatic" else mean_stay
-        w[t] = (pop == t).sum() / max(stay, 1.0)
+    stay = _expected_stay(rules, p)
+    w = {t: (pop == t).sum() / stay[t] for t in RECALL_TYPES}
     tot = sum(w.values())
     return float(sum(w[t] for t in populations) / tot) if tot else 1.0
