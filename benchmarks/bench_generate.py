@@ -29,7 +29,7 @@ kind, n = sys.argv[1], int(sys.argv[2])
 t_import = time.perf_counter()
 if kind == "toolkit":
     from toolkit import load_profile
-    from toolkit.cohort import generate_cohort
+    from toolkit.cohort.generate import generate_cohort
     spec = load_profile()
     generate_cohort(spec, n=1000, populations=["standard"], rng=0)  # warm caches
     times = []
@@ -61,7 +61,7 @@ elif kind == "copulas":
     import pandas as pd
     from copulas.multivariate import GaussianMultivariate
     from toolkit import load_profile
-    from toolkit.cohort import generate_cohort
+    from toolkit.cohort.generate import generate_cohort
     df = generate_cohort(load_profile(), n=n, populations=["standard"], rng=0)
     num = df[["age", "years_since_first_sanction", "previous_sanctions", "previous_breaches",
               "ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr"]].astype(float)

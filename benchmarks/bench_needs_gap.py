@@ -8,8 +8,8 @@ from __future__ import annotations
 import platform
 import time
 
-from toolkit.cohort import generate_cohort
-from toolkit.needs_gap import estimate_needs_gap
+from toolkit.cohort.generate import generate_cohort
+from toolkit.needs.gap import estimate_needs_gap
 
 
 def best_of(fn, k=3):

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 from reference_des import simulate as des_simulate  # noqa: E402
 
-from toolkit.cohort import generate_cohort  # noqa: E402
+from toolkit.cohort.generate import generate_cohort  # noqa: E402
 from toolkit.review import (  # noqa: E402
     build_episodes,
     load_release_rules,

@@ -14,10 +14,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from toolkit import load_profile
-from toolkit.audit import audit_profile
-from toolkit.cohort import generate_cohort
-from toolkit.fidelity import fidelity_report
-from toolkit.plots import plot_figure1
+from toolkit.cohort.generate import generate_cohort
+from toolkit.fidelity.report import fidelity_report
+from toolkit.profile.audit import audit_profile
+from toolkit.report.plots import plot_figure1
 
 spec = load_profile()
 cohort = generate_cohort(spec, rng=20140331)

@@ -11,11 +11,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from toolkit.cohort import generate_cohort
-from toolkit.needs_gap import estimate_needs_gap, load_capacity
-from toolkit.pathways import pathway_levels
-from toolkit.plots import plot_needs_gap
-from toolkit.programmes import default_rules_path, load_programme_rules, sensitivity_table
+from toolkit.cohort.generate import generate_cohort
+from toolkit.needs.gap import estimate_needs_gap, load_capacity
+from toolkit.needs.pathways import pathway_levels
+from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
+from toolkit.report.plots import plot_needs_gap
 
 rules = load_programme_rules()
 cohort = generate_cohort(rng=20140331)

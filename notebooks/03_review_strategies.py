@@ -10,8 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from toolkit.cohort import generate_cohort
-from toolkit.plots import plot_frontier, plot_release_curves, plot_route_mix
+from toolkit.cohort.generate import generate_cohort
+from toolkit.report.plots import plot_frontier, plot_release_curves, plot_route_mix
 from toolkit.review import parse_strategy, simulate_reviews
 from toolkit.review.calibration import calibration_report
 

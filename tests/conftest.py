@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit import load_profile
-from toolkit.cohort import generate_cohort
+from toolkit.cohort.generate import generate_cohort
 
 
 @pytest.fixture(scope="session")

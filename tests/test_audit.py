@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from toolkit.audit import audit_profile, infer_denominators
-from toolkit.spec import _build_spec, default_profile_path
+from toolkit.profile.audit import audit_profile, infer_denominators
+from toolkit.profile.spec import _build_spec, default_profile_path
 
 if sys.version_info >= (3, 11):
     import tomllib

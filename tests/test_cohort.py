@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from toolkit import UsageError
-from toolkit.cohort import generate_cohort
-from toolkit.fidelity import fidelity_report
-from toolkit.io import cohort_csv_bytes
-from toolkit.ogrs3 import ogrs3_probability
+from toolkit.cohort.generate import generate_cohort
+from toolkit.cohort.io import cohort_csv_bytes
+from toolkit.cohort.ogrs3 import ogrs3_probability
+from toolkit.fidelity.report import fidelity_report
 from toolkit.schema import COLUMN_NAMES, DTYPES, NEED_ITEMS, POPULATIONS
 
 

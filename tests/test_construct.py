@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from toolkit import construct as C
+from toolkit.cohort import construct as C
 
 
 def test_largest_remainder_sums_and_is_proportional():

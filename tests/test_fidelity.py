@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from toolkit import CohortError  # noqa: E402
-from toolkit.fidelity import fidelity_report  # noqa: E402
-from toolkit.plots import figure1_table, plot_fidelity, plot_figure1  # noqa: E402
+from toolkit.fidelity.report import fidelity_report  # noqa: E402
+from toolkit.report.plots import figure1_table, plot_fidelity, plot_figure1  # noqa: E402
 
 COLUMNS = [
     "target_id",
@@ -61,7 +61,7 @@ def test_dropping_people_fails_counts(default_cohort, spec):
 
 
 def test_scaled_cohort_judged_at_its_own_granularity(spec):
-    from toolkit.cohort import generate_cohort
+    from toolkit.cohort.generate import generate_cohort
 
     rep = fidelity_report(generate_cohort(spec, n=20_000, rng=4), spec)
     t = rep.targets.set_index("target_id")
@@ -88,7 +88,7 @@ def test_unmeetable_and_context_not_evaluated(report):
 
 
 def test_partial_cohort_marks_missing_populations(spec):
-    from toolkit.cohort import generate_cohort
+    from toolkit.cohort.generate import generate_cohort
 
     rep = fidelity_report(generate_cohort(spec, populations=["life"], rng=2), spec)
     t = rep.targets.set_index("target_id")

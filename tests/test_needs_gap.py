@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from toolkit import SpecError, UsageError
-from toolkit.needs_gap import _wilson, estimate_needs_gap, load_capacity
-from toolkit.programmes import (
+from toolkit.needs.gap import _wilson, estimate_needs_gap, load_capacity
+from toolkit.profile.rules import (
     default_rules_path,
     load_programme_rules,
     sensitivity_table,
@@ -230,8 +230,8 @@ def test_capacity_unreachable_by_hand(default_cohort, rules):
     )
     res = estimate_needs_gap(default_cohort, rules, capacity=cap, n_boot=0)
     c = res.capacity.set_index("programme").loc["cognitive_skills"]
-    from toolkit.needs_gap import outcome_matrix
-    from toolkit.programmes import base_mask
+    from toolkit.needs.gap import outcome_matrix
+    from toolkit.profile.rules import base_mask
 
     sub = default_cohort[base_mask(default_cohort, rules)]
     suit, att, oth = outcome_matrix(sub, rules)
@@ -307,7 +307,7 @@ def test_plot_needs_gap_returns_axes(gap):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from toolkit.plots import plot_needs_gap
+    from toolkit.report.plots import plot_needs_gap
 
     fig, ax = plt.subplots()
     assert plot_needs_gap(gap, ax=ax) is ax

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from toolkit.ogrs3 import coefficients, ogrs3_probability
+from toolkit.cohort.ogrs3 import coefficients, ogrs3_probability
 
 
 @pytest.mark.parametrize("vec", coefficients().test_vectors)

@@ -53,7 +53,7 @@ def test_wheel_works_without_the_source_tree(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     code = (
-        "import toolkit, toolkit.spec as s; p = s.default_profile_path(); "
+        "import toolkit, toolkit.profile.spec as s; p = s.default_profile_path(); "
         "assert str(p).startswith(%r), p; "
         "from toolkit.cohort import generate_cohort; "
         "print(len(generate_cohort(populations=['hdc'], rng=1)))" % str(site)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from toolkit import SpecError, UsageError
-from toolkit.pathways import load_pathway_rules, pathway_levels
+from toolkit.needs.pathways import load_pathway_rules, pathway_levels
 
 
 def tiny():

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from toolkit import load_profile
-from toolkit.cohort import generate_cohort
-from toolkit.io import cohort_csv_bytes
+from toolkit.cohort.generate import generate_cohort
+from toolkit.cohort.io import cohort_csv_bytes
 
 SYNTHETIC = Path(__file__).parents[1] / "synthetic"
 

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from reference_des import simulate as des_simulate  # noqa: E402
 
 from toolkit import CohortError, SpecError, UsageError  # noqa: E402
-from toolkit.cohort import generate_cohort  # noqa: E402
+from toolkit.cohort.generate import generate_cohort  # noqa: E402
 from toolkit.datafiles import paper_file  # noqa: E402
 from toolkit.review import (  # noqa: E402
     CapacityLimited,
@@ -314,7 +314,7 @@ def test_simulation_plots_take_and_return_axes(std_cohort, rules):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from toolkit.plots import plot_frontier, plot_release_curves, plot_route_mix
+    from toolkit.report.plots import plot_frontier, plot_release_curves, plot_route_mix
 
     res = simulate_reviews(
         std_cohort,

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from toolkit import SpecError, load_profile
-from toolkit.spec import _build_spec, default_profile_path
+from toolkit.profile.spec import _build_spec, default_profile_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -196,7 +196,7 @@ def test_targets_only_profile_inherits_assumptions(tmp_path, raw):
     """A user's transcription of the published figures alone is enough to generate from."""
     import json
 
-    from toolkit.cohort import generate_cohort
+    from toolkit.cohort.generate import generate_cohort
 
     lines = ["[meta]", 'document = "x.txt"', 'title = "My transcription"', ""]
     for t in raw["targets"]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .exceptions import CohortError, SpecError, ToolkitError, UsageError  # noqa: E402
-from .spec import ProfileSpec, load_profile  # noqa: E402
+from toolkit.exceptions import CohortError, SpecError, ToolkitError, UsageError  # noqa: E402
+from toolkit.profile.spec import ProfileSpec, load_profile  # noqa: E402
 
 __all__ = [
     "CohortError",

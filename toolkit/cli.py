@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
-from .exceptions import ToolkitError, UsageError
+from toolkit import __version__
+from toolkit.exceptions import ToolkitError, UsageError
 
 DEFAULT_DEMO_SEED = 20140331
 
@@ -39,20 +39,26 @@ def _seed(text: str) -> int:
 
 
 def gap_rules():
-    from .programmes import load_programme_rules
+    from toolkit.profile.rules import load_programme_rules
 
     return load_programme_rules()
 
 
 def _load(profile):
-    from .spec import load_profile
+    from toolkit.profile.spec import load_profile
 
     return load_profile(profile)
 
 
 def cmd_generate(args) -> int:
-    from .cohort import generate_cohort
-    from .io import build_manifest, cohort_format, manifest_path, write_cohort, write_json
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.cohort.io import (
+        build_manifest,
+        cohort_format,
+        manifest_path,
+        write_cohort,
+        write_json,
+    )
 
     cohort_format(args.out)  # reject a bad suffix before any work
     spec = _load(args.profile)
@@ -72,8 +78,8 @@ def cmd_generate(args) -> int:
 
 
 def cmd_fidelity(args) -> int:
-    from .fidelity import fidelity_report
-    from .io import read_cohort, write_json
+    from toolkit.cohort.io import read_cohort, write_json
+    from toolkit.fidelity.report import fidelity_report
 
     spec = _load(args.profile)
     cohort = read_cohort(args.cohort)
@@ -85,8 +91,8 @@ def cmd_fidelity(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import audit_profile
-    from .io import write_json
+    from toolkit.cohort.io import write_json
+    from toolkit.profile.audit import audit_profile
 
     spec = _load(args.profile)
     res = audit_profile(spec)
@@ -113,9 +119,9 @@ def cmd_audit(args) -> int:
 def cmd_gaps(args) -> int:
     import json as _json
 
-    from .io import atomic_write, read_cohort, write_json
-    from .needs_gap import estimate_needs_gap, load_capacity
-    from .programmes import load_programme_rules, sensitivity_table
+    from toolkit.cohort.io import atomic_write, read_cohort, write_json
+    from toolkit.needs.gap import estimate_needs_gap, load_capacity
+    from toolkit.profile.rules import load_programme_rules, sensitivity_table
 
     for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
         if out and not str(out).lower().endswith(suffix):
@@ -139,7 +145,7 @@ def cmd_gaps(args) -> int:
         print(sens.to_string(index=False))
     pw = None
     if args.pathways:
-        from .pathways import pathway_levels
+        from toolkit.needs.pathways import pathway_levels
 
         recalled = cohort[cohort["recall_type"].notna()]
         pw = pathway_levels(recalled, reading=args.pathway_reading)
@@ -161,8 +167,8 @@ def cmd_gaps(args) -> int:
 def cmd_simulate(args) -> int:
     import time
 
-    from .io import atomic_write, cohort_format, read_cohort, write_json
-    from .review import load_release_rules, parse_strategy, simulate_reviews
+    from toolkit.cohort.io import atomic_write, cohort_format, read_cohort, write_json
+    from toolkit.review import load_release_rules, parse_strategy, simulate_reviews
 
     strategies = {name: parse_strategy(name) for name in args.strategy}
     fmt = cohort_format(args.out)
@@ -174,7 +180,7 @@ def cmd_simulate(args) -> int:
     if args.cohort:
         cohort = read_cohort(args.cohort)
     else:
-        from .cohort import generate_cohort
+        from toolkit.cohort.generate import generate_cohort
 
         cohort = generate_cohort(populations=args.population or ["standard"], rng=DEFAULT_DEMO_SEED)
     start = time.perf_counter()
@@ -217,15 +223,15 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from .io import read_cohort
-    from .review import load_release_rules
-    from .review.calibration import calibrate
+    from toolkit.cohort.io import read_cohort
+    from toolkit.review import load_release_rules
+    from toolkit.review.calibration import calibrate
 
     rules = load_release_rules(args.rules)
     if args.cohort:
         cohort = read_cohort(args.cohort)
     else:
-        from .cohort import generate_cohort
+        from toolkit.cohort.generate import generate_cohort
 
         cohort = generate_cohort(populations=["standard"], rng=DEFAULT_DEMO_SEED)
     res = calibrate(cohort, rules, n=args.n)
@@ -246,10 +252,10 @@ def cmd_demo(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .cohort import generate_cohort
-    from .fidelity import fidelity_report
-    from .io import build_manifest, write_cohort, write_json
-    from .plots import plot_fidelity, plot_figure1
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.cohort.io import build_manifest, write_cohort, write_json
+    from toolkit.fidelity.report import fidelity_report
+    from toolkit.report.plots import plot_fidelity, plot_figure1
 
     out = Path(args.out)
     try:
@@ -283,9 +289,9 @@ def cmd_demo(args) -> int:
     fig.tight_layout()
     fig.savefig(out / "fidelity.png", dpi=120)
     plt.close(fig)
-    from .needs_gap import estimate_needs_gap, load_capacity
-    from .plots import plot_needs_gap
-    from .programmes import default_rules_path, sensitivity_table
+    from toolkit.needs.gap import estimate_needs_gap, load_capacity
+    from toolkit.profile.rules import default_rules_path, sensitivity_table
+    from toolkit.report.plots import plot_needs_gap
 
     gap = estimate_needs_gap(
         df,
@@ -305,9 +311,9 @@ def cmd_demo(args) -> int:
     fig.tight_layout()
     fig.savefig(out / "needs_gap.png", dpi=120)
     plt.close(fig)
-    from .plots import plot_frontier, plot_release_curves, plot_route_mix
-    from .review import parse_strategy, simulate_reviews
-    from .review.calibration import calibration_report, sensitivity
+    from toolkit.report.plots import plot_frontier, plot_release_curves, plot_route_mix
+    from toolkit.review import parse_strategy, simulate_reviews
+    from toolkit.review.calibration import calibration_report, sensitivity
 
     names = [
         "sed",

@@ -6,7 +6,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from .exceptions import SpecError
+from toolkit.exceptions import SpecError
 
 if sys.version_info >= (3, 11):
     import tomllib

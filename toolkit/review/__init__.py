@@ -7,9 +7,9 @@ in array form, ``calibration`` fits the unpublished parameters to the case-revie
 figures.
 """
 
-from .engine import SimulationResult, build_episodes, simulate_reviews
-from .policy import ReleaseRules, load_release_rules
-from .strategies import (
+from toolkit.review.engine import SimulationResult, build_episodes, simulate_reviews
+from toolkit.review.policy import ReleaseRules, load_release_rules
+from toolkit.review.strategies import (
     CapacityLimited,
     EventTriggered,
     FormalReviews,

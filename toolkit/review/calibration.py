@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from .engine import DEFAULT_PARAMS, build_episodes, release_outcomes
-from .policy import ReleaseRules, load_release_rules
-from .strategies import FormalReviews
+from toolkit.review.engine import DEFAULT_PARAMS, build_episodes, release_outcomes
+from toolkit.review.policy import ReleaseRules, load_release_rules
+from toolkit.review.strategies import FormalReviews
 
 PARAM_NAMES = tuple(DEFAULT_PARAMS)
 
@@ -161,8 +161,8 @@ def sensitivity(
     """
     from dataclasses import replace
 
-    from .engine import simulate_reviews
-    from .strategies import FormalReviews, ProactiveReview
+    from toolkit.review.engine import simulate_reviews
+    from toolkit.review.strategies import FormalReviews, ProactiveReview
 
     rules = load_release_rules() if rules is None else rules
     grid = [

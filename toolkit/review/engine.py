@@ -19,10 +19,10 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit, logit
 
-from ..exceptions import CohortError, UsageError
-from ..schema import RECALL_TYPES
-from .policy import ReleaseRules, load_release_rules
-from .strategies import CapacityLimited, Strategy
+from toolkit.exceptions import CohortError, UsageError
+from toolkit.review.policy import ReleaseRules, load_release_rules
+from toolkit.review.strategies import CapacityLimited, Strategy
+from toolkit.schema import RECALL_TYPES
 
 ROUTES = ("automatic", "executive", "parole_board", "sed", "horizon")
 REQUIRED = (
@@ -192,8 +192,8 @@ def _event_days(c: pd.DataFrame, per, z: np.ndarray, rng) -> np.ndarray:
     accom = np.nan_to_num(c["need_accommodation"].astype("float64").to_numpy()) >= 1
     out[accom, 0] = np.exp(np.log(per["event_day_median"]) + 0.5 * z[accom])
     try:
-        from ..needs_gap import outcome_matrix
-        from ..programmes import load_programme_rules
+        from toolkit.needs.gap import outcome_matrix
+        from toolkit.profile.rules import load_programme_rules
 
         suit, att, oth = outcome_matrix(c, load_programme_rules())
         unmet = (suit & ~att & ~oth).any(axis=1)
@@ -430,7 +430,7 @@ def simulate_reviews(
 
     Examples
     --------
-    >>> from toolkit.cohort import generate_cohort
+    >>> from toolkit.cohort.generate import generate_cohort
     >>> from toolkit.review.strategies import FormalReviews, ProactiveReview
     >>> res = simulate_reviews(generate_cohort(populations=["standard"], rng=1),
     ...                        {"formal": FormalReviews(), "proactive:every=28":

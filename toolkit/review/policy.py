@@ -7,9 +7,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..datafiles import read_toml
-from ..exceptions import SpecError
-from ..schema import RECALL_TYPES
+from toolkit.datafiles import read_toml
+from toolkit.exceptions import SpecError
+from toolkit.schema import RECALL_TYPES
 
 
 @dataclass(frozen=True)

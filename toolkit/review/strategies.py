@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..exceptions import UsageError
-from ..schema import RECALL_TYPES
+from toolkit.exceptions import UsageError
+from toolkit.schema import RECALL_TYPES
 
 
 class Strategy:

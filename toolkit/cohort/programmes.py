@@ -20,10 +20,10 @@ import pandas as pd
 from scipy.optimize import LinearConstraint, milp
 from scipy.special import ndtri
 
-from . import construct as C
-from .exceptions import ToolkitError
-from .programmes import ProgrammeRules, suitability
-from .schema import INDEX_OFFENCE_GROUPS, INDEX_OFFENCES, OFFENCE_TO_GROUP, POPULATIONS
+from toolkit.cohort import construct as C
+from toolkit.exceptions import ToolkitError
+from toolkit.profile.rules import ProgrammeRules, suitability
+from toolkit.schema import INDEX_OFFENCE_GROUPS, INDEX_OFFENCES, OFFENCE_TO_GROUP, POPULATIONS
 
 PROGRAMME_COLUMNS = (
     "ovp_2yr",

@@ -14,16 +14,24 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .exceptions import CohortError, UsageError
-from .schema import COLUMN_NAMES, DTYPES, apply_dtypes
+from toolkit.exceptions import CohortError, UsageError
+from toolkit.schema import COLUMN_NAMES, DTYPES, apply_dtypes
 
 SUFFIXES = (".csv", ".parquet", ".csv.gz")
+
+
+def _toolkit_version() -> str:
+    # Read from package metadata so this stage does not import the package root.
+    try:
+        return version("recall-toolkit")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def cohort_format(path: str | Path) -> str:
@@ -182,7 +190,7 @@ def build_manifest(
     import scipy
 
     return {
-        "toolkit_version": __version__,
+        "toolkit_version": _toolkit_version(),
         "spec_path": spec.path,
         "spec_sha256": spec.sha256,
         "seed": seed,

@@ -18,7 +18,7 @@ from importlib import resources
 import numpy as np
 from scipy.special import expit
 
-from .schema import INDEX_OFFENCES
+from toolkit.schema import INDEX_OFFENCES
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .schema import NEED_ITEMS, RECALL_TYPES
-from .spec import ProfileSpec, Target
-from .targets import resolve_targets
+from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.targets import resolve_targets
+from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 STATUSES = ("consistent", "inconsistent", "unmeetable", "derived")
 INTEGER_VARIABLES = ("previous_breaches", "need_domains", *NEED_ITEMS)
@@ -140,7 +140,7 @@ def audit_profile(spec: ProfileSpec, programmes=None) -> AuditResult:
     raw += _check_figure1_denominators(spec)
     raw += _check_claims(spec)
     raw += _check_cross_source(spec)
-    from .programmes import load_programme_rules
+    from toolkit.profile.rules import load_programme_rules
 
     rules = load_programme_rules() if programmes is None else programmes
     table2 = _check_table2(rules)

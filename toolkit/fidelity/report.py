@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .audit import AuditResult, audit_profile
-from .exceptions import CohortError
-from .schema import GROUPS, NEED_ITEMS, OFFENCE_TO_GROUP, YEAR_DAYS
-from .spec import ProfileSpec, Target, load_profile
+from toolkit.exceptions import CohortError
+from toolkit.profile.audit import AuditResult, audit_profile
+from toolkit.profile.spec import ProfileSpec, Target, load_profile
+from toolkit.schema import GROUPS, NEED_ITEMS, OFFENCE_TO_GROUP, YEAR_DAYS
 
 EVALUATED_ROLES = ("target", "approximate")
 #: Roles shown but not judged: context (other population/date), superseded, unmeetable (audit),
@@ -208,7 +208,7 @@ def _legitimately_scaled(spec: ProfileSpec, sizes: pd.Series) -> bool:
     A cohort at the published N, or one whose sizes no allocation explains (people dropped or
     duplicated), is judged against the published counts as they stand.
     """
-    from .construct import largest_remainder
+    from toolkit.cohort.construct import largest_remainder
 
     pops = [p for p in sizes.index if p in GROUPS and sizes[p] > 0]
     published = np.array([spec.population_n(p) for p in pops], float)
@@ -361,7 +361,7 @@ def claim_tests(cohort: pd.DataFrame, spec: ProfileSpec, alpha: float = 0.05) ->
 
 def table2_rows(cohort: pd.DataFrame, rules) -> list[dict]:
     """Table 2 targets (suitable counts and attendance shares) beside the cohort's values."""
-    from .needs_gap import estimate_needs_gap
+    from toolkit.needs.gap import estimate_needs_gap
 
     needed = {"attended_other_programme", "ovp_2yr", "violent_history"}
     if not needed <= set(cohort.columns) or "standard" not in set(cohort["population"].astype(str)):
@@ -442,7 +442,7 @@ def fidelity_report(
 
     Examples
     --------
-    >>> from toolkit.cohort import generate_cohort
+    >>> from toolkit.cohort.generate import generate_cohort
     >>> spec = load_profile()
     >>> rep = fidelity_report(generate_cohort(spec, populations=["hdc"], rng=3), spec)
     >>> rep.targets.set_index("target_id").loc["appendix.age.hdc", "pass"]
@@ -512,7 +512,7 @@ def fidelity_report(
                 "note": note,
             }
         )
-    from .programmes import load_programme_rules
+    from toolkit.profile.rules import load_programme_rules
 
     rules = load_programme_rules() if programmes is None else programmes
     rows += table2_rows(cohort, rules)

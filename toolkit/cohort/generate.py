@@ -29,12 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from . import construct as C
-from .exceptions import UsageError
-from .ogrs3 import coefficients as ogrs3_coefficients
-from .programme_cohort import add_programme_columns
-from .programmes import ProgrammeRules, load_programme_rules
-from .schema import (
+from toolkit.cohort import construct as C
+from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
+from toolkit.cohort.programmes import add_programme_columns
+from toolkit.exceptions import UsageError
+from toolkit.profile.rules import ProgrammeRules, load_programme_rules
+from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
+from toolkit.profile.targets import ResolvedTargets, resolve_targets
+from toolkit.schema import (
     COLUMNS,
     DAYS_ON_RECALL_BANDS,
     ETHNICITIES,
@@ -49,8 +51,6 @@ from .schema import (
     SIX_MONTHS_DAYS,
     YEAR_DAYS,
 )
-from .spec import LATENTS, ProfileSpec, load_profile
-from .targets import ResolvedTargets, resolve_targets
 
 _LAT = {name: i for i, name in enumerate(LATENTS)}
 _OFF = {o: i for i, o in enumerate(INDEX_OFFENCES)}

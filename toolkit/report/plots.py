@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import GROUPS, NEED_ITEM_LABELS, NEED_ITEMS
-from .spec import ProfileSpec, load_profile
+from toolkit.profile.spec import ProfileSpec, load_profile
+from toolkit.schema import GROUPS, NEED_ITEM_LABELS, NEED_ITEMS
 
 
 def _axes(ax, figsize=(8, 6)):
@@ -139,7 +139,7 @@ def plot_needs_gap(result, rules=None, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    from .programmes import load_programme_rules
+    from toolkit.profile.rules import load_programme_rules
 
     rules = load_programme_rules() if rules is None else rules
     tab = result.table

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .datafiles import read_toml
-from .exceptions import SpecError, UsageError
-from .programmes import Condition, _parse_conditions
+from toolkit.datafiles import read_toml
+from toolkit.exceptions import SpecError, UsageError
+from toolkit.profile.rules import Condition, _parse_conditions
 
 if sys.version_info >= (3, 11):
     pass

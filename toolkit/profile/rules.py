@@ -19,8 +19,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .datafiles import paper_file, read_toml
-from .exceptions import SpecError
+from toolkit.datafiles import paper_file, read_toml
+from toolkit.exceptions import SpecError
 
 if sys.version_info >= (3, 11):
     pass

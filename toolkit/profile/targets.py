@@ -16,8 +16,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .schema import RECALL_TYPES
-from .spec import ProfileSpec
+from toolkit.profile.spec import ProfileSpec
+from toolkit.schema import RECALL_TYPES
 
 MEAN_VARIABLES = (
     "age",

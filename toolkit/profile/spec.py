@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import SpecError
-from .schema import (
+from toolkit.exceptions import SpecError
+from toolkit.schema import (
     ETHNICITIES,
     GROUPS,
     INDEX_OFFENCE_GROUPS,

@@ -1,0 +1,1 @@
+"""Last stage — renderers: figures (and, as they move here, tables, markdown and HTML)."""
