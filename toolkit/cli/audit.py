@@ -1,0 +1,45 @@
+"""``recall-toolkit audit``."""
+
+from __future__ import annotations
+
+from toolkit.cli._common import PROFILE_ARG, load_profile_arg
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="audit the published figures for consistency",
+        description="Check the spec's published figures against each other "
+        "(sums, mixtures, GRIM, claims); exit 1 if a finding is "
+        "unresolved.",
+    )
+    p.add_argument("--profile", **PROFILE_ARG)
+    p.add_argument("--all", action="store_true", help="also list consistent checks")
+    p.add_argument("--json", metavar="OUT", default=None, help="also write findings as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from toolkit.cohort.io import write_json
+    from toolkit.profile.audit import audit_profile
+
+    spec = load_profile_arg(args.profile)
+    res = audit_profile(spec)
+    print(
+        f"Audit of {spec.path}: {len(res.findings)} checks, {len(res.issues)} findings, "
+        f"{len(res.unresolved)} unresolved"
+    )
+    for f in res.findings:
+        if f.status == "consistent" and not args.all:
+            continue
+        print(f"- [{f.status}] {f.id} ({f.check}): {f.message}")
+        if f.needs_resolution:
+            print(f"    resolution: {f.resolution or 'UNRESOLVED: add a [[resolutions]] entry'}")
+    if args.json:
+        import json
+
+        write_json(
+            {"spec": spec.path, "findings": json.loads(res.to_frame().to_json(orient="records"))},
+            args.json,
+        )
+    return 0 if not res.unresolved else 1

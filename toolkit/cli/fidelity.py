@@ -1,0 +1,31 @@
+"""``recall-toolkit fidelity``."""
+
+from __future__ import annotations
+
+from toolkit.cli._common import PROFILE_ARG, load_profile_arg
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "fidelity",
+        help="compare a cohort with the published figures",
+        description="Print every published figure beside the cohort's value; "
+        "exit 1 if any published target fails.",
+    )
+    p.add_argument("cohort", metavar="COHORT", help="cohort file (.parquet, .csv, .csv.gz)")
+    p.add_argument("--profile", **PROFILE_ARG)
+    p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from toolkit.cohort.io import read_cohort, write_json
+    from toolkit.fidelity.report import fidelity_report
+
+    spec = load_profile_arg(args.profile)
+    cohort = read_cohort(args.cohort)
+    rep = fidelity_report(cohort, spec)
+    print(rep.render())
+    if args.json:
+        write_json(rep.to_dict(), args.json)
+    return 0 if rep.passed else 1
