@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -40,3 +42,60 @@ def read_toml(path: str | Path | None, source: str, name: str) -> tuple[dict, st
         raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(label, "(file)", f"is not valid TOML: {exc}") from None
+
+
+def check_keys(
+    table: dict,
+    allowed: Iterable[str],
+    label: str,
+    where: str = "",
+    *,
+    required: Iterable[str] = (),
+) -> None:
+    """Refuse unknown (and missing required) keys in one TOML table.
+
+    Every data file (profiles, programme rules, release rules, capacity, pathways, sweeps) calls
+    this once per table when it is loaded, so a typo such as ``tolerence = 99`` is an error that
+    names the file, the key and the nearest known key, instead of being silently ignored.
+
+    Parameters
+    ----------
+    table : dict
+        The parsed TOML table.
+    allowed : iterable of str
+        Every key the table may hold.
+    label : str
+        The file, as it should appear in the message.
+    where : str, optional
+        Dotted path of the table inside the file (``""`` for the top level).
+    required : iterable of str, optional
+        Keys that must be present.
+
+    Raises
+    ------
+    SpecError
+        On the first unknown key (with the nearest known key, if any is close) or missing key.
+
+    Examples
+    --------
+    >>> check_keys({"tolerance": 1}, ["tolerance"], "x.toml")
+    >>> check_keys({"tolerence": 1}, ["tolerance"], "x.toml", "calibrated")
+    Traceback (most recent call last):
+    ...
+    toolkit.exceptions.SpecError: x.toml: `calibrated.tolerence` is not a known key \
+(did you mean `tolerance`?).
+    """
+    allowed = list(allowed)
+    prefix = f"{where}." if where else ""
+    for key in table:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = (
+                f" (did you mean `{near[0]}`?)"
+                if near
+                else (f" (known keys: {', '.join(sorted(allowed))})" if len(allowed) <= 12 else "")
+            )
+            raise SpecError(label, f"{prefix}{key}", f"is not a known key{hint}")
+    for key in required:
+        if key not in table:
+            raise SpecError(label, f"{prefix}{key}", "is required but missing")
