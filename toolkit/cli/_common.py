@@ -83,17 +83,21 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:,.1f} GB" if n < 1e15 else f"{n / 1e15:,.0f} PB"
 
 
-def require_memory(needed: float, what: str, *, per_unit: float, flag: str) -> None:
+def require_memory(base: float, per_unit: float, units: int, what: str, *, flag: str) -> None:
     """Refuse work that cannot fit in memory before it starts.
+
+    The estimate is ``base + per_unit * units`` bytes (constants measured per command).
 
     Parameters
     ----------
-    needed : float
-        Estimated peak bytes.
-    what : str
-        The request, e.g. ``"--n 10,000,000,000"``.
+    base : float
+        Bytes needed whatever the size (interpreter, libraries).
     per_unit : float
-        Bytes per unit of ``flag``, to suggest the largest value that fits.
+        Bytes per unit of ``flag`` (per person, or per person x strategy x replication).
+    units : int
+        The value of ``flag`` asked for.
+    what : str
+        The request as the user gave it, e.g. ``"generate --n 10,000,000,000"``.
     flag : str
         The argument to lower, e.g. ``"--n"``.
 
@@ -105,11 +109,12 @@ def require_memory(needed: float, what: str, *, per_unit: float, flag: str) -> N
     """
     from toolkit.exceptions import UsageError
 
+    needed = base + per_unit * float(units)
     avail, total = machine_memory()
     budget = avail if avail is not None else total
     if budget is None or needed <= budget:
         return
-    fits = max(int(budget // per_unit), 0)
+    fits = max(int((budget - base) // per_unit), 0)
     raise UsageError(
         f"{what} needs about {_gb(needed)} of memory; this machine has {_gb(budget)} available "
         f"({_gb(total or budget)} in all); use {flag} {fits:,} or less, or a larger machine"

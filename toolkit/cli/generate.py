@@ -60,9 +60,10 @@ def run(args) -> int:
         out.reserve(manifest_path(args.out))
         if args.n is not None:
             require_memory(
-                BASE_BYTES + BYTES_PER_PERSON[fmt] * args.n,
+                BASE_BYTES,
+                BYTES_PER_PERSON[fmt],
+                args.n,
                 f"generate --n {args.n:,}",
-                per_unit=BYTES_PER_PERSON[fmt],
                 flag="--n",
             )
         from toolkit.cohort.generate import generate_cohort

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from toolkit.cli._common import DEFAULT_DEMO_SEED, positive_int, seed_arg
+from toolkit.cli._common import DEFAULT_DEMO_SEED, positive_int, require_memory, seed_arg
 from toolkit.exceptions import UsageError
 
 
@@ -58,11 +58,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    import time
+#: Peak bytes per person x strategy x replication episode (records plus engine temporaries),
+#: from peak RSS at 400,000, 800,000 and 2,000,000 episodes (about 270 B each; issue 12),
+#: rounded up.
+BYTES_PER_EPISODE = 400
+#: Interpreter and library imports plus the census cohort.
+BASE_BYTES = 400e6
 
-    from toolkit.cohort.io import atomic_write, cohort_format, read_cohort, write_json
-    from toolkit.review import load_release_rules, parse_strategy, simulate_reviews
+
+def run(args) -> int:
+    from toolkit.cohort.io import atomic_outputs, cohort_format
+    from toolkit.review import parse_strategy
 
     strategies = {name: parse_strategy(name) for name in args.strategy}
     fmt = cohort_format(args.out)
@@ -70,6 +76,29 @@ def run(args) -> int:
         raise UsageError(f"{args.out}: records are written as .parquet or .csv")
     if args.summary and not str(args.summary).lower().endswith(".json"):
         raise UsageError(f"{args.summary}: the summary is a .json file")
+    per_n = BYTES_PER_EPISODE * args.replications * len(strategies)
+    require_memory(
+        BASE_BYTES,
+        per_n,
+        args.n,
+        f"simulate --n {args.n:,} x {args.replications:,} replications x "
+        f"{len(strategies)} strategies",
+        flag="--n",
+    )
+    # All outputs are reserved now and renamed only when all are written (issue 12).
+    with atomic_outputs() as outputs:
+        outputs.reserve(args.out)
+        if args.summary:
+            outputs.reserve(args.summary)
+        return _run(args, strategies, fmt, outputs)
+
+
+def _run(args, strategies, fmt, outputs) -> int:
+    import time
+
+    from toolkit.cohort.io import read_cohort
+    from toolkit.review import load_release_rules, simulate_reviews
+
     rules = load_release_rules(args.rules)
     if args.cohort:
         cohort = read_cohort(args.cohort)
@@ -109,8 +138,8 @@ def run(args) -> int:
         else:
             res.records.to_csv(tmp, index=False)
 
-    atomic_write(args.out, _write)
+    outputs.write(args.out, _write)
     print(res.render())
     if args.summary:
-        write_json(res.summary_json(), args.summary)
+        outputs.write_json(res.summary_json(), args.summary)
     return 0
