@@ -26,6 +26,7 @@ def run(args) -> int:
     if args.json and not str(args.json).lower().endswith(".json"):
         raise UsageError(f"{args.json}: expected a .json file")
     with atomic_outputs() as outputs:
+        outputs.protect(args.cohort, args.profile)
         if args.json:
             outputs.reserve(args.json)
         spec = load_profile_arg(args.profile)

@@ -90,6 +90,7 @@ def run(args) -> int:
             raise UsageError(f"{out}: expected a {suffix} file")
     with atomic_outputs() as outputs:
         # Every output is reserved before the work and renamed only when all are written.
+        outputs.protect(args.cohort, args.rules, args.capacity)
         for out in (args.json, args.csv):
             if out:
                 outputs.reserve(out)

@@ -56,6 +56,7 @@ def run(args) -> int:
     with atomic_outputs() as out:
         # Both outputs are reserved first, so an unwritable folder is refused at once and
         # Ctrl-C or an error at any point leaves neither file behind.
+        out.protect(args.profile)
         out.reserve(args.out)
         out.reserve(manifest_path(args.out))
         if args.n is not None:

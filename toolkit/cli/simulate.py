@@ -87,6 +87,7 @@ def run(args) -> int:
     )
     # All outputs are reserved now and renamed only when all are written (issue 12).
     with atomic_outputs() as outputs:
+        outputs.protect(args.cohort, args.rules)
         outputs.reserve(args.out)
         if args.summary:
             outputs.reserve(args.summary)

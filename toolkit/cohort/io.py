@@ -68,6 +68,28 @@ class OutputSet:
     def __init__(self) -> None:
         self._tmp: dict[Path, Path] = {}
         self._written: set[Path] = set()
+        self._inputs: set[str] = set()
+
+    def protect(self, *inputs: str | Path | None) -> None:
+        """Declare the command's input files: an output that is one of them is refused.
+
+        Raises
+        ------
+        UsageError
+            If an already reserved output is one of ``inputs``.
+        """
+        for p in inputs:
+            if p is not None:
+                self._inputs.add(os.path.realpath(p))
+        for key in self._tmp:
+            self._refuse_input(key)
+
+    def _refuse_input(self, path: str | Path) -> None:
+        if os.path.realpath(path) in self._inputs:
+            raise UsageError(
+                f"{path}: is also an input of this command; outputs never overwrite inputs, "
+                "choose another output path"
+            )
 
     @staticmethod
     def _key(path: str | Path) -> Path:
@@ -85,6 +107,7 @@ class OutputSet:
         key = self._key(path)
         if key in self._tmp:
             raise UsageError(f"{path}: the same output file is given twice")
+        self._refuse_input(key)
         parent = key.parent
         if not Path(path).parent.is_dir():
             raise UsageError(
