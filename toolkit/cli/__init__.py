@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         The exit status (see the module docstring). ``--help`` and argument errors exit through
         :class:`SystemExit` as argparse does (0 and 2).
     """
-    in_main_thread = _is_main_thread()
+    # Only the main thread may set handlers; a process started with Ctrl-C ignored (nohup, a
+    # background job) keeps ignoring it.
+    in_main_thread = _is_main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
     previous = signal.signal(signal.SIGINT, _interrupt_once) if in_main_thread else None
     command = "recall-toolkit"
     try:
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         if in_main_thread:
-            signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+            if previous is None or getattr(previous, "__name__", "") == "_interrupted_at_start_up":
+                previous = signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
 
 
 def _is_main_thread() -> bool:
