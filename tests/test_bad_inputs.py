@@ -364,3 +364,59 @@ def test_ctrl_c_leaves_nothing(tmp_path, delay):
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "interrupted" in err
     assert list(out.iterdir()) == []
+
+
+# -- property: any single bad cell is found, at its row and column ------------------------------
+
+
+def _bad_value(col):
+    """A strategy of text values outside ``col``'s declared domain."""
+    from hypothesis import strategies as st
+
+    from toolkit.validation import BOOL_WORDS
+
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = set(map(str, dtype.categories))
+        return st.text(min_size=1, max_size=8).filter(lambda t: t not in cats)
+    if str(dtype) in ("bool", "boolean"):
+        return st.text(min_size=1, max_size=8).filter(lambda t: t.strip().lower() not in BOOL_WORDS)
+    outside = []
+    if col.minimum is not None:
+        outside.append(st.floats(max_value=col.minimum, exclude_max=True, allow_nan=False))
+    if col.maximum is not None:
+        outside.append(st.floats(min_value=col.maximum, exclude_min=True, allow_nan=False))
+    if col.allowed is not None:
+        outside.append(st.integers(-1000, 1000).filter(lambda v: v not in col.allowed))
+    if str(dtype) in ("int64", "Int64"):
+        outside.append(st.floats(-1e6, 1e6).filter(lambda v: v % 1 != 0))
+    outside.append(st.sampled_from(["abc", "inf", "-inf", "1,5"]))
+    return st.one_of(outside).map(str)
+
+
+def test_any_single_bad_cell_is_named(cohort_csv):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from toolkit.exceptions import CohortError
+    from toolkit.schema import COLUMNS
+    from toolkit.validation import validate_cohort
+
+    good = pd.read_csv(io.BytesIO(cohort_csv), dtype=str, keep_default_na=False)
+    good = good.replace("", None)  # missing cells as None, as a reader would give them
+    validate_cohort(good, "good")  # the unmodified table passes
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data(), row=st.integers(0, len(good) - 1))
+    def check(data, row):
+        col = data.draw(st.sampled_from(COLUMNS), label="column")
+        value = data.draw(_bad_value(col), label="value")
+        bad = good.copy()
+        bad.loc[row, col.name] = value
+        with pytest.raises(CohortError) as e:
+            validate_cohort(bad, "bad.csv")
+        found = {(p.row, p.column) for p in e.value.problems}
+        assert (row + 2, col.name) in found, str(e.value)
+        assert str(e.value).startswith("bad.csv: ")
+
+    check()

@@ -183,3 +183,63 @@ def test_output_path_is_a_directory(tmp_path):
     assert r.returncode == 2
     assert "is a directory" in r.stderr and "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
+
+
+def test_parquet_manifest_hashes_the_file_written(tmp_path, capsys):
+    """Issue 10: a Parquet cohort is hashed as written, not re-serialised to CSV to hash it."""
+    import hashlib
+
+    outs = []
+    for name in ("a.parquet", "b.parquet"):
+        out = tmp_path / name
+        assert main(["generate", "--seed", "4", "--population", "hdc", "--out", str(out)]) == 0
+        man = json.loads(out.with_name(out.stem + ".manifest.json").read_text())
+        assert man["csv_sha256"] is None
+        assert man["file_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+        outs.append(man["file_sha256"])
+    assert outs[0] == outs[1], "same seed, same bytes"
+
+
+def test_csv_manifest_hash_is_the_csv_bytes(tmp_path):
+    import hashlib
+
+    out = tmp_path / "a.csv"
+    main(["generate", "--seed", "4", "--population", "hdc", "--out", str(out)])
+    man = json.loads((tmp_path / "a.manifest.json").read_text())
+    assert man["csv_sha256"] == man["file_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_output_set_is_all_or_nothing(tmp_path):
+    from toolkit.cohort.io import atomic_outputs
+
+    a, b = tmp_path / "a.json", tmp_path / "b.csv"
+    with pytest.raises(ZeroDivisionError):
+        with atomic_outputs() as out:
+            out.reserve(a)
+            out.reserve(b)
+            out.write_json({"x": 1}, a)
+            out.write(b, lambda tmp: 1 / 0)  # the second output fails after the first is written
+    assert list(tmp_path.iterdir()) == [], "neither output nor any temporary file is left"
+    with atomic_outputs() as out:
+        out.write_json({"x": 1}, a)
+        out.write_text(b, "x\n1\n")
+        assert not a.exists() and not b.exists(), "nothing is renamed before the block ends"
+    assert json.loads(a.read_text()) == {"x": 1} and b.read_text() == "x\n1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.csv"]
+
+
+def test_simulate_summary_failure_leaves_no_records(tmp_path, capsys, monkeypatch):
+    """Issue 12: the records were written before the summary failed; now neither is."""
+    import pathlib
+
+    def disk_full(self, *args, **kwargs):  # the summary (written as text) hits a full disk
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_text", disk_full)
+    code = main(
+        ["simulate", "--strategy", "sed", "--seed", "1", "--n", "200", "--replications", "1"]
+        + ["--out", str(tmp_path / "r.csv"), "--summary", str(tmp_path / "s.json")]
+    )
+    assert code == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
