@@ -243,3 +243,22 @@ def test_simulate_summary_failure_leaves_no_records(tmp_path, capsys, monkeypatc
     assert code == 2
     assert "No space left on device" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_directory(tmp_path):
+    from toolkit.cohort.io import atomic_directory
+
+    target = tmp_path / "demo"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_directory(target) as d:
+            (d / "a.txt").write_text("half")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == [], "an interrupted folder leaves nothing"
+    with atomic_directory(target) as d:
+        (d / "a.txt").write_text("1")
+        assert not target.exists()
+    with atomic_directory(target) as d:  # an existing folder is replaced only when complete
+        (d / "b.txt").write_text("2")
+        assert (target / "a.txt").read_text() == "1"
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+    assert [p.name for p in target.iterdir()] == ["b.txt"]

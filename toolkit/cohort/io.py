@@ -212,6 +212,54 @@ def atomic_outputs() -> Iterator[OutputSet]:
         raise
 
 
+@contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Build a folder of outputs under a temporary name; rename it to ``path`` at the end.
+
+    For commands such as ``demo`` that fill a whole folder: files are written into the yielded
+    temporary folder (beside ``path``, so the rename is atomic); if the block fails or is
+    interrupted the temporary folder is deleted and ``path`` is untouched. An existing ``path``
+    is replaced only when the new folder is complete.
+
+    Raises
+    ------
+    UsageError
+        If the parent folder does not exist or is not writable, or ``path`` is a file.
+    """
+    import shutil
+
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{path}: directory {parent} does not exist; create it first")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path}: is a file; give a folder name")
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write to {parent} ({exc.strerror})") from None
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the usual mode
+        blocked = _block_sigint()
+        try:
+            if path.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+                os.replace(path, old / path.name)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp_path)`` then rename ``tmp_path`` onto ``path`` (one-file OutputSet).
 
