@@ -420,3 +420,42 @@ def test_any_single_bad_cell_is_named(cohort_csv):
         assert str(e.value).startswith("bad.csv: ")
 
     check()
+
+
+def test_validation_layer_serves_other_tables():
+    """The machinery the caseload checks reuse: declare columns, check, coerce."""
+    from toolkit.exceptions import UsageError
+    from toolkit.schema import Column
+    from toolkit.validation import check_table, coerce_table, table_schema
+
+    cols = (
+        Column("case_id", "string", "Case reference.", unique=True),
+        Column("review_date", "datetime64[ns]", "Next review."),
+        Column("ogrs3_2yr", "float64", "OGRS3, percent.", 0, 100),
+        Column("flag", "bool", "A yes/no field."),
+    )
+    schema = table_schema(cols, name="caseload")
+    bad = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "a"],
+            "review_date": ["2025-01-01", "soon", "2025-02-01"],
+            "ogrs3_2yr": ["5", "7", "200"],
+            "flag": ["True", "False", "maybe"],
+        }
+    )
+    with pytest.raises(UsageError) as e:
+        check_table(bad, schema, "caseload.csv", error=UsageError)
+    found = {(p.row, p.column) for p in e.value.problems}
+    assert found == {
+        (2, "case_id"),
+        (4, "case_id"),
+        (3, "review_date"),
+        (4, "ogrs3_2yr"),
+        (4, "flag"),
+    }
+    good = bad.iloc[:2].assign(review_date=["2025-01-01", "2025-03-01"])
+    check_table(good, schema, "caseload.csv")
+    out = coerce_table(good, cols)
+    assert out["flag"].tolist() == [True, False] and out["ogrs3_2yr"].tolist() == [5.0, 7.0]
+    with pytest.raises(UsageError, match="0 row"):
+        check_table(bad.iloc[:0], schema, "caseload.csv", error=UsageError)

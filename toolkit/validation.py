@@ -92,11 +92,8 @@ class TableError(ToolkitError, ValueError):
 
 
 def _show(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
-    if isinstance(value, (np.generic,)):
-        value = value.item()
-    return repr(value)
+    # numpy scalars print as np.float64(7.0); show the plain Python value instead.
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 # -- parsing values as found ------------------------------------------------------------------
@@ -149,6 +146,15 @@ def column_checks(col: Column) -> list:
         checks.append(pa.Check(lambda s, c=cats: s.isin(c), error=f"one of {shown}"))
     elif str(dtype) in ("bool", "boolean"):
         checks.append(pa.Check(lambda s: parse_bool(s).notna(), error="true or false"))
+    elif str(dtype) in ("string", "str", "object"):
+        pass  # free text: only presence (nullable) and uniqueness apply
+    elif str(dtype).startswith("datetime64"):
+        checks.append(
+            pa.Check(
+                lambda s: pd.to_datetime(s, errors="coerce").notna(),
+                error="a date (YYYY-MM-DD)",
+            )
+        )
     else:
         whole = str(dtype) in ("int64", "Int64")
         if whole:
@@ -224,7 +230,7 @@ def cohort_schema():
 # -- running schemas --------------------------------------------------------------------------
 
 
-def _expected(check: str, schema_context: str, failure_case) -> tuple[object, str]:
+def _expected(check: str, failure_case) -> tuple[object, str]:
     """(value, expected) for one row of pandera's ``failure_cases``."""
     if check == "not_nullable":
         return None, "missing; a value is required"
@@ -262,9 +268,7 @@ def find_problems(df: pd.DataFrame, schema, *, min_rows: int = 0) -> list[Proble
                 f"the table has {len(df):,} row(s); at least {min_rows:,} needed",
             )
         )
-    positional = df.reset_index(drop=True) if not isinstance(df.index, pd.RangeIndex) else df
-    if isinstance(positional.index, pd.RangeIndex) and positional.index.start != 0:
-        positional = positional.reset_index(drop=True)
+    positional = df.reset_index(drop=True)  # pandera reports positions as the index
     try:
         schema.validate(positional, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -274,7 +278,7 @@ def find_problems(df: pd.DataFrame, schema, *, min_rows: int = 0) -> list[Proble
             if str(rec.check) == "column_in_dataframe":
                 missing.append(str(rec.failure_case))
                 continue
-            value, expected = _expected(str(rec.check), str(rec.schema_context), rec.failure_case)
+            value, expected = _expected(str(rec.check), rec.failure_case)
             column = None if rec.column is None else str(rec.column)
             idx = rec.index
             row = None if idx is None or pd.isna(idx) else int(idx) + _FIRST_DATA_ROW
@@ -357,6 +361,8 @@ def coerce_table(df: pd.DataFrame, columns: Iterable[Column]) -> pd.DataFrame:
                 s = parse_bool(s).astype(dtype)
         elif str(dtype) in ("int64", "Int64", "float64") and s.dtype != dtype:
             s = pd.to_numeric(s).astype(dtype)
+        elif str(dtype).startswith("datetime64") and s.dtype != dtype:
+            s = pd.to_datetime(s).astype(dtype)
         else:
             s = s.astype(dtype)
         out[c.name] = s
