@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # Keep ignoring Ctrl-C from here to the end of the process: restoring Python's default
+        # handler would let a signal still pending from the first press raise again during
+        # interpreter shutdown and end the process by the signal instead of exit 130.
+        signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+        in_main_thread = False
         print(f"{command}: interrupted; no output written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
