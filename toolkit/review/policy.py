@@ -96,6 +96,7 @@ _BLOCKS = {
         "census_1yr_plus_to_sed_pct",
         "max_day_share_pct",
         "board_share_range_pct",
+        "min_latent_median_days",
         *_PROVENANCE,
     ),
     "calibrated": ("mu_d", "sigma_d", "q_never", "mu_m", *_PROVENANCE),
@@ -218,6 +219,7 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
     for k in ("released_at_sed_pct", "releasable_earlier_of_sed_pct", "census_1yr_plus_to_sed_pct"):
         _num(label, data, "calibration", k, 0, 100)
     _num(label, data, "calibration", "max_day_share_pct", 0, 100)
+    _num(label, data, "calibration", "min_latent_median_days", 0.01, 3650)
     bands = cal.get("census_days_on_recall_pct")
     if not isinstance(bands, dict):
         raise SpecError(label, "calibration.census_days_on_recall_pct", "must be a table", bands)
