@@ -191,9 +191,8 @@ def calibrate(
         ]
     )
     iv = _intervals(cohort, rules, params, n, seed, lo) if intervals else None
-    plaus = {
-        k: m[k] for k in ("max_day_share_pct", "board_share_pct", "executive_pct", "parole_board_pct")
-    }
+    keys = ("max_day_share_pct", "board_share_pct", "executive_pct", "parole_board_pct")
+    plaus = {k: float(m[k]) for k in keys}
     return CalibrationResult(
         {k: round(v, 4) for k, v in params.items()},
         table,
