@@ -102,6 +102,7 @@ _BLOCKS = {
     "calibrated": ("mu_d", "sigma_d", "q_never", "mu_m", *_PROVENANCE),
 }
 ROSH_LEVELS = ("low", "medium", "high", "very_high")
+RT = "recall_types."
 _DEFAULT = ("recall_process_experience", "release_rules.toml")
 
 
@@ -156,14 +157,14 @@ class ReleaseRules:
     raw: MappingProxyType
 
 
-def _num(label, data, block, key, lo, hi, *, integer=False) -> float:
+def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
     v = data.get(block, {}).get(key)
     ok = isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
     if integer and ok:
         ok = float(v).is_integer()
     if not ok:
         what = "a whole number" if integer else "a number"
-        raise SpecError(label, f"{block}.{key}", f"must be {what} between {lo} and {hi}", v)
+        raise SpecError(label, f"{prefix}{block}.{key}", f"must be {what} between {lo} and {hi}", v)
     return float(v)
 
 
@@ -231,7 +232,7 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         required=("under_6m", "6_to_12m", "over_12m"),
     )
     for k in bands:
-        _num(label, cal, "census_days_on_recall_pct", k, 0, 100)
+        _num(label, cal, "census_days_on_recall_pct", k, 0, 100, prefix="calibration.")
     rng_ = cal.get("board_share_range_pct")
     if (
         not isinstance(rng_, list)
@@ -298,10 +299,10 @@ def _recall_type(label: str, blocks: dict, name: str) -> RecallTypeRule:
     executive = False
     referral = every = None
     if release == "automatic":
-        auto = _num(label, blocks, name, "automatic_release_day", 1, 36500)
+        auto = _num(label, blocks, name, "automatic_release_day", 1, 36500, prefix=RT)
         if "short_sentence_release_day" in blk:
-            short = _num(label, blocks, name, "short_sentence_release_day", 1, 36500)
-            share = _num(label, blocks, name, "short_sentence_share", 0, 1)
+            short = _num(label, blocks, name, "short_sentence_release_day", 1, 36500, prefix=RT)
+            share = _num(label, blocks, name, "short_sentence_share", 0, 1, prefix=RT)
         for k in ("executive", "board_referral_day", "board_review_every"):
             if k in blk:
                 raise SpecError(label, f"{w}.{k}", "applies only to release = 'review'")
@@ -316,8 +317,8 @@ def _recall_type(label: str, blocks: dict, name: str) -> RecallTypeRule:
         executive = blk["executive"]
         if not isinstance(executive, bool):
             raise SpecError(label, f"{w}.executive", "must be true or false", executive)
-        referral = _num(label, blocks, name, "board_referral_day", 1, 3650)
-        every = _num(label, blocks, name, "board_review_every", 1, 3650)
+        referral = _num(label, blocks, name, "board_referral_day", 1, 3650, prefix=RT)
+        every = _num(label, blocks, name, "board_review_every", 1, 3650, prefix=RT)
     at_sed = blk.get("release_at_sed", True)
     if not isinstance(at_sed, bool):
         raise SpecError(label, f"{w}.release_at_sed", "must be true or false", at_sed)
