@@ -45,18 +45,18 @@ def national_flow(
     census = _default_census() if census is None else prepare_census(census)
     rows = np.flatnonzero(census.recall_type >= 0)
     w = stay_weights(census, rows, rules, params)  # 1 / E[stay | person], per day
-    rep = np.repeat(rows, _DRAWS)
-    ep = draw_episodes(census, rep, rules, params, np.random.default_rng(CENSUS_SEED))
-    stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"] / 365.0
     nat = rules.national
     flow_2015 = float(nat["annual_recalls"] if annual_recalls is None else annual_recalls)
     g = 0.0 if growth is None else float(growth)
     r = np.log1p(g)
     if r > 0:
+        rep = np.repeat(rows, _DRAWS)
+        ep = draw_episodes(census, rep, rules, params, np.random.default_rng(CENSUS_SEED))
+        stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"] / 365.0
         f = (-np.expm1(-r * stay) / r).reshape(-1, _DRAWS).mean(axis=1)
         now = flow_2015 * r / (np.exp(-0.25 * r) - np.exp(-1.25 * r))
     else:
-        f = stay.reshape(-1, _DRAWS).mean(axis=1)
+        f = None
         now = flow_2015
     types = census.recall_type[rows]
     by_w = np.bincount(types, weights=w, minlength=len(RECALL_TYPES))
@@ -64,7 +64,8 @@ def national_flow(
     flow_share_t = by_w / by_w.sum()
     mean_stay_t = np.where(by_w > 0, n_t / np.maximum(by_w, 1e-300), np.nan)
     # E over admissions of f(S): census rows weighted by w (= the admission mix)
-    exposure = float((w * f).sum() / w.sum())
+    # stationary: E_adm[S] = N / sum(w) exactly (the smoothed stays behind the weights)
+    exposure = float((w * f).sum() / w.sum()) if f is not None else rows.size / w.sum() / 365
     implied_stock = now * exposure
     stock = nat["stock"]
     stock_t = stock * n_t / n_t.sum()
