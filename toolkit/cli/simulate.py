@@ -89,6 +89,8 @@ def default_score():
 def run(args) -> int:
     import time
 
+    import pandas as pd
+
     from toolkit.cohort.io import atomic_write, cohort_format, read_cohort, write_json
     from toolkit.review import load_release_rules, parse_strategy, simulate_reviews
     from toolkit.review.strategies import check_distinct
@@ -148,7 +150,10 @@ def run(args) -> int:
 
     def _write(tmp):
         if fmt == "parquet":
-            res.records.to_parquet(tmp, index=False)
+            # dictionary-encode only the categorical columns: trying it on every float column
+            # costs more than the whole simulation (2.8 s vs 1.0 s CPU at 2,000,000 rows)
+            cats = [c for c, t in res.records.dtypes.items() if isinstance(t, pd.CategoricalDtype)]
+            res.records.to_parquet(tmp, index=False, use_dictionary=cats)
         else:
             res.records.to_csv(tmp, index=False)
 

@@ -104,29 +104,48 @@ class SimulationResult:
         """Per strategy (x ``by``): mean over replications with a t interval across them."""
         rec = self.records
         keys = ["strategy", "replication"] + ([by] if by else [])
-        g = rec.groupby(keys, observed=True, sort=False)
-        routes = rec["route"].cat.codes.to_numpy()
-        rec_before = rec.assign(
-            _exec=routes == 1, _board=routes == 2, _sed=routes == 3, _auto=routes == 0
-        ).groupby(keys, observed=True, sort=False)
+        route = rec["route"].cat.codes.to_numpy()
+        cols = {
+            "_sed": route == 3,
+            "_exec": route == 1,
+            "_board": route == 2,
+            "_auto": route == 0,
+        }
+        used = [
+            "custody_days",
+            "supervised_days",
+            "reviews",
+            "bed_days_saved",
+            "re_recalled",
+            "reoffended",
+            "sfo",
+            "sfo_on_licence",
+            "follow_up_custody_days",
+            "follow_up_supervised_days",
+            "cost",
+            "review_hours",
+        ]
+        # a narrow frame: grouping the full records would copy every column
+        small = pd.DataFrame({k: rec[k] for k in keys + used} | cols, copy=False)
+        m = small.groupby(keys, observed=True, sort=False).mean()
         per_rep = pd.DataFrame(
             {
-                "released_at_sed_pct": 100 * rec_before["_sed"].mean(),
-                "executive_pct": 100 * rec_before["_exec"].mean(),
-                "parole_board_pct": 100 * rec_before["_board"].mean(),
-                "automatic_pct": 100 * rec_before["_auto"].mean(),
-                "mean_custody_days": g["custody_days"].mean(),
-                "mean_supervised_days": g["supervised_days"].mean(),
-                "reviews_per_person": g["reviews"].mean(),
-                "bed_days_saved_per_person": g["bed_days_saved"].mean(),
-                "re_recall_pct": 100 * g["re_recalled"].mean(),
-                "reoffending_pct": 100 * g["reoffended"].mean(),
-                "sfo_per_1000": 1000 * g["sfo"].mean(),
-                "sfo_on_licence_per_1000": 1000 * g["sfo_on_licence"].mean(),
-                "follow_up_custody_days": g["follow_up_custody_days"].mean(),
-                "follow_up_supervised_days": g["follow_up_supervised_days"].mean(),
-                "cost_per_person": g["cost"].mean(),
-                "review_hours_per_person": g["review_hours"].mean(),
+                "released_at_sed_pct": 100 * m["_sed"],
+                "executive_pct": 100 * m["_exec"],
+                "parole_board_pct": 100 * m["_board"],
+                "automatic_pct": 100 * m["_auto"],
+                "mean_custody_days": m["custody_days"],
+                "mean_supervised_days": m["supervised_days"],
+                "reviews_per_person": m["reviews"],
+                "bed_days_saved_per_person": m["bed_days_saved"],
+                "re_recall_pct": 100 * m["re_recalled"],
+                "reoffending_pct": 100 * m["reoffended"],
+                "sfo_per_1000": 1000 * m["sfo"],
+                "sfo_on_licence_per_1000": 1000 * m["sfo_on_licence"],
+                "follow_up_custody_days": m["follow_up_custody_days"],
+                "follow_up_supervised_days": m["follow_up_supervised_days"],
+                "cost_per_person": m["cost"],
+                "review_hours_per_person": m["review_hours"],
             }
         ).reset_index()
         out = []
@@ -177,7 +196,15 @@ class SimulationResult:
         return {name: json.loads(s.loc[name].to_json()) for name in self.strategies}
 
 
-def _records(r, name, names, ep, out, census, rules) -> pd.DataFrame:
+_CATEGORIES = {
+    "recall_type": RECALL_TYPES,
+    "rosh": ROSH_LEVELS,
+    "route": ROUTES,
+}
+
+
+def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
+    """One strategy's records as arrays (categoricals as codes; joined once at the end)."""
     n = ep.n
     costs = rules.costs
     w = rules.follow_up_days
@@ -195,55 +222,63 @@ def _records(r, name, names, ep, out, census, rules) -> pd.DataFrame:
     hours = out["reviews"] * costs["review_hours"]
     rows = ep.cohort_row
     f32 = np.float32
-    return pd.DataFrame(
-        {
-            "replication": np.full(n, r, dtype=np.int32),
-            "strategy": pd.Categorical.from_codes(
-                np.full(n, names.index(name), dtype=np.int16), categories=names
-            ),
-            "episode": np.arange(n, dtype=np.int32),
-            "person_id": census.person_id[rows],
-            "recall_type": pd.Categorical.from_codes(ep.recall_type, categories=RECALL_TYPES),
-            "sex": census.sex[rows],
-            "ethnicity": census.ethnicity[rows],
-            "age": census.age[rows].astype(f32),
-            "ogrs3_2yr": (census.ogrs[rows] * 100).astype(f32),
-            "rsr_2yr": (census.rsr[rows] * 100).astype(f32),
-            "rosh": pd.Categorical.from_codes(census.rosh[rows], categories=ROSH_LEVELS),
-            "accommodation_need": census.accommodation_need[rows],
-            "accommodation_day": ep.accommodation_day.astype(f32),
-            "unmet_programme_need": census.unmet_programme[rows],
-            "programme_day": ep.programme_day.astype(f32),
-            "om_contact_day": ep.om_contact_day.astype(f32),
-            "wants_release": ~ep.declines,
-            "releasable_day": ep.releasable_day.astype(f32),
-            "recall_day": ep.admit_day.astype(f32),
-            "first_board_day": ep.first_board_day.astype(f32),
-            "sed_day": ep.sed,
-            "notice_day": out["notice_day"].astype(f32),
-            "release_day": release,
-            "route": pd.Categorical.from_codes(out["route"], categories=ROUTES),
-            "custody_days": release,
-            "supervised_days": sup,
-            "bed_days_saved": limit - release,
-            "reviews": out["reviews"],
-            "review_hours": hours,
-            "follow_up_custody_days": fu_custody.astype(f32),
-            "follow_up_supervised_days": fu_sup.astype(f32),
-            "community_days": community.astype(f32),
-            "re_recalled": rerecall,
-            "reoffended": reoff,
-            "sfo": sfo,
-            "sfo_on_licence": sfo_lic,
-            "releasable_earlier": ep.releasable_day <= ep.sed - 28,
-            "cost": (
-                release * costs["custody_per_day"]
-                + sup * costs["supervision_per_day"]
-                + hours * costs["staff_cost_per_hour"]
-            ),
-        },
-        copy=False,
-    )
+    return {
+        "replication": np.full(n, r, dtype=np.int32),
+        "strategy": np.full(n, names.index(name), dtype=np.int16),
+        "episode": np.arange(n, dtype=np.int32),
+        "person_id": census.person_id[rows],
+        "recall_type": ep.recall_type.astype(np.int8),
+        "sex": census.sex.codes[rows],
+        "ethnicity": census.ethnicity.codes[rows],
+        "age": census.age[rows].astype(f32),
+        "ogrs3_2yr": (census.ogrs[rows] * 100).astype(f32),
+        "rsr_2yr": (census.rsr[rows] * 100).astype(f32),
+        "rosh": census.rosh[rows].astype(np.int8),
+        "accommodation_need": census.accommodation_need[rows],
+        "accommodation_day": ep.accommodation_day.astype(f32),
+        "unmet_programme_need": census.unmet_programme[rows],
+        "programme_day": ep.programme_day.astype(f32),
+        "om_contact_day": ep.om_contact_day.astype(f32),
+        "wants_release": ~ep.declines,
+        "releasable_day": ep.releasable_day.astype(f32),
+        "recall_day": ep.admit_day.astype(f32),
+        "first_board_day": ep.first_board_day.astype(f32),
+        "sed_day": ep.sed,
+        "notice_day": out["notice_day"].astype(f32),
+        "release_day": release,
+        "route": out["route"].astype(np.int8),
+        "custody_days": release,
+        "supervised_days": sup,
+        "bed_days_saved": limit - release,
+        "reviews": out["reviews"],
+        "review_hours": hours,
+        "follow_up_custody_days": fu_custody.astype(f32),
+        "follow_up_supervised_days": fu_sup.astype(f32),
+        "community_days": community.astype(f32),
+        "re_recalled": rerecall,
+        "reoffended": reoff,
+        "sfo": sfo,
+        "sfo_on_licence": sfo_lic,
+        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+        "cost": (
+            release * costs["custody_per_day"]
+            + sup * costs["supervision_per_day"]
+            + hours * costs["staff_cost_per_hour"]
+        ),
+    }
+
+
+def _join(parts: list[dict], names: list[str], census) -> pd.DataFrame:
+    """Concatenate per-strategy record arrays column by column into one DataFrame."""
+    cats = dict(_CATEGORIES)
+    cats["strategy"] = names
+    cats["sex"] = list(census.sex.categories)
+    cats["ethnicity"] = list(census.ethnicity.categories)
+    data = {}
+    for col in parts[0]:
+        v = np.concatenate([p[col] for p in parts])
+        data[col] = pd.Categorical.from_codes(v, categories=cats[col]) if col in cats else v
+    return pd.DataFrame(data, copy=False)
 
 
 def simulate_reviews(
@@ -332,7 +367,7 @@ def simulate_reviews(
             frames.append(_records(r, name, names, ep, out, census, rules))
         if progress:
             progress(r + 1, n_replications)
-    records = pd.concat(frames, ignore_index=True)
+    records = _join(frames, names, census)
     nat = national_flow(rules, p, populations, growth=growth, annual_recalls=annual_recalls)
     return SimulationResult(
         records, tuple(names), n_replications, nat["annual_recalls_now"], nat["flow_share"], nat
