@@ -33,7 +33,7 @@ def person(env, i, ep, days, rules, every, out):
     limit = min(sed, rules.horizon_days)
     if not ep.reviewable[i]:
         yield env.timeout(min(float(ep.auto_day[i]), limit))
-        out[i] = env.now
+        out[i] = min(float(ep.auto_day[i]), limit)
         return
     events = []
     d = float(ep.first_board_day[i])
@@ -49,7 +49,7 @@ def person(env, i, ep, days, rules, every, out):
     for day, kind in events:
         if pending <= day:
             break
-        yield env.timeout(day - env.now)
+        yield env.timeout(max(day - env.now, 0.0))  # float clock: never a negative step
         if kind == 0:
             if day >= releasable and _u(key, day, BOARD_SALT) < rules.board_direction_probability:
                 release = day
@@ -62,8 +62,8 @@ def person(env, i, ep, days, rules, every, out):
         ):
             pending = day + float(ep.exec_delay[i])
     release = min(release, pending, limit)
-    yield env.timeout(release - env.now)
-    out[i] = env.now
+    yield env.timeout(max(release - env.now, 0.0))
+    out[i] = release
 
 
 def main() -> None:

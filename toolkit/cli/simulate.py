@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from toolkit.cli._common import (
-    DEFAULT_DEMO_SEED,
     PROFILE_ARG,
     load_profile_arg,
     positive_int,
@@ -111,15 +110,21 @@ def run(args) -> int:
         raise UsageError(f"{args.summary}: the summary is a .json file")
     rules = load_release_rules(args.rules)
     pops = args.population or ["standard"]
+    national = None
     if args.cohort:
         if args.profile:
             raise UsageError("give --cohort or --profile, not both")
         cohort = read_cohort(args.cohort)
     else:
         from toolkit.cohort.generate import generate_cohort
+        from toolkit.review.national import CENSUS_SEED
+        from toolkit.schema import RECALL_TYPES
 
+        # one census of every recall type: the simulated admissions come from its `pops`
+        # rows, the national stock mix from all of it
         spec = load_profile_arg(args.profile)
-        cohort = generate_cohort(spec, populations=pops, rng=DEFAULT_DEMO_SEED)
+        cohort = generate_cohort(spec, populations=list(RECALL_TYPES), rng=CENSUS_SEED)
+        national = cohort
     start = time.perf_counter()
     tty = sys.stderr.isatty()
 
@@ -144,6 +149,7 @@ def run(args) -> int:
         n_replications=args.replications,
         populations=pops,
         growth=args.growth,
+        national_census=national,
         rng=args.seed,
         progress=progress,
     )
@@ -158,7 +164,8 @@ def run(args) -> int:
             res.records.to_csv(tmp, index=False)
 
     atomic_write(args.out, _write)
-    print(res.render())
+    summary = res.summary()
+    print(res.render(summary))
     if args.summary:
-        write_json(res.summary_json(), args.summary)
+        write_json(res.summary_json(summary), args.summary)
     return 0

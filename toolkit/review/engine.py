@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from toolkit.exceptions import UsageError
 from toolkit.review.episodes import (
@@ -148,6 +147,8 @@ class SimulationResult:
                 "review_hours_per_person": m["review_hours"],
             }
         ).reset_index()
+        from scipy import stats  # here, not at import: scipy.stats costs ~0.3 s to import
+
         out = []
         for key, d in per_rep.groupby(
             ["strategy"] + ([by] if by else []), sort=False, observed=True
@@ -186,13 +187,14 @@ class SimulationResult:
         "cost_per_person",
     )
 
-    def render(self) -> str:
-        """The headline summary as a readable table."""
-        return self.summary()[list(self.HEADLINE)].round(2).to_string(index=False)
+    def render(self, summary: pd.DataFrame | None = None) -> str:
+        """The headline summary as a readable table (``summary``: a precomputed one)."""
+        s = self.summary() if summary is None else summary
+        return s[list(self.HEADLINE)].round(2).to_string(index=False)
 
-    def summary_json(self) -> dict:
+    def summary_json(self, summary: pd.DataFrame | None = None) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
-        s = self.summary().set_index("strategy")
+        s = (self.summary() if summary is None else summary).set_index("strategy")
         return {name: json.loads(s.loc[name].to_json()) for name in self.strategies}
 
 
@@ -292,6 +294,7 @@ def simulate_reviews(
     params: dict | None = None,
     annual_recalls: float | None = None,
     growth: float | None = None,
+    national_census: pd.DataFrame | None = None,
     rng: np.random.Generator | int | None = None,
     progress=None,
 ) -> SimulationResult:
@@ -320,6 +323,9 @@ def simulate_reviews(
     growth : float, optional
         Yearly growth of the recall flow (e.g. 0.15); national admissions are then the current
         rate, not the 2015 average.
+    national_census : pandas.DataFrame, optional
+        A census of all recall types giving the national stock mix (default: the shipped
+        profile's, seed 20140331).
     rng : numpy.random.Generator or int, optional
     progress : callable, optional
         Called with (done, total) after each replication.
@@ -368,7 +374,14 @@ def simulate_reviews(
         if progress:
             progress(r + 1, n_replications)
     records = _join(frames, names, census)
-    nat = national_flow(rules, p, populations, growth=growth, annual_recalls=annual_recalls)
+    nat = national_flow(
+        rules,
+        p,
+        populations,
+        growth=growth,
+        annual_recalls=annual_recalls,
+        census=national_census,
+    )
     return SimulationResult(
         records, tuple(names), n_replications, nat["annual_recalls_now"], nat["flow_share"], nat
     )
