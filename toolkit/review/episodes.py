@@ -69,7 +69,8 @@ def prepare_census(cohort: pd.DataFrame | Census) -> Census:
             f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
             "use a cohort from `recall-toolkit generate`"
         )
-    pop = pd.Categorical(cohort["population"].astype(str), categories=RECALL_TYPES)
+    # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
+    pop_codes = pd.Index(RECALL_TYPES).get_indexer(cohort["population"].astype(str))
     ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
     rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
     need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
@@ -78,7 +79,7 @@ def prepare_census(cohort: pd.DataFrame | Census) -> Census:
     age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
     return Census(
         n=len(cohort),
-        recall_type=np.asarray(pop.codes, dtype=np.int64),
+        recall_type=np.asarray(pop_codes, dtype=np.int64),
         ogrs=ogrs,
         rsr=rsr,
         risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
@@ -94,16 +95,26 @@ def prepare_census(cohort: pd.DataFrame | Census) -> Census:
 
 
 def _unmet_programme(cohort: pd.DataFrame) -> np.ndarray:
-    """Unmet accredited-programme need (suitable, not attended, no other programme) under the
-    default Table 2 readings; all False for a cohort without programme columns."""
-    from toolkit.needs.gap import outcome_matrix
-    from toolkit.profile.rules import load_programme_rules
+    """Unmet accredited-programme need (suitable under the default Table 2 readings, attended
+    neither that programme nor another one); all False for a cohort without programme columns.
 
-    try:
-        suit, att, oth = outcome_matrix(cohort, load_programme_rules())
-    except (KeyError, ValueError, CohortError):  # no programme columns: no such barrier
+    The same reading as ``toolkit.needs.gap.outcome_matrix``, computed here from the programme
+    rules so that the simulation does not import the needs-gap statistics (scipy.stats,
+    statsmodels: about a second at start-up).
+    """
+    from toolkit.profile.rules import load_programme_rules, suitability
+
+    rules = load_programme_rules()
+    att_cols = [f"attended_{p.name}" for p in rules.programmes]
+    if any(c not in cohort.columns for c in (*att_cols, "attended_other_programme")):
         return np.zeros(len(cohort), dtype=bool)
-    return np.asarray((suit & ~att & ~oth).any(axis=1))
+    try:
+        suit = suitability(cohort, rules, "default").to_numpy()
+    except (KeyError, ValueError, CohortError):  # no suitability columns: no such barrier
+        return np.zeros(len(cohort), dtype=bool)
+    att = cohort[att_cols].to_numpy(dtype=bool)
+    any_att = att.any(axis=1) | cohort["attended_other_programme"].to_numpy(dtype=bool)
+    return np.asarray((suit & ~att & ~any_att[:, None]).any(axis=1))
 
 
 @dataclass(frozen=True)
