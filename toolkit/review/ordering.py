@@ -146,14 +146,17 @@ class Scorer(Ordering):
 
 @dataclass(frozen=True)
 class Oracle(Ordering):
-    """Knows who is releasable: people releasable now first (most days to SED first), then the
-    rest by the day they will become releasable. An upper bound for any scorer."""
+    """Knows who is releasable and when each decision would land: first the people releasable
+    now whose executive release would still come before SED, nearest SED first (the most
+    releases before SED per review); then the rest by the day they will become releasable.
+    An upper bound for any scorer on the share released before SED."""
 
     name = "oracle"
 
     def priority(self, ep, idx, t, census=None):
-        now = ep.releasable_day[idx] <= t
-        return np.where(now, -1e7 - (ep.sed[idx] - t), ep.releasable_day[idx])
+        left = ep.sed[idx] - t
+        useful = (ep.releasable_day[idx] <= t) & (left > ep.exec_delay[idx])
+        return np.where(useful, -1e7 + left, ep.releasable_day[idx])
 
 
 ORDERINGS = {o.name: o for o in (Fifo, RandomOrder, NearestSED, Scorer, Oracle)}
