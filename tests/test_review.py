@@ -416,3 +416,42 @@ def test_simulation_plots_take_and_return_axes(all_cohort, rules):
         fig, ax = plt.subplots()
         assert fn(res, ax=ax) is ax
         plt.close(fig)
+
+
+def test_simulate_cli_profile_and_growth(tmp_path):
+    profile = Path(__file__).parents[1] / "papers" / "recall_process_experience" / "profile.toml"
+    out, summ = tmp_path / "rec.csv", tmp_path / "s.json"
+    args = ["simulate", "--strategy", "formal", "--n", "500", "--replications", "1"]
+    base = _cli(*args, "--seed", "2", "--out", str(out), "--summary", str(summ))
+    assert base.returncode == 0, base.stderr
+    b = json.loads(summ.read_text())["formal"]
+    grown = _cli(
+        *args,
+        "--seed",
+        "2",
+        "--out",
+        str(out),
+        "--summary",
+        str(summ),
+        "--profile",
+        str(profile),
+        "--growth",
+        "0.15",
+    )
+    assert grown.returncode == 0, grown.stderr
+    g = json.loads(summ.read_text())["formal"]
+    # growth: the current national flow is above the stationary 2015 average
+    assert g["national_admissions_per_year"] > b["national_admissions_per_year"] > 0
+    both = _cli(
+        *args, "--seed", "2", "--out", str(out), "--profile", str(profile), "--cohort", str(out)
+    )
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_calibrate_cli_writes_nothing(tmp_path):
+    before = default_rules_path().read_bytes()
+    r = _cli("calibrate", "--n", "500", "--maxiter", "3")
+    assert r.returncode == 0, r.stderr
+    assert "Nothing on disk was changed" in r.stdout
+    assert "Little's law" in r.stdout and "stored" in r.stdout
+    assert default_rules_path().read_bytes() == before

@@ -24,6 +24,13 @@ def register(sub) -> None:
         metavar="N",
         help="episodes per evaluation (default 10,000, as stored)",
     )
+    p.add_argument(
+        "--maxiter",
+        type=positive_int,
+        default=None,
+        metavar="K",
+        help="Nelder-Mead iterations per start (default 150, as stored)",
+    )
     p.set_defaults(func=run)
 
 
@@ -44,7 +51,8 @@ def run(args) -> int:
 
         spec = load_profile_arg(args.profile)
         cohort = generate_cohort(spec, populations=["standard"], rng=DEFAULT_DEMO_SEED)
-    res = calibrate(cohort, rules, n=args.n or FIT_N)
+    kw = {"maxiter": args.maxiter} if args.maxiter else {}
+    res = calibrate(cohort, rules, n=args.n or FIT_N, **kw)
     print("Calibrated (formal strategy, standard recalls):")
     for k, v in res.params.items():
         stored = rules.calibrated[k]
