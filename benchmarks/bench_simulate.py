@@ -5,8 +5,8 @@ Engine: 200,000 admissions x 5 strategies (sed, formal, proactive 28 and 14, eve
 replications = 2,000,000 episodes, records written to Parquet. SimPy: the same strategies on
 20,000 admissions (100,000 episodes, so that its fixed start-up cost, about 1.5 s of imports,
 cohort and episodes, is spread thin: conservative for the ratio), checked against the engine.
-Median of ``--runs`` runs each, in the same session; wall clock and CPU time (user + sys, robust when other jobs share the
-machine) and peak memory (max RSS) per child, via ``os.wait4``.
+Median of ``--runs`` runs each, in the same session; wall clock and CPU time (user + sys,
+robust when other jobs share the machine) and peak memory (max RSS) per child, via ``os.wait4``.
 Run: ``python benchmarks/bench_simulate.py [--runs 3]``. Needs ``pip install simpy``.
 """
 
