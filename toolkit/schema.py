@@ -195,6 +195,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("ovp_2yr", "float64", "OASys Violence Predictor, 2-year, percent (assumed bands)."),
     Column("violent_history", "boolean", "Any violent conviction in the record; NA without OASys."),
     Column("acquisitive_history", "boolean", "Any acquisitive conviction; NA without OASys."),
+    Column(
+        "mainly_acquisitive_record", "boolean", "Most convictions acquisitive; NA without OASys."
+    ),
     Column("dv_offence_link", "boolean", "OASys: current offence linked to partner violence."),
     Column("alcohol_violence_link", "boolean", "OASys: violence linked to alcohol use."),
     Column("drug_offending_link", "boolean", "OASys: drug misuse linked to offending."),

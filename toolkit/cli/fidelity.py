@@ -14,6 +14,12 @@ def register(sub) -> None:
     )
     p.add_argument("cohort", metavar="COHORT", help="cohort file (.parquet, .csv, .csv.gz)")
     p.add_argument("--profile", **PROFILE_ARG)
+    p.add_argument(
+        "--rules",
+        metavar="PATH",
+        default=None,
+        help="programme rules (TOML); default: the shipped Table 2 rules",
+    )
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
     p.set_defaults(func=run)
 
@@ -21,10 +27,11 @@ def register(sub) -> None:
 def run(args) -> int:
     from toolkit.cohort.io import read_cohort, write_json
     from toolkit.fidelity.report import fidelity_report
+    from toolkit.profile.rules import load_programme_rules
 
     spec = load_profile_arg(args.profile)
     cohort = read_cohort(args.cohort)
-    rep = fidelity_report(cohort, spec)
+    rep = fidelity_report(cohort, spec, programmes=load_programme_rules(args.rules))
     print(rep.render())
     if args.json:
         write_json(rep.to_dict(), args.json)

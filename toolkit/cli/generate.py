@@ -13,6 +13,12 @@ def register(sub) -> None:
     )
     p.add_argument("--profile", **PROFILE_ARG)
     p.add_argument(
+        "--rules",
+        metavar="PATH",
+        default=None,
+        help="programme rules (TOML); default: the shipped Table 2 rules",
+    )
+    p.add_argument(
         "--n",
         type=positive_int,
         default=None,
@@ -44,10 +50,14 @@ def run(args) -> int:
         write_cohort,
         write_json,
     )
+    from toolkit.profile.rules import load_programme_rules
 
     cohort_format(args.out)  # reject a bad suffix before any work
     spec = load_profile_arg(args.profile)
-    df = generate_cohort(spec, n=args.n, populations=args.population, rng=args.seed)
+    rules = load_programme_rules(args.rules)  # --rules: the same file fidelity and gaps take
+    df = generate_cohort(
+        spec, n=args.n, populations=args.population, rng=args.seed, programmes=rules
+    )
     sha = write_cohort(df, args.out)
     manifest = build_manifest(
         spec=spec,
