@@ -28,7 +28,7 @@ Construction, per population, for the people with OASys data (the rules need OAS
    met at this size is met, again with slack so it never fails.
 
 The size of both programmes depends on the number of patterns and states, not on the number of
-people, so 1,000,000 rows cost little more than 3,699.
+people, so a million rows cost little more than a few thousand.
 """
 
 from __future__ import annotations

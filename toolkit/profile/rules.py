@@ -659,7 +659,11 @@ def base_mask(cohort: pd.DataFrame, rules: ProgrammeRules) -> np.ndarray:
 
 
 def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFrame:
-    """Suitable counts in the Table 2 base under every reading, beside the published count."""
+    """Suitable counts in the Table 2 base under every reading, beside the published count.
+
+    Each row carries the reading's label (``cited`` or ``assumed``) and note from the programme
+    file, so an explicit reading that cannot meet the published count shows why beside its count.
+    """
     base = base_mask(cohort, rules)
     rows = []
     for p in rules.programmes:
@@ -670,6 +674,7 @@ def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFra
                     ok[:] = False
                     break
                 ok &= c.evaluate(cohort)
+            note = p.notes.get(name, "")
             rows.append(
                 {
                     "programme": p.name,
@@ -678,6 +683,9 @@ def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFra
                     "suitable": int(ok.sum()),
                     "published": p.suitable,
                     "difference": int(ok.sum()) - p.suitable,
+                    # cited or assumed, and why (incl. the constraint an explicit reading hits)
+                    "label": note.split(":", 1)[0] if note else "",
+                    "note": note.split(":", 1)[1].strip() if note else "",
                 }
             )
     return pd.DataFrame(rows)
