@@ -378,3 +378,35 @@ def test_generation_is_reproducible_with_rules(tmp_path):
     b = generate_cohort(n=300, rng=9, programmes=rules)
     pd.testing.assert_frame_equal(a, b)
     assert np.isin(["housing_link", "attended_housing_skills"], a.columns).all()
+
+
+def test_rules_on_published_columns_only(tmp_path):
+    """A user's file with one programme over published columns and nothing to build: the
+    cohort cannot be moved, so a count the data do not give is reported, not forced."""
+    text = """
+[meta]
+base_population = "standard"
+base_requires = "has_oasys"
+base_n = 3699
+
+[programmes.class_a_only]
+label = "Class A"
+suitable = 10
+attended_pct = 10.0
+attended_other_pct = 0.0
+unmet_pct = 90.0
+criteria = ["need_class_a >= 1"]
+assumed = "test"
+reason = "test"
+
+[columns]
+"""
+    rules = load_programme_rules(write(tmp_path, text))
+    with pytest.warns(UserWarning, match=r"class_a_only: \d+ suitable, published 10"):
+        df = generate_cohort(populations=["standard"], rng=5, programmes=rules)
+    b = base(df)
+    n = int((b["need_class_a"] >= 1).sum())
+    assert n > 10
+    assert int((b["need_class_a"].ge(1) & b["attended_class_a_only"]).sum()) == round(0.1 * n)
+    # schema columns this file does not build are missing, not invented
+    assert df["ovp_2yr"].isna().all() and df["violent_history"].isna().all()

@@ -206,8 +206,10 @@ class _Plan:
         self.fixed_index = {k: i for i, k in enumerate(conds)}
         dims = [range(len(self.edges[s.name]) - 1) for s in self.scores]
         dims += [range(2)] * len(self.flags)
-        self.states = np.array(list(itertools.product(*dims)), dtype=np.int64).reshape(
-            -1, len(dims)
+        self.states = (
+            np.array(list(itertools.product(*dims)), dtype=np.int64)
+            if dims
+            else np.zeros((1, 0), dtype=np.int64)  # nothing to build: one empty state
         )
         self.dim = {s.name: i for i, s in enumerate([*self.scores, *self.flags])}
 
@@ -238,11 +240,11 @@ def _edges(spec: ColumnSpec, criteria) -> list[float]:
 def _fixed_column(cols: dict, name: str, rows: np.ndarray):
     """A published column for ``rows`` as the rules see it (categories as labels, NA as NaN)."""
     if name == "index_offence_group":
-        return np.array(INDEX_OFFENCE_GROUPS, dtype=object)[_GROUP[cols["index_offence"][rows]]]
+        return pd.Categorical.from_codes(_GROUP[cols["index_offence"][rows]], INDEX_OFFENCE_GROUPS)
     v = cols[name][rows]
     dtype = DTYPES.get(name)
     if isinstance(dtype, pd.CategoricalDtype) and np.issubdtype(np.asarray(v).dtype, np.integer):
-        return np.asarray(dtype.categories, dtype=object)[v]
+        return pd.Categorical.from_codes(v, dtype=dtype)
     if dtype == "Int64" or name.startswith("need_"):
         return np.where(v >= 0, v, np.nan)
     return v
@@ -375,8 +377,12 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
         if plan.fixed
         else np.zeros((o.size, 0), dtype=bool)
     )
-    patterns, inverse, sizes = np.unique(fixed, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    if fixed.shape[1]:
+        patterns, inverse, sizes = np.unique(fixed, axis=0, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+    else:  # no condition on published columns: everyone shares one pattern
+        patterns = np.zeros((1, 0), dtype=bool)
+        inverse, sizes = np.zeros(o.size, dtype=np.int64), np.array([o.size])
     n_p, states = patterns.shape[0], plan.states
     n_s = states.shape[0]
     # allowed[p, s]: a state breaks no flag's forcing in this pattern
