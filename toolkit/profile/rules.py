@@ -419,8 +419,9 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     Examples
     --------
     >>> rules = load_programme_rules()
-    >>> [str(c) for c in rules.programme("cognitive_skills").criteria]
-    ['index_offence_group != acquisitive', 'acquisitive_record == false', 'ogrs3_2yr >= 25']
+    >>> p = rules.programmes[0]
+    >>> p.name, [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
+    ('cognitive_skills', 'ogrs3_2yr >= 25', 'assumed')
     """
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
     check_keys(data, _TOP_KEYS, label, required=("programmes",))
