@@ -367,22 +367,16 @@ def add_programme_columns(
 
 def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) -> dict:
     rules = plan.rules
-    fixed = (
-        np.column_stack(
-            [
-                c.evaluate(pd.DataFrame({c.column: _fixed_column(cols, c.column, o)}))
-                for c in plan.fixed
-            ]
+    # one integer per person (bit k: fixed condition k holds), so grouping is a 1-D unique
+    key = np.zeros(o.size, dtype=np.int64)
+    for k, c in enumerate(plan.fixed):
+        key |= (
+            c.evaluate(pd.DataFrame({c.column: _fixed_column(cols, c.column, o)})).astype(np.int64)
+            << k
         )
-        if plan.fixed
-        else np.zeros((o.size, 0), dtype=bool)
-    )
-    if fixed.shape[1]:
-        patterns, inverse, sizes = np.unique(fixed, axis=0, return_inverse=True, return_counts=True)
-        inverse = inverse.ravel()
-    else:  # no condition on published columns: everyone shares one pattern
-        patterns = np.zeros((1, 0), dtype=bool)
-        inverse, sizes = np.zeros(o.size, dtype=np.int64), np.array([o.size])
+    keys, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    patterns = (keys[:, None] >> np.arange(len(plan.fixed), dtype=np.int64)) & 1 == 1
     n_p, states = patterns.shape[0], plan.states
     n_s = states.shape[0]
     # allowed[p, s]: a state breaks no flag's forcing in this pattern
