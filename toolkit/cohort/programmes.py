@@ -63,9 +63,9 @@ _COUNT_WEIGHT = 10.0
 #: count slack costs more than the whole gap, so the gap only loosens the closeness to the
 #: assumed (not published) natural values.
 _GAP = 0.05
-#: Seconds HiGHS may spend on one construction (the problems are small: a few thousand
-#: variables); a time-out keeps the best solution found.
-_TIME_LIMIT = 60.0
+#: Branch-and-bound nodes HiGHS may explore (a node limit, not a time limit, so the same seed
+#: gives the same cohort on any machine); the problems are small and usually solve at the root.
+_NODE_LIMIT = 5000
 
 
 def attended_columns(rules: ProgrammeRules) -> tuple[str, ...]:
@@ -456,7 +456,7 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
         integrality=integrality,
         bounds=Bounds(0, upper),
         constraints=LinearConstraint(a, lb, ub),
-        options={"time_limit": _TIME_LIMIT, "mip_rel_gap": _GAP},
+        options={"node_limit": _NODE_LIMIT, "mip_rel_gap": _GAP},
     )
     if res.x is None:  # pragma: no cover - always feasible by construction (slack)
         raise SpecError(rules.path, "programmes", f"construction for {pop} failed: {res.message}")
@@ -612,7 +612,7 @@ def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check) -> N
         integrality=integrality,
         bounds=Bounds(0, bounds_hi),
         constraints=LinearConstraint(np.array(rows_a), lb, ub),
-        options={"time_limit": _TIME_LIMIT},
+        options={"node_limit": _NODE_LIMIT},
     )
     if res.x is None:  # pragma: no cover - always feasible by construction (slack)
         raise SpecError(rules.path, "programmes", f"attendance for {pop} failed: {res.message}")
