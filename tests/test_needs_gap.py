@@ -46,6 +46,10 @@ def tiny_cohort():
         {
             "population": ["standard"] * 5,
             "has_oasys": [True] * 5,
+            "index_offence_group": ["violence", "acquisitive", "robbery", "other", "violence"],
+            "mainly_acquisitive_record": pd.array(
+                [False, True, False, None, False], dtype="boolean"
+            ),
             "acquisitive_history": pd.array([False, True, False, None, False], dtype="boolean"),
             "ogrs3_2yr": [30.0, 80.0, 24.9, 50.0, 25.0],
             "violent_history": pd.array([True, True, False, True, None], dtype="boolean"),
@@ -61,12 +65,13 @@ def tiny_cohort():
 
 def test_rules_on_hand_worked_cohort(rules):
     s = suitability(tiny_cohort(), rules)
-    # cognitive skills: no acquisitive history and OGRS3 >= 25 (missing history -> not suitable)
+    # cognitive skills: non-acquisitive index offence, record not mainly acquisitive, OGRS3 >= 25
+    # (acquisitive index -> no; OGRS3 24.9 -> no; missing record -> not suitable)
     assert s["cognitive_skills"].tolist() == [True, False, False, False, True]
-    # moderate violence: violent history and 30 <= OVP < 60
-    assert s["moderate_violence"].tolist() == [True, True, False, False, False]
-    # high intensity: violent history and OVP >= 60
-    assert s["high_intensity_violence"].tolist() == [False, False, False, True, False]
+    # moderate violence: violent index offence (violence or robbery) and 30 <= OVP < 60
+    assert s["moderate_violence"].tolist() == [True, False, False, False, False]
+    # high intensity: violent index offence and OVP >= 30 (the robbery at 60 counts)
+    assert s["high_intensity_violence"].tolist() == [True, False, True, False, False]
     # domestic violence: link and OVP >= 30
     assert s["domestic_violence"].tolist() == [True, False, True, False, False]
     # alcohol related violence: violent history, drinking >= 1, link (missing drinking -> no)
@@ -82,18 +87,19 @@ def test_rules_on_hand_worked_cohort(rules):
     "old, new, pattern",
     [
         (
-            'criteria = ["acquisitive_history == false", "ogrs3_2yr >= 25"]',
-            'criteria = ["acquisitive_history == false", "ogrs3_2yr >= 125"]',
-            r"programmes\.cognitive_skills\.criteria\[1\]` threshold for ogrs3_2yr must lie in \[0, 100\]; got 125\.0",
+            '"mainly_acquisitive_record == false", "ogrs3_2yr >= 25"]',
+            '"mainly_acquisitive_record == false", "ogrs3_2yr >= 125"]',
+            r"programmes\.cognitive_skills\.criteria\[2\]` threshold for ogrs3_2yr must lie in \[0, 100\]; got 125\.0",
         ),
         (
-            'criteria = ["acquisitive_history == false", "ogrs3_2yr >= 25"]',
-            'criteria = ["acquisitive_history == false", "ogrs3_2yr => 25"]',
+            '"mainly_acquisitive_record == false", "ogrs3_2yr >= 25"]',
+            '"mainly_acquisitive_record == false", "ogrs3_2yr => 25"]',
             r"must look like '<column> <op> <value>'",
         ),
         (
-            'criteria = ["violent_history == true", "ovp_2yr >= 60"]',
-            'criteria = ["violent_history == true", "ovp_2yr >= 55"]',
+            # an optional [band_groups] table still refuses overlapping bands it declares
+            "[meta]",
+            '[band_groups]\nviolence = ["moderate_violence", "high_intensity_violence"]\n[meta]',
             r"band_groups\.violence` bands overlap under reading 'default'",
         ),
         (

@@ -117,7 +117,7 @@ def run(args) -> int:
         sens = sensitivity_table(cohort, rules)
         if args.sensitivity:
             print("\nSuitable counts under each reading (Table 2 base)")
-            print(sens.to_string(index=False))
+            print(sens.drop(columns="note").to_string(index=False))  # notes: in --json
         pw = None
         if args.pathways:
             from toolkit.needs.pathways import pathway_levels
