@@ -74,7 +74,6 @@ def run(args) -> int:
                 flag="--n",
             )
         from toolkit.cohort.generate import generate_cohort
-
         from toolkit.profile.rules import load_programme_rules
 
         spec = load_profile_arg(args.profile)
