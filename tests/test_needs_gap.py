@@ -123,7 +123,10 @@ def test_rule_on_missing_column(default_cohort, rules):
         ({"by": ["shoe_size"]}, "cannot group by 'shoe_size'"),
         ({"stock": -1}, "stock must be a positive number"),
         ({"confidence": 1.5}, "confidence must be between 0 and 1"),
-        ({"base": "everyone"}, "base must be 'table2' or 'all'"),
+        ({"base": "everyone"}, "base must be 'table2', 'recalled' or 'all'"),
+        ({"base": "all"}, "base='all' mixes recalled and non-recalled prisoners"),
+        ({"target_date": "2015-01-01"}, "no published stock on 2015-01-01"),
+        ({"target_date": "31/03/2016"}, "date must look like YYYY-MM-DD"),
     ],
 )
 def test_bad_estimator_arguments(default_cohort, kwargs, pattern):
@@ -217,28 +220,6 @@ def test_subgroups_sum_to_total(default_cohort, gap):
     sub = estimate_needs_gap(default_cohort, by=["sex", "age_band"], n_boot=0, stock=None)
     tot = sub.table.groupby("programme")["unmet"].sum()
     assert (tot == gap.table.set_index("programme")["unmet"].loc[tot.index]).all()
-
-
-def test_capacity_unreachable_by_hand(default_cohort, rules):
-    cap = pd.DataFrame(
-        {
-            "programme": [p.name for p in rules.programmes],
-            "places_per_year": 100.0,
-            "length_days": 100.0,
-            "wait_days": 100.0,
-        }
-    )
-    res = estimate_needs_gap(default_cohort, rules, capacity=cap, n_boot=0)
-    c = res.capacity.set_index("programme").loc["cognitive_skills"]
-    from toolkit.needs.gap import outcome_matrix
-    from toolkit.profile.rules import base_mask
-
-    sub = default_cohort[base_mask(default_cohort, rules)]
-    suit, att, oth = outcome_matrix(sub, rules)
-    unmet = suit[:, 0] & ~att[:, 0] & ~oth[:, 0]
-    sed = sub["days_to_sed"].to_numpy()
-    assert c["unreachable_before_sed"] == int((unmet & (sed < 200)).sum())
-    assert c["national_met_before_sed"] <= c["places_in_horizon"] + 1e-9
 
 
 # --- CLI ---------------------------------------------------------------------------------------

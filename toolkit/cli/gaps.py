@@ -32,9 +32,24 @@ def register(sub) -> None:
     p.add_argument(
         "--stock",
         type=float,
-        default=6564,
+        default=None,
         metavar="N",
-        help="national recalled stock to scale to (default 6,564, 31 March 2016)",
+        help="national recalled stock to scale to (default: the published stock on --date, "
+        "from papers/recall_process_experience/national.toml)",
+    )
+    p.add_argument(
+        "--date",
+        default="2016-03-31",
+        metavar="YYYY-MM-DD",
+        help="target date of the national figures: a dated stock in national.toml "
+        "(2016-03-31: 6,564; 2016-09-30: 6,710; 2014-03-31: the census, 5,125)",
+    )
+    p.add_argument(
+        "--months",
+        type=int,
+        default=36,
+        metavar="N",
+        help="months the capacity scenario runs (default 36)",
     )
     p.add_argument(
         "--capacity",
@@ -88,8 +103,10 @@ def run(args) -> int:
         rules,
         by=args.by,
         reading=args.reading,
-        stock=args.stock,
+        stock="auto" if args.stock is None else args.stock,
+        target_date=args.date,
         capacity=capacity,
+        capacity_months=args.months,
         rng=args.seed,
     )
     print(res.render())
