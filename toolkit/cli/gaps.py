@@ -116,18 +116,25 @@ def run(args) -> int:
         print(sens.to_string(index=False))
     pw = None
     if args.pathways:
-        from toolkit.needs.pathways import pathway_levels
+        from toolkit.needs.pathways import load_pathway_rules, ttg_report
 
+        prules = load_pathway_rules()
+        if args.pathway_reading not in prules.readings:
+            raise UsageError(
+                f"--pathway-reading: unknown reading {args.pathway_reading!r}; expected one of "
+                f"{', '.join(prules.readings)}"
+            )
         recalled = cohort[cohort["recall_type"].notna()]
-        pw = pathway_levels(recalled, reading=args.pathway_reading)
+        pw = ttg_report(recalled, prules, reading=args.pathway_reading)
         print(f"\nResettlement pathways, all recalled (reading: {args.pathway_reading})")
-        cols = ["label", "n", "need", "level_2_only", "level_3", "need_pct", "level_3_pct"]
-        print(pw[cols].round(1).to_string(index=False))
+        print(pw.render())
     if args.json:
         d = res.to_dict()
         d["sensitivity"] = _json.loads(sens.to_json(orient="records"))
         if pw is not None:
-            d["pathways"] = _json.loads(pw.to_json(orient="records"))
+            d["pathways"] = _json.loads(pw.table.to_json(orient="records"))
+            d["pathway_groups"] = _json.loads(pw.groups.to_json(orient="records"))
+            d["pathway_notes"] = list(pw.notes)
         write_json(d, args.json)
     if args.csv:
         text = res.table.to_csv(index=False, lineterminator="\n")
