@@ -53,7 +53,8 @@ class CapacityResult:
         One row per programme (columns documented in :func:`capacity_over_time`).
     monthly : pandas.DataFrame
         One row per programme x month: ``month``, ``arrivals``, ``starts``, ``completed``,
-        ``released_unmet``, ``waiting`` and ``in_programme`` (at the month's end).
+        ``released_unmet`` (events in the month, days [start, end)), ``waiting`` and
+        ``in_programme`` (at the month's end).
     notes : tuple of str
         What the scenario assumes, with the derived arrival shares and release factor.
     """
@@ -171,7 +172,13 @@ def capacity_over_time(
         share = float(w_base[who].sum() / w.sum()) if w.sum() > 0 else 0.0
         # People in custody at the start: the census base with unmet need, at national scale.
         n0 = int(round(len(who) * scale))
-        i0 = rng.choice(who, size=n0) if len(who) else np.zeros(0, int)
+        # Each census person stands for `scale` people: whole copies, then a random draw
+        # without replacement for the fraction (so an integer scale is exact).
+        whole = int(np.floor(scale)) if len(who) else 0
+        extra = max(0, n0 - whole * len(who))
+        i0 = np.concatenate(
+            [np.repeat(who, whole), rng.choice(who, size=extra, replace=False) if extra else []]
+        ).astype(np.intp)
         arrive0 = np.zeros(n0)
         elig0 = np.maximum(0.0, wait - elapsed[i0])
         rel0 = resid[i0]
@@ -201,12 +208,12 @@ def capacity_over_time(
             start[take] = s[take]
         done = start + length
         started = ~np.isnan(start)
-        met = started & (done <= horizon)
+        met = started & (done < horizon)
         reach0 = (elig0 + length) <= rel0
         k = len(who)
         cohort_reach = int(((np.maximum(0.0, wait - elapsed[who]) + length) <= resid[who]).sum())
-        released_unmet = ~started & (rel <= horizon)
-        waiting_end = ~started & (rel > horizon)
+        released_unmet = ~started & (rel < horizon)
+        waiting_end = ~started & (rel >= horizon)
         rows.append(
             {
                 "programme": name,
@@ -223,7 +230,7 @@ def capacity_over_time(
                 "national_arrivals": float(arrive1.size),
                 "places_in_horizon": places * months / 12,
                 "national_met_before_sed": float(met.sum()),
-                "national_in_programme_at_end": float((started & (done > horizon)).sum()),
+                "national_in_programme_at_end": float((started & (done >= horizon)).sum()),
                 "national_released_unmet": float(released_unmet.sum()),
                 "national_waiting_at_end": float(waiting_end.sum()),
                 "national_still_unmet": float(released_unmet.sum() + waiting_end.sum()),
@@ -234,18 +241,18 @@ def capacity_over_time(
         e = ends[None, :]
         b = e - DAYS_PER_MONTH
         a_, s_, d_, r_ = arrive[:, None], start[:, None], done[:, None], rel[:, None]
-        not_started_by = np.isnan(s_) | (s_ > e)
+        not_started_by = np.isnan(s_) | (s_ >= e)
         monthly.append(
             pd.DataFrame(
                 {
                     "programme": name,
                     "month": np.arange(1, months + 1),
                     "arrivals": n_m,
-                    "starts": ((s_ > b) & (s_ <= e)).sum(axis=0),
-                    "completed": ((d_ > b) & (d_ <= e)).sum(axis=0),
-                    "released_unmet": (np.isnan(s_) & (r_ > b) & (r_ <= e)).sum(axis=0),
-                    "waiting": ((a_ <= e) & (r_ > e) & not_started_by).sum(axis=0),
-                    "in_programme": ((s_ <= e) & (d_ > e)).sum(axis=0),
+                    "starts": ((s_ >= b) & (s_ < e)).sum(axis=0),
+                    "completed": ((d_ >= b) & (d_ < e)).sum(axis=0),
+                    "released_unmet": (np.isnan(s_) & (r_ >= b) & (r_ < e)).sum(axis=0),
+                    "waiting": ((a_ < e) & (r_ >= e) & not_started_by).sum(axis=0),
+                    "in_programme": ((s_ < e) & (d_ >= e)).sum(axis=0),
                 }
             )
         )
