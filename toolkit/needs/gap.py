@@ -45,7 +45,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from toolkit.exceptions import SpecError, ToolkitError, UsageError
+from toolkit.exceptions import SpecError, UsageError
 from toolkit.needs.national import NationalFigures, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
 
@@ -294,10 +294,21 @@ def _group_codes(cohort: pd.DataFrame, by: tuple[str, ...]) -> tuple[np.ndarray,
 
 
 def _group_sums(codes: np.ndarray, n_groups: int, mat: np.ndarray) -> np.ndarray:
-    """Per-group column sums of a people x programmes boolean matrix, shape (programmes, G)."""
-    return np.stack(
-        [np.bincount(codes, weights=mat[:, j], minlength=n_groups) for j in range(mat.shape[1])]
-    ).astype(np.int64)
+    """Per-group column sums of a people x programmes boolean matrix, shape (programmes, G).
+
+    Each person's row is packed into one integer (a bit per programme) so a single bincount
+    over (group, pattern) gives every column's sums at once; then patterns are unpacked.
+    """
+    n_prog = mat.shape[1]
+    if n_prog > 12:  # too many patterns to enumerate: one bincount per column
+        return np.stack(
+            [np.bincount(codes, weights=mat[:, j], minlength=n_groups) for j in range(n_prog)]
+        ).astype(np.int64)
+    width = 1 << n_prog
+    pattern = np.asarray(mat, dtype=np.uint8) @ (1 << np.arange(n_prog, dtype=np.int64))
+    counts = np.bincount(codes * width + pattern, minlength=n_groups * width)
+    bits = (np.arange(width)[:, None] >> np.arange(n_prog)) & 1
+    return (counts.reshape(n_groups, width) @ bits).T.astype(np.int64)
 
 
 def _wilson(k, n, alpha):
@@ -529,19 +540,38 @@ def _scaling(national: NationalFigures, stock, target_date, base, standard_share
 def _reading_counts(sub, rules, codes, n_groups, reading, table):
     """Suitable and unmet counts (rows of ``table``) under every reading the rules name.
 
-    Readings that refer to columns the cohort lacks are left out (and so not in the range).
+    Readings share most conditions, so each distinct condition is evaluated once. Readings that
+    refer to columns the cohort lacks are left out (and so not in the range).
     """
+    names = [p.name for p in rules.programmes]
+    att = sub[[f"attended_{n}" for n in names]].to_numpy(dtype=bool)
+    any_att = att.any(axis=1) | sub["attended_other_programme"].to_numpy(dtype=bool)
+    cache: dict[str, np.ndarray] = {}
+
+    def holds(c) -> np.ndarray:
+        key = str(c)
+        if key not in cache:
+            cache[key] = c.evaluate(sub)
+        return cache[key]
+
     used, suitable, unmet = [], [], []
     for r in rules.readings:
         if r == reading:
             s_k, u_k = table["suitable"].to_numpy(), table["unmet"].to_numpy()
         else:
-            try:
-                s, a, o = outcome_matrix(sub, rules, r)
-            except ToolkitError:
+            conds = [p.reading(r) for p in rules.programmes]
+            if any(c.column not in sub.columns for cs in conds for c in cs):
                 continue
-            s_k = _group_sums(codes, n_groups, s).ravel()
-            u_k = _group_sums(codes, n_groups, s & ~a & ~o).ravel()
+            cols = []
+            for cs in conds:
+                ok = np.ones(len(sub), dtype=bool)
+                for c in cs:
+                    ok &= holds(c)
+                cols.append(ok)
+            suit = np.column_stack(cols)
+            # unmet = suitable, did not attend this programme, attended nothing else
+            s_k = _group_sums(codes, n_groups, suit).ravel()
+            u_k = _group_sums(codes, n_groups, suit & ~any_att[:, None]).ravel()
         used.append(r)
         suitable.append(s_k)
         unmet.append(u_k)
