@@ -421,3 +421,26 @@ def test_capacity_without_places_keeps_the_unmet_stock_steady(default_cohort, ru
     start = res.capacity.set_index("programme").loc["cognitive_skills", "national_unmet"]
     assert abs(m["waiting"].iloc[-1] / start - 1) < 0.15
     assert res.capacity["national_met_before_sed"].sum() == 0
+
+
+def test_gaps_cli_date_and_bad_months(tmp_path):
+    root = Path(__file__).parents[1]
+    cohort = str(root / "synthetic" / "default_cohort.csv.gz")
+    out = tmp_path / "g.json"
+    base = [sys.executable, "-m", "toolkit.cli", "gaps", cohort]
+    r = subprocess.run(
+        [*base, "--date", "2016-09-30", "--json", str(out)], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    d = json.loads(out.read_text())
+    assert d["stock"] == 6710 and d["national"]["target_date"] == "2016-09-30"
+    assert {"national_unmet_reading_lo", "national_unmet_combined_hi"} <= set(d["table"][0])
+    cap = root / "papers" / "recall_process_experience" / "capacity_example.toml"
+    bad = tmp_path / "b.json"
+    r = subprocess.run(
+        [*base, "--capacity", str(cap), "--months", "0", "--json", str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "months must be a whole number >= 1" in r.stderr
+    assert not bad.exists()

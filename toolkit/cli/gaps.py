@@ -41,8 +41,8 @@ def register(sub) -> None:
         "--date",
         default="2016-03-31",
         metavar="YYYY-MM-DD",
-        help="target date of the national figures: a dated stock in national.toml "
-        "(2016-03-31: 6,564; 2016-09-30: 6,710; 2014-03-31: the census, 5,125)",
+        help="target date of the national figures: a date with a published stock in "
+        "national.toml (default 2016-03-31; also 2016-09-30 and the 2014-03-31 census)",
     )
     p.add_argument(
         "--months",
@@ -57,6 +57,13 @@ def register(sub) -> None:
         default=None,
         help="capacity scenario (TOML or CSV: places_per_year, length_days, "
         "wait_days per programme)",
+    )
+    p.add_argument(
+        "--release",
+        choices=("calibrated", "sed"),
+        default="calibrated",
+        help="release in the capacity scenario: calibrated (stays shortened so the census "
+        "stock and the published recall flow agree) or sed (everyone stays to SED)",
     )
     p.add_argument(
         "--reading",
@@ -107,6 +114,7 @@ def run(args) -> int:
         target_date=args.date,
         capacity=capacity,
         capacity_months=args.months,
+        capacity_release=args.release,
         rng=args.seed,
     )
     print(res.render())

@@ -342,6 +342,7 @@ def estimate_needs_gap(
     n_boot: int = 1000,
     capacity: pd.DataFrame | None = None,
     capacity_months: int = 36,
+    capacity_release: str = "calibrated",
     rng: np.random.Generator | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
@@ -384,6 +385,9 @@ def estimate_needs_gap(
         stock-flow scenario of :func:`toolkit.needs.capacity.capacity_over_time`.
     capacity_months : int
         Months the capacity scenario runs.
+    capacity_release : {"calibrated", "sed"}
+        Release in the capacity scenario: stays shortened so stock and flow agree (default) or
+        at SED.
     rng : numpy.random.Generator or int, optional
 
     Returns
@@ -475,6 +479,7 @@ def estimate_needs_gap(
             stock=point_stock,
             flow_per_year=national.flow,
             months=capacity_months,
+            release=capacity_release,
             rng=rng,
         )
         cap, monthly, notes = out.summary, out.monthly, out.notes
