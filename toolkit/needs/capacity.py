@@ -14,8 +14,9 @@ Inputs and what is assumed (each also printed as a note with the result):
   proportion to their stay, so arrivals are the census reweighted by ``1 / stay`` (Little's
   law), where stay = days on recall + days to SED (or the automatic release day from
   ``release_rules.toml``). Recall types without an SED (life, IPP) have no finite stay and no
-  weight. People with missing days on recall are left out of the weights (missing at random,
-  *assumed*).
+  weight. Shares are taken among recalled people with OASys data and applied to the whole
+  flow; people with missing days on recall are left out of the weights (both missing at
+  random, *assumed*).
 * **Release.** Released at SED, the census stock would need only about half the published
   flow: many are re-released earlier. By default (``release="calibrated"``) every stay is
   shortened by one factor ``theta`` chosen so that stock = flow x mean stay (Little's law)
