@@ -180,7 +180,7 @@ def cohorts(draw):
     return df
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     cohort=cohorts(),
     by=st.sampled_from([["sex"], ["g1"], ["g1", "g2"], ["sex", "g1", "g2"]]),

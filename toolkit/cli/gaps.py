@@ -102,6 +102,8 @@ def run(args) -> int:
     for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
         if out and not str(out).lower().endswith(suffix):
             raise UsageError(f"{out}: expected a {suffix} file")
+    if args.months < 1:
+        raise UsageError(f"--months: months must be a whole number >= 1; got {args.months}")
     rules = load_programme_rules(args.rules)
     capacity = load_capacity(args.capacity, rules) if args.capacity else None
     cohort = read_cohort(args.cohort)
