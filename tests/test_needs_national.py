@@ -147,6 +147,11 @@ def test_user_stock_and_share_collapse_their_components(rules):
         assert t[f"national_unmet_{comp}_lo"] == t[f"national_unmet_{comp}_hi"]
 
 
+def test_user_stock_still_needs_a_real_date(rules):
+    with pytest.raises(UsageError, match="date must look like YYYY-MM-DD"):
+        estimate_needs_gap(hand_cohort(), rules, stock=1000, target_date="2016-13-01", n_boot=0)
+
+
 def test_target_date_picks_the_dated_stock(rules):
     res = estimate_needs_gap(hand_cohort(), rules, target_date="2016-09-30", n_boot=0)
     assert res.stock == 6710

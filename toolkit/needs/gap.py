@@ -46,7 +46,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
-from toolkit.needs.national import NationalFigures, load_national
+from toolkit.needs.national import NationalFigures, _as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
 
 if sys.version_info >= (3, 11):
@@ -515,7 +515,8 @@ def _scaling(national: NationalFigures, stock, target_date, base, standard_share
         ]
     else:
         point_stock = float(stock)
-        time_window = [{"date": str(target_date), "count": point_stock, "document": "user"}]
+        target_date = str(_as_date(target_date))
+        time_window = [{"date": target_date, "count": point_stock, "document": "user"}]
     if base == "table2":
         if standard_share is None:
             share = national.standard_share
