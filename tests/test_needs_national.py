@@ -23,6 +23,7 @@ RULES = """
 [meta]
 base_population = "standard"
 base_requires = "has_oasys"
+base_n = 200
 
 [programmes.cognitive_skills]
 label = "Cognitive skills"
