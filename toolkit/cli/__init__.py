@@ -11,10 +11,10 @@ import argparse
 import sys
 
 from toolkit import __version__
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate
+from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate
 from toolkit.exceptions import ToolkitError
 
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, demo)
+COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -78,9 +78,12 @@ def side_by_side(report, source: str, *, statistic: str | None = None) -> pd.Dat
         t = t[t["statistic"] == statistic]
     if t.empty:
         return pd.DataFrame()
-    row_key = t["variable"].astype(str)
-    cat = t["category"].fillna("").astype(str)
-    row_key = row_key.where(cat == "", row_key + ": " + cat)
+    # The id between the source and the population names the row uniquely
+    # ("text.sex.male.all_recalled" -> "sex.male").
+    row_key = [
+        ".".join(i.split(".")[1:-1]) if i.endswith("." + p) else ".".join(i.split(".")[1:])
+        for i, p in zip(t["target_id"], t["population"])
+    ]
     t = t.assign(
         row=row_key,
         published_s=t["published"].astype(str),
