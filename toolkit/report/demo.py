@@ -59,7 +59,18 @@ def _progress(progress: bool | None, total: int):
 
     # On a terminal only: a bar written into a log file or CI output is noise.
     enabled = sys.stderr.isatty() if progress is None else bool(progress)
-    return tqdm(total=total, desc="demo", unit="step", disable=not enabled, leave=False)
+    # shutil falls back to $COLUMNS/$LINES or 80x24 when a pseudo-terminal reports a size of
+    # zero, where tqdm would draw an empty bar or hide it as "below the screen".
+    size = shutil.get_terminal_size()
+    return tqdm(
+        total=total,
+        desc="demo",
+        unit="step",
+        disable=not enabled,
+        leave=False,
+        ncols=size.columns,
+        nrows=size.lines,
+    )
 
 
 def _savefig(fig, path: Path) -> None:
