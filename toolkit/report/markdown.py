@@ -257,6 +257,14 @@ def render_reproduction(
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> text = render_reproduction("howard_2009_ogrs3")
+    >>> text.splitlines()[4]
+    '# Reproducing OGRS3 (Howard et al. 2009)'
+    >>> "| 1 | 20 | male | violence | 0 | 20 | 0.121616 | 0.121616 |" in text
+    True
     """
     if source not in SOURCES:
         raise UsageError(

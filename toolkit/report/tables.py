@@ -119,6 +119,18 @@ def precision_misses(report) -> pd.DataFrame:
         ``target_id``, ``source``, ``population``, ``statistic``, ``published_value``,
         ``synthetic``, ``tolerance``, ``miss``, ``miss_in_precision``, ``role``, ``pass``;
         only rows with a synthetic value.
+
+    Examples
+    --------
+    A mean printed as 35.0 (tolerance 0.05) met by 35.02, and an exact count:
+
+    >>> from types import SimpleNamespace
+    >>> t = pd.DataFrame({"target_id": ["appendix.age.hdc", "appendix.n.hdc"],
+    ...     "population": "hdc", "statistic": ["mean", "count"], "published_value": [35.0, 74],
+    ...     "synthetic": [35.02, 74.0], "tolerance": [0.05, 0.0], "role": "target",
+    ...     "pass": True})
+    >>> precision_misses(SimpleNamespace(targets=t))["miss_in_precision"].round(2).tolist()
+    [0.4, 0.0]
     """
     t = report.targets
     t = t[t["synthetic"].notna()].copy()
