@@ -38,7 +38,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from toolkit.cohort.generate import generate_cohort
-from toolkit.report.plots import plot_frontier, plot_release_curves, plot_route_mix
+from toolkit.report.plots import (
+    figure_caption,
+    plot_frontier,
+    plot_release_curves,
+    plot_route_mix,
+    simulation_caption,
+)
 from toolkit.review import parse_strategy, simulate_reviews
 from toolkit.review.calibration import calibration_report, sensitivity
 
@@ -71,11 +77,12 @@ summary[["strategy", "released_at_sed_pct", "released_at_sed_pct_lo", "released_
     columns={"cost_per_person": "cost_per_person_gbp"})
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(19, 6))
-plot_release_curves(res, ax=axes[0])
-plot_route_mix(res, ax=axes[1])
-plot_frontier(res, ax=axes[2])
-fig.tight_layout()
+fig, axes = plt.subplots(1, 3, figsize=(19, 6.5))
+plot_release_curves(res, ax=axes[0], caption=False)
+plot_route_mix(res, ax=axes[1], caption=False)
+plot_frontier(res, ax=axes[2], caption=False)
+fig.tight_layout(w_pad=3, rect=(0, 0.06, 1, 1))
+figure_caption(fig, simulation_caption(res, routes=True))
 
 # %% [markdown]
 # ## Fairness: outcomes by ethnicity and sex

@@ -24,21 +24,49 @@ def _axes(ax, figsize=(8, 6)):
     return ax
 
 
-def _caption(ax, text: str, y: float = -0.16) -> None:
-    """A caption under the axes, wrapped to the axes' width (in characters, roughly)."""
+#: Space under the axes for tick labels and the x label, in points.
+_XLABEL_PT = 40
+_LINE_PT = 14  # one legend row / caption line at 'small' size, in points
+
+
+def _legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
+    """A legend centred under the axes, offset in points (not axes fractions) so it never
+    overlaps the x label whatever the figure's size. Returns the points it occupies."""
+    from matplotlib.transforms import ScaledTranslation
+
+    handles, _ = ax.get_legend_handles_labels()
+    shift = ScaledTranslation(0, -_XLABEL_PT / 72, ax.figure.dpi_scale_trans)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=ax.transAxes + shift,
+        ncol=ncol,
+        fontsize="small",
+        title=title,
+        title_fontsize="small" if title else None,
+    )
+    rows = -(-len(handles) // ncol) + (1 if title else 0)
+    return _XLABEL_PT + rows * _LINE_PT + 14
+
+
+def _caption(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
+    """A caption under the axes (and under a legend placed by :func:`_legend_below`), wrapped
+    to about the axes' width, offset in points."""
     import textwrap
 
     width_in = ax.get_position().width * ax.figure.get_figwidth()
-    chars = max(40, int(width_in * 15))  # ~15 characters per inch at 'small' size
-    ax.text(
-        0,
-        y,
+    chars = max(50, int(width_in * 15))  # ~15 characters per inch at 'small' size
+    ax.annotate(
         textwrap.fill(text, chars),
-        transform=ax.transAxes,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -below_pt - 4),
+        textcoords="offset points",
         ha="left",
         va="top",
         fontsize="small",
         color="0.25",
+        annotation_clip=False,
     )
 
 
@@ -130,7 +158,7 @@ def plot_figure1(
     ax.set_title(
         "Figure 1: assessment of need,\nstandard recalled vs all other sentenced prisoners"
     )
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize="small")
+    below = _legend_below(ax, ncol=3)
     if caption:
         has = cohort["has_oasys"].to_numpy()
         n_std = int((cohort["population"].isin(GROUPS["standard"]).to_numpy() & has).sum())
@@ -141,7 +169,7 @@ def plot_figure1(
             f"recalls and {n_oth:,} other sentenced prisoners with an OASys assessment; one "
             "cohort (no replications: the marginals are constructed exactly). Published values "
             "are the chart's data.",
-            y=-0.2,
+            below,
         )
     return ax
 
@@ -223,7 +251,7 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
     ax.set_xlim(-limit, limit)
     ax.set_xlabel("Synthetic minus published, in units of printed precision (half a last digit)")
     ax.set_title("How far each synthetic figure is from the published one")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize="small")
+    below = _legend_below(ax, ncol=2)
     if caption:
         n = int(m.loc[m["target_id"].str.endswith(".all_prisoners"), "synthetic"].max())
         _caption(
@@ -232,7 +260,7 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
             f"of {n:,} people (not real people; no replications: marginals are constructed). "
             "Counts have no rounding: an exact count scores 0. Arrows at the edges mark figures "
             "beyond the axis, labelled with their target id and miss.",
-            y=-0.3,
+            below,
         )
     return ax
 
@@ -316,7 +344,7 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
     )
     ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
     ax.set_yticks(
-        y, [f"{rules.programme(n).label}\n(n = {int(tab.loc[n, 'suitable']):,})" for n in names]
+        y, [f"{rules.programme(n).label} (n = {int(tab.loc[n, 'suitable']):,})" for n in names]
     )
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -326,7 +354,7 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
     top = ax.secondary_xaxis("top", functions=(lambda x: 100 - x, lambda x: 100 - x))
     top.set_xlabel("Unmet need (%), read from the right", fontsize="small")
     ax.set_title("Accredited programmes: suitable standard recalls by attendance (Table 2)", pad=12)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small")
+    below = _legend_below(ax, ncol=2)
     if caption:
         base = int(tab["n_base"].max()) if "n_base" in tab else None
         _caption(
@@ -335,7 +363,7 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
             f"people){f', N = {base:,}' if base else ''}; one cohort. Programme rules are "
             f"assumed readings of Table 2's footnotes (reading: {result.reading}). Intervals "
             "describe a study of this size, not uncertainty about real prisoners.",
-            y=-0.34,
+            below,
         )
     return ax
 
@@ -420,16 +448,9 @@ def plot_release_curves(result, ax=None, max_days: float = 730, caption: bool = 
     ax.set_xlabel("Days since recall (days)")
     ax.set_ylabel("Released so far (% of admissions)")
     ax.set_title("Cumulative re-release by review strategy")
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12),
-        ncol=2,
-        fontsize="small",
-        title="Strategy",
-        title_fontsize="small",
-    )
+    below = _legend_below(ax, ncol=2, title="Strategy")
     if caption:
-        _caption(ax, simulation_caption(result), y=-0.36)
+        _caption(ax, simulation_caption(result), below)
     return ax
 
 
@@ -474,9 +495,9 @@ def plot_route_mix(result, ax=None, caption: bool = True):
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of those released (%)")
     ax.set_title("Release route by strategy")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small")
+    below = _legend_below(ax, ncol=2)
     if caption:
-        _caption(ax, simulation_caption(result) + " " + _horizon_note(result), y=-0.36)
+        _caption(ax, simulation_caption(result) + " " + _horizon_note(result), below)
     return ax
 
 
@@ -504,17 +525,24 @@ def plot_frontier(result, ax=None, caption: bool = True):
         label="Mean; bar = 95% interval across replications",
     )
     xmax = float(s["reviews_per_person"].max())
-    for _, r in s.iterrows():
-        right = r["reviews_per_person"] > 0.6 * xmax
+    # Label each point on the side away from the right edge; when two points sit close
+    # together, put the second label above its point so the labels do not overlap.
+    prev_x, prev_below = None, False
+    for _, r in s.sort_values("reviews_per_person").iterrows():
+        x, yv = r["reviews_per_person"], r["bed_days_saved_per_person"]
+        right = x > 0.6 * xmax
+        near = prev_x is not None and abs(x - prev_x) < 0.15 * max(xmax, 1)
+        below = not (near and prev_below)
         ax.annotate(
             _short(r["strategy"]),
-            (r["reviews_per_person"], r["bed_days_saved_per_person"]),
+            (x, yv),
             fontsize="x-small",
-            xytext=(-6 if right else 6, -4),
+            xytext=(-6 if right else 6, -4 if below else 6),
             textcoords="offset points",
             ha="right" if right else "left",
-            va="top",
+            va="top" if below else "bottom",
         )
+        prev_x, prev_below = x, below
     ax.set_xlim(-0.05 * max(xmax, 1), 1.08 * max(xmax, 1))
     top = float(s["bed_days_saved_per_person_hi"].max())
     ax.set_ylim(-0.08 * max(top, 1), 1.15 * max(top, 1))
@@ -523,5 +551,5 @@ def plot_frontier(result, ax=None, caption: bool = True):
     ax.set_title("Bed-days saved against review workload")
     ax.legend(loc="lower right", fontsize="small")
     if caption:
-        _caption(ax, simulation_caption(result), y=-0.16)
+        _caption(ax, simulation_caption(result))
     return ax
