@@ -236,9 +236,44 @@ def _howard_2009_ogrs3(seed: int) -> dict:
     }
 
 
+def _ttg_minimum_specification(seed: int) -> dict:
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.datafiles import paper_file, read_toml
+    from toolkit.needs.pathways import load_pathway_rules, pathway_levels
+
+    raw, _ = read_toml(
+        paper_file("ttg_minimum_specification", "pathways.toml"),
+        "ttg_minimum_specification",
+        "pathways",
+    )
+    rules = load_pathway_rules()
+    cohort = generate_cohort(rng=seed)
+    recalled = cohort[cohort["recall_type"].notna()]
+    cols = ["label", "n", "need", "level_3", "need_pct", "level_3_pct"]
+    readings = {}
+    for reading in ("default", *rules.complexity.get("alternatives", {})):
+        t = pathway_levels(recalled, reading=reading)[cols]
+        readings[reading] = _fmt_frame(
+            t, {"need": 0, "level_3": 0, "need_pct": 1, "level_3_pct": 1}
+        ).set_index("label")
+    return {
+        "seed": seed,
+        "meta": raw.get("meta", {}),
+        "levels": raw.get("levels", {}),
+        "pathways": [
+            {"label": p.label, "assumed": p.assumed, "estimated": bool(p.need)}
+            for p in rules.pathways
+        ],
+        "complexity": rules.complexity,
+        "readings": readings,
+        "n_recalled": len(recalled),
+    }
+
+
 SOURCES = {
     "recall_process_experience": _recall_process_experience,
     "howard_2009_ogrs3": _howard_2009_ogrs3,
+    "ttg_minimum_specification": _ttg_minimum_specification,
 }
 
 
