@@ -14,10 +14,10 @@ from __future__ import annotations
 import signal
 import sys
 
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate
+from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate
 from toolkit.exceptions import ToolkitError
 
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, demo)
+COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo)
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
