@@ -175,3 +175,100 @@ def not_evaluated(report) -> pd.DataFrame:
     t = report.targets
     t = t[~t["role"].isin(EVALUATED_ROLES)]
     return t[["target_id", "role", "published", "synthetic", "note"]].reset_index(drop=True)
+
+
+#: Rows of the calibration table in ``review_model.md`` (section 6) by the target they report.
+CALIBRATION_LABELS = {
+    "released at SED": "released_at_sed_pct",
+    "releasable earlier, of those at SED": "releasable_earlier_of_sed_pct",
+    "census < 6 months": "census_under_6m_pct",
+    "census 6-12 months": "census_6_to_12m_pct",
+    "census > 12 months": "census_over_12m_pct",
+    "a year or more to SED": "census_1yr_plus_to_sed_pct",
+    "Little's law stock (% of 6,564)": "littles_law_stock_pct",
+}
+#: A target counts as met when the model is within this many of its standard errors
+#: (``toolkit.review.calibration.TARGET_SE``); review_model.md labels the rest as misses.
+MET_WITHIN_SE = 2.0
+
+
+def documented_calibration(path=None) -> pd.DataFrame:
+    """The calibration table as documented in ``review_model.md`` (section 6).
+
+    Returns one row per fitted target: ``target`` (the key of
+    :func:`toolkit.review.calibration.calibration_targets`), ``label``, ``documented_model``
+    and ``note`` (``met``, ``conflicts``, ``off by ...``) exactly as the note states them.
+    """
+    from pathlib import Path
+
+    from toolkit.datafiles import paper_file
+
+    path = Path(path) if path else paper_file("recall_process_experience", "review_model.md")
+    text = path.read_text(encoding="utf-8")
+    section = text.split("## 6. Calibration", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] in CALIBRATION_LABELS:
+            rows.append(
+                {
+                    "target": CALIBRATION_LABELS[cells[0]],
+                    "label": cells[0],
+                    "documented_model": float(cells[2].rstrip("%")),
+                    "note": cells[4],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def calibration_fit(standard: pd.DataFrame, rules=None, *, n: int | None = None) -> pd.DataFrame:
+    """The review model's fit with the stored parameters beside each published target.
+
+    Parameters
+    ----------
+    standard : pandas.DataFrame
+        Standard recalls of a census cohort.
+    rules : ReleaseRules, optional
+    n : int, optional
+        Episodes (default: the calibration's own ``FIT_N`` and seed, so the figures are those
+        the fit saw).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``target``, ``label``, ``published``, ``model``, ``target_se``, ``z`` (difference in
+        standard errors), ``status`` (``met`` within :data:`MET_WITHIN_SE` SEs, else
+        ``missed``) and ``documented`` (the note in review_model.md).
+    """
+    from toolkit.review.calibration import (
+        FIT_N,
+        TARGET_SE,
+        calibration_targets,
+        model_moments,
+    )
+    from toolkit.review.policy import load_release_rules
+
+    rules = load_release_rules() if rules is None else rules
+    m = model_moments(standard, rules, dict(rules.calibrated), n=n or FIT_N)
+    doc = documented_calibration().set_index("target")
+    rows = []
+    for key, pub in calibration_targets(rules).items():
+        z = (m[key] - pub) / TARGET_SE[key]
+        rows.append(
+            {
+                "target": key,
+                "label": doc["label"].get(key, key),
+                "published": pub,
+                "model": float(m[key]),
+                "target_se": TARGET_SE[key],
+                "z": float(z),
+                "status": "met" if abs(z) <= MET_WITHIN_SE else "missed",
+                "documented": doc["note"].get(key, "not documented"),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.attrs["plausibility"] = {
+        "max_day_share_pct": float(m["max_day_share_pct"]),
+        "board_share_pct": float(m["board_share_pct"]),
+    }
+    return out
