@@ -24,8 +24,10 @@
 #
 # This notebook reproduces Table 2 on the synthetic cohort (synthetic people built from published
 # aggregates; not real people), shows how far the counts move under each alternative reading,
-# breaks the gap down by subgroup, scales it to the national recalled stock and runs the
-# illustrative capacity scenario. The last cells assert the headline numbers against Table 2.
+# breaks the gap down by subgroup, scales it to the national recalled stock with each source of
+# uncertainty shown apart, runs the illustrative capacity scenario month by month, and reports
+# Through the Gate service levels. The last cells assert Table 2 as published and invariants
+# (subgroups add up, national figures never exceed the stock, capacity conserves people).
 
 # %%
 import matplotlib.pyplot as plt
@@ -33,9 +35,9 @@ import pandas as pd
 
 from toolkit.cohort.generate import generate_cohort
 from toolkit.needs.gap import estimate_needs_gap, load_capacity
-from toolkit.needs.pathways import pathway_levels
+from toolkit.needs.pathways import ttg_report
 from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
-from toolkit.report.plots import plot_needs_gap
+from toolkit.report.plots import plot_capacity_over_time, plot_needs_gap
 
 SEED = 20140331
 rules = load_programme_rules()
@@ -101,28 +103,70 @@ by_sed.table.query("programme == 'cognitive_skills'")[
 ].round(1)
 
 # %% [markdown]
-# ## National scale
-# The Better Outcomes guide gives 6,564 people in custody on recall on 31 March 2016, about 75%
-# of them standard recalls. The national interval combines the share's interval with a standard
-# share anywhere from 72.5% to 77.5% (conservative).
+# ## National scale, each uncertainty apart
+# Better Outcomes gives 6,564 people in custody on recall on 31 March 2016, about 75% of them
+# standard recalls; `national.toml` holds both with their quotes. Each national figure is the
+# synthetic share times the stock in the base, with four sources of uncertainty reported apart
+# rather than folded into one number:
+#
+# * **sampling**: the 95% Wilson interval of the share at the paper's N (3,699);
+# * **reading**: the range over every reading of the footnotes (the largest by far: the
+#   footnotes decide who counts as suitable);
+# * **time**: the published stocks within six months of the target date (6,564 and 6,710),
+#   assuming the 2014 census rates still hold;
+# * **share**: a standard-recall share anywhere from 72.5% to 77.5% (*assumed*, conservative);
+# * **combined**: all four at their extremes.
 
 # %%
-gap.table[["programme", "unmet_pct", "national_unmet", "national_unmet_lo",
-           "national_unmet_hi"]].round(0)
+print(f"target date {gap.national['target_date']}, stock {gap.stock:,.0f}; "
+      f"time window {gap.national['stock_low']:,.0f}-{gap.national['stock_high']:,.0f}; "
+      f"standard share {gap.national['share']} ({gap.national['share_low']}-"
+      f"{gap.national['share_high']})")
+comp = gap.table[["programme", "unmet_pct", "national_unmet"]].copy()
+comp["sampling"] = [f"{a:,.0f}-{b:,.0f}" for a, b in zip(gap.table["national_unmet_lo"],
+                                                          gap.table["national_unmet_hi"])]
+for c in ("reading", "time", "share", "combined"):
+    comp[c] = [f"{a:,.0f}-{b:,.0f}" for a, b in zip(gap.table[f"national_unmet_{c}_lo"],
+                                                    gap.table[f"national_unmet_{c}_hi"])]
+comp.round(1)
 
 # %% [markdown]
-# ## A capacity scenario (ILLUSTRATIVE numbers)
+# ## A capacity scenario over time (ILLUSTRATIVE numbers)
 # `capacity_example.toml` sets places a year, waits and lengths that are *not* published. The
-# scenario asks how many of the unmet needs could be met before each person's SED.
+# scenario is a monthly stock-flow: the people with unmet need in custody at the start (the
+# national figures above), arrivals every month from the published flow of about 21,500
+# recalls a year (the census reweighted by 1 / stay, Little's law), programme starts limited by
+# the places, and release after a stay shortened by one factor so that stock = flow x stay. A
+# person counts as met before SED once, when they finish a programme before release.
 
 # %%
-gap.capacity.round(1)
+for note in gap.capacity_notes:
+    print("-", note)
+gap.capacity[["programme", "national_unmet", "national_arrivals", "places_in_horizon",
+              "national_met_before_sed", "national_released_unmet", "national_waiting_at_end",
+              "national_in_programme_at_end"]].round(0)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(16, 6))
+plot_capacity_over_time(gap, rules, ax=axes[0], column="waiting", caption=False)
+plot_capacity_over_time(gap, rules, ax=axes[1], column="released_unmet", caption=False)
+axes[1].set_title("Released with the need unmet, each month")
+fig.tight_layout()
+
+# %%
+gap.capacity_monthly.query("programme == 'cognitive_skills'").head(12)
 
 # %% [markdown]
-# ## Resettlement pathways (Through the Gate service levels), all recalled
+# ## Through the Gate (resettlement service levels), all recalled
+# The Through the Gate minimum specification (`papers/ttg_minimum_specification/`) defines
+# Level 2 and Level 3 service by pathway and complexity. Both readings of who is complex are
+# shown side by side; items the cohort cannot hold are named (their need is a lower bound or not
+# estimable), and nothing here can be compared with a published count (none exists).
 
 # %%
-pathway_levels(cohort[cohort["recall_type"].notna()])
+recalled = cohort[cohort["recall_type"].notna()]
+ttg = ttg_report(recalled)
+print(ttg.render())
 
 # %% [markdown]
 # ## Checks (these cells fail the test suite if the reproduction drifts)
@@ -165,15 +209,62 @@ for sub in (by_sex, by_sed):
     assert (sums["suitable"] == tab.loc[sums.index, "suitable"]).all()
     assert (sums["unmet"] == tab.loc[sums.index, "unmet"]).all()
 
-# National estimates: inside their intervals and never above the published 2016 stock (6,564).
-stock = gap.stock
-assert stock == 6564
-assert (gap.table["national_unmet_lo"] <= gap.table["national_unmet"]).all()
-assert (gap.table["national_unmet"] <= gap.table["national_unmet_hi"]).all()
-assert (gap.table["national_unmet_hi"] < stock).all()
+# National figures: the point lies inside every component's interval, the combined interval
+# holds every other one, and nothing exceeds the stock (unmet <= suitable <= base <= stock).
+t = gap.table
+nat = gap.national
+for c in ("", "_reading", "_time", "_share", "_combined"):
+    assert (t[f"national_unmet{c}_lo"] <= t["national_unmet"] + 1e-9).all(), c
+    assert (t["national_unmet"] <= t[f"national_unmet{c}_hi"] + 1e-9).all(), c
+    assert (t[f"national_unmet{c}_lo"] >= t["national_unmet_combined_lo"] - 1e-9).all(), c
+    assert (t[f"national_unmet{c}_hi"] <= t["national_unmet_combined_hi"] + 1e-9).all(), c
+assert (t["national_unmet"] <= t["national_suitable"] + 1e-9).all()
+assert (t["national_suitable"] <= t["national_n_base"] + 1e-9).all()
+assert (t["national_n_base"] <= gap.stock).all()
+assert (t["national_unmet_combined_hi"] <= nat["stock_high"]).all()
+# The stock is the published one; the time and share components scale by published ratios.
+assert gap.stock == 6564 and nat["stock_high"] == 6710  # Better Outcomes, lines 4680 and 5041
+time_ratio = t["national_unmet_time_hi"] / t["national_unmet_time_lo"]
+assert ((time_ratio - nat["stock_high"] / nat["stock_low"]).abs() < 1e-9).all()
+share_ratio = t["national_unmet_share_hi"] / t["national_unmet_share_lo"]
+assert ((share_ratio - nat["share_high"] / nat["share_low"]).abs() < 1e-9).all()
+# National subgroup figures add up to the national whole.
+nat_sex = by_sex.table.groupby("programme")["national_unmet"].sum()
+assert ((nat_sex - t.set_index("programme").loc[nat_sex.index, "national_unmet"]).abs()
+        < 1e-6).all()
 
-# Capacity: what the places meet is never more than what is unmet and reachable.
-cap = gap.capacity
-assert (cap["national_met_before_sed"] <= cap["national_reachable"] + 1e-9).all()
-assert (cap["national_reachable"] <= cap["national_unmet"] + 1e-9).all()
+# %%
+# Capacity: people are conserved month by month. For each programme, those with unmet need in
+# custody at a month's end (waiting + in a programme) = the previous month's + arrivals
+# - completed - released unmet, starting from the national unmet figure.
+cap = gap.capacity.set_index("programme")
+for name, d in gap.capacity_monthly.groupby("programme", sort=False):
+    state = (d["waiting"] + d["in_programme"]).to_numpy()
+    before = [cap.loc[name, "national_unmet"], *state[:-1]]
+    flow = d["arrivals"] - d["completed"] - d["released_unmet"]
+    assert (abs(before + flow.to_numpy() - state) < 1e-6).all(), name
+    assert list(d["month"]) == list(range(1, len(d) + 1))
+    # Monthly events add to the summary; starts never exceed the places in the horizon and
+    # nobody completes before starting.
+    assert d["completed"].sum() == cap.loc[name, "national_met_before_sed"], name
+    assert d["arrivals"].sum() == cap.loc[name, "national_arrivals"], name
+    assert d["released_unmet"].sum() == cap.loc[name, "national_released_unmet"], name
+    assert d["starts"].sum() <= cap.loc[name, "places_in_horizon"] + 1e-9, name
+    assert (d["completed"].cumsum() <= d["starts"].cumsum()).all(), name
+    assert (d[["arrivals", "starts", "completed", "released_unmet", "waiting",
+               "in_programme"]] >= 0).all().all(), name
+# Over the horizon: everyone at the start or arriving is met, released unmet, waiting or in a
+# programme at the end.
+lhs = cap["national_unmet"] + cap["national_arrivals"]
+rhs = cap[["national_met_before_sed", "national_released_unmet", "national_waiting_at_end",
+           "national_in_programme_at_end"]].sum(axis=1)
+assert ((lhs - rhs).abs() < 1e-6).all()
+assert cap["illustrative"].all()  # the example's places are not published
+
+# Through the Gate: levels never exceed the need, and the need never the people counted.
+tt = ttg.table
+assert (tt["need"].fillna(0) <= tt["n"]).all()
+for r in ("default", "person_only"):
+    both = tt[f"level_2_only_{r}"].fillna(0) + tt[f"level_3_{r}"].fillna(0)
+    assert (both <= tt["need"].fillna(0) + 1e-9).all(), r
 print("all checks passed")

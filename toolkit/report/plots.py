@@ -553,3 +553,52 @@ def plot_frontier(result, ax=None, caption: bool = True):
     if caption:
         _caption(ax, simulation_caption(result))
     return ax
+
+
+def plot_capacity_over_time(
+    result, rules=None, ax=None, column: str = "waiting", caption: bool = True
+):
+    """The capacity scenario month by month: one line per programme.
+
+    Parameters
+    ----------
+    result : NeedsGapResult
+        From :func:`toolkit.needs.gap.estimate_needs_gap` with ``capacity`` given.
+    rules : ProgrammeRules, optional
+        For programme labels; defaults to the shipped rules.
+    ax : matplotlib.axes.Axes, optional
+    column : str
+        A column of ``result.capacity_monthly`` (``waiting``, ``completed``,
+        ``released_unmet``, ...).
+    caption : bool
+        Draw the caption under the axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from toolkit.profile.rules import load_programme_rules
+
+    if result.capacity_monthly is None:
+        raise ValueError("the result has no capacity scenario: pass capacity= to the estimate")
+    rules = load_programme_rules() if rules is None else rules
+    labels = {p.name: p.label for p in rules.programmes}
+    ax = _axes(ax, figsize=(9, 5.5))
+    monthly = result.capacity_monthly
+    for name, d in monthly.groupby("programme", sort=False):
+        ax.plot(d["month"], d[column], marker=".", label=labels.get(name, name))
+    ax.set_xlabel("month of the scenario")
+    ax.set_ylabel(f"{column.replace('_', ' ')} (national people)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Capacity scenario over time (ILLUSTRATIVE places, length and wait)")
+    below = _legend_below(ax, ncol=3)
+    if caption:
+        _caption(
+            ax,
+            "Monthly stock-flow of unmet programme need: people with unmet need in custody at "
+            "the start, arrivals from the published recall flow (census reweighted by 1/stay), "
+            "starts limited by places, release at the calibrated stay. Places, lengths and "
+            "waits are not published (capacity_example.toml).",
+            below,
+        )
+    return ax
