@@ -151,12 +151,17 @@ def _recall_process_experience(seed: int) -> dict:
     sens = sensitivity_table(cohort, rules)[
         ["programme", "reading", "suitable", "published", "difference"]
     ]
-    national = _fmt_frame(
-        gap.table[
-            ["programme", "unmet_pct", "national_unmet", "national_unmet_lo", "national_unmet_hi"]
-        ],
-        {"unmet_pct": 1, "national_unmet": 0, "national_unmet_lo": 0, "national_unmet_hi": 0},
-    )
+    national = _national_components(gap)
+    cap_cols = [
+        "programme",
+        "national_unmet",
+        "national_arrivals",
+        "places_in_horizon",
+        "national_met_before_sed",
+        "national_released_unmet",
+        "national_waiting_at_end",
+    ]
+    capacity_table = _fmt_frame(gap.capacity[cap_cols], {c: 0 for c in cap_cols[1:]})
 
     return {
         "seed": seed,
@@ -179,23 +184,72 @@ def _recall_process_experience(seed: int) -> dict:
         "sensitivity": sens,
         "national": national,
         "stock": gap.stock,
-        "calibration": _calibration(cohort),
+        "national_meta": gap.national,
+        "capacity": capacity_table,
+        "capacity_notes": list(gap.capacity_notes),
+        "capacity_months": int(gap.capacity_monthly["month"].max()),
+        **_review(cohort),
     }
 
 
-def _calibration(cohort: pd.DataFrame) -> pd.DataFrame:
-    """The review model's published calibration targets beside the model (formal strategy)."""
-    from toolkit.review.calibration import PARAM_NAMES, calibration_targets, model_moments
+def _national_components(gap) -> pd.DataFrame:
+    """National unmet need per programme with each uncertainty component as a range."""
+    t = gap.table
+    out = pd.DataFrame(
+        {
+            "programme": t["programme"],
+            "unmet %": [f"{v:.1f}" for v in t["unmet_pct"]],
+            "national unmet": [f"{v:,.0f}" for v in t["national_unmet"]],
+        }
+    )
+    for label, comp in (
+        ("sampling", ""),
+        ("reading", "_reading"),
+        ("time", "_time"),
+        ("share", "_share"),
+        ("combined", "_combined"),
+    ):
+        lo, hi = t[f"national_unmet{comp}_lo"], t[f"national_unmet{comp}_hi"]
+        out[label] = [f"{a:,.0f} to {b:,.0f}" for a, b in zip(lo, hi)]
+    return out
+
+
+def _review(cohort: pd.DataFrame) -> dict:
+    """The review model: its calibration fit (stored parameters, the fit's own N and seed),
+    the documented misses, routes under formal reviews and the Little's-law check."""
+    from toolkit.report.tables import MET_WITHIN_SE, calibration_fit
+    from toolkit.review.national import littles_law_text, national_flow
     from toolkit.review.policy import load_release_rules
 
     rules = load_release_rules()
-    params = {k: float(rules.raw["calibrated"][k]) for k in PARAM_NAMES}
     std = cohort[cohort["population"] == "standard"]
-    m = model_moments(std, rules, params, n=20_000)
-    t = calibration_targets(rules)
-    return pd.DataFrame(
-        [{"figure": k, "published": f"{v:.1f}", "model": f"{m[k]:.1f}"} for k, v in t.items()]
+    fit = calibration_fit(std, rules)
+    table = pd.DataFrame(
+        {
+            "figure": fit["label"],
+            "published": [f"{v:.1f}" for v in fit["published"]],
+            "model": [f"{v:.1f}" for v in fit["model"]],
+            "target SE": [f"{v:g}" for v in fit["target_se"]],
+            "difference in SEs": [f"{v:+.1f}" for v in fit["z"]],
+            "status": fit["status"],
+            "review_model.md says": fit["documented"],
+        }
     )
+    nat = national_flow(rules, dict(rules.calibrated))
+    plaus = fit.attrs["plausibility"]
+    lo, hi = rules.calibration["board_share_range_pct"]
+    return {
+        "calibration": table,
+        "calibration_missed": fit.loc[fit["status"] == "missed", "label"].tolist(),
+        "met_within_se": MET_WITHIN_SE,
+        "at_sed_model": float(fit.set_index("target").loc["released_at_sed_pct", "model"]),
+        "littles_law": littles_law_text(nat),
+        "busiest_day_pct": plaus["max_day_share_pct"],
+        "max_day_share_pct": rules.calibration["max_day_share_pct"],
+        "board_share_pct": plaus["board_share_pct"],
+        "board_range": f"{lo:g}-{hi:g}%",
+        "params": ", ".join(f"`{k}` = {v:g}" for k, v in rules.calibrated.items()),
+    }
 
 
 def _howard_2009_ogrs3(seed: int) -> dict:
@@ -239,7 +293,7 @@ def _howard_2009_ogrs3(seed: int) -> dict:
 def _ttg_minimum_specification(seed: int) -> dict:
     from toolkit.cohort.generate import generate_cohort
     from toolkit.datafiles import paper_file, read_toml
-    from toolkit.needs.pathways import load_pathway_rules, pathway_levels
+    from toolkit.needs.pathways import load_pathway_rules, ttg_report
 
     raw, _ = read_toml(
         paper_file("ttg_minimum_specification", "pathways.toml"),
@@ -249,13 +303,27 @@ def _ttg_minimum_specification(seed: int) -> dict:
     rules = load_pathway_rules()
     cohort = generate_cohort(rng=seed)
     recalled = cohort[cohort["recall_type"].notna()]
-    cols = ["label", "n", "need", "level_3", "need_pct", "level_3_pct"]
-    readings = {}
-    for reading in ("default", *rules.complexity.get("alternatives", {})):
-        t = pathway_levels(recalled, reading=reading)[cols]
-        readings[reading] = _fmt_frame(
-            t, {"need": 0, "level_3": 0, "need_pct": 1, "level_3_pct": 1}
-        ).set_index("label")
+    report = ttg_report(recalled, rules)
+    t = report.table
+    readings = [
+        c.removeprefix("level_3_")
+        for c in t.columns
+        if c.startswith("level_3_") and not c.endswith("_pct")
+    ]
+    levels = pd.DataFrame({"pathway": t["label"], "n": [f"{int(v):,}" for v in t["n"]]})
+    levels["need"] = t["need"].astype(float)
+    levels["L2+3 combined"] = t["level_2_3"]
+    for r in readings:
+        levels[f"L2 only ({r})"] = t[f"level_2_only_{r}"]
+        levels[f"L3 ({r})"] = t[f"level_3_{r}"]
+    levels = _fmt_frame(levels, {c: 0 for c in levels.columns[1:]})
+    missing = t.loc[t["missing_items"] != "", ["label", "missing_items"]].rename(
+        columns={"label": "pathway", "missing_items": "items the cohort lacks"}
+    )
+    groups = report.groups[["label", "held", "n", "pct", "missing_item"]].rename(
+        columns={"missing_item": "item the cohort lacks"}
+    )
+    groups = _fmt_frame(groups, {"n": 0, "pct": 1})
     return {
         "seed": seed,
         "meta": raw.get("meta", {}),
@@ -266,6 +334,11 @@ def _ttg_minimum_specification(seed: int) -> dict:
         ],
         "complexity": rules.complexity,
         "readings": readings,
+        "level_table": levels,
+        "missing": missing,
+        "groups": groups,
+        "notes": list(report.notes),
+        "not_held": report.groups.loc[~report.groups["held"].astype(bool), "label"].tolist(),
         "n_recalled": len(recalled),
     }
 
