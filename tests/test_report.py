@@ -171,3 +171,59 @@ def test_templates_ship_in_the_wheel(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "# Reproducing OGRS3 (Howard et al. 2009)"
+
+
+def test_documented_calibration_reads_only_section_6(tmp_path):
+    from toolkit.report.tables import documented_calibration
+
+    doc = tmp_path / "model.md"
+    doc.write_text(
+        "# Model\n\n## 5. Other\n\n| released at SED | 1 | 2 | 3 | ignored |\n\n"
+        "## 6. Calibration\n\n| target | published | model | target SE | note |\n|---|---|---|---|---|\n"
+        "| released at SED | 60.0 | 71.5 | 5 | conflicts |\n"
+        "| census < 6 months | 59.4 | 59.0 | 0.8 | met |\n"
+        "| plausibility: busiest day | <= 5% | 2.0% | penalty | met |\n\n## 7. Next\n",
+        encoding="utf-8",
+    )
+    got = documented_calibration(doc)
+    assert got["target"].tolist() == ["released_at_sed_pct", "census_under_6m_pct"]
+    assert got["documented_model"].tolist() == [71.5, 59.0]
+    assert got["note"].tolist() == ["conflicts", "met"]
+
+
+def test_calibration_fit_status_follows_its_tolerance():
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.report.tables import MET_WITHIN_SE, calibration_fit
+    from toolkit.review.calibration import TARGET_SE
+
+    c = generate_cohort(populations=["standard"], rng=3)
+    fit = calibration_fit(c, n=2_000)
+    assert set(fit["target"]) == set(TARGET_SE)
+    z = (fit["model"] - fit["published"]) / fit["target_se"]
+    assert (abs(z - fit["z"]) < 1e-12).all()
+    assert ((fit["status"] == "met") == (fit["z"].abs() <= MET_WITHIN_SE)).all()
+    # The shipped review_model.md documents every fitted target.
+    assert (fit["documented"] != "not documented").all()
+
+
+def test_plot_capacity_over_time_one_line_per_programme():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.needs.gap import estimate_needs_gap, load_capacity
+    from toolkit.profile.rules import default_rules_path, load_programme_rules
+    from toolkit.report.plots import plot_capacity_over_time
+
+    rules = load_programme_rules()
+    c = generate_cohort(rng=5)
+    cap = load_capacity(default_rules_path().with_name("capacity_example.toml"), rules)
+    gap = estimate_needs_gap(c, rules, capacity=cap, capacity_months=6, n_boot=0, rng=5)
+    ax = plot_capacity_over_time(gap, rules)
+    assert len(ax.get_lines()) == len(rules.programmes)
+    assert all(len(line.get_xdata()) == 6 for line in ax.get_lines())
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="capacity"):
+        plot_capacity_over_time(estimate_needs_gap(c, rules, n_boot=0), rules)

@@ -114,6 +114,7 @@ def run_demo(
     from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
     from toolkit.profile.spec import load_profile
     from toolkit.report import plots
+    from toolkit.report.tables import calibration_fit
     from toolkit.report.text import simulation_text
     from toolkit.review import parse_strategy, simulate_reviews
     from toolkit.review.calibration import calibration_report, sensitivity
@@ -199,8 +200,9 @@ def run_demo(
             "needs_gap.txt",
             "Needs gap (Table 2)",
             "Suitable, attended, attended something "
-            "else and unmet, with intervals, national scale, an illustrative capacity scenario "
-            "and each reading's counts.",
+            "else and unmet, with intervals; national figures with each uncertainty component "
+            "(sampling, reading, time, share, combined); an illustrative capacity scenario "
+            "month by month; each reading's counts.",
         )
         add("needs_gap.json", "Needs gap (JSON)", "The same tables, machine-readable.")
         head.append(
@@ -227,6 +229,13 @@ def run_demo(
             )
             + "\n\n"
             + calibration_report(std)
+            + "\n\nWhich targets the model meets (within 2 standard errors) and which it misses, "
+            "beside what papers/recall_process_experience/review_model.md documents\n"
+            + calibration_fit(std)[
+                ["label", "published", "model", "target_se", "z", "status", "documented"]
+            ]
+            .round(2)
+            .to_string(index=False)
             + "\n\nSensitivity to assumed parameters\n"
             + sensitivity(df).round(2).to_string(index=False)
             + "\n",
@@ -235,9 +244,11 @@ def run_demo(
         add(
             "simulation.txt",
             "Review strategies",
-            "Release at SED, formal, proactive, "
-            "event-triggered and capacity-limited reviews: custody, reviews, bed-days, cost "
-            "(GBP); the calibration; which assumptions drive the answer.",
+            "No executive reviews (sed), formal, proactive, "
+            "event-triggered and capacity-limited reviews: release routes (executive, Parole "
+            "Board, SED), custody, reviews, bed-days, cost (GBP), outcomes over one follow-up "
+            "window; the calibration with what it misses (the case review's 60% at SED) and "
+            "Little's law; which assumptions drive the answer.",
         )
         add(
             "simulation_summary.json",

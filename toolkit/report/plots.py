@@ -375,7 +375,8 @@ def simulation_caption(result, routes: bool = False) -> str:
     per = int(rec.groupby(["strategy", "replication"], observed=True).size().max())
     pops = ", ".join(sorted(map(str, rec["recall_type"].dropna().unique())))
     text = (
-        f"Simulated admissions of {pops} recalls drawn from the synthetic 2014 census cohort "
+        f"Simulated admissions of {pops} recalls drawn from the synthetic 2014 census cohort, "
+        "weighted by 1 / expected stay so the census is their stock "
         f"(not real people): {per:,} per replication x {result.n_replications} replications, "
         "every strategy on the same admissions (common random numbers)."
     )

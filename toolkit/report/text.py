@@ -8,11 +8,15 @@ import pandas as pd
 SIMULATION_COLUMNS = (
     ("strategy", "strategy", None),
     ("released_at_sed_pct", "released at SED (%)", 1),
+    ("executive_pct", "executive release (%)", 1),
+    ("parole_board_pct", "Parole Board release (%)", 1),
     ("still_in_custody_pct", "still in custody at horizon (%)", 2),
     ("mean_custody_days", "mean custody (days)", 0),
     ("reviews_per_person", "reviews per person", 2),
     ("bed_days_saved_per_person", "bed-days saved per person (days)", 1),
     ("re_recall_pct", "re-recalled (%)", 1),
+    ("reoffending_pct", "reoffended (%)", 1),
+    ("sfo_per_1000", "serious further offences (per 1,000)", 1),
     ("cost_per_person", "cost per person (GBP)", 0),
     ("review_hours_per_person", "review hours per person (hours)", 2),
 )
@@ -50,12 +54,19 @@ def simulation_summary_table(result) -> pd.DataFrame:
 
 def simulation_text(result, title: str) -> str:
     """A titled, unit-labelled summary of a :class:`~toolkit.review.engine.SimulationResult`."""
+    from toolkit.review.policy import load_release_rules
+
     tab = simulation_summary_table(result)
+    follow_up = int(load_release_rules().raw["follow_up"]["days"])
     with pd.option_context("display.width", 250, "display.max_columns", None):
         body = tab.to_string(index=False)
     return (
         f"{title}\n{body}\n\nMeans over {result.n_replications} replications; 95% intervals "
         "are in simulation_summary.json (keys *_lo, *_hi). Costs in GBP at the illustrative "
-        "unit costs of release_rules.toml [costs]. 'Still in custody at horizon' people are "
-        "neither released at SED nor by review within the simulation horizon."
+        "unit costs of release_rules.toml [costs]. Release routes follow the law as data "
+        "(release_rules.toml): executive release after a review, the Parole Board track "
+        "(referral at day 28, then yearly) under every strategy, or SED; 'sed' holds no "
+        "executive reviews. 'Still in custody at horizon' people are released by none of these "
+        f"within the simulation horizon. Re-recall, reoffending and serious further offences "
+        f"are counted over the same {follow_up} days from recall for every strategy."
     )
