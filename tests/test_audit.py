@@ -46,7 +46,7 @@ def test_consistent_figures_pass(audit):
     assert f["n_sum"].status == "consistent"
     assert f["mixture.age"].status == "consistent"
     assert f["share_sum.recall_reason.all_recalled"].status == "consistent"
-    assert f["duplicate.table1_appendix"].status == "consistent"
+    assert f["duplicate.summary"].status == "consistent"
     assert f["grim.summary"].status == "consistent"
 
 

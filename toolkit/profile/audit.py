@@ -33,6 +33,7 @@ from toolkit.profile.targets import (
     grim_reachable,
     infer_denominators,
     interval_half,
+    printed_decimals,
 )
 from toolkit.schema import GROUPS, MEAN_VARIABLES, SHARE_VARIABLES
 
@@ -467,7 +468,7 @@ def _check_denominators(spec: ProfileSpec, derived) -> list[Finding]:
         raw = [
             t
             for t in _evaluated(spec)
-            if t.population == ng.name and t.variable in OASYS_MEANS and t.decimals >= 10
+            if t.population == ng.name and t.variable in OASYS_MEANS and printed_decimals(t) >= 10
         ]
         if not raw:
             continue

@@ -27,6 +27,7 @@ category.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -118,6 +119,12 @@ class DerivedTargets:
     oasys: Mapping[str, int]
     need_groups: tuple[NeedGroup, ...]
     unreachable: Mapping[str, str] = field(default_factory=dict)
+
+
+def printed_decimals(t: Target) -> int:
+    """Decimals in the printed text (a raw chart value carries 15 or more)."""
+    m = re.search(r"\.(\d+)", t.printed)
+    return len(m.group(1)) if m else 0
 
 
 def figures(spec: ProfileSpec, variable: str, statistic: str) -> list[Target]:
@@ -610,7 +617,7 @@ def _need_groups(spec, sizes, published, complete, unreachable):
         inferred = {}
         upper = int(count_fig.value) if count_fig is not None else (pub_g or n_g)
         for v, t in item_figs.items():
-            if t is not None and t.decimals >= RAW_DECIMALS and v != "need_domains":
+            if t is not None and printed_decimals(t) >= RAW_DECIMALS and v != "need_domains":
                 found = infer_denominators(t.value, upper // 2, upper)
                 if found:
                     inferred[v] = found[-1]
