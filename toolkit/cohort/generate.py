@@ -354,6 +354,9 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     def cont_mean(logc):
         return 100.0 * float(np.mean(prob2(np.maximum(np.exp(logc) * base, breaches))))
 
+    # With very few people the OGRS3 of their ages and offences may not reach the target at
+    # any number of sanctions: aim at the nearest reachable mean (fidelity then shows the gap).
+    target = min(max(target, cont_mean(-20.0) + 1e-9), cont_mean(20.0) - 1e-9)
     logc = C.solve_location(cont_mean, target, lo=-20.0, hi=20.0)
     s = np.maximum(np.floor(np.exp(logc) * base + 0.5), breaches).astype(np.int64)
     m = len(s)
@@ -379,10 +382,45 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
             if abs(delta[j] - need) >= abs(need):
                 break
             s[cand[j]] += step
+    if m <= FINE_REPAIR_MAX and abs(target - 100.0 * prob2(s).mean()) > tol:
+        s = _fine_sanctions(s, breaches, prob2, target, tol)
     p2 = prob2(s)
     term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
     lin1 = fixed - c.intercept_2yr + c.intercept_1yr + c.copas * (np.log1p(s) - log_den) + term
     return s, expit(lin1), p2
+
+
+#: Populations up to this size get an exhaustive single-change search when the rounds above
+#: cannot bring the OGRS3 mean within 0.001 (a few people move the mean in coarse steps).
+FINE_REPAIR_MAX = 500
+_SANCTION_CHOICES = np.arange(1, 401, dtype=np.int64)
+
+
+def _fine_sanctions(s, breaches, prob2, target, tol, rounds: int = 200):
+    """Change one person's sanctions at a time to the value that best closes the gap.
+
+    Every person x candidate count (0 to 400, never below their
+    breaches) is scored at once; the best single change is applied until the mean is within
+    ``tol`` or no change helps. Only for small populations (a people x 401 matrix).
+    """
+    s = s.copy()
+    m = s.size
+    cand = np.concatenate([[0], _SANCTION_CHOICES])
+    grid = np.maximum(cand[None, :], breaches[:, None])  # m x k
+    idx = np.repeat(np.arange(m), grid.shape[1])
+    p_grid = prob2(grid.ravel(), idx).reshape(grid.shape)
+    for _ in range(rounds):
+        p = prob2(s)
+        total = 100.0 * p.sum()
+        gap = target * m - total
+        if abs(gap) <= tol * m:
+            break
+        new_gap = np.abs(gap - 100.0 * (p_grid - p[:, None]))
+        i, j = np.unravel_index(int(np.argmin(new_gap)), new_gap.shape)
+        if new_gap[i, j] >= abs(gap) - 1e-12:
+            break
+        s[i] = grid[i, j]
+    return s
 
 
 def _band_days(band: np.ndarray, u: np.ndarray, excess_mean: float) -> np.ndarray:

@@ -179,6 +179,7 @@ def derive_targets(
     for var in BUILT_SHARES:
         counts[var] = _counts_for(spec, var, sizes, complete, unreachable)
     _check_population_shares(spec, sizes, complete, unreachable)
+    _check_max_shares(spec, sizes, counts, unreachable)
     groups, oasys = _need_groups(spec, sizes, published, complete, unreachable)
     return DerivedTargets(
         sizes=MappingProxyType(sizes),
@@ -322,6 +323,32 @@ def _level_value(
     return best
 
 
+def _implied(spec: ProfileSpec, figs: list[Target], pop: str, category=None) -> float | None:
+    """A value for ``pop`` implied by a group figure and the other populations' own rows.
+
+    Used when the cohort does not hold the whole group (``populations=[...]``): the rest of
+    the sentenced population keeps what All prisoners and the recall rows imply for it, at
+    the published sizes.
+    """
+    own = {t.population: t for t in figs if t.category == category and t.population in GROUPS}
+    best = None
+    for g, t in own.items():
+        members = [p for p in GROUPS[g] if p in spec.populations]
+        if pop not in members or len(members) < 2:
+            continue
+        others = [p for p in members if p != pop]
+        if any(p not in own for p in others):
+            continue
+        if best is None or len(members) < best[0]:
+            n = {p: spec.population_n(p) for p in members}
+            rest = (sum(n.values()) * t.value - sum(n[p] * own[p].value for p in others)) / n[pop]
+            best = (len(members), rest)
+    if best is None:
+        t = _level_value(spec, figs, pop, {g: () for g in GROUPS}, category)
+        return None if t is None else t.value
+    return best[1]
+
+
 def _bounds(spec: ProfileSpec, var: str) -> tuple[float, float]:
     d = MEAN_VARIABLES[var]
     lo, hi = float(d.lower), float(d.upper)
@@ -352,7 +379,9 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     pref = np.empty((len(pops), 1))
     for i, p in enumerate(pops):
         t = _level_value(spec, figs, p, complete)
-        pref[i, 0] = n[i] * (t.value if t is not None else _fallback_mean(spec, var))
+        v = t.value if t is not None else _implied(spec, figs, p)
+        v = v if v is not None else _fallback_mean(spec, var)
+        pref[i, 0] = n[i] * min(max(v, lo_v + margin), hi_v - margin)
     lo = (n * (lo_v + margin))[:, None]
     hi = (n * (hi_v - margin))[:, None]
     if d.integer:
@@ -375,7 +404,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
                 if hi_s < lo_s:
                     notes[t.id] = (
                         f"unreachable at N = {n_t:,}: no total of whole numbers over {n_t:,} "
-                        f"people gives a mean that prints {t.printed}"
+                        f"people gives a mean that prints {t.value:.{t.decimals}f}"
                     )
                     lo_s = hi_s = round(n_t * t.value)
             else:
@@ -465,6 +494,10 @@ def _share_pref(spec, var, figs, pop, complete) -> np.ndarray:
         t = _level_value(spec, figs, pop, complete, c)
         if t is not None:
             pref[j] = t.value
+        elif any(f.category == c for f in figs):
+            v = _implied(spec, figs, pop, c)
+            if v is not None:
+                pref[j] = min(max(v, 0.0), 100.0)
     known = ~np.isnan(pref)
     if var == "days_on_recall" and known[:3].any():
         # bands printed, the rest of the population falls in no printed band (unknown)
@@ -519,7 +552,7 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
         if hi_s < max(lo_s, 0):
             unreachable[t.id] = (
                 f"unreachable at N = {n_t:,}: no whole number of people k gives k/{n_t:,} that "
-                f"prints {t.printed}%"
+                f"prints {t.value:g}%"
             )
             lo_s = hi_s = round(n_t * t.value / 100)
         rows = [pops.index(m) for m in members]
@@ -546,7 +579,25 @@ def _check_population_shares(spec, sizes, complete, unreachable) -> None:
         if not grim_reachable(t.value, interval_half(spec, t), n_t, 100.0):
             unreachable[t.id] = (
                 f"unreachable at N = {n_t:,}: no whole number of people k gives k/{n_t:,} that "
-                f"prints {t.printed}%"
+                f"prints {t.value:g}%"
+            )
+
+
+def _check_max_shares(spec, sizes, counts, unreachable) -> None:
+    """A cap on the largest offence within a group: unreachable if even an even split breaks it."""
+    from toolkit.schema import INDEX_OFFENCE_GROUPS, OFFENCE_TO_GROUP
+
+    for t in figures(spec, "index_offence_group", "max_share"):
+        if t.population not in sizes or t.category not in INDEX_OFFENCE_GROUPS:
+            continue
+        n = sizes[t.population]
+        k = int(counts["index_offence_group"][t.population][INDEX_OFFENCE_GROUPS.index(t.category)])
+        members = sum(1 for g in OFFENCE_TO_GROUP.values() if g == t.category)
+        least = 100.0 * math.ceil(k / members) / n
+        if least > t.value + interval_half(spec, t) + 1e-9:
+            unreachable[t.id] = (
+                f"unreachable at N = {n:,}: {k} people in {t.category} over {members} offences "
+                f"give at least one offence {least:.1f}% of the population"
             )
 
 
@@ -657,7 +708,7 @@ def _need_groups(spec, sizes, published, complete, unreachable):
                 if not grim_reachable(t.value, h, n_j, 1.0):
                     unreachable[t.id] = (
                         f"unreachable at N = {n_j:,}: no sum of whole scores over {n_j:,} people "
-                        f"gives a mean that prints {t.printed}"
+                        f"gives a mean that prints {t.value:.{t.decimals}f}"
                     )
             # the construction needs a mean strictly inside the scale
             totals[v] = int(min(max(total, 0), n_j * hi_v))
