@@ -217,6 +217,24 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
     return None
 
 
+def _legitimately_scaled(spec: ProfileSpec, sizes: Mapping[str, int]) -> bool:
+    """Whether population sizes are what ``generate_cohort(n=total)`` allocates (another N).
+
+    A cohort at the published N, or one whose sizes no allocation explains (people dropped or
+    duplicated), is judged against the published counts as they stand.
+    """
+    from toolkit.cohort.construct import largest_remainder
+
+    pops = list(sizes)
+    published = np.array([spec.population_n(p) for p in pops], float)
+    total = int(sum(sizes.values()))
+    if total == int(published.sum()):
+        return False
+    return bool(
+        np.array_equal(largest_remainder(published, total), np.array([sizes[p] for p in pops]))
+    )
+
+
 def _tolerance(spec: ProfileSpec, t: Target) -> float:
     return interval_half(spec, t)
 
@@ -508,6 +526,7 @@ def fidelity_report(
     present = set(sizes)
     published = {p: spec.population_n(p) for p in spec.populations}
     derived = derive_targets(spec, sizes, published) if sizes else None
+    scaled_cohort = bool(sizes) and _legitimately_scaled(spec, sizes)
     rows = []
     for t in spec.targets:
         role = t.role
@@ -517,7 +536,13 @@ def fidelity_report(
         synth = synthetic_value(cohort, t) if role != "context" else None
         tol = _tolerance(spec, t)
         at_published = full and all(sizes[p] == published[p] for p in in_profile)
-        if role in EVALUATED_ROLES and t.statistic == "count" and full and not at_published:
+        if (
+            role in EVALUATED_ROLES
+            and t.statistic == "count"
+            and full
+            and not at_published
+            and scaled_cohort
+        ):
             role, note = "scaled", "cohort generated at another N; counts not comparable"
         elif role in EVALUATED_ROLES and full and derived and t.id in derived.unreachable:
             role, note = "unreachable", derived.unreachable[t.id]
