@@ -415,11 +415,31 @@ def _fine_sanctions(s, breaches, prob2, target, tol, rounds: int = 200):
         gap = target * m - total
         if abs(gap) <= tol * m:
             break
-        new_gap = np.abs(gap - 100.0 * (p_grid - p[:, None]))
+        delta = 100.0 * (p_grid - p[:, None])
+        new_gap = np.abs(gap - delta)
         i, j = np.unravel_index(int(np.argmin(new_gap)), new_gap.shape)
-        if new_gap[i, j] >= abs(gap) - 1e-12:
+        if new_gap[i, j] < abs(gap) - 1e-12:
+            s[i] = grid[i, j]
+            continue
+        # No single change helps: the best pair of changes (one person up, another down),
+        # found by sorting every change and looking up its best partner.
+        flat = delta.ravel()
+        order = np.argsort(flat)
+        sorted_d = flat[order]
+        want = gap - flat
+        pos = np.clip(np.searchsorted(sorted_d, want), 1, flat.size - 1)
+        cand = np.where(
+            np.abs(sorted_d[pos] - want) < np.abs(sorted_d[pos - 1] - want), pos, pos - 1
+        )
+        partner = order[cand]
+        resid = np.abs(want - flat[partner])
+        resid[(partner // delta.shape[1]) == (np.arange(flat.size) // delta.shape[1])] = np.inf
+        a = int(np.argmin(resid))
+        if resid[a] >= abs(gap) - 1e-12:
             break
-        s[i] = grid[i, j]
+        b = int(partner[a])
+        k = delta.shape[1]
+        s[a // k], s[b // k] = grid[a // k, a % k], grid[b // k, b % k]
     return s
 
 
@@ -605,15 +625,30 @@ def enforce_relations(cols, g) -> None:
                     a2 &= _holds(cols, cond)[0]
                 guarded |= a2
         donors_all = (item >= 1) & ~guarded
+        left = []
         for k in np.unique(groups[bad]):
             b = bad[groups[bad] == k]
             d = np.flatnonzero(donors_all & (groups == k))
             take = min(b.size, d.size)
-            if take == 0:
-                continue
-            d = g.permutation(d)[:take]
-            b = b[:take]
-            item[b], item[d] = item[d], item[b].copy()
+            if take:
+                d = g.permutation(d)[:take]
+                item[b[:take]], item[d] = item[d], item[b[:take]].copy()
+            left.append(b[take:])
+        left = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+        # Too few donors: if the relation's condition is itself an item score, hand that score
+        # to someone who meets the conclusion instead (again a swap, so no marginal moves).
+        if left.size and len(rel.if_) == 1:
+            c_col, c_op, c_raw = rel.if_[0].split(maxsplit=2)
+            if c_col in NEED_ITEMS and c_op == ">=":
+                cond = cols[c_col]
+                ok = (item >= 1) & (cond >= 0) & (cond < float(c_raw))
+                for k in np.unique(groups[left]):
+                    b = left[groups[left] == k]
+                    d = np.flatnonzero(ok & (groups == k))
+                    take = min(b.size, d.size)
+                    if take:
+                        d = g.permutation(d)[:take]
+                        cond[b[:take]], cond[d] = cond[d], cond[b[:take]].copy()
 
 
 # --------------------------------------------------------------------------------------------

@@ -680,7 +680,7 @@ def _need_groups(spec, sizes, published, complete, unreachable):
             n_o_pub = max(inferred.values())
         else:
             share = np.mean([coverage.get(p, cov_default) for p in members])
-            n_o_pub = int(round(share * (pub_g or n_g)))
+            n_o_pub = _grim_oasys(spec, item_figs, pub_g or n_g, share)
         n_o = n_o_pub if at_pub else int(round(n_o_pub * ratio))
         n_o = min(n_o, n_g)
         scored, totals = {}, {}
@@ -716,6 +716,28 @@ def _need_groups(spec, sizes, published, complete, unreachable):
         oasys.update(zip(members, alloc))
         out.append(NeedGroup(g, members, n_o, MappingProxyType(scored), MappingProxyType(totals)))
     return out, oasys
+
+
+def _grim_oasys(spec: ProfileSpec, item_figs, n_group: int, coverage: float) -> int:
+    """People with OASys data when not published: the N at which the printed item means are
+    possible (inverse GRIM over every item), nearest the assumed coverage.
+
+    Every N from half the group to all of it is tried at once; the N that lets the most item
+    figures print as published wins, ties going to the N nearest ``coverage * n_group``.
+    """
+    guess = int(round(coverage * n_group))
+    ts = [t for t in item_figs.values() if t is not None]
+    if not ts or n_group < 2:
+        return guess
+    ns = np.arange(max(1, n_group // 2), n_group + 1)
+    score = np.zeros(ns.size, dtype=np.int64)
+    for t in ts:
+        h = interval_half(spec, t)
+        lo = np.ceil((t.value - h) * ns - 1e-9)
+        hi = np.floor((t.value + h) * ns + 1e-9)
+        score += (hi >= np.maximum(lo, 0)).astype(np.int64)
+    best = ns[score == score.max()]
+    return int(best[np.argmin(np.abs(best - guess))])
 
 
 def _split(total: int, weights: list[int]) -> list[int]:
