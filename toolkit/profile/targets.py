@@ -389,7 +389,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     # Continuous means are aimed well inside their intervals first (columns are stored
     # rounded, and OGRS3 is met by whole sanctions to 0.001), then, if the figures cannot all
     # be met that way, at the intervals' edges.
-    for inside in (0.4, 1e-6) if not d.integer else (0.0,):
+    for inside in (0.4, 0.2, 0.1, 0.03, 1e-6) if not d.integer else (0.0,):
         pb = _Problem(pops, 1, pref, 1.0 / n, lo, hi, None, d.integer)
         notes: dict[str, str] = {}
         for t in figs:
