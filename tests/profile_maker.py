@@ -84,8 +84,9 @@ def make_truth(
         bands = split(n, [57, 21, 18, 4])
         t.counts["days_on_recall"] = {"standard": bands}
     groups = {"standard": ["standard"], "not_standard": [p for p in sizes if p != "standard"]}
+    groups = {g: m for g, m in groups.items() if any(p in sizes for p in m)}
     for g, members in groups.items():
-        n_g = sum(sizes[p] for p in members)
+        n_g = sum(sizes[p] for p in members if p in sizes)
         if n_g == 0:
             continue
         n_o = int(round(0.95 * n_g))

@@ -149,7 +149,31 @@ def _members(group: str, sizes: Mapping[str, int]) -> tuple[str, ...] | None:
     return present
 
 
+_CACHE: dict[tuple, DerivedTargets] = {}
+
+
 def derive_targets(
+    spec: ProfileSpec, sizes: Mapping[str, int], published: Mapping[str, int] | None = None
+) -> DerivedTargets:
+    """Consistent per-population targets for a cohort of the given sizes (cached).
+
+    See :func:`_derive_targets`; the result is immutable and depends only on the spec's bytes
+    and the sizes, so ``generate``, ``fidelity`` and ``audit`` share one computation.
+    """
+    key = (
+        spec.path,
+        spec.sha256,
+        tuple(sorted((p, int(n)) for p, n in sizes.items())),
+        None if published is None else tuple(sorted(published.items())),
+    )
+    if key not in _CACHE:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = _derive_targets(spec, sizes, published)
+    return _CACHE[key]
+
+
+def _derive_targets(
     spec: ProfileSpec, sizes: Mapping[str, int], published: Mapping[str, int] | None = None
 ) -> DerivedTargets:
     """Consistent per-population targets for a cohort of the given sizes.
