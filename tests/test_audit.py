@@ -56,7 +56,7 @@ def test_default_spec_resolves_every_finding(audit):
 
 def test_unresolved_finding_is_reported():
     data = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
-    drop = "share_sum.days_on_recall.standard"
+    drop = "claim_vs_published.claim.figure1_higher.need_relationship"
     data["resolutions"] = [r for r in data["resolutions"] if r["finding"] != drop]
     res = audit_profile(_build_spec("x.toml", "0" * 64, data))
     assert drop in [f.id for f in res.unresolved]

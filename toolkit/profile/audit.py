@@ -171,6 +171,13 @@ def audit_profile(spec: ProfileSpec, programmes=None) -> AuditResult:
     for f in raw:
         r = spec.resolution_for(f.id)
         text = f"{r.action}: {r.note}" if r else ""
+        if not text and f.check == "sum" and f.status == "inconsistent":
+            var = f.id.split(".")[1] if f.id.startswith("share_sum.") else ""
+            if "unknown" in SHARE_VARIABLES.get(var, ()):
+                text = (
+                    "unknown_category: the printed shares are held and the rest of the "
+                    f"population is given no {var} (missing), the category nobody prints"
+                )
         if not text and f.check == "mixture" and f.status == "inconsistent":
             # rounded rows whose mix prints differently: the toolkit resolves it by construction
             text = (

@@ -388,8 +388,8 @@ def _inherit_defaults(data: dict) -> dict:
     """Fill the generator's assumptions (and audit resolutions) a user's profile leaves out.
 
     A profile may hold only published figures (``[meta]``, ``[[targets]]``, ``[[claims]]``);
-    the ``[assumptions]`` then come from the default profile, and the audit ``[[resolutions]]``
-    too (keeping only the target ids the user's profile has). ``[derived]`` is never inherited:
+    the ``[assumptions]`` then come from the default profile, and those audit
+    ``[[resolutions]]`` that name target ids the user's profile has. ``[derived]`` is never inherited:
     the toolkit derives what it needs from the profile's own figures. ``meta.inherited`` says
     what was inherited.
     """
@@ -405,7 +405,9 @@ def _inherit_defaults(data: dict) -> dict:
             value = [
                 {**r, "targets": [t for t in r.get("targets", []) if t in ids]}
                 for r in value or []
-                if not r.get("targets") or any(t in ids for t in r.get("targets", []))
+                # only resolutions about figures this profile has: the others describe the
+                # default paper's numbers and would mislabel a new profile's findings
+                if any(t in ids for t in r.get("targets", []))
             ]
         out[key] = value
     if isinstance(out.get("meta"), dict):
