@@ -389,9 +389,9 @@ def _inherit_defaults(data: dict) -> dict:
 
     A profile may hold only published figures (``[meta]``, ``[[targets]]``, ``[[claims]]``);
     the ``[assumptions]`` then come from the default profile, and those audit
-    ``[[resolutions]]`` that name target ids the user's profile has. ``[derived]`` is never inherited:
-    the toolkit derives what it needs from the profile's own figures. ``meta.inherited`` says
-    what was inherited.
+    ``[[resolutions]]`` that name target ids the user's profile has. ``[derived]`` is never
+    inherited: the toolkit derives what it needs from the profile's own figures.
+    ``meta.inherited`` says what was inherited.
     """
     missing = [k for k in ("assumptions", "resolutions") if k not in data]
     if not missing or not isinstance(data.get("targets"), list):
