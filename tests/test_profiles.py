@@ -156,13 +156,37 @@ def test_fraction_for_percentage_refused(tmp_path, small):
 
 def test_unsupported_figure_kind_refused_at_load(tmp_path, small):
     data = copy.deepcopy(small)
-    data["targets"].append({**data["targets"][1], "id": "sd.age", "statistic": "sd"})
+    data["targets"].append({**data["targets"][1], "id": "median.age", "statistic": "median"})
     with pytest.raises(
         SpecError,
-        match=r"`targets\[id=sd\.age\]` is a sd of 'age', which the "
-        r"generator cannot produce",
+        match=r"`targets\[id=median\.age\]` is a median of 'age', which the generator cannot "
+        r"produce",
     ):
         _load(tmp_path, data)
+    data["targets"][-1] = {
+        **data["targets"][1],
+        "id": "sd.yrs",
+        "statistic": "sd",
+        "variable": "years_since_first_sanction",
+    }
+    with pytest.raises(SpecError, match=r"standard deviations are generated for age"):
+        _load(tmp_path, data)
+
+
+def test_standard_deviation_generated(tmp_path, small):
+    """A printed SD of age (one population) is met by solving the spread of ages."""
+    data = copy.deepcopy(small)
+    mean = next(t for t in data["targets"] if t["id"] == "age.standard")
+    data["targets"].append(
+        {**mean, "id": "sd.age.standard", "statistic": "sd", "value": 8.7, "printed": "8.7"}
+    )
+    spec = _load(tmp_path, data)
+    df = generate_cohort(spec, rng=4)
+    rep = fidelity_report(df, spec)
+    row = rep.targets.set_index("target_id").loc["sd.age.standard"]
+    ages = df.loc[df["population"] == "standard", "age"]
+    assert round(float(ages.std(ddof=1)), 1) == 8.7
+    assert row["pass"] and rep.passed
 
 
 def test_cli_refuses_bad_profile_exit_2(tmp_path, small):

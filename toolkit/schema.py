@@ -437,3 +437,8 @@ def relation_violations(df: pd.DataFrame, relation: Relation):
         applies &= holds
     holds, known = _condition(df, relation.then)
     return applies & known & ~holds
+
+
+#: Numeric variables whose published standard deviation (``statistic = "sd"``, one population)
+#: the generator constructs, by solving the logit-scale spread of their distribution.
+SD_VARIABLES: tuple[str, ...] = ("age", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")

@@ -235,8 +235,18 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     # Age: logit-normal on [lower, upper], exact integer sum.
     ag = a["age"]
     age_total = int(round(m * T.means["age"][pop]))
+    sig = _spread(
+        spec,
+        "age",
+        pop,
+        z[:, _LAT["age"]],
+        ag["lower"],
+        ag["upper"],
+        age_total / m,
+        integer_total=age_total,
+    )
     age_c = C.bounded_logit_normal(
-        z[:, _LAT["age"]], ag["lower"], ag["upper"], ag["sigma"], age_total / m
+        z[:, _LAT["age"]], ag["lower"], ag["upper"], sig or ag["sigma"], age_total / m
     )
     age = C.integerise_to_sum(age_c, age_total)
     out["age"] = age
@@ -282,8 +292,9 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
+        sig = _spread(spec, col, pop, z[:, _LAT[lat]], 0.0, 100.0, T.means[col][pop], shift)
         x = C.bounded_logit_normal(
-            z[:, _LAT[lat]], 0.0, 100.0, blk["sigma"], T.means[col][pop], shift
+            z[:, _LAT[lat]], 0.0, 100.0, sig or blk["sigma"], T.means[col][pop], shift
         )
         out[col] = np.round(x, FLOAT_DECIMALS)
 
@@ -311,6 +322,14 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     out["has_oasys"] = has
     out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
     return out
+
+
+def _spread(spec, var, pop, z, lower, upper, mean, shift=0.0, integer_total=None):
+    """The spread meeting a published standard deviation of ``var`` for ``pop``, if printed."""
+    sd = next((t for t in figures(spec, var, "sd") if t.population == pop), None)
+    if sd is None or z.size < 2:
+        return None
+    return C.spread_for_sd(z, lower, upper, mean, sd.value, shift, integer_total=integer_total)
 
 
 def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:

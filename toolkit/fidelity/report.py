@@ -180,6 +180,11 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
         if var == "has_oasys":
             return float((m & cohort["has_oasys"].to_numpy()).sum())
         return None
+    if t.statistic == "sd":
+        if var not in cohort.columns:
+            return None
+        s = cohort.loc[m, var].astype("float64").dropna()
+        return float(s.std(ddof=1)) if len(s) > 1 else None
     if t.statistic == "mean":
         if var not in cohort.columns:
             return None

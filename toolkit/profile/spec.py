@@ -43,6 +43,7 @@ from toolkit.schema import (
     OFFENCE_TO_GROUP,
     POPULATIONS,
     RECALL_TYPES,
+    SD_VARIABLES,
     SHARE_VARIABLES,
 )
 
@@ -462,7 +463,9 @@ def _sizes(ck: _Checker, targets: list[Target]) -> dict[str, int]:
     return sizes
 
 
-def _check_generated(ck: _Checker, t: Target, sizes: Mapping[str, int]) -> None:
+def _check_generated(
+    ck: _Checker, t: Target, sizes: Mapping[str, int], targets: list[Target]
+) -> None:
     """Refuse, at load, a figure the generator cannot construct (it would be judged unmade)."""
     w = f"targets[id={t.id}]"
     if t.role == "context" or t.population not in GROUPS:
@@ -495,10 +498,20 @@ def _check_generated(ck: _Checker, t: Target, sizes: Mapping[str, int]) -> None:
     elif t.statistic == "max_share":
         if t.variable != "index_offence_group" or t.category not in INDEX_OFFENCE_GROUPS:
             why = "max_share is generated only for one offence within an index_offence_group"
-    else:  # median, sd
+    elif t.statistic == "sd":
+        if t.variable not in SD_VARIABLES:
+            why = f"standard deviations are generated for {', '.join(SD_VARIABLES)}"
+        elif len(GROUPS[t.population]) > 1:
+            why = "a standard deviation is generated for one population, not a group"
+        elif not any(
+            x.variable == t.variable and x.statistic == "mean" and x.population == t.population
+            for x in targets
+        ):
+            why = "a standard deviation needs the population's mean printed too"
+    else:  # median
         why = (
-            f"a {t.statistic} is not generated yet (the constructions meet means and shares "
-            "exactly; spreads are assumed)"
+            f"a {t.statistic} is not generated yet (the constructions meet means, standard "
+            "deviations and shares exactly)"
         )
     if why:
         ck.fail(
@@ -576,7 +589,7 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
     sizes = _sizes(ck, targets)
     _check_fractions(ck, targets)
     for t in targets:
-        _check_generated(ck, t, sizes)
+        _check_generated(ck, t, sizes, targets)
 
     raw_claims = data.get("claims", [])
     for i, c in enumerate(raw_claims):
