@@ -1,0 +1,1 @@
+"""Review-priority suggestions for practitioners: caseload in, ranked list with reasons out."""
