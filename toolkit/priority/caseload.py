@@ -183,13 +183,25 @@ _KIND_TEXT = {
 
 
 # -- parsing helpers (vectorised; used by the checks and by the typed conversion) -------------
-def parse_dates(s: pd.Series) -> pd.Series:
-    """Text to datetime64; blank or unparseable -> NaT (ISO first, then DD/MM/YYYY)."""
+def _by_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply a vectorised ``fn`` to the distinct values only (a caseload repeats dates and
+    programme lists many times), then broadcast back."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=False)
+    res = fn(pd.Series(uniq))
+    return pd.Series(res.to_numpy()[codes], index=s.index)
+
+
+def _parse_dates_unique(s: pd.Series) -> pd.Series:
     out = pd.to_datetime(s, format=DATE_FORMATS[0], errors="coerce")
     miss = out.isna() & s.ne("")
     if miss.any():
         out[miss] = pd.to_datetime(s[miss], format=DATE_FORMATS[1], errors="coerce")
     return out
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """Text to datetime64; blank or unparseable -> NaT (ISO first, then DD/MM/YYYY)."""
+    return _by_unique(s, _parse_dates_unique).astype("datetime64[ns]")
 
 
 def _numbers(s: pd.Series) -> pd.Series:
@@ -231,10 +243,13 @@ def _check_for(col: CaseloadColumn):
         fn, exp = (lambda s: s.str.lower().isin(YES + NO)), "yes or no"
     elif k == "programmes":
 
-        def fn(s):
-            parts = s.str.lower().str.split(";").explode().str.strip()
+        def _valid_lists(u):
+            parts = u.str.lower().str.split(";").explode().str.strip()
             good = parts.isin(PROGRAMMES) | parts.eq("")
-            return good.groupby(level=0).all().reindex(s.index)
+            return good.groupby(level=0).all().reindex(u.index)
+
+        def fn(s):
+            return _by_unique(s, _valid_lists)
 
         exp = "programme names from " + ", ".join(PROGRAMMES) + " separated by ';'"
     else:
