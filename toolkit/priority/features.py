@@ -111,7 +111,8 @@ def caseload_from_simulation(
     caseload : pandas.DataFrame
         Typed caseload columns (as :func:`toolkit.priority.caseload.validate_caseload` gives).
     outcomes : pandas.DataFrame
-        ``releasable_28d`` (manageable within 28 days and wanting release), ``days_gained``
+        ``releasable_28d`` (manageable within 28 days and wanting release), ``releasable_now``,
+        ``days_gained``
         (supervised days a review today adds under the engine's own rules), plus
         ``review_type`` (True for review-based recalls).
     """
@@ -179,6 +180,7 @@ def caseload_from_simulation(
     outcomes = pd.DataFrame(
         {
             "releasable_28d": releasable,
+            "releasable_now": (sub.manageable <= t) & ~sub.declines & sub.reviewable,
             "days_gained": np.where(sub.reviewable, gained, 0.0),
             "review_type": sub.reviewable,
         }
@@ -241,3 +243,33 @@ def to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[c] = s.astype(object).where(s.notna(), "").astype(str)
     return out
+
+
+def episodes_caseload(ep, cohort: pd.DataFrame, idx, t, *, last_review=None) -> pd.DataFrame:
+    """Caseload rows for episodes ``idx`` seen ``t`` days after their recall (the review
+    engine's view of a person during a capacity simulation); see :func:`caseload_from_simulation`
+    for the same mapping with outcomes."""
+    idx = np.asarray(idx)
+    t = np.broadcast_to(np.asarray(t, dtype=float), idx.shape)
+    c = cohort.iloc[ep.cohort_row[idx]]
+    recall_date = DEFAULT_AS_OF - pd.to_timedelta(np.floor(t), unit="D")
+    sed = np.where(np.isfinite(ep.sed[idx]), ep.sed[idx], np.nan)
+    lr = None if last_review is None else np.where(np.isfinite(last_review), last_review, np.nan)
+    frame = pd.DataFrame(
+        {
+            "recall_type": pd.Categorical(
+                np.asarray(RECALL_TYPES)[ep.recall_type[idx]], categories=list(RECALL_TYPES)
+            ),
+            "recall_date": recall_date,
+            "sed_date": recall_date + pd.to_timedelta(sed, unit="D"),
+            "ogrs3_2yr": c["ogrs3_2yr"].to_numpy(float),
+            "rosh": c["rosh"].astype(str).to_numpy(),
+            "need_domains": c["need_domains"].astype("float64").to_numpy(),
+            "need_accommodation": c["need_accommodation"].astype("float64").to_numpy(),
+            "accommodation_secured": pd.array(ep.event_day[idx, 0] <= t, dtype="boolean"),
+            "wants_release": pd.array(~ep.declines[idx], dtype="boolean"),
+        }
+    )
+    if lr is not None:
+        frame["last_review_date"] = recall_date + pd.to_timedelta(lr, unit="D")
+    return frame
