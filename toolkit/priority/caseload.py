@@ -286,8 +286,9 @@ def _build_schema(present: list[str], as_of: pd.Timestamp):
             error="sed_date|SED before the recall date",
         ),
         pa.Check(
-            lambda d: d["sed_date"].ne("")
-            | d["recall_type"].str.lower().isin(NO_SED_TYPES + ("",)),
+            lambda d: (
+                d["sed_date"].ne("") | d["recall_type"].str.lower().isin(NO_SED_TYPES + ("",))
+            ),
             error="sed_date|blank SED; only indeterminate sentences (ipp_dpp, life) have none",
         ),
         pa.Check(
@@ -298,16 +299,20 @@ def _build_schema(present: list[str], as_of: pd.Timestamp):
     if "last_review_date" in present:
         wide.append(
             pa.Check(
-                lambda d: ~(parse_dates(d["last_review_date"]) < parse_dates(d["recall_date"]))
-                & ~(parse_dates(d["last_review_date"]) > as_of),
+                lambda d: (
+                    ~(parse_dates(d["last_review_date"]) < parse_dates(d["recall_date"]))
+                    & ~(parse_dates(d["last_review_date"]) > as_of)
+                ),
                 error="last_review_date|last review outside recall date .. as-of date",
             )
         )
     if "accommodation_secured_date" in present and "accommodation_secured" in present:
         wide.append(
             pa.Check(
-                lambda d: d["accommodation_secured_date"].eq("")
-                | parse_yesno(d["accommodation_secured"]).fillna(True).astype(bool),
+                lambda d: (
+                    d["accommodation_secured_date"].eq("")
+                    | parse_yesno(d["accommodation_secured"]).fillna(True).astype(bool)
+                ),
                 error="accommodation_secured_date|a date given but accommodation_secured is no",
             )
         )
@@ -326,10 +331,11 @@ def _build_schema(present: list[str], as_of: pd.Timestamp):
     if has_dob:
         wide.append(
             pa.Check(
-                lambda d: d["date_of_birth"].eq("")
-                | _age_from_dob(parse_dates(d["date_of_birth"]), as_of).between(*AGE_RANGE),
-                error=f"date_of_birth|age on {as_of.date()} outside {AGE_RANGE[0]}-"
-                f"{AGE_RANGE[1]}",
+                lambda d: (
+                    d["date_of_birth"].eq("")
+                    | _age_from_dob(parse_dates(d["date_of_birth"]), as_of).between(*AGE_RANGE)
+                ),
+                error=f"date_of_birth|age on {as_of.date()} outside {AGE_RANGE[0]}-{AGE_RANGE[1]}",
             )
         )
     return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
@@ -402,7 +408,9 @@ def _describe(fc: pd.DataFrame, text: pd.DataFrame) -> list[str]:
         else:
             lines.append((int(idx) + 2, target, msg))
     lines.sort(key=lambda t: (t[0], t[1]))
-    return [f"row {r}, column {c}: {m}" if r else (f"column {c}: {m}" if c else m) for r, c, m in lines]
+    return [
+        f"row {r}, column {c}: {m}" if r else (f"column {c}: {m}" if c else m) for r, c, m in lines
+    ]
 
 
 @dataclass(frozen=True)
@@ -485,7 +493,9 @@ def validate_caseload(
     -------
     Caseload
     """
-    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.today().normalize()
+    as_of = (
+        pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.today().normalize()
+    )
     if isinstance(source, pd.DataFrame):
         name = "caseload"
         text = source.astype(str).replace({"nan": "", "<NA>": "", "NaT": "", "None": ""})

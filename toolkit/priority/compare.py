@@ -122,8 +122,13 @@ class ScorerPriority:
     def __call__(self, ep, t, cand, last_review=None, **_):
         from toolkit.priority.features import DEFAULT_AS_OF, episodes_caseload
 
-        frame = episodes_caseload(ep, self.cohort, cand, t[cand] if np.ndim(t) else t,
-                                  last_review=None if last_review is None else last_review[cand])
+        frame = episodes_caseload(
+            ep,
+            self.cohort,
+            cand,
+            t[cand] if np.ndim(t) else t,
+            last_review=None if last_review is None else last_review[cand],
+        )
         return self.scorer.rank_score(design(frame, DEFAULT_AS_OF))
 
 

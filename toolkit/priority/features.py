@@ -25,7 +25,12 @@ HORIZON_DAYS = 28
 #: years is the longest follow-up the simulation runs.
 FAR_DAYS = 1825.0
 #: Features modelled with a spline (non-linear in the log of days / logit of a score).
-SPLINE_FEATURES = ("log_days_since_recall", "log_days_to_sed", "log_days_since_review", "logit_ogrs3")
+SPLINE_FEATURES = (
+    "log_days_since_recall",
+    "log_days_to_sed",
+    "log_days_since_review",
+    "logit_ogrs3",
+)
 #: Features entering linearly (yes/no as 0/1; unknown -> the training mean).
 LINEAR_FEATURES = (
     "need_domains",

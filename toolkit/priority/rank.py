@@ -83,8 +83,12 @@ def prioritise(
             "case_reference": f["case_reference"].to_numpy(),
             "rank": rank,
             "chance_releasable_28d_pct": np.round(100 * prob, 1),
-            "chance_releasable_28d_pct_lo": np.round(100 * np.where(auto, np.nan, s["probability_lo"]), 1),
-            "chance_releasable_28d_pct_hi": np.round(100 * np.where(auto, np.nan, s["probability_hi"]), 1),
+            "chance_releasable_28d_pct_lo": np.round(
+                100 * np.where(auto, np.nan, s["probability_lo"]), 1
+            ),
+            "chance_releasable_28d_pct_hi": np.round(
+                100 * np.where(auto, np.nan, s["probability_hi"]), 1
+            ),
             "days_gained_if_reviewed_now": np.round(gain, 1),
             "suggested_action": action,
             "reasons": reasons_text(f, caseload.as_of, s).to_numpy(),

@@ -45,6 +45,7 @@ G_CONTACT = "Better Outcomes 2: make contact as soon as possible after return to
 G_ANY_POINT = "Better Outcomes 3: release safely at any point, not only at formal reviews"
 G_BEFORE_SED = "Better Outcomes 3: release before SED where possible, for supervision"
 G_BARRIERS = "Better Outcomes 4 and HMPPS principle 5: tackle barriers, seek alternatives"
+G_VIEWS = "Better Outcomes 4: seek the prisoner's views; work with them towards release"
 G_NEAR = "Better Outcomes 3: identify those suitable for release now or soon"
 
 
@@ -60,7 +61,9 @@ def _int(s) -> pd.Series:
     return pd.Series(np.asarray(s), copy=False).round().astype("Int64").astype(str)
 
 
-def candidate_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataFrame) -> list[Reason]:
+def candidate_reasons(
+    frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataFrame
+) -> list[Reason]:
     """Every reason kind with its mask, words and strength (vectorised)."""
     n = len(frame)
     idx = pd.RangeIndex(n)
@@ -88,14 +91,19 @@ def candidate_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataF
         if "last_review_date" in f:
             lr = f["last_review_date"]
             since = (acc.notna() & (lr.isna() | (acc > lr))).to_numpy()
-            tail = np.where(lr.isna().to_numpy(), " and no review since recall", " and no review since then")
+            tail = np.where(
+                lr.isna().to_numpy(), " and no review since recall", " and no review since then"
+            )
         else:
             since = np.zeros(n, dtype=bool)
             tail = ""
         add(
             "accommodation_since_review",
             since,
-            "accommodation secured on " + acc.dt.strftime("%Y-%m-%d").fillna("") + tail + f" ({G_BARRIERS})",
+            "accommodation secured on "
+            + acc.dt.strftime("%Y-%m-%d").fillna("")
+            + tail
+            + f" ({G_BARRIERS})",
             2.5,
         )
     if "last_review_date" in f:
@@ -105,19 +113,31 @@ def candidate_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataF
         add(
             "long_to_sed_no_review",
             long_gap,
-            _int(to_sed) + " days to SED and no review in " + _int(months) + f" months ({G_ANY_POINT})",
+            _int(to_sed)
+            + " days to SED and no review in "
+            + _int(months)
+            + f" months ({G_ANY_POINT})",
             2.0,
         )
     if "programmes_needed" in f:
         needed = f["programmes_needed"].fillna("").str.lower()
-        done = f["programmes_completed"].fillna("").str.lower() if "programmes_completed" in f else pd.Series("", index=idx)
+        done = (
+            f["programmes_completed"].fillna("").str.lower()
+            if "programmes_completed" in f
+            else pd.Series("", index=idx)
+        )
         first_unmet = _first_unmet(needed, done)
         unmet_short = first_unmet.ne("").to_numpy() & (to_sed < PROGRAMME_DAYS)
         add(
             "programme_before_sed",
             unmet_short,
-            "unmet " + first_unmet.str.replace("_", "-") + " need with " + _int(to_sed)
-            + " days to SED: cannot finish the programme before SED (" + G_BARRIERS + ")",
+            "unmet "
+            + first_unmet.str.replace("_", "-")
+            + " need with "
+            + _int(to_sed)
+            + " days to SED: cannot finish the programme before SED ("
+            + G_BARRIERS
+            + ")",
             2.2,
         )
     near = to_sed < 28
@@ -142,7 +162,7 @@ def candidate_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataF
         add(
             "wants_release",
             wants.eq(True).fillna(False).to_numpy() & (c_w >= MIN_CONTRIBUTION),
-            pd.Series(f"wants re-release ({G_BARRIERS})", index=idx),
+            pd.Series(f"wants re-release ({G_VIEWS})", index=idx),
             c_w,
         )
         add(
@@ -172,7 +192,9 @@ def candidate_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataF
     auto_r = Reason(
         "automatic_release",
         auto,
-        "automatic release (" + f["recall_type"].astype(str).str.replace("_", "-") + " recall): a review cannot bring it forward",
+        "automatic release ("
+        + f["recall_type"].astype(str).str.replace("_", "-")
+        + " recall): a review cannot bring it forward",
         np.full(n, 5.0),
     )
     out.append(auto_r)

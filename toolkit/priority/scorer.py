@@ -116,9 +116,7 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
         spl = SplineTransformer(
             n_knots=self.n_knots, degree=self.degree, knots="quantile", extrapolation="constant"
         ).fit(filled[:, : len(SPLINE_FEATURES)])
-        self.knots_ = np.column_stack(
-            [b.t[self.degree : -self.degree] for b in spl.bsplines_]
-        )
+        self.knots_ = np.column_stack([b.t[self.degree : -self.degree] for b in spl.bsplines_])
         lin = filled[:, len(SPLINE_FEATURES) :]
         self.loc_ = lin.mean(axis=0)
         sd = lin.std(axis=0)
@@ -138,9 +136,7 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
             g = np.asarray(days_gained, dtype=float)
             pr = PoissonRegressor(
                 alpha=1.0 / (self.C * len(B)), solver="newton-cholesky", max_iter=200
-            ).fit(
-                B, g, sample_weight=sample_weight
-            )
+            ).fit(B, g, sample_weight=sample_weight)
             self.gain_coef_ = pr.coef_.copy()
             self.gain_intercept_ = float(pr.intercept_)
         else:
@@ -151,7 +147,9 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
     # -- the basis --------------------------------------------------------------------------
     def _frame(self, X) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
-            raise UsageError("PriorityScorer takes a DataFrame from toolkit.priority.features.design")
+            raise UsageError(
+                "PriorityScorer takes a DataFrame from toolkit.priority.features.design"
+            )
         missing = [f for f in FEATURES if f not in X.columns]
         if missing:
             raise UsageError(f"feature table lacks {', '.join(missing)}")
@@ -165,9 +163,7 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
         return a
 
     def _spline(self) -> SplineTransformer:
-        spl = SplineTransformer(
-            knots=self.knots_, degree=self.degree, extrapolation="constant"
-        )
+        spl = SplineTransformer(knots=self.knots_, degree=self.degree, extrapolation="constant")
         return spl.fit(self.knots_)  # explicit knots: fit only records them
 
     def _basis(self, filled: np.ndarray) -> np.ndarray:
@@ -253,7 +249,8 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
             np.savez(fh, **{k: getattr(self, k) for k in self._ARRAYS})
         man = dict(manifest or {})
         man["files"] = {
-            f: hashlib.sha256((d / f).read_bytes()).hexdigest() for f in ("scorer.json", "scorer.npz")
+            f: hashlib.sha256((d / f).read_bytes()).hexdigest()
+            for f in ("scorer.json", "scorer.npz")
         }
         (d / "manifest.json").write_text(json.dumps(man, indent=2, default=str) + "\n")
         return d

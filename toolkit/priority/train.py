@@ -72,6 +72,24 @@ def evaluate(scorer: PriorityScorer, X: pd.DataFrame, outcomes: pd.DataFrame) ->
     }
 
 
+def held_out_fairness(scorer, frame, X, outcomes) -> pd.DataFrame:
+    """Fairness audit on held-out simulated cases, where the outcomes are known."""
+    from toolkit.priority.fairness import fairness_audit
+
+    m = outcomes["review_type"].to_numpy()
+    s = scorer.score_frame(X[m])
+    # "flagged": above the caseload's top fifth by expected days gained (a 20-in-100 capacity).
+    gain = s["days_gained"].to_numpy()
+    return fairness_audit(
+        frame[m],
+        flagged=gain >= np.quantile(gain, 0.8),
+        probability=s["probability"].to_numpy(),
+        days_gained=gain,
+        observed=outcomes["releasable_28d"].to_numpy()[m],
+        observed_days=outcomes["days_gained"].to_numpy()[m],
+    )
+
+
 def fit_default_scorer(
     seed: int = DEFAULT_SEED,
     *,
@@ -95,8 +113,17 @@ def fit_default_scorer(
     scorer = PriorityScorer().fit(
         X[keep], o["releasable_28d"].to_numpy()[keep], days_gained=o["days_gained"].to_numpy()[keep]
     )
-    _, Xt, ot = simulated_caseload(n_test, rng=test_rng)
+    ft, Xt, ot = simulated_caseload(n_test, rng=test_rng)
     metrics = evaluate(scorer, Xt, ot)
+    fair = held_out_fairness(scorer, ft, Xt, ot)
+    from toolkit.priority.compare import snapshot_comparison
+
+    comparison = {
+        str(cap): snapshot_comparison(
+            scorer, capacity=cap, caseload_size=300, n_caseloads=40, rng=seed + cap
+        ).to_dict("records")
+        for cap in (20, 60)
+    }
     manifest = {
         "what": "Default review-priority scorer (issue 13)",
         "trained_on": "toolkit.priority.features.caseload_from_simulation: standard recalls "
@@ -106,6 +133,8 @@ def fit_default_scorer(
         "n_train": int(keep.sum()),
         "as_of": str(DEFAULT_AS_OF.date()),
         "held_out": metrics,
+        "held_out_fairness": fair.to_dict("records"),
+        "snapshot_comparison": comparison,
         "toolkit_version": toolkit.__version__,
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,
