@@ -242,8 +242,8 @@ def to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
         elif str(s.dtype) == "boolean":
             out[c] = s.map({True: "yes", False: "no"}).astype(object).fillna("")
         elif pd.api.types.is_float_dtype(s):
-            whole = s.dropna().eq(np.floor(s.dropna())).all()
-            txt = s.map(lambda v: f"{v:.0f}" if whole else f"{v:.2f}") if len(s) else s
+            whole = bool(s.dropna().eq(np.floor(s.dropna())).all())
+            txt = (s.round(0).astype("Int64") if whole else s.round(2)).astype(str)
             out[c] = txt.where(s.notna(), "")
         else:
             out[c] = s.astype(object).where(s.notna(), "").astype(str)
