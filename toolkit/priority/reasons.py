@@ -40,12 +40,20 @@ NO_REVIEW_DAYS = 120
 #: "Long to SED": at least six months of supervision is at stake.
 LONG_TO_SED_DAYS = 183
 MAX_REASONS = 3
+MODEL_CAP = 1.9
+MODEL_REASONS = (
+    "early_in_recall",
+    "wants_release",
+    "declines_release",
+    "lower_ogrs3",
+    "higher_ogrs3",
+)
 
 G_CONTACT = "Better Outcomes 2: make contact as soon as possible after return to custody"
 G_ANY_POINT = "Better Outcomes 3: release safely at any point, not only at formal reviews"
 G_BEFORE_SED = "Better Outcomes 3: release before SED where possible, for supervision"
 G_BARRIERS = "Better Outcomes 4 and HMPPS principle 5: tackle barriers, seek alternatives"
-G_VIEWS = "Better Outcomes 4: seek the prisoner's views; work with them towards release"
+G_VIEWS = "Better Outcomes 4: seek the prisoner's views and work with them towards release"
 G_NEAR = "Better Outcomes 3: identify those suitable for release now or soon"
 
 
@@ -76,6 +84,9 @@ def candidate_reasons(
 
     def add(code, mask, text, strength):
         mask = np.asarray(mask, dtype=bool) & ~auto
+        # Model reasons rank by their contribution but below the rule reasons (2-3), which a
+        # practitioner can act on directly.
+        strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
         out.append(Reason(code, mask, pd.Series(text, index=idx), np.broadcast_to(strength, n)))
 
     if "om_contact_since_recall" in f:
@@ -169,7 +180,7 @@ def candidate_reasons(
             "declines_release",
             wants.eq(False).fillna(False).to_numpy(),
             pd.Series(
-                "does not want re-release: a review now is unlikely to release; "
+                "does not want re-release: a review now is unlikely to release, so "
                 "discuss the route to release (Better Outcomes 4)",
                 index=idx,
             ),
