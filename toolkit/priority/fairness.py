@@ -25,7 +25,8 @@ GROUPS = ("sex", "ethnicity", "age_band")
 MIN_GROUP = 20
 
 
-def age_band(age: pd.Series) -> pd.Categorical:
+def age_band(age: pd.Series) -> pd.Series:
+    """Age in completed years to the bands of :data:`AGE_LABELS` (categorical)."""
     return pd.cut(age.astype("float64"), AGE_EDGES, right=False, labels=list(AGE_LABELS))
 
 

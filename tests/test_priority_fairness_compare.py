@@ -1,0 +1,82 @@
+"""Fairness audit numbers and the comparison of orderings (issue 13 items 6 and 7)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.priority.compare import OrderingNotInjectable, capacity_comparison, snapshot_comparison
+from toolkit.priority.fairness import AGE_LABELS, age_band, fairness_audit
+from toolkit.priority.scorer import load_default_scorer
+
+
+def test_fairness_audit_matches_plain_group_means():
+    rng = np.random.default_rng(7)
+    n = 3000
+    g = pd.DataFrame(
+        {
+            "sex": rng.choice(["male", "female"], n, p=[0.9, 0.1]),
+            "ethnicity": rng.choice(["white", "black", "asian"], n),
+            "age": rng.integers(18, 70, n),
+        }
+    )
+    flagged = rng.random(n) < 0.2
+    prob = rng.random(n)
+    obs = rng.random(n) < prob
+    gain = rng.exponential(10, n)
+    t = fairness_audit(g, flagged=flagged, probability=prob, days_gained=gain, observed=obs)
+    sex = t[t["attribute"] == "sex"].set_index("group")
+    for s in ("male", "female"):
+        m = g["sex"].to_numpy() == s
+        assert sex.loc[s, "flag_rate"] == pytest.approx(flagged[m].mean())
+        assert sex.loc[s, "calibration_gap"] == pytest.approx(prob[m].mean() - obs[m].mean())
+        assert sex.loc[s, "n"] == m.sum()
+        # 95% interval half-width is 1.96 SE of a mean.
+        half = 1.96 * flagged[m].std(ddof=1) / np.sqrt(m.sum())
+        assert sex.loc[s, "flag_rate_hi"] - sex.loc[s, "flag_rate"] == pytest.approx(half)
+    # Calibrated by construction: every group's gap interval covers 0 (95%; 7 groups, seed fixed).
+    assert ((t["calibration_gap_lo"] <= 0) & (t["calibration_gap_hi"] >= 0)).all()
+
+
+def test_age_bands():
+    b = age_band(pd.Series([18, 24, 25, 39, 40, 50, 80]))
+    assert list(b.astype(str)) == ["18-24", "18-24", "25-29", "30-39", "40-49", "50+", "50+"]
+    assert list(b.cat.categories) == list(AGE_LABELS)
+
+
+def test_snapshot_comparison_scorer_beats_fifo_and_random():
+    """One week's choice on 30 held-out caseloads of 200 (fixed seed). The scorer must release
+    more people than FIFO and random with non-overlapping 95% intervals, and the oracle
+    bounds everything (it knows who is releasable)."""
+    r = snapshot_comparison(
+        load_default_scorer(), capacity=20, caseload_size=200, n_caseloads=30, rng=9
+    )
+    r = r.set_index("ordering")
+    for other in ("fifo", "random", "nearest_sed"):
+        assert r.loc["scorer", "released_per_week_lo"] > r.loc[other, "released_per_week_hi"]
+    assert r.loc["scorer", "ratio_to_fifo"] >= 1.2  # issue target: >= 20% more than FIFO
+    assert r.loc["oracle", "released_per_week"] >= r.loc["scorer", "released_per_week"]
+    assert (
+        r.loc["fifo", "share_of_oracle_gain"] == 0 and r.loc["oracle", "share_of_oracle_gain"] == 1
+    )
+
+
+def test_capacity_comparison_targets(default_cohort):
+    """Issue 13 item 6 in the weekly capacity simulation: needs the review model to take the
+    scorer as an injected ordering (item 5, another branch). Skips, saying so, until then."""
+    cohort = default_cohort[default_cohort["population"] == "standard"]
+    try:
+        s = capacity_comparison(
+            load_default_scorer(), cohort, per_week=20, n=3000, n_replications=4, rng=3
+        )
+    except OrderingNotInjectable as exc:
+        pytest.skip(str(exc))
+    s = s.set_index("strategy")
+    name = {k.rsplit("=", 1)[1]: k for k in s.index}
+    before_sed = 100 - s["released_at_sed_pct"]
+    fifo, sc = before_sed[name["fifo"]], before_sed[name["scorer"]]
+    assert sc >= 1.2 * fifo
+    if "oracle" in name:
+        assert sc - fifo >= 0.8 * (before_sed[name["oracle"]] - fifo)
+    assert s.loc[name["scorer"], "sfo_per_1000_lo"] <= s.loc[name["fifo"], "sfo_per_1000_hi"]
