@@ -33,8 +33,8 @@ def run(args) -> int:
     import numpy as np
     import pandas as pd
 
-    from toolkit.cohort.io import atomic_write
     from toolkit.priority.fairness import fairness_audit
+    from toolkit.priority.io import atomic_write
     from toolkit.priority.scorer import load_default_scorer
 
     scorer = load_default_scorer()

@@ -46,8 +46,8 @@ def _check_outputs(args) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    from toolkit.cohort.io import atomic_write
     from toolkit.priority.caseload import validate_caseload
+    from toolkit.priority.io import atomic_write, write_csv
     from toolkit.priority.rank import prioritise
     from toolkit.priority.scorer import load_default_scorer
 
@@ -63,7 +63,7 @@ def run(args) -> int:
     if args.report:
         html = _report(ranked, caseload, scorer, args)
     # Everything computed before anything is written: no partial outputs.
-    atomic_write(args.out, lambda tmp: ranked.to_csv(tmp, index=False))
+    write_csv(ranked, args.out)
     if html is not None:
         atomic_write(args.report, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     counts = ranked["suggested_action"].str.replace(r"review by .*", "review by", regex=True)

@@ -204,8 +204,13 @@ def parse_dates(s: pd.Series) -> pd.Series:
     return _by_unique(s, _parse_dates_unique).astype("datetime64[ns]")
 
 
+def _numbers_unique(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.where(s.ne("")), errors="coerce").astype("float64")
+
+
 def _numbers(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.where(s.ne("")), errors="coerce")
+    """Text to float (blank or not a number -> NaN), parsing distinct values only."""
+    return _by_unique(s, _numbers_unique)
 
 
 def parse_yesno(s: pd.Series) -> pd.Series:

@@ -61,12 +61,18 @@ G_NEAR = "Better Outcomes 3: identify those suitable for release now or soon"
 class Reason:
     code: str
     mask: np.ndarray  # bool per case
-    text: pd.Series  # text per case (only read where mask)
+    text: np.ndarray  # object array of text per case (only read where mask)
     strength: np.ndarray  # higher = listed first
 
 
-def _int(s) -> pd.Series:
-    return pd.Series(np.asarray(s), copy=False).round().astype("Int64").astype(str)
+def _int(s) -> np.ndarray:
+    """Whole numbers as an object array of text (numpy's C loops; NaN -> '0', never shown)."""
+    a = np.nan_to_num(np.asarray(s, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.rint(a).astype(np.int64).astype(str).astype(object)
+
+
+def _obj(s) -> np.ndarray:
+    return np.asarray(s.to_numpy(dtype=object) if isinstance(s, pd.Series) else s, dtype=object)
 
 
 def candidate_reasons(
@@ -87,7 +93,8 @@ def candidate_reasons(
         # Model reasons rank by their contribution but below the rule reasons (2-3), which a
         # practitioner can act on directly.
         strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
-        out.append(Reason(code, mask, pd.Series(text, index=idx), np.broadcast_to(strength, n)))
+        text = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+        out.append(Reason(code, mask, text, np.broadcast_to(strength, n)))
 
     if "om_contact_since_recall" in f:
         no_contact = f["om_contact_since_recall"].eq(False).fillna(False).to_numpy()
@@ -143,7 +150,7 @@ def candidate_reasons(
             "programme_before_sed",
             unmet_short,
             "unmet "
-            + first_unmet.str.replace("_", "-")
+            + _obj(first_unmet.str.replace("_", "-"))
             + " need with "
             + _int(to_sed)
             + " days to SED: cannot finish the programme before SED ("
@@ -173,17 +180,14 @@ def candidate_reasons(
         add(
             "wants_release",
             wants.eq(True).fillna(False).to_numpy() & (c_w >= MIN_CONTRIBUTION),
-            pd.Series(f"wants re-release ({G_VIEWS})", index=idx),
+            f"wants re-release ({G_VIEWS})",
             c_w,
         )
         add(
             "declines_release",
             wants.eq(False).fillna(False).to_numpy(),
-            pd.Series(
-                "does not want re-release: a review now is unlikely to release, so "
-                "discuss the route to release (Better Outcomes 4)",
-                index=idx,
-            ),
+            "does not want re-release: a review now is unlikely to release, so "
+            "discuss the route to release (Better Outcomes 4)",
             np.abs(c_w),
         )
     c_o = s["contrib_logit_ogrs3"].to_numpy()
@@ -204,7 +208,7 @@ def candidate_reasons(
         "automatic_release",
         auto,
         "automatic release ("
-        + f["recall_type"].astype(str).str.replace("_", "-")
+        + _obj(f["recall_type"].astype(str).str.replace("_", "-"))
         + " recall): a review cannot bring it forward",
         np.full(n, 5.0),
     )
@@ -213,7 +217,16 @@ def candidate_reasons(
 
 
 def _first_unmet(needed: pd.Series, done: pd.Series) -> pd.Series:
-    """The first programme in ``needed`` not in ``done`` ('' if none), vectorised."""
+    """The first programme in ``needed`` not in ``done`` ('' if none), vectorised and worked
+    out once per distinct (needed, done) pair (a caseload repeats them)."""
+    key = needed.astype(object) + "|" + done.astype(object)
+    codes, uniq = pd.factorize(key)
+    u = pd.Series(uniq, dtype=object).str.split("|", n=1, expand=True)
+    res = _first_unmet_unique(u[0], u[1] if 1 in u else pd.Series("", index=u.index))
+    return pd.Series(res.to_numpy(dtype=object)[codes], index=needed.index)
+
+
+def _first_unmet_unique(needed: pd.Series, done: pd.Series) -> pd.Series:
     nd = needed.str.split(";").explode().str.strip()
     dn = done.str.split(";").explode().str.strip()
     need = pd.DataFrame({"row": nd.index, "prog": nd.to_numpy()})
@@ -232,13 +245,14 @@ def reasons_text(
     n = len(frame)
     strength = np.column_stack([np.where(r.mask, r.strength, -np.inf) for r in cands])
     order = np.argsort(-strength, axis=1, kind="stable")[:, :k]
-    texts = np.column_stack([r.text.to_numpy(dtype=object) for r in cands])
+    texts = np.column_stack([r.text for r in cands])
     rows = np.arange(n)
-    out = pd.Series("", index=range(n), dtype=object)
-    for j in range(order.shape[1]):
+    out = np.full(n, "", dtype=object)
+    for j in range(order.shape[1]):  # k rounds, each vectorised over cases
         pick = order[:, j]
         ok = np.isfinite(strength[rows, pick])
-        piece = pd.Series(np.where(ok, texts[rows, pick], ""), dtype=object)
-        sep = np.where(out.ne("") & ok, "; ", "")
+        piece = np.where(ok, texts[rows, pick], "")
+        sep = np.where((out != "") & ok, "; ", "")
         out = out + sep + piece
-    return out.where(out.ne(""), "no specific reason: score near the caseload average")
+    out = np.where(out == "", "no specific reason: score near the caseload average", out)
+    return pd.Series(out, index=range(n), dtype=object)

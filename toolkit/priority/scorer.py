@@ -24,8 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
-from scipy.stats import norm
+from scipy.special import expit, ndtri
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.preprocessing import SplineTransformer
@@ -209,7 +208,7 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
         eta = B @ self.coef_ + self.intercept_
         Z = np.column_stack([np.ones(len(B)), B])
         se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
-        zq = norm.ppf(0.5 + self.interval / 2)
+        zq = ndtri(0.5 + self.interval / 2)
         out = {
             "probability": expit(eta),
             "probability_lo": expit(eta - zq * se),
