@@ -30,8 +30,8 @@ def age_band(age: pd.Series) -> pd.Series:
     return pd.cut(age.astype("float64"), AGE_EDGES, right=False, labels=list(AGE_LABELS))
 
 
-def _mean_true(y_true, y_pred):
-    return float(np.mean(y_true))
+def _mean_of(y_true, y_pred, v):
+    return float(np.mean(v))
 
 
 def fairness_audit(
@@ -84,23 +84,27 @@ def fairness_audit(
     if observed_days is not None:
         values["days_gained_observed"] = np.asarray(observed_days, float)
     rows = []
+    names = list(values)
     for attr in GROUPS:
         sf = pd.Series(g[attr].astype(str).to_numpy()[ok], name=attr)
-        table = None
-        for name, v in values.items():
-            v = v[ok]
-            mf = MetricFrame(metrics=_mean_true, y_true=v, y_pred=v, sensitive_features=sf)
-            grp = pd.Series(v).groupby(sf.to_numpy())
-            se = grp.std(ddof=1) / np.sqrt(grp.count())
-            part = pd.DataFrame(
-                {
-                    name: mf.by_group,
-                    f"{name}_lo": mf.by_group - 1.96 * se,
-                    f"{name}_hi": mf.by_group + 1.96 * se,
-                    "n": grp.count(),
-                }
-            )
-            table = part if table is None else table.join(part.drop(columns="n"))
+        vals = {k: v[ok] for k, v in values.items()}
+        # One MetricFrame per attribute: each metric is the group mean of its own values,
+        # passed as a per-metric sample parameter (fairlearn splits it by group).
+        mf = MetricFrame(
+            metrics={k: _mean_of for k in names},
+            y_true=np.zeros(int(ok.sum())),
+            y_pred=np.zeros(int(ok.sum())),
+            sensitive_features=sf,
+            sample_params={k: {"v": vals[k]} for k in names},
+        )
+        by = mf.by_group
+        grp = pd.DataFrame(vals).groupby(sf.to_numpy())
+        se = grp.std(ddof=1) / np.sqrt(grp.count())
+        table = pd.DataFrame({"n": grp.size()})
+        for k in names:
+            table[k] = by[k]
+            table[f"{k}_lo"] = by[k] - 1.96 * se[k]
+            table[f"{k}_hi"] = by[k] + 1.96 * se[k]
         table = table.rename_axis("group").reset_index()
         small = table["n"] < MIN_GROUP
         for c in [c for c in table.columns if c.endswith(("_lo", "_hi"))]:
