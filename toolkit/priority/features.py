@@ -41,6 +41,8 @@ LINEAR_FEATURES = (
     "indeterminate",
 )
 FEATURES = SPLINE_FEATURES + LINEAR_FEATURES
+#: Yes/no features a caseload may leave unknown; the scorer averages over them when unknown.
+BINARY_FEATURES = ("accommodation_need", "accommodation_secured", "wants_release")
 #: Recall types released automatically (no review can bring release forward).
 AUTOMATIC_TYPES = ("fixed_term", "hdc")
 DEFAULT_AS_OF = pd.Timestamp("2026-01-05")
@@ -63,7 +65,12 @@ def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     if "last_review_date" in frame:
         since_review = days_between(as_of, frame["last_review_date"]).fillna(t)
     else:
-        since_review = pd.Series(np.nan, index=frame.index)
+        # Unknown: assume the statutory points were held (day 28, then yearly), as the
+        # simulation's formal reviews are (release_rules.toml: review_days = [28],
+        # annual_review_every = 365); before day 28, no review yet.
+        tt = t.to_numpy()
+        last = np.where(tt >= 28, 28 + 365 * np.floor((tt - 28) / 365), np.nan)
+        since_review = pd.Series(np.where(np.isnan(last), tt, tt - last), index=frame.index)
     ogrs = np.clip(frame["ogrs3_2yr"].to_numpy(float) / 100, 1e-3, 1 - 1e-3)
     if "need_domains" in frame:
         need = frame["need_domains"]

@@ -32,7 +32,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from toolkit.exceptions import UsageError
-from toolkit.priority.features import FEATURES, LINEAR_FEATURES, SPLINE_FEATURES
+from toolkit.priority.features import (
+    BINARY_FEATURES,
+    FEATURES,
+    LINEAR_FEATURES,
+    SPLINE_FEATURES,
+)
 
 DEFAULT_DIR = Path(__file__).with_name("default")
 FORMAT_VERSION = 1
@@ -201,20 +206,41 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
         pandas.DataFrame
             ``probability``, ``probability_lo``, ``probability_hi`` (delta-method interval on
             the log-odds, parameter uncertainty only), ``days_gained`` (expected) and one
-            ``contrib_<feature>`` column per feature (log-odds, centred on the training mean).
+            ``contrib_<feature>`` column per feature (log-odds, centred on the training mean;
+            an unknown value contributes 0). Unknown yes/no features are averaged over.
         """
         check_is_fitted(self, "coef_")
-        B = self._basis(self._filled(self._frame(X)))
-        eta = B @ self.coef_ + self.intercept_
-        Z = np.column_stack([np.ones(len(B)), B])
-        se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
+        Xf = self._frame(X)
+        B = self._basis(self._filled(Xf))
         zq = ndtri(0.5 + self.interval / 2)
-        out = {
-            "probability": expit(eta),
-            "probability_lo": expit(eta - zq * se),
-            "probability_hi": expit(eta + zq * se),
-            "days_gained": np.exp(B @ self.gain_coef_ + self.gain_intercept_),
-        }
+        out = {k: np.zeros(len(B)) for k in ("probability", "probability_lo", "probability_hi")}
+        out["days_gained"] = np.zeros(len(B))
+        # Unknown yes/no features are averaged over, not filled: the chance is the mixture of
+        # the chances with the value yes and no, weighted by the training share of yes (a
+        # filled 0.74 "wants release" would put the case between two very different
+        # log-odds and understate its chance). Known values pass through unchanged.
+        raw = Xf.to_numpy(dtype=float)
+        cols = [FEATURES.index(f) for f in BINARY_FEATURES]
+        miss = np.isnan(raw[:, cols])
+        used = [j for j in range(len(cols)) if miss[:, j].any()]
+        for combo in np.ndindex(*(2,) * len(used)):
+            w = np.ones(len(B))
+            a = raw.copy()
+            for j, v in zip(used, combo):
+                share = self.fill_[cols[j]]
+                m = miss[:, j]
+                w = np.where(m, w * (share if v else 1 - share), w * (1.0 if v == 0 else 0.0))
+                a[m, cols[j]] = v
+            if not w.any():
+                continue
+            Bc = self._basis(self._filled(pd.DataFrame(a, columns=list(FEATURES)))) if used else B
+            eta = Bc @ self.coef_ + self.intercept_
+            Z = np.column_stack([np.ones(len(Bc)), Bc])
+            se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
+            out["probability"] += w * expit(eta)
+            out["probability_lo"] += w * expit(eta - zq * se)
+            out["probability_hi"] += w * expit(eta + zq * se)
+            out["days_gained"] += w * np.exp(Bc @ self.gain_coef_ + self.gain_intercept_)
         centred = (B - self.basis_mean_) * self.coef_
         for name, cols in zip(FEATURES, self._groups()):
             out[f"contrib_{name}"] = centred[:, cols].sum(axis=1)
