@@ -60,18 +60,30 @@ def test_ranking_invariants(case):
     assert r["reasons"].str.len().min() > 0
 
 
-def test_scorer_adapter_scores_engine_episodes(default_cohort):
-    """The adapter the capacity simulation will call: scores for candidates seen t days after
-    recall, higher for people who want release (all else equal in the model)."""
-    from toolkit.priority.compare import ScorerPriority
-    from toolkit.priority.scorer import load_default_scorer
-    from toolkit.review import build_episodes, load_release_rules
+def test_simulation_score_on_the_engine_caseload_view():
+    """The function the review model's ``scorer`` ordering calls: finite, in [0, 1], and
+    higher when the caseload shows the barriers the model makes matter as cleared."""
+    from toolkit.priority import simulation_score
 
-    cohort = default_cohort[default_cohort["population"] == "standard"].reset_index(drop=True)
-    ep = build_episodes(cohort, load_release_rules(), 400, rng=4)
-    cand = np.arange(0, 400, 2)
-    t = np.full(ep.n, 60.0)
-    s = ScorerPriority(load_default_scorer(), cohort)(ep, t, cand)
-    assert s.shape == cand.shape and np.all(np.isfinite(s)) and np.all(s >= 0)
-    wants = ~ep.declines[cand]
-    assert s[wants].mean() > s[~wants].mean()
+    n = 200
+    rng = np.random.default_rng(3)
+    base = pd.DataFrame(
+        {
+            "recall_type": pd.Categorical(["standard"] * n),
+            "days_since_recall": rng.integers(1, 400, n).astype(float),
+            "days_to_sed": rng.integers(30, 900, n).astype(float),
+            "ogrs3_2yr": rng.uniform(10, 90, n),
+            "rsr_2yr": rng.uniform(0, 10, n),
+            "rosh": pd.Categorical(["medium"] * n),
+            "accommodation_need": np.ones(n, bool),
+            "accommodation_secured": np.zeros(n, bool),
+            "unmet_programme_need": np.ones(n, bool),
+            "programme_completed": np.zeros(n, bool),
+            "om_contact": np.zeros(n, bool),
+            "wants_release": np.ones(n, bool),
+        }
+    )
+    cleared = base.assign(accommodation_secured=True, programme_completed=True, om_contact=True)
+    a, b = simulation_score(base), simulation_score(cleared)
+    assert a.shape == (n,) and np.all((a >= 0) & (a <= 1))
+    assert np.all(b >= a) and b.mean() > a.mean() + 0.1

@@ -8,8 +8,8 @@ Two comparisons:
   (:func:`toolkit.priority.features.caseload_from_simulation`). One week, one decision.
 * :func:`capacity_comparison` (issue 13 item 6): the full weekly capacity simulation in
   :func:`toolkit.review.simulate_reviews`, with the scorer injected as the ordering of
-  ``capacity:per_week=R,priority=...``. It needs the review model to accept an injected score
-  callable (issue 13 item 5); until then it raises :class:`OrderingNotInjectable`.
+  ``capacity:per_week=R,priority=scorer`` (the review model's ``Scorer`` ordering takes the
+  score function; :func:`toolkit.priority.simulation_score` is the one ``simulate`` wires in).
 
 Targets (issue 13): at least 20% more people released before SED than FIFO at the same
 capacity; at least 80% of the oracle's gain over FIFO; no rise in modelled serious further
@@ -23,7 +23,6 @@ import pandas as pd
 from scipy import stats
 
 from toolkit.exceptions import ToolkitError
-from toolkit.priority.features import design
 from toolkit.priority.scorer import PriorityScorer
 
 ORDERINGS = ("fifo", "random", "nearest_sed", "scorer", "oracle")
@@ -105,35 +104,8 @@ def snapshot_comparison(
     return out
 
 
-class ScorerPriority:
-    """Adapter: the fitted scorer as a priority callable for the review engine's capacity
-    strategy (higher = reviewed sooner).
-
-    Called with the engine's episodes, the day of the week's decision relative to each
-    person's recall (``t``), the candidate indices and, when the engine passes it, each
-    candidate's last review day. The cohort is bound at construction (episodes hold
-    ``cohort_row`` into it).
-    """
-
-    def __init__(self, scorer: PriorityScorer, cohort: pd.DataFrame):
-        self.scorer = scorer
-        self.cohort = cohort
-
-    def __call__(self, ep, t, cand, last_review=None, **_):
-        from toolkit.priority.features import DEFAULT_AS_OF, episodes_caseload
-
-        frame = episodes_caseload(
-            ep,
-            self.cohort,
-            cand,
-            t[cand] if np.ndim(t) else t,
-            last_review=None if last_review is None else last_review[cand],
-        )
-        return self.scorer.rank_score(design(frame, DEFAULT_AS_OF))
-
-
 def capacity_comparison(
-    scorer: PriorityScorer,
+    score,
     cohort: pd.DataFrame,
     *,
     per_week: int = 20,
@@ -141,32 +113,35 @@ def capacity_comparison(
     n_replications: int = 5,
     rng: np.random.Generator | int | None = None,
 ) -> pd.DataFrame:
-    """Weekly-capacity simulation of each ordering (issue 13 item 6)."""
-    from toolkit.review import CapacityLimited, simulate_reviews
+    """Weekly-capacity simulation of each ordering (issue 13 item 6).
+
+    Parameters
+    ----------
+    score : callable ``score(features) -> array`` (higher = sooner), e.g.
+        :func:`toolkit.priority.simulation_score`, injected into the review model's
+        ``scorer`` ordering; FIFO, random, nearest SED and the oracle run on the same episodes
+        (common random numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :meth:`SimulationResult.summary` rows, one per ordering (``strategy`` names end in
+        ``priority=<ordering>``), plus ``formal`` (no extra reviews).
+    """
+    from toolkit.review import CapacityLimited, FormalReviews, simulate_reviews
+    from toolkit.review.ordering import Scorer
 
     try:
-        injected = CapacityLimited(per_week=per_week, priority=ScorerPriority(scorer, cohort))
+        injected = CapacityLimited(per_week=per_week, priority=Scorer(score))
     except (ToolkitError, TypeError, ValueError) as exc:
         raise OrderingNotInjectable(
-            f"the review model does not take an injected priority yet ({exc})"
+            f"the review model does not take an injected priority ({exc})"
         ) from None
-    strategies = {
-        f"capacity:per_week={per_week},priority={name}": CapacityLimited(
+    strategies = {"formal": FormalReviews()}
+    for name in ("fifo", "random", "nearest_sed", "oracle"):
+        strategies[f"capacity:per_week={per_week},priority={name}"] = CapacityLimited(
             per_week=per_week, priority=name
         )
-        for name in ("fifo", "random", "nearest_sed", "oracle")
-        if _known(name)
-    }
     strategies[f"capacity:per_week={per_week},priority=scorer"] = injected
     res = simulate_reviews(cohort, strategies, n=n, n_replications=n_replications, rng=rng)
     return res.summary()
-
-
-def _known(name: str) -> bool:
-    from toolkit.review import CapacityLimited
-
-    try:
-        CapacityLimited(priority=name)
-    except ToolkitError:
-        return False
-    return True

@@ -36,13 +36,21 @@ LINEAR_FEATURES = (
     "need_domains",
     "accommodation_need",
     "accommodation_secured",
+    "unmet_programme",
+    "om_contact",
     "wants_release",
     "rosh_very_high",
     "indeterminate",
 )
 FEATURES = SPLINE_FEATURES + LINEAR_FEATURES
 #: Yes/no features a caseload may leave unknown; the scorer averages over them when unknown.
-BINARY_FEATURES = ("accommodation_need", "accommodation_secured", "wants_release")
+BINARY_FEATURES = (
+    "accommodation_need",
+    "accommodation_secured",
+    "unmet_programme",
+    "om_contact",
+    "wants_release",
+)
 #: Recall types released automatically (no review can bring release forward).
 AUTOMATIC_TYPES = ("fixed_term", "hdc")
 DEFAULT_AS_OF = pd.Timestamp("2026-01-05")
@@ -85,6 +93,8 @@ def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "need_domains": need.astype("float64"),
             "accommodation_need": _flag(frame, "need_accommodation", lambda s: s >= 1),
             "accommodation_secured": _flag(frame, "accommodation_secured", lambda s: s),
+            "unmet_programme": _unmet_programme(frame),
+            "om_contact": _flag(frame, "om_contact_since_recall", lambda s: s),
             "wants_release": _flag(frame, "wants_release", lambda s: s),
             "rosh_very_high": (frame["rosh"] == "very_high").to_numpy(float),
             "indeterminate": indeterminate.astype(float),
@@ -92,6 +102,16 @@ def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         index=frame.index,
     )
     return out
+
+
+def _unmet_programme(frame) -> np.ndarray:
+    """1 where a needed programme is not completed, 0 where none is, NaN if not known."""
+    if "programmes_needed" not in frame:
+        return np.full(len(frame), np.nan)
+    from toolkit.priority.reasons import first_unmet
+
+    done = frame["programmes_completed"] if "programmes_completed" in frame else None
+    return first_unmet(frame["programmes_needed"], done).ne("").to_numpy(float)
 
 
 def _flag(frame, col, fn) -> np.ndarray:
@@ -113,120 +133,132 @@ def caseload_from_simulation(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulated people in custody on ``as_of``, as caseload rows plus their outcomes.
 
-    Episodes are drawn with :func:`toolkit.review.build_episodes`; each is seen at a moment
-    ``t`` while in custody under the formal reviews, picked with probability proportional to
-    the stay (a caseload on a given day holds long stays more often, as a census does) and
-    uniformly within it.
+    The records of :func:`toolkit.review.simulate_reviews` under the formal reviews (one row
+    per admission, with each person's event days and ``releasable_day``) are seen at a moment
+    ``t`` while in custody, picked with probability proportional to the stay (a caseload on a
+    given day holds long stays more often, as a census does) and uniformly within it.
 
     Returns
     -------
     caseload : pandas.DataFrame
         Typed caseload columns (as :func:`toolkit.priority.caseload.validate_caseload` gives).
     outcomes : pandas.DataFrame
-        ``releasable_28d`` (manageable within 28 days and wanting release), ``releasable_now``,
-        ``days_gained``
-        (supervised days a review today adds under the engine's own rules), plus
-        ``review_type`` (True for review-based recalls).
+        ``releasable_28d`` (``releasable_day <= t + 28``), ``releasable_now``,
+        ``days_gained`` (supervised days an executive review today would add: for people
+        releasable now, the notice probability times the days from ``t`` plus the median
+        executive decision delay to the release the formal path gives; *assumed* mean of the
+        engine's random delay), ``review_type`` (True for review-based recalls).
     """
-    from toolkit.review import FormalReviews, build_episodes, load_release_rules
-    from toolkit.review.engine import release_outcomes
+    from toolkit.review import FormalReviews, load_release_rules, simulate_reviews
 
     rng = np.random.default_rng(rng)
     rules = load_release_rules() if rules is None else rules
-    # Oversample episodes, then keep n with probability proportional to stay.
-    ep = build_episodes(cohort, rules, 3 * n, populations=populations, rng=rng)
-    formal_days = FormalReviews().review_days(ep, rules)
-    formal = release_outcomes(ep, formal_days, rules)
-    stay = np.maximum(formal["release_day"], 1.0)
-    pick = rng.choice(ep.n, size=n, replace=False, p=stay / stay.sum())
-    t = np.floor(rng.random(n) * stay[pick])
-    sub = _take(ep, pick)
-    fd = formal_days[pick]
-    # Outcome 1: releasable within 28 days (the engine's own latent day and refusals).
-    releasable = (sub.manageable <= t + HORIZON_DAYS) & ~sub.declines & sub.reviewable
-    # Outcome 2: supervised days gained by an extra review today, from the engine itself.
-    with_now = np.sort(np.concatenate([fd, t[:, None]], axis=1), axis=1)
-    now = release_outcomes(sub, with_now, rules)
-    base = {k: v[pick] for k, v in formal.items()}
-    gained = np.maximum(now["supervised_days"] - base["supervised_days"], 0.0)
-    last_review = np.where(fd <= t[:, None], fd, -np.inf).max(axis=1)
-    c = cohort.iloc[sub.cohort_row].reset_index(drop=True)
+    sim_rng, pick_rng, om_rng = rng.spawn(3)
+    rec = simulate_reviews(
+        cohort,
+        {"formal": FormalReviews()},
+        rules,
+        n=3 * n,
+        n_replications=1,
+        populations=populations,
+        rng=sim_rng,
+    ).records
+    stay = np.maximum(rec["release_day"].to_numpy(float), 1.0)
+    stay = np.where(np.isfinite(stay), stay, rules.horizon_days)
+    pick = np.sort(pick_rng.choice(len(rec), size=n, replace=False, p=stay / stay.sum()))
+    r = rec.iloc[pick].reset_index(drop=True)
+    t = np.floor(pick_rng.random(n) * stay[pick])
+    rtype = r["recall_type"].astype(str).to_numpy()
+    review_type = np.array([rules.types[x].release == "review" for x in rtype])
+    releasable = r["releasable_day"].to_numpy(float)
+    now = (releasable <= t) & review_type
+    exec_ok = (
+        np.array([rules.types[x].executive for x in rtype])
+        & ~r["rosh"].astype(str).isin(rules.excluded_rosh).to_numpy()
+    )
+    limit = np.minimum(r["sed_day"].to_numpy(float), rules.horizon_days)
+    base = np.minimum(r["release_day"].to_numpy(float), limit)
+    gained = np.where(
+        now & exec_ok,
+        rules.notice_probability * np.maximum(base - (t + rules.delay_executive), 0.0),
+        0.0,
+    )
+    c = cohort.set_index("person_id").loc[r["person_id"].to_numpy()].reset_index()
     recall_date = as_of - pd.to_timedelta(t, unit="D")
-    sed = np.where(np.isfinite(sub.sed), sub.sed, np.nan)
-    rtype = np.asarray(RECALL_TYPES)[sub.recall_type]
-    accom_secured = sub.event_day[:, 0] <= t
-    prog_done = sub.event_day[:, 1] <= t
-    needed, completed = _programmes(c, prog_done)
+    sed = r["sed_day"].to_numpy(float)
+    sed = np.where(np.isfinite(sed), sed, np.nan)
+    accom_day = r["accommodation_day"].to_numpy(float)
+    accom_secured = accom_day <= t
+    prog_done = r["programme_day"].to_numpy(float) <= t
+    needed, completed = _programmes(c, r["unmet_programme_need"].to_numpy(bool), prog_done)
+    # Last review: the statutory points held (day 28, then yearly), as the formal strategy.
+    last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
     frame = pd.DataFrame(
         {
             "case_reference": [f"SIM{i:06d}" for i in range(1, n + 1)],
             "recall_type": pd.Categorical(rtype, categories=list(RECALL_TYPES)),
             "recall_date": recall_date,
-            "sed_date": recall_date + pd.to_timedelta(sed, unit="D").round("D"),
-            "age": c["age"].to_numpy(float),
-            "sex": c["sex"].astype(str).to_numpy(),
-            "ethnicity": c["ethnicity"].astype(str).to_numpy(),
-            "ogrs3_2yr": c["ogrs3_2yr"].to_numpy(float),
-            "rsr_2yr": c["rsr_2yr"].to_numpy(float),
-            "rosh": c["rosh"].astype(str).to_numpy(),
+            "sed_date": recall_date + pd.to_timedelta(np.round(sed), unit="D"),
+            "age": r["age"].to_numpy(float),
+            "sex": r["sex"].astype(str).to_numpy(),
+            "ethnicity": r["ethnicity"].astype(str).to_numpy(),
+            "ogrs3_2yr": r["ogrs3_2yr"].to_numpy(float),
+            "rsr_2yr": r["rsr_2yr"].to_numpy(float),
+            "rosh": r["rosh"].astype(str).to_numpy(),
             "need_domains": c["need_domains"].astype("float64").to_numpy(),
             **{i: c[i].astype("float64").to_numpy() for i in NEED_ITEMS},
             "accommodation_secured": pd.array(accom_secured, dtype="boolean"),
             "accommodation_secured_date": recall_date
-            + pd.to_timedelta(np.where(accom_secured, np.floor(sub.event_day[:, 0]), np.nan), "D"),
+            + pd.to_timedelta(np.where(accom_secured, np.floor(accom_day), np.nan), "D"),
             "programmes_needed": needed,
             "programmes_completed": completed,
-            "last_review_date": recall_date
-            + pd.to_timedelta(np.where(np.isfinite(last_review), last_review, np.nan), "D"),
-            # OM contact is not in the review model; assumed: contact happens within about
-            # three weeks of recall for 90% of people (labelled assumed in the template).
+            "last_review_date": recall_date + pd.to_timedelta(last, "D"),
             "om_contact_since_recall": pd.array(
-                rng.random(n) < 0.9 * (1 - np.exp(-t / 21.0)), dtype="boolean"
+                r["om_contact_day"].to_numpy(float) <= t, dtype="boolean"
             ),
-            "wants_release": pd.array(~sub.declines, dtype="boolean"),
+            "wants_release": pd.array(r["wants_release"].to_numpy(bool), dtype="boolean"),
         }
     )
-    # Whole days (a caseload holds dates); keep recall day as t days before as_of.
-    for col in ("sed_date", "accommodation_secured_date", "last_review_date"):
-        frame[col] = frame[col].dt.normalize()
+    # The caseload's accommodation need is the record's (the need item 0/1/2 follows it).
+    need = r["accommodation_need"].to_numpy(bool)
+    frame["need_accommodation"] = np.where(
+        need, np.maximum(frame["need_accommodation"].fillna(1), 1), 0.0
+    )
     outcomes = pd.DataFrame(
         {
-            "releasable_28d": releasable,
-            "releasable_now": (sub.manageable <= t) & ~sub.declines & sub.reviewable,
-            "days_gained": np.where(sub.reviewable, gained, 0.0),
-            "review_type": sub.reviewable,
+            "releasable_28d": (releasable <= t + HORIZON_DAYS) & review_type,
+            "releasable_now": now,
+            "days_gained": gained,
+            "review_type": review_type,
         }
     )
     return frame, outcomes
 
 
-def _take(ep, idx):
-    from dataclasses import fields, replace
-
-    vals = {
-        f.name: getattr(ep, f.name)[idx]
-        for f in fields(ep)
-        if isinstance(getattr(ep, f.name), np.ndarray)
-    }
-    return replace(ep, n=len(idx), **vals)
-
-
-def _programmes(c: pd.DataFrame, done_event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Programmes needed (suitable) and completed (attended, or a completion event by now)."""
+def _programmes(
+    c: pd.DataFrame, unmet_flag: np.ndarray, done_event: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Programme names for the caseload: needed = the cohort's suitable programmes; for people
+    the review model gives an unmet need, the first suitable one not attended is the unmet
+    one (completed once its day has passed); everything else suitable counts as completed."""
     try:
         from toolkit.needs.gap import outcome_matrix
         from toolkit.profile.rules import load_programme_rules
 
         suit, att, _ = outcome_matrix(c, load_programme_rules())
     except Exception:  # noqa: BLE001 - a cohort without programme columns: none known
-        empty = np.full(len(c), "", dtype=object)
-        return empty, empty.copy()
+        suit = np.zeros((len(c), len(PROGRAMMES)), dtype=bool)
+        att = suit.copy()
+    suit = suit.copy()
     unmet = suit & ~att
-    # A completion event completes the first unmet programme.
+    # The review model's unmet need decides; give it a programme if the cohort has none.
+    no_prog = unmet_flag & ~unmet.any(axis=1)
+    suit[no_prog, 0] = True
+    unmet[no_prog, 0] = True
     first = unmet.argmax(axis=1)
-    comp = att.copy()
-    rows = np.flatnonzero(done_event & unmet.any(axis=1))
-    comp[rows, first[rows]] = True
+    comp = suit.copy()
+    rows = np.flatnonzero(unmet_flag & ~done_event)
+    comp[rows, first[rows]] = False  # the one unmet programme is not yet completed
     return _join(suit), _join(comp)
 
 
@@ -257,31 +289,34 @@ def to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def episodes_caseload(ep, cohort: pd.DataFrame, idx, t, *, last_review=None) -> pd.DataFrame:
-    """Caseload rows for episodes ``idx`` seen ``t`` days after their recall (the review
-    engine's view of a person during a capacity simulation); see :func:`caseload_from_simulation`
-    for the same mapping with outcomes."""
-    idx = np.asarray(idx)
-    t = np.broadcast_to(np.asarray(t, dtype=float), idx.shape)
-    c = cohort.iloc[ep.cohort_row[idx]]
-    recall_date = DEFAULT_AS_OF - pd.to_timedelta(np.floor(t), unit="D")
-    sed = np.where(np.isfinite(ep.sed[idx]), ep.sed[idx], np.nan)
-    lr = None if last_review is None else np.where(np.isfinite(last_review), last_review, np.nan)
-    frame = pd.DataFrame(
+def design_from_review_features(features: pd.DataFrame) -> pd.DataFrame:
+    """The scorer's features from the review engine's caseload view
+    (:data:`toolkit.review.FEATURES`, one row per candidate on a review day)."""
+    t = features["days_since_recall"].to_numpy(float)
+    rtype = features["recall_type"].astype(str)
+    indeterminate = rtype.isin(("ipp_dpp", "life")).to_numpy()
+    to_sed = np.where(indeterminate, FAR_DAYS, features["days_to_sed"].to_numpy(float))
+    to_sed = np.clip(np.nan_to_num(to_sed, nan=FAR_DAYS, posinf=FAR_DAYS), 0, FAR_DAYS)
+    last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
+    since = np.where(np.isnan(last), t, t - last)
+    ogrs = np.clip(features["ogrs3_2yr"].to_numpy(float) / 100, 1e-3, 1 - 1e-3)
+    unmet = features["unmet_programme_need"].to_numpy(bool) & ~features[
+        "programme_completed"
+    ].to_numpy(bool)
+    return pd.DataFrame(
         {
-            "recall_type": pd.Categorical(
-                np.asarray(RECALL_TYPES)[ep.recall_type[idx]], categories=list(RECALL_TYPES)
-            ),
-            "recall_date": recall_date,
-            "sed_date": recall_date + pd.to_timedelta(sed, unit="D"),
-            "ogrs3_2yr": c["ogrs3_2yr"].to_numpy(float),
-            "rosh": c["rosh"].astype(str).to_numpy(),
-            "need_domains": c["need_domains"].astype("float64").to_numpy(),
-            "need_accommodation": c["need_accommodation"].astype("float64").to_numpy(),
-            "accommodation_secured": pd.array(ep.event_day[idx, 0] <= t, dtype="boolean"),
-            "wants_release": pd.array(~ep.declines[idx], dtype="boolean"),
-        }
+            "log_days_since_recall": np.log1p(np.maximum(t, 0)),
+            "log_days_to_sed": np.log1p(to_sed),
+            "log_days_since_review": np.log1p(since),
+            "logit_ogrs3": logit(ogrs),
+            "need_domains": np.nan,
+            "accommodation_need": features["accommodation_need"].to_numpy(float),
+            "accommodation_secured": features["accommodation_secured"].to_numpy(float),
+            "unmet_programme": unmet.astype(float),
+            "om_contact": features["om_contact"].to_numpy(float),
+            "wants_release": features["wants_release"].to_numpy(float),
+            "rosh_very_high": (features["rosh"].astype(str) == "very_high").to_numpy(float),
+            "indeterminate": indeterminate.astype(float),
+        },
+        index=features.index,
     )
-    if lr is not None:
-        frame["last_review_date"] = recall_date + pd.to_timedelta(lr, unit="D")
-    return frame

@@ -144,13 +144,13 @@ def candidate_reasons(
             if "programmes_completed" in f
             else pd.Series("", index=idx)
         )
-        first_unmet = _first_unmet(needed, done)
-        unmet_short = first_unmet.ne("").to_numpy() & (to_sed < PROGRAMME_DAYS)
+        unmet_prog = first_unmet(needed, done)
+        unmet_short = unmet_prog.ne("").to_numpy() & (to_sed < PROGRAMME_DAYS)
         add(
             "programme_before_sed",
             unmet_short,
             "unmet "
-            + _obj(first_unmet.str.replace("_", "-"))
+            + _obj(unmet_prog.str.replace("_", "-"))
             + " need with "
             + _int(to_sed)
             + " days to SED: cannot finish the programme before SED ("
@@ -216,9 +216,15 @@ def candidate_reasons(
     return out
 
 
-def _first_unmet(needed: pd.Series, done: pd.Series) -> pd.Series:
+def first_unmet(needed: pd.Series, done: pd.Series | None = None) -> pd.Series:
     """The first programme in ``needed`` not in ``done`` ('' if none), vectorised and worked
     out once per distinct (needed, done) pair (a caseload repeats them)."""
+    needed = needed.fillna("").astype(str).str.lower()
+    done = (
+        pd.Series("", index=needed.index)
+        if done is None
+        else done.fillna("").astype(str).str.lower()
+    )
     key = needed.astype(object) + "|" + done.astype(object)
     codes, uniq = pd.factorize(key)
     u = pd.Series(uniq, dtype=object).str.split("|", n=1, expand=True)
