@@ -90,6 +90,44 @@ def held_out_fairness(scorer, frame, X, outcomes) -> pd.DataFrame:
     )
 
 
+def capacity_table(scorer: PriorityScorer, *, seed: int, n: int = 10_000, reps: int = 5) -> dict:
+    """Released before SED, supervised days and SFOs per ordering in the review model's weekly
+    capacity simulation, the scorer's chance injected as the ``scorer`` ordering."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.priority.compare import capacity_comparison
+    from toolkit.priority.features import design_from_review_features
+
+    def score(features):
+        return scorer.score_frame(design_from_review_features(features))["probability"].to_numpy()
+
+    cohort = generate_cohort(populations=["standard"], rng=20140331)
+    out = {}
+    for pw in (20, 60):
+        s = capacity_comparison(score, cohort, per_week=pw, n=n, n_replications=reps, rng=seed)
+        rows = []
+        for r in s.to_dict("records"):
+            name = r["strategy"].rsplit("=", 1)[-1] if "priority=" in r["strategy"] else "formal"
+            rows.append(
+                {
+                    "ordering": name,
+                    "released_before_sed_pct": 100 - r["released_at_sed_pct"],
+                    "released_before_sed_pct_lo": 100 - r["released_at_sed_pct_hi"],
+                    "released_before_sed_pct_hi": 100 - r["released_at_sed_pct_lo"],
+                    "mean_supervised_days": r["mean_supervised_days"],
+                    "sfo_per_1000": r["sfo_per_1000"],
+                    "sfo_per_1000_lo": r["sfo_per_1000_lo"],
+                    "sfo_per_1000_hi": r["sfo_per_1000_hi"],
+                }
+            )
+        fifo = next(r for r in rows if r["ordering"] == "fifo")["released_before_sed_pct"]
+        orc = next(r for r in rows if r["ordering"] == "oracle")["released_before_sed_pct"]
+        for r in rows:
+            r["ratio_to_fifo"] = r["released_before_sed_pct"] / fifo
+            r["share_of_oracle_gain"] = (r["released_before_sed_pct"] - fifo) / (orc - fifo)
+        out[str(pw)] = rows
+    return out
+
+
 def fit_default_scorer(
     seed: int = DEFAULT_SEED,
     *,
@@ -124,6 +162,7 @@ def fit_default_scorer(
         ).to_dict("records")
         for cap in (20, 60)
     }
+    capacity = capacity_table(scorer, seed=seed)
     manifest = {
         "what": "Default review-priority scorer (issue 13)",
         "trained_on": "toolkit.priority.features.caseload_from_simulation: standard recalls "
@@ -135,6 +174,7 @@ def fit_default_scorer(
         "held_out": metrics,
         "held_out_fairness": fair.to_dict("records"),
         "snapshot_comparison": comparison,
+        "capacity_comparison": capacity,
         "toolkit_version": toolkit.__version__,
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,

@@ -74,6 +74,7 @@ def render_priority_report(
         cap: pd.DataFrame(rows).to_dict("records")
         for cap, rows in manifest.get("snapshot_comparison", {}).items()
     }
+    capacity_rows = manifest.get("capacity_comparison", {})
     fair_sim = pd.DataFrame(manifest.get("held_out_fairness", []))
     return (
         _env()
@@ -92,6 +93,7 @@ def render_priority_report(
             fair_sim=fair_sim.to_dict("records"),
             held=held,
             comparison=comparison,
+            capacity_rows=capacity_rows,
             manifest=manifest,
             source_name=source_name,
         )
