@@ -87,7 +87,7 @@ def test_prioritise_end_to_end(workdir, tmp_path):
     ):
         assert section in html
     assert ranked.at[0, "case_reference"] in html
-    assert "class=\"capacity\"" in html and "oracle" in html  # capacity comparison shown
+    assert 'class="capacity"' in html and "oracle" in html  # capacity comparison shown
     # Privacy: nothing but the two outputs written; no case reference in anything printed.
     assert sorted(x.name for x in tmp_path.iterdir()) == ["ranked.csv", "report.html"]
     printed = r.stdout + r.stderr

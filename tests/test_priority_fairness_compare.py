@@ -83,3 +83,37 @@ def test_capacity_comparison_targets(default_cohort):
     assert sc >= 1.2 * fifo
     assert sc - fifo >= 0.6 * (oracle - fifo)
     assert s.loc[name["scorer"], "sfo_per_1000_lo"] <= s.loc[name["fifo"], "sfo_per_1000_hi"]
+
+
+def test_records_fairness_matches_group_means(default_cohort, tmp_path):
+    """`fairness RECORDS` on simulate's records: benefit by group equals plain group means."""
+    import subprocess
+    import sys
+
+    from toolkit.priority.fairness import records_fairness
+    from toolkit.review import FormalReviews, ReleaseAtSED, simulate_reviews
+
+    cohort = default_cohort[default_cohort["population"] == "standard"]
+    rec = simulate_reviews(
+        cohort, {"sed": ReleaseAtSED(), "formal": FormalReviews()}, n=1500, n_replications=1, rng=4
+    ).records
+    t = records_fairness(rec)
+    f = t[(t["strategy"] == "formal") & (t["attribute"] == "sex")].set_index("group")
+    r = rec[rec["strategy"] == "formal"]
+    for sex, d in r.groupby("sex", observed=True):
+        assert f.loc[sex, "n"] == len(d)
+        assert f.loc[sex, "released_before_sed"] == pytest.approx((d["route"] != "sed").mean())
+        assert f.loc[sex, "supervised_days"] == pytest.approx(d["supervised_days"].mean())
+    # Release at SED releases nobody before SED, in every group.
+    assert (t.loc[t["strategy"] == "sed", "released_before_sed"] == 0).all()
+    # The command reads the records file and writes the same table.
+    path = tmp_path / "rec.parquet"
+    rec.to_parquet(path)
+    out = tmp_path / "fair.csv"
+    r = subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", "fairness", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(out)) == len(t)

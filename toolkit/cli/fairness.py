@@ -18,7 +18,10 @@ def register(sub) -> None:
         "share suggested for review, mean predicted chance and days gained, and, where "
         "RECORDS hold outcome columns (releasable_28d yes/no, days_gained), observed rates and "
         "the calibration gap. RECORDS is a caseload CSV (optionally with those outcome columns), "
-        "or the word `simulated` for held-out simulated cases with known outcomes.",
+        "or the word `simulated` for held-out simulated cases with known outcomes, or the "
+        "records of `recall-toolkit simulate --out` (.parquet or .csv): then the benefit of "
+        "each strategy by group (released before SED, supervised days, serious further "
+        "offences).",
     )
     p.add_argument("records", metavar="RECORDS", help="caseload CSV, or `simulated`")
     p.add_argument("--out", metavar="TABLE.csv", default=None, help="write the table as CSV")
@@ -27,6 +30,21 @@ def register(sub) -> None:
     p.add_argument("--n", type=positive_int, default=20_000, help="simulated cases (simulated)")
     p.add_argument("--seed", type=seed_arg, default=1)
     p.set_defaults(func=run)
+
+
+def _is_simulation_records(path: str) -> bool:
+    """Parquet files, or CSVs whose header has ``strategy`` and ``route``, are simulation
+    records; anything else is read as a caseload."""
+    if path == "simulated":
+        return False
+    if path.endswith(".parquet"):
+        return True
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            head = fh.readline().strip().split(",")
+    except OSError:
+        return False
+    return "strategy" in head and "route" in head
 
 
 def run(args) -> int:
@@ -38,7 +56,20 @@ def run(args) -> int:
     from toolkit.priority.scorer import load_default_scorer
 
     scorer = load_default_scorer()
-    if args.records == "simulated":
+    if _is_simulation_records(args.records):
+        from toolkit.priority.fairness import records_fairness
+
+        path = args.records
+        rec = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+        missing = [
+            c
+            for c in ("strategy", "route", "sex", "ethnicity", "age", "supervised_days", "sfo")
+            if c not in rec.columns
+        ]
+        if missing:
+            raise UsageError(f"{path}: simulation records lack column(s) {', '.join(missing)}")
+        table = records_fairness(rec)
+    elif args.records == "simulated":
         from toolkit.priority.train import held_out_fairness, simulated_caseload
 
         frame, X, o = simulated_caseload(args.n, rng=args.seed)
