@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import sys
 
+<<<<<<< HEAD
 from toolkit.cli import (
     audit,
     calibrate,
@@ -40,6 +41,12 @@ COMMANDS = (
     prioritise,
     fairness,
 )
+=======
+from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate
+from toolkit.exceptions import ToolkitError
+
+COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo)
+>>>>>>> main
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
@@ -112,3 +119,24 @@ def _is_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
+
+
+def entry() -> None:
+    """Process entry point (console script and ``python -m toolkit.cli``).
+
+    After an interrupt, leave with ``os._exit(130)`` once the streams are flushed: a
+    KeyboardInterrupt raised again while the interpreter unwinds (some C extensions re-raise a
+    pending one after their own clean-up) would otherwise end the process *by* SIGINT (status
+    -2) after the one-line message was already printed.
+    """
+    import os
+
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more to say
+                pass
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)

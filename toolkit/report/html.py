@@ -1,30 +1,54 @@
-"""Self-contained HTML reports rendered with Jinja2 (templates ship in ``templates/``).
-
-The review-priority report holds its CSS inline and loads nothing from the network (no
-scripts, fonts or images), so it opens offline and prints as it reads.
-"""
+"""HTML renderings (Jinja2 templates in ``toolkit/report/templates/``, autoescaped)."""
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-import pandas as pd
+
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("toolkit.report", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_index(*, practitioner_hint: str, **context) -> str:
+    """The demo's ``index.html``: what to open first, every file with a one-line caption,
+    every figure inline.
+
+    Parameters
+    ----------
+    practitioner_hint : str
+        Trusted HTML (written by the toolkit, not user input) for the practitioners' line.
+    **context
+        ``files``, ``figures`` (lists of dicts with ``href``, ``title``, ``caption``),
+        ``first`` (one such dict), ``cohort_line``, ``command``, ``version``, ``seed``.
+    """
+    return (
+        _env()
+        .get_template("index.html.j2")
+        .render(practitioner_hint=Markup(practitioner_hint), **context)
+    )
+
+
+# -- review-priority report (issue 13) ----------------------------------------------------------
+import datetime as _dt  # noqa: E402
+import math  # noqa: E402
+
+import pandas as pd  # noqa: E402
 
 #: Rows of the ranked list shown in the report; the CSV holds them all.
 MAX_ROWS = 200
 
 
-def _env():
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("toolkit.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def _priority_env() -> Environment:
+    """The shared environment plus the number filters the priority report uses. Its CSS is
+    inline and it loads nothing from the network, so it opens offline and prints as it reads."""
+    env = _env()
     env.filters["num"] = _num
     env.filters["pct"] = lambda v, d=0: "" if _nan(v) else f"{100 * v:.{d}f}%"
     return env
@@ -77,7 +101,7 @@ def render_priority_report(
     capacity_rows = manifest.get("capacity_comparison", {})
     fair_sim = pd.DataFrame(manifest.get("held_out_fairness", []))
     return (
-        _env()
+        _priority_env()
         .get_template("priority_report.html.j2")
         .render(
             title="Review-priority suggestions",
