@@ -14,7 +14,6 @@ from __future__ import annotations
 import signal
 import sys
 
-<<<<<<< HEAD
 from toolkit.cli import (
     audit,
     calibrate,
@@ -24,6 +23,7 @@ from toolkit.cli import (
     gaps,
     generate,
     prioritise,
+    report,
     simulate,
     template,
 )
@@ -36,17 +36,12 @@ COMMANDS = (
     gaps,
     simulate,
     calibrate,
+    report,
     demo,
     template,
     prioritise,
     fairness,
 )
-=======
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate
-from toolkit.exceptions import ToolkitError
-
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo)
->>>>>>> main
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
