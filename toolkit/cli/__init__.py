@@ -14,10 +14,34 @@ from __future__ import annotations
 import signal
 import sys
 
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate
+from toolkit.cli import (
+    audit,
+    calibrate,
+    demo,
+    fairness,
+    fidelity,
+    gaps,
+    generate,
+    prioritise,
+    report,
+    simulate,
+    template,
+)
 from toolkit.exceptions import ToolkitError
 
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo)
+COMMANDS = (
+    generate,
+    fidelity,
+    audit,
+    gaps,
+    simulate,
+    calibrate,
+    report,
+    demo,
+    template,
+    prioritise,
+    fairness,
+)
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
