@@ -1,0 +1,244 @@
+"""The ONE adapter between sweeps and the review model (``toolkit.review``).
+
+Everything the sweep stage knows about the review model goes through this module: which
+parameters of ``release_rules.toml`` an assumption may vary (:data:`ASSUMABLE`), how a varied
+value is put into a :class:`~toolkit.review.ReleaseRules` (:func:`with_assumptions`), how one
+scenario is simulated and reduced to headline outcomes (:func:`run_scenario`) and how a stay
+distribution is drawn for the national projection (:func:`custody_days`). When the review model
+changes, only this module should need to change.
+
+The review API has no public way to override one value of a loaded rules object, so
+:func:`with_assumptions` uses :func:`dataclasses.replace` on the frozen ``ReleaseRules`` and a
+fresh mapping for the ``person``/``costs`` blocks; the calibrated person-model parameters
+(``calibrated.*``) go through the ``params=`` argument of :func:`toolkit.review.simulate_reviews`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from toolkit.exceptions import UsageError
+
+#: Dotted release-rules key -> (where it lives, allowed low, allowed high). "field:NAME" is a
+#: ReleaseRules field; "person"/"costs" a key of that mapping; "params" a calibrated parameter
+#: passed as ``params=``. Ranges are the loader's (toolkit/review/policy.py) so a sampled value
+#: the loader would refuse is refused here too, per scenario, with the value.
+ASSUMABLE: dict[str, tuple[str, float, float]] = {
+    "decision_delay_days.executive": ("field:delay_executive", 0, 3650),
+    "decision_delay_days.parole_board": ("field:delay_parole_board", 0, 3650),
+    "notice.probability": ("field:notice_probability", 0, 1),
+    "preference.prefer_stay_share": ("field:prefer_stay_share", 0, 1),
+    "preference.declines_release_share": ("field:declines_release_share", 0, 1),
+    "hazards.re_recall_multiplier": ("field:re_recall_multiplier", 0, 100),
+    "hazards.sfo_multiplier": ("field:sfo_multiplier", 0, 100),
+    "person.risk_loading": ("person", -5, 5),
+    "person.need_loading": ("person", -5, 5),
+    "person.accommodation_loading": ("person", -5, 5),
+    "person.never_risk_loading": ("person", -5, 5),
+    "person.sigma": ("person", 0.01, 5),
+    "person.event_day_median": ("person", 1, 3650),
+    "person.programme_day_median": ("person", 1, 3650),
+    "costs.custody_per_day": ("costs", 0, 1e7),
+    "costs.supervision_per_day": ("costs", 0, 1e7),
+    "costs.review_hours": ("costs", 0, 1e7),
+    "costs.staff_cost_per_hour": ("costs", 0, 1e7),
+    "calibrated.mu_d": ("params", 0, 10),
+    "calibrated.sigma_d": ("params", 0.01, 5),
+    "calibrated.q_never": ("params", 0, 1),
+    "calibrated.mu_m": ("params", -5, 10),
+}
+
+#: Headline outcomes of one scenario (per person admitted, averaged over replications).
+OUTCOMES = (
+    "released_at_sed_pct",
+    "bed_days_saved_per_person",
+    "re_recall_pct",
+    "sfo_per_1000",
+    "mean_custody_days",
+    "reviews_per_person",
+    "review_hours_per_person",
+    "cost_per_person",
+)
+
+
+def check_strategy(text: str) -> str:
+    """Validate a strategy name with the review model's parser; return it unchanged."""
+    from toolkit.review import parse_strategy
+
+    parse_strategy(text)
+    return text
+
+
+def baseline_value(rules, name: str) -> float:
+    """The value of assumption ``name`` in a loaded rules object."""
+    where, _, _ = ASSUMABLE[name]
+    block, key = name.split(".", 1)
+    if where.startswith("field:"):
+        return float(getattr(rules, where[6:]))
+    if where == "params":
+        from toolkit.review.engine import _params  # the engine's own default resolution
+
+        return float(_params(rules, None)[key])
+    return float(getattr(rules, where)[key])
+
+
+def with_assumptions(rules, values: Mapping[str, float]):
+    """A copy of ``rules`` with the assumed values put in, and the person-model params.
+
+    Returns
+    -------
+    (ReleaseRules, dict or None)
+        The modified rules and the ``params`` to pass to ``simulate_reviews`` (None if no
+        calibrated parameter is varied).
+
+    Raises
+    ------
+    UsageError
+        If a name is not assumable or a value is outside the loader's range (names the value).
+    """
+    fields: dict = {}
+    person = dict(rules.person)
+    costs = dict(rules.costs)
+    params: dict | None = None
+    raw = {k: dict(v) if isinstance(v, Mapping) else v for k, v in rules.raw.items()}
+    for name, value in values.items():
+        if name not in ASSUMABLE:
+            raise UsageError(f"{name!r} is not an assumption the sweep can vary")
+        where, lo, hi = ASSUMABLE[name]
+        v = float(value)
+        if not (math.isfinite(v) and lo <= v <= hi):
+            raise UsageError(f"{name} = {v!r} is outside the allowed range {lo} to {hi}")
+        block, key = name.split(".", 1)
+        raw.setdefault(block, {})[key] = v
+        if where.startswith("field:"):
+            fields[where[6:]] = v
+        elif where == "person":
+            person[key] = v
+        elif where == "costs":
+            costs[key] = v
+        else:
+            if params is None:
+                from toolkit.review.engine import _params
+
+                params = _params(rules, None)
+            params[key] = v
+    new = dataclasses.replace(
+        rules,
+        person=MappingProxyType(person),
+        costs=MappingProxyType(costs),
+        raw=MappingProxyType(raw),
+        **fields,
+    )
+    return new, params
+
+
+@lru_cache(maxsize=4)
+def default_cohort(populations: tuple[str, ...], seed: int) -> pd.DataFrame:
+    """The census cohort a sweep draws admissions from (generated once per process)."""
+    from toolkit.cohort.generate import generate_cohort
+
+    return generate_cohort(populations=list(populations), rng=seed)
+
+
+@lru_cache(maxsize=4)
+def _rules(path: str | None):
+    from toolkit.review import load_release_rules
+
+    return load_release_rules(path)
+
+
+def run_scenario(
+    values: Mapping[str, float],
+    strategies: Sequence[str],
+    *,
+    n: int,
+    replications: int,
+    populations: Sequence[str],
+    seed: np.random.SeedSequence,
+    rules_path: str | None = None,
+    cohort_seed: int = 20140331,
+) -> list[dict]:
+    """Simulate every strategy under one set of assumed values; headline outcomes per strategy.
+
+    The strategies share the episodes of each replication (common random numbers), so their
+    differences within a scenario are not blurred by sampling noise.
+
+    Returns
+    -------
+    list of dict
+        One dict per strategy, in order, with the keys of :data:`OUTCOMES`.
+    """
+    from toolkit.review import parse_strategy, simulate_reviews
+
+    rules, params = with_assumptions(_rules(rules_path), values)
+    cohort = default_cohort(tuple(populations), cohort_seed)
+    res = simulate_reviews(
+        cohort,
+        {s: parse_strategy(s) for s in strategies},
+        rules,
+        n=n,
+        n_replications=replications,
+        populations=list(populations),
+        params=params,
+        rng=np.random.default_rng(seed),
+    )
+    return _headline(res.records, strategies)
+
+
+def _headline(rec: pd.DataFrame, strategies: Sequence[str]) -> list[dict]:
+    """Means per strategy over all records (every replication has the same n, so the mean of
+    the records is the mean of the replication means)."""
+    g = rec.groupby("strategy", observed=True, sort=False)
+    out = pd.DataFrame(
+        {
+            "released_at_sed_pct": 100 * g["route"].agg(lambda s: (s == "sed").mean()),
+            "bed_days_saved_per_person": g["bed_days_saved"].mean(),
+            "re_recall_pct": 100 * g["re_recalled"].mean(),
+            "sfo_per_1000": 1000 * g["sfo"].mean(),
+            "mean_custody_days": g["custody_days"].mean(),
+            "reviews_per_person": g["reviews"].mean(),
+            "review_hours_per_person": g["review_hours"].mean(),
+            "cost_per_person": g["cost"].mean(),
+        }
+    )
+    return [{k: float(out.loc[s, k]) for k in OUTCOMES} for s in strategies]
+
+
+def custody_days(
+    strategy: str,
+    *,
+    n: int,
+    replications: int,
+    populations: Sequence[str],
+    seed: int | np.random.SeedSequence,
+    rules_path: str | None = None,
+    cohort_seed: int = 20140331,
+) -> np.ndarray:
+    """Days in custody of every admitted episode under ``strategy`` (for stock projections)."""
+    from toolkit.review import parse_strategy, simulate_reviews
+
+    if not populations:
+        raise UsageError("give at least one recall type to project")
+    cohort = default_cohort(tuple(populations), cohort_seed)
+    res = simulate_reviews(
+        cohort,
+        {strategy: parse_strategy(strategy)},
+        _rules(rules_path),
+        n=n,
+        n_replications=replications,
+        populations=list(populations),
+        rng=np.random.default_rng(seed),
+    )
+    return res.records["custody_days"].to_numpy(float)
+
+
+def load_rules(path: str | None = None):
+    """The release rules a sweep starts from (cached per process; SpecError if bad)."""
+    return _rules(None if path is None else str(path))
