@@ -11,10 +11,10 @@ import argparse
 import sys
 
 from toolkit import __version__
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate
+from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate, sweep
 from toolkit.exceptions import ToolkitError
 
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, demo)
+COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, demo, sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,4 +43,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         return 130
-

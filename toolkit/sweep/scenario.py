@@ -220,8 +220,9 @@ def custody_days(
     seed: int | np.random.SeedSequence,
     rules_path: str | None = None,
     cohort_seed: int = 20140331,
-) -> np.ndarray:
-    """Days in custody of every admitted episode under ``strategy`` (for stock projections)."""
+) -> pd.DataFrame:
+    """Days in custody and recall type of every admitted episode under ``strategy``, at the
+    rules file's values (for the stock projection)."""
     from toolkit.review import parse_strategy, simulate_reviews
 
     if not populations:
@@ -236,7 +237,7 @@ def custody_days(
         populations=list(populations),
         rng=np.random.default_rng(seed),
     )
-    return res.records["custody_days"].to_numpy(float)
+    return res.records[["custody_days", "recall_type"]].reset_index(drop=True)
 
 
 def load_rules(path: str | None = None):
