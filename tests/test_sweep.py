@@ -330,3 +330,19 @@ def test_sed_outcome_that_does_not_vary_gets_a_note(tmp_path):
     sed = si[(si.strategy == "sed") & (si.outcome == "bed_days_saved_per_person")]
     assert sed["S1"].isna().all() and (sed["note"] == "outcome does not vary").all()
     assert np.isfinite(si[si.strategy == "formal"]["ST"]).all()
+
+
+def test_headline_outcomes_equal_the_engine_summary():
+    """The adapter's fast per-strategy means agree with SimulationResult.summary (an independent
+    pandas implementation in the review engine) to floating-point rounding."""
+    from toolkit.review import parse_strategy, simulate_reviews
+
+    names = ["sed", "formal", "proactive:every=28", "capacity:per_week=20,priority=fifo"]
+    cohort = sc.default_cohort(("standard",), 20140331)
+    res = simulate_reviews(
+        cohort, {s: parse_strategy(s) for s in names}, n=800, n_replications=3, rng=3
+    )
+    summ = res.summary().set_index("strategy")
+    for s, got in zip(names, sc._headline(res.records, names)):
+        for k in sc.OUTCOMES:
+            assert got[k] == pytest.approx(summ.loc[s, k], rel=1e-12, abs=1e-12), (s, k)
