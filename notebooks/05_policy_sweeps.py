@@ -93,8 +93,8 @@ fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
 plot_frontier(summ, ax=axes[0])
 proj = pd.read_csv(work / "out/projection.csv")
 proj["month"] = pd.PeriodIndex(proj["month"], freq="M")
-plot_projection(proj, load_national_flow(ROOT / "papers/recall_process_experience/national_flow.toml"),
-                ax=axes[1])
+flow = load_national_flow(ROOT / "papers/recall_process_experience/national_flow.toml")
+plot_projection(proj, flow, ax=axes[1])
 fig.tight_layout()
 pd.read_csv(work / "out/projection_validation.csv").drop(columns="quote").round(1)
 
