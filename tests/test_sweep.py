@@ -131,17 +131,30 @@ def test_serial_equals_local_cluster_and_other_partitions(tmp_path):
     assert (a.results["status"] == "ok").all()
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            dashboard_address=":0",
         ) as cluster,
         Client(cluster) as client,
     ):
+        # by address, as for a remote cluster (`--scheduler tcp://host:port`) ...
         b = run_sweep(
             load_sweep_spec(write_spec(tmp_path, "b.toml", part=2)),
             tmp_path / "b",
+            scheduler=cluster.scheduler_address,
+        )
+        # ... and with a Client object, as from a notebook
+        c = run_sweep(
+            load_sweep_spec(write_spec(tmp_path, "c.toml", part=5)),
+            tmp_path / "c",
             scheduler=client,
         )
-    assert b.workers == 2
+    assert b.workers == 2 and cluster.scheduler_address.startswith("tcp://")
     assert len(list((tmp_path / "b/results").glob("part-*.parquet"))) == 4
+    pd.testing.assert_frame_equal(a.results, b.results)
+    pd.testing.assert_frame_equal(a.results, c.results)
     pd.testing.assert_frame_equal(a.results, b.results)
 
 

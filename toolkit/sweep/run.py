@@ -241,7 +241,7 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
             )
             own_client = Client(own_cluster)
         else:
