@@ -73,6 +73,12 @@ def run(args) -> int:
         f"({res.skipped_points} points resumed from checkpoints) in {res.seconds:.1f} s on "
         f"{res.workers} worker(s); results in {args.out}"
     )
+    if summary["scenarios_per_second_per_worker"]:
+        print(
+            f"throughput: {summary['scenarios_per_second_per_worker']:.3f} scenarios "
+            f"({spec.admissions:,} admissions x {spec.replications} replications) a second "
+            "per worker"
+        )
     for f in summary.get("failures", [])[:5]:
         print(f"failed point {f['point']}: {f['error'].splitlines()[0]}", file=sys.stderr)
     if summary.get("projection_validation"):

@@ -103,6 +103,18 @@ def write_report(run: SweepRun, spec: SweepSpec) -> dict:
         "replications": spec.replications,
         "seconds": round(run.seconds, 2),
         "workers": run.workers,
+        # scenarios computed in this run (not resumed) per second per worker: to size a cluster
+        "scenarios_per_second_per_worker": (
+            round(
+                (run.n_points - run.skipped_points)
+                * len(spec.strategies)
+                / run.seconds
+                / run.workers,
+                4,
+            )
+            if run.seconds > 0 and run.n_points > run.skipped_points
+            else None
+        ),
         "failures": [
             {"point": int(r["point"]), **{k: float(r[k]) for k in names}, "error": r["error"]}
             for _, r in fail_rows.head(20).iterrows()
