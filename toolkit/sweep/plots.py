@@ -108,8 +108,11 @@ def plot_projection(proj: pd.DataFrame, flow=None, ax=None):
         for date, value, _ in flow.stock:
             ax.plot(pd.Timestamp(date), value, "k*", ms=9)
         ax.plot([], [], "k*", label="published stock")
-        ax.axvline(flow.switch.to_timestamp(), color="grey", ls=":", lw=0.8)
+        ax.axvline(
+            flow.switch.to_timestamp(), color="grey", ls=":", lw=0.8, label="strategies start"
+        )
     ax.set_ylabel("recalled prisoners in custody (month end)")
+    ax.set_title("Projected recalled population in custody", fontsize=10)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7, ncol=2)
     return ax

@@ -172,7 +172,8 @@ def project_stock(flow: NationalFlow, stays: dict[str, pd.DataFrame]) -> pd.Data
         )
     longest = max(float(v["custody_days"].max()) for v in stays.values())
     warm = int(np.ceil(longest / MONTH_DAYS)) + 2
-    first = min(pd.Period(f"{flow.year}-01", freq="M"), flow.switch) - warm
+    # steady by the January before the flow year (what the plot shows and the growth check uses)
+    first = min(pd.Period(f"{flow.year - 1}-01", freq="M"), flow.switch) - warm
     last = flow.switch + 12 * flow.years - 1
     months = pd.period_range(first, last, freq="M")
     centre = pd.Period(f"{flow.year}-07", freq="M")  # the flow year's total is centred mid-year
