@@ -10,6 +10,12 @@ Reports, measured in the same run:
 
 Run: ``python benchmarks/bench_generate.py`` (the copulas fit takes about 7 minutes; add
 ``--skip-copulas`` to leave it out). Not a timed test.
+
+``python benchmarks/bench_generate.py --cli [RUNS]`` instead times what a user runs, from outside
+the process (issue 10): ``recall-toolkit generate --n 1000000 --seed S --out x.parquet`` against
+the floor, a plain numpy Gaussian copula of the same shape (1,000,000 x 48 columns) written to
+Parquet by pandas, also as a fresh ``python`` process. The two alternate, RUNS times each
+(default 5), and the medians and their ratio are printed.
 """
 
 from __future__ import annotations
@@ -85,7 +91,58 @@ def run(kind: str, n: int) -> dict | None:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+FLOOR_CLI = r"""
+import sys
+import numpy as np, pandas as pd
+from scipy.special import ndtr, ndtri
+n, k, out = int(sys.argv[1]), 48, sys.argv[2]
+rng = np.random.default_rng(0)
+corr = np.full((k, k), 0.2) + 0.8 * np.eye(k)
+z = rng.standard_normal((n, k)) @ np.linalg.cholesky(corr).T
+u = ndtr(z)
+cols = {}
+for j in range(k):
+    if j < 16:
+        cols[f"c{j}"] = 18 + 67 * u[:, j]                         # bounded continuous
+    elif j < 32:
+        cols[f"c{j}"] = np.exp(ndtri(u[:, j]))                    # lognormal
+    else:
+        cols[f"c{j}"] = np.floor(3 * u[:, j]).astype(np.int64)    # ordinal 0-2
+pd.DataFrame(cols).to_parquet(out, index=False)
+"""
+
+
+def cli_main(runs: int) -> None:
+    """Median wall time of the user's command and of the floor, each in a fresh process."""
+    import os
+    import statistics
+    import tempfile
+
+    times: dict[str, list[float]] = {"generate": [], "floor": []}
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "x.parquet")
+        cmds = {
+            "generate": [sys.executable, "-m", "toolkit.cli", "generate", "--n", str(N)]
+            + ["--seed", "{seed}", "--out", out],
+            "floor": [sys.executable, "-c", FLOOR_CLI, str(N), out],
+        }
+        for rep in range(runs):
+            for kind, cmd in cmds.items():
+                cmd = [c.replace("{seed}", str(rep)) for c in cmd]
+                t = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True)
+                times[kind].append(time.perf_counter() - t)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for k, v in times.items():
+        print(f"{k:9s} median {med[k]:.2f} s  runs {', '.join(f'{x:.2f}' for x in v)}")
+    print(f"ratio generate / floor: {med['generate'] / med['floor']:.2f}")
+
+
 def main() -> None:
+    if "--cli" in sys.argv:
+        rest = sys.argv[sys.argv.index("--cli") + 1 :]
+        cli_main(int(rest[0]) if rest else 5)
+        return
     print(
         f"machine: {platform.machine()} {platform.processor() or ''}, "
         f"python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"

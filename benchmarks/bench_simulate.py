@@ -1,66 +1,94 @@
-"""Benchmark: review simulation, vectorised engine vs the discrete-event reference.
+"""Benchmark: ``recall-toolkit simulate`` end to end against a SimPy process model of the same
+rules (benchmarks/simpy_model.py), both timed from outside the process.
 
-1,000,000 person x strategy x replication episodes (200,000 admissions x 5 strategies x 1
-replication, records included), then the same strategies on the first 5,000 admissions with
-both the engine and the reference (tests/reference_des.py) to compare per-episode cost.
-Run: ``python benchmarks/bench_simulate.py``. Not a timed test.
+Engine: 200,000 admissions x 5 strategies (sed, formal, proactive 28 and 14, event) x 2
+replications = 2,000,000 episodes, records written to Parquet. SimPy: the same strategies on
+20,000 admissions (100,000 episodes, so that its fixed start-up cost, about 1.5 s of imports,
+cohort and episodes, is spread thin: conservative for the ratio), checked against the engine.
+Median of ``--runs`` runs each, in the same session; wall clock and CPU time (user + sys,
+robust when other jobs share the machine) and peak memory (max RSS) per child, via ``os.wait4``.
+Run: ``python benchmarks/bench_simulate.py [--runs 3]``. Needs ``pip install simpy``.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import platform
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+ROOT = Path(__file__).parents[1]
+STRATEGIES = ["sed", "formal", "proactive:every=28", "proactive:every=14", "event"]
 
-from reference_des import simulate as des_simulate  # noqa: E402
 
-from toolkit.cohort.generate import generate_cohort  # noqa: E402
-from toolkit.review import (  # noqa: E402
-    build_episodes,
-    load_release_rules,
-    parse_strategy,
-    simulate_reviews,  # noqa: E402
-)
-from toolkit.review.engine import release_outcomes  # noqa: E402
-
-NAMES = ["sed", "formal", "proactive:every=28", "proactive:every=14", "event"]
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--n", type=int, default=200_000, help="admissions per replication")
+    ap.add_argument("--simpy-n", type=int, default=20_000)
+    args = ap.parse_args()
+    n_engine = args.n * 2 * len(STRATEGIES)
+    n_simpy = args.simpy_n * len(STRATEGIES)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = [
+            sys.executable,
+            "-m",
+            "toolkit.cli",
+            "simulate",
+            "--n",
+            str(args.n),
+            "--replications",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+            f"{tmp}/rec.parquet",
+        ]
+        for s in STRATEGIES:
+            engine += ["--strategy", s]
+        simpy = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "simpy_model.py"),
+            "--n",
+            str(args.simpy_n),
+        ]
+        eng, sim = [], []
+        for _ in range(args.runs):  # interleaved, so both see the same machine load
+            eng.append(timed(engine))
+            sim.append(timed(simpy))
+    med = [statistics.median(x) for x in zip(*eng)]
+    smed = [statistics.median(x) for x in zip(*sim)]
     print(
-        f"machine: {platform.machine()}, python {platform.python_version()}, "
-        f"{time.strftime('%Y-%m-%d')}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}, runs {args.runs}"
     )
-    cohort = generate_cohort(populations=["standard"], rng=1)
-    rules = load_release_rules()
-    strategies = {n: parse_strategy(n) for n in NAMES}
-    simulate_reviews(cohort, strategies, rules, n=1000, n_replications=1, rng=0)  # warm-up
-    times = []
-    for rep in range(3):
-        t = time.perf_counter()
-        res = simulate_reviews(cohort, strategies, rules, n=200_000, n_replications=1, rng=rep)
-        times.append(time.perf_counter() - t)
     print(
-        f"engine: {len(res.records):,} episodes (with records) best {min(times):.2f} s, "
-        f"first {times[0]:.2f} s"
+        f"engine: {n_engine:,} episodes: median wall {med[0]:.2f} s, CPU {med[1]:.2f} s, "
+        f"peak RSS {med[2]:.0f} MB"
     )
-    ep = build_episodes(cohort, rules, 5_000, rng=1)
-    days = {n: s.review_days(ep, rules) for n, s in strategies.items()}
-    t = time.perf_counter()
-    for n in NAMES:
-        release_outcomes(ep, days[n], rules)
-    fast = time.perf_counter() - t
-    t = time.perf_counter()
-    for n in NAMES:
-        des_simulate(ep, days[n], rules)
-    slow = time.perf_counter() - t
-    print(
-        f"same 25,000 episodes: engine {fast:.4f} s, discrete-event reference {slow:.2f} s, "
-        f"ratio {slow / fast:.0f}x"
-    )
+    print(f"simpy:  {n_simpy:,} episodes: median wall {smed[0]:.2f} s, CPU {smed[1]:.2f} s")
+    for label, a, b in (("wall", med[0], smed[0]), ("CPU", med[1], smed[1])):
+        print(
+            f"per episode ({label}): engine {1e6 * a / n_engine:.2f} us, simpy "
+            f"{1e6 * b / n_simpy:.1f} us, ratio {(b / n_simpy) / (a / n_engine):.0f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -157,7 +157,9 @@ def test_bad_value_names_row_and_column(tmp_path):
     df.to_csv(bad, index=False)
     r = run("fidelity", str(bad))
     assert r.returncode == 2
-    assert "row 5, column 'age': value 'thirty' is not a whole number" in r.stderr
+    # data row 5 is spreadsheet row 6 (header = row 1), as the message says
+    assert "row 6, column 'age': 'thirty' is not a whole number" in r.stderr
+    assert "header = row 1" in r.stderr
 
 
 def test_output_path_is_a_directory(tmp_path):
@@ -179,5 +181,84 @@ def test_output_path_is_a_directory(tmp_path):
         text=True,
     )
     assert r.returncode == 2
-    assert "cannot write" in r.stderr and "Traceback" not in r.stderr
+    assert "is a directory" in r.stderr and "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
+
+
+def test_parquet_manifest_hashes_the_file_written(tmp_path, capsys):
+    """Issue 10: a Parquet cohort is hashed as written, not re-serialised to CSV to hash it."""
+    import hashlib
+
+    outs = []
+    for name in ("a.parquet", "b.parquet"):
+        out = tmp_path / name
+        assert main(["generate", "--seed", "4", "--population", "hdc", "--out", str(out)]) == 0
+        man = json.loads(out.with_name(out.stem + ".manifest.json").read_text())
+        assert man["csv_sha256"] is None
+        assert man["file_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+        outs.append(man["file_sha256"])
+    assert outs[0] == outs[1], "same seed, same bytes"
+
+
+def test_csv_manifest_hash_is_the_csv_bytes(tmp_path):
+    import hashlib
+
+    out = tmp_path / "a.csv"
+    main(["generate", "--seed", "4", "--population", "hdc", "--out", str(out)])
+    man = json.loads((tmp_path / "a.manifest.json").read_text())
+    assert man["csv_sha256"] == man["file_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_output_set_is_all_or_nothing(tmp_path):
+    from toolkit.cohort.io import atomic_outputs
+
+    a, b = tmp_path / "a.json", tmp_path / "b.csv"
+    with pytest.raises(ZeroDivisionError):
+        with atomic_outputs() as out:
+            out.reserve(a)
+            out.reserve(b)
+            out.write_json({"x": 1}, a)
+            out.write(b, lambda tmp: 1 / 0)  # the second output fails after the first is written
+    assert list(tmp_path.iterdir()) == [], "neither output nor any temporary file is left"
+    with atomic_outputs() as out:
+        out.write_json({"x": 1}, a)
+        out.write_text(b, "x\n1\n")
+        assert not a.exists() and not b.exists(), "nothing is renamed before the block ends"
+    assert json.loads(a.read_text()) == {"x": 1} and b.read_text() == "x\n1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.csv"]
+
+
+def test_simulate_summary_failure_leaves_no_records(tmp_path, capsys, monkeypatch):
+    """Issue 12: the records were written before the summary failed; now neither is."""
+    import pathlib
+
+    def disk_full(self, *args, **kwargs):  # the summary (written as text) hits a full disk
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_text", disk_full)
+    code = main(
+        ["simulate", "--strategy", "sed", "--seed", "1", "--n", "200", "--replications", "1"]
+        + ["--out", str(tmp_path / "r.csv"), "--summary", str(tmp_path / "s.json")]
+    )
+    assert code == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_directory(tmp_path):
+    from toolkit.cohort.io import atomic_directory
+
+    target = tmp_path / "demo"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_directory(target) as d:
+            (d / "a.txt").write_text("half")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == [], "an interrupted folder leaves nothing"
+    with atomic_directory(target) as d:
+        (d / "a.txt").write_text("1")
+        assert not target.exists()
+    with atomic_directory(target) as d:  # an existing folder is replaced only when complete
+        (d / "b.txt").write_text("2")
+        assert (target / "a.txt").read_text() == "1"
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+    assert [p.name for p in target.iterdir()] == ["b.txt"]

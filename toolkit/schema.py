@@ -142,13 +142,40 @@ PROGRAMMES = (
 SCORES = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")
 
 
+#: Plausible ranges used when a cohort is *read* (toolkit.validation). They refuse impossible
+#: values, not unusual ones, so they are wide and not fitted to any one profile.
+#: Ages: the youngest people counted in the prison population are 15 (young offender
+#: institutions, Offender Management Statistics); 110 is above any recorded prisoner (*assumed*).
+AGE_RANGE = (15, 110)
+#: Age of criminal responsibility in England and Wales: 10 (Children and Young Persons Act 1933
+#: s.50, as amended by the Children and Young Persons Act 1963 s.16).
+MIN_AGE_FIRST_SANCTION = 10
+#: Scores (OGRS3, OGRS4/v, OSP, RSR, OVP) are probabilities in percent.
+PERCENT_RANGE = (0.0, 100.0)
+#: Figure 1 need items are scored 0 (none), 1 (moderate) or 2 (significant).
+NEED_ITEM_VALUES = (0, 1, 2)
+#: The count of OASys criminogenic need domains this cohort records runs from 0 to 10.
+NEED_DOMAINS_RANGE = (0, 10)
+
+
 @dataclass(frozen=True)
 class Column:
-    """One cohort column: its name, pandas dtype and meaning."""
+    """One cohort column: its name, pandas dtype and meaning, and what values it may hold.
+
+    ``minimum``/``maximum`` bound numbers (inclusive), ``allowed`` lists the only values a
+    number may take, ``nullable`` says whether a value may be missing and ``unique`` whether
+    values must differ between rows. Categorical columns take their allowed values from their
+    dtype's categories. :mod:`toolkit.validation` builds its checks from these fields.
+    """
 
     name: str
     dtype: object
     description: str
+    minimum: float | None = None
+    maximum: float | None = None
+    allowed: tuple | None = None
+    nullable: bool = False
+    unique: bool = False
 
 
 def _cat(values: tuple[str, ...]) -> pd.CategoricalDtype:
@@ -157,47 +184,133 @@ def _cat(values: tuple[str, ...]) -> pd.CategoricalDtype:
 
 #: Every column of a generated cohort, in file order. The names are a public contract.
 COLUMNS: tuple[Column, ...] = (
-    Column("person_id", "int64", "Row identifier, 1..N, unique within a cohort."),
+    Column("person_id", "int64", "Row identifier, 1..N, unique within a cohort.", 1, unique=True),
     Column("population", _cat(POPULATIONS), "Appendix recall type, or other_sentenced."),
-    Column("recall_type", _cat(RECALL_TYPES), "Recall type; missing for other_sentenced."),
+    Column(
+        "recall_type",
+        _cat(RECALL_TYPES),
+        "Recall type; missing for other_sentenced.",
+        nullable=True,
+    ),
     Column("sex", _cat(SEXES), "Sex as recorded on NOMIS."),
     Column("ethnicity", _cat(ETHNICITIES), "Broad ethnic group (white share published)."),
-    Column("age", "int64", "Age in completed years on the census day (31 March 2014)."),
-    Column("age_at_first_sanction", "float64", "Age at first sanction, years (age minus career)."),
-    Column("years_since_first_sanction", "float64", "Years from first sanction to census day."),
-    Column("previous_sanctions", "int64", "Sanctions before the index one (OGRS3 Copas input)."),
-    Column("previous_breaches", "int64", "Previous breaches of court orders or licence."),
+    Column(
+        "age",
+        "int64",
+        "Age in completed years on the census day (31 March 2014).",
+        *AGE_RANGE,
+    ),
+    Column(
+        "age_at_first_sanction",
+        "float64",
+        "Age at first sanction, years (age minus career).",
+        MIN_AGE_FIRST_SANCTION,
+        AGE_RANGE[1],
+    ),
+    Column(
+        "years_since_first_sanction",
+        "float64",
+        "Years from first sanction to census day.",
+        0,
+        AGE_RANGE[1] - MIN_AGE_FIRST_SANCTION,
+    ),
+    Column("previous_sanctions", "int64", "Sanctions before the index one (OGRS3 Copas input).", 0),
+    Column("previous_breaches", "int64", "Previous breaches of court orders or licence.", 0),
     Column("index_offence", _cat(INDEX_OFFENCES), "Index offence, OGRS3 offence category."),
     Column(
         "index_offence_group", _cat(INDEX_OFFENCE_GROUPS), "Paper's offence grouping (29/15/22/34)."
     ),
-    Column("ogrs3_1yr", "float64", "OGRS3 1-year proven reoffending probability, percent."),
-    Column("ogrs3_2yr", "float64", "OGRS3 2-year proven reoffending probability, percent."),
-    Column("ogrs4v_2yr", "float64", "OGRS4/v 2-year violent reoffending, percent."),
-    Column("osp_2yr", "float64", "OASys Sexual reoffending Predictor, 2-year, percent."),
-    Column("rsr_2yr", "float64", "Risk of Serious Recidivism, 2-year, percent."),
+    Column(
+        "ogrs3_1yr",
+        "float64",
+        "OGRS3 1-year proven reoffending probability, percent.",
+        *PERCENT_RANGE,
+    ),
+    Column(
+        "ogrs3_2yr",
+        "float64",
+        "OGRS3 2-year proven reoffending probability, percent.",
+        *PERCENT_RANGE,
+    ),
+    Column("ogrs4v_2yr", "float64", "OGRS4/v 2-year violent reoffending, percent.", *PERCENT_RANGE),
+    Column(
+        "osp_2yr", "float64", "OASys Sexual reoffending Predictor, 2-year, percent.", *PERCENT_RANGE
+    ),
+    Column("rsr_2yr", "float64", "Risk of Serious Recidivism, 2-year, percent.", *PERCENT_RANGE),
     Column("rosh", pd.CategoricalDtype(list(ROSH_LEVELS), ordered=True), "Risk of Serious Harm."),
-    Column("recall_reason", _cat(RECALL_REASONS), "Primary recorded recall reason."),
+    Column(
+        "recall_reason",
+        _cat(RECALL_REASONS),
+        "Primary recorded recall reason; missing for other_sentenced.",
+        nullable=True,
+    ),
     # Whole days stored as float64 so that "unknown" is NaN: a share such as
     # (days_on_recall < 183).mean() then keeps unknowns in the denominator, as the paper's
     # "57% of the standard recall group" does, and CSV and Parquet read back alike.
-    Column("days_on_recall", "float64", "Whole days back in custody at census; NaN if unknown."),
-    Column("days_to_sed", "float64", "Whole days from census to SED; NaN if none (life, IPP)."),
+    Column(
+        "days_on_recall",
+        "float64",
+        "Whole days back in custody at census; NaN if unknown.",
+        0,
+        nullable=True,
+    ),
+    Column(
+        "days_to_sed",
+        "float64",
+        "Whole days from census to SED; NaN if none (life, IPP).",
+        0,
+        nullable=True,
+    ),
     Column("has_oasys", "bool", "Sufficient OASys data for the need items."),
     *(
-        Column(i, "Int64", "Figure 1 item score: 0 none, 1 moderate, 2 significant.")
+        Column(
+            i,
+            "Int64",
+            "Figure 1 item score: 0 none, 1 moderate, 2 significant; NA without OASys.",
+            allowed=NEED_ITEM_VALUES,
+            nullable=True,
+        )
         for i in NEED_ITEMS
     ),
     Column(
-        "need_domains", "Int64", "OASys criminogenic need domains with significant need (0-10)."
+        "need_domains",
+        "Int64",
+        "OASys criminogenic need domains with significant need (0-10).",
+        *NEED_DOMAINS_RANGE,
+        nullable=True,
     ),
     # Programme-rule inputs and attendance (issue 4); all assumed, see programmes.toml.
-    Column("ovp_2yr", "float64", "OASys Violence Predictor, 2-year, percent (assumed bands)."),
-    Column("violent_history", "boolean", "Any violent conviction in the record; NA without OASys."),
-    Column("acquisitive_history", "boolean", "Any acquisitive conviction; NA without OASys."),
-    Column("dv_offence_link", "boolean", "OASys: current offence linked to partner violence."),
-    Column("alcohol_violence_link", "boolean", "OASys: violence linked to alcohol use."),
-    Column("drug_offending_link", "boolean", "OASys: drug misuse linked to offending."),
+    Column(
+        "ovp_2yr",
+        "float64",
+        "OASys Violence Predictor, 2-year, percent (assumed bands).",
+        *PERCENT_RANGE,
+        nullable=True,
+    ),
+    Column(
+        "violent_history",
+        "boolean",
+        "Any violent conviction in the record; NA without OASys.",
+        nullable=True,
+    ),
+    Column(
+        "acquisitive_history",
+        "boolean",
+        "Any acquisitive conviction; NA without OASys.",
+        nullable=True,
+    ),
+    Column(
+        "dv_offence_link",
+        "boolean",
+        "OASys: current offence linked to partner violence.",
+        nullable=True,
+    ),
+    Column(
+        "alcohol_violence_link", "boolean", "OASys: violence linked to alcohol use.", nullable=True
+    ),
+    Column(
+        "drug_offending_link", "boolean", "OASys: drug misuse linked to offending.", nullable=True
+    ),
     *(
         Column(f"attended_{p}", "bool", f"Attended {p.replace('_', ' ')} in this sentence.")
         for p in PROGRAMMES

@@ -2,22 +2,32 @@
 the public API and hands the result to a renderer.
 
 Exit codes: 0 success; 1 a check failed (fidelity target missed, audit finding unresolved);
-2 bad input (message on stderr, no traceback, no partial output).
+2 bad input (message on stderr, no traceback, no partial output); 130 interrupted (Ctrl-C: one
+line on stderr, no output written).
+
+Importing this module is cheap on purpose (the command modules import numpy, pandas and scipy
+inside ``run``), so :func:`main` installs its Ctrl-C handling before any heavy import.
 """
 
 from __future__ import annotations
 
-import argparse
+import signal
 import sys
 
-from toolkit import __version__
 from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate, sweep
 from toolkit.exceptions import ToolkitError
 
 COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, demo, sweep)
 
+#: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser():
+    import argparse
+
+    from toolkit import __version__
+
     p = argparse.ArgumentParser(
         prog="recall-toolkit",
         description="Synthetic recall cohorts calibrated to published profiles (with a "
@@ -32,14 +42,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt_once(signum, frame):
+    # The first Ctrl-C unwinds the command (temporary outputs are deleted on the way out);
+    # further ones during that clean-up are ignored so it cannot be cut short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``recall-toolkit`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of the ``recall-toolkit`` console script.
+
+    Returns
+    -------
+    int
+        The exit status (see the module docstring). ``--help`` and argument errors exit through
+        :class:`SystemExit` as argparse does (0 and 2).
+    """
+    # Only the main thread may set handlers; a process started with Ctrl-C ignored (nohup, a
+    # background job) keeps ignoring it.
+    in_main_thread = _is_main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    previous = signal.signal(signal.SIGINT, _interrupt_once) if in_main_thread else None
+    command = "recall-toolkit"
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command = f"recall-toolkit {args.command}"
         return int(args.func(args))
     except ToolkitError as exc:
-        print(f"recall-toolkit {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
-        return 130
+from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate, sweep

@@ -45,3 +45,77 @@ def load_profile_arg(profile):
     from toolkit.profile.spec import load_profile
 
     return load_profile(profile)
+
+
+def machine_memory() -> tuple[int | None, int | None]:
+    """(available, total) memory in bytes, or None where it cannot be read.
+
+    Reads ``MemAvailable``/``MemTotal`` from ``/proc/meminfo`` (Linux), falls back to
+    :func:`os.sysconf` for the total, and lowers both to a cgroup (container) limit if one is set.
+    """
+    import os
+
+    avail = total = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            info = {k: v for k, v in (line.split(":", 1) for line in fh if ":" in line)}
+        total = int(info["MemTotal"].split()[0]) * 1024
+        avail = int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        try:
+            total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            pass
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = open(limit_file, encoding="ascii").read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and (total is None or int(text) < total):
+            limit = int(text)
+            total = limit
+            avail = limit if avail is None else min(avail, limit)
+        break
+    return avail, total
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:,.1f} GB" if n < 1e15 else f"{n / 1e15:,.0f} PB"
+
+
+def require_memory(base: float, per_unit: float, units: int, what: str, *, flag: str) -> None:
+    """Refuse work that cannot fit in memory before it starts.
+
+    The estimate is ``base + per_unit * units`` bytes (constants measured per command).
+
+    Parameters
+    ----------
+    base : float
+        Bytes needed whatever the size (interpreter, libraries).
+    per_unit : float
+        Bytes per unit of ``flag`` (per person, or per person x strategy x replication).
+    units : int
+        The value of ``flag`` asked for.
+    what : str
+        The request as the user gave it, e.g. ``"generate --n 10,000,000,000"``.
+    flag : str
+        The argument to lower, e.g. ``"--n"``.
+
+    Raises
+    ------
+    UsageError
+        Naming the estimate, the machine's available and total memory, and the largest ``flag``
+        that fits.
+    """
+    from toolkit.exceptions import UsageError
+
+    needed = base + per_unit * float(units)
+    avail, total = machine_memory()
+    budget = avail if avail is not None else total
+    if budget is None or needed <= budget:
+        return
+    fits = max(int((budget - base) // per_unit), 0)
+    raise UsageError(
+        f"{what} needs about {_gb(needed)} of memory; this machine has {_gb(budget)} available "
+        f"({_gb(total or budget)} in all); use {flag} {fits:,} or less, or a larger machine"
+    )

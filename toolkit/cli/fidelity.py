@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from toolkit.cli._common import PROFILE_ARG, load_profile_arg
+from toolkit.exceptions import UsageError
 
 
 def register(sub) -> None:
@@ -19,13 +20,19 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from toolkit.cohort.io import read_cohort, write_json
+    from toolkit.cohort.io import atomic_outputs, read_cohort
     from toolkit.fidelity.report import fidelity_report
 
-    spec = load_profile_arg(args.profile)
-    cohort = read_cohort(args.cohort)
-    rep = fidelity_report(cohort, spec)
-    print(rep.render())
-    if args.json:
-        write_json(rep.to_dict(), args.json)
+    if args.json and not str(args.json).lower().endswith(".json"):
+        raise UsageError(f"{args.json}: expected a .json file")
+    with atomic_outputs() as outputs:
+        outputs.protect(args.cohort, args.profile)
+        if args.json:
+            outputs.reserve(args.json)
+        spec = load_profile_arg(args.profile)
+        cohort = read_cohort(args.cohort)  # refuses an empty cohort ("0/0 targets met")
+        rep = fidelity_report(cohort, spec)
+        print(rep.render())
+        if args.json:
+            outputs.write_json(rep.to_dict(), args.json)
     return 0 if rep.passed else 1

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from toolkit.cli._common import PROFILE_ARG, load_profile_arg, positive_int, seed_arg
+from toolkit.cli._common import (
+    PROFILE_ARG,
+    load_profile_arg,
+    positive_int,
+    require_memory,
+    seed_arg,
+)
 
 
 def register(sub) -> None:
@@ -35,28 +41,46 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from toolkit.cohort.generate import generate_cohort
-    from toolkit.cohort.io import (
-        build_manifest,
-        cohort_format,
-        manifest_path,
-        write_cohort,
-        write_json,
-    )
+#: Peak bytes per person of ``generate`` (cohort, generation temporaries and the output
+#: writer): peak RSS measured at 200,000, 400,000 and 1,000,000 people per output format (see
+#: benchmarks/README.md, issue 12) and rounded up: CSV is the most expensive writer.
+BYTES_PER_PERSON = {"parquet": 600, "csv": 1_100, "csv.gz": 1_100}
+#: Interpreter, numpy, pandas, scipy and pyarrow imports.
+BASE_BYTES = 300e6
 
-    cohort_format(args.out)  # reject a bad suffix before any work
-    spec = load_profile_arg(args.profile)
-    df = generate_cohort(spec, n=args.n, populations=args.population, rng=args.seed)
-    sha = write_cohort(df, args.out)
-    manifest = build_manifest(
-        spec=spec,
-        seed=args.seed,
-        n=args.n,
-        populations=args.population,
-        csv_sha256=sha,
-        n_rows=len(df),
-    )
-    write_json(manifest, manifest_path(args.out))
+
+def run(args) -> int:
+    from toolkit.cohort.io import atomic_outputs, build_manifest, cohort_format, manifest_path
+
+    fmt = cohort_format(args.out)  # reject a bad suffix before any work
+    with atomic_outputs() as out:
+        # Both outputs are reserved first, so an unwritable folder is refused at once and
+        # Ctrl-C or an error at any point leaves neither file behind.
+        out.protect(args.profile)
+        out.reserve(args.out)
+        out.reserve(manifest_path(args.out))
+        if args.n is not None:
+            require_memory(
+                BASE_BYTES,
+                BYTES_PER_PERSON[fmt],
+                args.n,
+                f"generate --n {args.n:,}",
+                flag="--n",
+            )
+        from toolkit.cohort.generate import generate_cohort
+
+        spec = load_profile_arg(args.profile)
+        df = generate_cohort(spec, n=args.n, populations=args.population, rng=args.seed)
+        hashes = out.write_cohort(df, args.out)
+        manifest = build_manifest(
+            spec=spec,
+            seed=args.seed,
+            n=args.n,
+            populations=args.population,
+            csv_sha256=hashes["csv_sha256"],
+            file_sha256=hashes["file_sha256"],
+            n_rows=len(df),
+        )
+        out.write_json(manifest, manifest_path(args.out))
     print(f"wrote {len(df):,} people to {args.out} (manifest {manifest_path(args.out)})")
     return 0

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from toolkit.cli._common import DEFAULT_DEMO_SEED, positive_int, seed_arg
+from toolkit.cli._common import (
+    PROFILE_ARG,
+    load_profile_arg,
+    positive_int,
+    require_memory,
+    seed_arg,
+)
 from toolkit.exceptions import UsageError
 
 
@@ -12,15 +18,18 @@ def register(sub) -> None:
     p = sub.add_parser(
         "simulate",
         help="simulate review strategies",
-        description="Simulate review strategies on admissions drawn from a "
-        "cohort; one record per person x strategy x replication.",
+        description="Simulate review strategies on admissions drawn from a census cohort "
+        "(weighted 1 / expected stay); one record per person x strategy x replication "
+        "(columns: toolkit.review.RECORD_COLUMNS). The Parole Board timetable runs for "
+        "everyone; strategies add executive reviews.",
     )
     p.add_argument(
         "--cohort",
         metavar="FILE",
         default=None,
-        help="census cohort (default: generate the standard recalls, seed 20140331)",
+        help="census cohort (default: generate one from --profile, seed 20140331)",
     )
+    p.add_argument("--profile", **PROFILE_ARG)
     p.add_argument(
         "--rules",
         metavar="PATH",
@@ -32,9 +41,9 @@ def register(sub) -> None:
         action="append",
         required=True,
         metavar="NAME[:k=v,...]",
-        help="sed, formal, proactive:every=K, event, "
-        "capacity:per_week=R,priority=fifo|random|nearest_sed|scorer "
-        "(repeatable)",
+        help="sed, formal, proactive:every=K, event[:after=K], "
+        "capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle "
+        "(repeatable; each at most once)",
     )
     p.add_argument("--replications", type=positive_int, default=10, metavar="R")
     p.add_argument(
@@ -47,6 +56,14 @@ def register(sub) -> None:
         metavar="TYPE",
         help="recall types to admit (default: standard)",
     )
+    p.add_argument(
+        "--growth",
+        type=float,
+        default=None,
+        metavar="G",
+        help="yearly growth of the recall flow for national figures (e.g. 0.15, published "
+        "for March 2015-March 2016); default stationary",
+    )
     p.add_argument("--seed", type=seed_arg, required=True)
     p.add_argument("--out", required=True, metavar="RECORDS", help="records: .parquet or .csv")
     p.add_argument(
@@ -58,29 +75,92 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def default_score():
+    """The practitioner scorer's simulation score function, when that package provides one
+    (``toolkit.priority.simulation_score(features) -> array``); else None, and the ``scorer``
+    ordering uses its documented fallback (toolkit.review.ordering.fallback_score)."""
+    try:
+        from toolkit.priority import simulation_score
+    except ImportError:
+        return None
+    return simulation_score
+
+
+#: Peak bytes per person x strategy x replication episode (records plus engine temporaries),
+#: from peak RSS at 400,000, 800,000 and 2,000,000 episodes (about 270 B each; issue 12),
+#: rounded up.
+BYTES_PER_EPISODE = 400
+#: Interpreter and library imports plus the census cohort.
+BASE_BYTES = 400e6
+
+
 def run(args) -> int:
-    import time
+    from toolkit.cohort.io import atomic_outputs, cohort_format
+    from toolkit.review import parse_strategy
+    from toolkit.review.strategies import check_distinct
 
-    from toolkit.cohort.io import atomic_write, cohort_format, read_cohort, write_json
-    from toolkit.review import load_release_rules, parse_strategy, simulate_reviews
-
-    strategies = {name: parse_strategy(name) for name in args.strategy}
+    score = default_score() if any("scorer" in s for s in args.strategy) else None
+    strategies = {}
+    for name in args.strategy:
+        if name in strategies:
+            raise UsageError(f"strategy {name!r} given twice; give each strategy once")
+        strategies[name] = parse_strategy(name, score=score)
+    check_distinct(strategies)
+    if args.growth is not None and not -0.99 < args.growth < 10:
+        raise UsageError(f"--growth must be a yearly rate between -0.99 and 10; got {args.growth}")
     fmt = cohort_format(args.out)
     if fmt == "csv.gz":
         raise UsageError(f"{args.out}: records are written as .parquet or .csv")
     if args.summary and not str(args.summary).lower().endswith(".json"):
         raise UsageError(f"{args.summary}: the summary is a .json file")
+    if args.cohort and args.profile:
+        raise UsageError("give --cohort or --profile, not both")
+    per_n = BYTES_PER_EPISODE * args.replications * len(strategies)
+    require_memory(
+        BASE_BYTES,
+        per_n,
+        args.n,
+        f"simulate --n {args.n:,} x {args.replications:,} replications x "
+        f"{len(strategies)} strategies",
+        flag="--n",
+    )
+    # All outputs are reserved now and renamed only when all are written (issue 12).
+    with atomic_outputs() as outputs:
+        outputs.protect(args.cohort, args.rules)
+        outputs.reserve(args.out)
+        if args.summary:
+            outputs.reserve(args.summary)
+        return _run(args, strategies, fmt, outputs)
+
+
+def _run(args, strategies, fmt, outputs) -> int:
+    import time
+
+    import pandas as pd
+
+    from toolkit.cohort.io import read_cohort
+    from toolkit.review import load_release_rules, simulate_reviews
+
     rules = load_release_rules(args.rules)
+    pops = args.population or ["standard"]
+    national = None
     if args.cohort:
         cohort = read_cohort(args.cohort)
     else:
         from toolkit.cohort.generate import generate_cohort
+        from toolkit.review.national import CENSUS_SEED
+        from toolkit.schema import RECALL_TYPES
 
-        cohort = generate_cohort(populations=args.population or ["standard"], rng=DEFAULT_DEMO_SEED)
+        # one census of every recall type: the simulated admissions come from its `pops`
+        # rows, the national stock mix from all of it
+        spec = load_profile_arg(args.profile)
+        cohort = generate_cohort(spec, populations=list(RECALL_TYPES), rng=CENSUS_SEED)
+        national = cohort
     start = time.perf_counter()
+    tty = sys.stderr.isatty()
 
     def progress(done, total):
-        if total > 1:
+        if tty and total > 1:
             bar = "#" * int(30 * done / total)
             print(
                 f"\rsimulating [{bar:<30}] {done}/{total} replications "
@@ -98,19 +178,25 @@ def run(args) -> int:
         rules,
         n=args.n,
         n_replications=args.replications,
-        populations=args.population or ["standard"],
+        populations=pops,
+        growth=args.growth,
+        national_census=national,
         rng=args.seed,
         progress=progress,
     )
 
     def _write(tmp):
         if fmt == "parquet":
-            res.records.to_parquet(tmp, index=False)
+            # dictionary-encode only the categorical columns: trying it on every float column
+            # costs more than the whole simulation (2.8 s vs 1.0 s CPU at 2,000,000 rows)
+            cats = [c for c, t in res.records.dtypes.items() if isinstance(t, pd.CategoricalDtype)]
+            res.records.to_parquet(tmp, index=False, use_dictionary=cats)
         else:
             res.records.to_csv(tmp, index=False)
 
-    atomic_write(args.out, _write)
-    print(res.render())
+    outputs.write(args.out, _write)
+    summary = res.summary()
+    print(res.render(summary))
     if args.summary:
-        write_json(res.summary_json(), args.summary)
+        outputs.write_json(res.summary_json(summary), args.summary)
     return 0

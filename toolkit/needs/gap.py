@@ -350,52 +350,89 @@ def _national(table, stock, share, alpha, uncertain_share):
         table[f"national_{col}_hi"] = stock * hi_s * p_hi / 100
 
 
+#: Capacity scenario fields and their allowed ranges (inclusive). Lengths and waits are capped
+#: at ten years (*assumed*: longer than any programme or wait could be, so a larger number is a
+#: typo such as days entered as hours); a programme takes at least one day.
+CAPACITY_FIELDS: dict[str, tuple[float, float]] = {
+    "places_per_year": (0, 1_000_000),
+    "length_days": (1, 3_650),
+    "wait_days": (0, 3_650),
+}
+
+
 def load_capacity(path: str | Path, rules: ProgrammeRules | None = None) -> pd.DataFrame:
     """Read a capacity scenario (TOML or CSV): places per year, length and wait per programme.
 
     TOML: ``[programmes.<name>] places_per_year = ..., length_days = ..., wait_days = ...``.
-    CSV: columns ``programme, places_per_year, length_days, wait_days``.
+    CSV: columns ``programme, places_per_year, length_days, wait_days``. The structure is
+    strict: unknown keys or columns (e.g. ``wait_day``), unknown, repeated or missing programmes
+    and numbers outside :data:`CAPACITY_FIELDS` are errors.
 
     Raises
     ------
     SpecError
-        Naming the file, programme and field: negative or non-numeric values, unknown or
-        missing programmes.
+        Naming the file, programme and field, the value found and what is expected.
     """
+    from toolkit.datafiles import check_keys
+
     rules = load_programme_rules() if rules is None else rules
     path = Path(path)
     label = str(path)
+    fields = list(CAPACITY_FIELDS)
     try:
         if path.suffix.lower() == ".csv":
             df = pd.read_csv(path)
+            check_keys(dict.fromkeys(df.columns), ["programme", *fields], label, "(columns)")
             rows = df.to_dict(orient="records")
+            where = [f"row {i + 2}" for i in range(len(rows))]  # header = row 1
         else:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-            rows = [{"programme": k, **v} for k, v in data.get("programmes", {}).items()]
+            check_keys(data, ["programmes"], label, required=["programmes"])
+            progs = data["programmes"]
+            if not isinstance(progs, dict):
+                raise SpecError(label, "programmes", "must be a table of programmes", progs)
+            rows, where = [], []
+            for k, v in progs.items():
+                if not isinstance(v, dict):
+                    raise SpecError(label, f"programmes.{k}", "must be a table", v)
+                check_keys(v, fields, label, f"programmes.{k}")
+                rows.append({"programme": k, **v})
+                where.append(f"programmes.{k}")
     except OSError as exc:
         raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (
+        tomllib.TOMLDecodeError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+    ) as exc:
         raise SpecError(label, "(file)", f"cannot be parsed: {exc}") from None
     known = [p.name for p in rules.programmes]
-    seen = []
-    for i, r in enumerate(rows):
+    seen: list[str] = []
+    for r, at in zip(rows, where):
         name = r.get("programme")
         if name not in known:
             raise SpecError(
                 label,
-                f"programmes[{i}].programme",
+                f"{at}.programme" if at.startswith("row") else at,
                 f"is not a known programme (expected one of {', '.join(known)})",
                 name,
             )
-        for f in ("places_per_year", "length_days", "wait_days"):
+        if name in seen:
+            raise SpecError(label, f"{at}.programme", "repeats a programme given above", name)
+        for f, (lo, hi) in CAPACITY_FIELDS.items():
             v = r.get(f)
+            key = f"programmes.{name}.{f}"
             if (
                 isinstance(v, bool)
-                or not isinstance(v, (int, float))
+                or not isinstance(v, (int, float, np.integer, np.floating))
                 or not np.isfinite(v)
-                or v < 0
             ):
-                raise SpecError(label, f"programmes.{name}.{f}", "must be a number >= 0", v)
+                raise SpecError(label, key, f"must be a number >= {lo}", v)
+            if v < lo:
+                raise SpecError(label, key, f"must be a number >= {lo}", v)
+            if v > hi:
+                raise SpecError(label, key, f"must be at most {hi:,}", v)
         seen.append(name)
     missing = [k for k in known if k not in seen]
     if missing:
@@ -404,7 +441,7 @@ def load_capacity(path: str | Path, rules: ProgrammeRules | None = None) -> pd.D
             "programmes",
             f"lacks programme(s) {', '.join(missing)}; give every programme (0 places is allowed)",
         )
-    return pd.DataFrame(rows)[["programme", "places_per_year", "length_days", "wait_days"]]
+    return pd.DataFrame(rows)[["programme", *fields]]
 
 
 def capacity_scenario(sub, suit, att, oth, names, capacity, table, stock) -> pd.DataFrame:

@@ -1,318 +1,92 @@
-"""The vectorised review engine: episodes in, one outcome record per person x strategy x rep.
+"""The review engine: episodes in, one outcome record per person x strategy x replication.
 
-Every person's release day is computed from their draws and the strategy's review days in array
-form: the first review on or after the day their risk became manageable that also *notices* it,
-plus the decision delay of their route, capped at SED (or the horizon). Whether a review on day
-``d`` notices is a deterministic function of the person's key and ``d`` (a counter-based hash),
-so strategies compared on the same episodes share common random numbers and adding review days
-can only bring a release forward.
+``simulate_reviews`` draws admissions from a census (:mod:`toolkit.review.episodes`), asks each
+strategy for its outcomes (:mod:`toolkit.review.strategies`, :mod:`toolkit.review.mechanism`) on
+the same episodes (common random numbers), counts outcomes over one follow-up window from
+recall, and scales to national figures with the flow share implied by the seeds' stock and the
+model's stays (:mod:`toolkit.review.national`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import expit, logit
+from scipy.special import stdtrit
 
-from toolkit.exceptions import CohortError, UsageError
-from toolkit.review.policy import ReleaseRules, load_release_rules
-from toolkit.review.strategies import CapacityLimited, Strategy
+from toolkit.exceptions import UsageError
+from toolkit.review.episodes import (
+    DEFAULT_PARAMS,
+    REQUIRED,
+    Episodes,
+    build_episodes,
+    params_from,
+    prepare_census,
+    stay_weights,
+)
+from toolkit.review.mechanism import ROUTES, hash_uniform, release_outcomes
+from toolkit.review.policy import ROSH_LEVELS, ReleaseRules, load_release_rules
+from toolkit.review.strategies import Strategy, check_distinct
 from toolkit.schema import RECALL_TYPES
 
-ROUTES = ("automatic", "executive", "parole_board", "sed", "horizon")
-REQUIRED = (
-    "population",
-    "recall_type",
-    "ogrs3_2yr",
-    "rsr_2yr",
-    "need_domains",
-    "need_accommodation",
-    "rosh",
-    "sex",
-    "ethnicity",
-    "person_id",
-)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-#: Standardisation of logit(OGRS3 2-year) for the risk loading: fixed constants (about the
-#: standard-recall mean and SD), so an episode's latent does not depend on who else is sampled.
-RISK_CENTRE, RISK_SCALE = float(logit(0.62)), 1.0
+__all__ = [
+    "DEFAULT_PARAMS",
+    "RECORD_COLUMNS",
+    "REQUIRED",
+    "ROUTES",
+    "Episodes",
+    "SimulationResult",
+    "build_episodes",
+    "hash_uniform",
+    "release_outcomes",
+    "simulate_reviews",
+]
 
-
-def hash_uniform(key: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Uniform(0, 1) from (person key, review day) via SplitMix64; vectorised, deterministic."""
-    with np.errstate(over="ignore"):
-        d = np.where(np.isfinite(day), day, 0).astype(np.uint64)
-        z = key + d * _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-
-
-@dataclass(frozen=True)
-class Episodes:
-    """An admissions cohort: one recall episode per row (arrays of equal length)."""
-
-    n: int
-    cohort_row: np.ndarray
-    recall_type: np.ndarray  # codes into schema.RECALL_TYPES
-    sed: np.ndarray  # days from recall to SED; inf if none
-    manageable: np.ndarray  # latent day from which risk is manageable; inf if never
-    declines: np.ndarray
-    exec_ok: np.ndarray
-    event_day: np.ndarray  # (n, 2): accommodation secured, programme completed; inf if none
-    auto_day: np.ndarray  # nan unless automatic release
-    reviewable: np.ndarray
-    key: np.ndarray
-    u_rerecall: np.ndarray
-    u_sfo: np.ndarray
-    h_rerecall: np.ndarray
-    h_sfo: np.ndarray
-    admit_day: np.ndarray
-    score: np.ndarray  # default priority score (higher = review sooner)
-
-
-DEFAULT_PARAMS = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.3, "mu_m": 4.5}
-
-
-def _params(rules: ReleaseRules, params: dict | None) -> dict:
-    if params is not None:
-        return dict(params)
-    cal = rules.raw.get("calibrated")
-    if cal:
-        return {k: float(cal[k]) for k in DEFAULT_PARAMS}
-    return dict(DEFAULT_PARAMS)
-
-
-def _check_cohort(cohort: pd.DataFrame) -> None:
-    missing = [c for c in REQUIRED if c not in cohort.columns]
-    if missing:
-        raise CohortError(
-            f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
-            "use a cohort from `recall-toolkit generate`"
-        )
-
-
-def build_episodes(
-    cohort: pd.DataFrame,
-    rules: ReleaseRules,
-    n: int,
-    *,
-    populations: Sequence[str] = ("standard",),
-    params: dict | None = None,
-    rng: np.random.Generator | int | None = None,
-) -> Episodes:
-    """Draw an admissions cohort of ``n`` recall episodes from a census cohort.
-
-    The census over-represents long stays; admissions are drawn from the census rows of each
-    recall type in proportion to N / expected stay (automatic types: their fixed stay; review
-    types: the calibrated mean stay), and sentence lengths from the calibrated distribution, so
-    the steady-state census of the simulated flow reproduces the published census figures
-    (checked in calibration).
-    """
-    _check_cohort(cohort)
-    rng = np.random.default_rng(rng)
-    p = _params(rules, params)
-    pops = [x for x in populations if x in RECALL_TYPES]
-    if not pops or len(pops) != len(list(populations)):
-        raise UsageError(
-            f"populations must be recall types ({', '.join(RECALL_TYPES)}); got {list(populations)}"
-        )
-    pop = cohort["population"].astype(str).to_numpy()
-    rows = np.flatnonzero(np.isin(pop, pops))
-    if rows.size == 0:
-        raise CohortError(f"cohort has no people in {pops}")
-    stay = _expected_stay(rules, p)
-    w = np.empty(rows.size)
-    for t in pops:
-        w[pop[rows] == t] = 1.0 / stay[t]
-    idx = rows[rng.choice(rows.size, size=n, p=w / w.sum())]
-    c = cohort.iloc[idx]
-    rtype = np.array([RECALL_TYPES.index(x) for x in c["population"].astype(str)])
-    ogrs = np.clip(c["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
-    rsr = np.clip(c["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
-    risk = (logit(ogrs) - RISK_CENTRE) / RISK_SCALE
-    need = np.nan_to_num((c["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
-    accom = np.nan_to_num(c["need_accommodation"].astype("float64").to_numpy()) >= 1
-    per = rules.person
-    z = rng.standard_normal((n, 3))
-    u = rng.random((n, 4))
-    has_sed = np.array([rules.types[t].release_at_sed for t in RECALL_TYPES])[rtype]
-    sed = np.where(has_sed, np.maximum(np.exp(p["mu_d"] + p["sigma_d"] * z[:, 0]), 29.0), np.inf)
-    never = u[:, 0] < expit(logit(p["q_never"]) + per["never_risk_loading"] * risk)
-    m_day = np.exp(
-        p["mu_m"]
-        + per["risk_loading"] * risk
-        + per["need_loading"] * need
-        + per["accommodation_loading"] * accom
-        + per["sigma"] * z[:, 1]
-    )
-    manageable = np.where(never, np.inf, m_day)
-    declines = u[:, 1] < rules.prefer_stay_share * rules.declines_release_share
-    auto = np.array([rules.types[t].automatic_release_day or np.nan for t in RECALL_TYPES])
-    exec_route = np.array(["executive" in rules.types[t].routes for t in RECALL_TYPES])[rtype]
-    exec_ok = exec_route & (c["rosh"].astype(str).to_numpy() != "very_high")
-    reviewable = np.array([rules.types[t].release == "review" for t in RECALL_TYPES])[rtype]
-    return Episodes(
-        n=n,
-        cohort_row=idx,
-        recall_type=rtype,
-        sed=sed,
-        manageable=manageable,
-        declines=declines,
-        exec_ok=exec_ok,
-        event_day=_event_days(c, per, z[:, 2], rng),
-        auto_day=auto[rtype],
-        reviewable=reviewable,
-        key=rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64),
-        u_rerecall=u[:, 2],
-        u_sfo=u[:, 3],
-        h_rerecall=-np.log1p(-ogrs) / 730 * rules.re_recall_multiplier,
-        h_sfo=-np.log1p(-rsr) / 730 * rules.sfo_multiplier,
-        admit_day=rng.random(n) * 365.0,
-        score=1.0 - ogrs,
-    )
-
-
-def _event_days(c: pd.DataFrame, per, z: np.ndarray, rng) -> np.ndarray:
-    """Days of the changes that trigger an event review, per person (inf where none).
-
-    Column 0: accommodation secured, for people with an accommodation need (log-normal around
-    ``event_day_median``). Column 1: an accredited programme completed, for people with unmet
-    programme need under the default Table 2 readings (wait plus length, log-normal around
-    ``programme_day_median``). Both assumed (see release_rules.toml [person]).
-    """
-    n = len(c)
-    out = np.full((n, 2), np.inf)
-    accom = np.nan_to_num(c["need_accommodation"].astype("float64").to_numpy()) >= 1
-    out[accom, 0] = np.exp(np.log(per["event_day_median"]) + 0.5 * z[accom])
-    try:
-        from toolkit.needs.gap import outcome_matrix
-        from toolkit.profile.rules import load_programme_rules
-
-        suit, att, oth = outcome_matrix(c, load_programme_rules())
-        unmet = (suit & ~att & ~oth).any(axis=1)
-    except Exception:  # noqa: BLE001 - a cohort without programme columns has no such events
-        unmet = np.zeros(n, dtype=bool)
-    med = per.get("programme_day_median", 180)
-    out[unmet, 1] = np.exp(np.log(med) + 0.4 * rng.standard_normal(n))[unmet]
-    return out
-
-
-def release_outcomes(
-    ep: Episodes, review_days: np.ndarray, rules: ReleaseRules, chunk: int = 100_000
-) -> dict[str, np.ndarray]:
-    """Release day, route and reviews for every episode, given its review days (n, K)."""
-    limit = np.minimum(ep.sed, rules.horizon_days)
-    notice = np.full(ep.n, np.inf)
-    reviews = np.zeros(ep.n, dtype=np.int64)
-    p = rules.notice_probability
-    for s in range(0, ep.n, chunk):
-        sl = slice(s, min(s + chunk, ep.n))
-        r = review_days[sl]
-        if r.shape[1] == 0:
-            continue
-        valid = r < limit[sl, None]
-        cand = valid & (r >= ep.manageable[sl, None]) & ~ep.declines[sl, None]
-        key = ep.key[sl]
-        # The first noticing review is the first candidate whose hash draw falls below p. Walk
-        # candidates in rounds (vectorised over people): most are resolved in the first round,
-        # and the hash is evaluated only at the candidates looked at, not the whole matrix.
-        rows = np.flatnonzero(cand.any(axis=1))
-        first = np.full(r.shape[0], -1)
-        while rows.size:
-            j = cand[rows].argmax(axis=1)
-            day = r[rows, j]
-            hit = hash_uniform(key[rows], day) < p
-            first[rows[hit]] = j[hit]
-            miss = rows[~hit]
-            cand[miss, j[~hit]] = False
-            rows = miss[cand[miss].any(axis=1)]
-        got = first >= 0
-        notice[sl] = np.where(got, r[np.arange(r.shape[0]), np.maximum(first, 0)], np.inf)
-        reviews[sl] = np.where(got, first + 1, valid.sum(axis=1))
-    return _finish(ep, notice, reviews, rules)
-
-
-def _finish(ep, notice, reviews, rules) -> dict[str, np.ndarray]:
-    limit = np.minimum(ep.sed, rules.horizon_days)
-    delay = np.where(ep.exec_ok, rules.delay_executive, rules.delay_parole_board)
-    decided = notice + delay
-    release = np.minimum(decided, limit)
-    route = np.where(
-        decided < limit, np.where(ep.exec_ok, 1, 2), np.where(ep.sed <= rules.horizon_days, 3, 4)
-    )
-    auto = ~ep.reviewable
-    auto_release = np.minimum(np.nan_to_num(ep.auto_day, nan=0.0), limit)
-    release = np.where(auto, auto_release, release)
-    route = np.where(auto, np.where(ep.auto_day < ep.sed, 0, 3), route)
-    reviews = np.where(auto, 0, reviews)
-    supervised = np.maximum(limit - release, 0.0)
-    return {
-        "release_day": release,
-        "route": route,
-        "reviews": reviews,
-        "supervised_days": supervised,
-        "notice_day": notice,
-    }
-
-
-def capacity_outcomes(
-    ep: Episodes, strategy: CapacityLimited, rules: ReleaseRules, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
-    """Formal reviews plus a weekly budget of extra reviews across the caseload.
-
-    People are admitted over a year (``admit_day``); each week the ``per_week`` highest-priority
-    people in custody who have not had an extra review in ``min_gap`` days are reviewed. The loop
-    is over weeks; each week is vectorised over people.
-    """
-    formal = release_outcomes(ep, strategy.review_days(ep, rules), rules)
-    limit = np.minimum(ep.sed, rules.horizon_days)
-    delay = np.where(ep.exec_ok, rules.delay_executive, rules.delay_parole_board)
-    stop = np.minimum(formal["notice_day"] + delay, limit)  # formal path's exit day
-    extra_notice = np.full(ep.n, np.inf)
-    extra = np.zeros(ep.n, dtype=np.int64)
-    last = np.full(ep.n, -np.inf)
-    u_pri = rng.random(ep.n)
-    end = float(np.max(ep.admit_day + np.where(np.isfinite(stop), stop, rules.horizon_days)))
-    for week in range(int(np.ceil(end / 7)) + 1):
-        t = 7.0 * week - ep.admit_day  # days since each person's recall
-        cand = np.flatnonzero(
-            ep.reviewable
-            & (t >= 0)
-            & (t < stop)
-            & ~np.isfinite(extra_notice)
-            & (t - last >= strategy.min_gap)
-        )
-        if cand.size == 0 or strategy.per_week == 0:
-            continue
-        if cand.size > strategy.per_week:
-            if strategy.priority == "fifo":
-                pri = ep.admit_day[cand]
-            elif strategy.priority == "random":
-                pri = u_pri[cand]
-            elif strategy.priority == "nearest_sed":
-                pri = ep.sed[cand] - t[cand]
-            else:
-                pri = -ep.score[cand]
-            cand = cand[np.argpartition(pri, strategy.per_week - 1)[: strategy.per_week]]
-        tc = t[cand]
-        last[cand] = tc
-        extra[cand] += 1
-        hit = (
-            (tc >= ep.manageable[cand])
-            & ~ep.declines[cand]
-            & (hash_uniform(ep.key[cand], tc) < rules.notice_probability)
-        )
-        extra_notice[cand[hit]] = tc[hit]
-    notice = np.minimum(formal["notice_day"], extra_notice)
-    out = _finish(ep, notice, formal["reviews"] + extra, rules)
-    return out
+#: The columns of ``SimulationResult.records`` (one row per person x strategy x replication).
+#: Days are days since recall; ``inf`` = never / none.
+RECORD_COLUMNS = {
+    "replication": "replication number",
+    "strategy": "strategy, as named",
+    "episode": "episode index within the replication (same person across strategies)",
+    "person_id": "census person drawn for this admission",
+    "recall_type": "recall type",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "age": "age at the census",
+    "ogrs3_2yr": "OGRS3 2-year, percent",
+    "rsr_2yr": "RSR 2-year, percent",
+    "rosh": "RoSH level",
+    "accommodation_need": "accommodation need at recall",
+    "accommodation_day": "day accommodation was secured (inf: not needed or never)",
+    "unmet_programme_need": "unmet accredited-programme need at recall",
+    "programme_day": "day that programme was completed (inf: none)",
+    "om_contact_day": "day of first offender-manager contact since recall",
+    "wants_release": "wants re-release (false: declines)",
+    "releasable_day": "day the person became releasable (inf: never before SED, or declines)",
+    "recall_day": "day of the year the person was recalled (capacity caseload timing)",
+    "first_board_day": "day of the Parole Board's first determination (inf: automatic types)",
+    "sed_day": "days from recall to SED (inf: none)",
+    "notice_day": "day an executive review recognised the person as releasable (inf: none)",
+    "release_day": "day of release (SED or horizon if not before)",
+    "route": "automatic, executive, parole_board, sed, horizon",
+    "custody_days": "days in custody from recall (= release_day)",
+    "supervised_days": "licence days from release to SED",
+    "bed_days_saved": "days before SED (or horizon) released",
+    "reviews": "executive reviews held",
+    "review_hours": "staff hours for those reviews",
+    "follow_up_custody_days": "custody days within the follow-up window",
+    "follow_up_supervised_days": "licence days within the follow-up window",
+    "community_days": "days out of custody within the follow-up window",
+    "re_recalled": "re-recalled within the window (licence days only)",
+    "reoffended": "proven reoffence within the window (any community day)",
+    "sfo": "serious further offence within the window (on licence or after SED)",
+    "sfo_on_licence": "serious further offence within the window while on licence",
+    "releasable_earlier": "releasable at least 28 days before SED",
+    "cost": "custody + supervision + review staff cost, GBP",
+}
 
 
 @dataclass(frozen=True)
@@ -324,23 +98,54 @@ class SimulationResult:
     n_replications: int
     annual_recalls: float
     flow_share: float
+    national: dict = field(default_factory=dict)
 
     def summary(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
         """Per strategy (x ``by``): mean over replications with a t interval across them."""
         rec = self.records
         keys = ["strategy", "replication"] + ([by] if by else [])
-        g = rec.groupby(keys, observed=True, sort=False)
+        route = rec["route"].cat.codes.to_numpy()
+        cols = {
+            "_sed": route == 3,
+            "_exec": route == 1,
+            "_board": route == 2,
+            "_auto": route == 0,
+        }
+        used = [
+            "custody_days",
+            "supervised_days",
+            "reviews",
+            "bed_days_saved",
+            "re_recalled",
+            "reoffended",
+            "sfo",
+            "sfo_on_licence",
+            "follow_up_custody_days",
+            "follow_up_supervised_days",
+            "cost",
+            "review_hours",
+        ]
+        # a narrow frame: grouping the full records would copy every column
+        small = pd.DataFrame({k: rec[k] for k in keys + used} | cols, copy=False)
+        m = small.groupby(keys, observed=True, sort=False).mean()
         per_rep = pd.DataFrame(
             {
-                "released_at_sed_pct": 100 * g["route"].apply(lambda s: (s == "sed").mean()),
-                "mean_custody_days": g["custody_days"].mean(),
-                "mean_supervised_days": g["supervised_days"].mean(),
-                "reviews_per_person": g["reviews"].mean(),
-                "bed_days_saved_per_person": g["bed_days_saved"].mean(),
-                "re_recall_pct": 100 * g["re_recalled"].mean(),
-                "sfo_per_1000": 1000 * g["sfo"].mean(),
-                "cost_per_person": g["cost"].mean(),
-                "review_hours_per_person": g["review_hours"].mean(),
+                "released_at_sed_pct": 100 * m["_sed"],
+                "executive_pct": 100 * m["_exec"],
+                "parole_board_pct": 100 * m["_board"],
+                "automatic_pct": 100 * m["_auto"],
+                "mean_custody_days": m["custody_days"],
+                "mean_supervised_days": m["supervised_days"],
+                "reviews_per_person": m["reviews"],
+                "bed_days_saved_per_person": m["bed_days_saved"],
+                "re_recall_pct": 100 * m["re_recalled"],
+                "reoffending_pct": 100 * m["reoffended"],
+                "sfo_per_1000": 1000 * m["sfo"],
+                "sfo_on_licence_per_1000": 1000 * m["sfo_on_licence"],
+                "follow_up_custody_days": m["follow_up_custody_days"],
+                "follow_up_supervised_days": m["follow_up_supervised_days"],
+                "cost_per_person": m["cost"],
+                "review_hours_per_person": m["review_hours"],
             }
         ).reset_index()
         out = []
@@ -351,15 +156,16 @@ class SimulationResult:
                 zip(["strategy"] + ([by] if by else []), key if isinstance(key, tuple) else (key,))
             )
             k = len(d)
-            tq = stats.t.ppf(0.5 + confidence / 2, k - 1) if k > 1 else 0.0
+            # Student t quantile (scipy.special: scipy.stats costs ~0.5 s to import)
+            tq = float(stdtrit(k - 1, 0.5 + confidence / 2)) if k > 1 else 0.0
             for col in per_rep.columns[len(keys) :]:
                 m, sd = d[col].mean(), d[col].std(ddof=1) if k > 1 else 0.0
                 row[col] = m
                 row[f"{col}_lo"] = m - tq * sd / np.sqrt(k)
                 row[f"{col}_hi"] = m + tq * sd / np.sqrt(k)
-            row["bed_days_saved_national_per_year"] = (
-                row["bed_days_saved_per_person"] * self.annual_recalls * self.flow_share
-            )
+            flow = self.annual_recalls * self.flow_share
+            row["national_admissions_per_year"] = flow
+            row["bed_days_saved_national_per_year"] = row["bed_days_saved_per_person"] * flow
             out.append(row)
         order = {s: i for i, s in enumerate(self.strategies)}
         df = pd.DataFrame(out)
@@ -370,22 +176,111 @@ class SimulationResult:
     HEADLINE = (
         "strategy",
         "released_at_sed_pct",
+        "executive_pct",
+        "parole_board_pct",
         "mean_custody_days",
         "mean_supervised_days",
         "reviews_per_person",
         "bed_days_saved_per_person",
-        "re_recall_pct",
+        "reoffending_pct",
+        "sfo_per_1000",
         "cost_per_person",
     )
 
-    def render(self) -> str:
-        """The headline summary as a readable table."""
-        return self.summary()[list(self.HEADLINE)].round(2).to_string(index=False)
+    def render(self, summary: pd.DataFrame | None = None) -> str:
+        """The headline summary as a readable table (``summary``: a precomputed one)."""
+        s = self.summary() if summary is None else summary
+        return s[list(self.HEADLINE)].round(2).to_string(index=False)
 
-    def summary_json(self) -> dict:
+    def summary_json(self, summary: pd.DataFrame | None = None) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
-        s = self.summary().set_index("strategy")
+        s = (self.summary() if summary is None else summary).set_index("strategy")
         return {name: json.loads(s.loc[name].to_json()) for name in self.strategies}
+
+
+_CATEGORIES = {
+    "recall_type": RECALL_TYPES,
+    "rosh": ROSH_LEVELS,
+    "route": ROUTES,
+}
+
+
+def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
+    """One strategy's records as arrays (categoricals as codes; joined once at the end)."""
+    n = ep.n
+    costs = rules.costs
+    w = rules.follow_up_days
+    limit = np.minimum(ep.sed, rules.horizon_days)
+    release = out["release_day"]
+    sup = np.maximum(limit - release, 0.0)
+    # one window from recall for every strategy: licence days, then unsupervised days after SED
+    fu_custody = np.minimum(release, w)
+    fu_sup = np.maximum(np.minimum(limit, w) - release, 0.0)
+    community = np.maximum(w - release, 0.0)
+    rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * fu_sup)
+    reoff = ep.u_reoffend < -np.expm1(-ep.h_reoffend * community)
+    sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * community)
+    sfo_lic = ep.u_sfo < -np.expm1(-ep.h_sfo * fu_sup)
+    hours = out["reviews"] * costs["review_hours"]
+    rows = ep.cohort_row
+    f32 = np.float32
+    return {
+        "replication": np.full(n, r, dtype=np.int32),
+        "strategy": np.full(n, names.index(name), dtype=np.int16),
+        "episode": np.arange(n, dtype=np.int32),
+        "person_id": census.person_id[rows],
+        "recall_type": ep.recall_type.astype(np.int8),
+        "sex": census.sex.codes[rows],
+        "ethnicity": census.ethnicity.codes[rows],
+        "age": census.age[rows].astype(f32),
+        "ogrs3_2yr": (census.ogrs[rows] * 100).astype(f32),
+        "rsr_2yr": (census.rsr[rows] * 100).astype(f32),
+        "rosh": census.rosh[rows].astype(np.int8),
+        "accommodation_need": census.accommodation_need[rows],
+        "accommodation_day": ep.accommodation_day.astype(f32),
+        "unmet_programme_need": census.unmet_programme[rows],
+        "programme_day": ep.programme_day.astype(f32),
+        "om_contact_day": ep.om_contact_day.astype(f32),
+        "wants_release": ~ep.declines,
+        "releasable_day": ep.releasable_day.astype(f32),
+        "recall_day": ep.admit_day.astype(f32),
+        "first_board_day": ep.first_board_day.astype(f32),
+        "sed_day": ep.sed,
+        "notice_day": out["notice_day"].astype(f32),
+        "release_day": release,
+        "route": out["route"].astype(np.int8),
+        "custody_days": release,
+        "supervised_days": sup,
+        "bed_days_saved": limit - release,
+        "reviews": out["reviews"],
+        "review_hours": hours,
+        "follow_up_custody_days": fu_custody.astype(f32),
+        "follow_up_supervised_days": fu_sup.astype(f32),
+        "community_days": community.astype(f32),
+        "re_recalled": rerecall,
+        "reoffended": reoff,
+        "sfo": sfo,
+        "sfo_on_licence": sfo_lic,
+        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+        "cost": (
+            release * costs["custody_per_day"]
+            + sup * costs["supervision_per_day"]
+            + hours * costs["staff_cost_per_hour"]
+        ),
+    }
+
+
+def _join(parts: list[dict], names: list[str], census) -> pd.DataFrame:
+    """Concatenate per-strategy record arrays column by column into one DataFrame."""
+    cats = dict(_CATEGORIES)
+    cats["strategy"] = names
+    cats["sex"] = list(census.sex.categories)
+    cats["ethnicity"] = list(census.ethnicity.categories)
+    data = {}
+    for col in parts[0]:
+        v = np.concatenate([p[col] for p in parts])
+        data[col] = pd.Categorical.from_codes(v, categories=cats[col]) if col in cats else v
+    return pd.DataFrame(data, copy=False)
 
 
 def simulate_reviews(
@@ -397,7 +292,9 @@ def simulate_reviews(
     n_replications: int = 10,
     populations: Sequence[str] = ("standard",),
     params: dict | None = None,
-    annual_recalls: float = 21_500,
+    annual_recalls: float | None = None,
+    growth: float | None = None,
+    national_census: pd.DataFrame | None = None,
     rng: np.random.Generator | int | None = None,
     progress=None,
 ) -> SimulationResult:
@@ -408,7 +305,8 @@ def simulate_reviews(
     cohort : pandas.DataFrame
         A census cohort (``generate_cohort``).
     strategies : sequence of Strategy, or dict name -> Strategy
-        Compared on the same episodes in each replication (common random numbers).
+        Compared on the same episodes in each replication (common random numbers). Two equal
+        strategies are refused.
     rules : ReleaseRules, optional
     n : int
         Episodes per replication.
@@ -418,8 +316,16 @@ def simulate_reviews(
         Recall types to admit (default: standard recalls, the calibrated population).
     params : dict, optional
         Person-model parameters (default: the calibrated values in the rules file).
-    annual_recalls : float
-        For national scaling (about 21,500 recalls in 2015).
+    annual_recalls : float, optional
+        All recalls a year (default: the rules' ``national.annual_recalls``, 21,500 in 2015);
+        the simulated populations' share of it comes from the national stock mix and the
+        model's stays (Little's law), whatever cohort is passed.
+    growth : float, optional
+        Yearly growth of the recall flow (e.g. 0.15); national admissions are then the current
+        rate, not the 2015 average.
+    national_census : pandas.DataFrame, optional
+        A census of all recall types giving the national stock mix (default: the shipped
+        profile's, seed 20140331).
     rng : numpy.random.Generator or int, optional
     progress : callable, optional
         Called with (done, total) after each replication.
@@ -440,95 +346,42 @@ def simulate_reviews(
     ...      "mean_custody_days"])
     True
     """
+    from toolkit.review.national import national_flow
+
     rules = load_release_rules() if rules is None else rules
-    if isinstance(strategies, dict):
-        named = dict(strategies)
-    else:
-        named = {repr(s): s for s in strategies}
+    named = dict(strategies) if isinstance(strategies, dict) else {repr(s): s for s in strategies}
     if not named:
         raise UsageError("give at least one strategy")
+    check_distinct(named)
     if n <= 0 or n_replications <= 0:
         raise UsageError("n and n_replications must be positive")
+    census = prepare_census(cohort)
+    p = params_from(rules, params)
+    codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
+    rows = np.flatnonzero(np.isin(census.recall_type, codes))
+    weights = stay_weights(census, rows, rules, p) if rows.size else None
     rng = np.random.default_rng(rng)
     streams = rng.spawn(n_replications)
+    names = list(named)
     frames = []
-    costs = rules.costs
-    sex = pd.Categorical(cohort["sex"])
-    eth = pd.Categorical(cohort["ethnicity"])
     for r, g in enumerate(streams):
-        ep = build_episodes(cohort, rules, n, populations=populations, params=params, rng=g)
-        limit = np.minimum(ep.sed, rules.horizon_days)
-        cap_rng = g.spawn(1)[0]
+        ep = build_episodes(
+            census, rules, n, populations=populations, params=p, weights=weights, rng=g
+        )
         for name, strat in named.items():
-            if isinstance(strat, CapacityLimited):
-                out = capacity_outcomes(
-                    ep,
-                    strat,
-                    rules,
-                    np.random.default_rng(cap_rng.bit_generator.seed_seq.spawn(1)[0]),
-                )
-            else:
-                out = release_outcomes(ep, strat.review_days(ep, rules), rules)
-            sup = out["supervised_days"]
-            rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * sup)
-            sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * sup)
-            hours = out["reviews"] * costs["review_hours"]
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "replication": np.full(n, r, dtype=np.int32),
-                        "strategy": pd.Categorical.from_codes(
-                            np.full(n, list(named).index(name), dtype=np.int16),
-                            categories=list(named),
-                        ),
-                        "episode": np.arange(n),
-                        "person_id": cohort["person_id"].to_numpy()[ep.cohort_row],
-                        "recall_type": pd.Categorical.from_codes(
-                            ep.recall_type, categories=RECALL_TYPES
-                        ),
-                        "sex": sex[ep.cohort_row],
-                        "ethnicity": eth[ep.cohort_row],
-                        "sed_day": ep.sed,
-                        "release_day": out["release_day"],
-                        "route": pd.Categorical.from_codes(out["route"], categories=ROUTES),
-                        "custody_days": out["release_day"],
-                        "supervised_days": sup,
-                        "bed_days_saved": limit - out["release_day"],
-                        "reviews": out["reviews"],
-                        "review_hours": hours,
-                        "re_recalled": rerecall,
-                        "sfo": sfo,
-                        "releasable_earlier": ep.manageable <= ep.sed - 28,
-                        "cost": (
-                            out["release_day"] * costs["custody_per_day"]
-                            + sup * costs["supervision_per_day"]
-                            + hours * costs["staff_cost_per_hour"]
-                        ),
-                    },
-                    copy=False,
-                )
-            )
+            out = strat.outcomes(ep, rules, census)
+            frames.append(_records(r, name, names, ep, out, census, rules))
         if progress:
             progress(r + 1, n_replications)
-    records = pd.concat(frames, ignore_index=True)
-    pop = cohort["population"].astype(str)
-    flow_share = _flow_share(pop, rules, populations, _params(rules, params))
-    return SimulationResult(records, tuple(named), n_replications, annual_recalls, flow_share)
-
-
-def _expected_stay(rules: ReleaseRules, p: dict) -> dict[str, float]:
-    """Rough expected stay per recall type, for turning census counts into flow weights:
-    automatic types their fixed stay, review types the calibrated latent-day scale."""
-    review_stay = float(np.exp(p["mu_m"]))
-    return {
-        t: max(r.automatic_release_day if r.release == "automatic" else review_stay, 1.0)
-        for t, r in rules.types.items()
-    }
-
-
-def _flow_share(pop: pd.Series, rules, populations, p) -> float:
-    """Share of annual recalls that are in the simulated populations (N / stay weights)."""
-    stay = _expected_stay(rules, p)
-    w = {t: (pop == t).sum() / stay[t] for t in RECALL_TYPES}
-    tot = sum(w.values())
-    return float(sum(w[t] for t in populations) / tot) if tot else 1.0
+    records = _join(frames, names, census)
+    nat = national_flow(
+        rules,
+        p,
+        populations,
+        growth=growth,
+        annual_recalls=annual_recalls,
+        census=census if national_census is cohort else national_census,
+    )
+    return SimulationResult(
+        records, tuple(names), n_replications, nat["annual_recalls_now"], nat["flow_share"], nat
+    )

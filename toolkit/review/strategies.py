@@ -1,190 +1,234 @@
-"""Review strategies: each decides on which days a person's case is reviewed.
+"""Review strategies: each decides when a person's case gets an executive review.
 
-A strategy is a small class with one required method, :meth:`Strategy.review_days`, returning
-an ``(n, K)`` array of review days (days since recall, sorted, padded with ``inf``). The engine
-does the rest. :class:`CapacityLimited` is different: reviews compete for a weekly budget
-across the caseload, so the engine runs it week by week (vectorised over people).
+A strategy is a small class. Most implement :meth:`Strategy.plan`, returning a
+:class:`~toolkit.review.mechanism.ReviewPlan` (explicit days and/or a period); the default
+:meth:`Strategy.outcomes` turns it into releases. A strategy whose reviews depend on the whole
+caseload (:class:`CapacityLimited`) overrides :meth:`Strategy.outcomes`; the engine asks every
+strategy the same thing and has no special cases. The Parole Board timetable (referral at day 28,
+yearly determinations after that) runs for everyone whatever the strategy.
 
-Command-line names: ``sed``, ``formal``, ``proactive:every=K``, ``event``,
-``capacity:per_week=R,priority=fifo|random|nearest_sed|scorer``.
+Command-line names: ``sed``, ``formal``, ``proactive:every=K``, ``event[:after=K]``,
+``capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from toolkit.exceptions import UsageError
-from toolkit.schema import RECALL_TYPES
+from toolkit.review.mechanism import (
+    ReviewPlan,
+    count_reviews,
+    finish,
+    formal_plan,
+    hash_uniform,
+    merge_days,
+    release_outcomes,
+)
+from toolkit.review.ordering import Fifo, Ordering, make_ordering
 
 
 class Strategy:
-    """Base class. Subclasses implement :meth:`review_days` and keep their settings as fields."""
+    """Base class. Subclasses implement :meth:`plan` (or :meth:`outcomes`) and keep their
+    settings as dataclass fields (so equal settings compare equal)."""
 
     name = "strategy"
 
-    def review_days(self, ep, rules) -> np.ndarray:  # pragma: no cover - interface
-        """Review days per person: float array (n, K), sorted, ``inf`` where none."""
+    def plan(self, ep, rules) -> ReviewPlan:  # pragma: no cover - interface
+        """Executive review days per person."""
         raise NotImplementedError
 
+    def review_days(self, ep, rules) -> np.ndarray:
+        """All review days as a dense sorted ``(n, K)`` matrix (tests and the reference)."""
+        return self.plan(ep, rules).dense(ep, rules.horizon_days)
 
-def _formal(ep, rules) -> np.ndarray:
-    """Statutory points: each type's review_days, then every annual_review_every days."""
-    horizon = rules.horizon_days
-    cols = []
-    for name, rule in rules.types.items():
-        code = RECALL_TYPES.index(name)
-        if rule.release != "review":
-            continue
-        days = list(rule.review_days)
-        if rule.annual_review_every:
-            last = days[-1] if days else 0.0
-            k = 1
-            while last + k * rule.annual_review_every < horizon:
-                days.append(last + k * rule.annual_review_every)
-                k += 1
-        cols.append((code, days))
-    width = max((len(d) for _, d in cols), default=0)
-    out = np.full((ep.n, width), np.inf)
-    for code, days in cols:
-        m = ep.recall_type == code
-        out[np.ix_(m, np.arange(len(days)))] = days
-    return out
-
-
-def _merge(*arrays: np.ndarray) -> np.ndarray:
-    """Union of review days per row (sorted, duplicates replaced by inf)."""
-    a = np.sort(np.concatenate(arrays, axis=1), axis=1)
-    dup = np.zeros_like(a, dtype=bool)
-    dup[:, 1:] = a[:, 1:] == a[:, :-1]
-    a[dup] = np.inf
-    a.sort(axis=1)
-    keep = np.isfinite(a).any(axis=0)
-    return a[:, keep] if a.shape[1] else a
+    def outcomes(self, ep, rules, census=None) -> dict[str, np.ndarray]:
+        """Release day, route, notice day and reviews for every episode."""
+        return release_outcomes(ep, self.plan(ep, rules), rules)
 
 
 @dataclass(frozen=True)
 class ReleaseAtSED(Strategy):
-    """No reviews: everyone on a review-based recall is released at SED (or the horizon)."""
+    """No executive reviews: release by the Board (statutory timetable), automatically or at SED."""
 
     name = "sed"
 
-    def review_days(self, ep, rules) -> np.ndarray:
-        return np.full((ep.n, 0), np.inf)
+    def plan(self, ep, rules) -> ReviewPlan:
+        return ReviewPlan(np.full((ep.n, 0), np.inf))
 
 
 @dataclass(frozen=True)
 class FormalReviews(Strategy):
-    """Only the formal review points (28 days, then annually, per the rules file)."""
+    """Executive consideration only at the formal 28-day point, then the Board's yearly reviews."""
 
     name = "formal"
 
-    def review_days(self, ep, rules) -> np.ndarray:
-        return _formal(ep, rules)
+    def plan(self, ep, rules) -> ReviewPlan:
+        return formal_plan(ep, rules)
 
 
 @dataclass(frozen=True)
 class ProactiveReview(Strategy):
-    """Formal points plus a review every ``every`` days from recall."""
+    """Formal point plus an executive review every ``every`` days from recall."""
 
     every: int = 28
     name = "proactive"
 
     def __post_init__(self):
-        if not isinstance(self.every, (int, np.integer)) or self.every <= 0:
+        if (
+            isinstance(self.every, bool)
+            or not isinstance(self.every, (int, np.integer))
+            or self.every <= 0
+        ):
             raise UsageError(
                 f"proactive review interval must be a positive whole number of days; "
                 f"got {self.every!r}"
             )
 
-    def review_days(self, ep, rules) -> np.ndarray:
-        k = int(np.ceil(rules.horizon_days / self.every))
-        periodic = np.tile(np.arange(1, k + 1, dtype=float) * self.every, (ep.n, 1))
-        periodic[~ep.reviewable] = np.inf
-        return _merge(_formal(ep, rules), periodic)
+    def plan(self, ep, rules) -> ReviewPlan:
+        return ReviewPlan(formal_plan(ep, rules).days, int(self.every))
 
 
 @dataclass(frozen=True)
 class EventTriggered(Strategy):
-    """Formal points plus reviews when circumstances change (accommodation secured, an
-    accredited programme completed: each person's ``event_day`` columns) and ``after`` days
-    later."""
+    """Formal point plus reviews when circumstances change (OM contact made, accommodation
+    secured, a programme completed) and ``after`` days after each."""
 
     after: int = 28
     name = "event"
 
-    def review_days(self, ep, rules) -> np.ndarray:
-        ev = np.where(ep.reviewable[:, None], ep.event_day, np.inf)
-        return _merge(_formal(ep, rules), ev, ev + self.after)
+    def __post_init__(self):
+        if (
+            isinstance(self.after, bool)
+            or not isinstance(self.after, (int, np.integer))
+            or self.after <= 0
+        ):
+            raise UsageError(
+                f"event review 'after' must be a positive whole number of days; got {self.after!r}"
+            )
 
-
-PRIORITIES = ("fifo", "random", "nearest_sed", "scorer")
+    def plan(self, ep, rules) -> ReviewPlan:
+        ev = np.column_stack([ep.om_contact_day, ep.event_day])
+        ev = np.where(ep.reviewable[:, None], ev, np.inf)
+        return ReviewPlan(merge_days(formal_plan(ep, rules).days, ev, ev + self.after))
 
 
 @dataclass(frozen=True)
 class CapacityLimited(Strategy):
-    """Formal points plus at most ``per_week`` extra reviews a week across the caseload, given
-    to people in custody not reviewed in the last ``min_gap`` days, in ``priority`` order.
+    """Formal point plus at most ``per_week`` extra executive reviews a week across the caseload,
+    given to people in custody with no decision pending and no extra review in the last
+    ``min_gap`` days, in the order of ``priority`` (an :class:`~toolkit.review.ordering.Ordering`
+    or its name: fifo, random, nearest_sed, scorer, oracle).
 
-    Priorities: ``fifo`` (longest in custody first), ``random``, ``nearest_sed`` (least time to
-    SED first) or ``scorer`` (highest score first; the default scorer is the chance of being
-    manageable now implied by OGRS3 alone, a placeholder for the practitioner scorer).
+    The caseload is the simulated admissions, recalled uniformly over a year (``admit_day``).
     """
 
     per_week: int = 50
-    priority: str = "fifo"
+    priority: Ordering | str = field(default_factory=Fifo)
     min_gap: int = 28
     name = "capacity"
 
     def __post_init__(self):
-        if not isinstance(self.per_week, (int, np.integer)) or self.per_week < 0:
+        if (
+            isinstance(self.per_week, bool)
+            or not isinstance(self.per_week, (int, np.integer))
+            or self.per_week < 0
+        ):
             raise UsageError(
                 f"capacity per_week must be a whole number >= 0; got {self.per_week!r}"
             )
-        if self.priority not in PRIORITIES:
+        if isinstance(self.priority, str):
+            object.__setattr__(self, "priority", make_ordering(self.priority))
+        if not isinstance(self.priority, Ordering):
+            raise UsageError(f"capacity priority must be an ordering; got {self.priority!r}")
+        if not isinstance(self.min_gap, (int, np.integer)) or self.min_gap <= 0:
             raise UsageError(
-                f"unknown capacity priority {self.priority!r}; expected one of "
-                f"{', '.join(PRIORITIES)}"
+                f"capacity min_gap must be a positive whole number; got {self.min_gap!r}"
             )
 
-    def review_days(self, ep, rules) -> np.ndarray:
-        return _formal(ep, rules)  # the engine adds the weekly extra reviews
+    def plan(self, ep, rules) -> ReviewPlan:
+        return formal_plan(ep, rules)  # the weekly extra reviews come from outcomes()
+
+    def outcomes(self, ep, rules, census=None) -> dict[str, np.ndarray]:
+        """Week by week (vectorised over people): formal reviews, plus the weekly budget."""
+        plan = self.plan(ep, rules)
+        formal = release_outcomes(ep, plan, rules)
+        limit = np.minimum(ep.sed, rules.horizon_days)
+        # reviews stop at the formal notice (a decision is then pending), the Board's release
+        # or the end of the sentence
+        stop = np.minimum.reduce([formal["notice_day"], ep.board_day, limit])
+        open_ = np.where(ep.reviewable & ep.exec_ok, ep.releasable_day, np.inf)
+        extra_notice = np.full(ep.n, np.inf)
+        extra = np.zeros(ep.n, dtype=np.int64)
+        last = np.full(ep.n, -np.inf)
+        live = np.flatnonzero(ep.reviewable)
+        p = rules.notice_probability
+        week = 0
+        while live.size and self.per_week > 0:
+            t = 7.0 * week - ep.admit_day[live]
+            live = live[t < stop[live]]  # people who left custody or await a decision drop out
+            t = 7.0 * week - ep.admit_day[live]
+            ok = (t >= 0) & (t - last[live] >= self.min_gap)
+            cand, tc = live[ok], t[ok]
+            if cand.size:
+                chosen = self.priority.select(ep, cand, tc, self.per_week, census)
+                tc = 7.0 * week - ep.admit_day[chosen]
+                last[chosen] = tc
+                extra[chosen] += 1
+                hit = (tc >= open_[chosen]) & (hash_uniform(ep.key[chosen], tc) < p)
+                extra_notice[chosen[hit]] = tc[hit]
+                stop[chosen[hit]] = tc[hit]
+            week += 1
+        notice = np.minimum(formal["notice_day"], extra_notice)
+        out = finish(ep, notice, rules)
+        out["reviews"] = count_reviews(ep, plan, notice, out["release_day"], rules) + extra
+        return out
 
 
-def parse_strategy(text: str) -> Strategy:
+_PARAMS = {
+    "sed": (),
+    "formal": (),
+    "proactive": ("every",),
+    "event": ("after",),
+    "capacity": ("per_week", "priority"),
+}
+
+
+def parse_strategy(text: str, *, score=None) -> Strategy:
     """Build a strategy from its command-line name, e.g. ``proactive:every=28``.
+
+    ``score`` is the score function given to ``capacity:...,priority=scorer``.
 
     Raises
     ------
     UsageError
-        Unknown name or parameter, or a bad value.
+        Unknown name or parameter, a parameter given twice, or a bad value (naming it).
     """
     name, _, params = text.partition(":")
-    kv = {}
+    kv: dict[str, str] = {}
     if params:
         for part in params.split(","):
             k, eq, v = part.partition("=")
-            if not eq or not k:
+            k, v = k.strip(), v.strip()
+            if not eq or not k or not v:
                 raise UsageError(f"strategy {text!r}: parameters must look like key=value")
-            kv[k.strip()] = v.strip()
-    allowed = {
-        "sed": (),
-        "formal": (),
-        "proactive": ("every",),
-        "event": ("after",),
-        "capacity": ("per_week", "priority"),
-    }
-    if name not in allowed:
+            if k in kv:
+                raise UsageError(
+                    f"strategy {text!r}: parameter {k!r} given twice ({kv[k]!r} and {v!r})"
+                )
+            kv[k] = v
+    if name not in _PARAMS:
         raise UsageError(
             f"unknown strategy {name!r}; expected one of sed, formal, "
-            "proactive:every=K, event, capacity:per_week=R,priority=P"
+            "proactive:every=K, event[:after=K], capacity:per_week=R,priority=P"
         )
-    bad = [k for k in kv if k not in allowed[name]]
+    bad = [k for k in kv if k not in _PARAMS[name]]
     if bad:
         raise UsageError(
             f"strategy {name!r} has no parameter {bad[0]!r}"
-            + (f"; it takes {', '.join(allowed[name])}" if allowed[name] else "")
+            + (f"; it takes {', '.join(_PARAMS[name])}" if _PARAMS[name] else "")
         )
 
     def integer(key, default):
@@ -206,8 +250,21 @@ def parse_strategy(text: str) -> Strategy:
             raise UsageError("proactive needs every=K (days between reviews)")
         return ProactiveReview(every=integer("every", 28))
     if name == "event":
-        after = integer("after", 28)
-        if after <= 0:
-            raise UsageError(f"event review 'after' must be positive; got {after}")
-        return EventTriggered(after=after)
-    return CapacityLimited(per_week=integer("per_week", 50), priority=kv.get("priority", "fifo"))
+        return EventTriggered(after=integer("after", 28))
+    return CapacityLimited(
+        per_week=integer("per_week", 50),
+        priority=make_ordering(kv.get("priority", "fifo"), score=score),
+    )
+
+
+def check_distinct(named: dict) -> None:
+    """Refuse two strategies with the same settings (they would be one strategy counted twice)."""
+    seen: dict = {}
+    for label, strat in named.items():
+        for other, s in seen.items():
+            if s == strat:
+                raise UsageError(
+                    f"strategies {other!r} and {label!r} are the same strategy ({strat!r}); "
+                    "give each once"
+                )
+        seen[label] = strat

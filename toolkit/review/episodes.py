@@ -1,0 +1,332 @@
+"""Admissions episodes: who is recalled, and each person's draws (when they become releasable,
+their sentence, decision delays, outcome uniforms), in array form.
+
+A census over-represents long stays, so admissions are drawn from the census rows with weights
+``1 / E[stay | person]`` (:func:`stay_weights`), the expected stay coming from the model itself
+under the status-quo (formal) reviews. ``E[stay | person]`` does not depend on the flow's
+composition (no shared capacity in the status quo), so one pass is the fixed point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+
+from toolkit.exceptions import CohortError, UsageError
+from toolkit.review.policy import ROSH_LEVELS, ReleaseRules
+from toolkit.schema import RECALL_TYPES
+
+REQUIRED = (
+    "population",
+    "ogrs3_2yr",
+    "rsr_2yr",
+    "need_domains",
+    "need_accommodation",
+    "rosh",
+    "sex",
+    "ethnicity",
+    "person_id",
+)
+#: Standardisation of logit(OGRS3 2-year) for the risk loading: fixed constants (about the
+#: standard-recall mean), so an episode's draws do not depend on who else is sampled.
+RISK_CENTRE, RISK_SCALE = float(logit(0.62)), 1.0
+DEFAULT_PARAMS = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.3, "mu_m": 3.0}
+#: Seed of the probe episodes that estimate E[stay | person] (fixed: weights are a property of
+#: the model and the census, not of a replication).
+_PROBE_SEED, _PROBE_DRAWS = 20160331, 8
+
+
+@dataclass(frozen=True)
+class Census:
+    """The census columns the model reads, as arrays (built once per cohort)."""
+
+    n: int
+    recall_type: np.ndarray  # codes into schema.RECALL_TYPES; -1 for other populations
+    ogrs: np.ndarray  # 0-1
+    rsr: np.ndarray
+    risk: np.ndarray  # standardised logit OGRS3
+    need: np.ndarray  # standardised need domains
+    accommodation_need: np.ndarray
+    unmet_programme: np.ndarray
+    rosh: np.ndarray  # codes into ROSH_LEVELS (-1 unknown)
+    sex: pd.Categorical
+    ethnicity: pd.Categorical
+    person_id: np.ndarray
+    age: np.ndarray
+
+
+def prepare_census(cohort: pd.DataFrame | Census) -> Census:
+    """Read the model's columns from a census cohort once (vectorised)."""
+    if isinstance(cohort, Census):
+        return cohort
+    missing = [c for c in REQUIRED if c not in cohort.columns]
+    if missing:
+        raise CohortError(
+            f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
+            "use a cohort from `recall-toolkit generate`"
+        )
+    # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
+    pop_codes = pd.Index(RECALL_TYPES).get_indexer(cohort["population"].astype(str))
+    ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
+    rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
+    need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
+    accom = np.nan_to_num(cohort["need_accommodation"].astype("float64").to_numpy()) >= 1
+    rosh = pd.Categorical(cohort["rosh"].astype(str), categories=ROSH_LEVELS).codes
+    age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
+    return Census(
+        n=len(cohort),
+        recall_type=np.asarray(pop_codes, dtype=np.int64),
+        ogrs=ogrs,
+        rsr=rsr,
+        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
+        need=need,
+        accommodation_need=accom,
+        unmet_programme=_unmet_programme(cohort),
+        rosh=np.asarray(rosh, dtype=np.int64),
+        sex=pd.Categorical(cohort["sex"]),
+        ethnicity=pd.Categorical(cohort["ethnicity"]),
+        person_id=cohort["person_id"].to_numpy(),
+        age=age,
+    )
+
+
+def _unmet_programme(cohort: pd.DataFrame) -> np.ndarray:
+    """Unmet accredited-programme need (suitable under the default Table 2 readings, attended
+    neither that programme nor another one); all False for a cohort without programme columns.
+
+    The same reading as ``toolkit.needs.gap.outcome_matrix``, computed here from the programme
+    rules so that the simulation does not import the needs-gap statistics (scipy.stats,
+    statsmodels: about a second at start-up).
+    """
+    from toolkit.profile.rules import load_programme_rules, suitability
+
+    rules = load_programme_rules()
+    att_cols = [f"attended_{p.name}" for p in rules.programmes]
+    if any(c not in cohort.columns for c in (*att_cols, "attended_other_programme")):
+        return np.zeros(len(cohort), dtype=bool)
+    try:
+        suit = suitability(cohort, rules, "default").to_numpy()
+    except (KeyError, ValueError, CohortError):  # no suitability columns: no such barrier
+        return np.zeros(len(cohort), dtype=bool)
+    att = cohort[att_cols].to_numpy(dtype=bool)
+    any_att = att.any(axis=1) | cohort["attended_other_programme"].to_numpy(dtype=bool)
+    return np.asarray((suit & ~att & ~any_att[:, None]).any(axis=1))
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """An admissions cohort: one recall episode per row (arrays of equal length).
+
+    Days are days since recall; ``inf`` means never (within the sentence or horizon).
+    """
+
+    n: int
+    cohort_row: np.ndarray
+    recall_type: np.ndarray
+    sed: np.ndarray
+    releasable_day: np.ndarray  # day the person became releasable; inf if never or declines
+    latent_day: np.ndarray  # the risk part of it (inf if never)
+    declines: np.ndarray
+    exec_ok: np.ndarray  # the executive route is open to this person
+    om_contact_day: np.ndarray
+    accommodation_day: np.ndarray  # inf if no need or never secured
+    programme_day: np.ndarray  # inf if no unmet need
+    event_day: np.ndarray  # (n, 2): accommodation secured, programme completed (views)
+    auto_day: np.ndarray  # nan unless automatic release
+    reviewable: np.ndarray
+    board_day: np.ndarray  # day the Board directs release (inf if it never does)
+    first_board_day: np.ndarray  # first determination day (inf for automatic types)
+    exec_delay: np.ndarray
+    key: np.ndarray
+    u_rerecall: np.ndarray
+    u_reoffend: np.ndarray
+    u_sfo: np.ndarray
+    u_order: np.ndarray  # per-person draw for random orderings (common random numbers)
+    h_rerecall: np.ndarray
+    h_reoffend: np.ndarray
+    h_sfo: np.ndarray
+    admit_day: np.ndarray
+
+
+def params_from(rules: ReleaseRules, params: dict | None) -> dict:
+    """The person-model parameters: given, else the calibrated values in the rules."""
+    if params is not None:
+        return {k: float(params[k]) for k in DEFAULT_PARAMS}
+    return {k: float(rules.calibrated[k]) for k in DEFAULT_PARAMS}
+
+
+def _types(populations: Sequence[str]) -> list[str]:
+    pops = list(populations)
+    if not pops or any(p not in RECALL_TYPES for p in pops):
+        raise UsageError(
+            f"populations must be recall types ({', '.join(RECALL_TYPES)}); got {pops}"
+        )
+    return pops
+
+
+def draw_episodes(
+    census: Census,
+    rows: np.ndarray,
+    rules: ReleaseRules,
+    p: dict,
+    rng: np.random.Generator,
+) -> Episodes:
+    """Episodes for the census ``rows`` given (one per entry), every draw from ``rng``."""
+    n = rows.size
+    rtype = census.recall_type[rows]
+    per = rules.person
+    types = [rules.types[t] for t in RECALL_TYPES]
+    z = rng.standard_normal((n, 6))
+    u = rng.random((n, 8))
+    has_sed = np.array([t.release_at_sed for t in types])[rtype]
+    sed = np.where(has_sed, np.maximum(np.exp(p["mu_d"] + p["sigma_d"] * z[:, 0]), 29.0), np.inf)
+    risk, rosh = census.risk[rows], census.rosh[rows]
+    high_rosh = rosh >= 2
+    never = u[:, 0] < expit(
+        logit(np.clip(p["q_never"], 1e-9, 1 - 1e-9))
+        + per["never_risk_loading"] * risk
+        + per["never_rosh_loading"] * high_rosh
+    )
+    latent = np.exp(
+        p["mu_m"]
+        + per["risk_loading"] * risk
+        + per["need_loading"] * census.need[rows]
+        + per["rosh_loading"] * np.maximum(rosh, 0)
+        + per["sigma"] * z[:, 1]
+    )
+    latent = np.where(never, np.inf, latent)
+    contact = np.exp(np.log(per["om_contact_median"]) + per["om_contact_sigma"] * z[:, 2])
+    accom_need = census.accommodation_need[rows]
+    accom = np.where(
+        accom_need,
+        np.exp(np.log(per["accommodation_median"]) + per["accommodation_sigma"] * z[:, 3]),
+        np.inf,
+    )
+    unmet = census.unmet_programme[rows]
+    prog = np.where(
+        unmet, np.exp(np.log(per["programme_median"]) + per["programme_sigma"] * z[:, 4]), np.inf
+    )
+    declines = u[:, 1] < rules.prefer_stay_share * rules.declines_release_share
+    # Releasable on the latest of: risk manageable, OM contact, accommodation (if needed),
+    # programme completed (if unmet need); never for people who decline release.
+    ready = np.maximum.reduce(
+        [latent, contact, np.where(accom_need, accom, 0.0), np.where(unmet, prog, 0.0)]
+    )
+    releasable = np.where(declines, np.inf, ready)
+    reviewable = np.array([t.release == "review" for t in types])[rtype]
+    auto = np.array([t.automatic_release_day or np.nan for t in types])[rtype]
+    short_day = np.array([t.short_sentence_release_day or np.nan for t in types])[rtype]
+    short = u[:, 2] < np.array([t.short_sentence_share for t in types])[rtype]
+    auto = np.where(short & np.isfinite(short_day), short_day, auto)
+    exec_ok = np.array([t.executive for t in types])[rtype] & ~np.isin(
+        rosh, [ROSH_LEVELS.index(x) for x in rules.excluded_rosh]
+    )
+    key = rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64)
+    referral = np.array([t.board_referral_day or np.inf for t in types])[rtype]
+    every = np.array([t.board_review_every or np.inf for t in types])[rtype]
+    d_board = np.exp(
+        np.log(max(rules.delay_parole_board, 1e-9)) + rules.delay_parole_board_sigma * z[:, 5]
+    )
+    first_board = np.where(reviewable, referral + d_board, np.inf)
+    limit = np.minimum(sed, rules.horizon_days)
+    from toolkit.review.mechanism import board_release_day
+
+    board = board_release_day(
+        first_board, every, releasable, limit, key, rules.board_direction_probability
+    )
+    exec_delay = np.exp(
+        np.log(max(rules.delay_executive, 1e-9))
+        + rules.delay_executive_sigma * rng.standard_normal(n)
+    )
+    ogrs, rsr = census.ogrs[rows], census.rsr[rows]
+    h_reoff = -np.log1p(-ogrs) / 730
+    return Episodes(
+        n=n,
+        cohort_row=rows,
+        recall_type=rtype,
+        sed=sed,
+        releasable_day=releasable,
+        latent_day=latent,
+        declines=declines,
+        exec_ok=exec_ok,
+        om_contact_day=contact,
+        accommodation_day=accom,
+        programme_day=prog,
+        event_day=np.column_stack([accom, prog]),
+        auto_day=np.where(reviewable, np.nan, auto),
+        reviewable=reviewable,
+        board_day=np.where(reviewable, board, np.inf),
+        first_board_day=first_board,
+        exec_delay=exec_delay,
+        key=key,
+        u_rerecall=u[:, 3],
+        u_reoffend=u[:, 4],
+        u_sfo=u[:, 5],
+        u_order=u[:, 6],
+        h_rerecall=h_reoff * rules.re_recall_multiplier,
+        h_reoffend=h_reoff * rules.reoffending_multiplier,
+        h_sfo=-np.log1p(-rsr) / 730 * rules.sfo_multiplier,
+        admit_day=u[:, 7] * 365.0,
+    )
+
+
+def _cells(census: Census, rows: np.ndarray) -> np.ndarray:
+    """Cell of each census row for smoothing E[stay | person]: recall type x accommodation need x
+    unmet programme need x RoSH x OGRS3 quintile (the attributes the model's stay depends on)."""
+    risk = census.risk[rows]
+    q = np.searchsorted(np.quantile(risk, [0.2, 0.4, 0.6, 0.8]), risk)
+    cell = census.recall_type[rows] * 2 + census.accommodation_need[rows]
+    cell = cell * 2 + census.unmet_programme[rows]
+    cell = cell * 5 + (census.rosh[rows] + 1)
+    return cell * 5 + q
+
+
+def stay_weights(census: Census, rows: np.ndarray, rules: ReleaseRules, p: dict) -> np.ndarray:
+    """Flow weight ``1 / E[stay | person]`` of each census row, E[stay] from the model.
+
+    Each row gets ``_PROBE_DRAWS`` probe episodes under formal reviews (fixed seed); stays are
+    averaged within cells of the attributes the stay depends on (:func:`_cells`), which keeps
+    the estimate smooth (a per-row mean of 8 draws would bias ``1/mean`` upward).
+    """
+    from toolkit.review.mechanism import formal_plan, release_outcomes
+
+    rep = np.repeat(rows, _PROBE_DRAWS)
+    ep = draw_episodes(census, rep, rules, p, np.random.default_rng(_PROBE_SEED))
+    stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"]
+    cell = np.repeat(_cells(census, rows), _PROBE_DRAWS)
+    _, inv = np.unique(cell, return_inverse=True)
+    mean = np.bincount(inv, weights=stay) / np.bincount(inv)
+    return 1.0 / np.maximum(mean[inv[::_PROBE_DRAWS]], 1.0)
+
+
+def build_episodes(
+    cohort: pd.DataFrame | Census,
+    rules: ReleaseRules,
+    n: int,
+    *,
+    populations: Sequence[str] = ("standard",),
+    params: dict | None = None,
+    weights: np.ndarray | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> Episodes:
+    """Draw an admissions cohort of ``n`` recall episodes from a census cohort.
+
+    Census rows of the given recall types are drawn with probability proportional to
+    ``1 / E[stay | person]`` (:func:`stay_weights`), so the steady-state stock of the simulated
+    flow reproduces the census it came from. ``weights`` (from :func:`stay_weights` on the same
+    rows) may be passed to avoid recomputing them for every replication.
+    """
+    census = prepare_census(cohort)
+    rng = np.random.default_rng(rng)
+    p = params_from(rules, params)
+    codes = [RECALL_TYPES.index(t) for t in _types(populations)]
+    rows = np.flatnonzero(np.isin(census.recall_type, codes))
+    if rows.size == 0:
+        raise CohortError(f"cohort has no people in {list(populations)}")
+    w = stay_weights(census, rows, rules, p) if weights is None else weights
+    idx = rows[rng.choice(rows.size, size=n, p=w / w.sum())]
+    return draw_episodes(census, idx, rules, p, rng)

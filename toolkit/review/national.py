@@ -1,0 +1,100 @@
+"""National scaling and the Little's-law check against the seeds' stock and flow.
+
+The census (the stock) mixes recall types in proportion to flow x mean stay, so the flow share of
+each type is ``sum over its census rows of 1 / E[stay | person]`` over the same sum for all
+types. The stock mix is the published one (the default census of all recall types, whatever
+cohort the user simulates), E[stay] comes from the model under formal reviews. Little's law
+(stationary): stock = flow x mean stay. With a growing flow (rate g a year, r = ln(1 + g)),
+the stock at T is ``lambda(T) * E[(1 - exp(-r S)) / r]`` (S in years), and the 2015 total
+(observed over [T - 1.25, T - 0.25] for T = 31 March 2016) gives ``lambda(T)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from toolkit.review.episodes import draw_episodes, prepare_census, stay_weights
+from toolkit.review.mechanism import formal_plan, release_outcomes
+from toolkit.schema import RECALL_TYPES
+
+#: Seed of the published-census cohort (the same as the CLI's default cohort).
+CENSUS_SEED = 20140331
+_DRAWS = 8
+
+
+@lru_cache(maxsize=1)
+def _default_census():
+    from toolkit.cohort.generate import generate_cohort
+
+    return prepare_census(generate_cohort(populations=list(RECALL_TYPES), rng=CENSUS_SEED))
+
+
+def national_flow(
+    rules,
+    params: dict,
+    populations: Sequence[str] = ("standard",),
+    *,
+    growth: float | None = None,
+    annual_recalls: float | None = None,
+    census=None,
+) -> dict:
+    """Flow shares, mean stays and the Little's-law check (see the module docstring)."""
+    census = _default_census() if census is None else prepare_census(census)
+    rows = np.flatnonzero(census.recall_type >= 0)
+    w = stay_weights(census, rows, rules, params)  # 1 / E[stay | person], per day
+    nat = rules.national
+    flow_2015 = float(nat["annual_recalls"] if annual_recalls is None else annual_recalls)
+    g = 0.0 if growth is None else float(growth)
+    r = np.log1p(g)
+    if r > 0:
+        rep = np.repeat(rows, _DRAWS)
+        ep = draw_episodes(census, rep, rules, params, np.random.default_rng(CENSUS_SEED))
+        stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"] / 365.0
+        f = (-np.expm1(-r * stay) / r).reshape(-1, _DRAWS).mean(axis=1)
+        now = flow_2015 * r / (np.exp(-0.25 * r) - np.exp(-1.25 * r))
+    else:
+        f = None
+        now = flow_2015
+    types = census.recall_type[rows]
+    by_w = np.bincount(types, weights=w, minlength=len(RECALL_TYPES))
+    n_t = np.bincount(types, minlength=len(RECALL_TYPES))
+    flow_share_t = by_w / by_w.sum()
+    mean_stay_t = np.where(by_w > 0, n_t / np.maximum(by_w, 1e-300), np.nan)
+    # E over admissions of f(S): census rows weighted by w (= the admission mix)
+    # stationary: E_adm[S] = N / sum(w) exactly (the smoothed stays behind the weights)
+    exposure = float((w * f).sum() / w.sum()) if f is not None else rows.size / w.sum() / 365
+    implied_stock = now * exposure
+    stock = nat["stock"]
+    stock_t = stock * n_t / n_t.sum()
+    pops = [RECALL_TYPES.index(t) for t in populations]
+    return {
+        "flow_share": float(flow_share_t[pops].sum()),
+        "annual_recalls": flow_2015,
+        "annual_recalls_now": float(now),
+        "growth": g,
+        "mean_stay_days": float(n_t.sum() / by_w.sum()),
+        "mean_stay_days_by_type": dict(zip(RECALL_TYPES, np.round(mean_stay_t, 1).tolist())),
+        "flow_share_by_type": dict(zip(RECALL_TYPES, np.round(flow_share_t, 4).tolist())),
+        "stock_share_by_type": dict(zip(RECALL_TYPES, np.round(n_t / n_t.sum(), 4).tolist())),
+        "implied_stock": float(implied_stock),
+        "published_stock": float(stock),
+        "published_stock_sept_2016": float(nat["stock_sept_2016"]),
+        "implied_stock_over_published": float(implied_stock / stock),
+        "flow_implied_by_stock": float(np.nansum(stock_t * 365 / mean_stay_t)),
+    }
+
+
+def littles_law_text(nat: dict) -> str:
+    """The check in words."""
+    return (
+        f"Little's law: {nat['annual_recalls']:,.0f} recalls (2015)"
+        + (f", growing {100 * nat['growth']:.0f}% a year" if nat["growth"] else ", stationary")
+        + f"; mean stay over all recall types {nat['mean_stay_days']:.0f} days -> implied stock "
+        f"{nat['implied_stock']:,.0f} against {nat['published_stock']:,.0f} published "
+        f"(31 March 2016; {nat['published_stock_sept_2016']:,.0f} on 30 September 2016): ratio "
+        f"{nat['implied_stock_over_published']:.2f}. The published stock implies a flow of "
+        f"{nat['flow_implied_by_stock']:,.0f} a year at these stays."
+    )

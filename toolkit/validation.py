@@ -1,0 +1,394 @@
+"""One validation layer for tables: cohorts, simulation records, practitioner caseloads.
+
+A table's structure is declared once, as :class:`toolkit.schema.Column` entries (dtype, range,
+allowed values, nullability, uniqueness); :func:`table_schema` turns those into a pandera
+:class:`~pandera.api.pandas.container.DataFrameSchema` whose checks read the values *as found*
+(strings from a CSV, typed values from Parquet or memory). :func:`find_problems` runs any pandera
+schema lazily and returns every failure as a :class:`Problem` with a spreadsheet-style row number;
+:func:`check_table` raises them all at once in one error naming the file. Only after a table has
+passed is it converted to the schema's dtypes (:func:`coerce_table`), so a boolean written as the
+string ``"False"`` becomes ``False`` (not ``True``, as ``astype(bool)`` would make it) and an age of
+``25.5`` is refused instead of truncated.
+
+Typical use, for any table with its own columns (e.g. a caseload)::
+
+    schema = table_schema(CASELOAD_COLUMNS, name="caseload")
+    check_table(df, schema, "caseload.csv", error=UsageError)
+    df = coerce_table(df, CASELOAD_COLUMNS)
+
+Cohorts have :func:`validate_cohort`, which :func:`toolkit.cohort.io.read_cohort` calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from toolkit.exceptions import CohortError, ToolkitError
+from toolkit.schema import COLUMNS, Column, apply_dtypes
+
+#: How many problems the one-line message lists before summarising the rest by column.
+MAX_LISTED = 20
+
+#: Spellings accepted for booleans (compared case-insensitively after stripping spaces). CSV
+#: writers differ (pandas writes True/False, R TRUE/FALSE, databases 1/0); anything else is
+#: refused rather than guessed.
+BOOL_WORDS: dict[str, bool] = {
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "1.0": True,
+    "0.0": False,
+}
+
+# Header is row 1, so the first data row (position 0) is row 2: the number a user sees when
+# the CSV is opened in a spreadsheet.
+_FIRST_DATA_ROW = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value (or a missing column, or a whole-table problem).
+
+    Attributes
+    ----------
+    row : int or None
+        Spreadsheet row number (header = row 1, first data row = 2); None if not one row.
+    column : str or None
+        The column, or None for a whole-table problem.
+    value : object
+        The value found (None if missing).
+    expected : str
+        What the value should be, e.g. ``"a whole number"`` or ``"between 0 and 100"``.
+    """
+
+    row: int | None
+    column: str | None
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row:,}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        head = ", ".join(where)
+        if self.value is None:
+            body = self.expected
+        else:
+            body = f"{_show(self.value)} is not {self.expected}"
+        return f"{head}: {body}" if head else body
+
+
+class TableError(ToolkitError, ValueError):
+    """Raised by :func:`check_table` when the caller asks for no more specific error type."""
+
+
+def _show(value: object) -> str:
+    # numpy scalars print as np.float64(7.0); show the plain Python value instead.
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+# -- parsing values as found ------------------------------------------------------------------
+
+
+def _numbers(s: pd.Series) -> pd.Series:
+    """Values as float (NaN where not a number); booleans are not numbers."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return pd.Series(np.nan, index=s.index)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    out = pd.to_numeric(s, errors="coerce")
+    if s.dtype == object:
+        # Python bools inside an object column would otherwise count as 0/1.
+        out = out.where(~s.map(lambda v: isinstance(v, (bool, np.bool_))), np.nan)
+    return out.astype("float64")
+
+
+def parse_bool(s: pd.Series) -> pd.Series:
+    """Booleans from bools, 0/1 or the words in :data:`BOOL_WORDS`; NA where neither."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.map({0: False, 1: True}).astype("boolean")
+    words = s.astype("string").str.strip().str.lower()
+    return words.map(BOOL_WORDS, na_action="ignore").astype("boolean")
+
+
+def _range_text(lo, hi) -> str:
+    def f(x):
+        return f"{x:g}" if isinstance(x, float) else f"{x:,}"
+
+    if lo is not None and hi is not None:
+        return f"between {f(lo)} and {f(hi)}"
+    return f"at least {f(lo)}" if lo is not None else f"at most {f(hi)}"
+
+
+# -- building schemas -------------------------------------------------------------------------
+
+
+def column_checks(col: Column) -> list:
+    """The pandera checks for one declared column, applied to the values as found."""
+    import pandera.pandas as pa
+
+    dtype = col.dtype
+    checks = []
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = list(dtype.categories)
+        shown = ", ".join(map(str, cats))
+        checks.append(pa.Check(lambda s, c=cats: s.isin(c), error=f"one of {shown}"))
+    elif str(dtype) in ("bool", "boolean"):
+        checks.append(pa.Check(lambda s: parse_bool(s).notna(), error="true or false"))
+    elif str(dtype) in ("string", "str", "object"):
+        pass  # free text: only presence (nullable) and uniqueness apply
+    elif str(dtype).startswith("datetime64"):
+        checks.append(
+            pa.Check(
+                lambda s: pd.to_datetime(s, errors="coerce").notna(),
+                error="a date (YYYY-MM-DD)",
+            )
+        )
+    else:
+        whole = str(dtype) in ("int64", "Int64")
+        if whole:
+            checks.append(
+                pa.Check(
+                    lambda s: (lambda x: x.notna() & (x % 1 == 0))(_numbers(s)),
+                    error="a whole number",
+                )
+            )
+        else:
+            checks.append(
+                pa.Check(
+                    lambda s: pd.Series(np.isfinite(_numbers(s)), index=s.index),
+                    error="a finite number",
+                )
+            )
+        if col.minimum is not None or col.maximum is not None:
+            lo = -math.inf if col.minimum is None else col.minimum
+            hi = math.inf if col.maximum is None else col.maximum
+            # Values that are not numbers at all fail the check above, not this one.
+            checks.append(
+                pa.Check(
+                    lambda s, lo=lo, hi=hi: (lambda x: x.isna() | x.between(lo, hi))(_numbers(s)),
+                    error=_range_text(col.minimum, col.maximum),
+                )
+            )
+        if col.allowed is not None:
+            allowed = list(col.allowed)
+            shown = ", ".join(map(str, allowed))
+            checks.append(
+                pa.Check(
+                    lambda s, a=allowed: (lambda x: x.isna() | x.isin(a))(_numbers(s)),
+                    error=f"one of {shown}",
+                )
+            )
+    return checks
+
+
+def table_schema(columns: Iterable[Column], *, name: str = "table"):
+    """A pandera schema checking every declared column (extra columns are allowed).
+
+    Parameters
+    ----------
+    columns : iterable of Column
+        The table's declared columns (e.g. :data:`toolkit.schema.COLUMNS`).
+    name : str
+        Schema name, shown only in pandera's own reprs.
+    """
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            c.name: pa.Column(
+                checks=column_checks(c),
+                nullable=c.nullable,
+                unique=c.unique,
+                required=True,
+                coerce=False,
+            )
+            for c in columns
+        },
+        strict=False,
+        name=name,
+    )
+
+
+@lru_cache(maxsize=1)
+def cohort_schema():
+    """The pandera schema of a cohort, built once from :data:`toolkit.schema.COLUMNS`."""
+    return table_schema(COLUMNS, name="cohort")
+
+
+# -- running schemas --------------------------------------------------------------------------
+
+
+def _expected(check: str, failure_case) -> tuple[object, str]:
+    """(value, expected) for one row of pandera's ``failure_cases``."""
+    if check == "not_nullable":
+        return None, "missing; a value is required"
+    if check == "field_uniqueness":
+        return failure_case, "unique (it appears in more than one row)"
+    return failure_case, str(check)
+
+
+def find_problems(df: pd.DataFrame, schema, *, min_rows: int = 0) -> list[Problem]:
+    """Every problem pandera finds in ``df``, as :class:`Problem` objects in row order.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read (its index is ignored: rows are numbered by position).
+    schema : pandera.DataFrameSchema
+        Any pandera pandas schema, e.g. from :func:`table_schema`.
+    min_rows : int
+        Fewest rows the table may have; fewer is reported as a whole-table problem.
+
+    Returns
+    -------
+    list of Problem
+        Empty if the table passes.
+    """
+    import pandera.pandas as pa
+
+    problems: list[Problem] = []
+    if len(df) < min_rows:
+        problems.append(
+            Problem(
+                None,
+                None,
+                None,
+                f"the table has {len(df):,} row(s); at least {min_rows:,} needed",
+            )
+        )
+    positional = df.reset_index(drop=True)  # pandera reports positions as the index
+    try:
+        schema.validate(positional, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        missing = []
+        for rec in fc.itertuples(index=False):
+            if str(rec.check) == "column_in_dataframe":
+                missing.append(str(rec.failure_case))
+                continue
+            value, expected = _expected(str(rec.check), rec.failure_case)
+            column = None if rec.column is None else str(rec.column)
+            idx = rec.index
+            row = None if idx is None or pd.isna(idx) else int(idx) + _FIRST_DATA_ROW
+            problems.append(Problem(row, column, value, expected))
+        if missing:
+            problems.insert(0, Problem(None, None, None, f"missing column(s) {', '.join(missing)}"))
+    except pa.errors.SchemaError as exc:  # pragma: no cover - lazy=True collects them all
+        problems.append(Problem(None, None, None, str(exc)))
+    order = {c: i for i, c in enumerate(df.columns)}
+    problems.sort(
+        key=lambda p: (
+            p.row is not None,
+            -1 if p.row is None else p.row,
+            order.get(p.column, -1),
+        )
+    )
+    return problems
+
+
+def format_problems(problems: list[Problem], label: str, *, max_listed: int = MAX_LISTED) -> str:
+    """One line: the file, how many problems, the first ``max_listed``, the rest by column."""
+    n = len(problems)
+    shown = "; ".join(str(p) for p in problems[:max_listed])
+    head = f"{label}: {n:,} problem{'s' if n != 1 else ''}"
+    if any(p.row is not None for p in problems):
+        head += " (rows numbered as in a spreadsheet, header = row 1)"
+    text = f"{head}: {shown}"
+    if n > max_listed:
+        rest = pd.Series([p.column or "(table)" for p in problems[max_listed:]]).value_counts()
+        parts = ", ".join(f"{k} {v:,}" for k, v in rest.items())
+        text += f"; and {n - max_listed:,} more ({parts})"
+    return text
+
+
+def check_table(
+    df: pd.DataFrame,
+    schema,
+    label: str,
+    *,
+    min_rows: int = 1,
+    error: type[ToolkitError] = TableError,
+) -> None:
+    """Raise ``error`` listing every problem in ``df`` at once, or return if there are none.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read.
+    schema : pandera.DataFrameSchema
+        Its declared structure (see :func:`table_schema`).
+    label : str
+        The file (or name) shown at the start of the message.
+    min_rows : int
+        Fewest rows that make sense (default 1: an empty table is refused).
+    error : type
+        The :class:`~toolkit.exceptions.ToolkitError` subclass to raise; the exception gets a
+        ``problems`` attribute holding the full list.
+    """
+    problems = find_problems(df, schema, min_rows=min_rows)
+    if problems:
+        exc = error(format_problems(problems, label))
+        exc.problems = problems
+        raise exc
+
+
+def coerce_table(df: pd.DataFrame, columns: Iterable[Column]) -> pd.DataFrame:
+    """Convert a table that passed :func:`check_table` to its declared dtypes.
+
+    Booleans are parsed (``"False"`` is False); numbers go through :func:`pandas.to_numeric`
+    first so ``"3"`` and ``3.0`` both become 3.
+    """
+    out = df.copy()
+    for c in columns:
+        if c.name not in out.columns:
+            continue
+        s = out[c.name]
+        dtype = c.dtype
+        if str(dtype) in ("bool", "boolean"):
+            if s.dtype != dtype:
+                s = parse_bool(s).astype(dtype)
+        elif str(dtype) in ("int64", "Int64", "float64") and s.dtype != dtype:
+            s = pd.to_numeric(s).astype(dtype)
+        elif str(dtype).startswith("datetime64") and s.dtype != dtype:
+            s = pd.to_datetime(s).astype(dtype)
+        else:
+            s = s.astype(dtype)
+        out[c.name] = s
+    return out
+
+
+def validate_cohort(df: pd.DataFrame, label: str, *, min_rows: int = 1) -> pd.DataFrame:
+    """Check a cohort as read against :data:`toolkit.schema.COLUMNS`; return it with its dtypes.
+
+    Raises
+    ------
+    CohortError
+        Listing every bad value (row, column, value, expected), every missing column, and a
+        table with fewer than ``min_rows`` rows.
+    """
+    check_table(df, cohort_schema(), label, min_rows=min_rows, error=CohortError)
+    return apply_dtypes(coerce_table(df, COLUMNS))
+
+
+def require_rows(n: int, minimum: int, label: str, what: str, why: str) -> None:
+    """Refuse a table with fewer than ``minimum`` rows of some kind, saying why it matters.
+
+    Raises
+    ------
+    CohortError
+        ``"<label>: has <n> <what>; at least <minimum> needed (<why>)"``.
+    """
+    if n < minimum:
+        raise CohortError(f"{label}: has {n:,} {what}; at least {minimum:,} needed ({why})")
