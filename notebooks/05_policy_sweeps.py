@@ -42,7 +42,7 @@ method = "sobol"
 base_samples = 8
 
 [assumptions]
-"notice.probability" = {{ dist = "uniform", low = 0.6, high = 0.95 }}
+"executive.notice_probability" = {{ dist = "uniform", low = 0.6, high = 0.95 }}
 "preference.declines_release_share" = {{ dist = "uniform", low = 0.25, high = 0.75 }}
 "hazards.re_recall_multiplier" = {{ dist = "triangular", low = 0.5, high = 2.0, peak = 1.0 }}
 
@@ -114,8 +114,8 @@ assert (by["proactive:every=91"] <= by["formal"] + 1e-9).all()
 # the re-recall multiplier is what drives re-recalls most (its total index is the largest)
 top = si[(si.strategy == "proactive:every=28") & (si.outcome == "re_recall_pct")]
 assert top.sort_values("ST").iloc[-1]["parameter"] == "hazards.re_recall_multiplier"
-# release at SED saves no bed-days and sits at the origin of the frontier
-assert np.allclose(results.loc[results.strategy == "sed", "bed_days_saved_per_person"], 0)
+# release at SED holds no executive reviews: no review hours, so it starts the frontier
+assert np.allclose(results.loc[results.strategy == "sed", "review_hours_per_person"], 0)
 assert summ.set_index("strategy").loc["sed", "on_frontier"]
 # the projection is checked against both published stock figures
 val = pd.read_csv(work / "out/projection_validation.csv")

@@ -35,7 +35,7 @@ method = "sobol"
 base_samples = 2
 
 [assumptions]
-"notice.probability" = {{ dist = "{dist}", {notice} }}
+"executive.notice_probability" = {{ dist = "{dist}", {notice} }}
 "calibrated.q_never" = {{ dist = "uniform", low = 0.25, high = 0.4 }}
 """
 
@@ -60,8 +60,12 @@ def test_unknown_key_refused_with_nearest_name(tmp_path):
 
 def test_unknown_assumption_and_bad_strategy_named(tmp_path):
     p = write_spec(tmp_path)
-    p.write_text(p.read_text().replace('"notice.probability"', '"notice.probabilty"'))
-    with pytest.raises(SpecError, match=r"assumptions\.notice\.probabilty.*notice\.probability"):
+    p.write_text(
+        p.read_text().replace('"executive.notice_probability"', '"executive.notice_probabilty"')
+    )
+    with pytest.raises(
+        SpecError, match=r"assumptions\.executive\.notice_probabilty.*executive\.notice_probability"
+    ):
         load_sweep_spec(p)
     p = write_spec(tmp_path)
     p.write_text(p.read_text().replace("every = [28]", "evry = [28]"))
@@ -77,7 +81,7 @@ def test_distribution_checked(tmp_path):
     with pytest.raises(SpecError, match="within the model's range 0 to 1"):
         load_sweep_spec(p)
     p = write_spec(tmp_path, dist="normal", notice="mean = 0.8")
-    with pytest.raises(SpecError, match=r"notice\.probability\.sd` is required"):
+    with pytest.raises(SpecError, match=r"notice_probability\.sd` is required"):
         load_sweep_spec(p)
 
 
@@ -98,7 +102,7 @@ def test_grid_expands_to_every_combination(tmp_path):
 
 def test_shipped_example_loads():
     s = load_sweep_spec(ROOT / "papers/recall_process_experience/sweep_example.toml")
-    assert len(s.assumptions) == 8 and len(s.design()) == 32 * 10
+    assert len(s.assumptions) == 9 and len(s.design()) == 32 * 11
     for a in s.assumptions:  # every assumption's centre is the rules file's value
         assert a.name in sc.ASSUMABLE
 
@@ -108,15 +112,16 @@ def test_shipped_example_loads():
 
 def test_with_assumptions_changes_only_what_is_named():
     rules = sc.load_rules()
-    new, params = sc.with_assumptions(
-        rules, {"notice.probability": 0.5, "person.sigma": 1.1, "calibrated.mu_m": 2.0}
+    new = sc.with_assumptions(
+        rules, {"executive.notice_probability": 0.5, "person.sigma": 1.1, "calibrated.mu_m": 2.0}
     )
     assert new.notice_probability == 0.5 and rules.notice_probability == 0.8
     assert new.person["sigma"] == 1.1 and new.person["risk_loading"] == rules.person["risk_loading"]
-    assert params["mu_m"] == 2.0 and params["mu_d"] == sc.baseline_value(rules, "calibrated.mu_d")
+    assert new.calibrated["mu_m"] == 2.0 and rules.calibrated["mu_m"] != 2.0
+    assert new.calibrated["mu_d"] == sc.baseline_value(rules, "calibrated.mu_d")
     assert new.delay_executive == rules.delay_executive
-    with pytest.raises(UsageError, match=r"notice\.probability = 1\.2 is outside"):
-        sc.with_assumptions(rules, {"notice.probability": 1.2})
+    with pytest.raises(UsageError, match=r"notice_probability = 1\.2 is outside"):
+        sc.with_assumptions(rules, {"executive.notice_probability": 1.2})
 
 
 # --- determinism across schedulers and partitions ---------------------------------------------
@@ -233,10 +238,10 @@ def test_failing_scenario_reported_with_parameters_others_run(tmp_path):
     # the adapter, naming the value; the rest of the sweep is unaffected
     spec = load_sweep_spec(write_spec(tmp_path, dist="normal", notice="mean = 1.0, sd = 0.2"))
     r = run_sweep(spec, tmp_path / "o").results
-    bad = r["notice.probability"] > 1
+    bad = r["executive.notice_probability"] > 1
     assert bad.any() and (~bad).any()
     assert (r.loc[bad, "status"] == "failed").all() and (r.loc[~bad, "status"] == "ok").all()
-    assert r.loc[bad, "error"].str.contains("notice.probability = 1.").all()
+    assert r.loc[bad, "error"].str.contains("executive.notice_probability = 1.").all()
     assert r.loc[~bad, ["released_at_sed_pct", "mean_custody_days"]].notna().all().all()
     fails = (
         pd.read_csv(tmp_path / "o/failures.csv") if (tmp_path / "o/failures.csv").exists() else None
@@ -247,7 +252,7 @@ def test_failing_scenario_reported_with_parameters_others_run(tmp_path):
     summary = write_report(run_sweep(spec, tmp_path / "o"), spec)
     fails = pd.read_csv(tmp_path / "o/failures.csv")
     assert sorted(fails["point"]) == sorted(r.loc[bad, "point"].unique())
-    assert (fails["notice.probability"] > 1).all()
+    assert (fails["executive.notice_probability"] > 1).all()
     assert summary["scenarios_failed"] == bad.sum()
 
 
@@ -265,7 +270,7 @@ def test_sobol_indices_of_a_known_function(tmp_path):
     )
     spec = load_sweep_spec(p)
     d = spec.design()
-    y = 2 * d["notice.probability"] + d["calibrated.q_never"]
+    y = 2 * d["executive.notice_probability"] + d["calibrated.q_never"]
     fake = d.assign(
         strategy="formal",
         status="ok",
@@ -277,12 +282,12 @@ def test_sobol_indices_of_a_known_function(tmp_path):
     fake = pd.concat([fake.assign(strategy=s) for s in spec.strategies], ignore_index=True)
     si = sobol_indices(fake, spec)
     one = si[(si.strategy == "formal") & (si.outcome == "re_recall_pct")].set_index("parameter")
-    assert one.loc["notice.probability", "S1"] == pytest.approx(0.8, abs=0.03)
+    assert one.loc["executive.notice_probability", "S1"] == pytest.approx(0.8, abs=0.03)
     assert one.loc["calibrated.q_never", "ST"] == pytest.approx(0.2, abs=0.03)
     assert (one["S1_conf"] < 0.1).all()
     tor = tornado(fake, spec, "formal", "re_recall_pct")
     # X1 in its top vs bottom fifth moves Y by 2 x (0.9 - 0.1) = 1.6; X2 by 0.8
-    assert list(tor["parameter"]) == ["notice.probability", "calibrated.q_never"]
+    assert list(tor["parameter"]) == ["executive.notice_probability", "calibrated.q_never"]
     assert tor["swing"].tolist() == pytest.approx([1.6, 0.8], abs=0.05)
 
 
@@ -336,9 +341,12 @@ def test_cli_sweep_serial_writes_results_and_summary(tmp_path):
     assert not (tmp_path / "o3").exists()
 
 
-def test_sed_outcome_that_does_not_vary_gets_a_note(tmp_path):
+def test_outcome_that_does_not_vary_gets_a_note(tmp_path):
     spec = load_sweep_spec(write_spec(tmp_path))
     r = run_sweep(spec, tmp_path / "o").results
+    # an outcome constant across draws (no review hours under release at SED, say) has no
+    # variance to apportion
+    r.loc[r.strategy == "sed", "bed_days_saved_per_person"] = 0.0
     si = sobol_indices(r, spec)
     sed = si[(si.strategy == "sed") & (si.outcome == "bed_days_saved_per_person")]
     assert sed["S1"].isna().all() and (sed["note"] == "outcome does not vary").all()

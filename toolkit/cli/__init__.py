@@ -71,4 +71,43 @@ def main(argv: list[str] | None = None) -> int:
     except ToolkitError as exc:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate, sweep
+    except KeyboardInterrupt:
+        # Keep ignoring Ctrl-C from here to the end of the process: restoring Python's default
+        # handler would let a signal still pending from the first press raise again during
+        # interpreter shutdown and end the process by the signal instead of exit 130.
+        signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+        in_main_thread = False
+        print(f"{command}: interrupted; no output written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if in_main_thread:
+            if previous is None or getattr(previous, "__name__", "") == "_interrupted_at_start_up":
+                previous = signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def entry() -> None:
+    """Process entry point (console script and ``python -m toolkit.cli``).
+
+    After an interrupt, leave with ``os._exit(130)`` once the streams are flushed: a
+    KeyboardInterrupt raised again while the interpreter unwinds (some C extensions re-raise a
+    pending one after their own clean-up) would otherwise end the process *by* SIGINT (status
+    -2) after the one-line message was already printed.
+    """
+    import os
+
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more to say
+                pass
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)

@@ -7,10 +7,10 @@ scenario is simulated and reduced to headline outcomes (:func:`run_scenario`) an
 distribution is drawn for the national projection (:func:`custody_days`). When the review model
 changes, only this module should need to change.
 
-The review API has no public way to override one value of a loaded rules object, so
-:func:`with_assumptions` uses :func:`dataclasses.replace` on the frozen ``ReleaseRules`` and a
-fresh mapping for the ``person``/``costs`` blocks; the calibrated person-model parameters
-(``calibrated.*``) go through the ``params=`` argument of :func:`toolkit.review.simulate_reviews`.
+The review API has no public way to override one value of a loaded rules object (it documents
+``dataclasses.replace``), so :func:`with_assumptions` replaces fields of the frozen
+``ReleaseRules`` and gives it fresh ``person``/``costs``/``calibrated`` mappings (the engine
+reads the calibrated person-model parameters from ``rules.calibrated``).
 """
 
 from __future__ import annotations
@@ -27,32 +27,42 @@ import pandas as pd
 from toolkit.exceptions import UsageError
 
 #: Dotted release-rules key -> (where it lives, allowed low, allowed high). "field:NAME" is a
-#: ReleaseRules field; "person"/"costs" a key of that mapping; "params" a calibrated parameter
-#: passed as ``params=``. Ranges are the loader's (toolkit/review/policy.py) so a sampled value
-#: the loader would refuse is refused here too, per scenario, with the value.
+#: ReleaseRules field; "person"/"costs"/"calibrated" a key of that mapping (the calibrated
+#: person-model parameters are read from ``rules.calibrated`` by the engine). Ranges are the
+#: loader's (toolkit/review/policy.py), so a sampled value the loader would refuse is refused
+#: here too, per scenario, naming the value.
 ASSUMABLE: dict[str, tuple[str, float, float]] = {
-    "decision_delay_days.executive": ("field:delay_executive", 0, 3650),
-    "decision_delay_days.parole_board": ("field:delay_parole_board", 0, 3650),
-    "notice.probability": ("field:notice_probability", 0, 1),
+    "executive.notice_probability": ("field:notice_probability", 0, 1),
+    "parole_board.direction_probability": ("field:board_direction_probability", 0, 1),
+    "decision_delay_days.executive_median": ("field:delay_executive", 0, 3650),
+    "decision_delay_days.executive_sigma": ("field:delay_executive_sigma", 0, 5),
+    "decision_delay_days.parole_board_median": ("field:delay_parole_board", 0, 3650),
+    "decision_delay_days.parole_board_sigma": ("field:delay_parole_board_sigma", 0, 5),
     "preference.prefer_stay_share": ("field:prefer_stay_share", 0, 1),
     "preference.declines_release_share": ("field:declines_release_share", 0, 1),
     "hazards.re_recall_multiplier": ("field:re_recall_multiplier", 0, 100),
+    "hazards.reoffending_multiplier": ("field:reoffending_multiplier", 0, 100),
     "hazards.sfo_multiplier": ("field:sfo_multiplier", 0, 100),
     "person.risk_loading": ("person", -5, 5),
     "person.need_loading": ("person", -5, 5),
-    "person.accommodation_loading": ("person", -5, 5),
+    "person.rosh_loading": ("person", -5, 5),
     "person.never_risk_loading": ("person", -5, 5),
+    "person.never_rosh_loading": ("person", -5, 5),
     "person.sigma": ("person", 0.01, 5),
-    "person.event_day_median": ("person", 1, 3650),
-    "person.programme_day_median": ("person", 1, 3650),
+    "person.om_contact_sigma": ("person", 0.01, 5),
+    "person.accommodation_sigma": ("person", 0.01, 5),
+    "person.programme_sigma": ("person", 0.01, 5),
+    "person.om_contact_median": ("person", 1, 3650),
+    "person.accommodation_median": ("person", 1, 3650),
+    "person.programme_median": ("person", 1, 3650),
     "costs.custody_per_day": ("costs", 0, 1e7),
     "costs.supervision_per_day": ("costs", 0, 1e7),
     "costs.review_hours": ("costs", 0, 1e7),
     "costs.staff_cost_per_hour": ("costs", 0, 1e7),
-    "calibrated.mu_d": ("params", 0, 10),
-    "calibrated.sigma_d": ("params", 0.01, 5),
-    "calibrated.q_never": ("params", 0, 1),
-    "calibrated.mu_m": ("params", -5, 10),
+    "calibrated.mu_d": ("calibrated", 0, 12),
+    "calibrated.sigma_d": ("calibrated", 0.001, 5),
+    "calibrated.q_never": ("calibrated", 0, 1),
+    "calibrated.mu_m": ("calibrated", -5, 12),
 }
 
 #: Headline outcomes of one scenario (per person admitted, averaged over replications).
@@ -79,24 +89,14 @@ def check_strategy(text: str) -> str:
 def baseline_value(rules, name: str) -> float:
     """The value of assumption ``name`` in a loaded rules object."""
     where, _, _ = ASSUMABLE[name]
-    block, key = name.split(".", 1)
+    key = name.split(".", 1)[1]
     if where.startswith("field:"):
         return float(getattr(rules, where[6:]))
-    if where == "params":
-        from toolkit.review.engine import _params  # the engine's own default resolution
-
-        return float(_params(rules, None)[key])
     return float(getattr(rules, where)[key])
 
 
 def with_assumptions(rules, values: Mapping[str, float]):
-    """A copy of ``rules`` with the assumed values put in, and the person-model params.
-
-    Returns
-    -------
-    (ReleaseRules, dict or None)
-        The modified rules and the ``params`` to pass to ``simulate_reviews`` (None if no
-        calibrated parameter is varied).
+    """A copy of ``rules`` with the assumed values put in.
 
     Raises
     ------
@@ -104,9 +104,7 @@ def with_assumptions(rules, values: Mapping[str, float]):
         If a name is not assumable or a value is outside the loader's range (names the value).
     """
     fields: dict = {}
-    person = dict(rules.person)
-    costs = dict(rules.costs)
-    params: dict | None = None
+    maps = {m: dict(getattr(rules, m)) for m in ("person", "costs", "calibrated")}
     raw = {k: dict(v) if isinstance(v, Mapping) else v for k, v in rules.raw.items()}
     for name, value in values.items():
         if name not in ASSUMABLE:
@@ -119,24 +117,14 @@ def with_assumptions(rules, values: Mapping[str, float]):
         raw.setdefault(block, {})[key] = v
         if where.startswith("field:"):
             fields[where[6:]] = v
-        elif where == "person":
-            person[key] = v
-        elif where == "costs":
-            costs[key] = v
         else:
-            if params is None:
-                from toolkit.review.engine import _params
-
-                params = _params(rules, None)
-            params[key] = v
-    new = dataclasses.replace(
+            maps[where][key] = v
+    return dataclasses.replace(
         rules,
-        person=MappingProxyType(person),
-        costs=MappingProxyType(costs),
+        **{m: MappingProxyType(d) for m, d in maps.items()},
         raw=MappingProxyType(raw),
         **fields,
     )
-    return new, params
 
 
 @lru_cache(maxsize=4)
@@ -177,7 +165,7 @@ def run_scenario(
     """
     from toolkit.review import parse_strategy, simulate_reviews
 
-    rules, params = with_assumptions(_rules(rules_path), values)
+    rules = with_assumptions(_rules(rules_path), values)
     cohort = default_cohort(tuple(populations), cohort_seed)
     res = simulate_reviews(
         cohort,
@@ -186,7 +174,6 @@ def run_scenario(
         n=n,
         n_replications=replications,
         populations=list(populations),
-        params=params,
         rng=np.random.default_rng(seed),
     )
     return _headline(res.records, strategies)
