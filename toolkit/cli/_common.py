@@ -68,7 +68,8 @@ def machine_memory() -> tuple[int | None, int | None]:
             pass
     for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
         try:
-            text = open(limit_file, encoding="ascii").read().strip()
+            with open(limit_file, encoding="ascii") as fh:
+                text = fh.read().strip()
         except OSError:
             continue
         if text.isdigit() and (total is None or int(text) < total):
