@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.datafiles import check_keys, read_toml
+from toolkit.datafiles import check_keys, paper_file, read_toml
 from toolkit.exceptions import SpecError
 from toolkit.schema import RECALL_TYPES
 
 MONTH_DAYS = 365.25 / 12
+_SOURCE, _NAME = "recall_process_experience", "national_flow.toml"
 _PROV = ("kind", "line", "quote", "reason")
 
 
@@ -65,7 +66,13 @@ def load_national_flow(path: str | Path | None = None) -> NationalFlow:
     SpecError
         Unknown keys, missing figures, bad dates or values (naming file, key and value).
     """
-    d, label = read_toml(path, "recall_process_experience", "national_flow.toml")
+    if path is None:
+        # the source checkout's papers/ when run from one (an editable install elsewhere can map
+        # toolkit.papers to another tree), else the copy shipped in the wheel
+        here = Path(__file__).resolve().parents[2] / "papers" / _SOURCE / _NAME
+        path = here if here.is_file() else paper_file(_SOURCE, _NAME)
+    d, label = read_toml(path, _SOURCE, _NAME)
+    label = label if path != paper_file(_SOURCE, _NAME) else f"<default>/{_SOURCE}/{_NAME}"
     check_keys(
         d,
         ("meta", "flow", "stock", "growth", "standard_share", "assumed"),
