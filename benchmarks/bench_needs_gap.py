@@ -31,7 +31,6 @@ def main() -> None:
         lambda: estimate_needs_gap(
             big,
             by=["sex", "ethnicity", "age_band", "sed_band", "rosh"],
-            base="all",
             n_boot=0,
             rng=1,
         )

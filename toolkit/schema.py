@@ -300,6 +300,12 @@ COLUMNS: tuple[Column, ...] = (
         nullable=True,
     ),
     Column(
+        "mainly_acquisitive_record",
+        "boolean",
+        "Most convictions acquisitive; NA without OASys.",
+        nullable=True,
+    ),
+    Column(
         "dv_offence_link",
         "boolean",
         "OASys: current offence linked to partner violence.",

@@ -14,10 +14,10 @@ from __future__ import annotations
 import signal
 import sys
 
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, simulate, sweep
+from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate, sweep
 from toolkit.exceptions import ToolkitError
 
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, demo, sweep)
+COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo, sweep)
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130

@@ -42,4 +42,5 @@ def run(args) -> int:
             {"spec": spec.path, "findings": json.loads(res.to_frame().to_json(orient="records"))},
             args.json,
         )
+        print(f"wrote the findings to {args.json}")
     return 0 if not res.unresolved else 1

@@ -15,6 +15,12 @@ def register(sub) -> None:
     )
     p.add_argument("cohort", metavar="COHORT", help="cohort file (.parquet, .csv, .csv.gz)")
     p.add_argument("--profile", **PROFILE_ARG)
+    p.add_argument(
+        "--rules",
+        metavar="PATH",
+        default=None,
+        help="programme rules (TOML); default: the shipped Table 2 rules",
+    )
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
     p.set_defaults(func=run)
 
@@ -22,16 +28,17 @@ def register(sub) -> None:
 def run(args) -> int:
     from toolkit.cohort.io import atomic_outputs, read_cohort
     from toolkit.fidelity.report import fidelity_report
+    from toolkit.profile.rules import load_programme_rules
 
     if args.json and not str(args.json).lower().endswith(".json"):
         raise UsageError(f"{args.json}: expected a .json file")
     with atomic_outputs() as outputs:
-        outputs.protect(args.cohort, args.profile)
+        outputs.protect(args.cohort, args.profile, args.rules)
         if args.json:
             outputs.reserve(args.json)
         spec = load_profile_arg(args.profile)
         cohort = read_cohort(args.cohort)  # refuses an empty cohort ("0/0 targets met")
-        rep = fidelity_report(cohort, spec)
+        rep = fidelity_report(cohort, spec, programmes=load_programme_rules(args.rules))
         print(rep.render())
         if args.json:
             outputs.write_json(rep.to_dict(), args.json)

@@ -32,9 +32,24 @@ def register(sub) -> None:
     p.add_argument(
         "--stock",
         type=float,
-        default=6564,
+        default=None,
         metavar="N",
-        help="national recalled stock to scale to (default 6,564, 31 March 2016)",
+        help="national recalled stock to scale to (default: the published stock on --date, "
+        "from papers/recall_process_experience/national.toml)",
+    )
+    p.add_argument(
+        "--date",
+        default="2016-03-31",
+        metavar="YYYY-MM-DD",
+        help="target date of the national figures: a date with a published stock in "
+        "national.toml (default 2016-03-31; also 2016-09-30 and the 2014-03-31 census)",
+    )
+    p.add_argument(
+        "--months",
+        type=int,
+        default=36,
+        metavar="N",
+        help="months the capacity scenario runs (default 36)",
     )
     p.add_argument(
         "--capacity",
@@ -42,6 +57,13 @@ def register(sub) -> None:
         default=None,
         help="capacity scenario (TOML or CSV: places_per_year, length_days, "
         "wait_days per programme)",
+    )
+    p.add_argument(
+        "--release",
+        choices=("calibrated", "sed"),
+        default="calibrated",
+        help="release in the capacity scenario: calibrated (stays shortened so the census "
+        "stock and the published recall flow agree) or sed (everyone stays to SED)",
     )
     p.add_argument(
         "--reading",
@@ -88,6 +110,8 @@ def run(args) -> int:
     for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
         if out and not str(out).lower().endswith(suffix):
             raise UsageError(f"{out}: expected a {suffix} file")
+    if args.months < 1:
+        raise UsageError(f"--months: months must be a whole number >= 1; got {args.months}")
     with atomic_outputs() as outputs:
         # Every output is reserved before the work and renamed only when all are written.
         outputs.protect(args.cohort, args.rules, args.capacity)
@@ -109,29 +133,39 @@ def run(args) -> int:
             rules,
             by=args.by,
             reading=args.reading,
-            stock=args.stock,
+            stock="auto" if args.stock is None else args.stock,
+            target_date=args.date,
             capacity=capacity,
+            capacity_months=args.months,
+            capacity_release=args.release,
             rng=args.seed,
         )
         print(res.render())
         sens = sensitivity_table(cohort, rules)
         if args.sensitivity:
             print("\nSuitable counts under each reading (Table 2 base)")
-            print(sens.to_string(index=False))
+            print(sens.drop(columns="note").to_string(index=False))  # notes: in --json
         pw = None
         if args.pathways:
-            from toolkit.needs.pathways import pathway_levels
+            from toolkit.needs.pathways import load_pathway_rules, ttg_report
 
+            prules = load_pathway_rules()
+            if args.pathway_reading not in prules.readings:
+                raise UsageError(
+                    f"--pathway-reading: unknown reading {args.pathway_reading!r}; expected one "
+                    f"of {', '.join(prules.readings)}"
+                )
             recalled = cohort[cohort["recall_type"].notna()]
-            pw = pathway_levels(recalled, reading=args.pathway_reading)
+            pw = ttg_report(recalled, prules, reading=args.pathway_reading)
             print(f"\nResettlement pathways, all recalled (reading: {args.pathway_reading})")
-            cols = ["label", "n", "need", "level_2_only", "level_3", "need_pct", "level_3_pct"]
-            print(pw[cols].round(1).to_string(index=False))
+            print(pw.render())
         if args.json:
             d = res.to_dict()
             d["sensitivity"] = _json.loads(sens.to_json(orient="records"))
             if pw is not None:
-                d["pathways"] = _json.loads(pw.to_json(orient="records"))
+                d["pathways"] = _json.loads(pw.table.to_json(orient="records"))
+                d["pathway_groups"] = _json.loads(pw.groups.to_json(orient="records"))
+                d["pathway_notes"] = list(pw.notes)
             outputs.write_json(d, args.json)
         if args.csv:
             outputs.write_text(args.csv, res.table.to_csv(index=False, lineterminator="\n"))

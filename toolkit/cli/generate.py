@@ -19,6 +19,12 @@ def register(sub) -> None:
     )
     p.add_argument("--profile", **PROFILE_ARG)
     p.add_argument(
+        "--rules",
+        metavar="PATH",
+        default=None,
+        help="programme rules (TOML); default: the shipped Table 2 rules",
+    )
+    p.add_argument(
         "--n",
         type=positive_int,
         default=None,
@@ -56,7 +62,7 @@ def run(args) -> int:
     with atomic_outputs() as out:
         # Both outputs are reserved first, so an unwritable folder is refused at once and
         # Ctrl-C or an error at any point leaves neither file behind.
-        out.protect(args.profile)
+        out.protect(args.profile, args.rules)
         out.reserve(args.out)
         out.reserve(manifest_path(args.out))
         if args.n is not None:
@@ -68,9 +74,13 @@ def run(args) -> int:
                 flag="--n",
             )
         from toolkit.cohort.generate import generate_cohort
+        from toolkit.profile.rules import load_programme_rules
 
         spec = load_profile_arg(args.profile)
-        df = generate_cohort(spec, n=args.n, populations=args.population, rng=args.seed)
+        rules = load_programme_rules(args.rules)  # --rules: the same file fidelity and gaps take
+        df = generate_cohort(
+            spec, n=args.n, populations=args.population, rng=args.seed, programmes=rules
+        )
         hashes = out.write_cohort(df, args.out)
         manifest = build_manifest(
             spec=spec,

@@ -185,8 +185,9 @@ def generate_cohort(
     del blocks
     _need_items(cols, spec, plan, streams[-3:-1])
     rules = load_programme_rules() if programmes is None else programmes
-    add_programme_columns(cols, rules, streams[-1])
-    return _to_frame(cols)
+    extra = add_programme_columns(cols, rules, streams[-1])  # columns the schema lacks
+    df = _to_frame(cols)
+    return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1) if extra else df
 
 
 # --------------------------------------------------------------------------------------------

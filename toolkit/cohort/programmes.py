@@ -1,46 +1,81 @@
-"""Extend a cohort with what the programme rules need, so Table 2 is reproduced exactly.
+"""Extend a cohort with the columns the programme rules read, so their published counts hold.
 
-Adds ``ovp_2yr``, ``violent_history``, ``acquisitive_history``, ``dv_offence_link``,
-``alcohol_violence_link``, ``drug_offending_link``, ``attended_<programme>`` for the six Table 2
-programmes and ``attended_other_programme``. None of these is published; each is *assumed* and
-constructed so that applying the default readings of ``programmes.toml`` to the standard recalls
-with OASys data (N = 3,699 at the published size) gives Table 2's suitable counts exactly and
-its attended / attended-something-else / unmet percentages at printed precision (except the
-moderate-violence row, whose cells sum to 102.1%: the two cells named in ``hold`` are kept).
+Everything here is driven by the programme file (``papers/<source>/programmes.toml``): which
+programmes exist, their default readings, their published suitable counts and attendance shares,
+and ``[columns]``, the columns the rules read that the profile does not publish (a score such as
+OVP, flags such as a violent history or an OASys link item). Nothing here names a programme, a
+column of the rules or a paper's count.
 
-Attendance is solved per population with a small integer programme
-(:func:`scipy.optimize.milp`) over suitability patterns: at most 64 patterns x 8 outcomes,
-whatever the number of people.
+Construction, per population, for the people with OASys data (the rules need OASys items):
+
+1. **Natural values.** Each score gets a band per person by rank of a latent tied to its
+   ``rank_by`` column, with the shares its ``at_least`` gives (the score before any published
+   count is imposed). Each flag has an assumed ``rate``, forcing (``true_when``, ``requires``,
+   ``implies``) and a ranking (``rank_by``).
+2. **Patterns and states.** People are grouped by *pattern*: the truth values of every
+   condition on published columns that a default reading or a column's forcing uses. A *state*
+   is a band per score and a value per flag the rules read. An integer programme
+   (:func:`scipy.optimize.milp`) chooses how many people of each pattern take each state so that
+   each programme's default reading holds for its published count (scaled to this population's
+   OASys size and rounded), staying as close as it can to the natural bands and the assumed
+   rates. Counts are soft (slack with a large weight): at the published size they are met
+   exactly whenever they can be; at any other size the construction always succeeds and meets
+   them as nearly as whole people allow.
+3. **People.** Within a pattern, states go to people by rank (score bands by the latent, flags by
+   their ``rank_by`` columns), so longer records or heavier needs are likelier to hold a flag.
+4. **Attendance.** ``attended_<programme>`` and ``attended_other_programme`` are solved with a
+   second integer programme over suitability patterns so every printed attendance cell that can be
+   met at this size is met, again with slack so it never fails.
+
+The size of both programmes depends on the number of patterns and states, not on the number of
+people, so a million rows cost little more than a few thousand.
 """
 
 from __future__ import annotations
 
+import itertools
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy.optimize import LinearConstraint, milp
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.special import ndtri
 
 from toolkit.cohort import construct as C
-from toolkit.exceptions import ToolkitError
-from toolkit.profile.rules import ProgrammeRules, suitability
-from toolkit.schema import INDEX_OFFENCE_GROUPS, INDEX_OFFENCES, OFFENCE_TO_GROUP, POPULATIONS
-
-PROGRAMME_COLUMNS = (
-    "ovp_2yr",
-    "violent_history",
-    "acquisitive_history",
-    "dv_offence_link",
-    "alcohol_violence_link",
-    "drug_offending_link",
+from toolkit.exceptions import SpecError
+from toolkit.profile.rules import ColumnSpec, Condition, ProgrammeRules, suitability
+from toolkit.schema import (
+    COLUMN_NAMES,
+    DTYPES,
+    INDEX_OFFENCE_GROUPS,
+    INDEX_OFFENCES,
+    OFFENCE_TO_GROUP,
+    POPULATIONS,
 )
+
 _GROUP = np.array([INDEX_OFFENCE_GROUPS.index(OFFENCE_TO_GROUP[o]) for o in INDEX_OFFENCES])
-_VIOLENT = np.array([o in ("violence", "robbery") for o in INDEX_OFFENCES])
-_ACQ = _GROUP == INDEX_OFFENCE_GROUPS.index("acquisitive")
+#: Weight of one person of slack on a published count, per person in the population, against one
+#: person moved away from the natural bands or assumed rates (cost 1): so large that counts win
+#: whenever they can be met, even within the solver's optimality gap below.
+_COUNT_WEIGHT = 10.0
+#: Relative optimality gap: how far from the closest-to-natural solution HiGHS may stop. The
+#: count slack costs more than the whole gap, so the gap only loosens the closeness to the
+#: assumed (not published) natural values.
+_GAP = 0.05
+#: Branch-and-bound nodes HiGHS may explore (a node limit, not a time limit, so the same seed
+#: gives the same cohort on any machine); the problems are small and usually solve at the root.
+_NODE_LIMIT = 5000
 
 
 def attended_columns(rules: ProgrammeRules) -> tuple[str, ...]:
     """``attended_<programme>`` for every programme, then ``attended_other_programme``."""
     return (*(f"attended_{p.name}" for p in rules.programmes), "attended_other_programme")
+
+
+def programme_columns(rules: ProgrammeRules) -> tuple[str, ...]:
+    """Every column the construction adds: the ``[columns]`` of the file, then attendance."""
+    return (*rules.columns, *attended_columns(rules))
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:
@@ -105,213 +140,491 @@ def exact_triplet(n: int, pcts: tuple[float, float, float], hold: tuple[str, ...
     return tuple(max(0, counts[k]) for k in names), False
 
 
-def add_programme_columns(cols: dict, rules: ProgrammeRules, rng: np.random.Generator) -> None:
-    """Add the programme columns to the generator's column dict in place (see module doc)."""
-    a = rules.assumptions
-    shares = a.get("ovp_2yr_band_shares", {"below_30": 25.0, "30_to_59": 35.0, "60_plus": 40.0})
-    band_w = [shares["below_30"], shares["30_to_59"], shares["60_plus"]]
-    base_n = int(rules.meta.get("base_n", 3699))
+# --------------------------------------------------------------------------------------------
+# the plan: which conditions, scores and flags the construction works with
+# --------------------------------------------------------------------------------------------
+
+
+class _Plan:
+    """What the rules need, worked out once per cohort from the programme file."""
+
+    def __init__(self, rules: ProgrammeRules, cols: dict):
+        self.rules = rules
+        specs = rules.columns
+        criteria = [c for p in rules.programmes for c in p.criteria]
+        for p in rules.programmes:
+            for c in p.criteria:
+                if c.column not in specs and not _available(c.column, cols):
+                    raise SpecError(
+                        rules.path,
+                        f"programmes.{p.name}.criteria",
+                        f"refers to column '{c.column}' that neither the cohort nor the file's "
+                        "[columns] provides",
+                        str(c),
+                    )
+        for s in specs.values():
+            for c in (*s.true_when, *s.requires):
+                if c.column in specs or not _available(c.column, cols):
+                    raise SpecError(
+                        rules.path,
+                        f"columns.{s.name}",
+                        f"forcing conditions must use published cohort columns; "
+                        f"'{c.column}' is not one",
+                        str(c),
+                    )
+            for r in s.rank_by:
+                if r in specs or not _available(r, cols):
+                    raise SpecError(
+                        rules.path,
+                        f"columns.{s.name}.rank_by",
+                        "must name published cohort columns",
+                        r,
+                    )
+        for c in criteria:
+            if c.column in specs:
+                kind = specs[c.column].kind
+                if kind == "score" and c.op not in (">=", ">", "<", "<="):
+                    raise SpecError(rules.path, "programmes", "scores take >= > < <= only", str(c))
+                if kind == "flag" and not isinstance(c.value, bool):
+                    raise SpecError(rules.path, "programmes", "flags take true/false", str(c))
+        used = {c.column for c in criteria if c.column in specs}
+        # flags implied by a used flag are in the state too (the implication is a constraint)
+        for name in list(used):
+            used |= set(specs[name].implies)
+        self.scores = [s for s in specs.values() if s.kind == "score"]
+        self.flags = [s for s in specs.values() if s.kind == "flag" and s.name in used]
+        self.free_flags = [s for s in specs.values() if s.kind == "flag" and s.name not in used]
+        self.edges = {s.name: _edges(s, criteria) for s in self.scores}
+        conds: dict[str, Condition] = {}
+        for c in criteria:
+            if c.column not in specs:
+                conds.setdefault(str(c), c)
+        for s in self.flags:
+            for c in (*s.true_when, *s.requires):
+                conds.setdefault(str(c), c)
+        self.fixed = list(conds.values())
+        self.fixed_index = {k: i for i, k in enumerate(conds)}
+        dims = [range(len(self.edges[s.name]) - 1) for s in self.scores]
+        dims += [range(2)] * len(self.flags)
+        self.states = (
+            np.array(list(itertools.product(*dims)), dtype=np.int64)
+            if dims
+            else np.zeros((1, 0), dtype=np.int64)  # nothing to build: one empty state
+        )
+        self.dim = {s.name: i for i, s in enumerate([*self.scores, *self.flags])}
+
+    def state_ok(self, c: Condition) -> np.ndarray:
+        """Which states satisfy a condition on a constructed column."""
+        col = self.states[:, self.dim[c.column]]
+        spec = self.rules.columns[c.column]
+        if spec.kind == "flag":
+            want = int(c.value) if c.op == "==" else 1 - int(c.value)
+            return col == want
+        e = np.asarray(self.edges[c.column])
+        lo, hi = e[col], e[col + 1]
+        v = float(c.value)
+        return lo >= v if c.op in (">=", ">") else hi <= v
+
+
+def _available(name: str, cols: dict) -> bool:
+    return name in cols or name == "index_offence_group"
+
+
+def _edges(spec: ColumnSpec, criteria) -> list[float]:
+    lo, hi = spec.range
+    cuts = {float(c.value) for c in criteria if c.column == spec.name}
+    cuts |= set(spec.at_least)
+    return [lo, *sorted(x for x in cuts if lo < x < hi), hi]
+
+
+def _fixed_column(cols: dict, name: str, rows: np.ndarray):
+    """A published column for ``rows`` as the rules see it (categories as labels, NA as NaN)."""
+    if name == "index_offence_group":
+        return pd.Categorical.from_codes(_GROUP[cols["index_offence"][rows]], INDEX_OFFENCE_GROUPS)
+    v = cols[name][rows]
+    dtype = DTYPES.get(name)
+    if isinstance(dtype, pd.CategoricalDtype) and np.issubdtype(np.asarray(v).dtype, np.integer):
+        return pd.Categorical.from_codes(v, dtype=dtype)
+    if dtype == "Int64" or name.startswith("need_"):
+        return np.where(v >= 0, v, np.nan)
+    return v
+
+
+def _rank_key(cols: dict, spec: ColumnSpec, rows: np.ndarray, rng) -> np.ndarray:
+    key = rng.random(rows.size)
+    for r in spec.rank_by:
+        key = key + np.maximum(np.asarray(cols[r][rows], dtype=float), 0)
+    return key
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------------------------
+
+
+def add_programme_columns(
+    cols: dict, rules: ProgrammeRules, rng: np.random.Generator
+) -> dict[str, object]:
+    """Add the programme columns to the generator's column dict in place (see module doc).
+
+    Parameters
+    ----------
+    cols : dict of numpy.ndarray
+        The generator's columns (categorical columns as codes, missing need items negative).
+    rules : ProgrammeRules
+        The programme file: readings, published counts and ``[columns]``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    dict
+        Columns the construction made that the cohort schema does not list (a new programme's
+        attendance, a new flag), as pandas arrays, for the caller to append to the frame.
+    """
+    plan = _Plan(rules, cols)
     n_all = len(cols["population"])
-    ovp = np.zeros(n_all)
-    flags = {c: np.full(n_all, -1, dtype=np.int8) for c in PROGRAMME_COLUMNS[1:]}
+    scores = {s.name: np.full(n_all, np.nan) for s in plan.scores}
+    flags = {s.name: np.full(n_all, -1, dtype=np.int8) for s in (*plan.flags, *plan.free_flags)}
     att = {c: np.zeros(n_all, dtype=bool) for c in attended_columns(rules)}
-    progs = {p.name: p for p in rules.programmes}
+    base_pop = rules.meta.get("base_population")
     for code, pop in enumerate(POPULATIONS):
         rows = np.flatnonzero(cols["population"] == code)
         if rows.size == 0:
             continue
-        # OVP for everyone: bands by rank of a latent tied to OGRS4/v, uniform within a band.
-        lat = 0.8 * _normal_scores(cols["ogrs4v_2yr"][rows], rng) + 0.6 * rng.standard_normal(
-            rows.size
-        )
-        band = C.assign_by_rank(lat, C.largest_remainder(band_w, rows.size))
-        lo = np.array([1.0, 30.0, 60.0])[band]
-        ovp[rows] = np.round(lo + 29.9999 * rng.random(rows.size), 4)
-        o = rows[cols["has_oasys"][rows]]
-        if o.size == 0:
-            continue
-        scale = o.size / base_n
-        strict = pop == rules.meta.get("base_population", "standard")
-        _histories_and_links(cols, o, ovp, flags, progs, scale, strict, a, rng, pop)
-        _attendance(cols, o, ovp, flags, rules, scale, strict, att, rng, pop)
-    cols["ovp_2yr"] = ovp
-    cols.update(flags)
-    cols.update(att)
-
-
-def _count(published: int, scale: float) -> int:
-    return int(round(published * scale))
-
-
-def _need(strict: bool, what: str, pop: str, needed: int, available: int) -> int:
-    if needed < 0 or needed > available:
-        if strict:
-            raise ToolkitError(
-                f"cannot reproduce Table 2 for {pop}: {what} needs {needed} people but {available} "
-                "are eligible; the assumed OVP bands or the profile's offence mix leave too few"
-            )
-        return int(min(max(needed, 0), available))
-    return needed
-
-
-def _histories_and_links(cols, o, ovp, flags, progs, scale, strict, a, rng, pop) -> None:
-    off = cols["index_offence"][o]
-    violent, acq = _VIOLENT[off], _ACQ[off]
-    v_o = ovp[o]
-    band = np.digitize(v_o, [30.0, 60.0])
-    # Violent history: forced for violent/robbery index offences; filled per OVP band.
-    vh = violent.copy()
-    breach_score = cols["previous_breaches"][o] + rng.random(o.size)
-    targets = {
-        1: _count(progs["moderate_violence"].suitable, scale),
-        2: _count(progs["high_intensity_violence"].suitable, scale),
-    }
-    for b in (0, 1, 2):
-        in_b = np.flatnonzero((band == b) & ~violent)
-        if b == 0:
-            k = int(round(a.get("violent_history_rate_below_30", 0.5) * in_b.size))
-        else:
-            k = _need(
-                strict,
-                f"violent history at OVP band {b}",
+        latent, bands = {}, {}
+        for s in plan.scores:  # natural bands for everyone in the population
+            w = s.rank_weight
+            lat = w * _normal_scores(np.asarray(cols[s.rank_by[0]][rows], float), rng) + np.sqrt(
+                1 - w * w
+            ) * rng.standard_normal(rows.size)
+            e = plan.edges[s.name]
+            shares = [s.share_at_least(a) - s.share_at_least(b) for a, b in zip(e, e[1:])]
+            latent[s.name] = lat
+            bands[s.name] = C.assign_by_rank(lat, C.largest_remainder(shares, rows.size))
+        has = np.asarray(cols["has_oasys"][rows], dtype=bool)
+        o = rows[has]
+        if o.size:
+            scale = o.size / rules.base_n
+            check = pop == base_pop and o.size == rules.base_n
+            got = _construct(
+                cols,
+                plan,
+                o,
+                {k: v[has] for k, v in latent.items()},
+                {k: v[has] for k, v in bands.items()},
+                scale,
+                rng,
                 pop,
-                targets[b] - int((violent & (band == b)).sum()),
-                in_b.size,
+                check,
             )
-        vh[in_b[_top(breach_score[in_b], k)]] = True
-    flags["violent_history"][o] = vh
-    # Acquisitive history: forced for acquisitive index; set for enough OGRS3 >= 25 people that
-    # exactly the published number are non-acquisitive with OGRS3 >= 25.
-    ah = acq.copy()
-    high = cols["ogrs3_2yr"][o] >= 25
-    sanc = cols["previous_sanctions"][o] + rng.random(o.size)
-    cand = np.flatnonzero(~acq & high)
-    k = _need(
-        strict,
-        "acquisitive history (cognitive skills)",
-        pop,
-        cand.size - _count(progs["cognitive_skills"].suitable, scale),
-        cand.size,
-    )
-    ah[cand[_top(sanc[cand], k)]] = True
-    low = np.flatnonzero(~acq & ~high)
-    ah[low[_top(sanc[low], round(a.get("acquisitive_history_rate_low_ogrs", 0.5) * low.size))]] = (
-        True
-    )
-    flags["acquisitive_history"][o] = ah
+            for name, b in got["bands"].items():
+                bands[name][has] = b
+            for name, f in got["flags"].items():
+                flags[name][o] = f
+        for s in plan.scores:
+            e = np.asarray(plan.edges[s.name])
+            b = bands[s.name]
+            lo, hi = e[b], e[b + 1]
+            # strictly inside the band, so a threshold at an edge never reads a value wrongly
+            u = 0.001 + 0.998 * rng.random(rows.size)
+            scores[s.name][rows] = np.round(lo + (hi - lo) * u, 4)
+        if o.size:
+            _attendance(
+                cols,
+                o,
+                scores,
+                flags,
+                rules,
+                o.size / rules.base_n,
+                att,
+                rng,
+                pop,
+                pop == base_pop and o.size == rules.base_n,
+            )
+    made = {**scores, **flags, **att}
+    cols.update(made)
+    # schema columns this file does not build (e.g. a programme it drops): missing, not absent
+    for name in COLUMN_NAMES:
+        if name not in cols and name != "index_offence_group" and name != "person_id":
+            if DTYPES[name] == "boolean":
+                cols[name] = np.full(n_all, -1, dtype=np.int8)
+            elif DTYPES[name] == "bool":
+                cols[name] = np.zeros(n_all, dtype=bool)
+            elif DTYPES[name] == "float64":
+                cols[name] = np.full(n_all, np.nan)
+    extra = {}
+    for name, v in made.items():
+        if name in COLUMN_NAMES:
+            continue
+        extra[name] = pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
+    return extra
 
-    def link(name, eligible, score, programme):
-        idx = np.flatnonzero(eligible)
-        k = _need(
-            strict, f"{name} ({programme})", pop, _count(progs[programme].suitable, scale), idx.size
+
+# --------------------------------------------------------------------------------------------
+# step 2-3: scores and flags for the people with OASys data
+# --------------------------------------------------------------------------------------------
+
+
+def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) -> dict:
+    rules = plan.rules
+    # one integer per person (bit k: fixed condition k holds), so grouping is a 1-D unique
+    key = np.zeros(o.size, dtype=np.int64)
+    for k, c in enumerate(plan.fixed):
+        key |= (
+            c.evaluate(pd.DataFrame({c.column: _fixed_column(cols, c.column, o)})).astype(np.int64)
+            << k
         )
-        out = np.zeros(o.size, dtype=bool)
-        out[idx[_top(score[idx], k)]] = True
-        flags[name][o] = out
+    keys, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    patterns = (keys[:, None] >> np.arange(len(plan.fixed), dtype=np.int64)) & 1 == 1
+    n_p, states = patterns.shape[0], plan.states
+    n_s = states.shape[0]
+    # allowed[p, s]: a state breaks no flag's forcing in this pattern
+    allowed = np.ones((n_p, n_s), dtype=bool)
+    for f in plan.flags:
+        v = states[:, plan.dim[f.name]]
+        if f.true_when:
+            forced = np.all([patterns[:, plan.fixed_index[str(c)]] for c in f.true_when], axis=0)
+            allowed &= ~(forced[:, None] & (v == 0)[None, :])
+        if f.requires:
+            ok = np.all([patterns[:, plan.fixed_index[str(c)]] for c in f.requires], axis=0)
+            allowed &= ~((~ok)[:, None] & (v == 1)[None, :])
+        for g in f.implies:
+            allowed &= ~((v == 1) & (states[:, plan.dim[g]] == 0))[None, :]
+    xp, xs = np.nonzero(allowed)
+    nx = xp.size
+    rows_i, rows_j, rows_v, lb, ub, cost = [], [], [], [], [], [np.zeros(nx)]
+    n_var = nx
 
-    def item(name):
-        return np.maximum(cols[name][o], 0) + rng.random(o.size)
+    def new_vars(k: int, c: float) -> np.ndarray:
+        nonlocal n_var
+        idx = np.arange(n_var, n_var + k)
+        n_var += k
+        cost.append(np.full(k, c))
+        return idx
 
-    index_violence = off == INDEX_OFFENCES.index("violence")
-    link(
-        "dv_offence_link",
-        index_violence & (v_o >= 30),
-        item("need_dv_perpetrator"),
-        "domestic_violence",
+    def add_row(cols_idx, vals, lo, hi):
+        r = len(lb)
+        rows_i.append(np.full(len(cols_idx), r))
+        rows_j.append(np.asarray(cols_idx))
+        rows_v.append(np.asarray(vals, dtype=float))
+        lb.append(lo)
+        ub.append(hi)
+
+    for p in range(n_p):  # each pattern's people are split over states
+        sel = np.flatnonzero(xp == p)
+        add_row(sel, np.ones(sel.size), sizes[p], sizes[p])
+    targets = []
+    for prog in rules.programmes:  # published counts, soft
+        ok = np.ones(nx, dtype=bool)
+        for c in prog.criteria:
+            if c.column in plan.dim:
+                ok &= plan.state_ok(c)[xs]
+            else:
+                ok &= patterns[xp, plan.fixed_index[str(c)]]
+        want = int(round(prog.suitable * scale))
+        targets.append(want)
+        e = new_vars(2, _COUNT_WEIGHT * max(o.size, 100))
+        sel = np.flatnonzero(ok)
+        add_row(np.r_[sel, e], np.r_[np.ones(sel.size), 1.0, -1.0], want, want)
+    for s in plan.scores:  # stay near the natural bands
+        d = plan.dim[s.name]
+        nat = np.zeros((n_p, len(plan.edges[s.name]) - 1))
+        np.add.at(nat, (inverse, nat_bands[s.name]), 1)
+        for p in range(n_p):
+            for b in range(nat.shape[1]):
+                sel = np.flatnonzero((xp == p) & (states[xs, d] == b))
+                e = new_vars(2, 1.0)
+                add_row(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], nat[p, b], nat[p, b])
+    for f in plan.flags:  # and near the assumed rates
+        d = plan.dim[f.name]
+        for p in range(n_p):
+            sel = np.flatnonzero((xp == p) & (states[xs, d] == 1))
+            e = new_vars(2, 1.0)
+            t = f.rate * sizes[p]
+            add_row(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], t, t)
+    a = sparse.csr_array(
+        (np.concatenate(rows_v), (np.concatenate(rows_i), np.concatenate(rows_j))),
+        shape=(len(lb), n_var),
     )
-    drink = cols["need_problem_drinking"][o]
-    link(
-        "alcohol_violence_link",
-        vh & (drink >= 1),
-        item("need_problem_drinking") + item("need_binge_drinking"),
-        "alcohol_related_violence",
+    upper = np.full(n_var, np.inf)
+    upper[:nx] = sizes[xp]
+    integrality = np.zeros(n_var)
+    integrality[:nx] = 1
+    res = milp(
+        np.concatenate(cost),
+        integrality=integrality,
+        bounds=Bounds(0, upper),
+        constraints=LinearConstraint(a, lb, ub),
+        options={"node_limit": _NODE_LIMIT, "mip_rel_gap": _GAP},
     )
-    link(
-        "drug_offending_link",
-        cols["need_drugs_ever"][o] >= 1,
-        item("need_drugs_ever") + item("need_class_a"),
-        "substance_misuse",
-    )
+    if res.x is None:  # pragma: no cover - always feasible by construction (slack)
+        raise SpecError(rules.path, "programmes", f"construction for {pop} failed: {res.message}")
+    x = np.zeros((n_p, n_s), dtype=np.int64)
+    x[xp, xs] = np.round(res.x[:nx]).astype(np.int64)
+    if check:
+        _warn_unmet(rules, plan, patterns, x, targets, pop)
+    # step 3: states to people, pattern by pattern, dimension by dimension
+    keys = [latent[s.name] for s in plan.scores]
+    keys += [_rank_key(cols, f, o, rng) for f in plan.flags]
+    assign = np.zeros((o.size, states.shape[1]), dtype=np.int64)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.r_[0, np.cumsum(sizes)]
+    for p in range(n_p):
+        groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0))]
+        for d in range(states.shape[1]):
+            nxt = []
+            for members, st in groups:
+                vals = states[st, d]
+                ranked = members[np.argsort(keys[d][members], kind="stable")]
+                pos = 0
+                for v in np.unique(vals):
+                    sub = st[vals == v]
+                    k = int(x[p, sub].sum())
+                    chosen = ranked[pos : pos + k]
+                    assign[chosen, d] = v
+                    nxt.append((chosen, sub))
+                    pos += k
+            groups = nxt
+    out_flags = {f.name: assign[:, plan.dim[f.name]].astype(np.int8) for f in plan.flags}
+    for f in plan.free_flags:
+        out_flags[f.name] = _free_flag(cols, plan, f, o, out_flags, rng)
+    return {
+        "bands": {s.name: assign[:, plan.dim[s.name]] for s in plan.scores},
+        "flags": out_flags,
+    }
 
 
-def _frame_for_rules(cols, o, ovp, flags, rules: ProgrammeRules) -> pd.DataFrame:
+def _free_flag(cols, plan: _Plan, f: ColumnSpec, o, made: dict, rng) -> np.ndarray:
+    """A flag no default reading uses: its forcing, then its assumed rate by rank."""
+    conds = (*f.true_when, *f.requires)
+    frame = pd.DataFrame({c.column: _fixed_column(cols, c.column, o) for c in conds})
+    forced = np.ones(o.size, bool) if f.true_when else np.zeros(o.size, bool)
+    for c in f.true_when:
+        forced &= c.evaluate(frame)
+    ok = np.ones(o.size, bool)
+    for c in f.requires:
+        ok &= c.evaluate(frame)
+    out = (forced & ok).astype(np.int8)
+    for s in plan.flags:  # a flag that implies this one forces it
+        if f.name in s.implies:
+            out[made[s.name] == 1] = 1
+    for g in f.implies:  # this flag may only be true where the flags it implies are
+        if g in made:
+            ok &= made[g] == 1
+    free = np.flatnonzero(ok & (out == 0))
+    key = _rank_key(cols, f, o, rng)
+    out[free[_top(key[free], round(f.rate * free.size))]] = 1
+    return out
+
+
+def _warn_unmet(rules, plan, patterns, x, targets, pop) -> None:
+    """At the published size, say which published counts the rules could not reach."""
+    ok_all = []
+    for prog, want in zip(rules.programmes, targets):
+        ok = np.ones(x.shape, dtype=bool)
+        for c in prog.criteria:
+            if c.column in plan.dim:
+                ok &= plan.state_ok(c)[None, :]
+            else:
+                ok &= patterns[:, plan.fixed_index[str(c)]][:, None]
+        got = int(x[ok].sum())
+        if got != want:
+            ok_all.append(f"{prog.name}: {got} suitable, published {want}")
+    if ok_all:
+        warnings.warn(
+            f"{rules.path}: the default readings cannot give the published counts for {pop} "
+            f"under the cohort's published columns ({'; '.join(ok_all)}); fidelity shows the "
+            "difference",
+            stacklevel=4,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# step 4: attendance
+# --------------------------------------------------------------------------------------------
+
+
+def _frame_for_rules(cols, o, scores, flags, rules: ProgrammeRules) -> pd.DataFrame:
     """The columns the default readings use, for the rows ``o`` (no other columns: memory)."""
-    needed = {c.column for p in rules.programmes for c in p.criteria}
     data = {}
-    for name in needed:
+    for name in {c.column for p in rules.programmes for c in p.criteria}:
         if name in flags:
             v = flags[name][o]
             data[name] = pd.arrays.BooleanArray(v == 1, v < 0)
-        elif name == "ovp_2yr":
-            data[name] = ovp[o]
-        elif name == "index_offence_group":
-            data[name] = np.array(INDEX_OFFENCE_GROUPS)[_GROUP[cols["index_offence"][o]]]
-        elif name in cols:
-            v = cols[name][o]
-            if name.startswith("need_"):
-                v = np.where(v >= 0, v, np.nan)
-            data[name] = v
+        elif name in scores:
+            data[name] = scores[name][o]
+        else:
+            data[name] = _fixed_column(cols, name, o)
     return pd.DataFrame(data, copy=False)
 
 
-def _attendance(cols, o, ovp, flags, rules, scale, strict, att, rng, pop) -> None:
-    df = _frame_for_rules(cols, o, ovp, flags, rules)
-    suit = suitability(df, rules).to_numpy()
+def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check) -> None:
+    suit = suitability(_frame_for_rules(cols, o, scores, flags, rules), rules).to_numpy()
     names = [p.name for p in rules.programmes]
     n_prog = len(names)
-    if strict:
-        for j, p in enumerate(rules.programmes):
-            want = _count(p.suitable, scale)
-            if int(suit[:, j].sum()) != want:
-                raise ToolkitError(
-                    f"Table 2 construction for {pop}: {p.name} has "
-                    f"{int(suit[:, j].sum())} suitable, expected {want}"
-                )
-    key = suit @ (1 << np.arange(n_prog))
+    key = suit.astype(np.int64) @ (1 << np.arange(n_prog, dtype=np.int64))
     patterns, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
     n_out = n_prog + 2  # 0 none, 1..n programmes, last: another programme
     k = patterns.size
-    nv = k * n_out
+    nx = k * n_out
     suits = (patterns[:, None] >> np.arange(n_prog)) & 1
     upper = np.repeat(sizes[:, None], n_out, axis=1).astype(float)
     upper[:, 1 : n_prog + 1] *= suits  # cannot attend a programme one is not suitable for
+    n_var = nx + 4 * n_prog  # + slack (two per attendance cell)
     rows_a, lb, ub = [], [], []
     for i in range(k):  # each pattern's people are split over outcomes
-        r = np.zeros(nv)
+        r = np.zeros(n_var)
         r[i * n_out : (i + 1) * n_out] = 1
         rows_a.append(r)
         lb.append(sizes[i])
         ub.append(sizes[i])
+    misses = []
     for j, p in enumerate(rules.programmes):
         s_j = int(suit[:, j].sum())
         (a_j, o_j, _), _ok = exact_triplet(
             s_j, (p.attended_pct, p.attended_other_pct, p.unmet_pct), p.hold
         )
         in_j = suits[:, j] == 1
-        r = np.zeros((k, n_out))
-        r[in_j, j + 1] = 1
-        rows_a.append(r.ravel())
-        lb.append(a_j)
-        ub.append(a_j)
-        r = np.zeros((k, n_out))
-        r[in_j, 1:] = 1
-        r[in_j, j + 1] = 0
-        rows_a.append(r.ravel())
-        lb.append(o_j)
-        ub.append(o_j)
-    c = np.zeros((k, n_out))
-    c[:, -1] = 1.0  # prefer listed programmes over "another programme"
+        for t, (cells, want) in enumerate(((slice(j + 1, j + 2), a_j), (None, o_j))):
+            r = np.zeros((k, n_out))
+            if cells is None:  # attended something else: another listed one or "other"
+                r[in_j, 1:] = 1
+                r[in_j, j + 1] = 0
+            else:
+                r[in_j, cells] = 1
+            row = np.zeros(n_var)
+            row[:nx] = r.ravel()
+            row[nx + 4 * j + 2 * t] = 1.0
+            row[nx + 4 * j + 2 * t + 1] = -1.0
+            rows_a.append(row)
+            lb.append(want)
+            ub.append(want)
+        misses.append((p.name, a_j, o_j))
+    c = np.zeros(n_var)
+    c[:nx].reshape(k, n_out)[:, -1] = 1.0  # prefer listed programmes over "another programme"
+    c[nx:] = o.size + 1.0  # a person of slack costs more than any preference
+    bounds_hi = np.r_[upper.ravel(), np.full(4 * n_prog, np.inf)]
+    integrality = np.r_[np.ones(nx), np.zeros(4 * n_prog)]
     res = milp(
-        c.ravel(),
-        integrality=np.ones(nv),
-        bounds=(0, upper.ravel()),
+        c,
+        integrality=integrality,
+        bounds=Bounds(0, bounds_hi),
         constraints=LinearConstraint(np.array(rows_a), lb, ub),
+        options={"node_limit": _NODE_LIMIT},
     )
-    if res.x is None:
-        if strict:
-            raise ToolkitError(f"Table 2 attendance for {pop} has no solution: {res.message}")
-        return
-    x = np.round(res.x).astype(np.int64).reshape(k, n_out)
+    if res.x is None:  # pragma: no cover - always feasible by construction (slack)
+        raise SpecError(rules.path, "programmes", f"attendance for {pop} failed: {res.message}")
+    slack = res.x[nx:]
+    if check and np.any(slack > 0.5):
+        bad = [misses[j][0] for j in range(n_prog) if slack[4 * j : 4 * j + 4].sum() > 0.5]
+        warnings.warn(
+            f"{rules.path}: attendance cells for {', '.join(bad)} cannot all be met for {pop} "
+            "(people suitable for several programmes attend at most one)",
+            stacklevel=4,
+        )
+    x = np.round(res.x[:nx]).astype(np.int64).reshape(k, n_out)
     order = np.argsort(inverse * 2.0 + rng.random(o.size), kind="stable")  # shuffled by pattern
     start = 0
     cols_out = [None, *(f"attended_{n}" for n in names), "attended_other_programme"]

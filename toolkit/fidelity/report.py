@@ -15,6 +15,7 @@ The report has four parts, kept apart on purpose:
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -115,9 +116,16 @@ class FidelityReport:
             other = self.targets[~self.targets["role"].isin(EVALUATED_ROLES)]
             if len(other):
                 lines.append("\nShown, not evaluated (role and reason)")
-                shown = other[["target_id", "role", "published", "synthetic", "note"]].copy()
-                shown["note"] = shown["note"].str.slice(0, 70)
+                shown = other[["target_id", "role", "published", "synthetic"]]
                 lines.append(shown.to_string(index=False))
+                # Notes in full, wrapped at word boundaries (never cut mid-word).
+                for tid, note in zip(other["target_id"], other["note"]):
+                    if note:
+                        lines.append(
+                            textwrap.fill(
+                                note, width, initial_indent=f"  {tid}: ", subsequent_indent="    "
+                            )
+                        )
             lines.append("\nAudit of the published figures")
             af = self.audit.to_frame()
             af = af[af["status"] != "consistent"]

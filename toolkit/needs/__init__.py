@@ -1,12 +1,20 @@
 """Stage 3 — needs gaps against accredited programmes and resettlement-pathway needs."""
 
+from toolkit.needs.capacity import CapacityResult, capacity_over_time
 from toolkit.needs.gap import NeedsGapResult, estimate_needs_gap, load_capacity
-from toolkit.needs.pathways import load_pathway_rules, pathway_levels
+from toolkit.needs.national import NationalFigures, load_national
+from toolkit.needs.pathways import TTGReport, load_pathway_rules, pathway_levels, ttg_report
 
 __all__ = [
+    "CapacityResult",
+    "NationalFigures",
     "NeedsGapResult",
+    "TTGReport",
+    "capacity_over_time",
     "estimate_needs_gap",
     "load_capacity",
+    "load_national",
     "load_pathway_rules",
     "pathway_levels",
+    "ttg_report",
 ]

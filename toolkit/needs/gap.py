@@ -4,13 +4,32 @@ For each programme (and subgroup, on request) :func:`estimate_needs_gap` counts 
 suitable under a reading of the rules, and among them those who attended it, attended something
 else, or have unmet need (Table 2's columns). Shares carry Wilson intervals
 (:func:`statsmodels.stats.proportion.proportion_confint`); the number of unmet programme needs
-per person, which has no closed form, gets a vectorised :func:`scipy.stats.bootstrap` interval;
-national figures scale the base to a stock the user gives with the scaling uncertainty carried
-through by Monte Carlo.
+per person, which has no closed form, gets a vectorised :func:`scipy.stats.bootstrap` interval.
 
-Intervals describe sampling error *as if* the cohort were a sample of the size used (by default
-the paper's 3,699 standard recalls with OASys). A synthetic cohort is not evidence; the intervals
-say how precisely a study of that size would pin the figure down.
+National figures
+----------------
+The base (by default Table 2's standard recalls with OASys) stands for a national population:
+the recalled stock on a target date times the standard-recall share (``national.toml``). Every
+person in the base stands for the same number of people, ``population / N_base``, so a subgroup's
+national count is *its share of the whole base* times the population: subgroups add up to the
+ungrouped figure and no count exceeds the population it scales to.
+
+Uncertainty is reported in separate components, none hidden in another:
+
+* ``_lo``/``_hi``: sampling error (Wilson interval of the share of the whole base, as if the
+  cohort were a sample of its size) at the point stock and share;
+* ``_reading_lo``/``_hi``: the range of the point figure across the named readings of the
+  programme rules (a range, not a probability interval);
+* ``_time_lo``/``_hi``: the range across the published stocks within six months of the target
+  date (the 2014 census rates are applied to a later, larger stock; the composition change
+  itself is not measurable from the seeds and is *not* in any interval);
+* ``_share_lo``/``_hi``: the standard-recall share's range ("around 75%");
+* ``_combined_lo``/``_hi``: all four at once, from the lowest sampling bound under any reading at
+  the lowest stock and share to the highest. If the reading, stock and share lie in their ranges,
+  it covers the sampling error with at least the stated confidence.
+
+A synthetic cohort is not evidence: intervals say how precisely a study of that size would pin
+the figure down.
 """
 
 from __future__ import annotations
@@ -18,7 +37,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +46,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
+from toolkit.needs.national import NationalFigures, _as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
 
 if sys.version_info >= (3, 11):
@@ -34,19 +54,28 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-#: Default national scale: 6,564 recalled prisoners in custody on 31 March 2016, "around 75%"
-#: on standard recall (Better Outcomes guide, seed 001 lines 4680-4683).
-DEFAULT_STOCK = 6564
-DEFAULT_STANDARD_SHARE = 0.75
-#: "Around 75%" is read as anywhere that rounds to 75 (assumed uniform on [0.745, 0.755])
-#: widened to +/-2.5 points because the guide's "around" is looser than rounding.
-STANDARD_SHARE_RANGE = (0.725, 0.775)
+#: Target date of the national figures unless the caller gives another (a dated stock in
+#: ``national.toml``): 31 March 2016, the Better Outcomes guide's snapshot.
+DEFAULT_TARGET_DATE = "2016-03-31"
 
 DERIVED_BY = {
     "age_band": ("age", [18, 25, 30, 40, 50, 200], ["18-24", "25-29", "30-39", "40-49", "50+"]),
     "sed_band": ("days_to_sed", [0, 91, 183, 365, 1e9], ["under 3m", "3-6m", "6-12m", "12m+"]),
 }
 OUTCOMES = ("attended", "attended_other", "unmet")
+BASES = ("table2", "recalled", "all")
+#: Uncertainty components of each national figure, reported apart (see the module docstring).
+COMPONENTS = ("reading", "time", "share", "combined")
+#: Capacity summary columns shown on the terminal (all are in the JSON).
+CAPACITY_SHOWN = (
+    "programme",
+    "national_unmet",
+    "national_arrivals",
+    "places_in_horizon",
+    "national_met_before_sed",
+    "national_released_unmet",
+    "national_waiting_at_end",
+)
 
 
 @dataclass(frozen=True)
@@ -57,15 +86,24 @@ class NeedsGapResult:
     ----------
     table : pandas.DataFrame
         One row per programme (x subgroup): ``n_base``, ``suitable``, ``attended``,
-        ``attended_other``, ``unmet`` counts; ``suitable_pct`` (of the base) and
+        ``attended_other``, ``unmet`` counts; ``suitable_pct`` (of the subgroup's base) and
         ``attended_pct``, ``attended_other_pct``, ``unmet_pct`` (of the suitable), each with
-        ``_lo``/``_hi``; and national estimates ``national_suitable``, ``national_unmet`` with
-        intervals when a stock is given.
+        ``_lo``/``_hi``. With a stock: ``national_n_base`` (the national population the
+        subgroup stands for), ``national_suitable`` and ``national_unmet`` with the sampling
+        interval (``_lo``/``_hi``) and each component ``_reading_lo`` ... ``_combined_hi``.
     reading : str
     confidence : float
     stock : float or None
+        The stock the point figures scale to.
+    by : tuple of str
     capacity : pandas.DataFrame or None
-        Capacity scenario results (see :func:`capacity_scenario`).
+        Capacity scenario summary per programme (see :mod:`toolkit.needs.capacity`).
+    unmet_needs_per_person : dict or None
+    national : dict or None
+        What the national figures rest on: target date, stocks in the time window with their
+        sources, the standard share and its range, the readings in the reading range.
+    capacity_monthly : pandas.DataFrame or None
+        The capacity scenario month by month.
     """
 
     table: pd.DataFrame
@@ -75,6 +113,9 @@ class NeedsGapResult:
     by: tuple[str, ...]
     capacity: pd.DataFrame | None = None
     unmet_needs_per_person: dict | None = None
+    national: dict | None = None
+    capacity_monthly: pd.DataFrame | None = None
+    capacity_notes: tuple[str, ...] = field(default=())
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
@@ -89,8 +130,13 @@ class NeedsGapResult:
             "by": list(self.by),
             "table": json.loads(self.table.to_json(orient="records")),
         }
+        if self.national is not None:
+            out["national"] = self.national
         if self.capacity is not None:
             out["capacity"] = json.loads(self.capacity.to_json(orient="records"))
+            out["capacity_notes"] = list(self.capacity_notes)
+        if self.capacity_monthly is not None:
+            out["capacity_monthly"] = json.loads(self.capacity_monthly.to_json(orient="records"))
         if self.unmet_needs_per_person is not None:
             out["unmet_needs_per_person"] = self.unmet_needs_per_person
         return out
@@ -107,8 +153,6 @@ class NeedsGapResult:
             "unmet_pct_lo",
             "unmet_pct_hi",
         ]
-        if "national_unmet" in self.table:
-            cols += ["national_unmet", "national_unmet_lo", "national_unmet_hi"]
         df = self.table[cols].copy()
         for c in df.columns:
             if df[c].dtype.kind == "f":
@@ -117,6 +161,8 @@ class NeedsGapResult:
             f"Needs gap (reading: {self.reading}; {int(self.confidence * 100)}% intervals)",
             df.to_string(index=False),
         ]
+        if "national_unmet" in self.table:
+            lines += ["", *self._render_national()]
         if self.unmet_needs_per_person:
             u = self.unmet_needs_per_person
             lines.append(
@@ -126,13 +172,41 @@ class NeedsGapResult:
         if self.capacity is not None:
             lines += [
                 "",
-                "Capacity scenario (illustrative places, length and wait)",
-                self.capacity.round(1).to_string(index=False),
+                "Capacity scenario over time (ILLUSTRATIVE: places, length and wait are not "
+                "published; see notes)",
+                self.capacity[list(CAPACITY_SHOWN)].round(1).to_string(index=False),
+                *(f"  - {n}" for n in self.capacity_notes),
             ]
         return "\n".join(lines)
 
+    def _render_national(self) -> list[str]:
+        nat = self.national or {}
+        t = self.table
+        df = t[[*self.by, "programme"]].copy()
 
-def _needs_gap_iv(cohort, rules, by, reading, stock, confidence, n_boot):
+        def rng_(a, b):
+            return [f"{x:,.0f}-{y:,.0f}" for x, y in zip(t[a], t[b])]
+
+        df["national_unmet"] = t["national_unmet"].round(0).astype("Int64")
+        df["sampling"] = rng_("national_unmet_lo", "national_unmet_hi")
+        for comp in COMPONENTS:
+            df[comp] = rng_(f"national_unmet_{comp}_lo", f"national_unmet_{comp}_hi")
+        stocks = "; ".join(f"{s['count']:,} on {s['date']}" for s in nat.get("time_window", []))
+        return [
+            f"National unmet need at {nat.get('target_date')} (stock {self.stock:,.0f}, "
+            f"x share {nat.get('share'):g} of the stock in the base); components apart:",
+            df.to_string(index=False),
+            f"  sampling: {int(self.confidence * 100)}% Wilson interval of the share of the "
+            "whole base, at the point stock and share",
+            f"  reading: range over readings {', '.join(nat.get('readings', []))}",
+            f"  time: range over the published stocks within six months ({stocks}); the 2014 "
+            "census rates are assumed to hold then (composition change not in any interval)",
+            f"  share: {nat.get('share_low'):g} to {nat.get('share_high'):g}; combined: all "
+            "four at their extremes",
+        ]
+
+
+def _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot):
     if not isinstance(cohort, pd.DataFrame):
         raise UsageError("cohort must be a pandas DataFrame from generate_cohort or read_cohort")
     rules = load_programme_rules() if rules is None else rules
@@ -146,8 +220,19 @@ def _needs_gap_iv(cohort, rules, by, reading, stock, confidence, n_boot):
             raise UsageError(
                 f"cannot group by {b!r}: not a cohort column nor one of {', '.join(DERIVED_BY)}"
             )
-    if stock is not None and (not np.isfinite(stock) or stock <= 0):
-        raise UsageError(f"stock must be a positive number of people; got {stock!r}")
+    if base not in BASES:
+        raise UsageError(f"base must be 'table2', 'recalled' or 'all'; got {base!r}")
+    if stock is not None and not isinstance(stock, str):
+        if isinstance(stock, bool) or not np.isfinite(stock) or stock <= 0:
+            raise UsageError(f"stock must be a positive number of people; got {stock!r}")
+    elif isinstance(stock, str) and stock != "auto":
+        raise UsageError(f"stock must be a number, 'auto' or None; got {stock!r}")
+    if base == "all" and stock is not None:
+        raise UsageError(
+            "base='all' mixes recalled and non-recalled prisoners (prison-wide rates) and cannot "
+            "be scaled to the recalled stock; use base='recalled' (all recalled with OASys) or "
+            "stock=None"
+        )
     if not 0 < confidence < 1:
         raise UsageError(f"confidence must be between 0 and 1; got {confidence!r}")
     if n_boot < 0:
@@ -193,11 +278,53 @@ def _with_groups(cohort: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(keys, index=cohort.index)
 
 
+def _group_codes(cohort: pd.DataFrame, by: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code per person and the group keys (one row per code).
+
+    Missing values form their own group (``dropna=False``) so that subgroups always add up to
+    the whole base.
+    """
+    if not by:
+        return np.zeros(len(cohort), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
+    groups = _with_groups(cohort, by)
+    gb = groups.groupby(list(by), observed=True, dropna=False, sort=True)
+    codes = gb.ngroup().to_numpy()
+    keys = gb.size().reset_index()[list(by)]
+    return codes, keys
+
+
+def _group_sums(codes: np.ndarray, n_groups: int, mat: np.ndarray) -> np.ndarray:
+    """Per-group column sums of a people x programmes boolean matrix, shape (programmes, G).
+
+    Each person's row is packed into one integer (a bit per programme) so a single bincount
+    over (group, pattern) gives every column's sums at once; then patterns are unpacked.
+    """
+    n_prog = mat.shape[1]
+    if n_prog > 12:  # too many patterns to enumerate: one bincount per column
+        return np.stack(
+            [np.bincount(codes, weights=mat[:, j], minlength=n_groups) for j in range(n_prog)]
+        ).astype(np.int64)
+    width = 1 << n_prog
+    pattern = np.asarray(mat, dtype=np.uint8) @ (1 << np.arange(n_prog, dtype=np.int64))
+    counts = np.bincount(codes * width + pattern, minlength=n_groups * width)
+    bits = (np.arange(width)[:, None] >> np.arange(n_prog)) & 1
+    return (counts.reshape(n_groups, width) @ bits).T.astype(np.int64)
+
+
 def _wilson(k, n, alpha):
     k = np.asarray(k, float)
-    n = np.asarray(n, float)
+    n = np.broadcast_to(np.asarray(n, float), k.shape)
     lo, hi = proportion_confint(k, np.where(n > 0, n, 1), alpha=alpha, method="wilson")
     return np.where(n > 0, 100 * lo, np.nan), np.where(n > 0, 100 * hi, np.nan)
+
+
+def _base(cohort: pd.DataFrame, rules: ProgrammeRules, base: str) -> np.ndarray:
+    has = cohort["has_oasys"].to_numpy(dtype=bool)
+    if base == "table2":
+        return base_mask(cohort, rules)
+    if base == "recalled":
+        return has & cohort["recall_type"].notna().to_numpy()
+    return has
 
 
 def estimate_needs_gap(
@@ -207,11 +334,15 @@ def estimate_needs_gap(
     by: Sequence[str] | None = None,
     reading: str = "default",
     base: str = "table2",
-    stock: float | None = DEFAULT_STOCK,
-    standard_share: float = DEFAULT_STANDARD_SHARE,
+    stock: float | str | None = "auto",
+    target_date: str = DEFAULT_TARGET_DATE,
+    standard_share: float | None = None,
+    national: NationalFigures | None = None,
     confidence: float = 0.95,
     n_boot: int = 1000,
     capacity: pd.DataFrame | None = None,
+    capacity_months: int = 36,
+    capacity_release: str = "calibrated",
     rng: np.random.Generator | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
@@ -224,23 +355,39 @@ def estimate_needs_gap(
         Defaults to the shipped Table 2 rules.
     by : sequence of str, optional
         Subgroup columns: any cohort column (``sex``, ``ethnicity``, ``recall_type``, ``rosh``
-        ...) or ``age_band`` / ``sed_band`` (time to sentence end date).
+        ...) or ``age_band`` / ``sed_band`` (time to sentence end date). Missing values form
+        their own subgroup.
     reading : str
         ``default`` or an alternative reading of the rules.
-    base : {"table2", "all"}
-        ``table2``: standard recalls with OASys data, the paper's N = 3,699; ``all``: everyone
-        with OASys data.
-    stock : float or None
-        National stock of recalled prisoners to scale to (default 6,564 on 31 March 2016);
-        ``None`` for no national figures.
-    standard_share : float
-        Share of the stock on standard recall (used when ``base="table2"``).
+    base : {"table2", "recalled", "all"}
+        ``table2``: standard recalls with OASys data, the paper's N = 3,699, scaled to the stock
+        times the standard-recall share; ``recalled``: every recalled person with OASys data,
+        scaled to the whole stock; ``all``: everyone with OASys data (recalled or not) -- only
+        with ``stock=None``, since prison-wide rates do not describe the recalled stock.
+    stock : float, "auto" or None
+        National recalled stock the base scales to: ``"auto"`` (default) takes the published
+        stock on ``target_date`` from ``national.toml``; a number overrides it (the time
+        component then collapses to that number); ``None`` for no national figures.
+    target_date : str
+        Date (YYYY-MM-DD) of the national figures; must be a dated stock in ``national.toml``
+        when ``stock="auto"``.
+    standard_share : float, optional
+        Share of the stock on standard recall (``base="table2"``); default and range from
+        ``national.toml``. A value given here is taken as exact (share component zero).
+    national : NationalFigures, optional
+        Defaults to the shipped ``national.toml``.
     confidence : float
         Interval level.
     n_boot : int
         Bootstrap resamples for the unmet-needs-per-person interval (0 to skip).
     capacity : pandas.DataFrame, optional
-        Programme places, length and wait (see :func:`load_capacity`).
+        Programme places, length and wait (see :func:`load_capacity`): runs the monthly
+        stock-flow scenario of :func:`toolkit.needs.capacity.capacity_over_time`.
+    capacity_months : int
+        Months the capacity scenario runs.
+    capacity_release : {"calibrated", "sed"}
+        Release in the capacity scenario: stays shortened so stock and flow agree (default) or
+        at SED.
     rng : numpy.random.Generator or int, optional
 
     Returns
@@ -254,32 +401,28 @@ def estimate_needs_gap(
     >>> int(res.table.set_index("programme").loc["cognitive_skills", "suitable"])
     1730
     """
-    rules, by = _needs_gap_iv(cohort, rules, by, reading, stock, confidence, n_boot)
+    rules, by = _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot)
     rng = np.random.default_rng(rng)
     alpha = 1 - confidence
-    if base == "table2":
-        mask = base_mask(cohort, rules)
-    elif base == "all":
-        mask = cohort["has_oasys"].to_numpy(dtype=bool)
-    else:
-        raise UsageError(f"base must be 'table2' or 'all'; got {base!r}")
+    mask = _base(cohort, rules, base)
     sub = cohort.loc[mask]
     suit, att, oth = outcome_matrix(sub, rules, reading)
     names = [p.name for p in rules.programmes]
-    groups = _with_groups(sub, by)
-    frames = []
-    for j, name in enumerate(names):
-        ind = pd.DataFrame(
-            {"base": 1, "suitable": suit[:, j], "attended": att[:, j], "attended_other": oth[:, j]},
-            index=sub.index,
-        ).astype(np.int64)
-        if by:
-            agg = ind.groupby([groups[b] for b in by], observed=True).sum().reset_index()
-        else:
-            agg = ind.sum().to_frame().T
-        agg.insert(len(by), "programme", name)
-        frames.append(agg)
-    table = pd.concat(frames, ignore_index=True).rename(columns={"base": "n_base"})
+    codes, keys = _group_codes(sub, by)
+    n_groups, n_prog = len(keys), len(names)
+    n_base = np.bincount(codes, minlength=n_groups).astype(np.int64)
+    unmet_mat = suit & ~att & ~oth
+    sums = {
+        "suitable": _group_sums(codes, n_groups, suit),
+        "attended": _group_sums(codes, n_groups, att),
+        "attended_other": _group_sums(codes, n_groups, oth),
+    }
+    # Rows are programme-major (all groups of programme 1, then programme 2 ...).
+    table = pd.concat([keys] * n_prog, ignore_index=True)
+    table.insert(len(by), "programme", np.repeat(names, n_groups))
+    table["n_base"] = np.tile(n_base, n_prog)
+    for k, v in sums.items():
+        table[k] = v.ravel()
     table["unmet"] = table["suitable"] - table["attended"] - table["attended_other"]
     table["suitable_pct"] = 100 * table["suitable"] / table["n_base"].where(table["n_base"] > 0)
     table["suitable_pct_lo"], table["suitable_pct_hi"] = _wilson(
@@ -288,19 +431,22 @@ def estimate_needs_gap(
     for o in OUTCOMES:
         table[f"{o}_pct"] = 100 * table[o] / table["suitable"].where(table["suitable"] > 0)
         table[f"{o}_pct_lo"], table[f"{o}_pct_hi"] = _wilson(table[o], table["suitable"], alpha)
+    nat_info = None
+    point_stock = None
+    scale = None
     if stock is not None:
-        _national(
-            table,
-            stock,
-            standard_share if base == "table2" else 1.0,
-            alpha,
-            uncertain_share=base == "table2",
+        national = load_national() if national is None else national
+        point_stock, nat_info = _scaling(national, stock, target_date, base, standard_share)
+        nat_info["readings"], by_reading = _reading_counts(
+            sub, rules, codes, n_groups, reading, table
         )
+        scale = point_stock * nat_info["share"] / len(sub) if len(sub) else np.nan
+        _national(table, len(sub), point_stock, nat_info, by_reading, alpha)
     per_person = None
     if n_boot and len(sub) > 1:
         # Mean number of unmet programme needs per person: a person can have several, so no
         # binomial closed form; percentile bootstrap, vectorised over resamples.
-        unmet_per_person = (suit & ~att & ~oth).sum(axis=1).astype(float)
+        unmet_per_person = unmet_mat.sum(axis=1).astype(float)
         res = stats.bootstrap(
             (unmet_per_person,),
             np.mean,
@@ -316,38 +462,157 @@ def estimate_needs_gap(
             "hi": float(res.confidence_interval.high),
             "n_resamples": int(n_boot),
         }
-    cap = None
+    cap = monthly = None
+    notes: tuple[str, ...] = ()
     if capacity is not None:
-        cap = capacity_scenario(sub, suit, att, oth, names, capacity, table, stock)
+        if scale is None:
+            raise UsageError("the capacity scenario needs national figures; give a stock")
+        from toolkit.needs.capacity import capacity_over_time
+
+        out = capacity_over_time(
+            cohort,
+            mask,
+            unmet_mat,
+            names,
+            capacity,
+            scale=scale,
+            stock=point_stock,
+            flow_per_year=national.flow,
+            months=capacity_months,
+            release=capacity_release,
+            rng=rng,
+        )
+        cap, monthly, notes = out.summary, out.monthly, out.notes
     return NeedsGapResult(
         table=table,
         reading=reading,
         confidence=confidence,
-        stock=None if stock is None else float(stock),
+        stock=None if point_stock is None else float(point_stock),
         by=by,
         capacity=cap,
         unmet_needs_per_person=per_person,
+        national=nat_info,
+        capacity_monthly=monthly,
+        capacity_notes=tuple(notes),
     )
 
 
-def _national(table, stock, share, alpha, uncertain_share):
-    """Scale base counts to a national stock, carrying both uncertainties through.
+def _scaling(national: NationalFigures, stock, target_date, base, standard_share):
+    """Point stock and what the national figures rest on (stocks, share and their ranges)."""
+    if stock == "auto":
+        point = national.stock_at(target_date)
+        window = national.window(target_date) or (point,)
+        point_stock = float(point.count)
+        time_window = [
+            {
+                "date": str(s.date),
+                "count": s.count,
+                "document": national.document,
+                "line": s.line,
+                "quote": s.quote,
+            }
+            for s in window
+        ]
+    else:
+        point_stock = float(stock)
+        target_date = str(_as_date(target_date))
+        time_window = [{"date": target_date, "count": point_stock, "document": "user"}]
+    if base == "table2":
+        if standard_share is None:
+            share = national.standard_share
+            share_lo, share_hi = national.standard_share_low, national.standard_share_high
+        else:
+            if not 0 < standard_share <= 1:
+                raise UsageError(f"standard_share must be in (0, 1]; got {standard_share!r}")
+            share = share_lo = share_hi = float(standard_share)
+    else:
+        share = share_lo = share_hi = 1.0
+    counts = [w["count"] for w in time_window]
+    info = {
+        "target_date": str(target_date),
+        "stock": point_stock,
+        "stock_low": float(min(counts)),
+        "stock_high": float(max(counts)),
+        "time_window": time_window,
+        "share": share,
+        "share_low": share_lo,
+        "share_high": share_hi,
+        "base": base,
+        "source": national.path,
+    }
+    return point_stock, info
 
-    national = stock x standard share x p, where p is the base proportion. The interval is the
-    product of the endpoints: stock x share_lo x p_lo to stock x share_hi x p_hi, with p's
-    Wilson interval and the standard share anywhere in ``STANDARD_SHARE_RANGE`` ("around 75%").
-    If p lies in its interval with probability 1 - alpha and the share lies in its range, the
-    product lies in this interval: conservative (coverage at least 1 - alpha), closed form and
-    vectorised over any number of subgroups.
+
+def _reading_counts(sub, rules, codes, n_groups, reading, table):
+    """Suitable and unmet counts (rows of ``table``) under every reading the rules name.
+
+    Readings share most conditions, so each distinct condition is evaluated once. Readings that
+    refer to columns the cohort lacks are left out (and so not in the range).
     """
-    n = table["n_base"].to_numpy(float)
-    lo_s, hi_s = STANDARD_SHARE_RANGE if uncertain_share else (share, share)
+    names = [p.name for p in rules.programmes]
+    att = sub[[f"attended_{n}" for n in names]].to_numpy(dtype=bool)
+    any_att = att.any(axis=1) | sub["attended_other_programme"].to_numpy(dtype=bool)
+    cache: dict[str, np.ndarray] = {}
+
+    def holds(c) -> np.ndarray:
+        key = str(c)
+        if key not in cache:
+            cache[key] = c.evaluate(sub)
+        return cache[key]
+
+    used, suitable, unmet = [], [], []
+    for r in rules.readings:
+        if r == reading:
+            s_k, u_k = table["suitable"].to_numpy(), table["unmet"].to_numpy()
+        else:
+            conds = [p.reading(r) for p in rules.programmes]
+            if any(c.column not in sub.columns for cs in conds for c in cs):
+                continue
+            cols = []
+            for cs in conds:
+                ok = np.ones(len(sub), dtype=bool)
+                for c in cs:
+                    ok &= holds(c)
+                cols.append(ok)
+            suit = np.column_stack(cols)
+            # unmet = suitable, did not attend this programme, attended nothing else
+            s_k = _group_sums(codes, n_groups, suit).ravel()
+            u_k = _group_sums(codes, n_groups, suit & ~any_att[:, None]).ravel()
+        used.append(r)
+        suitable.append(s_k)
+        unmet.append(u_k)
+    return used, {"suitable": np.array(suitable), "unmet": np.array(unmet)}
+
+
+def _national(table, n_total, stock, info, by_reading, alpha):
+    """Scale counts to the nation and add each uncertainty component as its own columns.
+
+    Every person in the base stands for ``stock x share / n_total`` people, so a subgroup's
+    figure is its count over the *whole* base times the national population.
+    """
+    share = info["share"]
+    pop = stock * share
+    unit = pop / n_total if n_total else np.nan
+    s_lo, s_hi = info["stock_low"], info["stock_high"]
+    sh_lo, sh_hi = info["share_low"], info["share_high"]
+    table["national_n_base"] = table["n_base"] * unit
     for col in ("suitable", "unmet"):
         k = table[col].to_numpy(float)
-        p_lo, p_hi = _wilson(k, n, alpha)
-        table[f"national_{col}"] = stock * share * k / np.where(n > 0, n, np.nan)
-        table[f"national_{col}_lo"] = stock * lo_s * p_lo / 100
-        table[f"national_{col}_hi"] = stock * hi_s * p_hi / 100
+        point = k * unit
+        p_lo, p_hi = _wilson(k, n_total, alpha)
+        table[f"national_{col}"] = point
+        table[f"national_{col}_lo"] = pop * p_lo / 100
+        table[f"national_{col}_hi"] = pop * p_hi / 100
+        kr = by_reading[col].astype(float)
+        table[f"national_{col}_reading_lo"] = kr.min(axis=0) * unit
+        table[f"national_{col}_reading_hi"] = kr.max(axis=0) * unit
+        table[f"national_{col}_time_lo"] = point * s_lo / stock
+        table[f"national_{col}_time_hi"] = point * s_hi / stock
+        table[f"national_{col}_share_lo"] = point * sh_lo / share
+        table[f"national_{col}_share_hi"] = point * sh_hi / share
+        r_lo, r_hi = _wilson(kr, n_total, alpha)
+        table[f"national_{col}_combined_lo"] = np.nanmin(r_lo, axis=0) / 100 * s_lo * sh_lo
+        table[f"national_{col}_combined_hi"] = np.nanmax(r_hi, axis=0) / 100 * s_hi * sh_hi
 
 
 #: Capacity scenario fields and their allowed ranges (inclusive). Lengths and waits are capped
@@ -442,53 +707,3 @@ def load_capacity(path: str | Path, rules: ProgrammeRules | None = None) -> pd.D
             f"lacks programme(s) {', '.join(missing)}; give every programme (0 places is allowed)",
         )
     return pd.DataFrame(rows)[["programme", *fields]]
-
-
-def capacity_scenario(sub, suit, att, oth, names, capacity, table, stock) -> pd.DataFrame:
-    """How much unmet need could be met before sentence end, and who cannot be reached in time.
-
-    A person with unmet need is *reachable* if their time to SED is at least the wait plus the
-    programme length (people with no SED, life and IPP, are always reachable). Places available
-    to this population before the median reachable person's SED are ``places_per_year`` times
-    that horizon (in years, capped at one). Met = min(reachable, places in horizon). Figures are
-    for the base as given and, when a stock is given, scaled nationally.
-    """
-    cap = capacity.set_index("programme")
-    sed = sub["days_to_sed"].astype("float64").to_numpy()
-    rows = []
-    scale = None
-    if stock is not None and "national_unmet" in table:
-        first = table.iloc[0]
-        scale = first["national_unmet"] / first["unmet"] if first["unmet"] else None
-    for j, name in enumerate(names):
-        c = cap.loc[name]
-        unmet = suit[:, j] & ~att[:, j] & ~oth[:, j]
-        need_days = c["wait_days"] + c["length_days"]
-        reach = unmet & (np.isnan(sed) | (sed >= need_days))
-        slack = np.where(np.isnan(sed), 365.0, sed - need_days)[reach]
-        horizon = float(np.clip(np.median(slack), 0, 365) / 365) if slack.size else 0.0
-        k_unmet, k_reach = int(unmet.sum()), int(reach.sum())
-        row = {
-            "programme": name,
-            "unmet": k_unmet,
-            "unreachable_before_sed": k_unmet - k_reach,
-            "reachable": k_reach,
-            "horizon_years": horizon,
-            "places_per_year": float(c["places_per_year"]),
-            "wait_days": float(c["wait_days"]),
-            "length_days": float(c["length_days"]),
-        }
-        if scale:
-            nat_reach = k_reach * scale
-            places = float(c["places_per_year"]) * horizon
-            row.update(
-                {
-                    "national_unmet": k_unmet * scale,
-                    "national_reachable": nat_reach,
-                    "places_in_horizon": places,
-                    "national_met_before_sed": min(nat_reach, places),
-                    "national_still_unmet": k_unmet * scale - min(nat_reach, places),
-                }
-            )
-        rows.append(row)
-    return pd.DataFrame(rows)

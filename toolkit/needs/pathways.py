@@ -1,100 +1,330 @@
 """Resettlement pathway needs and Through the Gate service levels (rules as data).
 
-Level 1 applies to everyone; Level 2 to anyone with an identified need on the pathway; Level 3
-to anyone with a need *and* additional complexity or vulnerability. Which cohorts count as
-complex is a reading of the specification (``papers/ttg_minimum_specification/pathways.toml``);
-:func:`pathway_levels` takes the default or an alternative reading.
+Follows the TTG minimum specification (``papers/ttg_minimum_specification/pathways.toml``):
+
+* Level 1 applies to everyone; Level 2 to anyone with an identified need on the pathway; Level 3
+  to anyone with a need *and* additional complexity or vulnerability. For Employment, Training
+  and Education and for Finance, Benefits and Debt, Levels 2 and 3 are one combined level
+  (footnote 2): those rows report ``level_2_3`` and leave ``level_2_only``/``level_3`` empty.
+* A pathway's need is read from *every* item it covers that the cohort carries (any one is a
+  need); items it covers that the cohort lacks are listed in ``missing_items`` (the need is then
+  a lower bound, or not estimable when no item is held).
+* TTG Supporting Activity (section 7) and the extra support for victims of domestic abuse and for
+  sex workers (section 8) are rows of their own, estimated where the cohort has the information
+  and listed as not estimable (with the missing item) where it does not.
+* Which people count as complex is a reading (``default``: recalled prisoners are a complex
+  cohort; ``person_only``: complexity must come from the person); both are reported side by
+  side as ``level_2_only_<reading>`` / ``level_3_<reading>``.
 """
 
 from __future__ import annotations
 
-import sys
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from toolkit.datafiles import read_toml
+from toolkit.datafiles import check_keys, read_toml
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.profile.rules import Condition, _parse_conditions
 
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover
-    pass
-
-COMPLEXITY_FLAGS = ("recalled", "female", "young_adult_male", "bame", "significant_need")
+#: Complexity flags computed here rather than from ``[groups]``.
+BUILTIN_FLAGS = ("recalled", "significant_need")
+YOUNG_ADULT_DEFINITIONS = ("default", "alternative")
 
 
 @dataclass(frozen=True)
 class Pathway:
+    """One resettlement pathway (or extra-support cohort) and how its need is read."""
+
     name: str
     label: str
     need: tuple[Condition, ...]
     significant: tuple[Condition, ...]
     assumed: str
+    combined_levels: bool = False
+    missing_items: tuple[str, ...] = ()
+    line: int = 0
+    quote: str = ""
+
+    @property
+    def estimable(self) -> bool:
+        """Whether the cohort holds any item the pathway covers."""
+        return bool(self.need)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group that can raise Level 3: any of ``any`` holds, or all of ``all``."""
+
+    name: str
+    label: str
+    any: tuple[Condition, ...]
+    all: tuple[Condition, ...]
+    alternative_all: tuple[Condition, ...] = ()
+    alternative_label: str = ""
+    line: int = 0
+    quote: str = ""
+    assumed: str = ""
 
 
 @dataclass(frozen=True)
 class PathwayRules:
+    """Validated pathway rules (frozen)."""
+
     path: str
     pathways: tuple[Pathway, ...]
-    complexity: dict
+    complexity: Mapping
+    groups: Mapping[str, Group]
+    supporting: Mapping
+    extra_support: tuple[Pathway, ...]
+    meta: Mapping
 
     @property
     def readings(self) -> tuple[str, ...]:
         return ("default", *self.complexity.get("alternatives", {}))
 
+    def flags(self, reading: str) -> list[str]:
+        """The complexity flags of a reading."""
+        if reading == "default":
+            return list(self.complexity.get("default", []))
+        return list(self.complexity["alternatives"][reading])
+
+
+_PATHWAY_KEYS = (
+    "label",
+    "line",
+    "quote",
+    "combined_levels",
+    "need_any",
+    "significant_any",
+    "missing_items",
+    "assumed",
+)
+_GROUP_KEYS = (
+    "label",
+    "line",
+    "quote",
+    "any",
+    "all",
+    "alternative_all",
+    "alternative_label",
+    "alternative_line",
+    "alternative_quote",
+    "assumed",
+)
+
+
+def _conds(label, key, items) -> tuple[Condition, ...]:
+    return _parse_conditions(label, key, items) if items else ()
+
+
+def _pathway(label: str, where: str, name: str, blk: dict, keys=_PATHWAY_KEYS) -> Pathway:
+    check_keys(blk, keys, label, where, required=["label", "need_any"])
+    missing = blk.get("missing_items", [])
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise SpecError(label, f"{where}.missing_items", "must be a list of strings", missing)
+    need = _conds(label, f"{where}.need_any", blk["need_any"])
+    if not need and not missing:
+        raise SpecError(
+            label,
+            f"{where}.missing_items",
+            "must name the missing item(s) when need_any is empty (the need is not estimable)",
+        )
+    return Pathway(
+        name=name,
+        label=str(blk["label"]),
+        need=need,
+        significant=_conds(label, f"{where}.significant_any", blk.get("significant_any")),
+        assumed=str(blk.get("assumed", "")),
+        combined_levels=bool(blk.get("combined_levels", False)),
+        missing_items=tuple(missing),
+        line=int(blk.get("line", 0)),
+        quote=str(blk.get("quote", "")),
+    )
+
 
 def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
-    """Load and validate the pathway rules (default: the shipped TTG rules)."""
+    """Load and validate the pathway rules (default: the shipped TTG rules).
+
+    Raises
+    ------
+    SpecError
+        Unknown or missing keys (with the nearest known key), malformed conditions, unknown
+        complexity flags or groups, a non-estimable pathway that does not name its missing item.
+
+    Examples
+    --------
+    >>> rules = load_pathway_rules()
+    >>> [p.name for p in rules.pathways if p.combined_levels]
+    ['employment_training_education', 'finance_benefits_debt']
+    """
     data, label = read_toml(path, "ttg_minimum_specification", "pathways.toml")
-    out = []
-    for name, blk in data.get("pathways", {}).items():
-        w = f"pathways.{name}"
-        need = _parse_conditions(label, f"{w}.need", blk["need"]) if blk.get("need") else ()
-        sig = (
-            _parse_conditions(label, f"{w}.significant", blk["significant"])
-            if blk.get("significant")
-            else ()
+    check_keys(
+        data,
+        [
+            "meta",
+            "levels",
+            "pathways",
+            "groups",
+            "complexity",
+            "supporting_activity",
+            "extra_support",
+        ],
+        label,
+        required=["pathways", "complexity"],
+    )
+    if "meta" in data:
+        check_keys(data["meta"], ["document", "title", "line", "quote", "date_note"], label, "meta")
+    if "levels" in data:
+        check_keys(data["levels"], ["level_1", "level_2", "level_3", "combined"], label, "levels")
+    out = [
+        _pathway(label, f"pathways.{name}", name, blk)
+        for name, blk in data.get("pathways", {}).items()
+    ]
+    if not out:
+        raise SpecError(label, "pathways", "must define at least one pathway")
+    groups = {}
+    for name, blk in data.get("groups", {}).items():
+        w = f"groups.{name}"
+        check_keys(blk, _GROUP_KEYS, label, w, required=["label"])
+        if not blk.get("any") and not blk.get("all"):
+            raise SpecError(label, w, "needs conditions in `any` or `all`")
+        groups[name] = Group(
+            name=name,
+            label=str(blk["label"]),
+            any=_conds(label, f"{w}.any", blk.get("any")),
+            all=_conds(label, f"{w}.all", blk.get("all")),
+            alternative_all=_conds(label, f"{w}.alternative_all", blk.get("alternative_all")),
+            alternative_label=str(blk.get("alternative_label", "")),
+            line=int(blk.get("line", 0)),
+            quote=str(blk.get("quote", "")),
+            assumed=str(blk.get("assumed", "")),
         )
-        out.append(Pathway(name, blk.get("label", name), need, sig, blk.get("assumed", "")))
-    comp = data.get("complexity", {})
+    comp = data["complexity"]
+    check_keys(
+        comp,
+        ["default", "alternatives", "reason", "not_held"],
+        label,
+        "complexity",
+        required=["default"],
+    )
+    known = (*BUILTIN_FLAGS, *groups)
     for key, flags in [
         ("default", comp.get("default", [])),
         *((f"alternatives.{k}", v) for k, v in comp.get("alternatives", {}).items()),
     ]:
-        bad = [f for f in flags if f not in COMPLEXITY_FLAGS]
+        bad = [f for f in flags if f not in known]
         if bad:
             raise SpecError(
                 label,
                 f"complexity.{key}",
-                "names an unknown complexity flag "
-                f"(expected some of {', '.join(COMPLEXITY_FLAGS)})",
+                f"names an unknown complexity flag (expected some of {', '.join(known)})",
                 bad[0],
             )
-    if not out:
-        raise SpecError(label, "pathways", "must define at least one pathway")
-    return PathwayRules(label, tuple(out), comp)
+    sup = data.get("supporting_activity", {})
+    if sup:
+        check_keys(
+            sup,
+            ["label", "line", "quote", "level_3_groups", "not_held", "assumed"],
+            label,
+            "supporting_activity",
+            required=["label", "level_3_groups"],
+        )
+        bad = [g for g in sup["level_3_groups"] if g not in groups]
+        if bad:
+            raise SpecError(
+                label,
+                "supporting_activity.level_3_groups",
+                f"names a group not in [groups] ({', '.join(groups)})",
+                bad[0],
+            )
+    extra = tuple(
+        _pathway(label, f"extra_support.{name}", name, blk)
+        for name, blk in data.get("extra_support", {}).items()
+    )
+    return PathwayRules(label, tuple(out), comp, groups, sup, extra, data.get("meta", {}))
 
 
-def _all(conds, df) -> np.ndarray:
-    ok = np.ones(len(df), dtype=bool)
+def _check_columns(conds, df) -> None:
     for c in conds:
         if c.column not in df.columns:
             raise UsageError(f"pathway rule refers to column '{c.column}' that the cohort lacks")
+
+
+def _any(conds, df) -> np.ndarray:
+    _check_columns(conds, df)
+    ok = np.zeros(len(df), dtype=bool)
+    for c in conds:
+        ok |= c.evaluate(df)
+    return ok
+
+
+def _all(conds, df) -> np.ndarray:
+    _check_columns(conds, df)
+    ok = np.ones(len(df), dtype=bool)
+    for c in conds:
         ok &= c.evaluate(df)
     return ok
+
+
+def group_flags(
+    cohort: pd.DataFrame, rules: PathwayRules, young_adult: str = "default"
+) -> dict[str, np.ndarray]:
+    """Membership of every group in ``[groups]`` plus ``recalled`` (boolean per person).
+
+    ``young_adult="alternative"`` uses each group's ``alternative_all`` where it has one (the
+    18-20 definition of young adult men).
+    """
+    if young_adult not in YOUNG_ADULT_DEFINITIONS:
+        raise UsageError(f"young_adult must be 'default' or 'alternative'; got {young_adult!r}")
+    out = {"recalled": cohort["recall_type"].notna().to_numpy()}
+    for name, g in rules.groups.items():
+        conds_all = (
+            g.alternative_all if young_adult == "alternative" and g.alternative_all else g.all
+        )
+        m = np.ones(len(cohort), dtype=bool)
+        if g.any:
+            m &= _any(g.any, cohort)
+        if conds_all:
+            m &= _all(conds_all, cohort)
+        out[name] = m
+    return out
+
+
+def _indicators(cohort, rules, young_adult="default"):
+    """Need, complexity per reading, and the supporting-activity level-3 mask."""
+    has = cohort["has_oasys"].to_numpy(dtype=bool)
+    flags = group_flags(cohort, rules, young_adult)
+    need = {
+        pw.name: (_any(pw.need, cohort) & has) if pw.estimable else None for pw in rules.pathways
+    }
+    sig = {
+        pw.name: _any(pw.significant, cohort) & has if pw.significant else None
+        for pw in rules.pathways
+    }
+    complex_by = {}
+    for r in rules.readings:
+        base = np.zeros(len(cohort), dtype=bool)
+        for f in rules.flags(r):
+            if f in flags:
+                base |= flags[f]
+        complex_by[r] = (base, "significant_need" in rules.flags(r))
+    return has, flags, need, sig, complex_by
 
 
 def pathway_levels(
     cohort: pd.DataFrame,
     rules: PathwayRules | None = None,
     reading: str = "default",
-    by: list[str] | None = None,
+    by: Sequence[str] | None = None,
+    young_adult: str = "default",
 ) -> pd.DataFrame:
-    """People at each service level of each resettlement pathway.
+    """People at each service level of each resettlement pathway, supporting activity and
+    extra-support cohort.
 
     Parameters
     ----------
@@ -102,58 +332,258 @@ def pathway_levels(
         People with OASys data are assessed; others count at Level 1 only.
     rules : PathwayRules, optional
     reading : str
-        ``default`` (recalled prisoners are a complex cohort) or an alternative.
+        Complexity reading behind ``level_2_only`` / ``level_3``: ``default`` (recalled
+        prisoners are a complex cohort) or an alternative; every reading is also reported in
+        ``level_2_only_<reading>`` / ``level_3_<reading>``.
     by : list of str, optional
         Cohort columns to split by (e.g. ``population``).
+    young_adult : {"default", "alternative"}
+        Young-adult definition (18-25 as the specification says, or 18-20 as the Better
+        Outcomes document says).
 
     Returns
     -------
     pandas.DataFrame
-        One row per pathway (x subgroup): ``n``, ``level_1``, ``level_2_only``, ``level_3``,
-        ``need`` and their shares; missing where the cohort cannot say (no items).
+        One row per pathway (x subgroup): ``kind`` (pathway, supporting_activity,
+        extra_support), ``n``, ``level_1``, ``need``, ``level_2_only``, ``level_3``,
+        ``level_2_3`` (combined pathways), the side-by-side reading columns, ``need_pct``,
+        ``level_2_only_pct``, ``level_3_pct``, ``combined_levels``, ``estimable``,
+        ``items_read`` and ``missing_items``. Counts the cohort cannot give are missing (NaN),
+        never zero.
     """
     rules = load_pathway_rules() if rules is None else rules
     if reading not in rules.readings:
         raise UsageError(f"unknown reading {reading!r}; expected one of {rules.readings}")
-    flags = (
-        rules.complexity.get("default", [])
-        if reading == "default"
-        else rules.complexity["alternatives"][reading]
-    )
-    has = cohort["has_oasys"].to_numpy(dtype=bool)
-    female = (cohort["sex"] == "female").to_numpy()
-    base_complex = np.zeros(len(cohort), dtype=bool)
-    if "recalled" in flags:
-        base_complex |= cohort["recall_type"].notna().to_numpy()
-    if "female" in flags:
-        base_complex |= female
-    if "young_adult_male" in flags:
-        base_complex |= ~female & (cohort["age"].to_numpy() <= 25)
-    if "bame" in flags:
-        base_complex |= (cohort["ethnicity"] != "white").to_numpy()
-    rows = []
+    has, flags, need, sig, complex_by = _indicators(cohort, rules, young_adult)
     keys = [cohort[b].astype(str) for b in by] if by else None
     groups = cohort.groupby(keys, observed=True).indices if by else {(): np.arange(len(cohort))}
+    nan = float("nan")
+
+    def levels(need_mask, sig_mask, name_flags=None):
+        """{reading: level-3 mask} for a need mask."""
+        out = {}
+        for r, (cx, use_sig) in complex_by.items():
+            c = cx if name_flags is None else name_flags
+            if use_sig and sig_mask is not None and name_flags is None:
+                c = c | sig_mask
+            out[r] = need_mask & c
+        return out
+
+    # Rows: the pathways, then supporting activity, then extra support.
+    specs = []
     for pw in rules.pathways:
-        if pw.need:
-            need = _all(pw.need, cohort) & has
-            complex_ = base_complex | (
-                _all(pw.significant, cohort)
-                if "significant_need" in flags and pw.significant
-                else False
+        n_mask = need[pw.name]
+        l3 = levels(n_mask, sig[pw.name]) if n_mask is not None else None
+        items = "; ".join(str(c) for c in pw.need)
+        specs.append(
+            (
+                pw.name,
+                pw.label,
+                "pathway",
+                n_mask,
+                l3,
+                pw.combined_levels,
+                items,
+                "; ".join(pw.missing_items),
             )
-            lvl3 = need & complex_
+        )
+    if rules.supporting:
+        sup = rules.supporting
+        est = [need[p.name] for p in rules.pathways if need[p.name] is not None]
+        any_need = np.logical_or.reduce(est) if est else None
+        grp = np.zeros(len(cohort), dtype=bool)
+        for g in sup["level_3_groups"]:
+            grp |= flags[g]
+        l3 = levels(any_need, None, grp) if any_need is not None else None
+        not_held = sup.get("not_held", {})
+        specs.append(
+            (
+                "supporting_activity",
+                sup["label"],
+                "supporting_activity",
+                any_need,
+                l3,
+                False,
+                "need on any pathway; level 3 groups: " + ", ".join(sup["level_3_groups"]),
+                "; ".join(f"{k} ({v})" for k, v in not_held.items()),
+            )
+        )
+    for ex in rules.extra_support:
+        m = (_any(ex.need, cohort) & has) if ex.estimable else None
+        specs.append(
+            (
+                ex.name,
+                ex.label,
+                "extra_support",
+                m,
+                None,
+                False,
+                "; ".join(str(c) for c in ex.need),
+                "; ".join(ex.missing_items),
+            )
+        )
+    rows = []
+    for name, label, kind, n_mask, l3, combined, items, missing in specs:
         for g, idx in groups.items():
             row = dict(zip(by or [], g if isinstance(g, tuple) else (g,)))
             n = len(idx)
-            row.update({"pathway": pw.name, "label": pw.label, "n": n, "level_1": n})
-            if pw.need:
-                k_need, k3 = int(need[idx].sum()), int(lvl3[idx].sum())
-                row.update({"need": k_need, "level_2_only": k_need - k3, "level_3": k3})
+            row.update({"pathway": name, "label": label, "kind": kind, "n": n, "level_1": n})
+            if n_mask is None:
+                row.update({"need": nan, "level_2_only": nan, "level_3": nan, "level_2_3": nan})
+                for r in rules.readings:
+                    row[f"level_2_only_{r}"] = row[f"level_3_{r}"] = nan
             else:
-                row.update({"need": np.nan, "level_2_only": np.nan, "level_3": np.nan})
+                k = int(n_mask[idx].sum())
+                row["need"] = k
+                for r in rules.readings:
+                    k3 = int(l3[r][idx].sum()) if l3 is not None else nan
+                    row[f"level_2_only_{r}"] = nan if combined else k - k3
+                    row[f"level_3_{r}"] = nan if combined else k3
+                row["level_2_only"] = row[f"level_2_only_{reading}"]
+                row["level_3"] = row[f"level_3_{reading}"]
+                row["level_2_3"] = k if combined else nan
+            row.update(
+                {
+                    "combined_levels": combined,
+                    "estimable": n_mask is not None,
+                    "items_read": items,
+                    "missing_items": missing,
+                }
+            )
             rows.append(row)
     out = pd.DataFrame(rows)
-    for c in ("need", "level_2_only", "level_3"):
-        out[f"{c}_pct"] = 100 * out[c] / out["n"]
+    for c in ("need", "level_2_only", "level_3", "level_2_3"):
+        out[f"{c}_pct"] = 100 * out[c].astype(float) / out["n"].where(out["n"] > 0)
     return out
+
+
+@dataclass(frozen=True)
+class TTGReport:
+    """Through the Gate levels under both complexity readings, groups, and what is not known.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        :func:`pathway_levels` for the chosen reading (every reading side by side).
+    groups : pandas.DataFrame
+        Each complexity group: ``held`` (the cohort has it), ``n`` people, ``pct``, and
+        ``missing_item`` for groups the cohort does not hold; young adult men under both
+        definitions.
+    notes : tuple of str
+        The date mismatch and the young-adult definition conflict, stated.
+    reading : str
+    """
+
+    table: pd.DataFrame
+    groups: pd.DataFrame
+    notes: tuple[str, ...]
+    reading: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {
+            "reading": self.reading,
+            "table": json.loads(self.table.to_json(orient="records")),
+            "groups": json.loads(self.groups.to_json(orient="records")),
+            "notes": list(self.notes),
+        }
+
+    def render(self) -> str:
+        """Readable tables for the terminal."""
+        readings = [
+            c.removeprefix("level_3_")
+            for c in self.table.columns
+            if c.startswith("level_3_") and not c.endswith("_pct")
+        ]
+        cols = ["label", "n", "need", "level_2_3"]
+        for r in readings:
+            cols += [f"level_2_only_{r}", f"level_3_{r}"]
+        t = self.table[cols].copy()
+        t.columns = [
+            "pathway",
+            "n",
+            "need",
+            "L2+3 combined",
+            *(f"{lv} ({r})" for r in readings for lv in ("L2 only", "L3")),
+        ]
+        missing = self.table.loc[self.table["missing_items"] != "", ["label", "missing_items"]]
+        return "\n".join(
+            [
+                "Through the Gate levels (complexity readings side by side; NaN = not estimable "
+                "or, for combined pathways, not separated)",
+                t.to_string(index=False),
+                "",
+                "Items the specification covers that the cohort lacks (need is a lower bound or "
+                "not estimable):",
+                missing.to_string(index=False, header=False),
+                "",
+                "Complexity groups",
+                self.groups.round(1).to_string(index=False),
+                "",
+                *(f"Note: {n}" for n in self.notes),
+            ]
+        )
+
+
+def ttg_report(
+    cohort: pd.DataFrame,
+    rules: PathwayRules | None = None,
+    reading: str = "default",
+    by: Sequence[str] | None = None,
+) -> TTGReport:
+    """Levels under every complexity reading, the groups behind Level 3, and stated caveats."""
+    rules = load_pathway_rules() if rules is None else rules
+    table = pathway_levels(cohort, rules, reading=reading, by=by)
+    flags = group_flags(cohort, rules)
+    alt = group_flags(cohort, rules, "alternative")
+    n = len(cohort)
+    rows = []
+    for name, g in rules.groups.items():
+        k = int(flags[name].sum())
+        rows.append(
+            {
+                "group": name,
+                "label": g.label,
+                "held": True,
+                "n": k,
+                "pct": 100 * k / n if n else np.nan,
+                "missing_item": "",
+            }
+        )
+        if g.alternative_all:
+            k2 = int(alt[name].sum())
+            rows.append(
+                {
+                    "group": f"{name}_alternative",
+                    "label": g.alternative_label,
+                    "held": True,
+                    "n": k2,
+                    "pct": 100 * k2 / n if n else np.nan,
+                    "missing_item": "",
+                }
+            )
+    not_held = {**rules.complexity.get("not_held", {}), **rules.supporting.get("not_held", {})}
+    for name, item in not_held.items():
+        rows.append(
+            {
+                "group": name,
+                "label": name.replace("_", " "),
+                "held": False,
+                "n": np.nan,
+                "pct": np.nan,
+                "missing_item": item,
+            }
+        )
+    notes = []
+    if rules.meta.get("date_note"):
+        notes.append(str(rules.meta["date_note"]))
+    for g in rules.groups.values():
+        if g.alternative_all and g.assumed:
+            notes.append(f"{g.label} vs {g.alternative_label}: {g.assumed}")
+    if "recalled" in rules.flags("default"):
+        notes.append(
+            "Under the default reading every recalled person with a need is Level 3 (recalled "
+            "prisoners are named as a complex cohort), so Level 2 only is empty for a recalled "
+            "cohort; the person_only reading shows the split the specification's other groups give."
+        )
+    return TTGReport(table, pd.DataFrame(rows), tuple(notes), reading)

@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import operator
 import re
-import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from toolkit.datafiles import paper_file, read_toml
+from toolkit.datafiles import check_keys, paper_file, read_toml
 from toolkit.exceptions import SpecError
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover
-    pass
 
 OPS = {
     "==": operator.eq,
@@ -36,13 +30,15 @@ OPS = {
     "<": operator.lt,
 }
 _COND = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
+#: ``<column> in a,b,c``: the value is one of the listed categories.
+_IN = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+in\s+([A-Za-z0-9_]+(?:,[A-Za-z0-9_]+)*)\s*$")
 #: Columns on a 0-100 percent scale and on the 0-2 item scale, for range checks.
 PERCENT_COLUMNS = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr", "ovp_2yr")
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One condition of a rule, e.g. ``ogrs3_2yr >= 25``."""
+    """One condition of a rule, e.g. ``ogrs3_2yr >= 25`` or ``index_offence_group in a,b``."""
 
     column: str
     op: str
@@ -53,6 +49,8 @@ class Condition:
             v = str(self.value).lower()
         elif isinstance(self.value, float):
             v = f"{self.value:g}"
+        elif isinstance(self.value, tuple):
+            v = ",".join(self.value)
         else:
             v = self.value
         return f"{self.column} {self.op} {v}"
@@ -60,6 +58,19 @@ class Condition:
     def evaluate(self, df: pd.DataFrame) -> np.ndarray:
         """Boolean array; missing values never satisfy a condition."""
         s = df[self.column]
+        if isinstance(s.dtype, pd.CategoricalDtype) and isinstance(self.value, (str, tuple)):
+            # compare codes, not strings: fast on a million rows
+            values = self.value if isinstance(self.value, tuple) else (self.value,)
+            cats = s.cat.categories
+            codes = s.cat.codes.to_numpy()
+            hit = np.isin(codes, [cats.get_loc(v) for v in values if v in cats])
+            return ~hit & (codes >= 0) if self.op == "!=" else hit
+        if self.op == "in":
+            res = s.astype("string").isin(self.value)
+            return (
+                pd.array(res, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+                & s.notna().to_numpy()
+            )
         if isinstance(self.value, bool):
             arr = s.astype("boolean")
             res = OPS[self.op](arr, self.value)
@@ -88,12 +99,46 @@ class Programme:
     footnote: str
     assumed: str
     reason: str
+    #: Reading name -> ``"cited: ..."`` or ``"assumed: ..."`` (optional in the file).
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def reading(self, name: str = "default") -> tuple[Condition, ...]:
         """Conditions of a reading (``default`` or one of ``alternatives``)."""
         if name == "default":
             return self.criteria
         return self.alternatives.get(name, self.criteria)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A column the rules read that the profile does not publish, built by the generator.
+
+    ``kind = "score"``: a 0-100 score on ``range``, with ``at_least`` (threshold -> percent of
+    people at or above it, piecewise linear in between), ranked by a latent tied to ``rank_by``
+    with weight ``rank_weight``. ``kind = "flag"``: true/false, forced true where all
+    ``true_when`` hold, forced false unless all ``requires`` hold, true only if every flag in
+    ``implies`` is true, otherwise true for about ``rate`` of people (the rules' counts win),
+    chosen by rank of the ``rank_by`` columns.
+    """
+
+    name: str
+    kind: str
+    rank_by: tuple[str, ...]
+    rank_weight: float = 0.8
+    at_least: Mapping[float, float] = field(default_factory=dict)
+    range: tuple[float, float] = (0.0, 100.0)
+    true_when: tuple[Condition, ...] = ()
+    requires: tuple[Condition, ...] = ()
+    implies: tuple[str, ...] = ()
+    rate: float = 0.0
+    reason: str = ""
+
+    def share_at_least(self, x: float) -> float:
+        """Percent of people at or above ``x`` (piecewise linear between the knots)."""
+        lo, hi = self.range
+        knots = sorted({lo: 100.0, **dict(self.at_least), hi: 0.0}.items())
+        xs, ys = zip(*knots)
+        return float(np.interp(x, xs, ys))
 
 
 @dataclass(frozen=True)
@@ -104,6 +149,8 @@ class ProgrammeRules:
     meta: Mapping[str, object]
     programmes: tuple[Programme, ...]
     assumptions: Mapping[str, object]
+    columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
+    claims: tuple[Mapping[str, str], ...] = ()
 
     def programme(self, name: str) -> Programme:
         """The programme with this name."""
@@ -117,6 +164,11 @@ class ProgrammeRules:
         """All reading names used by any programme, ``default`` first."""
         names = {r for p in self.programmes for r in p.alternatives}
         return ("default", *sorted(names))
+
+    @property
+    def base_n(self) -> int:
+        """The published size of the Table 2 base (``meta.base_n``)."""
+        return int(self.meta["base_n"])
 
 
 def default_rules_path() -> Path:
@@ -133,19 +185,24 @@ def _parse_value(text: str):
         return text
 
 
-def _parse_conditions(label: str, key: str, items) -> tuple[Condition, ...]:
-    if not isinstance(items, list) or not items:
+def _parse_conditions(label: str, key: str, items, *, empty_ok: bool = False):
+    if not isinstance(items, list) or (not items and not empty_ok):
         raise SpecError(
             label, key, "must be a non-empty list of conditions like 'ogrs3_2yr >= 25'", items
         )
     out = []
     for i, text in enumerate(items):
+        m_in = _IN.match(text) if isinstance(text, str) else None
+        if m_in:
+            out.append(Condition(m_in.group(1), "in", tuple(m_in.group(2).split(","))))
+            continue
         m = _COND.match(text) if isinstance(text, str) else None
         if not m:
             raise SpecError(
                 label,
                 f"{key}[{i}]",
-                "must look like '<column> <op> <value>' with op one of == != >= > <= <",
+                "must look like '<column> <op> <value>' with op one of == != >= > <= < "
+                "(or '<column> in a,b')",
                 text,
             )
         col, op, raw = m.groups()
@@ -183,6 +240,163 @@ def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] 
     return (lo, hi) if seen else None
 
 
+_TOP_KEYS = ("meta", "band_groups", "programmes", "assumptions", "columns", "claims")
+_META_KEYS = (
+    "document",
+    "title",
+    "locator",
+    "line",
+    "base_population",
+    "base_requires",
+    "base_n",
+    "base_quote",
+    "base_line",
+    "note",
+)
+_PROGRAMME_KEYS = (
+    "label",
+    "line",
+    "quote",
+    "footnote",
+    "suitable",
+    "attended_pct",
+    "attended_other_pct",
+    "unmet_pct",
+    "hold",
+    "criteria",
+    "assumed",
+    "reason",
+    "alternatives",
+    "notes",
+)
+_PROGRAMME_REQUIRED = (
+    "label",
+    "criteria",
+    "suitable",
+    "attended_pct",
+    "attended_other_pct",
+    "unmet_pct",
+    "assumed",
+    "reason",
+)
+#: ``[assumptions]`` of the first format (kept so files written in it keep loading).
+_LEGACY_ASSUMPTIONS = (
+    "ovp_2yr_band_shares",
+    "violent_history_rate_below_30",
+    "acquisitive_history_rate_low_ogrs",
+    "history_reason",
+    "link_reason",
+    "ovp_reason",
+    "attendance_reason",
+    "other_populations_reason",
+)
+_SCORE_KEYS = ("kind", "rank_by", "rank_weight", "at_least", "range", "reason")
+_FLAG_KEYS = ("kind", "rank_by", "true_when", "requires", "implies", "rate", "reason")
+_CLAIM_KEYS = ("text", "label", "source", "reason")
+_LABELS = ("cited", "assumed")
+
+
+def _number(label, key, v, lo=-np.inf, hi=np.inf, what="a number"):
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
+        raise SpecError(label, key, f"must be {what}", v)
+    return float(v)
+
+
+def _parse_column(label: str, name: str, blk) -> ColumnSpec:
+    w = f"columns.{name}"
+    if not isinstance(blk, dict):
+        raise SpecError(label, w, "must be a table")
+    kind = blk.get("kind")
+    if kind not in ("score", "flag"):
+        raise SpecError(label, f"{w}.kind", "must be 'score' or 'flag'", kind)
+    check_keys(blk, _SCORE_KEYS if kind == "score" else _FLAG_KEYS, label, w, required=("kind",))
+    rank_by = blk.get("rank_by", [])
+    rank_by = [rank_by] if isinstance(rank_by, str) else rank_by
+    if not isinstance(rank_by, list) or not all(isinstance(r, str) for r in rank_by):
+        raise SpecError(label, f"{w}.rank_by", "must be a column name or a list of them", rank_by)
+    if kind == "score":
+        rng_ = blk.get("range", [0.0, 100.0])
+        if (
+            not isinstance(rng_, list)
+            or len(rng_) != 2
+            or not all(isinstance(x, (int, float)) for x in rng_)
+            or not 0 <= rng_[0] < rng_[1] <= 100
+        ):
+            raise SpecError(
+                label, f"{w}.range", "must be [low, high] with 0 <= low < high <= 100", rng_
+            )
+        at = {}
+        for k, v in dict(blk.get("at_least", {})).items():
+            try:
+                t = float(k)
+            except ValueError:
+                raise SpecError(label, f"{w}.at_least.{k}", "keys must be thresholds") from None
+            if not rng_[0] < t < rng_[1]:
+                raise SpecError(label, f"{w}.at_least.{k}", f"threshold must lie inside {rng_}", t)
+            at[t] = _number(label, f"{w}.at_least.{k}", v, 0, 100, "a percentage 0-100")
+        ys = [at[t] for t in sorted(at)]
+        if any(b > a for a, b in zip(ys, ys[1:])):
+            raise SpecError(
+                label, f"{w}.at_least", "percent at or above must fall as thresholds rise", ys
+            )
+        return ColumnSpec(
+            name,
+            kind,
+            tuple(rank_by),
+            rank_weight=_number(
+                label, f"{w}.rank_weight", blk.get("rank_weight", 0.8), 0, 1, "in [0, 1]"
+            ),
+            at_least=MappingProxyType(at),
+            range=(float(rng_[0]), float(rng_[1])),
+            reason=str(blk.get("reason", "")),
+        )
+    implies = blk.get("implies", [])
+    if not isinstance(implies, list) or not all(isinstance(x, str) for x in implies):
+        raise SpecError(label, f"{w}.implies", "must be a list of flag column names", implies)
+    return ColumnSpec(
+        name,
+        kind,
+        tuple(rank_by),
+        true_when=_parse_conditions(
+            label, f"{w}.true_when", blk.get("true_when", []), empty_ok=True
+        ),
+        requires=_parse_conditions(label, f"{w}.requires", blk.get("requires", []), empty_ok=True),
+        implies=tuple(implies),
+        rate=_number(label, f"{w}.rate", blk.get("rate", 0.0), 0, 1, "a share in [0, 1]"),
+        reason=str(blk.get("reason", "")),
+    )
+
+
+def _legacy_columns(assumptions: Mapping) -> dict[str, ColumnSpec]:
+    """Columns for a file in the first format (no ``[columns]``): the shipped file's, with the
+    first format's ``[assumptions]`` (band shares, history rates) applied on top."""
+    cols = dict(load_programme_rules(None).columns)
+    shares = assumptions.get("ovp_2yr_band_shares")
+    if isinstance(shares, dict) and "ovp_2yr" in cols:
+        at, above = {}, 100.0
+        for key, v in shares.items():  # below_30, 30_to_59, 60_plus in order
+            m = re.match(r"^(?:below_(\d+)|(\d+)_to_\d+|(\d+)_plus)$", str(key))
+            if not m:
+                continue
+            above -= float(v)
+            if m.group(1):
+                at[float(m.group(1))] = above
+            else:
+                nxt = re.match(r"^(\d+)_to_(\d+)$", str(key))
+                if nxt:
+                    at[float(nxt.group(2)) + 1] = above
+        cols["ovp_2yr"] = ColumnSpec(
+            **{**cols["ovp_2yr"].__dict__, "at_least": MappingProxyType(at)}
+        )
+    for col, key in (
+        ("violent_history", "violent_history_rate_below_30"),
+        ("acquisitive_history", "acquisitive_history_rate_low_ogrs"),
+    ):
+        if key in assumptions and col in cols:
+            cols[col] = ColumnSpec(**{**cols[col].__dict__, "rate": float(assumptions[key])})
+    return cols
+
+
 def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     """Load and validate programme rules.
 
@@ -198,34 +412,36 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     Raises
     ------
     SpecError
-        Naming the file, key and value: malformed conditions, thresholds out of range,
-        overlapping bands, missing fields, percentages outside 0-100.
+        Naming the file, key and value: unknown keys (with the nearest known one), malformed
+        conditions, thresholds out of range, overlapping bands (when ``band_groups`` declares
+        them), missing fields, percentages outside 0-100, readings or flags that do not exist.
 
     Examples
     --------
     >>> rules = load_programme_rules()
-    >>> [str(c) for c in rules.programme("cognitive_skills").criteria]
-    ['acquisitive_history == false', 'ogrs3_2yr >= 25']
+    >>> p = rules.programmes[0]
+    >>> p.name, [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
+    ('cognitive_skills', 'ogrs3_2yr >= 25', 'assumed')
     """
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
+    check_keys(data, _TOP_KEYS, label, required=("programmes",))
+    meta = data.get("meta", {})
+    check_keys(meta, _META_KEYS, label, "meta", required=("base_n",))
+    if (
+        not isinstance(meta["base_n"], int)
+        or isinstance(meta["base_n"], bool)
+        or meta["base_n"] < 1
+    ):
+        raise SpecError(label, "meta.base_n", "must be a positive whole number", meta["base_n"])
     progs = data.get("programmes")
     if not isinstance(progs, dict) or not progs:
         raise SpecError(label, "programmes", "must be a table of programmes")
     out = []
     for name, blk in progs.items():
         w = f"programmes.{name}"
-        for key in (
-            "label",
-            "criteria",
-            "suitable",
-            "attended_pct",
-            "attended_other_pct",
-            "unmet_pct",
-            "assumed",
-            "reason",
-        ):
-            if key not in blk:
-                raise SpecError(label, f"{w}.{key}", "is required")
+        if not re.match(r"^[a-z_][a-z0-9_]*$", name):
+            raise SpecError(label, w, "programme names must be lower_snake_case", name)
+        check_keys(blk, _PROGRAMME_KEYS, label, w, required=_PROGRAMME_REQUIRED)
         for key in ("attended_pct", "attended_other_pct", "unmet_pct"):
             v = blk[key]
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 100:
@@ -233,6 +449,8 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
         s = blk["suitable"]
         if not isinstance(s, int) or isinstance(s, bool) or s < 0:
             raise SpecError(label, f"{w}.suitable", "must be a non-negative whole number", s)
+        if s > meta["base_n"]:
+            raise SpecError(label, f"{w}.suitable", f"exceeds meta.base_n ({meta['base_n']})", s)
         hold = tuple(blk.get("hold", ()))
         if hold and (len(hold) != 2 or not set(hold) <= {"attended", "attended_other", "unmet"}):
             raise SpecError(
@@ -242,6 +460,16 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
             k: _parse_conditions(label, f"{w}.alternatives.{k}", v)
             for k, v in blk.get("alternatives", {}).items()
         }
+        notes = dict(blk.get("notes", {}))
+        for k, v in notes.items():
+            if k != "default" and k not in alts:
+                raise SpecError(
+                    label, f"{w}.notes.{k}", "names no reading of this programme", k
+                ) from None
+            if not isinstance(v, str) or not v.startswith(tuple(f"{x}:" for x in _LABELS)):
+                raise SpecError(
+                    label, f"{w}.notes.{k}", "must start with 'cited:' or 'assumed:'", v
+                )
         out.append(
             Programme(
                 name=name,
@@ -258,15 +486,45 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
                 footnote=str(blk.get("footnote", "")),
                 assumed=blk["assumed"],
                 reason=blk["reason"],
+                notes=MappingProxyType(notes),
             )
         )
+    assumptions = data.get("assumptions", {})
+    if "columns" in data:
+        check_keys(assumptions, (*_LEGACY_ASSUMPTIONS[3:],), label, "assumptions")
+        columns = {k: _parse_column(label, k, v) for k, v in data["columns"].items()}
+    else:  # the first format: columns are the shipped ones with this file's assumptions
+        check_keys(assumptions, _LEGACY_ASSUMPTIONS, label, "assumptions")
+        columns = _legacy_columns(assumptions)
+    for c in columns.values():
+        for f in c.implies:
+            if f not in columns or columns[f].kind != "flag":
+                raise SpecError(label, f"columns.{c.name}.implies", "names no flag column", f)
+    claims = []
+    for i, cl in enumerate(data.get("claims", [])):
+        check_keys(cl, _CLAIM_KEYS, label, f"claims[{i}]", required=("text", "label"))
+        if cl["label"] not in _LABELS:
+            raise SpecError(
+                label, f"claims[{i}].label", "must be 'cited' or 'assumed'", cl["label"]
+            )
+        if cl["label"] == "cited" and not cl.get("source"):
+            raise SpecError(label, f"claims[{i}].source", "a cited claim needs its source")
+        claims.append(MappingProxyType(dict(cl)))
     rules = ProgrammeRules(
         label,
-        MappingProxyType(dict(data.get("meta", {}))),
+        MappingProxyType(dict(meta)),
         tuple(out),
-        MappingProxyType(dict(data.get("assumptions", {}))),
+        MappingProxyType(dict(assumptions)),
+        MappingProxyType(columns),
+        tuple(claims),
     )
-    for group, members in data.get("band_groups", {}).items():
+    _check_band_groups(rules, data.get("band_groups", {}), label)
+    return rules
+
+
+def _check_band_groups(rules: ProgrammeRules, groups, label: str) -> None:
+    """Optional: programmes whose score bands a file declares must not overlap."""
+    for group, members in groups.items():
         for reading in rules.readings:
             ivs = []
             for m in members:
@@ -291,7 +549,76 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
                             f"bands overlap under reading '{reading}': {ma} {ca} "
                             f"[{a0:g}, {a1:g}) and {mb} [{b0:g}, {b1:g})",
                         )
-    return rules
+
+
+def table2_checks(rules: ProgrammeRules) -> list[dict]:
+    """Consistency checks of the published Table 2 rows, written over the rules' structure.
+
+    For every programme: the three attendance cells sum to 100 within rounding (each printed to
+    0.1, so within 0.15), or two cells are held (``hold``); each cell is reachable as a whole
+    number of the suitable people (GRIM); the suitable count fits in the base.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``programme``, ``kind`` (``sum``, ``grim``, ``base``), ``ok`` (bool) and
+        ``message``; the audit can turn each into a finding.
+    """
+    out = []
+    for p in rules.programmes:
+        cells = {
+            "attended": p.attended_pct,
+            "attended_other": p.attended_other_pct,
+            "unmet": p.unmet_pct,
+        }
+        total = sum(cells.values())
+        ok = abs(total - 100) <= 0.15 + 1e-9
+        msg = f"{p.label}: cells sum to {total:.1f}%"
+        if not ok:
+            msg += (
+                f"; {' and '.join(p.hold)} held (`hold`), the third absorbs the difference"
+                if p.hold
+                else "; declare `hold` (the two cells to keep)"
+            )
+        out.append(
+            {
+                "id": f"table2_sum.{p.name}",
+                "programme": p.name,
+                "kind": "sum",
+                "ok": ok,
+                "held": bool(p.hold),
+                "message": msg,
+            }
+        )
+        for cell, pct in cells.items():
+            n = p.suitable
+            k = round(n * pct / 100)
+            reach = n == 0 or any(
+                abs(100 * kk / n - pct) <= 0.05 + 1e-9 for kk in (k - 1, k, k + 1) if 0 <= kk <= n
+            )
+            out.append(
+                {
+                    "id": f"table2_grim.{p.name}.{cell}",
+                    "programme": p.name,
+                    "kind": "grim",
+                    "ok": reach,
+                    "held": False,
+                    "message": f"{p.label} {cell} {pct:.1f}% of {n} "
+                    + ("is a whole number of people" if reach else "is no whole number of people"),
+                }
+            )
+        fits = p.suitable <= rules.base_n
+        out.append(
+            {
+                "id": f"table2_base.{p.name}",
+                "programme": p.name,
+                "kind": "base",
+                "ok": fits,
+                "held": False,
+                "message": f"{p.label}: {p.suitable} suitable of {rules.base_n}",
+            }
+        )
+    return out
 
 
 def check_columns(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "default") -> None:
@@ -340,7 +667,11 @@ def base_mask(cohort: pd.DataFrame, rules: ProgrammeRules) -> np.ndarray:
 
 
 def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFrame:
-    """Suitable counts in the Table 2 base under every reading, beside the published count."""
+    """Suitable counts in the Table 2 base under every reading, beside the published count.
+
+    Each row carries the reading's label (``cited`` or ``assumed``) and note from the programme
+    file, so an explicit reading that cannot meet the published count shows why beside its count.
+    """
     base = base_mask(cohort, rules)
     rows = []
     for p in rules.programmes:
@@ -351,6 +682,7 @@ def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFra
                     ok[:] = False
                     break
                 ok &= c.evaluate(cohort)
+            note = p.notes.get(name, "")
             rows.append(
                 {
                     "programme": p.name,
@@ -359,6 +691,9 @@ def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFra
                     "suitable": int(ok.sum()),
                     "published": p.suitable,
                     "difference": int(ok.sum()) - p.suitable,
+                    # cited or assumed, and why (incl. the constraint an explicit reading hits)
+                    "label": note.split(":", 1)[0] if note else "",
+                    "note": note.split(":", 1)[1].strip() if note else "",
                 }
             )
     return pd.DataFrame(rows)

@@ -1,5 +1,11 @@
-"""Matplotlib figures. Every ``plot_*`` takes ``ax=None`` and returns the axes; none calls
-``plt.show()``."""
+"""Matplotlib figures a paper could carry: titles, axis labels with units, legends that hide no
+data, intervals where they belong, and a caption (population, N, replications) under the axes.
+Every ``plot_*`` takes ``ax=None`` and returns the axes; none calls ``plt.show()``.
+
+Captions are drawn inside the axes' layout box (``ax.text`` in axes coordinates), so
+``fig.tight_layout()`` / ``layout="constrained"`` make room for them; pass ``caption=False`` to
+leave them off (e.g. when the caption goes into the paper's text).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,63 @@ def _axes(ax, figsize=(8, 6)):
 
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+#: Space under the axes for tick labels and the x label, in points.
+_XLABEL_PT = 40
+_LINE_PT = 14  # one legend row / caption line at 'small' size, in points
+
+
+def _legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
+    """A legend centred under the axes, offset in points (not axes fractions) so it never
+    overlaps the x label whatever the figure's size. Returns the points it occupies."""
+    from matplotlib.transforms import ScaledTranslation
+
+    handles, _ = ax.get_legend_handles_labels()
+    shift = ScaledTranslation(0, -_XLABEL_PT / 72, ax.figure.dpi_scale_trans)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=ax.transAxes + shift,
+        ncol=ncol,
+        fontsize="small",
+        title=title,
+        title_fontsize="small" if title else None,
+    )
+    rows = -(-len(handles) // ncol) + (1 if title else 0)
+    return _XLABEL_PT + rows * _LINE_PT + 14
+
+
+def _caption(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
+    """A caption under the axes (and under a legend placed by :func:`_legend_below`), wrapped
+    to about the axes' width, offset in points."""
+    import textwrap
+
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    chars = max(50, int(width_in * 15))  # ~15 characters per inch at 'small' size
+    ax.annotate(
+        textwrap.fill(text, chars),
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -below_pt - 4),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize="small",
+        color="0.25",
+        annotation_clip=False,
+    )
+
+
+def _short(name: str) -> str:
+    r"""A strategy name that fits a tick label: 'capacity:per_week=50,priority=nearest_sed'
+    -> 'capacity\nper_week=50, priority=nearest_sed'.
+
+    >>> _short("proactive:every=28")
+    'proactive\nevery=28'
+    """
+    kind, _, opts = name.partition(":")
+    return kind if not opts else kind + "\n" + opts.replace(",", ", ")
 
 
 def figure1_table(cohort: pd.DataFrame, spec: ProfileSpec | None = None) -> pd.DataFrame:
@@ -41,7 +104,9 @@ def figure1_table(cohort: pd.DataFrame, spec: ProfileSpec | None = None) -> pd.D
     return pd.DataFrame(rows).set_index("item")
 
 
-def plot_figure1(cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None):
+def plot_figure1(
+    cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None, caption: bool = True
+):
     """Reproduce Figure 1 (mean OASys need item scores) from a cohort beside the published bars.
 
     Bars are the synthetic means; black markers are the published chart values.
@@ -51,6 +116,8 @@ def plot_figure1(cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None)
     cohort : pandas.DataFrame
     spec : ProfileSpec, optional
     ax : matplotlib.axes.Axes, optional
+    caption : bool
+        Draw the caption (population, N) under the axes.
 
     Returns
     -------
@@ -87,53 +154,133 @@ def plot_figure1(cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None)
     ax.set_yticks(y, tab["label"])
     ax.invert_yaxis()
     ax.set_xlim(0, 2)
-    ax.set_xlabel("Average score (0 no problem, 1 moderate, 2 significant)")
+    ax.set_xlabel("Mean item score (0 = no problem, 1 = some, 2 = significant)")
     ax.set_title(
         "Figure 1: assessment of need,\nstandard recalled vs all other sentenced prisoners"
     )
-    ax.legend(loc="lower right", fontsize="small")
+    below = _legend_below(ax, ncol=3)
+    if caption:
+        has = cohort["has_oasys"].to_numpy()
+        n_std = int((cohort["population"].isin(GROUPS["standard"]).to_numpy() & has).sum())
+        n_oth = int((cohort["population"].isin(GROUPS["not_standard"]).to_numpy() & has).sum())
+        _caption(
+            ax,
+            f"Synthetic census cohort, 31 March 2014 (not real people): {n_std:,} standard "
+            f"recalls and {n_oth:,} other sentenced prisoners with an OASys assessment; one "
+            "cohort (no replications: the marginals are constructed exactly). Published values "
+            "are the chart's data.",
+            below,
+        )
     return ax
 
 
-def plot_fidelity(report, ax=None):
-    """Scatter of published vs synthetic values for the evaluated mean targets.
+#: How each source's rows are named on the fidelity figure.
+SOURCE_LABELS = {
+    "appendix": "Appendix (risk by recall type)",
+    "table1": "Table 1",
+    "figure1": "Figure 1 (chart data)",
+    "table2": "Table 2 (programmes)",
+    "text": "Study 1 text",
+    "bo": "Better Outcomes guide",
+}
+
+
+def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
+    """Each published figure's miss in units of its printed precision, grouped by source.
+
+    The x axis is ``(synthetic - published) / tolerance``, where the tolerance is half a unit
+    in the last printed digit (or the stated looseness of "around"): anything inside the grey
+    band [-1, 1] prints as the published figure, whatever its scale (percentages, scores,
+    years and counts share one honest axis). Points beyond ``limit`` are drawn at the edge as
+    arrows and labelled with their target id.
 
     Parameters
     ----------
     report : FidelityReport
     ax : matplotlib.axes.Axes, optional
+    limit : float
+        Half-width of the x axis in precision units.
+    caption : bool
+        Draw the caption under the axes.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    ev = report.evaluated
-    ev = ev[ev["statistic"].isin(["mean", "share"]) & ev["synthetic"].notna()]
-    ax = _axes(ax, (6, 6))
-    colours = ev["pass"].map({True: "#2ca02c", False: "#d62728"}).fillna("grey")
-    ax.scatter(ev["published_value"], ev["synthetic"].astype(float), c=list(colours), s=14)
-    lim = [0, max(float(ev["published_value"].max()), 1.0) * 1.05]
-    ax.plot(lim, lim, color="black", lw=0.8)
-    ax.set_xscale("symlog", linthresh=1)
-    ax.set_yscale("symlog", linthresh=1)
-    ax.set_xlabel("Published")
-    ax.set_ylabel("Synthetic")
-    ax.set_title("Published vs synthetic (green: within printed precision)")
+    from toolkit.fidelity.report import EVALUATED_ROLES
+    from toolkit.report.tables import precision_misses
+
+    m = precision_misses(report)
+    ax = _axes(ax, (8, 5))
+    sources = [s for s in SOURCE_LABELS if s in set(m["source"])]
+    sources += [s for s in dict.fromkeys(m["source"]) if s not in sources]
+    ax.axvspan(-1, 1, color="0.9", zorder=0, label="Prints as published (|miss| <= 1)")
+    ax.axvline(0, color="0.5", lw=0.8, zorder=1)
+    # Deterministic vertical spread so points in one row do not sit on top of each other.
+    evaluated = m["role"].isin(EVALUATED_ROLES)
+    styles = (
+        (evaluated & (m["pass"] == True), "o", "#2ca02c", "Evaluated, met"),  # noqa: E712
+        (evaluated & (m["pass"] != True), "o", "#d62728", "Evaluated, missed"),  # noqa: E712
+        (~evaluated, "D", "#7f7f7f", "Shown, not evaluated (audit: superseded or unmeetable)"),
+    )
+    for mask, marker, colour, label in styles:
+        d = m[mask]
+        if d.empty:
+            continue
+        y = d["source"].map({s: i for i, s in enumerate(sources)}).to_numpy(float)
+        rank = d.groupby("source").cumcount().to_numpy()
+        size = d["source"].map(d["source"].value_counts()).to_numpy()
+        y = y + 0.6 * (rank / np.maximum(size - 1, 1) - 0.5)
+        x = d["miss_in_precision"].to_numpy(float)
+        inside = np.abs(x) <= limit
+        ax.scatter(x[inside], y[inside], s=14, marker=marker, color=colour, label=label, zorder=3)
+        for xi, yi, tid in zip(x[~inside], y[~inside], d["target_id"].to_numpy()[~inside]):
+            edge = np.sign(xi) * limit * 0.97
+            ax.scatter([edge], [yi], marker=">" if xi > 0 else "<", s=40, color=colour, zorder=3)
+            ax.annotate(
+                f"{tid}\n({'count differs' if np.isinf(xi) else f'{xi:+.0f} units'})",
+                (edge, yi),
+                xytext=(-6 if xi > 0 else 6, 0),
+                textcoords="offset points",
+                ha="right" if xi > 0 else "left",
+                va="center",
+                fontsize="x-small",
+            )
+    ax.set_yticks(range(len(sources)), [SOURCE_LABELS.get(s, s) for s in sources])
+    ax.invert_yaxis()
+    ax.set_xlim(-limit, limit)
+    ax.set_xlabel("Synthetic minus published, in units of printed precision (half a last digit)")
+    ax.set_title("How far each synthetic figure is from the published one")
+    below = _legend_below(ax, ncol=2)
+    if caption:
+        n = int(m.loc[m["target_id"].str.endswith(".all_prisoners"), "synthetic"].max())
+        _caption(
+            ax,
+            f"{len(m)} published figures with a synthetic value, one synthetic census cohort "
+            f"of {n:,} people (not real people; no replications: marginals are constructed). "
+            "Counts have no rounding: an exact count scores 0. Arrows at the edges mark figures "
+            "beyond the axis, labelled with their target id and miss.",
+            below,
+        )
     return ax
 
 
-def plot_needs_gap(result, rules=None, ax=None):
-    """Table 2 as stacked bars (attended / attended something else / unmet) with intervals.
+def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
+    """Table 2 as stacked bars (attended / attended something else / unmet need).
 
-    Black markers are the published percentages; error bars are the unmet-share intervals.
+    The 95% interval of the unmet share is drawn where that share starts (the left edge of the
+    red segment, at 100 - unmet %), so its ends read directly on the axis, and it is
+    asymmetric when the interval is (Wilson). Black ticks are the published boundaries.
 
     Parameters
     ----------
     result : NeedsGapResult
-        From :func:`toolkit.needs_gap.estimate_needs_gap` without subgroups.
+        From :func:`toolkit.needs.gap.estimate_needs_gap`; subgroups are summed.
     rules : ProgrammeRules, optional
         For the published values and labels; defaults to the shipped rules.
     ax : matplotlib.axes.Axes, optional
+    caption : bool
+        Draw the caption under the axes.
 
     Returns
     -------
@@ -155,13 +302,13 @@ def plot_needs_gap(result, rules=None, ax=None):
             tab[f"{o}_pct"] = 100 * tab[o] / tab["suitable"]
     tab = tab.set_index("programme")
     names = [p.name for p in rules.programmes if p.name in tab.index]
-    ax = _axes(ax, (8, 5))
+    ax = _axes(ax, (9, 5.5))
     y = np.arange(len(names))
     left = np.zeros(len(names))
     colours = {"attended": "#2ca02c", "attended_other": "#9ecae1", "unmet": "#d62728"}
     labels = {
-        "attended": "Attended",
-        "attended_other": "Attended something else",
+        "attended": "Attended the programme",
+        "attended_other": "Attended another programme",
         "unmet": "Unmet need",
     }
     for o in ("attended", "attended_other", "unmet"):
@@ -169,42 +316,112 @@ def plot_needs_gap(result, rules=None, ax=None):
         ax.barh(y, vals, left=left, color=colours[o], label=labels[o])
         left += vals
     if "unmet_pct_lo" in tab and not result.by:
+        unmet = tab.loc[names, "unmet_pct"].to_numpy(float)
         lo = tab.loc[names, "unmet_pct_lo"].to_numpy(float)
         hi = tab.loc[names, "unmet_pct_hi"].to_numpy(float)
-        start = 100 - tab.loc[names, "unmet_pct"].to_numpy(float)
+        # The red segment starts at 100 - unmet; a higher unmet share moves that edge left.
         ax.errorbar(
-            start + tab.loc[names, "unmet_pct"].to_numpy(float) / 2,
+            100 - unmet,
             y,
-            xerr=[(hi - lo) / 2, (hi - lo) / 2],
+            xerr=[hi - unmet, unmet - lo],
             fmt="none",
             ecolor="black",
-            capsize=3,
+            elinewidth=1.5,
+            capsize=4,
+            label=f"{int(round(100 * result.confidence))}% interval of the unmet share "
+            "(Wilson; read on the top axis)",
         )
     pub_att = [rules.programme(n).attended_pct for n in names]
     pub_unmet = [100 - rules.programme(n).unmet_pct for n in names]
     ax.scatter(
         pub_att,
-        y,
-        marker="|",
-        s=200,
+        y - 0.3,
+        marker="v",
+        s=30,
         color="black",
         zorder=3,
-        label="Published (Table 2) boundaries",
+        label="Published (Table 2): where attended ends and where unmet starts",
     )
-    ax.scatter(pub_unmet, y, marker="|", s=200, color="black", zorder=3)
+    ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
     ax.set_yticks(
-        y, [f"{rules.programme(n).label} (n={int(tab.loc[n, 'suitable'])})" for n in names]
+        y, [f"{rules.programme(n).label} (n = {int(tab.loc[n, 'suitable']):,})" for n in names]
     )
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of those suitable")
-    ax.set_title("Accredited programmes: suitable people by attendance (Table 2)")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.35), ncol=2, fontsize="small")
+    ax.set_xlabel("Share of those suitable (%), read from the left")
+    # The unmet share is the red segment, measured from the right edge: a top axis reads it
+    # directly, so the interval's ends are the interval's values (e.g. 58.1 to 62.7).
+    top = ax.secondary_xaxis("top", functions=(lambda x: 100 - x, lambda x: 100 - x))
+    top.set_xlabel("Unmet need (%), read from the right", fontsize="small")
+    ax.set_title("Accredited programmes: suitable standard recalls by attendance (Table 2)", pad=12)
+    below = _legend_below(ax, ncol=2)
+    if caption:
+        base = int(tab["n_base"].max()) if "n_base" in tab else None
+        _caption(
+            ax,
+            "Synthetic standard recalls with an OASys assessment, 31 March 2014 (not real "
+            f"people){f', N = {base:,}' if base else ''}; one cohort. Programme rules are "
+            f"assumed readings of Table 2's footnotes (reading: {result.reading}). Intervals "
+            "describe a study of this size, not uncertainty about real prisoners.",
+            below,
+        )
     return ax
 
 
-def plot_release_curves(result, ax=None, max_days: float = 730):
-    """Cumulative share released by days since recall, one line per strategy.
+def simulation_caption(result, routes: bool = False) -> str:
+    """Caption of the simulation figures: population, admissions, replications; with
+    ``routes``, also the share still in custody at the horizon and what the bars mean."""
+    rec = result.records
+    per = int(rec.groupby(["strategy", "replication"], observed=True).size().max())
+    pops = ", ".join(sorted(map(str, rec["recall_type"].dropna().unique())))
+    text = (
+        f"Simulated admissions of {pops} recalls drawn from the synthetic 2014 census cohort "
+        f"(not real people): {per:,} per replication x {result.n_replications} replications, "
+        "every strategy on the same admissions (common random numbers)."
+    )
+    if routes:
+        text += (
+            " "
+            + _horizon_note(result)
+            + (
+                " Error bars: 95% t intervals of the mean across replications (Monte Carlo "
+                "error only, not uncertainty in the assumptions)."
+            )
+        )
+    return text
+
+
+def _horizon_note(result) -> str:
+    rec = result.records
+    h = (rec["route"] == "horizon").groupby(rec["strategy"], observed=True).mean() * 100
+    at = rec.loc[rec["route"] == "horizon", "release_day"]
+    horizon = f"{int(at.max()):,}-day" if len(at) else "simulation"
+    return (
+        f"Release routes are shares of those released; {h.min():.1f}-{h.max():.1f}% are still "
+        f"in custody at the {horizon} horizon (not a release, not shown)."
+    )
+
+
+def figure_caption(fig, text: str, width: int = 180) -> None:
+    """A caption along the bottom of a multi-panel figure (leave room with
+    ``tight_layout(rect=(0, 0.06, 1, 1))``)."""
+    import textwrap
+
+    fig.text(
+        0.01,
+        0.01,
+        textwrap.fill(text, width),
+        ha="left",
+        va="bottom",
+        fontsize="small",
+        color="0.25",
+    )
+
+
+def plot_release_curves(result, ax=None, max_days: float = 730, caption: bool = True):
+    """Cumulative share of admissions released by days since recall, one line per strategy.
+
+    People still in custody at the simulation horizon are never counted as released.
 
     Parameters
     ----------
@@ -212,6 +429,7 @@ def plot_release_curves(result, ax=None, max_days: float = 730):
     ax : matplotlib.axes.Axes, optional
     max_days : float
         Right edge of the x axis.
+    caption : bool
 
     Returns
     -------
@@ -221,42 +439,79 @@ def plot_release_curves(result, ax=None, max_days: float = 730):
     rec = result.records
     grid = np.linspace(0, max_days, 200)
     for name in result.strategies:
-        days = np.sort(rec.loc[rec["strategy"] == name, "release_day"].to_numpy())
-        ax.plot(grid, 100 * np.searchsorted(days, grid, side="right") / days.size, label=name)
-    ax.set_xlabel("Days since recall")
-    ax.set_ylabel("% released")
+        r = rec[rec["strategy"] == name]
+        released = r.loc[r["route"] != "horizon", "release_day"].to_numpy()
+        days = np.sort(released)
+        ax.plot(grid, 100 * np.searchsorted(days, grid, side="right") / len(r), label=name)
+    ax.set_xlim(0, max_days)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Days since recall (days)")
+    ax.set_ylabel("Released so far (% of admissions)")
     ax.set_title("Cumulative re-release by review strategy")
-    ax.legend(fontsize="small")
+    below = _legend_below(ax, ncol=2, title="Strategy")
+    if caption:
+        _caption(ax, simulation_caption(result), below)
     return ax
 
 
-def plot_route_mix(result, ax=None):
-    """Stacked bars: share of releases by route (automatic, executive, Parole Board, SED)."""
-    ax = _axes(ax, (7, 4))
+#: Release routes, in the order they are stacked (the horizon is not a release).
+RELEASE_ROUTES = {
+    "automatic": ("Automatic (fixed-term)", "#8c564b"),
+    "executive": ("Executive release", "#ff7f0e"),
+    "parole_board": ("Parole Board", "#2ca02c"),
+    "sed": ("At sentence expiry (SED)", "#d62728"),
+}
+
+
+def plot_route_mix(result, ax=None, caption: bool = True):
+    """Stacked bars: share of releases by route, per strategy.
+
+    People still in custody at the simulation horizon are not released, so they are not a
+    route: the shares are of those released, and the caption gives the share still in custody.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (7, 4.5))
     rec = result.records
-    mix = (
+    counts = (
         rec.groupby(["strategy", "route"], observed=False)
         .size()
         .unstack(fill_value=0)
         .reindex(list(result.strategies))
     )
-    mix = 100 * mix.div(mix.sum(axis=1), axis=0)
+    routes = [r for r in RELEASE_ROUTES if r in counts.columns]
+    released = counts[routes]
+    mix = 100 * released.div(released.sum(axis=1), axis=0)
     left = np.zeros(len(mix))
     y = np.arange(len(mix))
-    for route in mix.columns:
-        ax.barh(y, mix[route], left=left, label=str(route))
+    for route in routes:
+        label, colour = RELEASE_ROUTES[route]
+        ax.barh(y, mix[route], left=left, color=colour, label=label)
         left += mix[route].to_numpy()
-    ax.set_yticks(y, list(mix.index))
+    ax.set_yticks(y, [_short(s) for s in mix.index], fontsize="small")
     ax.invert_yaxis()
-    ax.set_xlabel("% of releases")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share of those released (%)")
     ax.set_title("Release route by strategy")
-    ax.legend(fontsize="small", loc="lower right")
+    below = _legend_below(ax, ncol=2)
+    if caption:
+        _caption(ax, simulation_caption(result) + " " + _horizon_note(result), below)
     return ax
 
 
-def plot_frontier(result, ax=None):
-    """Bed-days saved per person against reviews per person, one point per strategy (95% CI)."""
-    ax = _axes(ax, (6, 5))
+def plot_frontier(result, ax=None, caption: bool = True):
+    """Bed-days saved per person against reviews per person, one point per strategy.
+
+    Vertical bars are 95% t intervals of the mean across replications (the simulation's own
+    Monte Carlo uncertainty, not uncertainty about the assumptions).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (6.5, 5))
     s = result.summary()
     ax.errorbar(
         s["reviews_per_person"],
@@ -266,16 +521,35 @@ def plot_frontier(result, ax=None):
             s["bed_days_saved_per_person_hi"] - s["bed_days_saved_per_person"],
         ],
         fmt="o",
+        capsize=4,
+        label="Mean; bar = 95% interval across replications",
     )
-    for _, r in s.iterrows():
+    xmax = float(s["reviews_per_person"].max())
+    # Label each point on the side away from the right edge; when two points sit close
+    # together, put the second label above its point so the labels do not overlap.
+    prev_x, prev_below = None, False
+    for _, r in s.sort_values("reviews_per_person").iterrows():
+        x, yv = r["reviews_per_person"], r["bed_days_saved_per_person"]
+        right = x > 0.6 * xmax
+        near = prev_x is not None and abs(x - prev_x) < 0.15 * max(xmax, 1)
+        below = not (near and prev_below)
         ax.annotate(
-            r["strategy"],
-            (r["reviews_per_person"], r["bed_days_saved_per_person"]),
-            fontsize="small",
-            xytext=(4, 4),
+            _short(r["strategy"]),
+            (x, yv),
+            fontsize="x-small",
+            xytext=(-6 if right else 6, -4 if below else 6),
             textcoords="offset points",
+            ha="right" if right else "left",
+            va="top" if below else "bottom",
         )
-    ax.set_xlabel("Reviews per person")
-    ax.set_ylabel("Bed-days saved per person (vs release at SED)")
+        prev_x, prev_below = x, below
+    ax.set_xlim(-0.05 * max(xmax, 1), 1.08 * max(xmax, 1))
+    top = float(s["bed_days_saved_per_person_hi"].max())
+    ax.set_ylim(-0.08 * max(top, 1), 1.15 * max(top, 1))
+    ax.set_xlabel("Reviews per person (count)")
+    ax.set_ylabel("Bed-days saved per person vs release at SED (days)")
     ax.set_title("Bed-days saved against review workload")
+    ax.legend(loc="lower right", fontsize="small")
+    if caption:
+        _caption(ax, simulation_caption(result))
     return ax

@@ -1,0 +1,53 @@
+"""``recall-toolkit report``: the generated reproduction write-ups."""
+
+from __future__ import annotations
+
+import sys
+
+from toolkit.cli._common import seed_arg
+
+
+def register(sub) -> None:
+    from toolkit.report.markdown import DEFAULT_SEED, SOURCES
+
+    p = sub.add_parser(
+        "report",
+        help="write a source's reproduction write-up (markdown)",
+        description="Render papers/<source>/reproduction.md from what the code produces at a "
+        "fixed seed: published figures beside synthetic ones, every audit finding and its "
+        "resolution, and what cannot be reproduced. Without --out the markdown goes to "
+        "stdout. The committed write-ups are made with: recall-toolkit report --markdown "
+        "--source SOURCE --out papers/SOURCE/reproduction.md",
+    )
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="markdown output (the default and, for now, the only format)",
+    )
+    p.add_argument(
+        "--source",
+        default="recall_process_experience",
+        choices=sorted(SOURCES),
+        help="which source's write-up (default: recall_process_experience)",
+    )
+    p.add_argument("--out", metavar="FILE", default=None, help="write to FILE (else stdout)")
+    p.add_argument(
+        "--seed",
+        type=seed_arg,
+        default=DEFAULT_SEED,
+        help=f"seed of the cohort the tables come from (default {DEFAULT_SEED}, as committed)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from toolkit.report.markdown import render_reproduction, write_text_atomic
+
+    text = render_reproduction(args.source, seed=args.seed)
+    if args.out is None:
+        sys.stdout.write(text)
+        print(f"wrote the {args.source} write-up to stdout", file=sys.stderr)
+        return 0
+    path = write_text_atomic(text, args.out)
+    print(f"wrote the {args.source} reproduction write-up to {path}")
+    return 0

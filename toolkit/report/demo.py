@@ -1,0 +1,382 @@
+"""The whole pipeline on defaults, into one folder with an ``index.html`` to open first.
+
+:func:`run_demo` is what ``recall-toolkit demo`` calls (the command only parses arguments and
+prints), so a notebook or script gets the same folder. The folder is built under a temporary
+name next to ``out`` and renamed at the end: an interrupted run (Ctrl-C, an error) leaves
+nothing behind, and an existing ``out`` is replaced only once the new one is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.exceptions import UsageError
+
+#: The strategies the demo compares (names as on the ``simulate`` command line).
+DEMO_STRATEGIES = (
+    "sed",
+    "formal",
+    "proactive:every=28",
+    "event",
+    "capacity:per_week=50,priority=nearest_sed",
+)
+#: Simulation size: enough for intervals of a point or so across replications, and fast.
+DEMO_ADMISSIONS, DEMO_REPLICATIONS = 10_000, 5
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` wrote and the headline numbers it printed.
+
+    Attributes
+    ----------
+    out : Path
+        The finished folder.
+    index : Path
+        ``out / "index.html"``.
+    files : list of dict
+        ``href`` (file name in ``out``), ``title``, ``caption`` (one line), ``figure`` (bool).
+    headlines : list of str
+        One line per stage, for the terminal.
+    passed : bool
+        Whether every evaluated published figure was met.
+    """
+
+    out: Path
+    index: Path
+    files: list[dict] = field(default_factory=list)
+    headlines: list[str] = field(default_factory=list)
+    passed: bool = True
+
+
+def _progress(progress: bool | None, total: int):
+    from tqdm.auto import tqdm
+
+    # On a terminal only: a bar written into a log file or CI output is noise.
+    enabled = sys.stderr.isatty() if progress is None else bool(progress)
+    # shutil falls back to $COLUMNS/$LINES or 80x24 when a pseudo-terminal reports a size of
+    # zero, where tqdm would draw an empty bar or hide it as "below the screen".
+    size = shutil.get_terminal_size()
+    return tqdm(
+        total=total,
+        desc="demo",
+        unit="step",
+        disable=not enabled,
+        leave=False,
+        ncols=size.columns,
+        nrows=size.lines,
+    )
+
+
+def _savefig(fig, path: Path) -> None:
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def run_demo(
+    out: str | Path = "demo-out",
+    *,
+    seed: int = 20140331,
+    profile: str | Path | None = None,
+    progress: bool | None = None,
+) -> DemoResult:
+    """Run the pipeline (cohort, fidelity, needs gap, review simulation, figures, caseload
+    hook) and write it with an ``index.html`` linking everything.
+
+    Parameters
+    ----------
+    out : path
+        Folder to create (replaced if it exists, once the new one is complete).
+    seed : int
+        Seed for the cohort, the needs-gap bootstrap and the simulation.
+    profile : path, optional
+        Profile spec; default the shipped research-summary profile.
+    progress : bool, optional
+        Show a tqdm bar; default only when stderr is a terminal.
+
+    Returns
+    -------
+    DemoResult
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.cohort.io import build_manifest, write_cohort, write_json
+    from toolkit.fidelity.report import fidelity_report
+    from toolkit.needs.gap import estimate_needs_gap, load_capacity
+    from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
+    from toolkit.profile.spec import load_profile
+    from toolkit.report import plots
+    from toolkit.report.text import simulation_text
+    from toolkit.review import parse_strategy, simulate_reviews
+    from toolkit.review.calibration import calibration_report, sensitivity
+
+    out = Path(out)
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{out}: the folder {parent} does not exist")
+    spec = load_profile(profile)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    files: list[dict] = []
+    head: list[str] = []
+
+    def add(href, title, caption, figure=False):
+        files.append({"href": href, "title": title, "caption": caption, "figure": figure})
+
+    bar = _progress(progress, total=7)
+    try:
+        bar.set_description("generating the cohort")
+        df = generate_cohort(spec, rng=seed)
+        sha = write_cohort(df, tmp / "cohort.parquet")
+        write_json(
+            build_manifest(
+                spec=spec, seed=seed, n=None, populations=None, csv_sha256=sha, n_rows=len(df)
+            ),
+            tmp / "cohort.manifest.json",
+        )
+        add(
+            "cohort.parquet",
+            "Synthetic cohort",
+            f"{len(df):,} synthetic people, one row each "
+            "(Parquet; columns documented in toolkit/schema.py).",
+        )
+        add(
+            "cohort.manifest.json",
+            "Cohort manifest",
+            "Seed, profile, versions and the checksum that identify this cohort.",
+        )
+        head.append(f"Cohort: {len(df):,} synthetic people (seed {seed})")
+        bar.update()
+
+        bar.set_description("fidelity report")
+        rep = fidelity_report(df, spec)
+        summ = rep.to_dict()["summary"]
+        write_json(rep.to_dict(), tmp / "fidelity.json")
+        (tmp / "fidelity.txt").write_text(rep.render() + "\n", encoding="utf-8")
+        add(
+            "fidelity.txt",
+            "Fidelity report",
+            f"Every published figure beside the synthetic "
+            f"one: {summ['passed']} of {summ['evaluated']} met at printed precision; the "
+            "audit of the sources; the paper's comparisons re-tested.",
+        )
+        add("fidelity.json", "Fidelity report (JSON)", "The same report, machine-readable.")
+        head.append(
+            f"Fidelity: {summ['passed']}/{summ['evaluated']} published figures met; audit "
+            f"findings {summ['audit_findings']} ({summ['audit_unresolved']} unresolved)"
+        )
+        bar.update()
+
+        bar.set_description("needs gap")
+        rules = load_programme_rules()
+        gap = estimate_needs_gap(
+            df,
+            rules,
+            capacity=load_capacity(default_rules_path().with_name("capacity_example.toml"), rules),
+            rng=seed,
+        )
+        write_json(gap.to_dict(), tmp / "needs_gap.json")
+        (tmp / "needs_gap.txt").write_text(
+            gap.render()
+            + "\n\nSuitable counts under each reading of the footnotes\n"
+            + sensitivity_table(df, rules).to_string(index=False)
+            + "\n",
+            encoding="utf-8",
+        )
+        cs = gap.table.set_index("programme").iloc[0]
+        first = rules.programmes[0]
+        add(
+            "needs_gap.txt",
+            "Needs gap (Table 2)",
+            "Suitable, attended, attended something "
+            "else and unmet, with intervals, national scale, an illustrative capacity scenario "
+            "and each reading's counts.",
+        )
+        add("needs_gap.json", "Needs gap (JSON)", "The same tables, machine-readable.")
+        head.append(
+            f"Needs gap: {first.label.lower()} {int(cs['suitable']):,} suitable, "
+            f"{cs['unmet_pct']:.1f}% unmet ({cs['unmet_pct_lo']:.1f} to {cs['unmet_pct_hi']:.1f})"
+        )
+        bar.update()
+
+        bar.set_description("review simulation")
+        sim = simulate_reviews(
+            df,
+            {nm: parse_strategy(nm) for nm in DEMO_STRATEGIES},
+            n=DEMO_ADMISSIONS,
+            n_replications=DEMO_REPLICATIONS,
+            rng=seed,
+        )
+        write_json(sim.summary_json(), tmp / "simulation_summary.json")
+        std = df[df["population"] == "standard"]
+        (tmp / "simulation.txt").write_text(
+            simulation_text(
+                sim,
+                f"Review strategies, standard recalls ({DEMO_ADMISSIONS:,} admissions x "
+                f"{DEMO_REPLICATIONS} replications)",
+            )
+            + "\n\n"
+            + calibration_report(std)
+            + "\n\nSensitivity to assumed parameters\n"
+            + sensitivity(df).round(2).to_string(index=False)
+            + "\n",
+            encoding="utf-8",
+        )
+        add(
+            "simulation.txt",
+            "Review strategies",
+            "Release at SED, formal, proactive, "
+            "event-triggered and capacity-limited reviews: custody, reviews, bed-days, cost "
+            "(GBP); the calibration; which assumptions drive the answer.",
+        )
+        add(
+            "simulation_summary.json",
+            "Review strategies (JSON)",
+            "Per-strategy means with 95% intervals across replications.",
+        )
+        f = sim.summary().set_index("strategy")
+        head.append(
+            "Simulation: released at SED, formal reviews "
+            f"{f.loc['formal', 'released_at_sed_pct']:.1f}%, proactive every 28 days "
+            f"{f.loc['proactive:every=28', 'released_at_sed_pct']:.1f}%"
+        )
+        bar.update()
+
+        bar.set_description("figures")
+        fig, ax = plt.subplots(figsize=(8, 7.5))
+        plots.plot_figure1(df, spec, ax=ax)
+        _savefig(fig, tmp / "figure1.png")
+        plt.close(fig)
+        fig, ax = plt.subplots(figsize=(9, 5.5))
+        plots.plot_fidelity(rep, ax=ax)
+        _savefig(fig, tmp / "fidelity.png")
+        plt.close(fig)
+        fig, ax = plt.subplots(figsize=(9, 6))
+        plots.plot_needs_gap(gap, rules, ax=ax)
+        _savefig(fig, tmp / "needs_gap.png")
+        plt.close(fig)
+        fig, axes = plt.subplots(1, 3, figsize=(19, 6.5))
+        plots.plot_release_curves(sim, ax=axes[0], caption=False)
+        plots.plot_route_mix(sim, ax=axes[1], caption=False)
+        plots.plot_frontier(sim, ax=axes[2], caption=False)
+        fig.tight_layout(w_pad=3, rect=(0, 0.06, 1, 1))
+        plots.figure_caption(fig, plots.simulation_caption(sim, routes=True))
+        _savefig(fig, tmp / "simulation.png")
+        plt.close(fig)
+        add(
+            "figure1.png",
+            "Figure 1 reproduced",
+            "Mean OASys need scores, standard recalls "
+            "vs other sentenced prisoners, beside the published chart values.",
+            True,
+        )
+        add(
+            "fidelity.png",
+            "Fidelity at a glance",
+            "Each published figure's miss in units of "
+            "its printed precision; inside the grey band it prints as published.",
+            True,
+        )
+        add(
+            "needs_gap.png",
+            "Needs gap (Table 2)",
+            "Suitable standard recalls by attendance, "
+            "with the unmet share's interval and the published boundaries.",
+            True,
+        )
+        add(
+            "simulation.png",
+            "Review strategies",
+            "Release curves, release routes and "
+            "bed-days saved against reviews per person, with intervals across replications.",
+            True,
+        )
+        bar.update()
+
+        bar.set_description("example caseload")
+        practitioner = _caseload_hook(df, tmp, seed)
+        for item in practitioner:
+            add(**item)
+        if practitioner:
+            head.append(f"Caseload: {practitioner[0]['caption']}")
+        bar.update()
+
+        bar.set_description("index.html")
+        _write_index(tmp, files, spec, df, seed, practitioner_ready=bool(practitioner))
+        bar.update()
+        bar.close()
+        _replace_dir(tmp, out)
+    except BaseException:
+        bar.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return DemoResult(
+        out=out, index=out / "index.html", files=files, headlines=head, passed=rep.passed
+    )
+
+
+def _caseload_hook(cohort, out_dir: Path, seed: int) -> list[dict]:
+    """HOOK for the practitioner scorer (issue 13): the ranked example caseload and its HTML
+    report.
+
+    Filled when ``toolkit.priority`` provides ``demo_caseload(cohort, out_dir, *, rng)`` that
+    writes its files into ``out_dir`` and returns a list of dicts ``{"href": file name,
+    "title": str, "caption": one line, "figure": bool}`` (the first caption is printed on the
+    terminal). Until then the demo says where the practitioner part will appear.
+    """
+    try:
+        import toolkit.priority as priority
+    except ImportError:
+        return []
+    fn = getattr(priority, "demo_caseload", None)
+    if fn is None:
+        return []
+    return list(fn(cohort, out_dir, rng=seed))
+
+
+def _write_index(out_dir: Path, files, spec, df, seed, practitioner_ready: bool) -> None:
+    from toolkit import __version__
+    from toolkit.report.html import render_index
+
+    first = next(f for f in files if f["href"] == "fidelity.txt")
+    html = render_index(
+        files=[f for f in files if not f["figure"]],
+        figures=[f for f in files if f["figure"]],
+        first=first,
+        cohort_line=f"{len(df):,} synthetic people generated from "
+        f"“{spec.meta.get('title', 'the profile')}” (seed {seed}).",
+        practitioner_hint=(
+            "the ranked example caseload above."
+            if practitioner_ready
+            else "review-priority suggestions (<code>recall-toolkit prioritise</code>) arrive "
+            "with the practitioner scorer; this demo will then add a ranked example caseload."
+        ),
+        command=f"recall-toolkit demo --seed {seed}",
+        version=__version__,
+        seed=seed,
+    )
+    (out_dir / "index.html").write_text(html, encoding="utf-8")
+
+
+def _replace_dir(tmp: Path, out: Path) -> None:
+    """Move the finished folder into place; an existing ``out`` is removed only afterwards."""
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is an ordinary folder
+    if out.exists():
+        if not out.is_dir():
+            raise UsageError(f"{out}: exists and is not a folder")
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / out.name)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
