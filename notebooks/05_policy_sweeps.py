@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Policy sweeps: strategies under uncertain assumptions
+# # 05 Policy sweeps: strategies under uncertain assumptions
 #
 # Runs a small sweep (a few strategies x a Saltelli design over three assumptions) in this
 # process, reads its partitioned results back, and shows the Sobol indices, the tornado, the
@@ -10,9 +10,6 @@
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,7 +20,8 @@ from toolkit.sweep.projection import load_national_flow
 from toolkit.sweep.report import write_report
 from toolkit.sweep.sensitivity import tornado
 
-ROOT = Path.cwd() if (Path.cwd() / "papers").is_dir() else Path(__file__).resolve().parents[1]
+# the repository root: this folder's parent when run from notebooks/, else the working directory
+ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "papers").is_dir())
 work = Path(tempfile.mkdtemp(prefix="sweep_nb_"))
 spec_file = work / "sweep.toml"
 spec_file.write_text(f"""
@@ -120,3 +118,4 @@ assert summ.set_index("strategy").loc["sed", "on_frontier"]
 # the projection is checked against both published stock figures
 val = pd.read_csv(work / "out/projection_validation.csv")
 assert {"stock 2016-03-31", "stock 2016-09-30"} <= set(val["figure"])
+print("all checks passed")

@@ -55,12 +55,18 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
 
 
-def _png(fig, path: Path) -> None:
-    import matplotlib.pyplot as plt
+def _figure(figsize, nrows=1, ncols=1):
+    """A figure outside pyplot: writing the report never changes the caller's backend (a
+    notebook keeps showing figures inline) and leaves no figure open."""
+    from matplotlib.figure import Figure
 
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols)
+
+
+def _png(fig, path: Path) -> None:
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
-    plt.close(fig)
 
 
 def write_report(run: SweepRun, spec: SweepSpec) -> dict:
@@ -72,11 +78,6 @@ def write_report(run: SweepRun, spec: SweepSpec) -> dict:
     dict
         The summary written to ``summary.json``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     from toolkit.sweep import plots
 
     out = run.out
@@ -124,12 +125,12 @@ def write_report(run: SweepRun, spec: SweepSpec) -> dict:
     if spec.method == "sobol" and spec.assumptions:
         si = sobol_indices(res, spec)
         _csv(si, out / "sobol.csv")
-        fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+        fig, axes = _figure((12, 8), 2, 2)
         for ax, o in zip(axes.flat, HEADLINE):
             plots.plot_sobol(si, spec.tornado_strategy, o, ax=ax)
         fig.suptitle(f"Sobol indices ({spec.conf_level:.0%} intervals): {spec.tornado_strategy}")
         _png(fig, out / "sobol.png")
-        fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+        fig, axes = _figure((12, 8), 2, 2)
         ok = res[res["strategy"] == spec.tornado_strategy]
         for ax, o in zip(axes.flat, HEADLINE):
             if (ok["status"] == "ok").any():
@@ -146,14 +147,15 @@ def write_report(run: SweepRun, spec: SweepSpec) -> dict:
         summary["largest_total_sobol"] = json.loads(
             top[["strategy", "outcome", "parameter", "ST", "ST_conf"]].to_json(orient="records")
         )
-    _png(plots.plot_frontier(summ).figure, out / "frontier.png")
+    _png(plots.plot_frontier(summ, ax=_figure((7, 5))[1]).figure, out / "frontier.png")
     files.append("frontier.png")
     if spec.projection is not None:
         flow, table, val = run_projection(spec)
         t = table.assign(month=table["month"].astype(str))
         _csv(t, out / "projection.csv")
         _csv(val, out / "projection_validation.csv")
-        _png(plots.plot_projection(table, flow).figure, out / "projection.png")
+        ax = _figure((8, 4.5))[1]
+        _png(plots.plot_projection(table, flow, ax=ax).figure, out / "projection.png")
         files += ["projection.csv", "projection_validation.csv", "projection.png"]
         summary["projection_validation"] = json.loads(
             val.drop(columns="quote").to_json(orient="records")
