@@ -25,6 +25,7 @@ from toolkit.cli import (
     prioritise,
     report,
     simulate,
+    sweep,
     template,
 )
 from toolkit.exceptions import ToolkitError
@@ -36,6 +37,7 @@ COMMANDS = (
     gaps,
     simulate,
     calibrate,
+    sweep,
     report,
     demo,
     template,
@@ -56,7 +58,9 @@ def build_parser():
         prog="recall-toolkit",
         description="Synthetic recall cohorts calibrated to published profiles (with a "
         "fidelity report and an audit of the published figures), needs gaps against accredited "
-        "programmes, and review-strategy simulation. Start with `recall-toolkit demo`.",
+        "programmes, review-strategy simulation and policy sweeps, and review-priority "
+        "suggestions for a caseload (suggestions with reasons, never decisions). Start with "
+        "`recall-toolkit demo`.",
     )
     p.add_argument("--version", action="version", version=f"recall-toolkit {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
