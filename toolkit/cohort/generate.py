@@ -186,12 +186,15 @@ def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
     """Whether the programme file's published figures (Table 2) describe this profile's census.
 
     ``meta.programme_figures`` in the profile decides when given; otherwise they apply when the
-    profile and the programme file cite the same source document.
+    profile and the programme file cite the same source document, or when either names none.
     """
     flag = spec.meta.get("programme_figures")
     if flag is not None:
         return bool(flag)
-    return spec.meta.get("document") == rules.meta.get("document")
+    # A file that names no document (a user's own rules) is taken to describe the census it is
+    # used with; two files naming different documents describe different censuses.
+    doc_rules, doc_spec = rules.meta.get("document"), spec.meta.get("document")
+    return doc_rules is None or doc_spec is None or doc_spec == doc_rules
 
 
 def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dict:
