@@ -146,7 +146,7 @@ def test_one_million_standard_recalls_meet_means(spec):
         ({"n": 0}, "n must be a positive whole number of people; got 0"),
         ({"n": -5}, "got -5"),
         ({"n": 2.5}, "got 2.5"),
-        ({"populations": ["martians"]}, "unknown population 'martians'; expected one or more of"),
+        ({"populations": ["martians"]}, "unknown population 'martians' for profile"),
         ({"populations": []}, "unknown population"),
     ],
 )

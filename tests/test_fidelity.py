@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 from toolkit import CohortError  # noqa: E402
 from toolkit.fidelity.report import fidelity_report  # noqa: E402
 from toolkit.report.plots import figure1_table, plot_fidelity, plot_figure1  # noqa: E402
+from toolkit.schema import RELATIONS  # noqa: E402
 
 COLUMNS = [
     "target_id",
@@ -33,7 +34,10 @@ def test_report_shape(report, spec):
     df = report.to_frame()
     for c in COLUMNS:
         assert c in df.columns
-    assert len(df) == len(spec.targets) + 24  # + Table 2: 6 programmes x 4 figures
+    # + Table 2: 6 programmes x 4 figures, + one row per logical relation
+    assert len(df) == len(spec.targets) + 24 + len(RELATIONS)
+    rel = df[df["statistic"] == "relation"]
+    assert (rel["synthetic"] == 0).all() and rel["pass"].all()
     assert report.passed
     assert set(report.assumed["kind"]) == {"assumed", "derived"}
     assert (report.assumed["reason"].str.len() > 0).all()
@@ -66,9 +70,21 @@ def test_scaled_cohort_judged_at_its_own_granularity(spec):
     rep = fidelity_report(generate_cohort(spec, n=20_000, rng=4), spec)
     t = rep.targets.set_index("target_id")
     assert t.loc["appendix.n.standard", "role"] == "scaled"
-    assert t.loc["appendix.age.all_recalled", "role"] == "scaled"
+    # group rows are met too: the targets are derived at the cohort's own sizes
+    assert t.loc["appendix.age.all_recalled", "role"] == "target"
     assert t.loc["appendix.age.hdc", "role"] == "target"
     assert rep.passed, rep.failures[["target_id", "published", "synthetic", "tolerance"]]
+
+
+def test_broken_relation_fails(default_cohort, spec):
+    bad = default_cohort.copy()
+    rows = bad.index[(bad["need_class_a"] >= 1).fillna(False)][:3]
+    bad.loc[rows, "need_drugs_ever"] = 0
+    rep = fidelity_report(bad, spec)
+    row = rep.targets.set_index("target_id").loc["relation.class_a_implies_drug_use"]
+    assert row["synthetic"] == 3
+    assert row["pass"] is False or row["pass"] == False  # noqa: E712
+    assert not rep.passed
 
 
 def test_claims_retested_with_direction(report):

@@ -51,14 +51,17 @@ def test_stored_fit_meets_the_precise_targets(cohort, rules):
 
 
 def test_calibration_improves_on_its_start(cohort, rules):
-    start = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.1, "mu_m": 6.0}
+    # poor in the three free parameters; the latent risk day starts near its 14-day floor, where
+    # the fit holds it (a start far above the floor, mu_m = 6, lands in a local optimum with
+    # almost everyone released at SED: the objective is not convex, hence two starts in calibrate)
+    start = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.3, "mu_m": 3.0}
     t = calibration_targets(rules)
 
     def loss(m):
         return sum(((m[k] - v) / TARGET_SE[k]) ** 2 for k, v in t.items())
 
     m0 = model_moments(cohort, rules, start, n=2000)
-    res = calibrate(cohort, rules, n=2000, starts=(start,), maxiter=60, intervals=False)
+    res = calibrate(cohort, rules, n=2000, starts=(start,), maxiter=150, intervals=False)
     m1 = model_moments(cohort, rules, res.params, n=2000)
     # from a poor start the weighted squared error must at least halve
     assert loss(m1) < loss(m0) / 2

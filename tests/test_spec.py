@@ -7,6 +7,7 @@ import pytest
 
 from toolkit import SpecError, load_profile
 from toolkit.profile.spec import _build_spec, default_profile_path
+from toolkit.schema import RECALL_TYPES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -114,7 +115,13 @@ def test_bad_toml(tmp_path):
         ),
         ("appendix.n.standard", "value", 39.5, r"must be a non-negative whole number for a count"),
         ("appendix.age.standard", "decimals", -1, r"decimals` must be between 0 and 16; got -1"),
-        ("appendix.age.standard", "statistic", "median", r"statistic` must be one of mean, share"),
+        (
+            "appendix.age.standard",
+            "statistic",
+            "median",
+            r"is a median of 'age', which the generator cannot produce",
+        ),
+        ("appendix.age.standard", "statistic", "mode", r"statistic` must be one of mean, share"),
     ],
 )
 def test_bad_target_fields(raw, tid, field, value, pattern):
@@ -142,9 +149,20 @@ def test_duplicate_id(raw):
 
 def test_missing_population_size(raw):
     data = copy.deepcopy(raw)
-    data["targets"] = [t for t in data["targets"] if t["id"] != "appendix.n.hdc"]
-    with pytest.raises(SpecError, match="must include appendix.n.hdc"):
+    data["targets"] = [
+        t for t in data["targets"] if not (t["variable"] == "n" and t["population"] in RECALL_TYPES)
+    ]
+    with pytest.raises(SpecError, match="must give the N of each recall type it describes"):
         build(data)
+
+
+def test_dropping_a_recall_size_drops_the_population(raw):
+    """A profile without a recall type's N describes the others (no id is required)."""
+    data = copy.deepcopy(raw)
+    data["targets"] = [t for t in data["targets"] if not t["id"].endswith(".hdc")]
+    spec = build(data)
+    assert "hdc" not in spec.populations
+    assert spec.population_n("all_recalled") == 5125 - 74
 
 
 def test_assumption_without_reason(raw):
@@ -209,8 +227,19 @@ def test_targets_only_profile_inherits_assumptions(tmp_path, raw):
     spec = load_profile(p)
     assert list(spec.meta["inherited"]) == [
         "assumptions (from the default profile)",
-        "derived (from the default profile)",
         "resolutions (from the default profile)",
     ]
+    # nothing derived is inherited: the toolkit derives the item denominators itself, and
+    # they equal the ones derived by hand in the default profile's [derived] block
+    assert dict(spec.derived) == {}
+    from toolkit.profile.targets import derive_targets
+
+    sizes = {p: spec.population_n(p) for p in spec.populations}
+    groups = {g.name: g for g in derive_targets(spec, sizes).need_groups}
+    by_hand = raw["derived"]
+    for name in ("standard", "not_standard"):
+        assert groups[name].n_oasys == by_hand["oasys_counts"][name]
+        for item, n_j in by_hand["figure1_denominators"][name].items():
+            assert groups[name].scored[item] == n_j, (name, item)
     df = generate_cohort(spec, populations=["hdc"], rng=1)
     assert round(float(df["age"].mean()), 1) == 31.9

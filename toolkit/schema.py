@@ -346,3 +346,218 @@ def apply_dtypes(df: pd.DataFrame) -> pd.DataFrame:
             out[name] = out[name].astype(dtype)
     extra = [c for c in out.columns if c not in DTYPES]
     return out[[c for c in COLUMN_NAMES if c in out.columns] + extra]
+
+
+# --------------------------------------------------------------------------------------------
+# What a profile can describe, and what the generator can make (issue 9)
+# --------------------------------------------------------------------------------------------
+
+#: Pseudo-categories of RoSH that the sources print (the High-or-Very-High share).
+ROSH_GROUPS: tuple[str, ...] = ("high_or_very_high", "low_or_medium")
+#: Categories of the banded views of day counts used by published shares.
+DAYS_ON_RECALL_CATEGORIES: tuple[str, ...] = (*DAYS_ON_RECALL_BANDS, "unknown")
+DAYS_TO_SED_CATEGORIES: tuple[str, ...] = ("1yr_plus", "under_1yr", "none")
+
+#: Categorical variables whose shares the generator constructs, with their categories. A
+#: published share of any of these, for any population or group, is generated and judged.
+SHARE_VARIABLES: dict[str, tuple[str, ...]] = {
+    "sex": SEXES,
+    "ethnicity": ETHNICITIES,
+    "recall_reason": RECALL_REASONS,
+    "index_offence_group": INDEX_OFFENCE_GROUPS,
+    "rosh": ROSH_GROUPS,
+    "days_on_recall": DAYS_ON_RECALL_CATEGORIES,
+    "days_to_sed": DAYS_TO_SED_CATEGORIES,
+    "population": POPULATIONS,
+}
+#: Variables that only recall types carry (missing for the rest of the sentenced population).
+RECALL_ONLY_VARIABLES: tuple[str, ...] = ("recall_reason", "days_on_recall")
+
+
+@dataclass(frozen=True)
+class NumericVariable:
+    """A numeric cohort column whose published mean the generator constructs."""
+
+    name: str
+    integer: bool
+    lower: float
+    upper: float
+    oasys: bool = False  # computed over people with OASys data (need items and domains)
+
+
+#: Numeric variables a published mean can describe. Bounds are the variable's logical range
+#: (scores are percentages; need items are scored 0-2); ``age`` and ``need_domains`` are
+#: narrowed by the profile's assumptions.
+MEAN_VARIABLES: dict[str, NumericVariable] = {
+    v.name: v
+    for v in (
+        NumericVariable("age", True, 10, 120),
+        NumericVariable("years_since_first_sanction", False, 0, 110),
+        NumericVariable("previous_breaches", True, 0, 1000),
+        NumericVariable("ogrs3_2yr", False, 0, 100),
+        NumericVariable("ogrs4v_2yr", False, 0, 100),
+        NumericVariable("osp_2yr", False, 0, 100),
+        NumericVariable("rsr_2yr", False, 0, 100),
+        *(NumericVariable(i, True, 0, 2, oasys=True) for i in NEED_ITEMS),
+        NumericVariable("need_domains", True, 0, 20, oasys=True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A logical relation every person must satisfy: ``if`` all hold, ``then`` must hold.
+
+    Conditions read ``"<column> <op> <value>"``; the value may be a number, ``true``/``false``,
+    a category, or another column's name (compared person by person). An empty ``if_`` means
+    the relation holds for everyone. A person whose ``then`` column is missing is not counted
+    as breaking it (the item was not scored), nor is one whose ``if`` column is missing.
+    """
+
+    id: str
+    if_: tuple[str, ...]
+    then: str
+    reason: str
+
+
+#: Logical relations between items, declared once and checked by ``fidelity`` on any cohort.
+#: The generator constructs every cohort so that they hold.
+RELATIONS: tuple[Relation, ...] = (
+    Relation(
+        "class_a_implies_drug_use",
+        ("need_class_a >= 1",),
+        "need_drugs_ever >= 1",
+        "Misusing Class A drugs is a use of drugs: nobody scored for Class A misuse can be "
+        "scored as never having used drugs.",
+    ),
+    Relation(
+        "dv_link_implies_dv_need",
+        ("dv_offence_link == true",),
+        "need_dv_perpetrator >= 1",
+        "An offence linked to partner violence makes the person a perpetrator of domestic "
+        "violence, so the OASys perpetrator item cannot be 'no problem'.",
+    ),
+    Relation(
+        "dv_link_implies_violent_offence",
+        ("dv_offence_link == true",),
+        "index_offence == violence",
+        "The domestic-violence link is recorded on a violent index offence.",
+    ),
+    Relation(
+        "alcohol_link_implies_drinking",
+        ("alcohol_violence_link == true",),
+        "need_problem_drinking >= 1",
+        "Violence linked to alcohol use implies at least a moderate drinking problem.",
+    ),
+    Relation(
+        "alcohol_link_implies_violent_history",
+        ("alcohol_violence_link == true",),
+        "violent_history == true",
+        "Violence linked to alcohol needs a violent conviction in the record.",
+    ),
+    Relation(
+        "drug_link_implies_drug_use",
+        ("drug_offending_link == true",),
+        "need_drugs_ever >= 1",
+        "Drug misuse linked to offending implies having used drugs.",
+    ),
+    Relation(
+        "violent_index_implies_violent_history",
+        ("index_offence_group == violence",),
+        "violent_history == true",
+        "A violent index offence is a violent conviction in the record.",
+    ),
+    Relation(
+        "robbery_index_implies_violent_history",
+        ("index_offence_group == robbery",),
+        "violent_history == true",
+        "Robbery is a violent offence (the programmes' 'violent' includes it).",
+    ),
+    Relation(
+        "acquisitive_index_implies_acquisitive_history",
+        ("index_offence_group == acquisitive",),
+        "acquisitive_history == true",
+        "An acquisitive index offence is an acquisitive conviction in the record.",
+    ),
+    Relation(
+        "sanctions_at_least_breaches",
+        (),
+        "previous_sanctions >= previous_breaches",
+        "Every breach of an order or licence is dealt with by a sanction, so a person has at "
+        "least as many previous sanctions as previous breaches.",
+    ),
+    Relation(
+        "first_sanction_not_before_age_of_responsibility",
+        (),
+        "age_at_first_sanction >= 10",
+        "The age of criminal responsibility in England and Wales is 10 (Children and Young "
+        "Persons Act 1933 s.50, as amended by the Children and Young Persons Act 1963 s.16).",
+    ),
+    Relation(
+        "first_sanction_not_after_census_age",
+        (),
+        "age_at_first_sanction <= age",
+        "The first sanction cannot come after the person's age on the census day.",
+    ),
+)
+
+_REL_OPS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+}
+
+
+def _condition(df: pd.DataFrame, text: str):
+    """(holds, known) boolean arrays of one relation condition over the rows of ``df``."""
+    import numpy as np
+
+    col, op, raw = text.split(maxsplit=2)
+    left = df[col]
+    if raw in df.columns:
+        right = df[raw].astype("float64").to_numpy()
+        left_v = left.astype("float64").to_numpy()
+        known = ~(np.isnan(left_v) | np.isnan(right))
+        with np.errstate(invalid="ignore"):
+            return _REL_OPS[op](left_v, right) & known, known
+    if raw in ("true", "false"):
+        b = left.astype("boolean")
+        known = b.notna().to_numpy()
+        return (b.fillna(False).to_numpy(dtype=bool) == (raw == "true")) & known, known
+    try:
+        value = float(raw)
+    except ValueError:
+        s = left.astype("string")
+        known = s.notna().to_numpy()
+        return _REL_OPS[op](s, raw).fillna(False).to_numpy(dtype=bool) & known, known
+    v = left.astype("float64").to_numpy()
+    known = ~np.isnan(v)
+    with np.errstate(invalid="ignore"):
+        return _REL_OPS[op](v, value) & known, known
+
+
+def relation_violations(df: pd.DataFrame, relation: Relation):
+    """Boolean array: the people of ``df`` who break ``relation`` (see :class:`Relation`).
+
+    Returns ``None`` when the cohort lacks a column the relation reads.
+    """
+    import numpy as np
+
+    cols = [c.split()[0] for c in (*relation.if_, relation.then)]
+    cols += [c.split(maxsplit=2)[2] for c in (*relation.if_, relation.then)]
+    if any(c not in df.columns for c in cols[: len(relation.if_) + 1]):
+        return None
+    applies = np.ones(len(df), dtype=bool)
+    for cond in relation.if_:
+        holds, _ = _condition(df, cond)
+        applies &= holds
+    holds, known = _condition(df, relation.then)
+    return applies & known & ~holds
+
+
+#: Numeric variables whose published standard deviation (``statistic = "sd"``, one population)
+#: the generator constructs, by solving the logit-scale spread of their distribution.
+SD_VARIABLES: tuple[str, ...] = ("age", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")

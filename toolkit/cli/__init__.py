@@ -14,10 +14,36 @@ from __future__ import annotations
 import signal
 import sys
 
-from toolkit.cli import audit, calibrate, demo, fidelity, gaps, generate, report, simulate
+from toolkit.cli import (
+    audit,
+    calibrate,
+    demo,
+    fairness,
+    fidelity,
+    gaps,
+    generate,
+    prioritise,
+    report,
+    simulate,
+    sweep,
+    template,
+)
 from toolkit.exceptions import ToolkitError
 
-COMMANDS = (generate, fidelity, audit, gaps, simulate, calibrate, report, demo)
+COMMANDS = (
+    generate,
+    fidelity,
+    audit,
+    gaps,
+    simulate,
+    calibrate,
+    sweep,
+    report,
+    demo,
+    template,
+    prioritise,
+    fairness,
+)
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
@@ -32,7 +58,9 @@ def build_parser():
         prog="recall-toolkit",
         description="Synthetic recall cohorts calibrated to published profiles (with a "
         "fidelity report and an audit of the published figures), needs gaps against accredited "
-        "programmes, and review-strategy simulation. Start with `recall-toolkit demo`.",
+        "programmes, review-strategy simulation and policy sweeps, and review-priority "
+        "suggestions for a caseload (suggestions with reasons, never decisions). Start with "
+        "`recall-toolkit demo`.",
     )
     p.add_argument("--version", action="version", version=f"recall-toolkit {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -146,6 +146,39 @@ def bounded_logit_normal(
     return lower + width * expit(mu + eta)
 
 
+def spread_for_sd(
+    z: np.ndarray,
+    lower: float,
+    upper: float,
+    target_mean: float,
+    target_sd: float,
+    shift: np.ndarray | float = 0.0,
+    lo: float = 0.02,
+    hi: float = 6.0,
+    integer_total: int | None = None,
+) -> float:
+    """The logit-scale spread ``sigma`` at which :func:`bounded_logit_normal` has ``target_sd``.
+
+    The sample standard deviation (``ddof=1``, as papers print it) grows with ``sigma`` at a
+    fixed mean, so :func:`scipy.optimize.brentq` finds it; a target outside what the family can
+    reach between ``lo`` and ``hi`` gets the nearest end. With ``integer_total`` the SD is that
+    of the values after :func:`integerise_to_sum` (whole years), so small populations meet it too.
+    """
+
+    def sd(sig: float) -> float:
+        x = bounded_logit_normal(z, lower, upper, sig, target_mean, shift)
+        if integer_total is not None:
+            x = integerise_to_sum(x, integer_total)
+        return float(np.std(x, ddof=1)) if x.size > 1 else 0.0
+
+    f_lo, f_hi = sd(lo) - target_sd, sd(hi) - target_sd
+    if f_lo >= 0:
+        return lo
+    if f_hi <= 0:
+        return hi
+    return brentq(lambda s: sd(s) - target_sd, lo, hi, xtol=1e-10)
+
+
 def ordinal_counts(n: int, total: int, gap: float) -> tuple[int, int]:
     """Counts of 1s and 2s among ``n`` 0/1/2 scores whose sum is exactly ``total``.
 

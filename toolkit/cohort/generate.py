@@ -22,6 +22,7 @@ How exactness is achieved
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -35,11 +36,11 @@ from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
 from toolkit.profile.rules import ProgrammeRules, load_programme_rules
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
-from toolkit.profile.targets import ResolvedTargets, resolve_targets
+from toolkit.profile.targets import DerivedTargets, derive_targets, figures, interval_half
 from toolkit.schema import (
     COLUMNS,
-    DAYS_ON_RECALL_BANDS,
     ETHNICITIES,
+    GROUPS,
     INDEX_OFFENCE_GROUPS,
     INDEX_OFFENCES,
     NEED_ITEMS,
@@ -47,6 +48,7 @@ from toolkit.schema import (
     POPULATIONS,
     RECALL_REASONS,
     RECALL_TYPES,
+    RELATIONS,
     ROSH_LEVELS,
     SIX_MONTHS_DAYS,
     YEAR_DAYS,
@@ -63,7 +65,7 @@ FLOAT_DECIMALS = 4
 class _Plan:
     sizes: Mapping[str, int]
     oasys: Mapping[str, int]
-    default: bool
+    targets: DerivedTargets
 
 
 def _generate_cohort_iv(spec, n, populations, rng):
@@ -73,49 +75,33 @@ def _generate_cohort_iv(spec, n, populations, rng):
         raise UsageError(
             f"spec must be a ProfileSpec from load_profile(); got {type(spec).__name__}"
         )
+    known = spec.populations
     if populations is None:
-        pops = list(POPULATIONS)
+        pops = list(known)
     else:
         if isinstance(populations, str):
             populations = [populations]
         pops = list(dict.fromkeys(populations))
-        unknown = [p for p in pops if p not in POPULATIONS]
+        unknown = [p for p in pops if p not in known]
         if unknown or not pops:
             bad = unknown[0] if unknown else "(none given)"
             raise UsageError(
-                f"unknown population {bad!r}; expected one or more of: {', '.join(POPULATIONS)}"
+                f"unknown population {bad!r} for profile {spec.path}; expected one or more of: "
+                f"{', '.join(known)}"
             )
     if n is not None:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
             raise UsageError(f"n must be a positive whole number of people; got {n!r}")
-    return spec, [p for p in POPULATIONS if p in pops], n, np.random.default_rng(rng)
+    return spec, [p for p in known if p in pops], n, np.random.default_rng(rng)
 
 
 def _plan(spec: ProfileSpec, pops: list[str], n: int | None) -> _Plan:
     published = np.array([spec.population_n(p) for p in pops], dtype=float)
     total = int(published.sum()) if n is None else int(n)
     sizes_arr = C.largest_remainder(published, total)
-    sizes = dict(zip(pops, (int(s) for s in sizes_arr)))
-    default = n is None or total == int(published.sum())
-    # OASys coverage per group, allocated jointly so group totals match the derived counts.
-    counts = spec.derived["oasys_counts"]
-    oasys: dict[str, int] = {}
-    for group, members in (
-        ("standard", ["standard"]),
-        ("not_standard", [p for p in pops if p != "standard"]),
-    ):
-        members = [p for p in members if p in sizes]
-        if not members:
-            continue
-        group_pub = sum(
-            spec.population_n(p) for p in POPULATIONS if (p == "standard") == (group == "standard")
-        )
-        group_n = sum(sizes[p] for p in members)
-        frac = counts[group] / group_pub
-        total_o = int(round(frac * group_n))
-        alloc = C.largest_remainder([sizes[p] for p in members], total_o)
-        oasys.update(zip(members, (int(a) for a in alloc)))
-    return _Plan(sizes=sizes, oasys=oasys, default=default)
+    sizes = {p: int(s) for p, s in zip(pops, sizes_arr) if s > 0}
+    targets = derive_targets(spec, sizes, {p: spec.population_n(p) for p in spec.populations})
+    return _Plan(sizes=sizes, oasys=dict(targets.oasys), targets=targets)
 
 
 def generate_cohort(
@@ -131,14 +117,16 @@ def generate_cohort(
     Parameters
     ----------
     spec : ProfileSpec, optional
-        From :func:`toolkit.load_profile`; defaults to the shipped profile.
+        From :func:`toolkit.load_profile`; defaults to the shipped profile. Any profile in the
+        documented format works: its populations are the recall types it gives an N for (and
+        the rest of the sentenced population when All prisoners is given).
     n : int, optional
         Total number of people. Defaults to the published N of the chosen populations
-        (64,494 for all of them: Table 1's "All prisoners"). Populations are scaled in proportion
+        (64,494 for all of them in the default profile). Populations are scaled in proportion
         by largest remainder.
     populations : str or iterable of str, optional
-        Restrict to these populations (``standard``, ``extended``, ``fixed_term``, ``ipp_dpp``,
-        ``life``, ``hdc``, ``other_sentenced``).
+        Restrict to these of the profile's populations (``standard``, ``extended``,
+        ``fixed_term``, ``ipp_dpp``, ``life``, ``hdc``, ``other_sentenced``).
     rng : numpy.random.Generator or int, optional
         Source of randomness; an int is a seed. Same seed, same cohort.
     programmes : ProgrammeRules, optional
@@ -153,13 +141,15 @@ def generate_cohort(
     Raises
     ------
     UsageError
-        For an unknown population or a non-positive ``n``.
+        For a population the profile does not describe or a non-positive ``n``.
 
     Notes
     -----
-    At the published N every published mean and share is met at its printed precision (see
-    ``recall-toolkit fidelity``), except where the audit shows the paper cannot be met. At other
-    N the same per-population means are met; shares are met to within one person.
+    The per-population targets are derived from the published figures at the cohort's own
+    sizes (:func:`toolkit.profile.targets.derive_targets`), so every figure that whole people
+    can meet at that N is met at its printed precision; the others are reported unreachable by
+    ``recall-toolkit fidelity``. Logical relations between items
+    (:data:`toolkit.schema.RELATIONS`) hold for every person.
 
     Examples
     --------
@@ -168,26 +158,56 @@ def generate_cohort(
     (74, 31.9)
     """
     spec, pops, n, rng = _generate_cohort_iv(spec, n, populations, rng)
-    targets = resolve_targets(spec)
     plan = _plan(spec, pops, n)
     chol = np.linalg.cholesky(np.asarray(spec.assumptions["correlation"]["matrix"], dtype=float))
-    # One stream per population (by its fixed position) and one per need group, so restricting
-    # populations leaves the others' draws unchanged.
+    # One stream per population (by its fixed position) and a few for the group-level steps,
+    # so restricting populations leaves the others' draws unchanged.
     streams = rng.spawn(len(POPULATIONS) + 3)
     blocks = []
     for i, pop in enumerate(POPULATIONS):
         if plan.sizes.get(pop, 0) > 0:
-            blocks.append(_population_block(pop, plan, spec, targets, chol, streams[i]))
+            blocks.append(_population_block(pop, plan, spec, chol, streams[i]))
     if len(blocks) == 1:  # no copy for a single population (e.g. 1,000,000 standard recalls)
         cols = blocks[0]
     else:
         cols = {k: np.concatenate([b.pop(k) for b in blocks]) for k in list(blocks[0])}
     del blocks
-    _need_items(cols, spec, plan, streams[-3:-1])
+    _meet_ogrs3_groups(cols, spec, plan, streams[-3])
+    _need_items(cols, spec, plan, streams[-3])
     rules = load_programme_rules() if programmes is None else programmes
-    extra = add_programme_columns(cols, rules, streams[-1])  # columns the schema lacks
+    extra = _programme_columns(cols, spec, rules, streams[-1])  # columns the schema lacks
+    enforce_relations(cols, streams[-2])
+    del cols["_need_group"]
     df = _to_frame(cols)
     return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1) if extra else df
+
+
+def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
+    """Whether the programme file's published figures (Table 2) describe this profile's census.
+
+    ``meta.programme_figures`` in the profile decides when given; otherwise they apply when the
+    profile and the programme file cite the same source document, or when either names none.
+    """
+    flag = spec.meta.get("programme_figures")
+    if flag is not None:
+        return bool(flag)
+    # A file that names no document (a user's own rules) is taken to describe the census it is
+    # used with; two files naming different documents describe different censuses.
+    doc_rules, doc_spec = rules.meta.get("document"), spec.meta.get("document")
+    return doc_rules is None or doc_spec is None or doc_spec == doc_rules
+
+
+def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dict:
+    """Programme attributes; Table 2 is constructed exactly only where it describes the census.
+
+    For a profile the programme figures do not describe (another census, women only, ...),
+    the same columns are built with the rules' figures as non-binding guides (scaled, never
+    refused), and ``fidelity`` does not judge Table 2.
+    """
+    if programme_figures_apply(spec, rules):
+        return add_programme_columns(cols, rules, g)
+    guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
+    return add_programme_columns(cols, guide, g)
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,66 +215,67 @@ def generate_cohort(
 # --------------------------------------------------------------------------------------------
 
 
-def _share(spec: ProfileSpec, tid: str) -> float:
-    return spec.target(tid).value
+def _codes(counts: np.ndarray, g) -> np.ndarray:
+    return C.exact_shuffle(np.asarray(counts, dtype=np.int64), g)
 
 
-def _population_block(pop, plan, spec, targets: ResolvedTargets, chol, g) -> dict[str, np.ndarray]:
+def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     m = plan.sizes[pop]
     a = spec.assumptions
+    T = plan.targets
     is_recall = pop in RECALL_TYPES
-    mt = targets.means[pop]
     z = g.standard_normal((m, len(LATENTS))) @ chol.T
 
     out: dict[str, np.ndarray] = {}
     out["population"] = np.full(m, POPULATIONS.index(pop), dtype=np.int16)
     out["recall_type"] = np.full(m, RECALL_TYPES.index(pop) if is_recall else -1, dtype=np.int16)
 
-    # Sex and ethnicity: exact counts, random order.
-    male = _share(spec, "text.sex.male.all_recalled") if is_recall else a["sex"]["male_share"][pop]
-    male = a["sex"]["male_share"].get(pop, male)
-    sex = C.exact_shuffle(C.largest_remainder([male, 100 - male], m), g)
-    white = (
-        _share(spec, "text.ethnicity.white.all_recalled")
-        if is_recall
-        else a["ethnicity"]["white_share"][pop]
-    )
-    white = a["ethnicity"]["white_share"].get(pop, white)
-    split = a["ethnicity"]["non_white_split"]
-    eth_w = [white] + [(100 - white) * split[e] for e in ETHNICITIES[1:]]
+    # Sex and ethnicity: exact counts (derived from the profile's shares), random order.
+    sex = _codes(T.counts["sex"][pop], g)
     out["sex"] = sex
-    out["ethnicity"] = C.exact_shuffle(C.largest_remainder(eth_w, m), g)
+    out["ethnicity"] = _codes(T.counts["ethnicity"][pop], g)
 
     # Age: logit-normal on [lower, upper], exact integer sum.
     ag = a["age"]
-    age_c = C.bounded_logit_normal(
-        z[:, _LAT["age"]], ag["lower"], ag["upper"], ag["sigma"], mt["age"]
+    age_total = int(round(m * T.means["age"][pop]))
+    sig = _spread(
+        spec,
+        "age",
+        pop,
+        z[:, _LAT["age"]],
+        ag["lower"],
+        ag["upper"],
+        age_total / m,
+        integer_total=age_total,
     )
-    age = C.integerise_to_sum(age_c, int(round(m * mt["age"])))
+    age_c = C.bounded_logit_normal(
+        z[:, _LAT["age"]], ag["lower"], ag["upper"], sig or ag["sigma"], age_total / m
+    )
+    age = C.integerise_to_sum(age_c, age_total)
     out["age"] = age
 
     # Career length: a fraction of (age - minimum age at first sanction), mean exact.
     cr = a["career"]
     room = age - cr["min_age_first_sanction"]
     eta = cr["sigma"] * z[:, _LAT["career"]]
-    mu = C.solve_location(
-        lambda u: float(np.mean(room * expit(u + eta))), mt["years_since_first_sanction"]
-    )
+    target_years = min(T.means["years_since_first_sanction"][pop], 0.999 * float(room.mean()))
+    mu = C.solve_location(lambda u: float(np.mean(room * expit(u + eta))), target_years)
     years = np.round(room * expit(mu + eta), 2)
     out["years_since_first_sanction"] = years
     out["age_at_first_sanction"] = np.round(age - years, 2)
 
     # Previous breaches: lognormal latent scaled to the mean, exact integer sum.
+    br_total = int(round(m * T.means["previous_breaches"][pop]))
     xb = np.exp(a["previous_breaches"]["sigma"] * z[:, _LAT["breaches"]])
-    xb *= mt["previous_breaches"] / xb.mean()
-    breaches = C.integerise_to_sum(xb, int(round(m * mt["previous_breaches"])))
+    xb *= (br_total / m) / xb.mean() if br_total else 0.0
+    breaches = C.integerise_to_sum(xb, br_total)
     out["previous_breaches"] = breaches
 
-    # Index offence: published groups for standard recalls, assumed elsewhere.
-    off_codes = C.exact_shuffle(_offence_counts(spec, pop, m), g)
+    # Index offence: group counts derived from the profile, offences within groups assumed.
+    off_codes = C.exact_shuffle(_offence_counts(spec, T.counts["index_offence_group"][pop]), g)
     out["index_offence"] = off_codes
 
-    # Previous sanctions solved so OGRS3 (published formula) meets the published mean.
+    # Previous sanctions solved so OGRS3 (published formula) meets the derived mean.
     sanctions, p1, p2 = _sanctions_for_ogrs3(
         spec,
         z[:, _LAT["sanction_rate"]],
@@ -263,7 +284,7 @@ def _population_block(pop, plan, spec, targets: ResolvedTargets, chol, g) -> dic
         age,
         sex == 1,
         off_codes,
-        mt["ogrs3_2yr"],
+        T.means["ogrs3_2yr"][pop],
         g,
     )
     out["previous_sanctions"] = sanctions
@@ -274,30 +295,28 @@ def _population_block(pop, plan, spec, targets: ResolvedTargets, chol, g) -> dic
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
-        x = C.bounded_logit_normal(z[:, _LAT[lat]], 0.0, 100.0, blk["sigma"], mt[col], shift)
+        sig = _spread(spec, col, pop, z[:, _LAT[lat]], 0.0, 100.0, T.means[col][pop], shift)
+        x = C.bounded_logit_normal(
+            z[:, _LAT[lat]], 0.0, 100.0, sig or blk["sigma"], T.means[col][pop], shift
+        )
         out[col] = np.round(x, FLOAT_DECIMALS)
 
     # RoSH: exact High/Very High count, levels by rank of a latent.
     rs = a["rosh"]
-    n_hv = (
-        targets.rosh_counts_default[pop]
-        if plan.default
-        else int(round(m * targets.rosh_share[pop] / 100))
-    )
+    n_hv = int(T.counts["rosh"][pop][0])
     n_vh = int(round(n_hv * rs["very_high_share_of_high_or_very_high"]))
     n_med = int(round((m - n_hv) * rs["medium_share_of_low_or_medium"]))
     latent = z[:, _LAT["rosh"]] + _offence_shift(rs.get("offence_shift", {}))[off_codes]
     out["rosh"] = C.assign_by_rank(latent, [m - n_hv - n_med, n_med, n_hv - n_vh, n_vh])
 
-    # Recall reason: same published mix in every recall type.
+    # Recall reason: counts derived over the whole recalled population (not rounded per type).
     if is_recall:
-        w = [_share(spec, f"text.recall_reason.{r}.all_recalled") for r in RECALL_REASONS]
-        out["recall_reason"] = C.exact_shuffle(C.largest_remainder(w, m), g)
+        out["recall_reason"] = _codes(T.counts["recall_reason"][pop], g)
     else:
         out["recall_reason"] = np.full(m, -1, dtype=np.int16)
 
-    out["days_on_recall"] = _days_on_recall(spec, pop, m, z[:, _LAT["recall_time"]], g)
-    out["days_to_sed"] = _days_to_sed(spec, pop, m, z[:, _LAT["sed_time"]], g)
+    out["days_on_recall"] = _days_on_recall(spec, T, pop, m, z[:, _LAT["recall_time"]], g)
+    out["days_to_sed"] = _days_to_sed(spec, T, pop, m, z[:, _LAT["sed_time"]], g)
 
     has = np.zeros(m, dtype=bool)
     k = plan.oasys.get(pop, 0)
@@ -308,6 +327,14 @@ def _population_block(pop, plan, spec, targets: ResolvedTargets, chol, g) -> dic
     return out
 
 
+def _spread(spec, var, pop, z, lower, upper, mean, shift=0.0, integer_total=None):
+    """The spread meeting a published standard deviation of ``var`` for ``pop``, if printed."""
+    sd = next((t for t in figures(spec, var, "sd") if t.population == pop), None)
+    if sd is None or z.size < 2:
+        return None
+    return C.spread_for_sd(z, lower, upper, mean, sd.value, shift, integer_total=integer_total)
+
+
 def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
     v = np.zeros(len(INDEX_OFFENCES))
     for off, s in shifts.items():
@@ -315,15 +342,9 @@ def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
     return v
 
 
-def _offence_counts(spec: ProfileSpec, pop: str, m: int) -> np.ndarray:
+def _offence_counts(spec: ProfileSpec, group_counts: np.ndarray) -> np.ndarray:
+    """Counts per OGRS3 offence: the derived group counts split by the assumed within-group mix."""
     oa = spec.assumptions["index_offence"]
-    if pop == "standard":
-        shares = [
-            _share(spec, f"text.index_offence_group.{g}.standard") for g in INDEX_OFFENCE_GROUPS
-        ]
-    else:
-        shares = [oa["group_shares"][pop][g] for g in INDEX_OFFENCE_GROUPS]
-    group_counts = C.largest_remainder(shares, m)
     counts = np.zeros(len(INDEX_OFFENCES), dtype=np.int64)
     for g_name, g_count in zip(INDEX_OFFENCE_GROUPS, group_counts):
         members = [o for o in INDEX_OFFENCES if OFFENCE_TO_GROUP[o] == g_name]
@@ -357,6 +378,9 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     def cont_mean(logc):
         return 100.0 * float(np.mean(prob2(np.maximum(np.exp(logc) * base, breaches))))
 
+    # With very few people the OGRS3 of their ages and offences may not reach the target at
+    # any number of sanctions: aim at the nearest reachable mean (fidelity then shows the gap).
+    target = min(max(target, cont_mean(-20.0) + 1e-9), cont_mean(20.0) - 1e-9)
     logc = C.solve_location(cont_mean, target, lo=-20.0, hi=20.0)
     s = np.maximum(np.floor(np.exp(logc) * base + 0.5), breaches).astype(np.int64)
     m = len(s)
@@ -382,10 +406,127 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
             if abs(delta[j] - need) >= abs(need):
                 break
             s[cand[j]] += step
+    if m <= FINE_REPAIR_MAX and abs(target - 100.0 * prob2(s).mean()) > tol:
+        s = _fine_sanctions(s, breaches, prob2, target, tol)
     p2 = prob2(s)
     term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
     lin1 = fixed - c.intercept_2yr + c.intercept_1yr + c.copas * (np.log1p(s) - log_den) + term
     return s, expit(lin1), p2
+
+
+def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
+    """Meet OGRS3 group rows (All recalled, All prisoners) where a member's row cannot be met.
+
+    Each population's OGRS3 mean is met with whole sanctions where its people allow; with one
+    or two people it may not be, and the group row then drifts. Only people whose own row is
+    not met (or who have none) are then moved, so no row that is met is disturbed.
+    """
+    from toolkit.cohort.ogrs3 import ogrs3_linear
+
+    c = ogrs3_coefficients()
+    pop = cols["population"]
+    groups = [
+        t
+        for t in figures(spec, "ogrs3_2yr", "mean")
+        if len(GROUPS[t.population]) > 1
+        and all(p in plan.sizes for p in GROUPS[t.population] if p in spec.populations)
+    ]
+    own = {t.population: t for t in figures(spec, "ogrs3_2yr", "mean")}
+    locked: set[str] = set()  # populations of a smaller group already met: left alone
+    for t in sorted(groups, key=lambda t: len(GROUPS[t.population])):
+        members = [p for p in GROUPS[t.population] if p in plan.sizes]
+        m = np.isin(pop, [POPULATIONS.index(p) for p in members])
+        h = interval_half(spec, t)
+        score = cols["ogrs3_2yr"]
+        done = set(locked)
+        locked |= set(members)
+        if abs(float(score[m].mean()) - t.value) <= 0.5 * h:
+            continue
+        free_pops = []
+        for p in members:
+            if p in done:
+                continue
+            mp = pop == POPULATIONS.index(p)
+            o = own.get(p)
+            if o is None or abs(float(score[mp].mean()) - o.value) > interval_half(spec, o):
+                free_pops.append(POPULATIONS.index(p))
+        idx = np.flatnonzero(np.isin(pop, free_pops))
+        if idx.size == 0:
+            continue
+        if idx.size > FINE_REPAIR_MAX:
+            idx = np.sort(g.choice(idx, size=FINE_REPAIR_MAX, replace=False))
+        n_g = int(m.sum())
+        fixed = float(score[m].sum() - score[idx].sum())
+        target = (t.value * n_g - fixed) / idx.size
+        age = cols["age"][idx].astype(float)
+        female = cols["sex"][idx] == 1
+        off = cols["index_offence"][idx]
+        years = cols["years_since_first_sanction"][idx]
+
+        def prob2(s, sub=slice(None), age=age, female=female, off=off, years=years):
+            lin = ogrs3_linear(age[sub], female[sub], off[sub], np.asarray(s), years[sub])
+            return expit(c.intercept_2yr + lin)
+
+        s = _fine_sanctions(
+            cols["previous_sanctions"][idx], cols["previous_breaches"][idx], prob2, target, 1e-4
+        )
+        lin = ogrs3_linear(age, female, off, s, years)
+        cols["previous_sanctions"][idx] = s
+        cols["ogrs3_2yr"][idx] = np.round(100 * expit(c.intercept_2yr + lin), FLOAT_DECIMALS)
+        cols["ogrs3_1yr"][idx] = np.round(100 * expit(c.intercept_1yr + lin), FLOAT_DECIMALS)
+
+
+#: Populations up to this size get an exhaustive single-change search when the rounds above
+#: cannot bring the OGRS3 mean within 0.001 (a few people move the mean in coarse steps).
+FINE_REPAIR_MAX = 500
+_SANCTION_CHOICES = np.arange(1, 401, dtype=np.int64)
+
+
+def _fine_sanctions(s, breaches, prob2, target, tol, rounds: int = 200):
+    """Change one person's sanctions at a time to the value that best closes the gap.
+
+    Every person x candidate count (0 to 400, never below their
+    breaches) is scored at once; the best single change is applied until the mean is within
+    ``tol`` or no change helps. Only for small populations (a people x 401 matrix).
+    """
+    s = s.copy()
+    m = s.size
+    cand = np.concatenate([[0], _SANCTION_CHOICES])
+    grid = np.maximum(cand[None, :], breaches[:, None])  # m x k
+    idx = np.repeat(np.arange(m), grid.shape[1])
+    p_grid = prob2(grid.ravel(), idx).reshape(grid.shape)
+    for _ in range(rounds):
+        p = prob2(s)
+        total = 100.0 * p.sum()
+        gap = target * m - total
+        if abs(gap) <= tol * m:
+            break
+        delta = 100.0 * (p_grid - p[:, None])
+        new_gap = np.abs(gap - delta)
+        i, j = np.unravel_index(int(np.argmin(new_gap)), new_gap.shape)
+        if new_gap[i, j] < abs(gap) - 1e-12:
+            s[i] = grid[i, j]
+            continue
+        # No single change helps: the best pair of changes (one person up, another down),
+        # found by sorting every change and looking up its best partner.
+        flat = delta.ravel()
+        order = np.argsort(flat)
+        sorted_d = flat[order]
+        want = gap - flat
+        pos = np.clip(np.searchsorted(sorted_d, want), 1, flat.size - 1)
+        cand = np.where(
+            np.abs(sorted_d[pos] - want) < np.abs(sorted_d[pos - 1] - want), pos, pos - 1
+        )
+        partner = order[cand]
+        resid = np.abs(want - flat[partner])
+        resid[(partner // delta.shape[1]) == (np.arange(flat.size) // delta.shape[1])] = np.inf
+        a = int(np.argmin(resid))
+        if resid[a] >= abs(gap) - 1e-12:
+            break
+        b = int(partner[a])
+        k = delta.shape[1]
+        s[a // k], s[b // k] = grid[a // k, a % k], grid[b // k, b % k]
+    return s
 
 
 def _band_days(band: np.ndarray, u: np.ndarray, excess_mean: float) -> np.ndarray:
@@ -397,21 +538,20 @@ def _band_days(band: np.ndarray, u: np.ndarray, excess_mean: float) -> np.ndarra
     return days
 
 
-def _days_on_recall(spec, pop, m, z, g) -> np.ndarray:
-    """Days back in custody on census day; -1 means not recorded (NA)."""
+def _days_on_recall(spec, T, pop, m, z, g) -> np.ndarray:
+    """Days back in custody on census day; -1 means not recorded (NA).
+
+    Band counts come from the derived targets; a recall type whose assumed length is capped
+    (``max_days``) is uniform below the cap.
+    """
     if pop not in RECALL_TYPES:
         return np.full(m, -1, dtype=np.int64)
     a = spec.assumptions["days_on_recall"]
-    blk = a[pop]
+    blk = a.get(pop, {})
     u = g.random(m)
-    if pop == "standard":
-        shares = [_share(spec, f"text.days_on_recall.{b}.standard") for b in DAYS_ON_RECALL_BANDS]
-    elif "bands" in blk:
-        shares = [blk["bands"][b] for b in DAYS_ON_RECALL_BANDS]
-    else:
+    if "max_days" in blk:
         return np.floor(u * blk["max_days"]).astype(np.int64)
-    unknown = max(0.0, 100.0 - sum(shares))
-    counts = C.largest_remainder([*shares, unknown], m)
+    counts = np.asarray(T.counts["days_on_recall"][pop], dtype=np.int64)  # 3 bands + unknown
     days = np.full(m, -1, dtype=np.int64)
     known = np.ones(m, dtype=bool)
     if counts[-1]:
@@ -422,23 +562,23 @@ def _days_on_recall(spec, pop, m, z, g) -> np.ndarray:
     return days
 
 
-def _days_to_sed(spec, pop, m, z, g) -> np.ndarray:
+def _days_to_sed(spec, T, pop, m, z, g) -> np.ndarray:
     """Days from census to Sentence End Date; -1 means none (indeterminate) or not recalled."""
     a = spec.assumptions["days_to_sed"]
-    if pop == "standard":
-        share = _share(spec, "text.days_to_sed.1yr_plus.standard")
-    elif pop in RECALL_TYPES:
-        share = a["share_1yr_plus"][pop]
-    else:
-        share = "none"
-    if share == "none":
-        return np.full(m, -1, dtype=np.int64)
-    n_long = int(round(m * share / 100))
-    long_ = C.assign_by_rank(z, [m - n_long, n_long]) == 1
-    u = g.random(m)
-    days = 1 + np.floor(u * (YEAR_DAYS - 1))
-    days[long_] = YEAR_DAYS + np.floor(-a["over_1yr_mean_excess_days"] * np.log1p(-u[long_]))
-    return days.astype(np.int64)
+    n_long, n_short, n_none = (int(x) for x in T.counts["days_to_sed"][pop])
+    days = np.full(m, -1, dtype=np.int64)
+    if n_none == m:
+        return days
+    has = np.ones(m, dtype=bool)
+    if n_none:
+        has[g.choice(m, size=n_none, replace=False)] = False
+    idx = np.flatnonzero(has)
+    long_ = C.assign_by_rank(z[idx], [n_short, n_long]) == 1
+    u = g.random(idx.size)
+    d = 1 + np.floor(u * (YEAR_DAYS - 1))
+    d[long_] = YEAR_DAYS + np.floor(-a["over_1yr_mean_excess_days"] * np.log1p(-u[long_]))
+    days[idx] = d.astype(np.int64)
+    return days
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,50 +586,155 @@ def _days_to_sed(spec, pop, m, z, g) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _need_items(cols, spec, plan, group_streams) -> None:
+def _need_items(cols, spec, plan, g) -> None:
+    """Score the OASys items group by group (the groups the profile's item figures describe).
+
+    In each group exactly the derived number of people is scored on each item, with the
+    derived item sum, so every printed item mean is met; who scores high is decided by a
+    shared need factor (assumed loading), by rank.
+    """
     a = spec.assumptions
     pop = cols["population"]
-    std = POPULATIONS.index("standard")
     n_all = len(pop)
     items = {it: np.full(n_all, -1, dtype=np.int64) for it in NEED_ITEMS}
     domains = np.full(n_all, -1, dtype=np.int64)
     lam, gap = a["need_items"]["loading"], a["need_items"]["threshold_gap"]
     nd = a["need_domains"]
-    dens = spec.derived["figure1_denominators"]
-    counts = spec.derived["oasys_counts"]
-    for (group, in_group), g in zip(
-        (("standard", pop == std), ("not_standard", pop != std)), group_streams
-    ):
-        idx = np.flatnonzero(in_group & cols["has_oasys"])
+    groups = plan.targets.need_groups
+    for grp, gg in zip(groups, g.spawn(len(groups))):
+        codes = [POPULATIONS.index(p) for p in grp.members]
+        idx = np.flatnonzero(np.isin(pop, codes) & cols["has_oasys"])
         n_o = idx.size
         if n_o == 0:
             continue
         z_need = cols["_z_need"][idx]
-        default = plan.default and n_o == counts[group]
         for item in NEED_ITEMS:
-            n_j = (
-                dens[group][item]
-                if default
-                else int(round(dens[group][item] * n_o / counts[group]))
-            )
-            n_j = min(n_j, n_o)
-            raw = spec.target(f"figure1.{item}.{group}").value
-            total = int(round(raw * n_j))
+            n_j = min(grp.scored[item], n_o)
+            total = min(grp.totals[item], 2 * n_j)
             n1, n2 = C.ordinal_counts(n_j, total, gap)
             scored = np.ones(n_o, dtype=bool)
             if n_o > n_j:
-                scored[g.choice(n_o, size=n_o - n_j, replace=False)] = False
+                scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
             sel = np.flatnonzero(scored)
-            zi = lam * z_need[sel] + np.sqrt(1 - lam**2) * g.standard_normal(sel.size)
+            zi = lam * z_need[sel] + np.sqrt(1 - lam**2) * gg.standard_normal(sel.size)
             items[item][idx[sel]] = C.assign_by_rank(zi, [n_j - n1 - n2, n1, n2])
-        t = spec.target(f"text.need_domains.{group}").value
-        zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * g.standard_normal(n_o)
-        x = C.bounded_logit_normal(zd, 0.0, float(nd["max_domains"]), nd["sigma"], t)
-        domains[idx] = C.integerise_to_sum(x, int(round(n_o * t)))
+        d_total = grp.totals["need_domains"]
+        max_d = float(nd["max_domains"])
+        zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
+        if 0 < d_total < max_d * n_o:
+            x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
+            domains[idx] = C.integerise_to_sum(x, d_total)
+        else:
+            domains[idx] = 0 if d_total <= 0 else int(max_d)
     for item in NEED_ITEMS:
         cols[item] = items[item]
     cols["need_domains"] = domains
+    cols["_need_group"] = _group_codes(pop, groups)
     del cols["_z_need"]
+    enforce_relations(cols, g)
+
+
+def _group_codes(pop: np.ndarray, groups) -> np.ndarray:
+    lookup = np.full(len(POPULATIONS), -1, dtype=np.int16)
+    for k, grp in enumerate(groups):
+        for p in grp.members:
+            lookup[POPULATIONS.index(p)] = k
+    return lookup[pop]
+
+
+# --------------------------------------------------------------------------------------------
+# logical relations
+# --------------------------------------------------------------------------------------------
+
+_CATEGORIES = {
+    c.name: list(c.dtype.categories) for c in COLUMNS if isinstance(c.dtype, pd.CategoricalDtype)
+}
+_OPS = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    ">=": np.greater_equal,
+    "<=": np.less_equal,
+    ">": np.greater,
+    "<": np.less,
+}
+
+
+def _holds(cols, text: str):
+    """(holds, known) over the generator's column dict (codes, -1 for missing)."""
+    col, op, raw = text.split(maxsplit=2)
+    v = cols[col]
+    if col in _CATEGORIES:
+        code = _CATEGORIES[col].index(raw) if raw in _CATEGORIES[col] else -2
+        known = v >= 0
+        return _OPS[op](v, code) & known, known
+    if raw in cols:
+        w = cols[raw]
+        return _OPS[op](v, w), np.ones(v.shape, dtype=bool)
+    value = {"true": 1.0, "false": 0.0}.get(raw)
+    value = float(raw) if value is None else value
+    known = v >= 0 if v.dtype.kind in "iu" else ~np.isnan(v)
+    return _OPS[op](v, value) & known, known
+
+
+def enforce_relations(cols, g) -> None:
+    """Make every declared relation hold by swapping scores, never by changing a marginal.
+
+    A relation ``if ... then ITEM >= 1`` on an OASys item is enforced by giving each person who
+    breaks it the item score of someone in the same item group who has the item, does not need
+    it (the relation's ``if`` is false for them) and is not needed by another relation; the two
+    swap scores, so every item's distribution in every group is unchanged. Relations whose
+    columns are not built yet are left for a later call; the others hold by construction.
+    """
+    groups = cols.get("_need_group")
+    if groups is None:
+        return
+    for rel in RELATIONS:
+        col, op, raw = rel.then.split(maxsplit=2)
+        if col not in NEED_ITEMS or op != ">=" or raw != "1":
+            continue
+        needed = [c.split()[0] for c in rel.if_]
+        if any(c not in cols for c in (*needed, col)):
+            continue
+        applies = np.ones(len(groups), dtype=bool)
+        for cond in rel.if_:
+            applies &= _holds(cols, cond)[0]
+        item = cols[col]
+        bad = np.flatnonzero(applies & (item == 0))
+        if bad.size == 0:
+            continue
+        # a donor must not need the item for this or any other relation reading it
+        guarded = np.zeros(len(groups), dtype=bool)
+        for other in RELATIONS:
+            if other.then.split()[0] == col and all(c.split()[0] in cols for c in other.if_):
+                a2 = np.ones(len(groups), dtype=bool)
+                for cond in other.if_:
+                    a2 &= _holds(cols, cond)[0]
+                guarded |= a2
+        donors_all = (item >= 1) & ~guarded
+        left = []
+        for k in np.unique(groups[bad]):
+            b = bad[groups[bad] == k]
+            d = np.flatnonzero(donors_all & (groups == k))
+            take = min(b.size, d.size)
+            if take:
+                d = g.permutation(d)[:take]
+                item[b[:take]], item[d] = item[d], item[b[:take]].copy()
+            left.append(b[take:])
+        left = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+        # Too few donors: if the relation's condition is itself an item score, hand that score
+        # to someone who meets the conclusion instead (again a swap, so no marginal moves).
+        if left.size and len(rel.if_) == 1:
+            c_col, c_op, c_raw = rel.if_[0].split(maxsplit=2)
+            if c_col in NEED_ITEMS and c_op == ">=":
+                cond = cols[c_col]
+                ok = (item >= 1) & (cond >= 0) & (cond < float(c_raw))
+                for k in np.unique(groups[left]):
+                    b = left[groups[left] == k]
+                    d = np.flatnonzero(ok & (groups == k))
+                    take = min(b.size, d.size)
+                    if take:
+                        d = g.permutation(d)[:take]
+                        cond[b[:take]], cond[d] = cond[d], cond[b[:take]].copy()
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,11 +26,20 @@ from scipy import stats
 from toolkit.exceptions import CohortError
 from toolkit.profile.audit import AuditResult, audit_profile
 from toolkit.profile.spec import ProfileSpec, Target, load_profile
-from toolkit.schema import GROUPS, NEED_ITEMS, OFFENCE_TO_GROUP, YEAR_DAYS
+from toolkit.profile.targets import derive_targets, interval_half
+from toolkit.schema import (
+    GROUPS,
+    NEED_ITEMS,
+    OFFENCE_TO_GROUP,
+    RELATIONS,
+    YEAR_DAYS,
+    relation_violations,
+)
 
 EVALUATED_ROLES = ("target", "approximate")
 #: Roles shown but not judged: context (other population/date), superseded, unmeetable (audit),
-#: not_in_cohort (population absent), scaled (a count at a non-published N).
+#: not_in_cohort (population absent), scaled (a count at a non-published N), unreachable (no
+#: cohort of these sizes can print the figure: the reason is in the note).
 _OASYS_VARS = (*NEED_ITEMS, "need_domains")
 _DAYS_BANDS = {"under_6m": (0, 183), "6_to_12m": (183, 365), "over_12m": (365, np.inf)}
 
@@ -90,6 +99,7 @@ class FidelityReport:
                 "failed": int(len(self.failures)),
                 "all_passed": bool(self.passed),
                 "not_evaluated": int(len(self.targets) - len(ev)),
+                "unreachable": int((self.targets["role"] == "unreachable").sum()),
                 "audit_findings": int(len(self.audit.issues)),
                 "audit_unresolved": int(len(self.audit.unresolved)),
             },
@@ -105,7 +115,8 @@ class FidelityReport:
         d = self.to_dict()["summary"]
         lines.append(
             f"Fidelity: {d['passed']}/{d['evaluated']} published targets met"
-            f" ({d['failed']} failed); {d['not_evaluated']} shown but not evaluated."
+            f" ({d['failed']} failed); {d['unreachable']} unreachable at this N;"
+            f" {d['not_evaluated']} shown but not evaluated."
         )
         cols = ["target_id", "population", "published", "synthetic", "tolerance", "pass"]
         with pd.option_context(
@@ -177,6 +188,11 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
         if var == "has_oasys":
             return float((m & cohort["has_oasys"].to_numpy()).sum())
         return None
+    if t.statistic == "sd":
+        if var not in cohort.columns:
+            return None
+        s = cohort.loc[m, var].astype("float64").dropna()
+        return float(s.std(ddof=1)) if len(s) > 1 else None
     if t.statistic == "mean":
         if var not in cohort.columns:
             return None
@@ -188,16 +204,20 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
         return None
     if t.statistic == "share":
         cat = t.category
-        if var == "rosh" and cat == "high_or_very_high":
+        if var == "rosh" and cat in ("high_or_very_high", "low_or_medium"):
             hit = cohort["rosh"].isin(["high", "very_high"]).to_numpy()
+            hit = hit if cat == "high_or_very_high" else ~hit
         elif var == "population":
             return 100.0 * float((cohort["population"].to_numpy()[m] == cat).mean())
         elif var == "days_on_recall" and cat in _DAYS_BANDS:
             lo, hi = _DAYS_BANDS[cat]
             d = cohort["days_on_recall"].astype("float64").to_numpy()
             hit = (d >= lo) & (d < hi)
-        elif var == "days_to_sed" and cat == "1yr_plus":
-            hit = cohort["days_to_sed"].astype("float64").to_numpy() >= YEAR_DAYS
+        elif var == "days_on_recall" and cat == "unknown":
+            hit = cohort["days_on_recall"].isna().to_numpy()
+        elif var == "days_to_sed" and cat in ("1yr_plus", "under_1yr", "none"):
+            d = cohort["days_to_sed"].astype("float64").to_numpy()
+            hit = {"1yr_plus": d >= YEAR_DAYS, "under_1yr": d < YEAR_DAYS, "none": np.isnan(d)}[cat]
         elif var in cohort.columns:
             hit = (cohort[var] == cat).fillna(False).to_numpy(dtype=bool)
         else:
@@ -210,7 +230,7 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
     return None
 
 
-def _legitimately_scaled(spec: ProfileSpec, sizes: pd.Series) -> bool:
+def _legitimately_scaled(spec: ProfileSpec, sizes: Mapping[str, int]) -> bool:
     """Whether population sizes are what ``generate_cohort(n=total)`` allocates (another N).
 
     A cohort at the published N, or one whose sizes no allocation explains (people dropped or
@@ -218,41 +238,18 @@ def _legitimately_scaled(spec: ProfileSpec, sizes: pd.Series) -> bool:
     """
     from toolkit.cohort.construct import largest_remainder
 
-    pops = [p for p in sizes.index if p in GROUPS and sizes[p] > 0]
+    pops = list(sizes)
     published = np.array([spec.population_n(p) for p in pops], float)
-    total = int(sizes[pops].sum())
+    total = int(sum(sizes.values()))
     if total == int(published.sum()):
         return False
-    return bool(np.array_equal(largest_remainder(published, total), sizes[pops].to_numpy()))
-
-
-def _scaled(spec: ProfileSpec, sizes: pd.Series, group: str) -> bool:
-    """Whether the cohort holds a population group at a size other than its published N."""
-    return any(int(sizes.get(p, 0)) != spec.population_n(p) for p in GROUPS[group])
-
-
-def _denominator(cohort: pd.DataFrame, t: Target) -> int:
-    """How many people the cohort statistic for ``t`` is computed over."""
-    m = _mask(cohort, t.population)
-    if t.variable in _OASYS_VARS:
-        m = m & cohort["has_oasys"].to_numpy()
-        if t.variable in cohort.columns:
-            m = m & cohort[t.variable].notna().to_numpy()
-    return int(m.sum())
+    return bool(
+        np.array_equal(largest_remainder(published, total), np.array([sizes[p] for p in pops]))
+    )
 
 
 def _tolerance(spec: ProfileSpec, t: Target) -> float:
-    if t.tolerance is not None:
-        return t.tolerance
-    if t.statistic == "count":
-        return 0.0
-    if t.approximate:
-        return (
-            float(spec.assumptions["fidelity"]["approximate_tolerance_points"])
-            if (t.statistic in ("share", "max_share"))
-            else max(t.half_unit, 0.05 * abs(t.value))
-        )
-    return t.half_unit
+    return interval_half(spec, t)
 
 
 def _passes(t: Target, synth: float | None, tol: float) -> bool | None:
@@ -261,6 +258,78 @@ def _passes(t: Target, synth: float | None, tol: float) -> bool | None:
     if t.statistic == "max_share":
         return synth <= t.value + tol + 1e-9
     return abs(synth - t.value) <= tol + 1e-9
+
+
+def _ogrs3_reach(cohort: pd.DataFrame, t: Target, tol: float) -> str:
+    """For a missed OGRS3 mean of a small population: why whole sanctions cannot reach it.
+
+    OGRS3 is computed from each person's age, sex, offence and record, so a population of a few
+    people can only take a discrete set of means. The generator's search over every person's
+    number of sanctions (0-400) is rerun from this cohort; if it cannot reach the printed
+    interval either, the figure is reported unreachable with the nearest mean found.
+    Returns ``""`` when the population is large or the mean is reachable.
+    """
+    from scipy.special import expit
+
+    from toolkit.cohort.generate import FINE_REPAIR_MAX, _fine_sanctions
+    from toolkit.cohort.ogrs3 import coefficients, ogrs3_linear
+    from toolkit.schema import INDEX_OFFENCES
+
+    m = _mask(cohort, t.population)
+    n = int(m.sum())
+    if n == 0 or n > FINE_REPAIR_MAX:
+        return ""
+    sub = cohort.loc[m]
+    age = sub["age"].to_numpy(dtype=float)
+    female = (sub["sex"].astype(str) == "female").to_numpy()
+    off = pd.Categorical(sub["index_offence"].astype(str), categories=INDEX_OFFENCES).codes
+    years = sub["years_since_first_sanction"].to_numpy(dtype=float)
+    breaches = sub["previous_breaches"].to_numpy(dtype=np.int64)
+    c = coefficients()
+
+    def prob2(s, idx=slice(None)):
+        lin = ogrs3_linear(age[idx], female[idx], off[idx], np.asarray(s), years[idx])
+        return expit(c.intercept_2yr + lin)
+
+    start = sub["previous_sanctions"].to_numpy(dtype=np.int64)
+    s = _fine_sanctions(start, breaches, prob2, t.value, 1e-4)
+    best = 100.0 * float(prob2(s).mean())
+    if abs(best - t.value) <= tol + 1e-9:
+        return ""
+    return (
+        f"unreachable at N = {n:,}: OGRS3 moves in whole-sanction steps; with these people's "
+        f"ages, sexes and offences a search over 0-400 sanctions each gets no nearer than "
+        f"{best:.3f}"
+    )
+
+
+def relation_rows(cohort: pd.DataFrame) -> list[dict]:
+    """One row per logical relation (:data:`toolkit.schema.RELATIONS`): people who break it."""
+    rows = []
+    for rel in RELATIONS:
+        bad = relation_violations(cohort, rel)
+        if bad is None:
+            continue
+        k = int(bad.sum())
+        cond = " and ".join(rel.if_) if rel.if_ else "always"
+        rows.append(
+            {
+                "target_id": f"relation.{rel.id}",
+                "population": "all_prisoners",
+                "variable": rel.then.split()[0],
+                "statistic": "relation",
+                "category": "",
+                "published": "0 people",
+                "published_value": 0.0,
+                "synthetic": float(k),
+                "tolerance": 0.0,
+                "pass": k == 0,
+                "role": "target",
+                "source": "toolkit.schema.RELATIONS",
+                "note": f"if {cond} then {rel.then}: {rel.reason}",
+            }
+        )
+    return rows
 
 
 def _flatten(prefix: str, obj, out: list, reason: str = "") -> None:
@@ -405,6 +474,8 @@ def table2_rows(cohort: pd.DataFrame, rules) -> list[dict]:
                 # beyond its printed precision
                 tol = tol + 100.0 / float(r["suitable"])
                 note = f"tolerance widened to one person at N = {int(r['suitable']):,}"
+            if not np.isfinite(synth):
+                role, note = "not_in_cohort", "no standard recall with OASys data in this cohort"
             ok = abs(synth - value) <= tol + 1e-9 if role == "target" else None
             rows.append(
                 {
@@ -463,38 +534,36 @@ def fidelity_report(
             f"cohort lacks required column(s) {missing}; expected a cohort from "
             "`recall-toolkit generate`"
         )
-    present = set(cohort["population"].astype(str).unique())
-    sizes = cohort["population"].astype(str).value_counts()
-    scaled_cohort = _legitimately_scaled(spec, sizes)
+    sizes_s = cohort["population"].astype(str).value_counts()
+    sizes = {p: int(sizes_s.get(p, 0)) for p in spec.populations if sizes_s.get(p, 0) > 0}
+    present = set(sizes)
+    published = {p: spec.population_n(p) for p in spec.populations}
+    derived = derive_targets(spec, sizes, published) if sizes else None
+    scaled_cohort = bool(sizes) and _legitimately_scaled(spec, sizes)
     rows = []
     for t in spec.targets:
         role = t.role
         note = t.note
-        full = set(GROUPS.get(t.population, ())) <= present
+        in_profile = [p for p in GROUPS.get(t.population, ()) if p in published]
+        full = bool(in_profile) and set(in_profile) <= present
         synth = synthetic_value(cohort, t) if role != "context" else None
         tol = _tolerance(spec, t)
-        scaled = (
-            scaled_cohort and full and t.population in GROUPS and _scaled(spec, sizes, t.population)
-        )
-        if scaled and role in EVALUATED_ROLES:
-            if t.statistic == "count":
-                role, note = "scaled", "cohort generated at another N; counts not comparable"
-            elif len(GROUPS[t.population]) > 1 and t.id.startswith(("appendix.", "table1.")):
-                role = "scaled"
-                note = (
-                    "a mix of populations at rounded sizes; its population rows are "
-                    "evaluated instead"
-                )
-            else:
-                # At another N a share can only be met to within half a person, and a mean of
-                # an integer variable to within half a unit over N: widen to that granularity.
-                n_den = _denominator(cohort, t)
-                if n_den:
-                    gran = 50.0 / n_den if t.statistic in ("share", "max_share") else 0.5 / n_den
-                    if gran > tol:
-                        tol = gran
-                        note = f"tolerance widened to the granularity at N = {n_den:,}"
+        at_published = full and all(sizes[p] == published[p] for p in in_profile)
+        if (
+            role in EVALUATED_ROLES
+            and t.statistic == "count"
+            and full
+            and not at_published
+            and scaled_cohort
+        ):
+            role, note = "scaled", "cohort generated at another N; counts not comparable"
+        elif role in EVALUATED_ROLES and full and derived and t.id in derived.unreachable:
+            role, note = "unreachable", derived.unreachable[t.id]
         ok = _passes(t, synth, tol) if role in EVALUATED_ROLES else None
+        if ok is False and t.variable == "ogrs3_2yr" and t.statistic == "mean":
+            reach = _ogrs3_reach(cohort, t, tol)
+            if reach:
+                role, ok, note = "unreachable", None, reach
         if role in EVALUATED_ROLES and (synth is None or not full):
             role, ok = "not_in_cohort", None
             note = "population not (fully) present in this cohort"
@@ -520,10 +589,13 @@ def fidelity_report(
                 "note": note,
             }
         )
+    from toolkit.cohort.generate import programme_figures_apply
     from toolkit.profile.rules import load_programme_rules
 
     rules = load_programme_rules() if programmes is None else programmes
-    rows += table2_rows(cohort, rules)
+    if programme_figures_apply(spec, rules):
+        rows += table2_rows(cohort, rules)
+    rows += relation_rows(cohort)
     targets = pd.DataFrame(rows)
     # Counts only match at the published N; scaled cohorts report them without judging.
     return FidelityReport(

@@ -17,8 +17,10 @@ downstream re-checks it.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,16 +31,20 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.datafiles import check_keys
 from toolkit.exceptions import SpecError
 from toolkit.schema import (
     ETHNICITIES,
     GROUPS,
     INDEX_OFFENCE_GROUPS,
     INDEX_OFFENCES,
+    MEAN_VARIABLES,
     NEED_ITEMS,
     OFFENCE_TO_GROUP,
     POPULATIONS,
     RECALL_TYPES,
+    SD_VARIABLES,
+    SHARE_VARIABLES,
 )
 
 if sys.version_info >= (3, 11):
@@ -47,11 +53,86 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 DEFAULT_SOURCE = "recall_process_experience"
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 #: Population labels a target may use. ``national_2016`` and ``case_review`` are context figures
 #: about other populations (not the 2014 census) and are never evaluated on a cohort.
 TARGET_POPULATIONS = (*GROUPS, "national_2016", "case_review")
-STATISTICS = ("mean", "share", "count", "max_share")
+STATISTICS = ("mean", "share", "count", "max_share", "median", "sd")
+#: Keys each section of a profile may hold (anything else is refused with the nearest name).
+TARGET_KEYS = (
+    "id",
+    "population",
+    "variable",
+    "statistic",
+    "category",
+    "value",
+    "printed",
+    "decimals",
+    "document",
+    "title",
+    "locator",
+    "quote",
+    "line",
+    "n",
+    "approximate",
+    "note",
+    "tolerance",
+)
+CLAIM_KEYS = (
+    "id",
+    "text",
+    "variable",
+    "group",
+    "reference",
+    "direction",
+    "test",
+    "line",
+    "category",
+    "note",
+)
+RESOLUTION_KEYS = ("finding", "action", "note", "targets", "role")
+TOP_KEYS = ("meta", "targets", "claims", "assumptions", "derived", "resolutions")
+META_KEYS = (
+    "spec_version",
+    "source_id",
+    "document",
+    "title",
+    "authors",
+    "publisher",
+    "census_date",
+    "population_description",
+    "population_line",
+    "inherited",
+    "programme_figures",
+)
+ASSUMPTION_KEYS: dict[str, tuple[str, ...]] = {
+    "fidelity": ("approximate_tolerance_points",),
+    "age": ("lower", "upper", "sigma"),
+    "career": ("min_age_first_sanction", "sigma"),
+    "previous_breaches": ("sigma",),
+    "previous_sanctions": ("sigma",),
+    "scores": ("ogrs4v_2yr", "osp_2yr", "rsr_2yr"),
+    "rosh": (
+        "very_high_share_of_high_or_very_high",
+        "medium_share_of_low_or_medium",
+        "offence_shift",
+    ),
+    "sex": ("male_share",),
+    "ethnicity": ("white_share", "non_white_split"),
+    "recall_reason": ("same_mix_in_every_recall_type",),
+    "index_offence": ("group_shares", "within_group"),
+    "days_on_recall": (*RECALL_TYPES, "over_12m_mean_excess_days"),
+    "days_to_sed": ("share_1yr_plus", "over_1yr_mean_excess_days"),
+    "oasys": ("coverage", "coverage_default"),
+    "need_items": ("threshold_gap", "loading"),
+    "need_domains": ("max_domains", "sigma", "loading"),
+    "correlation": ("latents", "matrix"),
+    "unpublished": ("means",),
+}
+#: Statistics the generator constructs, per kind of variable. Anything else is refused at load.
+#: ``max_share`` is the largest share of one offence within a printed offence group.
+GENERATED_COUNTS = ("n", "has_oasys")
 ROLES = ("target", "context", "superseded", "unmeetable", "approximate")
 
 #: Plausible ranges for a published mean, used to reject typos ("322" for 32.2).
@@ -178,6 +259,7 @@ class ProfileSpec:
     derived: Mapping[str, Any]
     resolutions: tuple[Resolution, ...]
     _by_id: Mapping[str, Target] = field(repr=False, default_factory=dict, compare=False)
+    _sizes: Mapping[str, int] = field(repr=False, default_factory=dict, compare=False)
 
     def target(self, target_id: str) -> Target:
         """Return the target with this id (``KeyError`` naming the id if absent)."""
@@ -190,14 +272,27 @@ class ProfileSpec:
         """Whether a target with this id exists."""
         return target_id in self._by_id
 
+    @property
+    def populations(self) -> tuple[str, ...]:
+        """Populations the profile describes, in schema order.
+
+        A recall type is in the profile when the profile prints its N (a ``count`` of ``n``);
+        the rest of the sentenced population when All prisoners is printed and exceeds All
+        recalled.
+        """
+        pops = [p for p in RECALL_TYPES if p in self._sizes]
+        if "other_sentenced" in self._sizes:
+            pops.append("other_sentenced")
+        return tuple(pops)
+
     def population_n(self, population: str) -> int:
-        """Published N of a population; ``other_sentenced`` is All prisoners minus All recalled."""
-        if population == "other_sentenced":
-            return int(
-                self.target("appendix.n.all_prisoners").value
-                - self.target("appendix.n.all_recalled").value
-            )
-        return int(self.target(f"appendix.n.{population}").value)
+        """Published N of a population or group (a group sums the populations it holds)."""
+        if population in self._sizes:
+            return int(self._sizes[population])
+        members = [p for p in GROUPS.get(population, ()) if p in self._sizes]
+        if not members:
+            raise KeyError(f"{self.path}: no published N for population {population!r}")
+        return int(sum(self._sizes[p] for p in members))
 
     def resolution_for(self, finding: str) -> Resolution | None:
         """The spec's resolution of an audit finding, or ``None`` if unresolved."""
@@ -291,14 +386,15 @@ def load_profile(path: str | Path | None = None) -> ProfileSpec:
 
 
 def _inherit_defaults(data: dict) -> dict:
-    """Fill sections a user's profile leaves out from the shipped default profile.
+    """Fill the generator's assumptions (and audit resolutions) a user's profile leaves out.
 
     A profile may hold only published figures (``[meta]``, ``[[targets]]``, ``[[claims]]``);
-    the generator's ``[assumptions]``, the ``[derived]`` figures and the audit
-    ``[[resolutions]]`` then come from the default profile, and ``meta.inherited`` says which.
-    Inherited resolutions keep only the target ids the user's profile has.
+    the ``[assumptions]`` then come from the default profile, and those audit
+    ``[[resolutions]]`` that name target ids the user's profile has. ``[derived]`` is never
+    inherited: the toolkit derives what it needs from the profile's own figures.
+    ``meta.inherited`` says what was inherited.
     """
-    missing = [k for k in ("assumptions", "derived", "resolutions") if k not in data]
+    missing = [k for k in ("assumptions", "resolutions") if k not in data]
     if not missing or not isinstance(data.get("targets"), list):
         return data
     default = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
@@ -308,7 +404,11 @@ def _inherit_defaults(data: dict) -> dict:
         value = default.get(key)
         if key == "resolutions":
             value = [
-                {**r, "targets": [t for t in r.get("targets", []) if t in ids]} for r in value or []
+                {**r, "targets": [t for t in r.get("targets", []) if t in ids]}
+                for r in value or []
+                # only resolutions about figures this profile has: the others describe the
+                # default paper's numbers and would mislabel a new profile's findings
+                if any(t in ids for t in r.get("targets", []))
             ]
         out[key] = value
     if isinstance(out.get("meta"), dict):
@@ -319,17 +419,148 @@ def _inherit_defaults(data: dict) -> dict:
     return out
 
 
+def _sizes(ck: _Checker, targets: list[Target]) -> dict[str, int]:
+    """Population sizes from the profile's ``count`` figures of ``n`` (no id is needed)."""
+    sizes: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    for t in targets:
+        if t.variable != "n" or t.statistic != "count" or t.role != "target":
+            continue
+        if t.population in RECALL_TYPES:
+            if t.population in sizes and sizes[t.population] != int(t.value):
+                ck.fail(
+                    f"targets[id={t.id}].value",
+                    f"gives another N for {t.population} than an earlier figure "
+                    f"({sizes[t.population]:,})",
+                    t.value,
+                )
+            sizes[t.population] = int(t.value)
+        elif t.population in ("all_recalled", "all_prisoners", "other_sentenced"):
+            groups.setdefault(t.population, int(t.value))
+    if not sizes and "all_recalled" in groups:
+        ck.fail(
+            "targets",
+            "must give the N of each recall type it describes (a count of `n` per recall type, "
+            'e.g. population = "standard"); only All recalled is given',
+        )
+    if not sizes:
+        ck.fail("targets", "must include a population size: a count of `n` for a recall type")
+    rec = sum(sizes.values())
+    if "all_recalled" in groups and groups["all_recalled"] != rec:
+        # a printed total that differs from the rows is an audit finding, not a load error
+        pass
+    if "all_prisoners" in groups:
+        other = groups["all_prisoners"] - groups.get("all_recalled", rec)
+        if other <= 0:
+            ck.fail(
+                "targets[population=all_prisoners].value",
+                "must exceed All recalled (All prisoners includes the recalled)",
+                groups["all_prisoners"],
+            )
+        sizes["other_sentenced"] = other
+    elif "other_sentenced" in groups:
+        sizes["other_sentenced"] = groups["other_sentenced"]
+    return sizes
+
+
+def _check_generated(
+    ck: _Checker, t: Target, sizes: Mapping[str, int], targets: list[Target]
+) -> None:
+    """Refuse, at load, a figure the generator cannot construct (it would be judged unmade)."""
+    w = f"targets[id={t.id}]"
+    if t.role == "context" or t.population not in GROUPS:
+        return
+    if not any(p in sizes for p in GROUPS[t.population]):
+        ck.fail(
+            f"{w}.population",
+            f"describes {t.population}, but the profile gives no N for any population in it",
+            t.population,
+        )
+    why = None
+    if t.statistic == "count":
+        if t.variable not in ("n", "has_oasys"):
+            why = "counts of `n` (population size) and `has_oasys` are generated"
+    elif t.statistic == "share":
+        cats = SHARE_VARIABLES.get(t.variable)
+        if cats is None:
+            why = f"shares are generated for {', '.join(SHARE_VARIABLES)}"
+        elif t.category not in cats:
+            near = difflib.get_close_matches(str(t.category), cats, n=1)
+            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            ck.fail(
+                f"{w}.category",
+                f"is not a category of {t.variable}{hint}; expected one of {', '.join(cats)}",
+                t.category,
+            )
+    elif t.statistic == "mean":
+        if t.variable not in MEAN_VARIABLES:
+            why = f"means are generated for {', '.join(MEAN_VARIABLES)}"
+    elif t.statistic == "max_share":
+        if t.variable != "index_offence_group" or t.category not in INDEX_OFFENCE_GROUPS:
+            why = "max_share is generated only for one offence within an index_offence_group"
+    elif t.statistic == "sd":
+        if t.variable not in SD_VARIABLES:
+            why = f"standard deviations are generated for {', '.join(SD_VARIABLES)}"
+        elif len(GROUPS[t.population]) > 1:
+            why = "a standard deviation is generated for one population, not a group"
+        elif not any(
+            x.variable == t.variable and x.statistic == "mean" and x.population == t.population
+            for x in targets
+        ):
+            why = "a standard deviation needs the population's mean printed too"
+    else:  # median
+        why = (
+            f"a {t.statistic} is not generated yet (the constructions meet means, standard "
+            "deviations and shares exactly)"
+        )
+    if why:
+        ck.fail(
+            f"{w}",
+            f"is a {t.statistic} of {t.variable!r}, which the generator cannot produce: {why}",
+        )
+
+
+def _check_fractions(ck: _Checker, targets: list[Target]) -> None:
+    """A share written as a fraction (``0.96`` for 96%) is refused with the reason."""
+    fams: dict[tuple[str, str], list[Target]] = {}
+    for t in targets:
+        if t.statistic in ("share", "max_share"):
+            fams.setdefault((t.variable, t.population), []).append(t)
+            digits = [float(x) for x in _NUMBER.findall(t.printed.replace(",", ""))]
+            if 0 < t.value <= 1 and any(abs(d - 100 * t.value) < 1e-6 and d > 1 for d in digits):
+                ck.fail(
+                    f"targets[id={t.id}].value",
+                    f"looks like a fraction: shares are percentages (printed {t.printed!r}; "
+                    f"write value = {100 * t.value:g})",
+                    t.value,
+                )
+    for (var, pop), ts in fams.items():
+        if len(ts) >= 2 and all(0 < t.value <= 1 for t in ts):
+            total = sum(t.value for t in ts)
+            if 0.9 <= total <= 1.1:
+                ck.fail(
+                    f"targets[id={ts[0].id}].value",
+                    f"looks like a fraction: the shares of {var} for {pop} sum to {total:g}, "
+                    "but shares are percentages (0-100); multiply by 100",
+                    ts[0].value,
+                )
+
+
 def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
     ck = _Checker(label)
+    check_keys(data, TOP_KEYS, label)
     meta = data.get("meta")
     if not isinstance(meta, dict):
         ck.fail("meta", "must be a table with the source's document and title")
+    check_keys(meta, META_KEYS, label, "meta")
     for key in ("document", "title"):
         ck.get(meta, key, "meta", (str,), "a string")
 
-    resolutions = tuple(
-        _parse_resolution(ck, i, r) for i, r in enumerate(data.get("resolutions", []))
-    )
+    raw_res = data.get("resolutions", [])
+    for i, r in enumerate(raw_res):
+        if isinstance(r, dict):
+            check_keys(r, RESOLUTION_KEYS, label, f"resolutions[{i}]")
+    resolutions = tuple(_parse_resolution(ck, i, r) for i, r in enumerate(raw_res))
     role_of: dict[str, str] = {}
     for r in resolutions:
         if r.role:
@@ -342,6 +573,9 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
     targets = []
     seen: set[str] = set()
     for i, t in enumerate(raw_targets):
+        if isinstance(t, dict):
+            where = f"targets[id={t['id']}]" if isinstance(t.get("id"), str) else f"targets[{i}]"
+            check_keys(t, TARGET_KEYS, label, where)
         tgt = _parse_target(ck, i, t, role_of)
         if tgt.id in seen:
             ck.fail(f"targets[{i}].id", "must be unique", tgt.id)
@@ -352,25 +586,22 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
         for tid in r.targets:
             if tid not in by_id:
                 ck.fail(f"resolutions[finding={r.finding}].targets", "names an unknown target", tid)
+    sizes = _sizes(ck, targets)
+    _check_fractions(ck, targets)
+    for t in targets:
+        _check_generated(ck, t, sizes, targets)
 
-    # The generator needs every Appendix N.
-    for pop in (*RECALL_TYPES, "all_recalled", "all_prisoners"):
-        if f"appendix.n.{pop}" not in by_id:
-            ck.fail("targets", f"must include appendix.n.{pop} (the population size)")
-    if by_id["appendix.n.all_prisoners"].value <= by_id["appendix.n.all_recalled"].value:
-        ck.fail(
-            "targets[id=appendix.n.all_prisoners].value",
-            "must exceed appendix.n.all_recalled (All prisoners includes the recalled)",
-            by_id["appendix.n.all_prisoners"].value,
-        )
-
-    claims = tuple(_parse_claim(ck, i, c) for i, c in enumerate(data.get("claims", [])))
+    raw_claims = data.get("claims", [])
+    for i, c in enumerate(raw_claims):
+        if isinstance(c, dict):
+            check_keys(c, CLAIM_KEYS, label, f"claims[{i}]")
+    claims = tuple(_parse_claim(ck, i, c) for i, c in enumerate(raw_claims))
     assumptions = data.get("assumptions")
     if not isinstance(assumptions, dict):
         ck.fail("assumptions", "must be a table of assumed parameters, each with a reason")
-    _check_assumptions(ck, assumptions)
+    _check_assumptions(ck, assumptions, tuple(sizes))
     derived = data.get("derived", {})
-    _check_derived(ck, derived)
+    _check_derived(ck, derived, sizes)
     return ProfileSpec(
         path=label,
         sha256=sha,
@@ -381,6 +612,7 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
         derived=_freeze(derived),
         resolutions=resolutions,
         _by_id=MappingProxyType(by_id),
+        _sizes=MappingProxyType(sizes),
     )
 
 
@@ -515,138 +747,135 @@ def _check_shares(ck: _Checker, shares: Any, where: str, allowed: tuple[str, ...
         ck.fail(where, f"must sum to {total}", round(s, 6))
 
 
-def _check_assumptions(ck: _Checker, a: Mapping) -> None:
-    need = (
-        "age",
-        "career",
-        "previous_breaches",
-        "previous_sanctions",
-        "scores",
-        "rosh",
-        "sex",
-        "ethnicity",
-        "recall_reason",
-        "index_offence",
-        "days_on_recall",
-        "days_to_sed",
-        "oasys",
-        "need_items",
-        "need_domains",
-        "correlation",
-    )
-    for block in need:
+def _check_assumptions(ck: _Checker, a: Mapping, pops: tuple[str, ...]) -> None:
+    """Check the assumption blocks against :data:`ASSUMPTION_KEYS` and the profile's populations.
+
+    Every block the generator reads must be present with a reason; per-population entries are
+    required only for the populations the profile describes, and entries for other known
+    populations are allowed (a profile may drop a recall type and keep the default blocks).
+    """
+    check_keys(a, ASSUMPTION_KEYS, ck.path, "assumptions")
+    for block, keys in ASSUMPTION_KEYS.items():
+        if block == "unpublished" and block not in a:
+            continue
         if not isinstance(a.get(block), dict):
             ck.fail(f"assumptions.{block}", "must be a table (the generator needs it)")
+        check_keys(a[block], (*keys, "reason"), ck.path, f"assumptions.{block}")
         _check_reason(ck, a[block], f"assumptions.{block}")
     w = "assumptions.age"
     lo = ck.number(a["age"], "lower", w, 10, 100)
     hi = ck.number(a["age"], "upper", w, 10, 120)
     if hi <= lo:
         ck.fail(f"{w}.upper", "must exceed assumptions.age.lower", hi)
-    ck.number(a["age"], "sigma", w, 0.01, 5)
-    ck.number(a["career"], "min_age_first_sanction", "assumptions.career", 0, 18)
-    ck.number(a["career"], "sigma", "assumptions.career", 0.01, 5)
-    ck.number(a["previous_breaches"], "sigma", "assumptions.previous_breaches", 0.01, 5)
-    ck.number(a["previous_sanctions"], "sigma", "assumptions.previous_sanctions", 0.01, 5)
+    for block, key, lo_, hi_ in (
+        ("age", "sigma", 0.01, 5),
+        ("career", "min_age_first_sanction", 0, 18),
+        ("career", "sigma", 0.01, 5),
+        ("previous_breaches", "sigma", 0.01, 5),
+        ("previous_sanctions", "sigma", 0.01, 5),
+        ("rosh", "very_high_share_of_high_or_very_high", 0, 1),
+        ("rosh", "medium_share_of_low_or_medium", 0, 1),
+        ("need_items", "threshold_gap", 0.01, 5),
+        ("need_items", "loading", 0, 0.99),
+        ("need_domains", "max_domains", 1, 20),
+        ("need_domains", "sigma", 0.01, 5),
+        ("need_domains", "loading", 0, 0.99),
+        ("days_on_recall", "over_12m_mean_excess_days", 1, 10000),
+        ("days_to_sed", "over_1yr_mean_excess_days", 1, 20000),
+    ):
+        ck.number(a[block], key, f"assumptions.{block}", lo_, hi_)
     for score in ("ogrs4v_2yr", "osp_2yr", "rsr_2yr"):
         blk = a["scores"].get(score)
+        where = f"assumptions.scores.{score}"
         if not isinstance(blk, dict):
-            ck.fail(f"assumptions.scores.{score}", "must be a table with sigma and offence_shift")
-        ck.number(blk, "sigma", f"assumptions.scores.{score}", 0.01, 5)
-        for off, v in blk.get("offence_shift", {}).items():
-            if off not in INDEX_OFFENCES:
-                ck.fail(
-                    f"assumptions.scores.{score}.offence_shift.{off}", "is not an OGRS3 offence"
-                )
-            if not isinstance(v, (int, float)):
-                ck.fail(f"assumptions.scores.{score}.offence_shift.{off}", "must be a number", v)
-    w = "assumptions.rosh"
-    ck.number(a["rosh"], "very_high_share_of_high_or_very_high", w, 0, 1)
-    ck.number(a["rosh"], "medium_share_of_low_or_medium", w, 0, 1)
-    for pop, v in a["sex"].get("male_share", {}).items():
-        if pop not in POPULATIONS:
-            ck.fail(f"assumptions.sex.male_share.{pop}", "is not a population", pop)
-        if not isinstance(v, (int, float)) or not 0 <= v <= 100:
-            ck.fail(f"assumptions.sex.male_share.{pop}", "must be a percentage 0-100", v)
-    if "other_sentenced" not in a["sex"].get("male_share", {}):
-        ck.fail("assumptions.sex.male_share.other_sentenced", "is required (not published)")
-    eth = a["ethnicity"]
-    _check_shares(
-        ck,
-        eth.get("non_white_split"),
-        "assumptions.ethnicity.non_white_split",
-        ETHNICITIES[1:],
-        1.0,
-    )
-    if "other_sentenced" not in eth.get("white_share", {}):
-        ck.fail("assumptions.ethnicity.white_share.other_sentenced", "is required (not published)")
+            ck.fail(where, "must be a table with sigma and offence_shift")
+        check_keys(blk, ("sigma", "offence_shift"), ck.path, where)
+        ck.number(blk, "sigma", where, 0.01, 5)
+        _check_offence_shift(ck, blk.get("offence_shift", {}), f"{where}.offence_shift")
+    _check_offence_shift(ck, a["rosh"].get("offence_shift", {}), "assumptions.rosh.offence_shift")
+    for block, key in (("sex", "male_share"), ("ethnicity", "white_share")):
+        table = a[block].get(key, {})
+        check_keys(table, POPULATIONS, ck.path, f"assumptions.{block}.{key}")
+        for pop, v in table.items():
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 100:
+                ck.fail(f"assumptions.{block}.{key}.{pop}", "must be a percentage 0-100", v)
+    split = a["ethnicity"].get("non_white_split")
+    if split is not None:
+        _check_shares(ck, split, "assumptions.ethnicity.non_white_split", ETHNICITIES[1:], 1.0)
     off = a["index_offence"]
     groups = off.get("group_shares", {})
-    for pop in POPULATIONS:
-        if pop == "standard":
-            continue  # published: 29/15/22/34
-        if pop not in groups:
-            ck.fail(f"assumptions.index_offence.group_shares.{pop}", "is required")
+    check_keys(groups, POPULATIONS, ck.path, "assumptions.index_offence.group_shares")
+    for pop, shares in groups.items():
         _check_shares(
-            ck,
-            groups[pop],
-            f"assumptions.index_offence.group_shares.{pop}",
-            INDEX_OFFENCE_GROUPS,
-            100.0,
+            ck, shares, f"assumptions.index_offence.group_shares.{pop}", INDEX_OFFENCE_GROUPS, 100.0
         )
     within = off.get("within_group", {})
-    for g in ("acquisitive", "other"):
+    check_keys(within, INDEX_OFFENCE_GROUPS, ck.path, "assumptions.index_offence.within_group")
+    for g in INDEX_OFFENCE_GROUPS:
         members = tuple(o for o, gg in OFFENCE_TO_GROUP.items() if gg == g)
-        _check_shares(
-            ck, within.get(g), f"assumptions.index_offence.within_group.{g}", members, 1.0
-        )
+        if len(members) > 1:
+            _check_shares(
+                ck, within.get(g), f"assumptions.index_offence.within_group.{g}", members, 1.0
+            )
     rr = a["recall_reason"]
     if rr.get("same_mix_in_every_recall_type") is not True:
         ck.fail(
             "assumptions.recall_reason.same_mix_in_every_recall_type",
-            "must be true (the only reading the published all-recalled shares support)",
+            "must be true (the only reading published all-recalled shares support)",
         )
     dor = a["days_on_recall"]
     for pop in RECALL_TYPES:
         blk = dor.get(pop)
+        if blk is None:
+            continue
+        where = f"assumptions.days_on_recall.{pop}"
         if not isinstance(blk, dict):
-            ck.fail(f"assumptions.days_on_recall.{pop}", "must be a table with max_days or bands")
+            ck.fail(where, "must be a table with max_days or bands")
+        check_keys(blk, ("max_days", "bands"), ck.path, where)
         if "max_days" in blk:
-            ck.number(blk, "max_days", f"assumptions.days_on_recall.{pop}", 1, 36500)
-        elif pop != "standard" and "bands" not in blk:
-            ck.fail(f"assumptions.days_on_recall.{pop}", "needs `bands` or `max_days`")
+            ck.number(blk, "max_days", where, 1, 36500)
         if "bands" in blk:
             _check_shares(
-                ck,
-                blk["bands"],
-                f"assumptions.days_on_recall.{pop}.bands",
-                ("under_6m", "6_to_12m", "over_12m"),
-                100.0,
+                ck, blk["bands"], f"{where}.bands", ("under_6m", "6_to_12m", "over_12m"), 100.0
             )
-    ck.number(dor, "over_12m_mean_excess_days", "assumptions.days_on_recall", 1, 10000)
-    sed = a["days_to_sed"]
-    for pop in RECALL_TYPES:
-        if pop == "standard":
-            continue
-        v = sed.get("share_1yr_plus", {}).get(pop, "missing")
-        if v != "none" and (not isinstance(v, (int, float)) or not 0 <= v <= 100):
+    sed = a["days_to_sed"].get("share_1yr_plus", {})
+    check_keys(sed, RECALL_TYPES, ck.path, "assumptions.days_to_sed.share_1yr_plus")
+    for pop, v in sed.items():
+        if v != "none" and (
+            not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 100
+        ):
             ck.fail(
                 f"assumptions.days_to_sed.share_1yr_plus.{pop}",
                 'must be a percentage 0-100, or "none" (no sentence end date)',
                 v,
             )
-    ck.number(sed, "over_1yr_mean_excess_days", "assumptions.days_to_sed", 1, 20000)
-    for pop, v in a["oasys"].get("coverage", {}).items():
-        if pop not in POPULATIONS or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-            ck.fail(f"assumptions.oasys.coverage.{pop}", "must be a share 0-1 for a population", v)
-    w = "assumptions.need_items"
-    ck.number(a["need_items"], "threshold_gap", w, 0.01, 5)
-    ck.number(a["need_items"], "loading", w, 0, 0.99)
-    w = "assumptions.need_domains"
-    ck.number(a["need_domains"], "max_domains", w, 1, 20)
-    ck.number(a["need_domains"], "sigma", w, 0.01, 5)
-    ck.number(a["need_domains"], "loading", w, 0, 0.99)
+    cov = a["oasys"].get("coverage", {})
+    check_keys(cov, POPULATIONS, ck.path, "assumptions.oasys.coverage")
+    for pop, v in cov.items():
+        if not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            ck.fail(f"assumptions.oasys.coverage.{pop}", "must be a share 0-1", v)
+    if "coverage_default" in a["oasys"]:
+        ck.number(a["oasys"], "coverage_default", "assumptions.oasys", 0, 1)
+    means = a.get("unpublished", {}).get("means", {})
+    check_keys(means, MEAN_VARIABLES, ck.path, "assumptions.unpublished.means")
+    for var, v in means.items():
+        d = MEAN_VARIABLES[var]
+        if not isinstance(v, (int, float)) or not d.lower < v < d.upper:
+            ck.fail(
+                f"assumptions.unpublished.means.{var}",
+                f"must be a number between {d.lower:g} and {d.upper:g}",
+                v,
+            )
     _check_correlation(ck, a["correlation"])
+
+
+def _check_offence_shift(ck: _Checker, shifts: Any, where: str) -> None:
+    if not isinstance(shifts, dict):
+        ck.fail(where, "must be a table offence -> shift", shifts)
+    check_keys(shifts, INDEX_OFFENCES, ck.path, where)
+    for off, v in shifts.items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            ck.fail(f"{where}.{off}", "must be a number", v)
 
 
 def _check_correlation(ck: _Checker, c: Mapping) -> None:
@@ -678,21 +907,31 @@ def _check_correlation(ck: _Checker, c: Mapping) -> None:
         ck.fail(f"{w}.matrix", "must be positive definite (it is not a valid correlation matrix)")
 
 
-def _check_derived(ck: _Checker, d: Mapping) -> None:
-    den = d.get("figure1_denominators")
-    if den is None:
-        ck.fail("derived.figure1_denominators", "is required (items' assessed N per group)")
-    _check_reason_or_method(ck, den, "derived.figure1_denominators")
-    for group in ("standard", "not_standard"):
-        g = den.get(group)
-        if not isinstance(g, dict):
-            ck.fail(f"derived.figure1_denominators.{group}", "must be a table item -> N")
-        for item in NEED_ITEMS:
-            v = g.get(item)
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                ck.fail(
-                    f"derived.figure1_denominators.{group}.{item}", "must be a positive integer", v
-                )
+def _check_derived(ck: _Checker, d: Mapping, sizes: Mapping[str, int]) -> None:
+    """Optional ``[derived]`` overrides: checked against the profile's own population sizes."""
+    check_keys(d, ("oasys_counts", "figure1_denominators"), ck.path, "derived")
+    for block in ("oasys_counts", "figure1_denominators"):
+        if block not in d:
+            continue
+        tab = d[block]
+        _check_reason_or_method(ck, tab, f"derived.{block}")
+        check_keys(tab, (*GROUPS, "method"), ck.path, f"derived.{block}")
+        for group, v in tab.items():
+            if group == "method":
+                continue
+            n_group = sum(sizes.get(p, 0) for p in GROUPS[group])
+            where = f"derived.{block}.{group}"
+            values = v.items() if isinstance(v, dict) else [(None, v)]
+            if block == "figure1_denominators" and not isinstance(v, dict):
+                ck.fail(where, "must be a table item -> N", v)
+            if isinstance(v, dict):
+                check_keys(v, NEED_ITEMS, ck.path, where)
+            for item, x in values:
+                key = f"{where}.{item}" if item else where
+                if not isinstance(x, int) or isinstance(x, bool) or x <= 0:
+                    ck.fail(key, "must be a positive integer", x)
+                if x > n_group:
+                    ck.fail(key, f"exceeds the group's published N ({n_group:,})", x)
 
 
 def _check_reason_or_method(ck: _Checker, block: Any, where: str) -> None:

@@ -1,136 +1,812 @@
-"""Turn a profile spec into per-population generator targets that are mutually consistent.
+"""Derive consistent per-population targets from the published figures of any profile.
 
-The Appendix prints each recall type's mean, the all-recalled mean and the all-prisoners mean,
-each rounded. A cohort must meet all three levels at once, so each type's target is chosen
-*inside its own rounding interval* such that the N-weighted mixture also rounds to the printed
-all-recalled value (a uniform shift: the least-squares solution when all types share one
-precision). The rest of the sentenced population is then whatever makes the all-prisoners row
-hold: ``(N_all * all - N_recalled * recalled_mix) / N_other``.
+A profile prints figures at several levels: each recall type, groups of them (All recalled,
+everyone but standard recalls) and everyone (All prisoners), each rounded. A cohort must meet
+them all at once, at its own population sizes. :func:`derive_targets` turns the figures into
+what the generator builds, per population:
+
+* for a **mean**, the exact total (an integer for integer variables such as age), so the mean
+  meets its own row and every group row it belongs to;
+* for a **share**, the integer count of people in every category, so each printed share is met
+  by whole people;
+* for the **OASys** items, the number of people with OASys data and scored on each item, and the
+  item sums.
+
+Both kinds are one small integer programme per variable (:func:`scipy.optimize.milp`, HiGHS):
+the unknowns are the per-population totals (a few dozen at most, whatever the number of
+people); each published figure is a range constraint (its rounding interval times its N);
+row sums fix each population's size. Phase 1 minimises how far any figure is missed (in printed
+units), so a figure no cohort of these sizes can meet is found and reported *unreachable* with
+the reason; phase 2 keeps phase 1's optimum and stays closest to the printed values (and, where a
+population has no figure, to the profile's assumptions).
+
+Nothing here names a target id: figures are found by their population, variable, statistic and
+category.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
 
-from toolkit.profile.spec import ProfileSpec
-from toolkit.schema import RECALL_TYPES
-
-MEAN_VARIABLES = (
-    "age",
-    "years_since_first_sanction",
-    "previous_breaches",
-    "ogrs3_2yr",
-    "ogrs4v_2yr",
-    "osp_2yr",
-    "rsr_2yr",
+from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.schema import (
+    GROUPS,
+    MEAN_VARIABLES,
+    POPULATIONS,
+    RECALL_ONLY_VARIABLES,
+    RECALL_TYPES,
+    SHARE_VARIABLES,
+    SIX_MONTHS_DAYS,
 )
-#: How far inside the all-recalled rounding interval the adjusted mixture is aimed (fraction of
-#: the half-width), so that later integer rounding cannot push it out.
-AIM_INSIDE = 0.6
-#: Largest uniform shift allowed, as a fraction of a type's half-width.
-MAX_SHIFT = 0.8
+
+#: Variables whose means are built per population from person-level draws (not OASys items).
+PERSON_MEANS = tuple(v for v, d in MEAN_VARIABLES.items() if not d.oasys)
+OASYS_MEANS = tuple(v for v, d in MEAN_VARIABLES.items() if d.oasys)
+#: Share variables built by the generator (``population`` shares follow from the sizes).
+BUILT_SHARES = tuple(v for v in SHARE_VARIABLES if v != "population")
+EVALUATED = ("target", "approximate")
+#: Decimals from which a printed mean of 0-2 scores pins down its denominator (inverse GRIM).
+RAW_DECIMALS = 10
+
+
+def interval_half(spec: ProfileSpec, t: Target) -> float:
+    """Half-width of the interval a synthetic value must fall in to meet ``t``.
+
+    Half a unit of the printed precision; a figure's own ``tolerance`` if it has one; for a
+    figure the source calls approximate, the spec's ``assumptions.fidelity`` tolerance.
+    """
+    if t.tolerance is not None:
+        return t.tolerance
+    if t.statistic == "count":
+        return 0.0
+    if t.approximate:
+        fid = spec.assumptions.get("fidelity", {})
+        pts = float(fid.get("approximate_tolerance_points", 2.5))
+        return pts if t.statistic in ("share", "max_share") else max(t.half_unit, 0.05 * t.value)
+    return t.half_unit
+
+
+def grim_reachable(value: float, half: float, n: int, scale: float) -> bool:
+    """Whether some whole ``k`` in ``0..n*?`` gives ``scale * k / n`` within ``half`` of value."""
+    if n <= 0:
+        return False
+    lo = math.ceil((value - half) * n / scale - 1e-9)
+    hi = math.floor((value + half) * n / scale + 1e-9)
+    return hi >= max(lo, 0)
 
 
 @dataclass(frozen=True)
-class MixtureResolution:
-    """How one Appendix column was made consistent across rows."""
+class NeedGroup:
+    """People whose OASys items are published together (e.g. standard recalls vs the rest)."""
 
-    variable: str
-    point_mixture: float
-    published_all_recalled: float
-    shift: float
-    feasible: bool
-    other_sentenced: float
+    name: str
+    members: tuple[str, ...]
+    n_oasys: int
+    scored: Mapping[str, int]  # item -> people scored
+    totals: Mapping[str, int]  # item (and need_domains) -> sum of scores
 
 
 @dataclass(frozen=True)
-class ResolvedTargets:
-    """Per-population means and High/Very High RoSH shares used by the generator."""
+class DerivedTargets:
+    """Everything the generator builds, per population, at given sizes.
 
+    Attributes
+    ----------
+    sizes : Mapping[str, int]
+        People per population.
+    means : Mapping[str, Mapping[str, float]]
+        Variable -> population -> the exact mean to construct.
+    counts : Mapping[str, Mapping[str, numpy.ndarray]]
+        Share variable -> population -> people per category (order of
+        :data:`toolkit.schema.SHARE_VARIABLES`).
+    oasys : Mapping[str, int]
+        People with OASys data per population.
+    need_groups : tuple of NeedGroup
+    unreachable : Mapping[str, str]
+        Target id -> why no cohort of these sizes can meet it.
+    """
+
+    sizes: Mapping[str, int]
     means: Mapping[str, Mapping[str, float]]
-    rosh_share: Mapping[str, float]
-    rosh_counts_default: Mapping[str, int]
-    mixtures: Mapping[str, MixtureResolution]
+    counts: Mapping[str, Mapping[str, np.ndarray]]
+    oasys: Mapping[str, int]
+    need_groups: tuple[NeedGroup, ...]
+    unreachable: Mapping[str, str] = field(default_factory=dict)
 
 
-def resolve_targets(spec: ProfileSpec) -> ResolvedTargets:
-    """Compute the generator's per-population targets from a spec.
+def printed_decimals(t: Target) -> int:
+    """Decimals in the printed text (a raw chart value carries 15 or more)."""
+    m = re.search(r"\.(\d+)", t.printed)
+    return len(m.group(1)) if m else 0
+
+
+def figures(spec: ProfileSpec, variable: str, statistic: str) -> list[Target]:
+    """The evaluated figures of one variable and statistic (any population or category)."""
+    return [
+        t
+        for t in spec.targets
+        if t.variable == variable
+        and t.statistic == statistic
+        and t.role in EVALUATED
+        and t.population in GROUPS
+    ]
+
+
+def _members(group: str, sizes: Mapping[str, int]) -> tuple[str, ...] | None:
+    """Populations of ``group`` in the cohort, or None if the group is not wholly present."""
+    pops = GROUPS[group]
+    present = tuple(p for p in pops if sizes.get(p, 0) > 0)
+    if not present:
+        return None
+    # A group is judged only if every population the profile has in it is in the cohort.
+    return present
+
+
+_CACHE: dict[tuple, DerivedTargets] = {}
+
+
+def derive_targets(
+    spec: ProfileSpec, sizes: Mapping[str, int], published: Mapping[str, int] | None = None
+) -> DerivedTargets:
+    """Consistent per-population targets for a cohort of the given sizes (cached).
+
+    See :func:`_derive_targets`; the result is immutable and depends only on the spec's bytes
+    and the sizes, so ``generate``, ``fidelity`` and ``audit`` share one computation.
+    """
+    key = (
+        spec.path,
+        spec.sha256,
+        tuple(sorted((p, int(n)) for p, n in sizes.items())),
+        None if published is None else tuple(sorted(published.items())),
+    )
+    if key not in _CACHE:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = _derive_targets(spec, sizes, published)
+    return _CACHE[key]
+
+
+def _derive_targets(
+    spec: ProfileSpec, sizes: Mapping[str, int], published: Mapping[str, int] | None = None
+) -> DerivedTargets:
+    """Consistent per-population targets for a cohort of the given sizes.
 
     Parameters
     ----------
     spec : ProfileSpec
+    sizes : Mapping[str, int]
+        People per population in the cohort (populations absent or 0 are left out).
+    published : Mapping[str, int], optional
+        The profile's population sizes (default: ``spec.population_n``), used to scale counts
+        such as the number with OASys data when the cohort is of another size.
 
     Returns
     -------
-    ResolvedTargets
+    DerivedTargets
     """
-    n = {t: spec.population_n(t) for t in RECALL_TYPES}
-    n_rec = spec.population_n("all_recalled")
-    n_all = spec.population_n("all_prisoners")
-    n_other = spec.population_n("other_sentenced")
-    means: dict[str, dict[str, float]] = {p: {} for p in (*RECALL_TYPES, "other_sentenced")}
-    mixtures = {}
-    for var in (*MEAN_VARIABLES, "rosh"):
-        rows = {t: spec.target(f"appendix.{var}.{t}") for t in RECALL_TYPES}
-        rec = spec.target(f"appendix.{var}.all_recalled")
-        allp = spec.target(f"appendix.{var}.all_prisoners")
-        h = min(r.half_unit for r in rows.values())
-        mix0 = sum(n[t] * rows[t].value for t in RECALL_TYPES) / n_rec
-        shift = 0.0
-        if abs(mix0 - rec.value) > AIM_INSIDE * rec.half_unit:
-            aim = rec.value - np.sign(rec.value - mix0) * AIM_INSIDE * rec.half_unit
-            shift = aim - mix0
-        feasible = bool(abs(shift) <= MAX_SHIFT * h)
-        shift = float(np.clip(shift, -MAX_SHIFT * h, MAX_SHIFT * h))
-        for t in RECALL_TYPES:
-            means[t][var] = rows[t].value + shift
-        mix = mix0 + shift
-        other = (n_all * allp.value - n_rec * mix) / n_other
-        means["other_sentenced"][var] = other
-        mixtures[var] = MixtureResolution(var, mix0, rec.value, shift, feasible, other)
-
-    rosh_counts = _rosh_counts(spec, n, n_rec, n_all, means)
-    # Shares used at other N: the (shifted) printed share for each recall type; for the rest of
-    # the sentenced population, the share its default count implies.
-    rosh_share = {p: means[p].pop("rosh") for p in means}
-    rosh_share["other_sentenced"] = 100.0 * rosh_counts["other_sentenced"] / n_other
-    return ResolvedTargets(
-        means=MappingProxyType({p: MappingProxyType(v) for p, v in means.items()}),
-        rosh_share=MappingProxyType(rosh_share),
-        rosh_counts_default=MappingProxyType(rosh_counts),
-        mixtures=MappingProxyType(mixtures),
+    sizes = {p: int(sizes[p]) for p in POPULATIONS if int(sizes.get(p, 0)) > 0}
+    if published is None:
+        published = {p: spec.population_n(p) for p in spec.populations}
+    complete = _complete_groups(spec, sizes)
+    unreachable: dict[str, str] = {}
+    means: dict[str, dict[str, float]] = {}
+    for var in PERSON_MEANS:
+        means[var] = _means_for(spec, var, sizes, complete, unreachable)
+    counts: dict[str, dict[str, np.ndarray]] = {}
+    for var in BUILT_SHARES:
+        counts[var] = _counts_for(spec, var, sizes, complete, unreachable)
+    _check_population_shares(spec, sizes, complete, unreachable)
+    _check_max_shares(spec, sizes, counts, unreachable)
+    groups, oasys = _need_groups(spec, sizes, published, complete, unreachable)
+    return DerivedTargets(
+        sizes=MappingProxyType(sizes),
+        means=MappingProxyType({k: MappingProxyType(v) for k, v in means.items()}),
+        counts=MappingProxyType({k: MappingProxyType(v) for k, v in counts.items()}),
+        oasys=MappingProxyType(oasys),
+        need_groups=tuple(groups),
+        unreachable=MappingProxyType(unreachable),
     )
 
 
-def _rosh_counts(spec, n, n_rec, n_all, means) -> dict[str, int]:
-    """Integer High/Very High counts per type that also give the printed all-recalled share.
+def _complete_groups(spec: ProfileSpec, sizes: Mapping[str, int]) -> dict[str, tuple[str, ...]]:
+    """Groups whose every population of the profile is in the cohort: group -> members."""
+    out = {}
+    prof = set(spec.populations)
+    for g, pops in GROUPS.items():
+        want = [p for p in pops if p in prof]
+        if want and all(sizes.get(p, 0) > 0 for p in want):
+            out[g] = tuple(want)
+    return out
 
-    Each type's count starts at the nearest integer to its target and may move within the range
-    of counts that still print as published; the all-recalled total is steered to the count
-    nearest its printed share. Six types, so a short loop over types (not people).
+
+# --------------------------------------------------------------------------------------------
+# the integer programme
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Problem:
+    pops: list[str]
+    cats: int
+    pref: np.ndarray  # P x C preferred values
+    weight: np.ndarray  # P
+    lo: np.ndarray  # P x C bounds
+    hi: np.ndarray
+    row_total: np.ndarray | None  # P, or None (no row sums)
+    integer: bool
+    cons: list = field(default_factory=list)  # (rows, cat, lo, hi, norm, target)
+
+
+def _violated(pb: _Problem, sol: np.ndarray) -> list:
+    missed = []
+    for c in pb.cons:
+        rows, j, lo_c, hi_c = c[0], c[1], c[2], c[3]
+        got = float(sol[rows, j].sum())
+        tol = 1e-6 * max(1.0, abs(hi_c))
+        if got < lo_c - tol or got > hi_c + tol:
+            missed.append(c)
+    return missed
+
+
+def _rounded_preference(pb: _Problem) -> np.ndarray:
+    """The preference itself, rounded row by row to whole people where the problem needs it."""
+    sol = np.clip(pb.pref, pb.lo, pb.hi)
+    if not pb.integer:
+        return sol
+    if pb.row_total is None:
+        return np.clip(np.round(sol), pb.lo, pb.hi)
+    out = np.floor(sol)
+    for i in range(sol.shape[0]):  # largest remainder per row (a few populations)
+        short = int(round(pb.row_total[i] - out[i].sum()))
+        if short > 0:
+            order = np.argsort(-(sol[i] - out[i]), kind="stable")
+            out[i, order[:short]] += 1
+    return out
+
+
+def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
+    """Solve; return the P x C solution and the constraints that could not be met.
+
+    When the preference itself, rounded to whole people, already meets every figure (the
+    usual case for a consistent profile at its published sizes) no programme is solved.
     """
-    counts = {}
-    lo, hi = {}, {}
-    for t in RECALL_TYPES:
-        tgt = spec.target(f"appendix.rosh.{t}")
-        h = tgt.half_unit
-        counts[t] = int(round(n[t] * means[t]["rosh"] / 100))
-        lo[t] = int(np.ceil(n[t] * (tgt.value - h) / 100 + 1e-9))
-        hi[t] = int(np.floor(n[t] * (tgt.value + h) / 100 - 1e-9))
-    rec = spec.target("appendix.rosh.all_recalled")
-    want = int(round(n_rec * rec.value / 100))
-    diff = want - sum(counts.values())
-    for t in sorted(RECALL_TYPES, key=lambda t: -n[t]):
-        while diff > 0 and counts[t] < hi[t]:
-            counts[t] += 1
-            diff -= 1
-        while diff < 0 and counts[t] > lo[t]:
-            counts[t] -= 1
-            diff += 1
-    allp = spec.target("appendix.rosh.all_prisoners")
-    counts["other_sentenced"] = int(round(n_all * allp.value / 100)) - sum(counts.values())
-    return counts
+    fast = _rounded_preference(pb)
+    if (pb.row_total is None or np.allclose(fast.sum(axis=1), pb.row_total)) and not _violated(
+        pb, fast
+    ):
+        if np.all(fast >= pb.lo - 1e-9) and np.all(fast <= pb.hi + 1e-9):
+            return fast, []
+    P, C = len(pb.pops), pb.cats
+    nx = P * C
+    K = len(pb.cons)
+    # variables: x (nx), d (nx) deviations, s (2K) slacks
+    nv = 2 * nx + 2 * K
+    A, lb, ub = [], [], []
+
+    def row():
+        return np.zeros(nv)
+
+    if pb.row_total is not None:
+        for i in range(P):
+            r = row()
+            r[i * C : (i + 1) * C] = 1
+            A.append(r)
+            lb.append(pb.row_total[i])
+            ub.append(pb.row_total[i])
+    for k, (rows, c, lo, hi, _norm, _t) in enumerate(pb.cons):
+        r = row()
+        for i in rows:
+            r[i * C + c] = 1
+        r1 = r.copy()
+        r1[2 * nx + 2 * k] = 1  # x + s_lo >= lo
+        A.append(r1)
+        lb.append(lo)
+        ub.append(np.inf)
+        r2 = r.copy()
+        r2[2 * nx + 2 * k + 1] = -1  # x - s_hi <= hi
+        A.append(r2)
+        lb.append(-np.inf)
+        ub.append(hi)
+    for j in range(nx):  # d >= |x - pref|
+        r = row()
+        r[j], r[nx + j] = 1, -1
+        A.append(r)
+        lb.append(-np.inf)
+        ub.append(pb.pref.ravel()[j])
+        r = row()
+        r[j], r[nx + j] = 1, 1
+        A.append(r)
+        lb.append(pb.pref.ravel()[j])
+        ub.append(np.inf)
+    A = np.array(A) if A else np.zeros((0, nv))
+    lower = np.concatenate([pb.lo.ravel(), np.zeros(nx + 2 * K)])
+    upper = np.concatenate([pb.hi.ravel(), np.full(nx + 2 * K, np.inf)])
+    integrality = np.concatenate([np.full(nx, 1 if pb.integer else 0), np.zeros(nx + 2 * K)])
+    norms = np.repeat([c[4] for c in pb.cons], 2) if K else np.zeros(0)
+    cons = [LinearConstraint(A, lb, ub)] if len(A) else []
+    x = None
+    if K:
+        c1 = np.concatenate([np.zeros(2 * nx), norms])
+        r1 = milp(c1, integrality=integrality, bounds=Bounds(lower, upper), constraints=cons)
+        if r1.x is not None:
+            best = float(r1.fun)
+            cap = LinearConstraint(c1[None, :], -np.inf, best + 1e-7 * max(1.0, abs(best)) + 1e-9)
+            cons = [*cons, cap]
+            x = r1.x
+    c2 = np.concatenate([np.zeros(nx), np.repeat(pb.weight, C), np.zeros(2 * K)])
+    # the closest-to-preference optimum need not be proven to the last unit: 0.1% gap
+    r2 = milp(
+        c2,
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        constraints=cons,
+        options={"mip_rel_gap": 1e-3, "time_limit": 5.0},
+    )
+    if r2.x is not None:
+        x = r2.x
+    if x is None:  # bounds or row sums alone infeasible: fall back to the clipped preference
+        sol = np.clip(pb.pref, pb.lo, pb.hi)
+        return (np.round(sol) if pb.integer else sol), [c for c in pb.cons]
+    sol = x[:nx].reshape(P, C)
+    if pb.integer:
+        sol = np.round(sol)
+    return sol, _violated(pb, sol)
+
+
+# --------------------------------------------------------------------------------------------
+# means
+# --------------------------------------------------------------------------------------------
+
+
+def _level_value(
+    spec: ProfileSpec, figs: list[Target], pop: str, complete, category: str | None = None
+) -> Target | None:
+    """The figure at the smallest level containing ``pop`` (its own row first)."""
+    best, best_n = None, None
+    for t in figs:
+        if category is not None and t.category != category:
+            continue
+        members = GROUPS[t.population]
+        if pop not in members:
+            continue
+        if t.population != pop and t.population not in complete:
+            continue
+        n = len(members)
+        if best is None or n < best_n:
+            best, best_n = t, n
+    return best
+
+
+def _implied(spec: ProfileSpec, figs: list[Target], pop: str, category=None) -> float | None:
+    """A value for ``pop`` implied by a group figure and the other populations' own rows.
+
+    Used when the cohort does not hold the whole group (``populations=[...]``): the rest of
+    the sentenced population keeps what All prisoners and the recall rows imply for it, at
+    the published sizes.
+    """
+    own = {t.population: t for t in figs if t.category == category and t.population in GROUPS}
+    best = None
+    for g, t in own.items():
+        members = [p for p in GROUPS[g] if p in spec.populations]
+        if pop not in members or len(members) < 2:
+            continue
+        others = [p for p in members if p != pop]
+        if any(p not in own for p in others):
+            continue
+        if best is None or len(members) < best[0]:
+            n = {p: spec.population_n(p) for p in members}
+            rest = (sum(n.values()) * t.value - sum(n[p] * own[p].value for p in others)) / n[pop]
+            best = (len(members), rest)
+    if best is None:
+        t = _level_value(spec, figs, pop, {g: () for g in GROUPS}, category)
+        return None if t is None else t.value
+    return best[1]
+
+
+def _bounds(spec: ProfileSpec, var: str) -> tuple[float, float]:
+    d = MEAN_VARIABLES[var]
+    lo, hi = float(d.lower), float(d.upper)
+    a = spec.assumptions
+    if var == "age":
+        lo, hi = float(a["age"]["lower"]), float(a["age"]["upper"])
+    elif var == "years_since_first_sanction":
+        hi = float(a["age"]["upper"]) - float(a["career"]["min_age_first_sanction"])
+    return lo, hi
+
+
+def _fallback_mean(spec: ProfileSpec, var: str) -> float:
+    fb = spec.assumptions.get("unpublished", {}).get("means", {})
+    if var in fb:
+        return float(fb[var])
+    lo, hi = _bounds(spec, var)
+    return 0.5 * (lo + hi)
+
+
+def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
+    figs = figures(spec, var, "mean")
+    d = MEAN_VARIABLES[var]
+    pops = list(sizes)
+    lo_v, hi_v = _bounds(spec, var)
+    # keep strictly inside the variable's range: the constructions need room on both sides
+    margin = 1e-3 * (hi_v - lo_v)
+    n = np.array([sizes[p] for p in pops], dtype=float)
+    pref = np.empty((len(pops), 1))
+    for i, p in enumerate(pops):
+        t = _level_value(spec, figs, p, complete)
+        v = t.value if t is not None else _implied(spec, figs, p)
+        v = v if v is not None else _fallback_mean(spec, var)
+        pref[i, 0] = n[i] * min(max(v, lo_v + margin), hi_v - margin)
+    lo = (n * (lo_v + margin))[:, None]
+    hi = (n * (hi_v - margin))[:, None]
+    if d.integer:
+        lo, hi = np.ceil(lo), np.floor(hi)
+    # Continuous means are aimed well inside their intervals first (columns are stored
+    # rounded, and OGRS3 is met by whole sanctions to 0.001), then, if the figures cannot all
+    # be met that way, at the intervals' edges.
+    for inside in (0.4, 0.2, 0.1, 0.03, 1e-6) if not d.integer else (0.0,):
+        pb = _Problem(pops, 1, pref, 1.0 / n, lo, hi, None, d.integer)
+        notes: dict[str, str] = {}
+        for t in figs:
+            members = (t.population,) if t.population in sizes else complete.get(t.population)
+            if not members or any(m not in sizes for m in members):
+                continue
+            n_t = sum(sizes[m] for m in members)
+            h = interval_half(spec, t)
+            lo_s, hi_s = n_t * (t.value - h), n_t * (t.value + h)
+            if d.integer:
+                lo_s, hi_s = math.ceil(lo_s - 1e-9), math.floor(hi_s + 1e-9)
+                if hi_s < lo_s:
+                    notes[t.id] = (
+                        f"unreachable at N = {n_t:,}: no total of whole numbers over {n_t:,} "
+                        f"people gives a mean that prints {t.value:.{t.decimals}f}"
+                    )
+                    lo_s = hi_s = round(n_t * t.value)
+            else:
+                lo_s, hi_s = lo_s + inside * n_t * h, hi_s - inside * n_t * h
+            rows = [pops.index(m) for m in members]
+            pb.cons.append((rows, 0, lo_s, hi_s, 1.0 / (n_t * max(h, 1e-12)), t))
+        sol, missed = _solve(pb)
+        if not missed:
+            break
+    unreachable.update(notes)
+    for c in missed:
+        t = c[5]
+        unreachable.setdefault(
+            t.id,
+            f"unreachable at these population sizes: cannot be met together with the other "
+            f"{var} figures (the N-weighted rows cannot all print as published)",
+        )
+    return {p: float(sol[i, 0] / n[i]) for i, p in enumerate(pops)}
+
+
+# --------------------------------------------------------------------------------------------
+# shares
+# --------------------------------------------------------------------------------------------
+
+
+def applies(var: str, pop: str) -> bool:
+    """Whether a share variable is recorded for a population (recall reasons: recalls only)."""
+    return pop in RECALL_TYPES or var not in RECALL_ONLY_VARIABLES
+
+
+def assumed_shares(spec: ProfileSpec, var: str, pop: str) -> np.ndarray:
+    """Percentages over the categories of ``var`` for ``pop`` from the spec's assumptions.
+
+    Used where a population has no published figure, and to split the remainder of a
+    population's published categories over the unpublished ones.
+    """
+    cats = SHARE_VARIABLES[var]
+    a = spec.assumptions
+    k = len(cats)
+    v = np.full(k, 100.0 / k)
+    if var == "sex":
+        ms = a.get("sex", {}).get("male_share", {})
+        if pop in ms:
+            v = np.array([ms[pop], 100.0 - ms[pop]])
+    elif var == "ethnicity":
+        e = a.get("ethnicity", {})
+        split = e.get("non_white_split", {})
+        white = e.get("white_share", {}).get(pop, 100.0 / k)
+        if split:
+            v = np.array([white] + [(100.0 - white) * split.get(c, 0.0) for c in cats[1:]])
+    elif var == "index_offence_group":
+        gs = a.get("index_offence", {}).get("group_shares", {}).get(pop)
+        if gs:
+            v = np.array([gs.get(c, 0.0) for c in cats], dtype=float)
+    elif var == "rosh":
+        pass
+    elif var == "days_on_recall":
+        blk = a.get("days_on_recall", {}).get(pop, {})
+        if "bands" in blk:
+            v = np.array([blk["bands"].get(c, 0.0) for c in cats[:-1]] + [0.0])
+        elif "max_days" in blk:
+            edges = (SIX_MONTHS_DAYS, 365, np.inf)
+            band = next(i for i, e in enumerate(edges) if blk["max_days"] <= e)
+            v = np.zeros(k)
+            v[band] = 100.0
+        else:
+            v = np.array([100.0 / 3] * 3 + [0.0])
+    elif var == "days_to_sed":
+        share = a.get("days_to_sed", {}).get("share_1yr_plus", {}).get(pop)
+        if share == "none" or pop not in RECALL_TYPES:
+            v = np.array([0.0, 0.0, 100.0])
+        elif share is not None:
+            v = np.array([float(share), 100.0 - float(share), 0.0])
+        else:
+            v = np.array([50.0, 50.0, 0.0])
+    return v
+
+
+def _share_pref(spec, var, figs, pop, complete) -> np.ndarray:
+    """Percent over categories: the smallest published level's categories, the rest assumed."""
+    cats = SHARE_VARIABLES[var]
+    assumed = assumed_shares(spec, var, pop)
+    if var == "days_to_sed" and assumed[2] == 100.0:
+        return assumed  # no sentence end date for this population
+    pref = np.full(len(cats), np.nan)
+    for j, c in enumerate(cats):
+        t = _level_value(spec, figs, pop, complete, c)
+        if t is not None:
+            pref[j] = t.value
+        elif any(f.category == c for f in figs):
+            v = _implied(spec, figs, pop, c)
+            if v is not None:
+                pref[j] = min(max(v, 0.0), 100.0)
+    known = ~np.isnan(pref)
+    if var == "days_on_recall" and known[:3].any():
+        # bands printed, the rest of the population falls in no printed band (unknown)
+        if not known[3]:
+            pref[3] = max(0.0, 100.0 - np.nansum(pref[:3]))
+            known[3] = True
+    rest = max(0.0, 100.0 - float(np.nansum(pref)))
+    w = np.where(known, 0.0, assumed)
+    if w.sum() > 0:
+        pref[~known] = rest * w[~known] / w.sum()
+    elif (~known).any():
+        pref[~known] = rest / int((~known).sum())
+    return pref
+
+
+def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray]:
+    cats = SHARE_VARIABLES[var]
+    figs = figures(spec, var, "share")
+    pops = [p for p in sizes if applies(var, p)]
+    if not pops:
+        return {}
+    n = np.array([sizes[p] for p in pops], dtype=float)
+    C = len(cats)
+    pref = np.vstack(
+        [n[i] * _share_pref(spec, var, figs, p, complete) / 100 for i, p in enumerate(pops)]
+    )
+    lo = np.zeros((len(pops), C))
+    hi = np.repeat(n[:, None], C, axis=1)
+    if var == "days_to_sed":  # "none" is fixed by the population (no sentence end date)
+        for i, p in enumerate(pops):
+            none = assumed_shares(spec, var, p)[2] == 100.0
+            lo[i, 2] = hi[i, 2] = n[i] if none else 0
+            if none:
+                hi[i, :2] = 0
+    if var == "days_on_recall":  # recalls capped below six months cannot be in a longer band
+        for i, p in enumerate(pops):
+            a = assumed_shares(spec, var, p)
+            blk = spec.assumptions.get("days_on_recall", {}).get(p, {})
+            if "max_days" in blk:
+                hi[i, :3] = np.where(a[:3] > 0, n[i], 0)
+    pb = _Problem(pops, C, pref, 1.0 / n, lo, hi, n.copy(), True)
+    for t in figs:
+        if t.category not in cats:
+            continue
+        members = (t.population,) if t.population in sizes else complete.get(t.population)
+        if not members or any(m not in pops for m in members):
+            continue
+        n_t = sum(sizes[m] for m in members)
+        h = interval_half(spec, t)
+        lo_s = math.ceil(n_t * (t.value - h) / 100 - 1e-9)
+        hi_s = math.floor(n_t * (t.value + h) / 100 + 1e-9)
+        if hi_s < max(lo_s, 0):
+            unreachable[t.id] = (
+                f"unreachable at N = {n_t:,}: no whole number of people k gives k/{n_t:,} that "
+                f"prints {t.value:g}%"
+            )
+            lo_s = hi_s = round(n_t * t.value / 100)
+        rows = [pops.index(m) for m in members]
+        j = cats.index(t.category)
+        pb.cons.append((rows, j, max(lo_s, 0), hi_s, 100.0 / (n_t * max(h, 1e-12)), t))
+    sol, missed = _solve(pb)
+    for c in missed:
+        t = c[5]
+        unreachable.setdefault(
+            t.id,
+            f"unreachable at these population sizes: cannot be met together with the other "
+            f"{var} shares (rows and their groups cannot all print as published)",
+        )
+    return {p: sol[i].astype(np.int64) for i, p in enumerate(pops)}
+
+
+def _check_population_shares(spec, sizes, complete, unreachable) -> None:
+    """Shares of ``population`` follow from the sizes: note the ones the sizes cannot meet."""
+    for t in figures(spec, "population", "share"):
+        members = complete.get(t.population)
+        if not members or t.category not in sizes:
+            continue
+        n_t = sum(sizes[m] for m in members)
+        if not grim_reachable(t.value, interval_half(spec, t), n_t, 100.0):
+            unreachable[t.id] = (
+                f"unreachable at N = {n_t:,}: no whole number of people k gives k/{n_t:,} that "
+                f"prints {t.value:g}%"
+            )
+
+
+def _check_max_shares(spec, sizes, counts, unreachable) -> None:
+    """A cap on the largest offence within a group: unreachable if even an even split breaks it."""
+    from toolkit.schema import INDEX_OFFENCE_GROUPS, OFFENCE_TO_GROUP
+
+    for t in figures(spec, "index_offence_group", "max_share"):
+        if t.population not in sizes or t.category not in INDEX_OFFENCE_GROUPS:
+            continue
+        n = sizes[t.population]
+        k = int(counts["index_offence_group"][t.population][INDEX_OFFENCE_GROUPS.index(t.category)])
+        members = sum(1 for g in OFFENCE_TO_GROUP.values() if g == t.category)
+        least = 100.0 * math.ceil(k / members) / n
+        if least > t.value + interval_half(spec, t) + 1e-9:
+            unreachable[t.id] = (
+                f"unreachable at N = {n:,}: {k} people in {t.category} over {members} offences "
+                f"give at least one offence {least:.1f}% of the population"
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# OASys groups
+# --------------------------------------------------------------------------------------------
+
+
+def need_group_names(spec: ProfileSpec) -> list[str]:
+    """Populations or groups that the OASys figures (items, domains, has_oasys) describe."""
+    names = []
+    for t in spec.targets:
+        if t.role not in EVALUATED or t.population not in GROUPS:
+            continue
+        if t.variable in OASYS_MEANS or (t.variable == "has_oasys" and t.statistic == "count"):
+            if t.population not in names:
+                names.append(t.population)
+    return names
+
+
+def infer_denominators(value: float, n_lo: int, n_hi: int, rel_tol: float = 5e-14) -> list[int]:
+    """All N in ``[n_lo, n_hi]`` for which some integer k gives k/N equal to ``value``.
+
+    A raw chart value printed to 16-17 significant digits pins down N (inverse GRIM).
+
+    Examples
+    --------
+    >>> infer_denominators(0.54220779220779258, 3000, 3699)
+    [3080, 3388, 3696]
+    """
+    ns = np.arange(max(1, n_lo), n_hi + 1)
+    k = np.round(value * ns)
+    ok = np.abs(k / ns - value) <= rel_tol * max(abs(value), 1e-300)
+    return [int(x) for x in ns[ok]]
+
+
+def _need_groups(spec, sizes, published, complete, unreachable):
+    names = need_group_names(spec)
+    groups = []
+    covered: set[str] = set()
+    for g in names:
+        members = tuple(p for p in GROUPS[g] if p in sizes)
+        if not members:
+            continue
+        groups.append((g, members))
+        covered |= set(members)
+    rest = tuple(p for p in sizes if p not in covered)
+    if rest:
+        groups.append(("rest", rest))
+    cov_default = float(spec.assumptions.get("oasys", {}).get("coverage_default", 1.0))
+    coverage = spec.assumptions.get("oasys", {}).get("coverage", {})
+    derived_counts = spec.derived.get("oasys_counts", {})
+    derived_dens = spec.derived.get("figure1_denominators", {})
+    out, oasys = [], {}
+    for g, members in groups:
+        n_g = sum(sizes[p] for p in members)
+        pub_g = sum(published.get(p, 0) for p in GROUPS.get(g, members) if p in published)
+        at_pub = pub_g == n_g and all(sizes[p] == published.get(p) for p in members)
+        ratio = n_g / pub_g if pub_g else 1.0
+        item_figs = {
+            v: next((t for t in figures(spec, v, "mean") if t.population == g), None)
+            for v in OASYS_MEANS
+        }
+        count_fig = next(
+            (t for t in figures(spec, "has_oasys", "count") if t.population == g), None
+        )
+        # people with OASys data: published > [derived] override > inferred > assumed coverage
+        inferred = {}
+        upper = int(count_fig.value) if count_fig is not None else (pub_g or n_g)
+        for v, t in item_figs.items():
+            if t is not None and printed_decimals(t) >= RAW_DECIMALS and v != "need_domains":
+                found = infer_denominators(t.value, upper // 2, upper)
+                if found:
+                    inferred[v] = found[-1]
+        if count_fig is not None:
+            n_o_pub = int(count_fig.value)
+        elif g in derived_counts:
+            n_o_pub = int(derived_counts[g])
+        elif inferred:
+            n_o_pub = max(inferred.values())
+        else:
+            share = np.mean([coverage.get(p, cov_default) for p in members])
+            n_o_pub = _grim_oasys(spec, item_figs, pub_g or n_g, share)
+        n_o = n_o_pub if at_pub else int(round(n_o_pub * ratio))
+        n_o = min(n_o, n_g)
+        scored, totals = {}, {}
+        for v in OASYS_MEANS:
+            t = item_figs[v]
+            if v == "need_domains":
+                n_j = n_o
+            elif g in derived_dens and v in derived_dens[g]:
+                n_j = int(derived_dens[g][v])
+            elif v in inferred:
+                n_j = inferred[v]
+            else:
+                n_j = n_o_pub
+            if v != "need_domains":
+                n_j = n_j if at_pub else int(round(n_j * ratio))
+                n_j = min(n_j, n_o)
+            scored[v] = n_j
+            hi_v = MEAN_VARIABLES[v].upper
+            if v == "need_domains":
+                hi_v = float(spec.assumptions["need_domains"]["max_domains"])
+            mean = t.value if t is not None else _fallback_mean(spec, v)
+            total = int(round(mean * n_j))
+            if t is not None and n_j > 0:
+                h = interval_half(spec, t)
+                if not grim_reachable(t.value, h, n_j, 1.0):
+                    unreachable[t.id] = (
+                        f"unreachable at N = {n_j:,}: no sum of whole scores over {n_j:,} people "
+                        f"gives a mean that prints {t.value:.{t.decimals}f}"
+                    )
+            # the construction needs a mean strictly inside the scale
+            totals[v] = int(min(max(total, 0), n_j * hi_v))
+        alloc = _split(n_o, [sizes[p] for p in members])
+        oasys.update(zip(members, alloc))
+        out.append(NeedGroup(g, members, n_o, MappingProxyType(scored), MappingProxyType(totals)))
+    return out, oasys
+
+
+def _grim_oasys(spec: ProfileSpec, item_figs, n_group: int, coverage: float) -> int:
+    """People with OASys data when not published: the N at which the printed item means are
+    possible (inverse GRIM over every item), nearest the assumed coverage.
+
+    Every N from half the group to all of it is tried at once; the N that lets the most item
+    figures print as published wins, ties going to the N nearest ``coverage * n_group``.
+    """
+    guess = int(round(coverage * n_group))
+    ts = [t for t in item_figs.values() if t is not None]
+    if not ts or n_group < 2:
+        return guess
+    ns = np.arange(max(1, n_group // 2), n_group + 1)
+    score = np.zeros(ns.size, dtype=np.int64)
+    for t in ts:
+        h = interval_half(spec, t)
+        lo = np.ceil((t.value - h) * ns - 1e-9)
+        hi = np.floor((t.value + h) * ns + 1e-9)
+        score += (hi >= np.maximum(lo, 0)).astype(np.int64)
+    best = ns[score == score.max()]
+    return int(best[np.argmin(np.abs(best - guess))])
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    w = np.asarray(weights, dtype=float)
+    if total <= 0 or w.sum() <= 0:
+        return [0] * len(weights)
+    quota = w / w.sum() * total
+    base = np.floor(quota).astype(np.int64)
+    order = np.argsort(-(quota - base), kind="stable")
+    base[order[: int(total - base.sum())]] += 1
+    return [int(b) for b in base]

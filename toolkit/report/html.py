@@ -33,3 +33,92 @@ def render_index(*, practitioner_hint: str, **context) -> str:
         .get_template("index.html.j2")
         .render(practitioner_hint=Markup(practitioner_hint), **context)
     )
+
+
+# -- review-priority report (issue 13) ----------------------------------------------------------
+import datetime as _dt  # noqa: E402
+import math  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+#: Rows of the ranked list shown in the report; the CSV holds them all.
+MAX_ROWS = 200
+
+
+def _priority_env() -> Environment:
+    """The shared environment plus the number filters the priority report uses. Its CSS is
+    inline and it loads nothing from the network, so it opens offline and prints as it reads."""
+    env = _env()
+    env.filters["num"] = _num
+    env.filters["pct"] = lambda v, d=0: "" if _nan(v) else f"{100 * v:.{d}f}%"
+    return env
+
+
+def _nan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _num(v, d=1) -> str:
+    if _nan(v):
+        return ""
+    return f"{v:,.{d}f}"
+
+
+def render_priority_report(
+    ranked: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    capacity: int,
+    n_cases: int,
+    absence_costs: list[str],
+    fairness: pd.DataFrame | None,
+    manifest: dict,
+    source_name: str,
+    max_rows: int = MAX_ROWS,
+) -> str:
+    """The review-priority report as one HTML string.
+
+    Parameters
+    ----------
+    ranked : DataFrame from :func:`toolkit.priority.rank.prioritise`
+    as_of : the date of the suggestions
+    capacity : reviews a week assumed
+    n_cases : cases in the caseload
+    absence_costs : what missing optional columns cost (plain lines)
+    fairness : flag rates on this caseload by group (``fairness_audit``), optional
+    manifest : the scorer's manifest (held-out metrics, comparison, held-out fairness)
+    source_name : file name of the caseload (no path: the report may be shared)
+    """
+    actions = ranked["suggested_action"].str.replace(
+        r"review by .*", "review by a date", regex=True
+    )
+    counts = actions.value_counts().to_dict()
+    held = manifest.get("held_out", {})
+    comparison = {
+        cap: pd.DataFrame(rows).to_dict("records")
+        for cap, rows in manifest.get("snapshot_comparison", {}).items()
+    }
+    capacity_rows = manifest.get("capacity_comparison", {})
+    fair_sim = pd.DataFrame(manifest.get("held_out_fairness", []))
+    return (
+        _priority_env()
+        .get_template("priority_report.html.j2")
+        .render(
+            title="Review-priority suggestions",
+            as_of=as_of.strftime("%Y-%m-%d"),
+            generated=_dt.date.today().isoformat(),
+            capacity=capacity,
+            n_cases=n_cases,
+            n_shown=min(max_rows, len(ranked)),
+            rows=ranked.head(max_rows).to_dict("records"),
+            counts=counts,
+            absence_costs=absence_costs,
+            fairness=None if fairness is None else fairness.to_dict("records"),
+            fair_sim=fair_sim.to_dict("records"),
+            held=held,
+            comparison=comparison,
+            capacity_rows=capacity_rows,
+            manifest=manifest,
+            source_name=source_name,
+        )
+    )

@@ -1,0 +1,99 @@
+"""Rewrite the example profiles in this folder (run from the repository root).
+
+    python tests/profiles/make_examples.py
+
+Each file is one case from issue 9's "Why" list, written as a user would write it: only
+``[meta]`` and published figures (rounded as a research summary prints them), except
+``other_values_with_derived.toml``, which also carries hand-written ``[assumptions]`` and
+``[derived]`` blocks. The figures come from a made-up census (``tests/profile_maker.py``), so
+each profile is consistent by construction. The files are committed; this script documents
+how they were made and remakes them byte for byte (fixed seeds).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from profile_maker import figures, make_truth, to_toml  # noqa: E402
+
+DEFAULT_SIZES = {
+    "standard": 3912,
+    "extended": 459,
+    "fixed_term": 306,
+    "ipp_dpp": 215,
+    "life": 159,
+    "hdc": 74,
+}
+
+
+def _default_blocks() -> str:
+    """The default profile's [assumptions] section, as text (copied the way a user would)."""
+    text = (HERE.parent.parent / "papers/recall_process_experience/profile.toml").read_text()
+    start = text.index("[assumptions.fidelity]")
+    end = text.index("\n[derived.oasys_counts]")
+    return text[start:end].rsplit("# ====", 1)[0]
+
+
+def main() -> None:
+    # 0. the same shape with other values and the [derived] block written by hand
+    t = make_truth(DEFAULT_SIZES | {"other_sentenced": 59369}, np.random.default_rng(0))
+    derived = ["[derived.oasys_counts]", 'method = "counted by hand"']
+    derived += [f"{g} = {n}" for g, n in t.oasys.items()]
+    derived += ["", "[derived.figure1_denominators]", 'method = "every item scored for all"']
+    from toolkit.schema import NEED_ITEMS
+
+    for g, n in t.oasys.items():
+        derived.append(f"{g} = {{ " + ", ".join(f"{i} = {n}" for i in NEED_ITEMS) + " }")
+    (HERE / "other_values_with_derived.toml").write_text(
+        to_toml("Same shape, other values, [derived] by hand", figures(t))
+        + "\n"
+        + _default_blocks()
+        + "\n".join(derived)
+        + "\n"
+    )
+    # 1. only published figures, another census N (a later year: 64,494 -> 66,000 people)
+    sizes = {
+        "standard": 4150,
+        "extended": 480,
+        "fixed_term": 290,
+        "ipp_dpp": 170,
+        "life": 170,
+        "hdc": 90,
+        "other_sentenced": 60650,
+    }
+    t = make_truth(sizes, np.random.default_rng(1))
+    (HERE / "published_only_other_n.toml").write_text(
+        to_toml("Later census, published figures only", figures(t))
+    )
+    # 2. a small census: a prison region with 40 recalled people, 5-9 in some recall types
+    sizes = {"standard": 19, "extended": 7, "fixed_term": 5, "life": 9}
+    t = make_truth(sizes, np.random.default_rng(2))
+    (HERE / "small_census.toml").write_text(to_toml("A region with 40 recalls", figures(t)))
+    # 3. women only, written as a person would: female 100%, no male rows
+    sizes = {"standard": 160, "extended": 12, "fixed_term": 20, "hdc": 9}
+    t = make_truth(sizes, np.random.default_rng(3), female_share=100.0)
+    (HERE / "women_only.toml").write_text(
+        to_toml("Women recalled to prison", figures(t, include_male=False))
+    )
+    # 4. a census without one recall type (no IPP/DPP rows at all)
+    sizes = {p: n for p, n in DEFAULT_SIZES.items() if p != "ipp_dpp"}
+    t = make_truth(sizes, np.random.default_rng(4))
+    (HERE / "without_ipp_dpp.toml").write_text(
+        to_toml("Recall types we hold (no IPP/DPP)", figures(t))
+    )
+    # 5. a figure kind the 2014 profile did not print: the share of one ethnic group; and a
+    #    category nobody is in (no 'out of touch' recalls), simply not printed
+    t = make_truth(DEFAULT_SIZES, np.random.default_rng(5), drop_reason="out_of_touch")
+    (HERE / "ethnic_group_share.toml").write_text(
+        to_toml("Black share printed; no out-of-touch recalls", figures(t, black_share=True))
+    )
+
+
+if __name__ == "__main__":
+    main()

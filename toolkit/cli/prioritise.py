@@ -1,0 +1,107 @@
+"""``recall-toolkit prioritise``: caseload in, ranked list with reasons (and a report) out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from toolkit.cli._common import positive_int
+from toolkit.exceptions import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "prioritise",
+        help="rank a caseload for review, with reasons",
+        description="Validate a caseload CSV (see `recall-toolkit template caseload`), rank "
+        "the cases by the supervised days a review now is expected to gain, and write a ranked "
+        "CSV (case reference first; chance releasable within 28 days with its interval; "
+        "suggested action; reasons). A suggestion, never a decision. Nothing is sent anywhere "
+        "and nothing is written except the files named here. A bad caseload lists every "
+        "problem on stderr and exits 2 with nothing written.",
+    )
+    p.add_argument("caseload", metavar="CASELOAD.csv")
+    p.add_argument("--out", required=True, metavar="RANKED.csv")
+    p.add_argument("--report", metavar="REPORT.html", default=None, help="HTML report")
+    p.add_argument(
+        "--capacity", type=positive_int, default=20, metavar="N", help="reviews a week (20)"
+    )
+    p.add_argument("--as-of", default=None, metavar="DATE", help="date of the suggestions (today)")
+    p.add_argument(
+        "--scorer", default=None, metavar="DIR", help="a stored scorer (default: shipped)"
+    )
+    p.set_defaults(func=run)
+
+
+def _check_outputs(args) -> None:
+    src = Path(args.caseload).resolve()
+    outs = [Path(args.out)] + ([Path(args.report)] if args.report else [])
+    for o in outs:
+        if o.resolve() == src:
+            raise UsageError(f"{o}: would overwrite the caseload; choose another output path")
+    if args.report and Path(args.report).resolve() == Path(args.out).resolve():
+        raise UsageError("--out and --report name the same file")
+
+
+def run(args) -> int:
+    import pandas as pd
+
+    from toolkit.priority.caseload import validate_caseload
+    from toolkit.priority.io import atomic_write, write_csv
+    from toolkit.priority.rank import prioritise
+    from toolkit.priority.scorer import load_default_scorer
+
+    _check_outputs(args)
+    try:
+        as_of = pd.Timestamp(args.as_of).normalize() if args.as_of else None
+    except ValueError:
+        raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
+    caseload = validate_caseload(args.caseload, as_of=as_of)
+    scorer = load_default_scorer(args.scorer)
+    ranked = prioritise(caseload, scorer=scorer, capacity=args.capacity)
+    html = None
+    if args.report:
+        html = _report(ranked, caseload, scorer, args)
+    # Everything computed before anything is written: no partial outputs.
+    write_csv(ranked, args.out)
+    if html is not None:
+        atomic_write(args.report, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    counts = ranked["suggested_action"].str.replace(r"review by .*", "review by", regex=True)
+    summary = ", ".join(f"{v} {k}" for k, v in counts.value_counts().items())
+    # Counts only: no case rows in anything the command prints.
+    print(
+        f"ranked {len(ranked)} cases ({summary}); wrote {args.out}"
+        + (f" and {args.report}" if args.report else ""),
+        file=sys.stderr,
+    )
+    for line in caseload.absence_costs():
+        print(f"note: {line}", file=sys.stderr)
+    return 0
+
+
+def _report(ranked, caseload, scorer, args) -> str:
+    import numpy as np
+
+    from toolkit.priority.fairness import fairness_audit
+    from toolkit.report.html import render_priority_report
+
+    f = caseload.frame
+    by_ref = ranked.set_index("case_reference").loc[f["case_reference"]]
+    flagged = by_ref["suggested_action"].str.startswith("review").to_numpy()
+    fair = fairness_audit(
+        f[["sex", "ethnicity", "age"]],
+        flagged=flagged,
+        probability=by_ref["chance_releasable_28d_pct"].to_numpy(float) / 100,
+        days_gained=by_ref["days_gained_if_reviewed_now"].to_numpy(float),
+    )
+    fair = fair[fair["n"] > 0] if len(fair) else fair
+    return render_priority_report(
+        ranked,
+        as_of=caseload.as_of,
+        capacity=args.capacity,
+        n_cases=len(ranked),
+        absence_costs=caseload.absence_costs(),
+        fairness=fair if np.isfinite(fair["flag_rate"]).any() else None,
+        manifest=getattr(scorer, "manifest_", {}),
+        source_name=Path(args.caseload).name,
+    )

@@ -1,0 +1,26 @@
+"""Review-priority suggestions for practitioners: caseload in, ranked list with reasons out."""
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _default():
+    from toolkit.priority.scorer import load_default_scorer
+
+    return load_default_scorer()
+
+
+def simulation_score(features):
+    """Score function for the review simulation's ``capacity:...,priority=scorer`` ordering:
+    the shipped scorer's chance of being releasable within 28 days (higher = review sooner)
+    from the engine's caseload view (``toolkit.review.FEATURES``).
+
+    The simulation ranks by the chance because issue 13's targets count people released
+    before SED; ``prioritise`` ranks by expected supervised days gained (the guidance's
+    reason to release before SED). Measured at 20 and 60 reviews a week, ranking by days
+    gained releases fewer people but gives more supervised days (benchmarks/README.md).
+    """
+    from toolkit.priority.features import design_from_review_features
+
+    s = _default().score_frame(design_from_review_features(features))
+    return s["probability"].to_numpy()

@@ -1,0 +1,516 @@
+"""The caseload file: its documented CSV schema and a strict, kind validation.
+
+A caseload is one row per recalled person held by an offender manager (OM) or a team. The
+columns are listed in :data:`CASELOAD_COLUMNS` (name, required or optional, kind, meaning); the
+names are a public contract. Validation reads every cell as text, checks it with a pandera
+schema (``lazy=True``: every problem at once), and reports each problem with the row number a
+spreadsheet shows (the header is row 1, the first case row 2), the column and the value.
+
+Blank cells in optional columns are allowed. A blank ``last_review_date`` or
+``accommodation_secured_date`` means "none since recall"; a missing optional *column* means
+"unknown", and :func:`absence_costs` says what that costs the suggestions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.exceptions import ToolkitError
+from toolkit.schema import ETHNICITIES, NEED_ITEMS, PROGRAMMES, RECALL_TYPES, ROSH_LEVELS, SEXES
+
+#: Recall types without a sentence expiry date (indeterminate sentences); SED may be blank.
+NO_SED_TYPES = ("ipp_dpp", "life")
+YES = ("yes", "y", "true", "1")
+NO = ("no", "n", "false", "0")
+#: Ages accepted (completed years on the as-of date). Recall applies to people released from
+#: custodial sentences; the adult estate holds people 18 and over. 100 is a typo guard.
+AGE_RANGE = (18, 100)
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+class CaseloadError(ToolkitError, ValueError):
+    """A caseload file breaks the schema; ``problems`` lists every problem found."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = str(path)
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{self.path}: {n} problem{'s' if n != 1 else ''} found; nothing was written"
+        super().__init__("\n".join([head, *("  " + p for p in self.problems)]))
+
+
+@dataclass(frozen=True)
+class CaseloadColumn:
+    """One caseload column: its name, whether it is required, its kind and meaning."""
+
+    name: str
+    required: bool
+    kind: str  # text, date, category, score, need, count, age, yesno, programmes
+    description: str
+    values: tuple[str, ...] = field(default=())
+    cost: str = ""  # what leaving an optional column out costs
+
+
+def _need(item: str) -> CaseloadColumn:
+    label = item.removeprefix("need_").replace("_", " ")
+    return CaseloadColumn(
+        item,
+        False,
+        "need",
+        f"OASys need item '{label}': 0 none, 1 moderate, 2 significant.",
+        cost="need items read as the simulated population's average",
+    )
+
+
+#: Every caseload column, in template order. The names are a public contract.
+CASELOAD_COLUMNS: tuple[CaseloadColumn, ...] = (
+    CaseloadColumn("case_reference", True, "text", "Your case reference; unique in the file."),
+    CaseloadColumn("recall_type", True, "category", "Recall type.", RECALL_TYPES),
+    CaseloadColumn("recall_date", True, "date", "Date returned to custody on recall."),
+    CaseloadColumn(
+        "sed_date",
+        True,
+        "date",
+        "Sentence expiry date; blank only for indeterminate sentences (ipp_dpp, life).",
+    ),
+    CaseloadColumn(
+        "age",
+        False,
+        "age",
+        f"Age in completed years ({AGE_RANGE[0]}-{AGE_RANGE[1]}); give age or date_of_birth.",
+    ),
+    CaseloadColumn("date_of_birth", False, "date", "Date of birth; give age or date_of_birth."),
+    CaseloadColumn("sex", True, "category", "Sex as recorded on NOMIS.", SEXES),
+    CaseloadColumn("ethnicity", True, "category", "Broad ethnic group.", ETHNICITIES),
+    CaseloadColumn("ogrs3_2yr", True, "score", "OGRS3 2-year proven reoffending, percent 0-100."),
+    CaseloadColumn(
+        "rsr_2yr",
+        False,
+        "score",
+        "Risk of Serious Recidivism, 2-year, percent 0-100.",
+        cost="no serious-harm context in the reasons",
+    ),
+    CaseloadColumn("rosh", True, "category", "Risk of Serious Harm level.", ROSH_LEVELS),
+    CaseloadColumn(
+        "need_domains",
+        False,
+        "count",
+        "OASys criminogenic need domains with significant need (0-10).",
+        cost="need read as the simulated population's average",
+    ),
+    *(_need(i) for i in NEED_ITEMS),
+    CaseloadColumn(
+        "accommodation_secured",
+        False,
+        "yesno",
+        "Accommodation for release secured (yes/no).",
+        cost="no 'accommodation secured' reason; the score uses the average chance",
+    ),
+    CaseloadColumn(
+        "accommodation_secured_date",
+        False,
+        "date",
+        "Date accommodation was secured; blank if not secured.",
+        cost="cannot tell whether accommodation came after the last review",
+    ),
+    CaseloadColumn(
+        "programmes_needed",
+        False,
+        "programmes",
+        "Accredited programmes assessed as needed, separated by ';'.",
+        PROGRAMMES,
+        cost="no reasons about programmes that cannot be finished before SED",
+    ),
+    CaseloadColumn(
+        "programmes_completed",
+        False,
+        "programmes",
+        "Accredited programmes completed in this sentence, separated by ';'.",
+        PROGRAMMES,
+        cost="needed programmes are treated as not completed",
+    ),
+    CaseloadColumn(
+        "last_review_date",
+        False,
+        "date",
+        "Date of the last release review; blank if none since recall.",
+        cost="time since last review unknown: the score assumes the statutory review points",
+    ),
+    CaseloadColumn(
+        "om_contact_since_recall",
+        False,
+        "yesno",
+        "Offender-manager contact since recall (yes/no).",
+        cost="no 'no contact since recall' reason",
+    ),
+    CaseloadColumn(
+        "wants_release",
+        False,
+        "yesno",
+        "Whether the person wants re-release (yes/no).",
+        cost="the score uses the simulated share who decline release, so it is less sharp",
+    ),
+)
+COLUMN_BY_NAME = {c.name: c for c in CASELOAD_COLUMNS}
+REQUIRED_COLUMNS = tuple(c.name for c in CASELOAD_COLUMNS if c.required)
+DATE_COLUMNS = tuple(c.name for c in CASELOAD_COLUMNS if c.kind == "date")
+
+
+def schema_markdown() -> str:
+    """The schema as a Markdown table (for the README and ``template --help``)."""
+    rows = ["| column | required | meaning | allowed values |", "|---|---|---|---|"]
+    for c in CASELOAD_COLUMNS:
+        vals = ", ".join(c.values) if c.values else _KIND_TEXT[c.kind]
+        rows.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} | {vals} |")
+    return "\n".join(rows)
+
+
+_KIND_TEXT = {
+    "text": "any text",
+    "date": "date YYYY-MM-DD (or DD/MM/YYYY)",
+    "category": "",
+    "score": "number 0-100",
+    "need": "0, 1 or 2",
+    "count": "whole number 0-10",
+    "age": f"whole number {AGE_RANGE[0]}-{AGE_RANGE[1]}",
+    "yesno": "yes or no",
+    "programmes": "",
+}
+
+
+# -- parsing helpers (vectorised; used by the checks and by the typed conversion) -------------
+def _by_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply a vectorised ``fn`` to the distinct values only (a caseload repeats dates and
+    programme lists many times), then broadcast back."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=False)
+    res = fn(pd.Series(uniq))
+    return pd.Series(res.to_numpy()[codes], index=s.index)
+
+
+def _parse_dates_unique(s: pd.Series) -> pd.Series:
+    out = pd.to_datetime(s, format=DATE_FORMATS[0], errors="coerce")
+    miss = out.isna() & s.ne("")
+    if miss.any():
+        out[miss] = pd.to_datetime(s[miss], format=DATE_FORMATS[1], errors="coerce")
+    return out
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """Text to datetime64; blank or unparseable -> NaT (ISO first, then DD/MM/YYYY)."""
+    return _by_unique(s, _parse_dates_unique).astype("datetime64[ns]")
+
+
+def _numbers_unique(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.where(s.ne("")), errors="coerce").astype("float64")
+
+
+def _numbers(s: pd.Series) -> pd.Series:
+    """Text to float (blank or not a number -> NaN), parsing distinct values only."""
+    return _by_unique(s, _numbers_unique)
+
+
+def parse_yesno(s: pd.Series) -> pd.Series:
+    """yes/no text to a nullable boolean (blank -> NA)."""
+    low = s.str.lower()
+    return pd.Series(
+        pd.array(np.where(low.isin(YES), True, np.where(low.isin(NO), False, None)), "boolean"),
+        index=s.index,
+    )
+
+
+def _check_for(col: CaseloadColumn):
+    """A vectorised pandera check (True = fine) and the expectation it names."""
+    import pandera.pandas as pa
+
+    blank_ok = not col.required or col.name == "sed_date"
+    k = col.kind
+
+    def ok(fn):
+        return lambda s: (s.eq("") & blank_ok) | (s.ne("") & fn(s))
+
+    if k == "date":
+        fn, exp = (lambda s: parse_dates(s).notna()), "a date YYYY-MM-DD"
+    elif k == "category":
+        fn, exp = (lambda s: s.str.lower().isin(col.values)), "one of " + ", ".join(col.values)
+    elif k == "score":
+        fn, exp = (lambda s: _numbers(s).between(0, 100)), "a number from 0 to 100"
+    elif k == "need":
+        fn, exp = (lambda s: s.isin(("0", "1", "2"))), "0, 1 or 2"
+    elif k == "count":
+        fn, exp = (lambda s: _whole(s).between(0, 10)), "a whole number from 0 to 10"
+    elif k == "age":
+        fn, exp = (lambda s: _whole(s).between(*AGE_RANGE)), "a whole number from 18 to 100"
+    elif k == "yesno":
+        fn, exp = (lambda s: s.str.lower().isin(YES + NO)), "yes or no"
+    elif k == "programmes":
+
+        def _valid_lists(u):
+            parts = u.str.lower().str.split(";").explode().str.strip()
+            good = parts.isin(PROGRAMMES) | parts.eq("")
+            return good.groupby(level=0).all().reindex(u.index)
+
+        def fn(s):
+            return _by_unique(s, _valid_lists)
+
+        exp = "programme names from " + ", ".join(PROGRAMMES) + " separated by ';'"
+    else:
+        fn, exp = (lambda s: s.ne("")), "a value"
+    if col.required and not blank_ok:
+        exp_full = f"{exp} (required)"
+    else:
+        exp_full = f"{exp} or blank"
+    return pa.Check(ok(fn), error=exp_full), exp_full
+
+
+def _whole(s: pd.Series) -> pd.Series:
+    x = _numbers(s)
+    return x.where(x == np.floor(x))
+
+
+def _build_schema(present: list[str], as_of: pd.Timestamp):
+    import pandera.pandas as pa
+
+    cols = {}
+    for c in CASELOAD_COLUMNS:
+        check, _ = _check_for(c)
+        cols[c.name] = pa.Column(
+            str,
+            check,
+            required=c.required,
+            unique=c.name == "case_reference",
+            nullable=False,
+        )
+    # Cross-column rules: pandera wide checks, each reported against the columns it names.
+    wide = [
+        pa.Check(
+            lambda d: ~(parse_dates(d["sed_date"]) < parse_dates(d["recall_date"])),
+            error="sed_date|SED before the recall date",
+        ),
+        pa.Check(
+            lambda d: (
+                d["sed_date"].ne("") | d["recall_type"].str.lower().isin(NO_SED_TYPES + ("",))
+            ),
+            error="sed_date|blank SED; only indeterminate sentences (ipp_dpp, life) have none",
+        ),
+        pa.Check(
+            lambda d: ~(parse_dates(d["recall_date"]) > as_of),
+            error=f"recall_date|recall date after the as-of date {as_of.date()}",
+        ),
+    ]
+    if "last_review_date" in present:
+        wide.append(
+            pa.Check(
+                lambda d: (
+                    ~(parse_dates(d["last_review_date"]) < parse_dates(d["recall_date"]))
+                    & ~(parse_dates(d["last_review_date"]) > as_of)
+                ),
+                error="last_review_date|last review outside recall date .. as-of date",
+            )
+        )
+    if "accommodation_secured_date" in present and "accommodation_secured" in present:
+        wide.append(
+            pa.Check(
+                lambda d: (
+                    d["accommodation_secured_date"].eq("")
+                    | parse_yesno(d["accommodation_secured"]).fillna(True).astype(bool)
+                ),
+                error="accommodation_secured_date|a date given but accommodation_secured is no",
+            )
+        )
+    has_age = "age" in present
+    has_dob = "date_of_birth" in present
+    if not has_age and not has_dob:
+        wide.append(pa.Check(lambda d: d.index < -1, error="age|no age or date_of_birth column"))
+    else:
+
+        def age_given(d):
+            a = d["age"].ne("") if has_age else False
+            b = d["date_of_birth"].ne("") if has_dob else False
+            return a | b
+
+        wide.append(pa.Check(age_given, error="age|neither age nor date_of_birth given"))
+    if has_dob:
+        wide.append(
+            pa.Check(
+                lambda d: (
+                    d["date_of_birth"].eq("")
+                    | _age_from_dob(parse_dates(d["date_of_birth"]), as_of).between(*AGE_RANGE)
+                ),
+                error=f"date_of_birth|age on {as_of.date()} outside {AGE_RANGE[0]}-{AGE_RANGE[1]}",
+            )
+        )
+    return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
+
+
+def _age_from_dob(dob: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    years = as_of.year - dob.dt.year
+    before = (dob.dt.month > as_of.month) | (
+        (dob.dt.month == as_of.month) & (dob.dt.day > as_of.day)
+    )
+    return years - before.astype("Int64")
+
+
+def read_caseload_text(path: str | Path) -> pd.DataFrame:
+    """Read a caseload CSV as text (every cell a stripped string, blanks as ``""``)."""
+    p = Path(path)
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CaseloadError(str(p), ["file not found"]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CaseloadError(str(p), [f"not a readable CSV file ({exc})"]) from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    for c in df.columns:
+        s = df[c]
+        # str.strip on 100,000 rows costs ~10 ms per column; skip columns with no padding.
+        if s.str.startswith(" ").any() or s.str.endswith(" ").any():
+            df[c] = s.str.strip()
+    return df
+
+
+def problems_in(text: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
+    """Every problem in a text caseload, one line each, in row order (file problems first)."""
+    import pandera.pandas as pa
+
+    present = list(text.columns)
+    schema = _build_schema(present, as_of)
+    try:
+        schema.validate(text, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _describe(exc.failure_cases, text)
+    return []
+
+
+def _describe(fc: pd.DataFrame, text: pd.DataFrame) -> list[str]:
+    lines: list[tuple[int, str, str]] = []
+    seen = set()
+    for rec in fc.to_dict("records"):
+        check = str(rec["check"])
+        col = rec["column"]
+        idx = rec["index"]
+        if check == "column_in_dataframe":
+            lines.append((0, "", f"missing required column `{rec['failure_case']}`"))
+            continue
+        if check == "field_uniqueness":
+            msg = f"duplicate case reference {rec['failure_case']!r}"
+            target = "case_reference"
+        elif "|" in check:  # wide check: report once per row, on the column it is about
+            target, msg = check.split("|", 1)
+            if idx is None or pd.isna(idx) or (int(idx), target) in seen:
+                continue
+            seen.add((int(idx), target))
+            val = text[target].iat[int(idx)] if target in text.columns else ""
+            msg = f"{msg}; value {val!r}"
+        else:
+            target = col
+            msg = f"{rec['failure_case']!r} is not {check}"
+        if idx is None or pd.isna(idx):
+            lines.append((0, target, msg))
+        else:
+            lines.append((int(idx) + 2, target, msg))
+    lines.sort(key=lambda t: (t[0], t[1]))
+    return [
+        f"row {r}, column {c}: {m}" if r else (f"column {c}: {m}" if c else m) for r, c, m in lines
+    ]
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """A validated caseload: typed columns plus what is missing.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Typed columns (dates as datetime64, yes/no as boolean, numbers as float; missing
+        optional columns absent).
+    as_of : pandas.Timestamp
+    missing_optional : tuple of str
+        Optional columns not in the file.
+    """
+
+    frame: pd.DataFrame
+    as_of: pd.Timestamp
+    missing_optional: tuple[str, ...]
+
+    def absence_costs(self) -> list[str]:
+        """What each missing optional column costs, in plain words."""
+        return absence_costs(self.missing_optional)
+
+
+def absence_costs(missing: tuple[str, ...]) -> list[str]:
+    """One line per missing optional column (need items grouped) saying what it costs."""
+    out = []
+    needs = [m for m in missing if m in NEED_ITEMS]
+    for m in missing:
+        if m in NEED_ITEMS:
+            continue
+        out.append(f"{m} not given: {COLUMN_BY_NAME[m].cost}")
+    if needs:
+        out.append(
+            f"{len(needs)} need item(s) not given ({', '.join(needs[:3])}"
+            f"{', ...' if len(needs) > 3 else ''}): {COLUMN_BY_NAME[needs[0]].cost}"
+        )
+    return out
+
+
+def _typed(text: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    out = {}
+    for name in text.columns:
+        col = COLUMN_BY_NAME.get(name)
+        s = text[name]
+        if col is None:
+            continue  # extra columns are ignored (and never copied to outputs)
+        if col.kind == "date":
+            out[name] = parse_dates(s)
+        elif col.kind == "category":
+            out[name] = pd.Categorical(s.str.lower().where(s.ne("")), categories=list(col.values))
+        elif col.kind in ("score", "need", "count", "age"):
+            out[name] = _numbers(s).astype("float64")
+        elif col.kind == "yesno":
+            out[name] = parse_yesno(s)
+        else:
+            out[name] = s
+    df = pd.DataFrame(out, index=text.index)
+    if "date_of_birth" in df:
+        dob_age = _age_from_dob(df["date_of_birth"], as_of).astype("float64")
+        df["age"] = df["age"].fillna(dob_age) if "age" in df else dob_age
+    return df
+
+
+def validate_caseload(
+    source: str | Path | pd.DataFrame, *, as_of: str | pd.Timestamp | None = None
+) -> Caseload:
+    """Read and validate a caseload; raise :class:`CaseloadError` listing every problem.
+
+    Parameters
+    ----------
+    source : path or pandas.DataFrame
+        A CSV file (read as text) or a DataFrame of text cells.
+    as_of : date, optional
+        The date the suggestions are for (default: today). Recall and review dates after it
+        are problems.
+
+    Returns
+    -------
+    Caseload
+    """
+    as_of = (
+        pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp.today().normalize()
+    )
+    if isinstance(source, pd.DataFrame):
+        name = "caseload"
+        text = source.astype(str).replace({"nan": "", "<NA>": "", "NaT": "", "None": ""})
+        text.columns = [str(c).strip().lower() for c in text.columns]
+    else:
+        name = str(source)
+        text = read_caseload_text(source)
+    problems = problems_in(text, as_of)
+    if problems:
+        raise CaseloadError(name, problems)
+    missing = tuple(c.name for c in CASELOAD_COLUMNS if not c.required and c.name not in text)
+    missing = tuple(m for m in missing if m not in ("age", "date_of_birth"))
+    return Caseload(_typed(text, as_of).reset_index(drop=True), as_of, missing)

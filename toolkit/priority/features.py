@@ -1,0 +1,322 @@
+"""The one place that maps between the review simulation and caseload columns, and from a
+validated caseload to the scorer's features.
+
+* :func:`caseload_from_simulation` turns simulated recall episodes, seen at a moment while they
+  are in custody, into caseload rows (the columns of :mod:`toolkit.priority.caseload`) plus the
+  outcomes the scorer learns (releasable within 28 days; supervised days gained by a review
+  now). The template's filled example and the training data both come from here.
+* :func:`design` turns a typed caseload into the scorer's feature table.
+
+When the review model changes what it records (issue 10), this module is the one to adapt.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import logit
+
+from toolkit.schema import NEED_ITEMS, PROGRAMMES, RECALL_TYPES
+
+#: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
+#: review point and the usual executive decision window).
+HORIZON_DAYS = 28
+#: SED further than this counts as "far" (and indeterminate sentences are set to it): five
+#: years is the longest follow-up the simulation runs.
+FAR_DAYS = 1825.0
+#: Features modelled with a spline (non-linear in the log of days / logit of a score).
+SPLINE_FEATURES = (
+    "log_days_since_recall",
+    "log_days_to_sed",
+    "log_days_since_review",
+    "logit_ogrs3",
+)
+#: Features entering linearly (yes/no as 0/1; unknown -> the training mean).
+LINEAR_FEATURES = (
+    "need_domains",
+    "accommodation_need",
+    "accommodation_secured",
+    "unmet_programme",
+    "om_contact",
+    "wants_release",
+    "rosh_very_high",
+    "indeterminate",
+)
+FEATURES = SPLINE_FEATURES + LINEAR_FEATURES
+#: Yes/no features a caseload may leave unknown; the scorer averages over them when unknown.
+BINARY_FEATURES = (
+    "accommodation_need",
+    "accommodation_secured",
+    "unmet_programme",
+    "om_contact",
+    "wants_release",
+)
+#: Recall types released automatically (no review can bring release forward).
+AUTOMATIC_TYPES = ("fixed_term", "hdc")
+DEFAULT_AS_OF = pd.Timestamp("2026-01-05")
+
+
+def days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
+    """Whole days from ``earlier`` to ``later`` as float (NaN where a date is missing)."""
+    return (later - earlier).dt.days.astype("float64")
+
+
+def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The scorer's features from a typed caseload (see :data:`FEATURES`).
+
+    Unknown optional values are NaN here; the scorer fills them with training means.
+    """
+    t = days_between(as_of, frame["recall_date"]).clip(lower=0)
+    to_sed = days_between(frame["sed_date"], pd.Series(as_of, index=frame.index))
+    indeterminate = frame["recall_type"].isin(("ipp_dpp", "life")).to_numpy()
+    to_sed = to_sed.where(~indeterminate, FAR_DAYS).clip(0, FAR_DAYS)
+    if "last_review_date" in frame:
+        since_review = days_between(as_of, frame["last_review_date"]).fillna(t)
+    else:
+        # Unknown: assume the statutory points were held (day 28, then yearly), as the
+        # simulation's formal reviews are (release_rules.toml: review_days = [28],
+        # annual_review_every = 365); before day 28, no review yet.
+        tt = t.to_numpy()
+        last = np.where(tt >= 28, 28 + 365 * np.floor((tt - 28) / 365), np.nan)
+        since_review = pd.Series(np.where(np.isnan(last), tt, tt - last), index=frame.index)
+    ogrs = np.clip(frame["ogrs3_2yr"].to_numpy(float) / 100, 1e-3, 1 - 1e-3)
+    if "need_domains" in frame:
+        need = frame["need_domains"]
+    else:
+        need = pd.Series(np.nan, index=frame.index)
+    out = pd.DataFrame(
+        {
+            "log_days_since_recall": np.log1p(t),
+            "log_days_to_sed": np.log1p(to_sed),
+            "log_days_since_review": np.log1p(since_review),
+            "logit_ogrs3": logit(ogrs),
+            "need_domains": need.astype("float64"),
+            "accommodation_need": _flag(frame, "need_accommodation", lambda s: s >= 1),
+            "accommodation_secured": _flag(frame, "accommodation_secured", lambda s: s),
+            "unmet_programme": _unmet_programme(frame),
+            "om_contact": _flag(frame, "om_contact_since_recall", lambda s: s),
+            "wants_release": _flag(frame, "wants_release", lambda s: s),
+            "rosh_very_high": (frame["rosh"] == "very_high").to_numpy(float),
+            "indeterminate": indeterminate.astype(float),
+        },
+        index=frame.index,
+    )
+    return out
+
+
+def _unmet_programme(frame) -> np.ndarray:
+    """1 where a needed programme is not completed, 0 where none is, NaN if not known."""
+    if "programmes_needed" not in frame:
+        return np.full(len(frame), np.nan)
+    from toolkit.priority.reasons import first_unmet
+
+    done = frame["programmes_completed"] if "programmes_completed" in frame else None
+    return first_unmet(frame["programmes_needed"], done).ne("").to_numpy(float)
+
+
+def _flag(frame, col, fn) -> np.ndarray:
+    if col not in frame:
+        return np.full(len(frame), np.nan)
+    s = frame[col]
+    v = fn(s.astype("float64") if s.dtype != "boolean" else s)
+    return pd.array(v, dtype="boolean").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def caseload_from_simulation(
+    cohort: pd.DataFrame,
+    n: int,
+    *,
+    as_of: pd.Timestamp = DEFAULT_AS_OF,
+    populations=("standard",),
+    rules=None,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulated people in custody on ``as_of``, as caseload rows plus their outcomes.
+
+    The records of :func:`toolkit.review.simulate_reviews` under the formal reviews (one row
+    per admission, with each person's event days and ``releasable_day``) are seen at a moment
+    ``t`` while in custody, picked with probability proportional to the stay (a caseload on a
+    given day holds long stays more often, as a census does) and uniformly within it.
+
+    Returns
+    -------
+    caseload : pandas.DataFrame
+        Typed caseload columns (as :func:`toolkit.priority.caseload.validate_caseload` gives).
+    outcomes : pandas.DataFrame
+        ``releasable_28d`` (``releasable_day <= t + 28``), ``releasable_now``,
+        ``days_gained`` (supervised days an executive review today would add: for people
+        releasable now, the notice probability times the days from ``t`` plus the median
+        executive decision delay to the release the formal path gives; *assumed* mean of the
+        engine's random delay), ``review_type`` (True for review-based recalls).
+    """
+    from toolkit.review import FormalReviews, load_release_rules, simulate_reviews
+
+    rng = np.random.default_rng(rng)
+    rules = load_release_rules() if rules is None else rules
+    sim_rng, pick_rng, om_rng = rng.spawn(3)
+    rec = simulate_reviews(
+        cohort,
+        {"formal": FormalReviews()},
+        rules,
+        n=3 * n,
+        n_replications=1,
+        populations=populations,
+        rng=sim_rng,
+    ).records
+    stay = np.maximum(rec["release_day"].to_numpy(float), 1.0)
+    stay = np.where(np.isfinite(stay), stay, rules.horizon_days)
+    pick = np.sort(pick_rng.choice(len(rec), size=n, replace=False, p=stay / stay.sum()))
+    r = rec.iloc[pick].reset_index(drop=True)
+    t = np.floor(pick_rng.random(n) * stay[pick])
+    rtype = r["recall_type"].astype(str).to_numpy()
+    review_type = np.array([rules.types[x].release == "review" for x in rtype])
+    releasable = r["releasable_day"].to_numpy(float)
+    now = (releasable <= t) & review_type
+    exec_ok = (
+        np.array([rules.types[x].executive for x in rtype])
+        & ~r["rosh"].astype(str).isin(rules.excluded_rosh).to_numpy()
+    )
+    limit = np.minimum(r["sed_day"].to_numpy(float), rules.horizon_days)
+    base = np.minimum(r["release_day"].to_numpy(float), limit)
+    gained = np.where(
+        now & exec_ok,
+        rules.notice_probability * np.maximum(base - (t + rules.delay_executive), 0.0),
+        0.0,
+    )
+    c = cohort.set_index("person_id").loc[r["person_id"].to_numpy()].reset_index()
+    recall_date = as_of - pd.to_timedelta(t, unit="D")
+    sed = r["sed_day"].to_numpy(float)
+    sed = np.where(np.isfinite(sed), sed, np.nan)
+    accom_day = r["accommodation_day"].to_numpy(float)
+    accom_secured = accom_day <= t
+    prog_done = r["programme_day"].to_numpy(float) <= t
+    needed, completed = _programmes(c, r["unmet_programme_need"].to_numpy(bool), prog_done)
+    # Last review: the statutory points held (day 28, then yearly), as the formal strategy.
+    last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
+    frame = pd.DataFrame(
+        {
+            "case_reference": [f"SIM{i:06d}" for i in range(1, n + 1)],
+            "recall_type": pd.Categorical(rtype, categories=list(RECALL_TYPES)),
+            "recall_date": recall_date,
+            "sed_date": recall_date + pd.to_timedelta(np.round(sed), unit="D"),
+            "age": r["age"].to_numpy(float),
+            "sex": r["sex"].astype(str).to_numpy(),
+            "ethnicity": r["ethnicity"].astype(str).to_numpy(),
+            "ogrs3_2yr": r["ogrs3_2yr"].to_numpy(float),
+            "rsr_2yr": r["rsr_2yr"].to_numpy(float),
+            "rosh": r["rosh"].astype(str).to_numpy(),
+            "need_domains": c["need_domains"].astype("float64").to_numpy(),
+            **{i: c[i].astype("float64").to_numpy() for i in NEED_ITEMS},
+            "accommodation_secured": pd.array(accom_secured, dtype="boolean"),
+            "accommodation_secured_date": recall_date
+            + pd.to_timedelta(np.where(accom_secured, np.floor(accom_day), np.nan), "D"),
+            "programmes_needed": needed,
+            "programmes_completed": completed,
+            "last_review_date": recall_date + pd.to_timedelta(last, "D"),
+            "om_contact_since_recall": pd.array(
+                r["om_contact_day"].to_numpy(float) <= t, dtype="boolean"
+            ),
+            "wants_release": pd.array(r["wants_release"].to_numpy(bool), dtype="boolean"),
+        }
+    )
+    # The caseload's accommodation need is the record's (the need item 0/1/2 follows it).
+    need = r["accommodation_need"].to_numpy(bool)
+    frame["need_accommodation"] = np.where(
+        need, np.maximum(frame["need_accommodation"].fillna(1), 1), 0.0
+    )
+    outcomes = pd.DataFrame(
+        {
+            "releasable_28d": (releasable <= t + HORIZON_DAYS) & review_type,
+            "releasable_now": now,
+            "days_gained": gained,
+            "review_type": review_type,
+        }
+    )
+    return frame, outcomes
+
+
+def _programmes(
+    c: pd.DataFrame, unmet_flag: np.ndarray, done_event: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Programme names for the caseload: needed = the cohort's suitable programmes; for people
+    the review model gives an unmet need, the first suitable one not attended is the unmet
+    one (completed once its day has passed); everything else suitable counts as completed."""
+    try:
+        from toolkit.needs.gap import outcome_matrix
+        from toolkit.profile.rules import load_programme_rules
+
+        suit, att, _ = outcome_matrix(c, load_programme_rules())
+    except Exception:  # noqa: BLE001 - a cohort without programme columns: none known
+        suit = np.zeros((len(c), len(PROGRAMMES)), dtype=bool)
+        att = suit.copy()
+    suit = suit.copy()
+    unmet = suit & ~att
+    # The review model's unmet need decides; give it a programme if the cohort has none.
+    no_prog = unmet_flag & ~unmet.any(axis=1)
+    suit[no_prog, 0] = True
+    unmet[no_prog, 0] = True
+    first = unmet.argmax(axis=1)
+    comp = suit.copy()
+    rows = np.flatnonzero(unmet_flag & ~done_event)
+    comp[rows, first[rows]] = False  # the one unmet programme is not yet completed
+    return _join(suit), _join(comp)
+
+
+def _join(mask: np.ndarray) -> np.ndarray:
+    names = np.asarray(PROGRAMMES, dtype=object)
+    out = np.full(mask.shape[0], "", dtype=object)
+    for j in range(mask.shape[1]):  # six programmes, vectorised over people
+        sep = np.where(out == "", "", ";")
+        out = np.where(mask[:, j], out + sep + names[j], out)
+    return out
+
+
+def to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed caseload as the text a CSV holds (dates ISO, yes/no, blanks)."""
+    out = pd.DataFrame(index=frame.index)
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = s.dt.strftime("%Y-%m-%d").fillna("")
+        elif str(s.dtype) == "boolean":
+            out[c] = s.map({True: "yes", False: "no"}).astype(object).fillna("")
+        elif pd.api.types.is_float_dtype(s):
+            whole = bool(s.dropna().eq(np.floor(s.dropna())).all())
+            txt = (s.round(0).astype("Int64") if whole else s.round(2)).astype(str)
+            out[c] = txt.where(s.notna(), "")
+        else:
+            out[c] = s.astype(object).where(s.notna(), "").astype(str)
+    return out
+
+
+def design_from_review_features(features: pd.DataFrame) -> pd.DataFrame:
+    """The scorer's features from the review engine's caseload view
+    (:data:`toolkit.review.FEATURES`, one row per candidate on a review day)."""
+    t = features["days_since_recall"].to_numpy(float)
+    rtype = features["recall_type"].astype(str)
+    indeterminate = rtype.isin(("ipp_dpp", "life")).to_numpy()
+    to_sed = np.where(indeterminate, FAR_DAYS, features["days_to_sed"].to_numpy(float))
+    to_sed = np.clip(np.nan_to_num(to_sed, nan=FAR_DAYS, posinf=FAR_DAYS), 0, FAR_DAYS)
+    last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
+    since = np.where(np.isnan(last), t, t - last)
+    ogrs = np.clip(features["ogrs3_2yr"].to_numpy(float) / 100, 1e-3, 1 - 1e-3)
+    unmet = features["unmet_programme_need"].to_numpy(bool) & ~features[
+        "programme_completed"
+    ].to_numpy(bool)
+    return pd.DataFrame(
+        {
+            "log_days_since_recall": np.log1p(np.maximum(t, 0)),
+            "log_days_to_sed": np.log1p(to_sed),
+            "log_days_since_review": np.log1p(since),
+            "logit_ogrs3": logit(ogrs),
+            "need_domains": np.nan,
+            "accommodation_need": features["accommodation_need"].to_numpy(float),
+            "accommodation_secured": features["accommodation_secured"].to_numpy(float),
+            "unmet_programme": unmet.astype(float),
+            "om_contact": features["om_contact"].to_numpy(float),
+            "wants_release": features["wants_release"].to_numpy(float),
+            "rosh_very_high": (features["rosh"].astype(str) == "very_high").to_numpy(float),
+            "indeterminate": indeterminate.astype(float),
+        },
+        index=features.index,
+    )

@@ -1,0 +1,264 @@
+"""Plain-language reasons for each ranked case, each checkable against the case's own row.
+
+Two sources, both vectorised over cases (a loop runs over the dozen reason kinds, never over
+cases):
+
+* **rules** a person can verify from the row (no contact since recall; accommodation secured
+  since the last review; long to SED and no recent review; an unmet programme that cannot be
+  finished before SED; SED close);
+* **the model's contributions** (:meth:`PriorityScorer.score_frame`): a feature is named only
+  when it moves the case's log-odds by at least :data:`MIN_CONTRIBUTION` *and* the row shows the
+  value the words state.
+
+Guidance cited: the Better Outcomes guide for working with recalled prisoners (NOMS, in seed
+``001``): section 2 "Make contact with recalled prisoners as soon as possible after their
+return to custody"; section 3 "Take opportunities to safely release recalled prisoners at any
+point during their recall" and "Aim wherever possible to release recalled prisoners before
+their SED"; section 4 "Where formal interventions are hard to access, seek alternative
+opportunities"; and the HMPPS best-practice principles (seed ``000``), principle 5 "Ensure
+chances to succeed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from toolkit.priority.features import AUTOMATIC_TYPES, days_between
+
+#: A model feature is named when it moves the log-odds by at least this much (about a 7-point
+#: change in a 50% chance): smaller effects are not worth a practitioner's reading time.
+MIN_CONTRIBUTION = 0.3
+#: Days from starting a programme to finishing it (waiting list plus length): the review
+#: model's assumed median (release_rules.toml [person] programme_day_median).
+PROGRAMME_DAYS = 180
+#: "No review in N months": flagged from four months (the guidance asks for regular reviews
+#: between the 28-day and annual points; four months is a third of the way to the annual one).
+NO_REVIEW_DAYS = 120
+#: "Long to SED": at least six months of supervision is at stake.
+LONG_TO_SED_DAYS = 183
+MAX_REASONS = 3
+MODEL_CAP = 1.9
+MODEL_REASONS = (
+    "early_in_recall",
+    "wants_release",
+    "declines_release",
+    "lower_ogrs3",
+    "higher_ogrs3",
+)
+
+G_CONTACT = "Better Outcomes 2: make contact as soon as possible after return to custody"
+G_ANY_POINT = "Better Outcomes 3: release safely at any point, not only at formal reviews"
+G_BEFORE_SED = "Better Outcomes 3: release before SED where possible, for supervision"
+G_BARRIERS = "Better Outcomes 4 and HMPPS principle 5: tackle barriers, seek alternatives"
+G_VIEWS = "Better Outcomes 4: seek the prisoner's views and work with them towards release"
+G_NEAR = "Better Outcomes 3: identify those suitable for release now or soon"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    mask: np.ndarray  # bool per case
+    text: np.ndarray  # object array of text per case (only read where mask)
+    strength: np.ndarray  # higher = listed first
+
+
+def _int(s) -> np.ndarray:
+    """Whole numbers as an object array of text (numpy's C loops; NaN -> '0', never shown)."""
+    a = np.nan_to_num(np.asarray(s, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.rint(a).astype(np.int64).astype(str).astype(object)
+
+
+def _obj(s) -> np.ndarray:
+    return np.asarray(s.to_numpy(dtype=object) if isinstance(s, pd.Series) else s, dtype=object)
+
+
+def candidate_reasons(
+    frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataFrame
+) -> list[Reason]:
+    """Every reason kind with its mask, words and strength (vectorised)."""
+    n = len(frame)
+    idx = pd.RangeIndex(n)
+    f = frame.reset_index(drop=True)
+    s = scores.reset_index(drop=True)
+    t = days_between(as_of, f["recall_date"]).to_numpy()
+    to_sed = days_between(f["sed_date"], pd.Series(as_of, index=idx)).to_numpy()
+    auto = f["recall_type"].isin(AUTOMATIC_TYPES).to_numpy()
+    out: list[Reason] = []
+
+    def add(code, mask, text, strength):
+        mask = np.asarray(mask, dtype=bool) & ~auto
+        # Model reasons rank by their contribution but below the rule reasons (2-3), which a
+        # practitioner can act on directly.
+        strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
+        text = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+        out.append(Reason(code, mask, text, np.broadcast_to(strength, n)))
+
+    if "om_contact_since_recall" in f:
+        no_contact = f["om_contact_since_recall"].eq(False).fillna(False).to_numpy()
+        add(
+            "no_contact",
+            no_contact,
+            "no offender-manager contact since recall " + _int(t) + f" days ago ({G_CONTACT})",
+            3.0,
+        )
+    if "accommodation_secured_date" in f:
+        acc = f["accommodation_secured_date"]
+        if "last_review_date" in f:
+            lr = f["last_review_date"]
+            since = (acc.notna() & (lr.isna() | (acc > lr))).to_numpy()
+            tail = np.where(
+                lr.isna().to_numpy(), " and no review since recall", " and no review since then"
+            )
+        else:
+            since = np.zeros(n, dtype=bool)
+            tail = ""
+        add(
+            "accommodation_since_review",
+            since,
+            "accommodation secured on "
+            + acc.dt.strftime("%Y-%m-%d").fillna("")
+            + tail
+            + f" ({G_BARRIERS})",
+            2.5,
+        )
+    if "last_review_date" in f:
+        since_rev = days_between(as_of, f["last_review_date"]).fillna(pd.Series(t)).to_numpy()
+        months = np.floor(since_rev / 30.44)
+        long_gap = (to_sed >= LONG_TO_SED_DAYS) & (since_rev >= NO_REVIEW_DAYS)
+        add(
+            "long_to_sed_no_review",
+            long_gap,
+            _int(to_sed)
+            + " days to SED and no review in "
+            + _int(months)
+            + f" months ({G_ANY_POINT})",
+            2.0,
+        )
+    if "programmes_needed" in f:
+        needed = f["programmes_needed"].fillna("").str.lower()
+        done = (
+            f["programmes_completed"].fillna("").str.lower()
+            if "programmes_completed" in f
+            else pd.Series("", index=idx)
+        )
+        unmet_prog = first_unmet(needed, done)
+        unmet_short = unmet_prog.ne("").to_numpy() & (to_sed < PROGRAMME_DAYS)
+        add(
+            "programme_before_sed",
+            unmet_short,
+            "unmet "
+            + _obj(unmet_prog.str.replace("_", "-"))
+            + " need with "
+            + _int(to_sed)
+            + " days to SED: cannot finish the programme before SED ("
+            + G_BARRIERS
+            + ")",
+            2.2,
+        )
+    near = to_sed < 28
+    add(
+        "sed_near",
+        near,
+        "SED in " + _int(to_sed) + f" days: little supervision left to gain ({G_BEFORE_SED})",
+        1.0,
+    )
+    # Model-based reasons: named only where the contribution is large and the row shows it.
+    c_t = s["contrib_log_days_since_recall"].to_numpy()
+    add(
+        "early_in_recall",
+        c_t >= MIN_CONTRIBUTION,
+        "recalled " + _int(t) + " days ago: in the review model release most often becomes "
+        f"possible early in a recall ({G_NEAR})",
+        c_t,
+    )
+    if "wants_release" in f:
+        wants = f["wants_release"]
+        c_w = s["contrib_wants_release"].to_numpy()
+        add(
+            "wants_release",
+            wants.eq(True).fillna(False).to_numpy() & (c_w >= MIN_CONTRIBUTION),
+            f"wants re-release ({G_VIEWS})",
+            c_w,
+        )
+        add(
+            "declines_release",
+            wants.eq(False).fillna(False).to_numpy(),
+            "does not want re-release: a review now is unlikely to release, so "
+            "discuss the route to release (Better Outcomes 4)",
+            np.abs(c_w),
+        )
+    c_o = s["contrib_logit_ogrs3"].to_numpy()
+    og = f["ogrs3_2yr"].to_numpy(float)
+    add(
+        "lower_ogrs3",
+        c_o >= MIN_CONTRIBUTION,
+        "OGRS3 " + _int(og) + "%: lower proven-reoffending risk than most recalled people",
+        c_o,
+    )
+    add(
+        "higher_ogrs3",
+        c_o <= -MIN_CONTRIBUTION,
+        "OGRS3 " + _int(og) + "%: higher proven-reoffending risk makes release soon less likely",
+        np.abs(c_o) * 0.8,
+    )
+    auto_r = Reason(
+        "automatic_release",
+        auto,
+        "automatic release ("
+        + _obj(f["recall_type"].astype(str).str.replace("_", "-"))
+        + " recall): a review cannot bring it forward",
+        np.full(n, 5.0),
+    )
+    out.append(auto_r)
+    return out
+
+
+def first_unmet(needed: pd.Series, done: pd.Series | None = None) -> pd.Series:
+    """The first programme in ``needed`` not in ``done`` ('' if none), vectorised and worked
+    out once per distinct (needed, done) pair (a caseload repeats them)."""
+    needed = needed.fillna("").astype(str).str.lower()
+    done = (
+        pd.Series("", index=needed.index)
+        if done is None
+        else done.fillna("").astype(str).str.lower()
+    )
+    key = needed.astype(object) + "|" + done.astype(object)
+    codes, uniq = pd.factorize(key)
+    u = pd.Series(uniq, dtype=object).str.split("|", n=1, expand=True)
+    res = _first_unmet_unique(u[0], u[1] if 1 in u else pd.Series("", index=u.index))
+    return pd.Series(res.to_numpy(dtype=object)[codes], index=needed.index)
+
+
+def _first_unmet_unique(needed: pd.Series, done: pd.Series) -> pd.Series:
+    nd = needed.str.split(";").explode().str.strip()
+    dn = done.str.split(";").explode().str.strip()
+    need = pd.DataFrame({"row": nd.index, "prog": nd.to_numpy()})
+    need = need[need["prog"].notna() & need["prog"].ne("")]
+    got = pd.DataFrame({"row": dn.index, "prog": dn.to_numpy()}).drop_duplicates()
+    m = need.merge(got, on=["row", "prog"], how="left", indicator=True, sort=False)
+    first = m[m["_merge"].eq("left_only")].drop_duplicates("row").set_index("row")["prog"]
+    return first.reindex(needed.index).fillna("")
+
+
+def reasons_text(
+    frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataFrame, k: int = MAX_REASONS
+) -> pd.Series:
+    """The top ``k`` reasons per case joined with '; ' (strongest first)."""
+    cands = candidate_reasons(frame, as_of, scores)
+    n = len(frame)
+    strength = np.column_stack([np.where(r.mask, r.strength, -np.inf) for r in cands])
+    order = np.argsort(-strength, axis=1, kind="stable")[:, :k]
+    texts = np.column_stack([r.text for r in cands])
+    rows = np.arange(n)
+    out = np.full(n, "", dtype=object)
+    for j in range(order.shape[1]):  # k rounds, each vectorised over cases
+        pick = order[:, j]
+        ok = np.isfinite(strength[rows, pick])
+        piece = np.where(ok, texts[rows, pick], "")
+        sep = np.where((out != "") & ok, "; ", "")
+        out = out + sep + piece
+    out = np.where(out == "", "no specific reason: score near the caseload average", out)
+    return pd.Series(out, index=range(n), dtype=object)

@@ -1,0 +1,207 @@
+"""Fit, evaluate and store the default :class:`PriorityScorer` from the review simulation.
+
+Re-run after the review model changes (``python -m toolkit.priority.train``, or
+``benchmarks/fit_default_scorer.py``): the training data come from
+:func:`toolkit.priority.features.caseload_from_simulation`, so nothing else needs editing.
+Held-out evaluation uses an independent spawned stream (other people, other draws).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.special import logit
+from sklearn.calibration import calibration_curve
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, design
+from toolkit.priority.scorer import DEFAULT_DIR, PriorityScorer
+
+DEFAULT_SEED = 20261125
+N_TRAIN = 40_000
+N_TEST = 20_000
+
+
+def simulated_caseload(n: int, *, rng, cohort=None, populations=("standard",)):
+    """Typed caseload, its feature table and outcomes from the review simulation."""
+    from toolkit.cohort.generate import generate_cohort
+
+    rng = np.random.default_rng(rng)
+    c_rng, s_rng = rng.spawn(2)
+    if cohort is None:
+        cohort = generate_cohort(populations=list(populations), rng=c_rng)
+    frame, outcomes = caseload_from_simulation(
+        cohort, n, populations=populations, as_of=DEFAULT_AS_OF, rng=s_rng
+    )
+    return frame, design(frame, DEFAULT_AS_OF), outcomes
+
+
+def evaluate(scorer: PriorityScorer, X: pd.DataFrame, outcomes: pd.DataFrame) -> dict:
+    """Discrimination and calibration on held-out cases (review-based recalls only)."""
+    m = outcomes["review_type"].to_numpy()
+    y = outcomes["releasable_28d"].to_numpy()[m]
+    s = scorer.score_frame(X[m])
+    p = s["probability"].to_numpy()
+    frac, mean_pred = calibration_curve(y, p, n_bins=10, strategy="quantile")
+    # Calibration intercept and slope (Cox): logistic regression of y on logit(p).
+    lp = logit(np.clip(p, 1e-6, 1 - 1e-6))[:, None]
+    cal = LogisticRegression(C=1e6).fit(lp, y)
+    g = outcomes["days_gained"].to_numpy()[m]
+    gp = s["days_gained"].to_numpy()
+    return {
+        "n_held_out": int(m.sum()),
+        "prevalence": float(y.mean()),
+        "auc": float(roc_auc_score(y, p)),
+        "brier": float(brier_score_loss(y, p)),
+        "brier_of_prevalence": float(brier_score_loss(y, np.full_like(p, y.mean()))),
+        "calibration_slope": float(cal.coef_[0, 0]),
+        "calibration_intercept": float(cal.intercept_[0]),
+        "reliability": {
+            "mean_predicted": [round(float(v), 4) for v in mean_pred],
+            "observed": [round(float(v), 4) for v in frac],
+        },
+        "days_gained_mean_observed": float(g.mean()),
+        "days_gained_mean_predicted": float(gp.mean()),
+        "days_gained_auc_any": float(roc_auc_score(g > 0, gp)) if (g > 0).any() else None,
+        "auc_ogrs3_placeholder": float(roc_auc_score(y, 1 - X["logit_ogrs3"].to_numpy()[m])),
+    }
+
+
+def held_out_fairness(scorer, frame, X, outcomes) -> pd.DataFrame:
+    """Fairness audit on held-out simulated cases, where the outcomes are known."""
+    from toolkit.priority.fairness import fairness_audit
+
+    m = outcomes["review_type"].to_numpy()
+    s = scorer.score_frame(X[m])
+    # "flagged": above the caseload's top fifth by expected days gained (a 20-in-100 capacity).
+    gain = s["days_gained"].to_numpy()
+    return fairness_audit(
+        frame[m],
+        flagged=gain >= np.quantile(gain, 0.8),
+        probability=s["probability"].to_numpy(),
+        days_gained=gain,
+        observed=outcomes["releasable_28d"].to_numpy()[m],
+        observed_days=outcomes["days_gained"].to_numpy()[m],
+    )
+
+
+def capacity_table(scorer: PriorityScorer, *, seed: int, n: int = 10_000, reps: int = 5) -> dict:
+    """Released before SED, supervised days and SFOs per ordering in the review model's weekly
+    capacity simulation, the scorer's chance injected as the ``scorer`` ordering."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.priority.compare import capacity_comparison
+    from toolkit.priority.features import design_from_review_features
+
+    def score(features):
+        return scorer.score_frame(design_from_review_features(features))["probability"].to_numpy()
+
+    cohort = generate_cohort(populations=["standard"], rng=20140331)
+    out = {}
+    for pw in (20, 60):
+        s = capacity_comparison(score, cohort, per_week=pw, n=n, n_replications=reps, rng=seed)
+        rows = []
+        for r in s.to_dict("records"):
+            name = r["strategy"].rsplit("=", 1)[-1] if "priority=" in r["strategy"] else "formal"
+            rows.append(
+                {
+                    "ordering": name,
+                    "released_before_sed_pct": 100 - r["released_at_sed_pct"],
+                    "released_before_sed_pct_lo": 100 - r["released_at_sed_pct_hi"],
+                    "released_before_sed_pct_hi": 100 - r["released_at_sed_pct_lo"],
+                    "mean_supervised_days": r["mean_supervised_days"],
+                    "sfo_per_1000": r["sfo_per_1000"],
+                    "sfo_per_1000_lo": r["sfo_per_1000_lo"],
+                    "sfo_per_1000_hi": r["sfo_per_1000_hi"],
+                }
+            )
+        fifo = next(r for r in rows if r["ordering"] == "fifo")["released_before_sed_pct"]
+        orc = next(r for r in rows if r["ordering"] == "oracle")["released_before_sed_pct"]
+        for r in rows:
+            r["ratio_to_fifo"] = r["released_before_sed_pct"] / fifo
+            r["share_of_oracle_gain"] = (r["released_before_sed_pct"] - fifo) / (orc - fifo)
+        out[str(pw)] = rows
+    return out
+
+
+def fit_default_scorer(
+    seed: int = DEFAULT_SEED,
+    *,
+    n_train: int = N_TRAIN,
+    n_test: int = N_TEST,
+    out: str | Path | None = DEFAULT_DIR,
+) -> tuple[PriorityScorer, dict]:
+    """Fit the default scorer on simulated caseloads, evaluate it held out, optionally store it.
+
+    Returns
+    -------
+    scorer, manifest
+    """
+    import sklearn
+
+    import toolkit
+
+    train_rng, test_rng = np.random.default_rng(seed).spawn(2)
+    _, X, o = simulated_caseload(n_train, rng=train_rng)
+    keep = o["review_type"].to_numpy()
+    scorer = PriorityScorer().fit(
+        X[keep], o["releasable_28d"].to_numpy()[keep], days_gained=o["days_gained"].to_numpy()[keep]
+    )
+    ft, Xt, ot = simulated_caseload(n_test, rng=test_rng)
+    metrics = evaluate(scorer, Xt, ot)
+    fair = held_out_fairness(scorer, ft, Xt, ot)
+    from toolkit.priority.compare import snapshot_comparison
+
+    comparison = {
+        str(cap): snapshot_comparison(
+            scorer, capacity=cap, caseload_size=300, n_caseloads=40, rng=seed + cap
+        ).to_dict("records")
+        for cap in (20, 60)
+    }
+    capacity = capacity_table(scorer, seed=seed)
+    manifest = {
+        "what": "Default review-priority scorer (issue 13)",
+        "trained_on": "toolkit.priority.features.caseload_from_simulation: standard recalls "
+        "from toolkit.review.build_episodes on a generate_cohort census, seen while in custody "
+        "under formal reviews (length-biased)",
+        "seed": seed,
+        "n_train": int(keep.sum()),
+        "as_of": str(DEFAULT_AS_OF.date()),
+        "held_out": metrics,
+        "held_out_fairness": fair.to_dict("records"),
+        "snapshot_comparison": comparison,
+        "capacity_comparison": capacity,
+        "toolkit_version": toolkit.__version__,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "regenerate": "python -m toolkit.priority.train",
+    }
+    if out is not None:
+        scorer.save(out, manifest=manifest)
+    return scorer, manifest
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", default=str(DEFAULT_DIR))
+    p.add_argument("--n-train", type=int, default=N_TRAIN)
+    a = p.parse_args(argv)
+    _, man = fit_default_scorer(a.seed, n_train=a.n_train, out=a.out)
+    h = man["held_out"]
+    print(
+        f"held-out AUC {h['auc']:.3f} (OGRS3 placeholder {h['auc_ogrs3_placeholder']:.3f}), "
+        f"Brier {h['brier']:.4f} (prevalence-only {h['brier_of_prevalence']:.4f}), "
+        f"calibration slope {h['calibration_slope']:.2f}, intercept "
+        f"{h['calibration_intercept']:.2f}; stored in {a.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

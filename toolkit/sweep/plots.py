@@ -1,0 +1,118 @@
+"""Figures of a sweep: Sobol indices, tornado, frontier, projection. Each takes ``ax=None``
+and returns the axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+LABELS = {
+    "released_at_sed_pct": "released at SED (%)",
+    "bed_days_saved_per_person": "bed-days saved per person",
+    "re_recall_pct": "re-recalled (%)",
+    "sfo_per_1000": "serious further offences per 1,000",
+    "review_hours_per_person": "review hours per person",
+}
+
+
+def _ax(ax, size=(6, 4)):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def plot_sobol(indices: pd.DataFrame, strategy: str, outcome: str, ax=None):
+    """First-order (S1) and total (ST) Sobol indices with their confidence intervals."""
+    ax = _ax(ax)
+    d = indices[(indices["strategy"] == strategy) & (indices["outcome"] == outcome)]
+    d = d.sort_values("ST")
+    y = np.arange(len(d))
+    ax.barh(y - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], label="first order S1", capsize=2)
+    ax.barh(y + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], label="total ST", capsize=2)
+    ax.set_yticks(y, d["parameter"])
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlabel("Sobol index (share of variance)")
+    ax.set_title(f"{LABELS.get(outcome, outcome)}\n{strategy}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_tornado(table: pd.DataFrame, outcome: str = "", ax=None):
+    """Tornado: mean outcome with each assumption low vs high (from :func:`tornado`), largest
+    swing on top, centred on the mean over all draws."""
+    ax = _ax(ax)
+    d = table.iloc[::-1]
+    y = np.arange(len(d))
+    c = float(d["centre"].iloc[0]) if len(d) else 0.0
+    ax.barh(y, d["low"] - c, left=c, color="tab:blue", label="assumption low (bottom 20%)")
+    ax.barh(y, d["high"] - c, left=c, color="tab:orange", label="assumption high (top 20%)")
+    ax.axvline(c, color="black", lw=0.8)
+    ax.set_yticks(y, d["parameter"])
+    ax.set_xlabel(LABELS.get(outcome, outcome))
+    ax.legend(fontsize=7, loc="lower right")
+    return ax
+
+
+def plot_frontier(front: pd.DataFrame, ax=None):
+    """Review hours per person against bed-days saved per person, one point per strategy
+    (bars: 2.5-97.5 percentiles over assumption draws), the frontier joined."""
+    ax = _ax(ax, (7, 5))
+    x, y = front["review_hours_per_person"], front["bed_days_saved_per_person"]
+    xerr = yerr = None
+    if "review_hours_per_person_p2.5" in front:
+        xerr = np.vstack(
+            [x - front["review_hours_per_person_p2.5"], front["review_hours_per_person_p97.5"] - x]
+        )
+        yerr = np.vstack(
+            [
+                y - front["bed_days_saved_per_person_p2.5"],
+                front["bed_days_saved_per_person_p97.5"] - y,
+            ]
+        )
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", color="grey", ecolor="lightgrey", ms=4)
+    f = front[front["on_frontier"]].sort_values("review_hours_per_person")
+    ax.plot(
+        f["review_hours_per_person"],
+        f["bed_days_saved_per_person"],
+        "-o",
+        color="tab:red",
+        label="frontier",
+    )
+    order = front.sort_values("review_hours_per_person")
+    for i, (_, r) in enumerate(order.iterrows()):
+        # alternate labels above and below the points so neighbours do not overprint
+        ax.annotate(
+            r["strategy"],
+            (r["review_hours_per_person"], r["bed_days_saved_per_person"]),
+            fontsize=7,
+            xytext=(4, 6 if i % 2 else -11),
+            textcoords="offset points",
+        )
+    ax.set_xlabel(LABELS["review_hours_per_person"])
+    ax.set_ylabel(LABELS["bed_days_saved_per_person"] + " (vs release at SED)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_projection(proj: pd.DataFrame, flow=None, ax=None):
+    """Projected month-end stock per strategy from the year before the flow year (the warm-up
+    before it is not shown); the published stock figures as stars."""
+    ax = _ax(ax, (8, 4.5))
+    if flow is not None:
+        proj = proj[proj["month"] >= pd.Period(f"{flow.year - 1}-01", freq="M")]
+    for name, d in proj.groupby("strategy", sort=False):
+        ax.plot(d["month"].dt.to_timestamp(how="end"), d["stock"], label=name, lw=1.2)
+    if flow is not None:
+        for date, value, _ in flow.stock:
+            ax.plot(pd.Timestamp(date), value, "k*", ms=9)
+        ax.plot([], [], "k*", label="published stock")
+        ax.axvline(
+            flow.switch.to_timestamp(), color="grey", ls=":", lw=0.8, label="strategies start"
+        )
+    ax.set_ylabel("recalled prisoners in custody (month end)")
+    ax.set_title("Projected recalled population in custody", fontsize=10)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, ncol=2)
+    return ax
