@@ -50,7 +50,7 @@ from toolkit.report.plots import (
     plot_route_mix,
     simulation_caption,
 )
-from toolkit.report.tables import MET_WITHIN_SE, calibration_fit
+from toolkit.report.tables import MET_WITHIN_SE, SIMULATION_ERROR_POINTS, calibration_fit
 from toolkit.review import parse_strategy, simulate_reviews
 from toolkit.review.calibration import sensitivity
 from toolkit.review.national import littles_law_text, national_flow
@@ -60,8 +60,9 @@ from toolkit.schema import RECALL_TYPES
 SEED = 20140331
 N, REPLICATIONS = 5_000, 4  # admissions per replication; kept small so this runs in seconds
 rules = load_release_rules()
-cohort = generate_cohort(rng=SEED)
-standard = cohort[cohort["population"] == "standard"]
+cohort = generate_cohort(rng=SEED)  # every recall type and the rest of the prison population
+# Standard recalls as the calibration fits them (`recall-toolkit calibrate`).
+standard = generate_cohort(populations=["standard"], rng=SEED)
 
 # %% [markdown]
 # ## Release routes under the formal strategy, every recall type
@@ -93,8 +94,9 @@ pd.DataFrame({"stock share": nat["stock_share_by_type"], "flow share": nat["flow
 # ## Calibration: the fit beside the published figures, with its misses
 # Four unpublished parameters are fitted (`recall-toolkit calibrate`) to the case review, the
 # census and Little's law under the formal strategy, each target weighted by its precision
-# (`target_se`, percentage points). A target is *met* here when the model lies within
-# two of its standard errors.
+# (`target_se`, percentage points). A target is *met* here when the model lies within two of
+# its standard errors plus one point of simulation error at the fit's n = 5,000 (the tolerance
+# `tests/test_review_calibration.py` states for the stored fit).
 #
 # **What the model misses, and says so.** The census bands and Little's law ask for short stays;
 # with short sentences most people reach SED before their barriers clear or the Board first
@@ -119,7 +121,7 @@ fit.drop(columns="target").round(2)
 
 # %%
 names = ["sed", "formal", "proactive:every=28", "event", "capacity:per_week=50,priority=nearest_sed"]
-res = simulate_reviews(cohort, {n: parse_strategy(n) for n in names}, n=N,
+res = simulate_reviews(standard, {n: parse_strategy(n) for n in names}, n=N,
                        n_replications=REPLICATIONS, rng=SEED)
 summary = res.summary()
 summary[["strategy", "released_at_sed_pct", "released_at_sed_pct_lo", "released_at_sed_pct_hi",
@@ -196,13 +198,15 @@ assert lo_b <= board <= hi_b, board
 assert abs(nat["implied_stock"] - nat["annual_recalls"] * nat["mean_stay_days"] / 365) < 1e-6
 assert abs(nat["implied_stock_over_published"] - nat["implied_stock"] / nat["published_stock"]) < 1e-9
 
-# Calibration: the census bands and "a year or more to SED" are met within the documented
-# tolerance; every target the model misses is documented as a miss in review_model.md, and
+# Calibration: the census bands and "a year or more to SED" are met within the tolerance the
+# calibration states (2 target SEs + 1 point of simulation error); every target the model misses is documented as a miss in review_model.md, and
 # nothing documented as met is missed.
 f = fit.set_index("target")
 for k in ("census_under_6m_pct", "census_6_to_12m_pct", "census_over_12m_pct",
           "census_1yr_plus_to_sed_pct"):
-    assert abs(f.loc[k, "z"]) <= MET_WITHIN_SE, (k, f.loc[k, "model"], f.loc[k, "published"])
+    diff = f.loc[k, "model"] - f.loc[k, "published"]
+    tol = MET_WITHIN_SE * f.loc[k, "target_se"] + SIMULATION_ERROR_POINTS
+    assert abs(diff) <= tol, (k, f.loc[k, "model"], f.loc[k, "published"], tol)
 assert ((f["status"] == "met") == (f["documented"] == "met")).all(), f[["status", "documented"]]
 # The case-review miss is in the direction the documentation explains (too many at SED).
 assert f.loc["released_at_sed_pct", "published"] == 60.0  # "around 60%", line 4893

@@ -193,7 +193,7 @@ def test_documented_calibration_reads_only_section_6(tmp_path):
 
 def test_calibration_fit_status_follows_its_tolerance():
     from toolkit.cohort.generate import generate_cohort
-    from toolkit.report.tables import MET_WITHIN_SE, calibration_fit
+    from toolkit.report.tables import MET_WITHIN_SE, SIMULATION_ERROR_POINTS, calibration_fit
     from toolkit.review.calibration import TARGET_SE
 
     c = generate_cohort(populations=["standard"], rng=3)
@@ -201,7 +201,8 @@ def test_calibration_fit_status_follows_its_tolerance():
     assert set(fit["target"]) == set(TARGET_SE)
     z = (fit["model"] - fit["published"]) / fit["target_se"]
     assert (abs(z - fit["z"]) < 1e-12).all()
-    assert ((fit["status"] == "met") == (fit["z"].abs() <= MET_WITHIN_SE)).all()
+    tol = MET_WITHIN_SE * fit["target_se"] + SIMULATION_ERROR_POINTS
+    assert ((fit["status"] == "met") == ((fit["model"] - fit["published"]).abs() <= tol)).all()
     # The shipped review_model.md documents every fitted target.
     assert (fit["documented"] != "not documented").all()
 

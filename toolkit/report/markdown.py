@@ -188,7 +188,7 @@ def _recall_process_experience(seed: int) -> dict:
         "capacity": capacity_table,
         "capacity_notes": list(gap.capacity_notes),
         "capacity_months": int(gap.capacity_monthly["month"].max()),
-        **_review(cohort),
+        **_review(seed),
     }
 
 
@@ -214,15 +214,17 @@ def _national_components(gap) -> pd.DataFrame:
     return out
 
 
-def _review(cohort: pd.DataFrame) -> dict:
-    """The review model: its calibration fit (stored parameters, the fit's own N and seed),
-    the documented misses, routes under formal reviews and the Little's-law check."""
-    from toolkit.report.tables import MET_WITHIN_SE, calibration_fit
+def _review(seed: int) -> dict:
+    """The review model: its calibration fit (stored parameters, on the standard-recall cohort
+    ``recall-toolkit calibrate`` fits, the fit's own N and seed), the documented misses and the
+    Little's-law check."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.report.tables import MET_WITHIN_SE, SIMULATION_ERROR_POINTS, calibration_fit
     from toolkit.review.national import littles_law_text, national_flow
     from toolkit.review.policy import load_release_rules
 
     rules = load_release_rules()
-    std = cohort[cohort["population"] == "standard"]
+    std = generate_cohort(populations=["standard"], rng=seed)
     fit = calibration_fit(std, rules)
     table = pd.DataFrame(
         {
@@ -242,6 +244,7 @@ def _review(cohort: pd.DataFrame) -> dict:
         "calibration": table,
         "calibration_missed": fit.loc[fit["status"] == "missed", "label"].tolist(),
         "met_within_se": MET_WITHIN_SE,
+        "simulation_error": SIMULATION_ERROR_POINTS,
         "at_sed_model": float(fit.set_index("target").loc["released_at_sed_pct", "model"]),
         "littles_law": littles_law_text(nat),
         "busiest_day_pct": plaus["max_day_share_pct"],
