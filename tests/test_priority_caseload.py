@@ -188,3 +188,15 @@ def test_validation_result_does_not_modify_input():
     validate_caseload(df, as_of=AS_OF)
     pd.testing.assert_frame_equal(df, copy)
     assert np.all(df.dtypes == copy.dtypes)
+
+
+def test_need_items_written_as_whole_floats_are_read_and_fractions_refused():
+    """A spreadsheet or pandas round trip writes a need item of 1 as "1.0" once a column has a
+    blank; that is the same value. 1.5 is not a need score and is refused at its cell."""
+    need = next(c.name for c in CASELOAD_COLUMNS if c.kind == "need")
+    df = good_rows(3)
+    df[need] = ["1.0", "2", ""]
+    assert validate_caseload(df, as_of=AS_OF).frame[need].tolist()[:2] == [1.0, 2.0]
+    df[need] = ["1.5", "2", ""]
+    found = problems(df)
+    assert len(found) == 1 and "row 2" in found[0] and need in found[0] and "'1.5'" in found[0]

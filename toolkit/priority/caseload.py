@@ -239,7 +239,8 @@ def _check_for(col: CaseloadColumn):
     elif k == "score":
         fn, exp = (lambda s: _numbers(s).between(0, 100)), "a number from 0 to 100"
     elif k == "need":
-        fn, exp = (lambda s: s.isin(("0", "1", "2"))), "0, 1 or 2"
+        # "1.0" is how pandas and spreadsheets often write a 1 after a blank cell; 1.5 is refused
+        fn, exp = (lambda s: _whole(s).isin((0.0, 1.0, 2.0))), "0, 1 or 2"
     elif k == "count":
         fn, exp = (lambda s: _whole(s).between(0, 10)), "a whole number from 0 to 10"
     elif k == "age":
