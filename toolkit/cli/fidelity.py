@@ -42,4 +42,6 @@ def run(args) -> int:
         print(rep.render())
         if args.json:
             outputs.write_json(rep.to_dict(), args.json)
+    if args.json:  # said only once the rename has happened
+        print(f"wrote the fidelity report to {args.json}")
     return 0 if rep.passed else 1

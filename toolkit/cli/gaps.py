@@ -169,4 +169,7 @@ def run(args) -> int:
             outputs.write_json(d, args.json)
         if args.csv:
             outputs.write_text(args.csv, res.table.to_csv(index=False, lineterminator="\n"))
+    written = [f for f in (args.json, args.csv) if f]
+    if written:  # said only once every output is in place
+        print(f"wrote {' and '.join(written)}")
     return 0
