@@ -27,6 +27,8 @@ EXPECTED = {
     "needs_gap.png",
     "simulation.png",
 }
+#: The practitioner part (toolkit.priority.demo_caseload through the demo's caseload hook).
+CASELOAD_FILES = {"caseload_example.csv", "caseload_ranked.csv", "caseload_report.html"}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_demo_runs_in_time_and_says_where(demo):
 
 def test_demo_writes_every_file_and_no_temporary_folder(demo):
     _, out, _ = demo
-    assert EXPECTED <= {f.name for f in out.iterdir()}
+    assert EXPECTED | CASELOAD_FILES <= {f.name for f in out.iterdir()}
     assert [f.name for f in out.parent.iterdir()] == [out.name]
 
 
@@ -72,7 +74,26 @@ def test_index_links_and_images_resolve_in_chromium(demo, tmp_path):
         shown = set(page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('src'))"))
     assert not problems, problems
     assert EXPECTED - {"index.html"} <= linked, "every file is linked"
+    assert "caseload_ranked.csv" in linked, "the ranked example caseload is linked"
+    assert CASELOAD_FILES <= linked
     assert {f.name for f in out.glob("*.png")} <= shown, "every figure is shown"
+
+
+def test_ranked_caseload_is_a_full_ranking_with_reasons(demo):
+    """The demo's caseload went through prioritise: every case once, ranks 1..n in order,
+    an action and a reason on every row, and the terminal says it is synthetic."""
+    import pandas as pd
+
+    p, out, _ = demo
+    example = pd.read_csv(out / "caseload_example.csv", dtype=str)
+    ranked = pd.read_csv(out / "caseload_ranked.csv")
+    assert 100 <= len(ranked) == len(example)
+    assert sorted(ranked["case_reference"]) == sorted(example["case_reference"])
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
+    assert ranked["reasons"].notna().all() and ranked["suggested_action"].notna().all()
+    assert "Caseload:" in p.stdout and "synthetic" in p.stdout and "never decisions" in p.stdout
+    report = (out / "caseload_report.html").read_text(encoding="utf-8")
+    assert "<script src=" not in report, "the report is self-contained"
 
 
 def test_fidelity_text_keeps_notes_whole(demo):
@@ -181,3 +202,22 @@ def test_needs_gap_interval_sits_on_the_unmet_edge(demo):
         assert abs(x0 - (100 - r["unmet_pct_hi"])) < 1e-9
         assert abs(x1 - (100 - r["unmet_pct_lo"])) < 1e-9
     plt.close(fig)
+
+
+def test_demo_caseload_same_seed_same_files(tmp_path):
+    """demo_caseload is reproducible: the same seed writes the same CSV bytes; another seed
+    picks other people."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.priority import demo_caseload
+
+    cohort = generate_cohort(populations=["standard"], rng=3)
+    runs = []
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        (tmp_path / name).mkdir()
+        entries = demo_caseload(cohort, tmp_path / name, rng=seed, n=120)
+        assert {e["href"] for e in entries} == CASELOAD_FILES
+        assert all("\n" not in e["caption"] for e in entries), "one-line captions"
+        runs.append({f: (tmp_path / name / f).read_bytes() for f in CASELOAD_FILES})
+    for f in ("caseload_example.csv", "caseload_ranked.csv"):
+        assert runs[0][f] == runs[1][f], f
+        assert runs[0][f] != runs[2][f], f

@@ -2,6 +2,18 @@
 
 from functools import lru_cache
 
+__all__ = ["demo_caseload", "simulation_score"]
+
+
+def __getattr__(name):
+    # Exported lazily: ``import toolkit.priority`` stays cheap for ``prioritise`` (the demo
+    # part pulls in pandas, the scorer and the report templates).
+    if name == "demo_caseload":
+        from toolkit.priority.demo import demo_caseload
+
+        return demo_caseload
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 @lru_cache(maxsize=1)
 def _default():

@@ -1,0 +1,151 @@
+"""The demo's practitioner part: a synthetic example caseload, ranked, with its HTML report.
+
+``recall-toolkit demo`` (``toolkit.report.demo``) calls :func:`demo_caseload` through its
+caseload hook. The caseload is made exactly as ``recall-toolkit template caseload`` makes its
+filled example (:func:`toolkit.priority.features.caseload_from_simulation`, written out as CSV
+text by :func:`toolkit.priority.features.to_csv_text`), here from the demo's own cohort, and then
+goes through the same public functions ``recall-toolkit prioritise`` runs: validation, the
+shipped default scorer, ranking with reasons, the fairness panel and the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.priority.caseload import CASELOAD_COLUMNS, Caseload, validate_caseload
+from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, to_csv_text
+from toolkit.priority.io import atomic_write, write_csv
+from toolkit.priority.rank import DEFAULT_CAPACITY, prioritise
+from toolkit.priority.scorer import PriorityScorer, load_default_scorer
+
+#: Rows in the demo's caseload: a few hundred, the size of a large team's caseload (the same
+#: default as ``template caseload --n``); it takes about a second to simulate and rank.
+DEMO_N = 300
+EXAMPLE_FILE = "caseload_example.csv"
+RANKED_FILE = "caseload_ranked.csv"
+REPORT_FILE = "caseload_report.html"
+
+
+def example_caseload(
+    cohort: pd.DataFrame,
+    n: int = DEMO_N,
+    *,
+    as_of: pd.Timestamp = DEFAULT_AS_OF,
+    rng: np.random.Generator | int | None = None,
+) -> pd.DataFrame:
+    """A synthetic caseload as the CSV text a practitioner's file holds (template column order).
+
+    The rows are the review model's simulated people in custody on ``as_of``
+    (:func:`~toolkit.priority.features.caseload_from_simulation`), the same rows
+    ``recall-toolkit template caseload`` writes as its example; no real person.
+    """
+    frame, _ = caseload_from_simulation(cohort, n, as_of=as_of, rng=rng)
+    names = [c.name for c in CASELOAD_COLUMNS if c.name in frame.columns]
+    return to_csv_text(frame)[names]
+
+
+def priority_report_html(
+    ranked: pd.DataFrame,
+    caseload: Caseload,
+    scorer: PriorityScorer,
+    *,
+    capacity: int,
+    source_name: str,
+) -> str:
+    """The review-priority HTML report for a ranked caseload, with the fairness panel on this
+    caseload (as ``recall-toolkit prioritise --report`` writes it)."""
+    from toolkit.priority.fairness import fairness_audit
+    from toolkit.report.html import render_priority_report
+
+    f = caseload.frame
+    by_ref = ranked.set_index("case_reference").loc[f["case_reference"]]
+    flagged = by_ref["suggested_action"].str.startswith("review").to_numpy()
+    fair = fairness_audit(
+        f[["sex", "ethnicity", "age"]],
+        flagged=flagged,
+        probability=by_ref["chance_releasable_28d_pct"].to_numpy(float) / 100,
+        days_gained=by_ref["days_gained_if_reviewed_now"].to_numpy(float),
+    )
+    fair = fair[fair["n"] > 0] if len(fair) else fair
+    return render_priority_report(
+        ranked,
+        as_of=caseload.as_of,
+        capacity=capacity,
+        n_cases=len(ranked),
+        absence_costs=caseload.absence_costs(),
+        fairness=fair if len(fair) and np.isfinite(fair["flag_rate"]).any() else None,
+        manifest=getattr(scorer, "manifest_", {}),
+        source_name=source_name,
+    )
+
+
+def demo_caseload(
+    cohort: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    rng: np.random.Generator | int | None = None,
+    n: int = DEMO_N,
+    capacity: int = DEFAULT_CAPACITY,
+    as_of: pd.Timestamp = DEFAULT_AS_OF,
+) -> list[dict]:
+    """Write a synthetic example caseload, its ranked list and the HTML report into ``out_dir``.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A synthetic cohort (:func:`toolkit.cohort.generate.generate_cohort`) with standard
+        recalls.
+    out_dir : path
+        An existing directory; writes :data:`EXAMPLE_FILE`, :data:`RANKED_FILE` and
+        :data:`REPORT_FILE` (each written to a temporary file, then renamed).
+    rng : numpy Generator, int or None
+        Seed for picking the simulated people; same seed, same files.
+    n, capacity, as_of
+        Caseload rows, reviews a week, and the date of the suggestions.
+
+    Returns
+    -------
+    list of dict
+        ``{"href", "title", "caption", "figure"}`` per file, for the demo's index.html.
+    """
+    out_dir = Path(out_dir)
+    rng = np.random.default_rng(rng)
+    as_of = pd.Timestamp(as_of).normalize()
+    text = example_caseload(cohort, n, as_of=as_of, rng=rng)
+    caseload = validate_caseload(text, as_of=as_of)
+    scorer = load_default_scorer()
+    ranked = prioritise(caseload, scorer=scorer, capacity=capacity)
+    html = priority_report_html(
+        ranked, caseload, scorer, capacity=capacity, source_name=EXAMPLE_FILE
+    )
+    atomic_write(out_dir / EXAMPLE_FILE, lambda tmp: text.to_csv(tmp, index=False))
+    write_csv(ranked, out_dir / RANKED_FILE)
+    atomic_write(out_dir / REPORT_FILE, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    now = int(ranked["suggested_action"].eq("review now").sum())
+    return [
+        {
+            "href": REPORT_FILE,
+            "title": "Review priorities (example caseload)",
+            "caption": f"{len(ranked)} synthetic cases ranked for review on {as_of.date()}, "
+            f"{now} suggested for review now at {capacity} reviews a week, each with its "
+            "reasons; suggestions, never decisions.",
+            "figure": False,
+        },
+        {
+            "href": RANKED_FILE,
+            "title": "Ranked caseload (CSV)",
+            "caption": "Rank, chance releasable within 28 days with its interval, days gained, "
+            "suggested action and reasons per synthetic case; a suggestion, never a decision.",
+            "figure": False,
+        },
+        {
+            "href": EXAMPLE_FILE,
+            "title": "Example caseload (CSV)",
+            "caption": "The synthetic caseload ranked above (simulated people, no real person), "
+            "in the format recall-toolkit template caseload writes.",
+            "figure": False,
+        },
+    ]
