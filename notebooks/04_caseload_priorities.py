@@ -27,7 +27,7 @@ import pandas as pd
 from toolkit.cohort.generate import generate_cohort
 from toolkit.priority.caseload import CaseloadError, validate_caseload
 from toolkit.priority.compare import snapshot_comparison
-from toolkit.priority.demo import example_caseload, priority_report_html
+from toolkit.report.caseload import example_caseload, priority_report_html
 from toolkit.priority.fairness import fairness_audit
 from toolkit.priority.rank import MIN_DAYS_GAINED, WEEKS_AHEAD, prioritise
 from toolkit.priority.scorer import load_default_scorer

@@ -27,7 +27,7 @@ EXPECTED = {
     "needs_gap.png",
     "simulation.png",
 }
-#: The practitioner part (toolkit.priority.demo_caseload through the demo's caseload hook).
+#: The practitioner part (toolkit.report.caseload.demo_caseload, called by the demo).
 CASELOAD_FILES = {"caseload_example.csv", "caseload_ranked.csv", "caseload_report.html"}
 
 
@@ -208,7 +208,7 @@ def test_demo_caseload_same_seed_same_files(tmp_path):
     """demo_caseload is reproducible: the same seed writes the same CSV bytes; another seed
     picks other people."""
     from toolkit.cohort.generate import generate_cohort
-    from toolkit.priority import demo_caseload
+    from toolkit.report.caseload import demo_caseload
 
     cohort = generate_cohort(populations=["standard"], rng=3)
     runs = []

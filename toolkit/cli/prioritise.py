@@ -80,28 +80,8 @@ def run(args) -> int:
 
 
 def _report(ranked, caseload, scorer, args) -> str:
-    import numpy as np
+    from toolkit.report.caseload import priority_report_html
 
-    from toolkit.priority.fairness import fairness_audit
-    from toolkit.report.html import render_priority_report
-
-    f = caseload.frame
-    by_ref = ranked.set_index("case_reference").loc[f["case_reference"]]
-    flagged = by_ref["suggested_action"].str.startswith("review").to_numpy()
-    fair = fairness_audit(
-        f[["sex", "ethnicity", "age"]],
-        flagged=flagged,
-        probability=by_ref["chance_releasable_28d_pct"].to_numpy(float) / 100,
-        days_gained=by_ref["days_gained_if_reviewed_now"].to_numpy(float),
-    )
-    fair = fair[fair["n"] > 0] if len(fair) else fair
-    return render_priority_report(
-        ranked,
-        as_of=caseload.as_of,
-        capacity=args.capacity,
-        n_cases=len(ranked),
-        absence_costs=caseload.absence_costs(),
-        fairness=fair if np.isfinite(fair["flag_rate"]).any() else None,
-        manifest=getattr(scorer, "manifest_", {}),
-        source_name=Path(args.caseload).name,
+    return priority_report_html(
+        ranked, caseload, scorer, capacity=args.capacity, source_name=Path(args.caseload).name
     )

@@ -2,17 +2,7 @@
 
 from functools import lru_cache
 
-__all__ = ["demo_caseload", "simulation_score"]
-
-
-def __getattr__(name):
-    # Exported lazily: ``import toolkit.priority`` stays cheap for ``prioritise`` (the demo
-    # part pulls in pandas, the scorer and the report templates).
-    if name == "demo_caseload":
-        from toolkit.priority.demo import demo_caseload
-
-        return demo_caseload
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["simulation_score"]
 
 
 @lru_cache(maxsize=1)

@@ -338,22 +338,12 @@ def run_demo(
 
 
 def _caseload_hook(cohort, out_dir: Path, seed: int) -> list[dict]:
-    """HOOK for the practitioner scorer (issue 13): the ranked example caseload and its HTML
-    report.
+    """The practitioner part: the ranked example caseload and its HTML report
+    (:func:`toolkit.report.caseload.demo_caseload`), as index entries ``{"href", "title",
+    "caption", "figure"}`` (the first caption is printed on the terminal)."""
+    from toolkit.report.caseload import demo_caseload
 
-    Filled when ``toolkit.priority`` provides ``demo_caseload(cohort, out_dir, *, rng)`` that
-    writes its files into ``out_dir`` and returns a list of dicts ``{"href": file name,
-    "title": str, "caption": one line, "figure": bool}`` (the first caption is printed on the
-    terminal). Until then the demo says where the practitioner part will appear.
-    """
-    try:
-        import toolkit.priority as priority
-    except ImportError:
-        return []
-    fn = getattr(priority, "demo_caseload", None)
-    if fn is None:
-        return []
-    return list(fn(cohort, out_dir, rng=seed))
+    return list(demo_caseload(cohort, out_dir, rng=seed))
 
 
 def _write_index(out_dir: Path, files, spec, df, seed, practitioner_ready: bool) -> None:

@@ -1,7 +1,9 @@
-"""The demo's practitioner part: a synthetic example caseload, ranked, with its HTML report.
+"""Rendering a ranked caseload: the review-priority HTML report (:func:`priority_report_html`,
+which ``recall-toolkit prioritise --report`` writes) and the demo's practitioner part, a
+synthetic example caseload, ranked, with its report (:func:`demo_caseload`).
 
-``recall-toolkit demo`` (``toolkit.report.demo``) calls :func:`demo_caseload` through its
-caseload hook. The caseload is made exactly as ``recall-toolkit template caseload`` makes its
+``recall-toolkit demo`` (``toolkit.report.demo``) calls :func:`demo_caseload`. The caseload is
+made exactly as ``recall-toolkit template caseload`` makes its
 filled example (:func:`toolkit.priority.features.caseload_from_simulation`, written out as CSV
 text by :func:`toolkit.priority.features.to_csv_text`), here from the demo's own cohort, and then
 goes through the same public functions ``recall-toolkit prioritise`` runs: validation, the
