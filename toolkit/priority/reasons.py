@@ -170,8 +170,10 @@ def candidate_reasons(
     add(
         "early_in_recall",
         c_t >= MIN_CONTRIBUTION,
-        "recalled " + _int(t) + " days ago: in the review model release most often becomes "
-        f"possible early in a recall ({G_NEAR})",
+        # Worded for what the contribution says (the chance at this time since recall is above
+        # the average case's), not "early": a positive contribution can come at 219 days.
+        "recalled " + _int(t) + " days ago: at this point of a recall the review model finds "
+        f"release more likely than for the average case ({G_NEAR})",
         c_t,
     )
     if "wants_release" in f:
