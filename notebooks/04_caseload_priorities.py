@@ -28,7 +28,7 @@ from toolkit.cohort.generate import generate_cohort
 from toolkit.priority.caseload import CaseloadError, validate_caseload
 from toolkit.priority.compare import snapshot_comparison
 from toolkit.report.caseload import example_caseload, priority_report_html
-from toolkit.priority.fairness import fairness_audit
+from toolkit.priority.fairness import caseload_fairness
 from toolkit.priority.rank import MIN_DAYS_GAINED, WEEKS_AHEAD, prioritise
 from toolkit.priority.scorer import load_default_scorer
 
@@ -160,15 +160,7 @@ snap.set_index("ordering")[["released_per_week", "released_per_week_lo",
 
 # %%
 f = caseload.frame
-by_ref = ranked.set_index("case_reference").loc[f["case_reference"]]
-flagged = by_ref["suggested_action"].str.startswith("review").to_numpy()
-fair = fairness_audit(
-    f[["sex", "ethnicity", "age"]],
-    flagged=flagged,
-    probability=by_ref["chance_releasable_28d_pct"].to_numpy(float) / 100,
-    days_gained=by_ref["days_gained_if_reviewed_now"].to_numpy(float),
-)
-fair = fair[fair["n"] > 0]
+fair = caseload_fairness(ranked, f)
 html = priority_report_html(ranked, caseload, scorer, capacity=CAPACITY,
                             source_name=csv_path.name)
 (work / "report.html").write_text(html, encoding="utf-8")

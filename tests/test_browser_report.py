@@ -4,29 +4,16 @@ shows the first case and its reasons, makes no network requests, and is not blan
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 
 import pytest
+from browser import chromium_page, require_chromium  # the shared launch (tests/browser.py)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-playwright = pytest.importorskip("playwright.sync_api")
-if not shutil.which("chromium"):
-    pytest.skip(
-        "Debian package chromium not installed (.ci/run installs it)", allow_module_level=True
-    )
+@pytest.fixture(autouse=True)
+def _chromium():
+    require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -71,30 +58,23 @@ def test_report_in_headless_chromium(report, tmp_path):
     html, ranked = report
     first_ref = ranked.at[0, "case_reference"]
     first_reason = ranked.at[0, "reasons"].split("; ")[0]
-    with playwright.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True
-        )
-        try:
-            page = ctx.new_page()
-            errors, requests = [], []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(html.as_uri(), wait_until="load")
-            assert errors == []
-            # Nothing fetched but the file itself: the report is self-contained.
-            assert [u for u in requests if not u.startswith("file://")] == []
-            first = page.locator("#ranked-table tbody tr").first
-            assert first.locator("td.ref").inner_text().strip() == first_ref
-            assert first_reason in first.inner_text()
-            assert page.locator("#ranked-table tbody tr").count() == len(ranked)
-            for sel in ("#privacy", "#meaning", "#comparison", "#fairness"):
-                assert page.locator(sel).is_visible()
-            shot = page.screenshot(full_page=False)
-            pdf = page.pdf(format="A4")  # prints: a PDF with more than one page
-        finally:
-            ctx.close()
+    with chromium_page(tmp_path) as page:
+        errors, requests = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(html.as_uri(), wait_until="load")
+        assert errors == []
+        # Nothing fetched but the file itself: the report is self-contained.
+        assert [u for u in requests if not u.startswith("file://")] == []
+        first = page.locator("#ranked-table tbody tr").first
+        assert first.locator("td.ref").inner_text().strip() == first_ref
+        assert first_reason in first.inner_text()
+        assert page.locator("#ranked-table tbody tr").count() == len(ranked)
+        for sel in ("#privacy", "#meaning", "#comparison", "#fairness"):
+            assert page.locator(sel).is_visible()
+        shot = page.screenshot(full_page=False)
+        pdf = page.pdf(format="A4")  # prints: a PDF with more than one page
     img = Image.open(io.BytesIO(shot)).convert("L")
     hist = img.histogram()
     white_share = sum(hist[245:]) / sum(hist)
@@ -110,16 +90,9 @@ def test_blank_page_fails_the_screenshot_check(tmp_path):
 
     blank = tmp_path / "blank.html"
     blank.write_text("<!DOCTYPE html><html><body></body></html>")
-    with playwright.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True
-        )
-        try:
-            page = ctx.new_page()
-            page.goto(blank.as_uri())
-            shot = page.screenshot()
-        finally:
-            ctx.close()
+    with chromium_page(tmp_path) as page:
+        page.goto(blank.as_uri())
+        shot = page.screenshot()
     img = Image.open(io.BytesIO(shot)).convert("L")
     hist = img.histogram()
     assert sum(hist[245:]) / sum(hist) >= 0.97

@@ -116,6 +116,32 @@ def fairness_audit(
     return out
 
 
+def caseload_fairness(ranked: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The fairness panel of a ranked caseload: flag rate (suggested for review within the
+    planning window), mean chance and days gained by sex, ethnicity and age band.
+
+    Parameters
+    ----------
+    ranked : pandas.DataFrame
+        Output of :func:`toolkit.priority.rank.prioritise`.
+    frame : pandas.DataFrame
+        The validated caseload (``Caseload.frame``) the ranking was made from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`fairness_audit`'s table, without empty groups.
+    """
+    by_ref = ranked.set_index("case_reference").loc[frame["case_reference"]]
+    fair = fairness_audit(
+        frame[["sex", "ethnicity", "age"]],
+        flagged=by_ref["suggested_action"].str.startswith("review").to_numpy(),
+        probability=by_ref["chance_releasable_28d_pct"].to_numpy(float) / 100,
+        days_gained=by_ref["days_gained_if_reviewed_now"].to_numpy(float),
+    )
+    return fair[fair["n"] > 0] if len(fair) else fair
+
+
 def records_fairness(records: pd.DataFrame) -> pd.DataFrame:
     """Benefit by group in review-simulation records (``simulate --out``): per strategy and
     sex, ethnicity and age band, the share released before SED, mean supervised days and

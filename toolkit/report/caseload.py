@@ -59,19 +59,10 @@ def priority_report_html(
 ) -> str:
     """The review-priority HTML report for a ranked caseload, with the fairness panel on this
     caseload (as ``recall-toolkit prioritise --report`` writes it)."""
-    from toolkit.priority.fairness import fairness_audit
+    from toolkit.priority.fairness import caseload_fairness
     from toolkit.report.html import render_priority_report
 
-    f = caseload.frame
-    by_ref = ranked.set_index("case_reference").loc[f["case_reference"]]
-    flagged = by_ref["suggested_action"].str.startswith("review").to_numpy()
-    fair = fairness_audit(
-        f[["sex", "ethnicity", "age"]],
-        flagged=flagged,
-        probability=by_ref["chance_releasable_28d_pct"].to_numpy(float) / 100,
-        days_gained=by_ref["days_gained_if_reviewed_now"].to_numpy(float),
-    )
-    fair = fair[fair["n"] > 0] if len(fair) else fair
+    fair = caseload_fairness(ranked, caseload.frame)
     return render_priority_report(
         ranked,
         as_of=caseload.as_of,
