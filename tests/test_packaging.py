@@ -12,46 +12,13 @@ ROOT = Path(__file__).parents[1]
 
 
 @pytest.mark.slow
-def test_wheel_works_without_the_source_tree(tmp_path):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-q",
-            "-w",
-            str(tmp_path / "w"),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    wheel = next((tmp_path / "w").glob("recall_toolkit-*.whl"))
+def test_wheel_works_without_the_source_tree(installed_wheel, tmp_path):
+    wheel, site = installed_wheel
     names = zipfile.ZipFile(wheel).namelist()
     assert "toolkit/papers/recall_process_experience/profile.toml" in names
     assert "toolkit/papers/howard_2009_ogrs3/ogrs3.toml" in names
-    # Install the wheel alone into a folder and import it from somewhere else: the default
+    # The wheel installed alone into a folder and imported from somewhere else: the default
     # profile must load from the installed package, not from the checkout.
-    site = tmp_path / "site"
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(site),
-            str(wheel),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
     code = (
         "import toolkit, toolkit.profile.spec as s; p = s.default_profile_path(); "
         "assert str(p).startswith(%r), p; "

@@ -111,29 +111,13 @@ def test_markdown_table_escapes_and_keeps_rows():
 
 
 @pytest.mark.slow
-def test_templates_ship_in_the_wheel(tmp_path):
+def test_templates_ship_in_the_wheel(installed_wheel, tmp_path):
     """The Jinja2 templates are package data: the write-ups and the demo's index.html render
     from an installed wheel, not only from a checkout."""
     import os
     import zipfile
 
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-q",
-            "-w",
-            str(tmp_path / "w"),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    wheel = next((tmp_path / "w").glob("recall_toolkit-*.whl"))
+    wheel, site = installed_wheel
     names = set(zipfile.ZipFile(wheel).namelist())
     for t in (
         "index.html.j2",
@@ -141,23 +125,6 @@ def test_templates_ship_in_the_wheel(tmp_path):
         "reproduction_howard_2009_ogrs3.md.j2",
     ):
         assert f"toolkit/report/templates/{t}" in names, t
-    site = tmp_path / "site"
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(site),
-            str(wheel),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
     code = (
         "import toolkit.report.markdown as m; assert m.__file__.startswith(%r), m.__file__; "
         "print(m.render_reproduction('howard_2009_ogrs3').splitlines()[4])" % str(site)
