@@ -4,13 +4,17 @@ import numpy as np
 import pytest
 
 from toolkit.cohort.generate import generate_cohort
+from toolkit.datafiles import paper_file
+from toolkit.exceptions import SpecError
 from toolkit.review import load_release_rules
 from toolkit.review.calibration import (
     TARGET_SE,
     calibrate,
     calibration_targets,
+    case_review_shares,
     model_moments,
 )
+from toolkit.review.policy import _DEFAULT
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +70,53 @@ def test_calibration_improves_on_its_start(cohort, rules):
     # from a poor start the weighted squared error must at least halve
     assert loss(m1) < loss(m0) / 2
     assert np.isfinite(res.mean_stay_days)
+
+
+def test_case_review_frames_weight_by_stay():
+    """Worked by hand: four recalls staying 10, 10, 100 and 200 days; three released at SED, two
+    of those releasable earlier. Over admissions each counts once (3/4 at SED, 2/3 of them
+    releasable); in custody on a day each counts by its stay ((10 + 10 + 200) / 320 at SED,
+    (10 + 200) / 220 of them releasable)."""
+    stay = np.array([10.0, 10.0, 100.0, 200.0])
+    at_sed = np.array([True, True, False, True])
+    releasable = np.array([True, False, False, True])
+    out = case_review_shares(stay, at_sed, releasable)
+    assert out["released_at_sed_admissions_pct"] == pytest.approx(75.0)
+    assert out["releasable_earlier_of_sed_admissions_pct"] == pytest.approx(200 / 3)
+    assert out["released_at_sed_in_custody_pct"] == pytest.approx(100 * 220 / 320)
+    assert out["releasable_earlier_of_sed_in_custody_pct"] == pytest.approx(100 * 210 / 220)
+
+
+def test_targeted_frame_follows_the_rules(cohort, rules):
+    """The shipped rules read the case review over admissions; switching the frame in the data
+    switches which share the calibration targets, and both are always reported."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    assert rules.calibration["case_review_frame"] == "admissions"
+    m = model_moments(cohort, rules, dict(rules.calibrated), n=2_000)
+    assert m["released_at_sed_pct"] == m["released_at_sed_admissions_pct"]
+    cal = MappingProxyType({**rules.calibration, "case_review_frame": "in_custody"})
+    m2 = model_moments(cohort, replace(rules, calibration=cal), dict(rules.calibrated), n=2_000)
+    assert m2["released_at_sed_pct"] == m2["released_at_sed_in_custody_pct"]
+    assert m2["released_at_sed_in_custody_pct"] == m["released_at_sed_in_custody_pct"]
+
+
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        (
+            'case_review_frame = "admissions"',
+            'case_review_frame = "in_prison"',
+            "case_review_frame",
+        ),
+        ('anchor = "stock"', 'anchor = "stocks"', "national.anchor"),
+    ],
+)
+def test_bad_frame_or_anchor_is_refused(tmp_path, old, new, key):
+    text = paper_file(*_DEFAULT).read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "rules.toml"
+    bad.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(SpecError, match=key):
+        load_release_rules(bad)

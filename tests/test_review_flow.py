@@ -1,6 +1,9 @@
 """Flow from the census (1 / E[stay | person] weights), national scaling by Little's law, and
 route shares under formal reviews."""
 
+from dataclasses import replace
+from types import MappingProxyType
+
 import numpy as np
 import pytest
 
@@ -78,8 +81,33 @@ def test_littles_law_and_national_scaling(rules, census):
     # growth makes the current flow higher than the 2015 average, and the stock per unit flow
     # lower (recent admissions dominate)
     g = national_flow(rules, p, growth=0.15)
-    assert g["annual_recalls_now"] > nat["annual_recalls"]
-    assert g["implied_stock"] / g["annual_recalls_now"] < nat["implied_stock"] / 21_500
+    assert g["annual_recalls_now_from_published_flow"] > nat["annual_recalls"]
+    assert (
+        g["implied_stock"] / g["annual_recalls_now_from_published_flow"]
+        < nat["implied_stock"] / 21_500
+    )
+    # anchored on the stock (the shipped reading): the national stock is the published one
+    # whatever the growth, and the standard-recall part of it is the census share of it
+    for res in (nat, g):
+        assert res["anchor"] == "stock"
+        assert res["national_stock"] == pytest.approx(rules.national["stock"], rel=1e-9)
+    std_share = float((census["population"] == "standard").sum()) / float(
+        census["population"].isin(RECALL_TYPES).sum()
+    )
+    assert nat["national_stock_of_populations"] == pytest.approx(
+        rules.national["stock"] * std_share, rel=1e-9
+    )
+    # with growth the same stock needs a higher current flow (recent admissions have had less
+    # time to accumulate)
+    assert g["annual_recalls_now"] > nat["annual_recalls_now"]
+    # anchored on the flow: the published flow is used and the stock is the check's
+    flow = national_flow(
+        replace(rules, national=MappingProxyType({**rules.national, "anchor": "flow"})), p
+    )
+    assert flow["annual_recalls_now"] == pytest.approx(21_500)
+    assert flow["national_stock"] == pytest.approx(nat["implied_stock"], rel=1e-9)
+    # an explicit flow always means the flow
+    assert national_flow(rules, p, annual_recalls=10_000)["annual_recalls_now"] == 10_000
     # national scaling does not depend on the cohort passed in
     std_only = generate_cohort(populations=["standard"], rng=5)
     a = simulate_reviews(

@@ -38,7 +38,7 @@ def run(args) -> int:
     from toolkit.cohort.io import read_cohort
     from toolkit.exceptions import UsageError
     from toolkit.review import load_release_rules
-    from toolkit.review.calibration import FIT_N, calibrate
+    from toolkit.review.calibration import FIT_N, calibrate, case_review_frames_text
     from toolkit.review.national import littles_law_text, national_flow
 
     rules = load_release_rules(args.rules)
@@ -65,6 +65,7 @@ def run(args) -> int:
             res.plausibility["max_day_share_pct"], res.plausibility["board_share_pct"]
         )
     )
+    print(case_review_frames_text(res.case_review_frames, rules))
     print(littles_law_text(national_flow(rules, res.params)))
     print(
         "Nothing on disk was changed. To use these parameters, copy them into "

@@ -197,6 +197,10 @@ def _run(args, strategies, fmt, outputs) -> int:
     outputs.write(args.out, _write)
     summary = res.summary()
     print(res.render(summary))
+    if res.national:
+        from toolkit.review.national import littles_law_text
+
+        print(littles_law_text(res.national))
     if args.summary:
         outputs.write_json(res.summary_json(summary), args.summary)
     return 0

@@ -220,6 +220,7 @@ def _review(seed: int) -> dict:
     Little's-law check."""
     from toolkit.cohort.generate import generate_cohort
     from toolkit.report.tables import MET_WITHIN_SE, SIMULATION_ERROR_POINTS, calibration_fit
+    from toolkit.review.calibration import case_review_frames_text
     from toolkit.review.national import littles_law_text, national_flow
     from toolkit.review.policy import load_release_rules
 
@@ -247,6 +248,7 @@ def _review(seed: int) -> dict:
         "simulation_error": SIMULATION_ERROR_POINTS,
         "at_sed_model": float(fit.set_index("target").loc["released_at_sed_pct", "model"]),
         "littles_law": littles_law_text(nat),
+        "case_review_frames": case_review_frames_text(fit.attrs["case_review_frames"], rules),
         "busiest_day_pct": plaus["max_day_share_pct"],
         "max_day_share_pct": rules.calibration["max_day_share_pct"],
         "board_share_pct": plaus["board_share_pct"],

@@ -252,6 +252,7 @@ def calibration_fit(standard: pd.DataFrame, rules=None, *, n: int | None = None)
     """
     from toolkit.review.calibration import (
         FIT_N,
+        FRAME_KEYS,
         TARGET_SE,
         calibration_targets,
         model_moments,
@@ -281,4 +282,5 @@ def calibration_fit(standard: pd.DataFrame, rules=None, *, n: int | None = None)
         "max_day_share_pct": float(m["max_day_share_pct"]),
         "board_share_pct": float(m["board_share_pct"]),
     }
+    out.attrs["case_review_frames"] = {k: float(m[k]) for k in FRAME_KEYS}
     return out

@@ -72,6 +72,7 @@ class CalibrationResult:
     mean_stay_days: float
     intervals: pd.DataFrame | None = None
     plausibility: dict | None = None
+    case_review_frames: dict | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -93,9 +94,12 @@ def model_moments(
     early = (route == 1) | (route == 2)
     days = np.floor(s[early]).astype(np.int64)
     day_share = 100 * np.bincount(days).max() / days.size if days.size else 0.0
+    frames = case_review_shares(s, at_sed, releasable)
+    chosen = rules.calibration.get("case_review_frame", "admissions")
     return {
-        "released_at_sed_pct": 100 * at_sed.mean(),
-        "releasable_earlier_of_sed_pct": 100 * releasable[at_sed].mean() if at_sed.any() else 0,
+        "released_at_sed_pct": frames[f"released_at_sed_{chosen}_pct"],
+        "releasable_earlier_of_sed_pct": frames[f"releasable_earlier_of_sed_{chosen}_pct"],
+        **frames,
         "census_under_6m_pct": 100 * np.minimum(s, 183).sum() / tot,
         "census_6_to_12m_pct": 100 * (np.minimum(s, 365) - np.minimum(s, 183)).sum() / tot,
         "census_over_12m_pct": 100 * np.maximum(s - 365, 0).sum() / tot,
@@ -107,6 +111,26 @@ def model_moments(
         "mean_stay_days": float(s.mean()),
         "littles_law_stock_pct": 100 * _stock_ratio(rules, params),
     }
+
+
+def case_review_shares(stay: np.ndarray, at_sed: np.ndarray, releasable: np.ndarray) -> dict:
+    """The case review's two shares in both frames (percent).
+
+    *Admissions*: every recall counts once (a cohort followed from recall). *In custody*: the
+    cases held on one day, which in a stationary stock holds each admission in proportion to its
+    stay, so each episode is weighted by its stay (length-biased sampling: long stays, and the
+    routes that produce them, are over-represented).
+    """
+    stay = np.asarray(stay, dtype=float)
+    rel_sed = at_sed & releasable
+    out = {}
+    for frame, w in (("admissions", np.ones_like(stay)), ("in_custody", stay)):
+        sed_w = float(w[at_sed].sum())
+        out[f"released_at_sed_{frame}_pct"] = 100 * sed_w / float(w.sum()) if w.sum() else 0.0
+        out[f"releasable_earlier_of_sed_{frame}_pct"] = (
+            100 * float(w[rel_sed].sum()) / sed_w if sed_w else 0.0
+        )
+    return out
 
 
 def _stock_ratio(rules, params) -> float:
@@ -220,6 +244,33 @@ def calibrate(
         m["mean_stay_days"],
         iv,
         plaus,
+        {k: float(m[k]) for k in FRAME_KEYS},
+    )
+
+
+#: The case review's shares in both frames (reported, whichever frame is the target).
+FRAME_KEYS = (
+    "released_at_sed_admissions_pct",
+    "releasable_earlier_of_sed_admissions_pct",
+    "released_at_sed_in_custody_pct",
+    "releasable_earlier_of_sed_in_custody_pct",
+)
+
+
+def case_review_frames_text(m: dict, rules: ReleaseRules) -> str:
+    """The case review's two shares read in both frames, the targeted one marked."""
+    chosen = rules.calibration.get("case_review_frame", "admissions")
+    parts = []
+    for frame, label in (("admissions", "every admission"), ("in_custody", "those in custody")):
+        mark = " (the target's reading)" if frame == chosen else ""
+        parts.append(
+            f"over {label}{mark}: {m[f'released_at_sed_{frame}_pct']:.1f}% released at SED, "
+            f"{m[f'releasable_earlier_of_sed_{frame}_pct']:.1f}% of them releasable earlier"
+        )
+    return (
+        "Case review (published: around 60% at SED, a third of them releasable earlier), "
+        + "; ".join(parts)
+        + "."
     )
 
 
@@ -314,6 +365,7 @@ def calibration_report(cohort, rules: ReleaseRules | None = None, *, n: int = FI
         *(f"  {k:32s} {v:6.1f}  {m[k]:6.1f}" for k, v in t.items()),
         f"  plausibility: busiest day {m['max_day_share_pct']:.1f}% of releases before SED; "
         f"Board {m['board_share_pct']:.0f}% of them",
+        case_review_frames_text(m, rules),
         "Parameters (calibrated): " + ", ".join(f"{k}={v:.3f}" for k, v in params.items()),
         littles_law_text(national_flow(rules, params)),
     ]

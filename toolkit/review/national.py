@@ -7,6 +7,12 @@ cohort the user simulates), E[stay] comes from the model under formal reviews. L
 (stationary): stock = flow x mean stay. With a growing flow (rate g a year, r = ln(1 + g)),
 the stock at T is ``lambda(T) * E[(1 - exp(-r S)) / r]`` (S in years), and the 2015 total
 (observed over [T - 1.25, T - 0.25] for T = 31 March 2016) gives ``lambda(T)``.
+
+The check (``implied_stock``) always uses the published flow. What national figures use is set by
+``[national] anchor`` in the release rules: ``"flow"`` scales by the published flow; ``"stock"``
+solves Little's law for the flow that holds the published stock at the model's stays, so national
+bed-days and admissions agree with the stock on the census date by construction (an explicit
+``annual_recalls`` always means the flow).
 """
 
 from __future__ import annotations
@@ -58,22 +64,30 @@ def national_flow(
     else:
         f = None
         now = flow_2015
+    # E over admissions of f(S): census rows weighted by w (= the admission mix)
+    # stationary: E_adm[S] = N / sum(w) exactly (the smoothed stays behind the weights)
+    exposure = float((w * f).sum() / w.sum()) if f is not None else rows.size / w.sum() / 365
+    implied_stock = now * exposure  # the check: published flow x the model's stays
+    stock = nat["stock"]
+    anchor = "flow" if annual_recalls is not None else nat.get("anchor", "flow")
+    # the flow that national figures use: the published one, or the one that holds the
+    # published stock at the model's stays (Little's law solved for the flow)
+    used_now = now if anchor == "flow" else stock / exposure
     types = census.recall_type[rows]
     by_w = np.bincount(types, weights=w, minlength=len(RECALL_TYPES))
     n_t = np.bincount(types, minlength=len(RECALL_TYPES))
     flow_share_t = by_w / by_w.sum()
     mean_stay_t = np.where(by_w > 0, n_t / np.maximum(by_w, 1e-300), np.nan)
-    # E over admissions of f(S): census rows weighted by w (= the admission mix)
-    # stationary: E_adm[S] = N / sum(w) exactly (the smoothed stays behind the weights)
-    exposure = float((w * f).sum() / w.sum()) if f is not None else rows.size / w.sum() / 365
-    implied_stock = now * exposure
-    stock = nat["stock"]
     stock_t = stock * n_t / n_t.sum()
     pops = [RECALL_TYPES.index(t) for t in populations]
     return {
         "flow_share": float(flow_share_t[pops].sum()),
         "annual_recalls": flow_2015,
-        "annual_recalls_now": float(now),
+        "annual_recalls_now": float(used_now),
+        "anchor": anchor,
+        "annual_recalls_now_from_published_flow": float(now),
+        "national_stock": float(used_now * exposure),
+        "national_stock_of_populations": float(used_now * exposure * n_t[pops].sum() / n_t.sum()),
         "growth": g,
         "mean_stay_days": float(n_t.sum() / by_w.sum()),
         "mean_stay_days_by_type": dict(zip(RECALL_TYPES, np.round(mean_stay_t, 1).tolist())),
@@ -97,4 +111,12 @@ def littles_law_text(nat: dict) -> str:
         f"(31 March 2016; {nat['published_stock_sept_2016']:,.0f} on 30 September 2016): ratio "
         f"{nat['implied_stock_over_published']:.2f}. The published stock implies a flow of "
         f"{nat['flow_implied_by_stock']:,.0f} a year at these stays."
+        + (
+            f" National figures are anchored on the published stock: "
+            f"{nat['annual_recalls_now']:,.0f} admissions a year (all recall types) hold "
+            f"{nat['national_stock']:,.0f} in custody."
+            if nat.get("anchor") == "stock"
+            else f" National figures use the published flow ({nat['annual_recalls_now']:,.0f} a "
+            "year)."
+        )
     )

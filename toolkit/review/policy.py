@@ -7,6 +7,7 @@ is range-checked (probabilities in [0, 1], positive spreads and delays).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -86,6 +87,8 @@ _BLOCKS = {
         "growth_per_year",
         "growth_line",
         "growth_quote",
+        "anchor",
+        "anchor_reason",
         *_PROVENANCE,
     ),
     "calibration": (
@@ -97,11 +100,21 @@ _BLOCKS = {
         "max_day_share_pct",
         "board_share_range_pct",
         "min_latent_median_days",
+        "case_review_frame",
+        "case_review_frame_reason",
         *_PROVENANCE,
     ),
     "calibrated": ("mu_d", "sigma_d", "q_never", "mu_m", *_PROVENANCE),
 }
 ROSH_LEVELS = ("low", "medium", "high", "very_high")
+#: Whose release the case review's shares describe: every admission (a cohort followed from
+#: recall) or the people in custody on the day the cases were drawn (a snapshot, which holds
+#: each admission in proportion to its stay).
+CASE_REVIEW_FRAMES = ("admissions", "in_custody")
+#: What national figures are scaled to: the published yearly flow (admissions a year = flow x
+#: the population's flow share) or the published stock (admissions a year = stock / the
+#: model's mean stay, so the national stock is the published one by construction).
+NATIONAL_ANCHORS = ("flow", "stock")
 RT = "recall_types."
 _DEFAULT = ("recall_process_experience", "release_rules.toml")
 
@@ -233,6 +246,16 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
     )
     for k in bands:
         _num(label, cal, "census_days_on_recall_pct", k, 0, 100, prefix="calibration.")
+    frame = cal.setdefault("case_review_frame", "admissions")
+    if frame not in CASE_REVIEW_FRAMES:
+        near = difflib.get_close_matches(str(frame), CASE_REVIEW_FRAMES, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise SpecError(
+            label,
+            "calibration.case_review_frame",
+            f"must be one of {', '.join(CASE_REVIEW_FRAMES)}{hint}",
+            frame,
+        )
     rng_ = cal.get("board_share_range_pct")
     if (
         not isinstance(rng_, list)
@@ -254,7 +277,15 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         "stock_sept_2016": _num(label, data, "national", "stock_sept_2016", 1, 1e7),
         "annual_recalls": _num(label, data, "national", "annual_recalls", 1, 1e8),
         "growth_per_year": _num(label, data, "national", "growth_per_year", -0.99, 10),
+        "anchor": data["national"].get("anchor", "flow"),
     }
+    if national["anchor"] not in NATIONAL_ANCHORS:
+        raise SpecError(
+            label,
+            "national.anchor",
+            f"must be one of {', '.join(NATIONAL_ANCHORS)}",
+            national["anchor"],
+        )
     return ReleaseRules(
         path=label,
         types=MappingProxyType(types),
