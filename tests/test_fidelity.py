@@ -85,6 +85,13 @@ def test_broken_relation_fails(default_cohort, spec):
     assert row["synthetic"] == 3
     assert row["pass"] is False or row["pass"] == False  # noqa: E712
     assert not rep.passed
+    # the summary keeps relations apart from published figures (drug use also underlies
+    # another relation, and the drug-use share moves, so both counts drop)
+    d = rep.to_dict()["summary"]
+    assert d["relations_checked"] - d["relations_held"] >= 1
+    assert d["published_passed"] + d["relations_held"] == d["passed"]
+    assert d["published_evaluated"] + d["relations_checked"] == d["evaluated"]
+    assert "logical relations hold" in rep.render().splitlines()[0]
 
 
 def test_claims_retested_with_direction(report):

@@ -258,3 +258,30 @@ def test_same_seed_same_cohort():
     b = generate_cohort(spec, rng=9)
     assert a.equals(b)
     assert not np.array_equal(a["age"], generate_cohort(spec, rng=10)["age"])
+
+
+def test_sparse_profile_inherits_plausible_means(tmp_path):
+    """A profile printing only an N and an OGRS3 mean: the means it leaves out are built from
+    the shipped profile's values for the same population (assumed), not from the middle of the
+    variable's range (which gave ages near 65, 37 years since the first sanction and an OGRS3
+    of 90% that the printed 61.3 could then not reach)."""
+    from profile_maker import _target, to_toml
+
+    from toolkit.profile.targets import _shipped_targets
+
+    targets = [
+        _target("n", "extended", "n", "count", 250, 0),
+        _target("ogrs", "extended", "ogrs3_2yr", "mean", 55.0, 1),
+    ]
+    p = tmp_path / "sparse.toml"
+    p.write_text(to_toml("sparse", targets))
+    spec, df, rep = judged(p)
+    assert rep.passed, rep.failures[["target_id", "published", "synthetic"]]
+    base = _shipped_targets()
+    for var in ("age", "years_since_first_sanction", "previous_breaches", "rsr_2yr"):
+        # built to the shipped extended-recall mean (integer variables: to a whole-number
+        # total over 250 people, so within 1/250 of it)
+        assert df[var].mean() == pytest.approx(base.means[var]["extended"], abs=0.01), var
+    # need items come from the shipped need groups holding extended recalls, so the share of
+    # people with a need is a plausible one, not half the scale
+    assert 0.2 < df["need_domains"].mean() / 10 < 0.9

@@ -154,7 +154,15 @@ def _run(args, strategies, fmt, outputs) -> int:
         # one census of every recall type: the simulated admissions come from its `pops`
         # rows, the national stock mix from all of it
         spec = load_profile_arg(args.profile)
-        cohort = generate_cohort(spec, populations=list(RECALL_TYPES), rng=CENSUS_SEED)
+        # the recall types the profile describes (a profile may leave any of them out)
+        types = [t for t in spec.populations if t in RECALL_TYPES]
+        missing = [p for p in pops if p not in types]
+        if missing:
+            raise UsageError(
+                f"{spec.path} has no {missing[0]} recalls to simulate; give --population with "
+                f"one or more of: {', '.join(types) or '(none: the profile has no recall types)'}"
+            )
+        cohort = generate_cohort(spec, populations=types, rng=CENSUS_SEED)
         national = cohort
     start = time.perf_counter()
     tty = sys.stderr.isatty()

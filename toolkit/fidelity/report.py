@@ -92,6 +92,7 @@ class FidelityReport:
             return json.loads(df.to_json(orient="records"))
 
         ev = self.evaluated
+        rel = (ev["statistic"] == "relation").to_numpy()
         return {
             "summary": {
                 "evaluated": int(len(ev)),
@@ -100,6 +101,11 @@ class FidelityReport:
                 "all_passed": bool(self.passed),
                 "not_evaluated": int(len(self.targets) - len(ev)),
                 "unreachable": int((self.targets["role"] == "unreachable").sum()),
+                # the same split, published figures apart from the declared relations
+                "published_evaluated": int((~rel).sum()),
+                "published_passed": int(((ev["pass"] == True) & ~rel).sum()),  # noqa: E712
+                "relations_checked": int(rel.sum()),
+                "relations_held": int(((ev["pass"] == True) & rel).sum()),  # noqa: E712
                 "audit_findings": int(len(self.audit.issues)),
                 "audit_unresolved": int(len(self.audit.unresolved)),
             },
@@ -114,8 +120,10 @@ class FidelityReport:
         lines = []
         d = self.to_dict()["summary"]
         lines.append(
-            f"Fidelity: {d['passed']}/{d['evaluated']} published targets met"
-            f" ({d['failed']} failed); {d['unreachable']} unreachable at this N;"
+            f"Fidelity: {d['published_passed']}/{d['published_evaluated']} published figures met"
+            f" ({d['published_evaluated'] - d['published_passed']} failed);"
+            f" {d['relations_held']}/{d['relations_checked']} logical relations hold;"
+            f" {d['unreachable']} unreachable at this N;"
             f" {d['not_evaluated']} shown but not evaluated."
         )
         cols = ["target_id", "population", "published", "synthetic", "tolerance", "pass"]
@@ -153,7 +161,10 @@ class FidelityReport:
                 "agrees",
                 "p_value",
             ]
-            lines.append(self.tests[tcols].to_string(index=False))
+            if len(self.tests):
+                lines.append(self.tests[tcols].to_string(index=False))
+            else:
+                lines.append("(the profile has no [[claims]])")
             lines.append(
                 f"\nAssumed parameters: {len(self.assumed)} (see the JSON report or "
                 "the spec's [assumptions])."

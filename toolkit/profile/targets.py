@@ -30,6 +30,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
@@ -421,12 +422,53 @@ def _bounds(spec: ProfileSpec, var: str) -> tuple[float, float]:
     return lo, hi
 
 
-def _fallback_mean(spec: ProfileSpec, var: str) -> float:
+def _fallback_mean(spec: ProfileSpec, var: str, pops: tuple[str, ...] = ()) -> float:
+    """The mean to build where the profile prints none for these populations (assumed).
+
+    In order: the profile's ``[assumptions.unpublished] means``; the shipped profile's value for
+    the same populations (its derived means, N-weighted, or for an OASys item the mean of its
+    need groups that hold them), in the spirit of the inherited ``[assumptions]``; only then
+    the middle of the variable's range.
+    """
     fb = spec.assumptions.get("unpublished", {}).get("means", {})
     if var in fb:
         return float(fb[var])
+    inherited = _inherited_mean(var, pops)
+    if inherited is not None:
+        lo, hi = _bounds(spec, var)
+        return min(max(inherited, lo), hi)
     lo, hi = _bounds(spec, var)
     return 0.5 * (lo + hi)
+
+
+@lru_cache(maxsize=1)
+def _shipped_targets() -> DerivedTargets:
+    """The shipped profile's derived targets at its own sizes (read once per process)."""
+    from toolkit.profile.spec import default_profile_path, load_profile
+
+    base = load_profile(default_profile_path())
+    return derive_targets(base, {p: base.population_n(p) for p in base.populations})
+
+
+def _inherited_mean(var: str, pops: tuple[str, ...]) -> float | None:
+    """The shipped profile's mean of ``var`` over ``pops`` (or over all its populations when
+    none of ``pops`` is in it); ``None`` if it has none."""
+    d = _shipped_targets()
+    use = [p for p in pops if p in d.sizes] or list(d.sizes)
+    if var in d.means:
+        w = np.array([d.sizes[p] for p in use], dtype=float)
+        return float(np.dot(w, [d.means[var][p] for p in use]) / w.sum())
+    num = den = 0.0
+    for g in d.need_groups:
+        k = sum(1 for p in use if p in g.members)
+        if k and g.scored.get(var, g.n_oasys if var == "need_domains" else 0):
+            n = g.scored.get(var, g.n_oasys)
+            weight = sum(d.sizes[p] for p in g.members if p in use) / sum(
+                d.sizes[p] for p in g.members
+            )
+            num += weight * g.totals[var]
+            den += weight * n
+    return num / den if den else None
 
 
 def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
@@ -441,7 +483,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     for i, p in enumerate(pops):
         t = _level_value(spec, figs, p, complete)
         v = t.value if t is not None else _implied(spec, figs, p)
-        v = v if v is not None else _fallback_mean(spec, var)
+        v = v if v is not None else _fallback_mean(spec, var, (p,))
         pref[i, 0] = n[i] * min(max(v, lo_v + margin), hi_v - margin)
     lo = (n * (lo_v + margin))[:, None]
     hi = (n * (hi_v - margin))[:, None]
@@ -762,7 +804,7 @@ def _need_groups(spec, sizes, published, complete, unreachable):
             hi_v = MEAN_VARIABLES[v].upper
             if v == "need_domains":
                 hi_v = float(spec.assumptions["need_domains"]["max_domains"])
-            mean = t.value if t is not None else _fallback_mean(spec, v)
+            mean = t.value if t is not None else _fallback_mean(spec, v, members)
             total = int(round(mean * n_j))
             if t is not None and n_j > 0:
                 h = interval_half(spec, t)
