@@ -209,6 +209,12 @@ def _run(args, strategies, fmt, outputs) -> int:
         from toolkit.review.national import littles_law_text
 
         print(littles_law_text(res.national))
+        if args.profile or args.cohort:
+            print(
+                "The national figures scale this census by the [national] block of the release "
+                "rules (England and Wales, 2015-16): read them as national only if this census "
+                "describes the same recalled population."
+            )
     if args.summary:
         outputs.write_json(res.summary_json(summary), args.summary)
     return 0
