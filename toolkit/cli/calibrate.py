@@ -50,6 +50,11 @@ def run(args) -> int:
         from toolkit.cohort.generate import generate_cohort
 
         spec = load_profile_arg(args.profile)
+        if "standard" not in spec.populations:
+            raise UsageError(
+                f"{spec.path} has no standard recalls: the calibration fits the formal strategy "
+                "to standard recalls (the case review and census figures describe them)"
+            )
         cohort = generate_cohort(spec, populations=["standard"], rng=DEFAULT_DEMO_SEED)
     kw = {"maxiter": args.maxiter} if args.maxiter else {}
     res = calibrate(cohort, rules, n=args.n or FIT_N, **kw)
