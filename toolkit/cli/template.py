@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.cli._common import positive_int, seed_arg
+from toolkit.cli._common import add_caseload_vocab_args, caseload_vocab, positive_int, seed_arg
 from toolkit.exceptions import UsageError
 
 TEMPLATE_NAME = "caseload_template.csv"
@@ -28,6 +28,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=seed_arg, default=EXAMPLE_SEED)
     p.add_argument("--as-of", default="2026-01-05", metavar="DATE", help="example's as-of date")
     p.add_argument("--schema", action="store_true", help="print the column table and exit")
+    add_caseload_vocab_args(p)
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(func=run)
 
@@ -37,10 +38,11 @@ def run(args) -> int:
     import pandas as pd
 
     from toolkit.cohort.io import atomic_write
-    from toolkit.priority.caseload import CASELOAD_COLUMNS, schema_markdown
+    from toolkit.priority.caseload import caseload_columns, schema_markdown
 
+    columns = caseload_columns(**caseload_vocab(args))
     if args.schema:
-        print(schema_markdown())
+        print(schema_markdown(columns))
         return 0
     out = Path(args.out)
     if not out.is_dir():
@@ -57,7 +59,7 @@ def run(args) -> int:
     from toolkit.cohort.generate import generate_cohort
     from toolkit.priority.features import caseload_from_simulation, to_csv_text
 
-    names = [c.name for c in CASELOAD_COLUMNS]
+    names = [c.name for c in columns]
     c_rng, s_rng = np.random.default_rng(args.seed).spawn(2)
     cohort = generate_cohort(populations=["standard"], rng=c_rng)
     frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng)

@@ -38,20 +38,17 @@ from toolkit.profile.rules import ProgrammeRules, load_programme_rules
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
 from toolkit.profile.targets import DerivedTargets, derive_targets, figures, interval_half
 from toolkit.schema import (
-    COLUMNS,
-    ETHNICITIES,
     GROUPS,
     INDEX_OFFENCE_GROUPS,
     INDEX_OFFENCES,
     NEED_ITEMS,
     OFFENCE_TO_GROUP,
     POPULATIONS,
-    RECALL_REASONS,
     RECALL_TYPES,
     RELATIONS,
-    ROSH_LEVELS,
     SIX_MONTHS_DAYS,
     YEAR_DAYS,
+    cohort_columns,
 )
 
 _LAT = {name: i for i, name in enumerate(LATENTS)}
@@ -175,10 +172,13 @@ def generate_cohort(
     _meet_ogrs3_groups(cols, spec, plan, streams[-3])
     _need_items(cols, spec, plan, streams[-3])
     rules = load_programme_rules() if programmes is None else programmes
-    extra = _programme_columns(cols, spec, rules, streams[-1])  # columns the schema lacks
-    enforce_relations(cols, streams[-2])
+    columns = cohort_columns([p.name for p in rules.programmes], spec.categories)
+    cols["index_offence_group"] = _offence_group_codes(spec)[cols["index_offence"]]
+    # columns the cohort's columns lack (a new flag of the rules' [columns])
+    extra = _programme_columns(cols, spec, rules, streams[-1])
+    enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
-    df = _to_frame(cols)
+    df = _to_frame(cols, columns)
     return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1) if extra else df
 
 
@@ -205,9 +205,9 @@ def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dic
     refused), and ``fidelity`` does not judge Table 2.
     """
     if programme_figures_apply(spec, rules):
-        return add_programme_columns(cols, rules, g)
+        return add_programme_columns(cols, rules, g, categories=spec.categories)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
-    return add_programme_columns(cols, guide, g)
+    return add_programme_columns(cols, guide, g, categories=spec.categories)
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,6 +340,12 @@ def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
     for off, s in shifts.items():
         v[_OFF[off]] = s
     return v
+
+
+def _offence_group_codes(spec: ProfileSpec) -> np.ndarray:
+    """Code of each OGRS3 offence's group among the profile's ``index_offence_group`` categories."""
+    groups = list(spec.categories["index_offence_group"])
+    return np.array([groups.index(OFFENCE_TO_GROUP[o]) for o in INDEX_OFFENCES], dtype=np.int16)
 
 
 def _offence_counts(spec: ProfileSpec, group_counts: np.ndarray) -> np.ndarray:
@@ -646,9 +652,6 @@ def _group_codes(pop: np.ndarray, groups) -> np.ndarray:
 # logical relations
 # --------------------------------------------------------------------------------------------
 
-_CATEGORIES = {
-    c.name: list(c.dtype.categories) for c in COLUMNS if isinstance(c.dtype, pd.CategoricalDtype)
-}
 _OPS = {
     "==": np.equal,
     "!=": np.not_equal,
@@ -659,12 +662,20 @@ _OPS = {
 }
 
 
-def _holds(cols, text: str):
+def _categories(columns) -> dict[str, list]:
+    return {
+        c.name: [str(x) for x in c.dtype.categories]
+        for c in (cohort_columns() if columns is None else columns)
+        if isinstance(c.dtype, pd.CategoricalDtype)
+    }
+
+
+def _holds(cols, text: str, categories: dict):
     """(holds, known) over the generator's column dict (codes, -1 for missing)."""
     col, op, raw = text.split(maxsplit=2)
     v = cols[col]
-    if col in _CATEGORIES:
-        code = _CATEGORIES[col].index(raw) if raw in _CATEGORIES[col] else -2
+    if col in categories:
+        code = categories[col].index(raw) if raw in categories[col] else -2
         known = v >= 0
         return _OPS[op](v, code) & known, known
     if raw in cols:
@@ -676,7 +687,7 @@ def _holds(cols, text: str):
     return _OPS[op](v, value) & known, known
 
 
-def enforce_relations(cols, g) -> None:
+def enforce_relations(cols, g, columns=None) -> None:
     """Make every declared relation hold by swapping scores, never by changing a marginal.
 
     A relation ``if ... then ITEM >= 1`` on an OASys item is enforced by giving each person who
@@ -684,10 +695,12 @@ def enforce_relations(cols, g) -> None:
     it (the relation's ``if`` is false for them) and is not needed by another relation; the two
     swap scores, so every item's distribution in every group is unchanged. Relations whose
     columns are not built yet are left for a later call; the others hold by construction.
+    ``columns`` (:func:`toolkit.schema.cohort_columns`) give the categories the codes stand for.
     """
     groups = cols.get("_need_group")
     if groups is None:
         return
+    cats = _categories(columns)
     for rel in RELATIONS:
         col, op, raw = rel.then.split(maxsplit=2)
         if col not in NEED_ITEMS or op != ">=" or raw != "1":
@@ -697,7 +710,7 @@ def enforce_relations(cols, g) -> None:
             continue
         applies = np.ones(len(groups), dtype=bool)
         for cond in rel.if_:
-            applies &= _holds(cols, cond)[0]
+            applies &= _holds(cols, cond, cats)[0]
         item = cols[col]
         bad = np.flatnonzero(applies & (item == 0))
         if bad.size == 0:
@@ -708,7 +721,7 @@ def enforce_relations(cols, g) -> None:
             if other.then.split()[0] == col and all(c.split()[0] in cols for c in other.if_):
                 a2 = np.ones(len(groups), dtype=bool)
                 for cond in other.if_:
-                    a2 &= _holds(cols, cond)[0]
+                    a2 &= _holds(cols, cond, cats)[0]
                 guarded |= a2
         donors_all = (item >= 1) & ~guarded
         left = []
@@ -747,22 +760,10 @@ def _nullable_int(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(v < 0, 0, v), v < 0)
 
 
-def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+def _to_frame(cols: dict[str, np.ndarray], columns) -> pd.DataFrame:
     n = len(cols["population"])
     data: dict[str, object] = {"person_id": np.arange(1, n + 1, dtype=np.int64)}
-    cats = {
-        "population": POPULATIONS,
-        "recall_type": RECALL_TYPES,
-        "sex": ("male", "female"),
-        "ethnicity": ETHNICITIES,
-        "index_offence": INDEX_OFFENCES,
-        "rosh": ROSH_LEVELS,
-        "recall_reason": RECALL_REASONS,
-    }
-    group_of = np.array([INDEX_OFFENCE_GROUPS.index(OFFENCE_TO_GROUP[o]) for o in INDEX_OFFENCES])
-    cols["index_offence_group"] = group_of[cols["index_offence"]]
-    cats["index_offence_group"] = INDEX_OFFENCE_GROUPS
-    for col in COLUMNS:
+    for col in columns:
         if col.name == "person_id":
             continue
         v = cols[col.name]
@@ -771,7 +772,7 @@ def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
         if col.dtype == "boolean":
             data[col.name] = pd.arrays.BooleanArray(v == 1, v < 0)
             continue
-        if col.name in cats:
+        if isinstance(col.dtype, pd.CategoricalDtype):
             data[col.name] = pd.Categorical.from_codes(v, dtype=col.dtype)
         elif col.dtype == "Int64":
             data[col.name] = _nullable_int(v)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
-from toolkit.schema import NEED_ITEMS, PROGRAMMES, RECALL_TYPES
+from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 #: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
 #: review point and the usual executive decision window).
@@ -240,14 +240,18 @@ def _programmes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Programme names for the caseload: needed = the cohort's suitable programmes; for people
     the review model gives an unmet need, the first suitable one not attended is the unmet
-    one (completed once its day has passed); everything else suitable counts as completed."""
+    one (completed once its day has passed); everything else suitable counts as completed.
+    Programme names are those of the shipped programme rules (the simulation's)."""
+    from toolkit.profile.rules import load_programme_rules
+
+    rules = load_programme_rules()
+    names = [p.name for p in rules.programmes]
     try:
         from toolkit.needs.gap import outcome_matrix
-        from toolkit.profile.rules import load_programme_rules
 
-        suit, att, _ = outcome_matrix(c, load_programme_rules())
+        suit, att, _ = outcome_matrix(c, rules)
     except Exception:  # noqa: BLE001 - a cohort without programme columns: none known
-        suit = np.zeros((len(c), len(PROGRAMMES)), dtype=bool)
+        suit = np.zeros((len(c), len(names)), dtype=bool)
         att = suit.copy()
     suit = suit.copy()
     unmet = suit & ~att
@@ -259,13 +263,13 @@ def _programmes(
     comp = suit.copy()
     rows = np.flatnonzero(unmet_flag & ~done_event)
     comp[rows, first[rows]] = False  # the one unmet programme is not yet completed
-    return _join(suit), _join(comp)
+    return _join(suit, names), _join(comp, names)
 
 
-def _join(mask: np.ndarray) -> np.ndarray:
-    names = np.asarray(PROGRAMMES, dtype=object)
+def _join(mask: np.ndarray, programmes) -> np.ndarray:
+    names = np.asarray(programmes, dtype=object)
     out = np.full(mask.shape[0], "", dtype=object)
-    for j in range(mask.shape[1]):  # six programmes, vectorised over people
+    for j in range(mask.shape[1]):  # a handful of programmes, vectorised over people
         sep = np.where(out == "", "", ";")
         out = np.where(mask[:, j], out + sep + names[j], out)
     return out

@@ -420,8 +420,8 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     --------
     >>> rules = load_programme_rules()
     >>> p = rules.programmes[0]
-    >>> p.name, [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
-    ('cognitive_skills', 'ogrs3_2yr >= 25', 'assumed')
+    >>> len(rules.programmes), [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
+    (6, 'ogrs3_2yr >= 25', 'assumed')
     """
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
     check_keys(data, _TOP_KEYS, label, required=("programmes",))

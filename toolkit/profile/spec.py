@@ -260,6 +260,21 @@ class ProfileSpec:
     resolutions: tuple[Resolution, ...]
     _by_id: Mapping[str, Target] = field(repr=False, default_factory=dict, compare=False)
     _sizes: Mapping[str, int] = field(repr=False, default_factory=dict, compare=False)
+    #: ``[variables.<name>] categories`` as declared (new categories after the defaults).
+    variables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def categories(self) -> Mapping[str, tuple[str, ...]]:
+        """Categories of each categorical cohort column this profile can describe.
+
+        The schema's lists (sex, ethnicity, recall reason, index offence group) with any
+        categories the profile declares in ``[variables.<name>]`` appended, in declaration
+        order, so codes of the default categories never move.
+        """
+        out = {v: SHARE_VARIABLES[v] for v in ("sex", "ethnicity", "recall_reason")}
+        out["index_offence_group"] = INDEX_OFFENCE_GROUPS
+        out.update(self.variables)
+        return MappingProxyType(out)
 
     def target(self, target_id: str) -> Target:
         """Return the target with this id (``KeyError`` naming the id if absent)."""
