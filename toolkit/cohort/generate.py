@@ -39,10 +39,8 @@ from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
 from toolkit.profile.targets import DerivedTargets, derive_targets, figures, interval_half
 from toolkit.schema import (
     GROUPS,
-    INDEX_OFFENCE_GROUPS,
     INDEX_OFFENCES,
     NEED_ITEMS,
-    OFFENCE_TO_GROUP,
     POPULATIONS,
     RECALL_TYPES,
     RELATIONS,
@@ -345,20 +343,34 @@ def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
 def _offence_group_codes(spec: ProfileSpec) -> np.ndarray:
     """Code of each OGRS3 offence's group among the profile's ``index_offence_group`` categories."""
     groups = list(spec.categories["index_offence_group"])
-    return np.array([groups.index(OFFENCE_TO_GROUP[o]) for o in INDEX_OFFENCES], dtype=np.int16)
+    return np.array([groups.index(spec.offence_groups[o]) for o in INDEX_OFFENCES], dtype=np.int16)
+
+
+def within_group_mix(spec: ProfileSpec, group: str) -> list[float]:
+    """Assumed mix of OGRS3 offences inside an offence group, over ``spec.group_members``.
+
+    The profile's ``assumptions.index_offence.within_group`` for the group, renormalised over
+    the offences the group still holds when ``[variables.index_offence_group] members`` moved
+    some to a new group; a new group without its own mix splits evenly (*assumed*: nothing
+    published says otherwise).
+    """
+    members = spec.group_members(group)
+    within = spec.assumptions["index_offence"].get("within_group", {}).get(group, {})
+    mix = [float(within.get(o, 0.0)) for o in members]
+    if sum(mix) <= 0:
+        return [1.0] * len(members)
+    return mix
 
 
 def _offence_counts(spec: ProfileSpec, group_counts: np.ndarray) -> np.ndarray:
     """Counts per OGRS3 offence: the derived group counts split by the assumed within-group mix."""
-    oa = spec.assumptions["index_offence"]
     counts = np.zeros(len(INDEX_OFFENCES), dtype=np.int64)
-    for g_name, g_count in zip(INDEX_OFFENCE_GROUPS, group_counts):
-        members = [o for o in INDEX_OFFENCES if OFFENCE_TO_GROUP[o] == g_name]
+    for g_name, g_count in zip(spec.categories["index_offence_group"], group_counts):
+        members = spec.group_members(g_name)
         if len(members) == 1:
             counts[_OFF[members[0]]] = g_count
             continue
-        within = oa["within_group"][g_name]
-        split = C.largest_remainder([within.get(o, 0.0) for o in members], int(g_count))
+        split = C.largest_remainder(within_group_mix(spec, g_name), int(g_count))
         for o, c in zip(members, split):
             counts[_OFF[o]] = c
     return counts

@@ -30,7 +30,6 @@ from toolkit.profile.targets import derive_targets, interval_half
 from toolkit.schema import (
     GROUPS,
     NEED_ITEMS,
-    OFFENCE_TO_GROUP,
     RELATIONS,
     YEAR_DAYS,
     relation_violations,
@@ -224,9 +223,11 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
             return None
         return 100.0 * float(hit[m].mean())
     if t.statistic == "max_share" and var == "index_offence_group":
-        members = [o for o, g in OFFENCE_TO_GROUP.items() if g == t.category]
-        shares = cohort.loc[m, "index_offence"].value_counts(normalize=True)
-        return 100.0 * float(shares.reindex(members).fillna(0).max())
+        # the group's offences as the cohort records them (a profile may regroup offences)
+        sub = cohort.loc[m]
+        in_group = (sub["index_offence_group"] == t.category).to_numpy(dtype=bool)
+        counts = sub.loc[in_group, "index_offence"].value_counts()
+        return 100.0 * float(counts.max()) / len(sub) if len(counts) else 0.0
     return None
 
 
