@@ -61,8 +61,13 @@ def run(args) -> int:
 
     names = [c.name for c in columns]
     c_rng, s_rng = np.random.default_rng(args.seed).spawn(2)
-    cohort = generate_cohort(populations=["standard"], rng=c_rng)
-    frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng)
+    prules = None
+    if args.rules:  # the example lists the programmes of the rules in force
+        from toolkit.profile.rules import load_programme_rules
+
+        prules = load_programme_rules(args.rules)
+    cohort = generate_cohort(populations=["standard"], rng=c_rng, programmes=prules)
+    frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng, programmes=prules)
     example = to_csv_text(frame)[[n for n in names if n in frame.columns]]
     atomic_write(paths[0], lambda tmp: pd.DataFrame(columns=names).to_csv(tmp, index=False))
     atomic_write(paths[1], lambda tmp: example.to_csv(tmp, index=False))
@@ -71,6 +76,6 @@ def run(args) -> int:
     )
     print(
         f"next: recall-toolkit prioritise {paths[1]} --out ranked.csv --report report.html "
-        f"--as-of {as_of.date()}"
+        f"--as-of {as_of.date()}" + (f" --rules {args.rules}" if args.rules else "")
     )
     return 0

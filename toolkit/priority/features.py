@@ -129,6 +129,7 @@ def caseload_from_simulation(
     as_of: pd.Timestamp = DEFAULT_AS_OF,
     populations=("standard",),
     rules=None,
+    programmes=None,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulated people in custody on ``as_of``, as caseload rows plus their outcomes.
@@ -137,6 +138,8 @@ def caseload_from_simulation(
     per admission, with each person's event days and ``releasable_day``) are seen at a moment
     ``t`` while in custody, picked with probability proportional to the stay (a caseload on a
     given day holds long stays more often, as a census does) and uniformly within it.
+    ``programmes`` are the programme rules the cohort was built with (default: the shipped
+    ones); the rows' programme names are theirs.
 
     Returns
     -------
@@ -190,7 +193,9 @@ def caseload_from_simulation(
     accom_day = r["accommodation_day"].to_numpy(float)
     accom_secured = accom_day <= t
     prog_done = r["programme_day"].to_numpy(float) <= t
-    needed, completed = _programmes(c, r["unmet_programme_need"].to_numpy(bool), prog_done)
+    needed, completed = _programmes(
+        c, r["unmet_programme_need"].to_numpy(bool), prog_done, programmes
+    )
     # Last review: the statutory points held (day 28, then yearly), as the formal strategy.
     last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
     frame = pd.DataFrame(
@@ -236,15 +241,16 @@ def caseload_from_simulation(
 
 
 def _programmes(
-    c: pd.DataFrame, unmet_flag: np.ndarray, done_event: np.ndarray
+    c: pd.DataFrame, unmet_flag: np.ndarray, done_event: np.ndarray, rules=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Programme names for the caseload: needed = the cohort's suitable programmes; for people
     the review model gives an unmet need, the first suitable one not attended is the unmet
     one (completed once its day has passed); everything else suitable counts as completed.
-    Programme names are those of the shipped programme rules (the simulation's)."""
+    Programme names are those of ``rules`` (the programme rules the cohort was built with;
+    default the shipped ones)."""
     from toolkit.profile.rules import load_programme_rules
 
-    rules = load_programme_rules()
+    rules = load_programme_rules() if rules is None else rules
     names = [p.name for p in rules.programmes]
     try:
         from toolkit.needs.gap import outcome_matrix

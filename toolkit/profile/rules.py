@@ -622,7 +622,8 @@ def table2_checks(rules: ProgrammeRules) -> list[dict]:
 
 
 def check_columns(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "default") -> None:
-    """Raise :class:`SpecError` if a rule refers to a column the cohort lacks."""
+    """Raise :class:`SpecError` if a rule refers to a column the cohort lacks, or to a category
+    its column does not have (the profile's categories: such a rule would hold for nobody)."""
     for p in rules.programmes:
         for c in p.reading(reading):
             if c.column not in cohort.columns:
@@ -633,6 +634,19 @@ def check_columns(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "d
                     "the cohort with this toolkit version or fix the rule",
                     str(c),
                 )
+            dtype = cohort[c.column].dtype
+            if isinstance(dtype, pd.CategoricalDtype) and isinstance(c.value, (str, tuple)):
+                cats = [str(x) for x in dtype.categories]
+                values = c.value if isinstance(c.value, tuple) else (c.value,)
+                bad = [v for v in values if v not in cats]
+                if bad:
+                    raise SpecError(
+                        rules.path,
+                        f"programmes.{p.name}.criteria",
+                        f"names category '{bad[0]}' of {c.column}, which the profile does not "
+                        f"have; expected one of {', '.join(cats)}",
+                        str(c),
+                    )
 
 
 def suitability(
