@@ -34,7 +34,11 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
-from toolkit.profile.rules import ProgrammeRules, load_programme_rules
+from toolkit.profile.rules import (
+    ProgrammeRules,
+    load_programme_rules,
+    programme_figures_describe,
+)
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
 from toolkit.profile.targets import DerivedTargets, derive_targets, figures, interval_half
 from toolkit.schema import (
@@ -181,18 +185,9 @@ def generate_cohort(
 
 
 def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
-    """Whether the programme file's published figures (Table 2) describe this profile's census.
-
-    ``meta.programme_figures`` in the profile decides when given; otherwise they apply when the
-    profile and the programme file cite the same source document, or when either names none.
-    """
-    flag = spec.meta.get("programme_figures")
-    if flag is not None:
-        return bool(flag)
-    # A file that names no document (a user's own rules) is taken to describe the census it is
-    # used with; two files naming different documents describe different censuses.
-    doc_rules, doc_spec = rules.meta.get("document"), spec.meta.get("document")
-    return doc_rules is None or doc_spec is None or doc_spec == doc_rules
+    """Whether the programme file's published figures (Table 2) describe this profile's census
+    (see :func:`toolkit.profile.rules.programme_figures_describe` for the rule)."""
+    return programme_figures_describe(spec, rules)[0]
 
 
 def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dict:
