@@ -139,7 +139,7 @@ def main() -> None:
     first = next(line for line in rules.splitlines() if line.startswith("[programmes."))
     name = first[len("[programmes.") : -1]
     label = next(line for line in rules.splitlines() if line.startswith("label = "))
-    (HERE / "rules_renamed_programme.toml").write_text(
+    (HERE / "rules" / "renamed_programme.toml").write_text(
         "# The shipped programme rules with the first programme renamed (a test file).\n"
         + rules.replace(f"[programmes.{name}", "[programmes.thinking_skills").replace(
             label, 'label = "Thinking skills"', 1
