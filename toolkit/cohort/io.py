@@ -392,6 +392,7 @@ def build_manifest(
     n_rows: int,
     command: list[str] | None = None,
     file_sha256: str | None = None,
+    rules=None,
 ) -> dict:
     """The manifest written beside every cohort: enough to rebuild it byte for byte.
 
@@ -405,6 +406,9 @@ def build_manifest(
         "toolkit_version": _toolkit_version(),
         "spec_path": spec.path,
         "spec_sha256": spec.sha256,
+        # the programme file whose programmes are the cohort's attended_<programme> columns:
+        # the --rules FILE that fidelity and gaps need to read this cohort
+        "rules_path": None if rules is None else rules.path,
         "seed": seed,
         "n": n,
         "populations": populations,
