@@ -483,10 +483,10 @@ def table2_rows(
                 # beyond its printed precision
                 tol = tol + 100.0 / float(r["suitable"])
                 note = f"tolerance widened to one person at N = {int(r['suitable']):,}"
-            if not np.isfinite(synth):
-                role, note = "not_in_cohort", "no standard recall with OASys data in this cohort"
-            elif not comparable:
+            if not comparable:  # first: whatever the cohort holds, another population
                 role, note = "not_comparable", why
+            elif not np.isfinite(synth):
+                role, note = "not_in_cohort", "no standard recall with OASys data in this cohort"
             ok = abs(synth - value) <= tol + 1e-9 if role == "target" else None
             rows.append(
                 {
