@@ -145,10 +145,7 @@ def _run(args, strategies, fmt, outputs) -> int:
     pops = args.population or ["standard"]
     national = None
     if args.cohort:
-        # a --profile given with --cohort is the one the cohort came from (its categories)
-        cohort = read_cohort(
-            args.cohort, spec=load_profile_arg(args.profile) if args.profile else None
-        )
+        cohort = read_cohort(args.cohort)
     else:
         from toolkit.cohort.generate import generate_cohort
         from toolkit.review.national import CENSUS_SEED
