@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import CohortError, ToolkitError
-from toolkit.schema import Column, apply_dtypes, cohort_columns
+from toolkit.schema import OPEN_CATEGORICALS, Column, apply_dtypes, cohort_columns
 
 #: How many problems the one-line message lists before summarising the rest by column.
 MAX_LISTED = 20
@@ -410,7 +410,8 @@ def validate_cohort(
                 "its programme columns differ from the programme rules in force: give the "
                 "--rules FILE the cohort was generated with"
             )
-        cats = {c.name for c in columns if isinstance(c.dtype, pd.CategoricalDtype)}
+        # only columns a profile may extend (a typo in `population` needs no profile)
+        cats = {*OPEN_CATEGORICALS, "index_offence_group"}
         if any(p.column in cats for p in getattr(exc, "problems", [])):
             hints.append(
                 "a category outside the list: give the --profile that declares it "
