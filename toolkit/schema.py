@@ -7,7 +7,10 @@ different runs compare equal and plots keep a stable order.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -129,15 +132,20 @@ NEED_ITEM_LABELS: dict[str, str] = dict(
     )
 )
 
-#: The six accredited programmes of Table 2, in print order.
-PROGRAMMES = (
-    "cognitive_skills",
-    "moderate_violence",
-    "high_intensity_violence",
-    "domestic_violence",
-    "alcohol_related_violence",
-    "substance_misuse",
-)
+
+@lru_cache(maxsize=1)
+def default_programmes() -> tuple[str, ...]:
+    """Names of the programmes in the shipped programme rules (``papers/.../programmes.toml``).
+
+    The programme list is data: a cohort's ``attended_<programme>`` columns, a caseload's
+    programme names and the needs-gap rows all follow the programme rules in force
+    (``--rules FILE``); this is only the default, read from the shipped file, in file order.
+    """
+    from toolkit.datafiles import read_toml
+
+    data, _ = read_toml(None, "recall_process_experience", "programmes.toml")
+    return tuple(data.get("programmes", {}))
+
 
 SCORES = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")
 
@@ -182,8 +190,10 @@ def _cat(values: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(values), ordered=False)
 
 
-#: Every column of a generated cohort, in file order. The names are a public contract.
-COLUMNS: tuple[Column, ...] = (
+#: Every column of a generated cohort but the programme attendance columns (which follow the
+#: programme rules in force, see :func:`cohort_columns`), in file order. The names are a public
+#: contract.
+BASE_COLUMNS: tuple[Column, ...] = (
     Column("person_id", "int64", "Row identifier, 1..N, unique within a cohort.", 1, unique=True),
     Column("population", _cat(POPULATIONS), "Appendix recall type, or other_sentenced."),
     Column(
@@ -317,35 +327,95 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "drug_offending_link", "boolean", "OASys: drug misuse linked to offending.", nullable=True
     ),
-    *(
-        Column(f"attended_{p}", "bool", f"Attended {p.replace('_', ' ')} in this sentence.")
-        for p in PROGRAMMES
-    ),
-    Column("attended_other_programme", "bool", "Attended an accredited programme not listed."),
 )
-COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-DTYPES: dict[str, object] = {c.name: c.dtype for c in COLUMNS}
 
 
-def apply_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+def attendance_columns(programmes: Iterable[str]) -> tuple[Column, ...]:
+    """``attended_<programme>`` for each programme of the rules in force, then
+    ``attended_other_programme``. With the default rules the names are a public contract."""
+    return (
+        *(
+            Column(f"attended_{p}", "bool", f"Attended {p.replace('_', ' ')} in this sentence.")
+            for p in programmes
+        ),
+        Column("attended_other_programme", "bool", "Attended an accredited programme not listed."),
+    )
+
+
+def cohort_columns(
+    programmes: Iterable[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[Column, ...]:
+    """Every column of a cohort built under given programme rules and profile categories.
+
+    Parameters
+    ----------
+    programmes : iterable of str, optional
+        Programme names of the rules in force (default: the shipped rules,
+        :func:`default_programmes`). Each gives an ``attended_<programme>`` column.
+    categories : mapping, optional
+        Column -> categories for categorical variables whose categories a profile declares
+        (e.g. an extra ethnic group, see ``ProfileSpec.categories``); the others keep the
+        schema's default categories.
+
+    Returns
+    -------
+    tuple of Column
+        In file order; with no arguments, :data:`COLUMNS`.
+    """
+    progs = default_programmes() if programmes is None else tuple(programmes)
+    cats = tuple((k, tuple(v)) for k, v in (categories or {}).items())
+    return _cohort_columns(progs, cats)
+
+
+@lru_cache(maxsize=16)
+def _cohort_columns(progs: tuple[str, ...], categories: tuple) -> tuple[Column, ...]:
+    cols = [*BASE_COLUMNS, *attendance_columns(progs)]
+    declared = dict(categories)
+    for i, c in enumerate(cols):
+        if c.name in declared and isinstance(c.dtype, pd.CategoricalDtype):
+            cats = list(declared[c.name])
+            if cats != list(c.dtype.categories):
+                dtype = pd.CategoricalDtype(cats, ordered=c.dtype.ordered)
+                cols[i] = dataclasses.replace(c, dtype=dtype)
+    return tuple(cols)
+
+
+def __getattr__(name: str):
+    # COLUMNS, COLUMN_NAMES and DTYPES describe a cohort under the shipped programme rules;
+    # computed on first use so the programme names are read from the data file, not written here.
+    if name == "COLUMNS":
+        return cohort_columns()
+    if name == "COLUMN_NAMES":
+        return tuple(c.name for c in cohort_columns())
+    if name == "DTYPES":
+        return {c.name: c.dtype for c in cohort_columns()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def apply_dtypes(df: pd.DataFrame, columns: Iterable[Column] | None = None) -> pd.DataFrame:
     """Return ``df`` with schema dtypes and column order (extra columns kept at the end).
 
     Parameters
     ----------
     df : pandas.DataFrame
         A cohort read from CSV or Parquet, or under construction.
+    columns : iterable of Column, optional
+        The cohort's columns (:func:`cohort_columns`); default :data:`COLUMNS`.
 
     Returns
     -------
     pandas.DataFrame
         The same data with the documented dtypes.
     """
+    columns = cohort_columns() if columns is None else tuple(columns)
     out = df.copy()
-    for name, dtype in DTYPES.items():
-        if name in out.columns:
-            out[name] = out[name].astype(dtype)
-    extra = [c for c in out.columns if c not in DTYPES]
-    return out[[c for c in COLUMN_NAMES if c in out.columns] + extra]
+    for c in columns:
+        if c.name in out.columns:
+            out[c.name] = out[c.name].astype(c.dtype)
+    names = [c.name for c in columns]
+    extra = [c for c in out.columns if c not in names]
+    return out[[c for c in names if c in out.columns] + extra]
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,6 +439,13 @@ SHARE_VARIABLES: dict[str, tuple[str, ...]] = {
     "days_on_recall": DAYS_ON_RECALL_CATEGORIES,
     "days_to_sed": DAYS_TO_SED_CATEGORIES,
     "population": POPULATIONS,
+}
+#: Categorical variables whose categories a profile may extend (``[variables.<name>]
+#: categories``): the lists above are their defaults. ``sex`` is closed (OGRS3 reads it), as
+#: are the banded and derived views.
+OPEN_CATEGORICALS: dict[str, tuple[str, ...]] = {
+    "ethnicity": ETHNICITIES,
+    "recall_reason": RECALL_REASONS,
 }
 #: Variables that only recall types carry (missing for the rest of the sentenced population).
 RECALL_ONLY_VARIABLES: tuple[str, ...] = ("recall_reason", "days_on_recall")

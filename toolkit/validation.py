@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import CohortError, ToolkitError
-from toolkit.schema import COLUMNS, Column, apply_dtypes
+from toolkit.schema import OPEN_CATEGORICALS, Column, apply_dtypes, cohort_columns
 
 #: How many problems the one-line message lists before summarising the rest by column.
 MAX_LISTED = 20
@@ -221,10 +221,10 @@ def table_schema(columns: Iterable[Column], *, name: str = "table"):
     )
 
 
-@lru_cache(maxsize=1)
-def cohort_schema():
-    """The pandera schema of a cohort, built once from :data:`toolkit.schema.COLUMNS`."""
-    return table_schema(COLUMNS, name="cohort")
+@lru_cache(maxsize=8)
+def cohort_schema(columns: tuple[Column, ...] | None = None):
+    """The pandera schema of a cohort (default: :data:`toolkit.schema.COLUMNS`), built once."""
+    return table_schema(cohort_columns() if columns is None else columns, name="cohort")
 
 
 # -- running schemas --------------------------------------------------------------------------
@@ -369,17 +369,60 @@ def coerce_table(df: pd.DataFrame, columns: Iterable[Column]) -> pd.DataFrame:
     return out
 
 
-def validate_cohort(df: pd.DataFrame, label: str, *, min_rows: int = 1) -> pd.DataFrame:
-    """Check a cohort as read against :data:`toolkit.schema.COLUMNS`; return it with its dtypes.
+def validate_cohort(
+    df: pd.DataFrame,
+    label: str,
+    *,
+    min_rows: int = 1,
+    columns: tuple[Column, ...] | None = None,
+) -> pd.DataFrame:
+    """Check a cohort as read against its columns; return it with its dtypes.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The cohort as read.
+    label : str
+        The file, for messages.
+    min_rows : int
+        Fewest rows that make sense.
+    columns : tuple of Column, optional
+        The cohort's columns under the programme rules and profile in force
+        (:func:`toolkit.schema.cohort_columns`); default :data:`toolkit.schema.COLUMNS` (the
+        shipped rules and the schema's categories).
 
     Raises
     ------
     CohortError
         Listing every bad value (row, column, value, expected), every missing column, and a
-        table with fewer than ``min_rows`` rows.
+        table with fewer than ``min_rows`` rows. A missing ``attended_<programme>`` column or a
+        category outside the list adds a hint: the cohort was built with other programme rules
+        or another profile, which must be given again (``--rules``, ``--profile``).
     """
-    check_table(df, cohort_schema(), label, min_rows=min_rows, error=CohortError)
-    return apply_dtypes(coerce_table(df, COLUMNS))
+    columns = cohort_columns() if columns is None else tuple(columns)
+    try:
+        check_table(df, cohort_schema(columns), label, min_rows=min_rows, error=CohortError)
+    except CohortError as exc:
+        hints = []
+        text = str(exc)
+        if "missing column(s)" in text and "attended_" in text.split("missing column(s)")[1]:
+            hints.append(
+                "its programme columns differ from the programme rules in force: give the "
+                "--rules FILE the cohort was generated with"
+            )
+        # only columns a profile may extend (a typo in `population` needs no profile)
+        cats = {*OPEN_CATEGORICALS, "index_offence_group"}
+        if any(p.column in cats for p in getattr(exc, "problems", [])):
+            hints.append(
+                "a category outside the list: give the --profile that declares it "
+                "([variables.<name>] categories)"
+            )
+        if not hints:
+            raise
+        new = CohortError(f"{text} (hint: {'; '.join(hints)})")
+        new.problems = exc.problems
+        raise new from None
+    return apply_dtypes(coerce_table(df, columns), columns)
 
 
 def require_rows(n: int, minimum: int, label: str, what: str, why: str) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from profile_maker import figures, make_truth, to_toml  # noqa: E402
+from profile_maker import _target, figures, make_truth, to_toml  # noqa: E402
 
 DEFAULT_SIZES = {
     "standard": 3912,
@@ -93,6 +93,71 @@ def main() -> None:
     (HERE / "ethnic_group_share.toml").write_text(
         to_toml("Black share printed; no out-of-touch recalls", figures(t, black_share=True))
     )
+    # 6. new categories in a variable's list (issue 9 item 2), each declared in [variables]:
+    #    an ethnic group the schema does not list, printed for all recalls
+    t = make_truth(DEFAULT_SIZES, np.random.default_rng(6))
+    figs = figures(t, black_share=True)
+    figs.append(
+        _target(
+            "ethnicity.gypsy_traveller.all_recalled",
+            "all_recalled",
+            "ethnicity",
+            "share",
+            3.0,
+            0,
+            "gypsy_traveller",
+        )
+    )
+    (HERE / "new_ethnicity.toml").write_text(
+        to_toml("Gypsy, Roma and Traveller share printed", figs)
+        + "\n[variables.ethnicity]\n"
+        + 'categories = ["white", "black", "asian", "mixed", "other", "gypsy_traveller"]\n'
+        + 'reason = "the source prints a Gypsy, Roma and Traveller row"\n'
+    )
+    #    a recall reason the schema does not list: part of 'other' printed on its own
+    t = make_truth(DEFAULT_SIZES, np.random.default_rng(7))
+    figs = _split(figures(t), "recall_reason", "all_recalled", "other", "contact_with_victim", 4.0)
+    (HERE / "new_recall_reason.toml").write_text(
+        to_toml("Contact with the victim printed as a recall reason", figs)
+        + "\n[variables.recall_reason]\n"
+        + 'categories = ["contact_with_victim"]\n'
+        + 'reason = "the source prints recalls for contact with the victim apart from other"\n'
+    )
+    #    an index offence group the schema does not list: drug offences apart from 'other'
+    t = make_truth(DEFAULT_SIZES, np.random.default_rng(8))
+    figs = _split(figures(t), "index_offence_group", "standard", "other", "drugs", 8.0)
+    (HERE / "new_offence_group.toml").write_text(
+        to_toml("Drug offences printed as their own group", figs)
+        + "\n[variables.index_offence_group]\n"
+        + 'categories = ["drugs"]\n'
+        + 'members = { drugs = ["drug_import_production", "drug_possession_supply"] }\n'
+        + 'reason = "the source prints drug offences as a group"\n'
+    )
+    # 7. a programme file whose first programme has a name the shipped file does not use
+    #    (attended_thinking_skills, no attended_cognitive_skills): the shipped rules, renamed
+    rules = (HERE.parent.parent / "papers/recall_process_experience/programmes.toml").read_text()
+    first = next(line for line in rules.splitlines() if line.startswith("[programmes."))
+    name = first[len("[programmes.") : -1]
+    label = next(line for line in rules.splitlines() if line.startswith("label = "))
+    (HERE / "rules" / "renamed_programme.toml").write_text(
+        "# The shipped programme rules with the first programme renamed (a test file).\n"
+        + rules.replace(f"[programmes.{name}", "[programmes.thinking_skills").replace(
+            label, 'label = "Thinking skills"', 1
+        )
+    )
+
+
+def _split(figs: list[dict], var: str, pop: str, old: str, new: str, value: float) -> list[dict]:
+    """Print ``value`` points of category ``old`` as the new category ``new`` (sum unchanged)."""
+    out = []
+    for f in figs:
+        out.append(f)
+        if f["variable"] == var and f["population"] == pop and f.get("category") == old:
+            assert f["value"] > value
+            f["value"] -= value
+            f["printed"] = f"{f['value']:.0f}"
+            out.append(_target(f"{var}.{new}.{pop}", pop, var, "share", value, 0, new))
+    return out
 
 
 if __name__ == "__main__":

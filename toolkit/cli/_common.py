@@ -35,6 +35,37 @@ def seed_arg(text: str) -> int:
     return v
 
 
+def add_caseload_vocab_args(p) -> None:
+    """``--rules`` and ``--profile`` for commands that read a caseload: the programme names and
+    categories (e.g. an extra ethnic group) a caseload may hold are those of the files in force."""
+    p.add_argument(
+        "--rules",
+        metavar="PATH",
+        default=None,
+        help="programme rules (TOML) whose programme names the caseload may list; "
+        "default: the shipped rules",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="PATH",
+        default=None,
+        help="profile (TOML) whose declared categories (e.g. another ethnic group) the caseload "
+        "may hold; default: the shipped categories",
+    )
+
+
+def caseload_vocab(args) -> dict:
+    """Keyword arguments of ``validate_caseload`` from ``--rules`` and ``--profile``."""
+    out: dict = {}
+    if getattr(args, "rules", None):
+        from toolkit.profile.rules import load_programme_rules
+
+        out["programmes"] = [p.name for p in load_programme_rules(args.rules).programmes]
+    if getattr(args, "profile", None):
+        out["categories"] = load_profile_arg(args.profile).categories
+    return out
+
+
 def gap_rules():
     from toolkit.profile.rules import load_programme_rules
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from toolkit.cli._common import positive_int, seed_arg
+from toolkit.cli._common import add_caseload_vocab_args, caseload_vocab, positive_int, seed_arg
 from toolkit.exceptions import UsageError
 
 OUTCOME_COLUMNS = ("releasable_28d", "days_gained")
@@ -29,6 +29,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", default=None, metavar="DATE")
     p.add_argument("--n", type=positive_int, default=20_000, help="simulated cases (simulated)")
     p.add_argument("--seed", type=seed_arg, default=1)
+    add_caseload_vocab_args(p)
     p.set_defaults(func=run)
 
 
@@ -82,7 +83,7 @@ def run(args) -> int:
             as_of = pd.Timestamp(args.as_of).normalize() if args.as_of else None
         except ValueError:
             raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
-        cl = validate_caseload(args.records, as_of=as_of)
+        cl = validate_caseload(args.records, as_of=as_of, **caseload_vocab(args))
         ranked = prioritise(cl, scorer=scorer, capacity=args.capacity)
         by = ranked.set_index("case_reference").loc[cl.frame["case_reference"]]
         text = read_caseload_text(args.records)

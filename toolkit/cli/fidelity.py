@@ -37,8 +37,11 @@ def run(args) -> int:
         if args.json:
             outputs.reserve(args.json)
         spec = load_profile_arg(args.profile)
-        cohort = read_cohort(args.cohort)  # refuses an empty cohort ("0/0 targets met")
-        rep = fidelity_report(cohort, spec, programmes=load_programme_rules(args.rules))
+        rules = load_programme_rules(args.rules)
+        # refuses an empty cohort ("0/0 targets met"); columns and categories follow the
+        # profile and rules the cohort was generated with
+        cohort = read_cohort(args.cohort, rules=rules, spec=spec)
+        rep = fidelity_report(cohort, spec, programmes=rules)
         print(rep.render())
         if args.json:
             outputs.write_json(rep.to_dict(), args.json)

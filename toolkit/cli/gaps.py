@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.cli._common import seed_arg
+from toolkit.cli._common import load_profile_arg, seed_arg
 from toolkit.exceptions import UsageError
 
 
@@ -20,6 +20,13 @@ def register(sub) -> None:
         metavar="PATH",
         default=None,
         help="programme rules (TOML); default: the shipped Table 2 rules",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="PATH",
+        default=None,
+        help="the profile the cohort was generated from, if it declares its own categories "
+        "(e.g. another ethnic group); default: the shipped profile",
     )
     p.add_argument(
         "--by",
@@ -114,13 +121,14 @@ def run(args) -> int:
         raise UsageError(f"--months: months must be a whole number >= 1; got {args.months}")
     with atomic_outputs() as outputs:
         # Every output is reserved before the work and renamed only when all are written.
-        outputs.protect(args.cohort, args.rules, args.capacity)
+        outputs.protect(args.cohort, args.rules, args.capacity, args.profile)
         for out in (args.json, args.csv):
             if out:
                 outputs.reserve(out)
         rules = load_programme_rules(args.rules)
         capacity = load_capacity(args.capacity, rules) if args.capacity else None
-        cohort = read_cohort(args.cohort)
+        spec = load_profile_arg(args.profile) if args.profile else None
+        cohort = read_cohort(args.cohort, rules=rules, spec=spec)
         require_rows(
             int(base_mask(cohort, rules).sum()),
             MIN_BASE,

@@ -99,6 +99,7 @@ def run(args) -> int:
                 csv_sha256=hashes["csv_sha256"],
                 file_sha256=hashes["file_sha256"],
                 n_rows=len(df),
+                rules=rules,
             )
             out.write_json(manifest, manifest_path(args.out))
             bar.update()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from toolkit.cli._common import positive_int
+from toolkit.cli._common import add_caseload_vocab_args, caseload_vocab, positive_int
 from toolkit.exceptions import UsageError
 
 
@@ -30,6 +30,7 @@ def register(sub) -> None:
     p.add_argument(
         "--scorer", default=None, metavar="DIR", help="a stored scorer (default: shipped)"
     )
+    add_caseload_vocab_args(p)
     p.set_defaults(func=run)
 
 
@@ -56,7 +57,7 @@ def run(args) -> int:
         as_of = pd.Timestamp(args.as_of).normalize() if args.as_of else None
     except ValueError:
         raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
-    caseload = validate_caseload(args.caseload, as_of=as_of)
+    caseload = validate_caseload(args.caseload, as_of=as_of, **caseload_vocab(args))
     scorer = load_default_scorer(args.scorer)
     ranked = prioritise(caseload, scorer=scorer, capacity=args.capacity)
     html = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.cli._common import positive_int, seed_arg
+from toolkit.cli._common import add_caseload_vocab_args, caseload_vocab, positive_int, seed_arg
 from toolkit.exceptions import UsageError
 
 TEMPLATE_NAME = "caseload_template.csv"
@@ -28,6 +28,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=seed_arg, default=EXAMPLE_SEED)
     p.add_argument("--as-of", default="2026-01-05", metavar="DATE", help="example's as-of date")
     p.add_argument("--schema", action="store_true", help="print the column table and exit")
+    add_caseload_vocab_args(p)
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(func=run)
 
@@ -37,10 +38,11 @@ def run(args) -> int:
     import pandas as pd
 
     from toolkit.cohort.io import atomic_write
-    from toolkit.priority.caseload import CASELOAD_COLUMNS, schema_markdown
+    from toolkit.priority.caseload import caseload_columns, schema_markdown
 
+    columns = caseload_columns(**caseload_vocab(args))
     if args.schema:
-        print(schema_markdown())
+        print(schema_markdown(columns))
         return 0
     out = Path(args.out)
     if not out.is_dir():
@@ -57,10 +59,15 @@ def run(args) -> int:
     from toolkit.cohort.generate import generate_cohort
     from toolkit.priority.features import caseload_from_simulation, to_csv_text
 
-    names = [c.name for c in CASELOAD_COLUMNS]
+    names = [c.name for c in columns]
     c_rng, s_rng = np.random.default_rng(args.seed).spawn(2)
-    cohort = generate_cohort(populations=["standard"], rng=c_rng)
-    frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng)
+    prules = None
+    if args.rules:  # the example lists the programmes of the rules in force
+        from toolkit.profile.rules import load_programme_rules
+
+        prules = load_programme_rules(args.rules)
+    cohort = generate_cohort(populations=["standard"], rng=c_rng, programmes=prules)
+    frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng, programmes=prules)
     example = to_csv_text(frame)[[n for n in names if n in frame.columns]]
     atomic_write(paths[0], lambda tmp: pd.DataFrame(columns=names).to_csv(tmp, index=False))
     atomic_write(paths[1], lambda tmp: example.to_csv(tmp, index=False))
@@ -69,6 +76,6 @@ def run(args) -> int:
     )
     print(
         f"next: recall-toolkit prioritise {paths[1]} --out ranked.csv --report report.html "
-        f"--as-of {as_of.date()}"
+        f"--as-of {as_of.date()}" + (f" --rules {args.rules}" if args.rules else "")
     )
     return 0

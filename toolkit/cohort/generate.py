@@ -34,24 +34,23 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
-from toolkit.profile.rules import ProgrammeRules, load_programme_rules
+from toolkit.profile.rules import (
+    ProgrammeRules,
+    load_programme_rules,
+    programme_figures_describe,
+)
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
 from toolkit.profile.targets import DerivedTargets, derive_targets, figures, interval_half
 from toolkit.schema import (
-    COLUMNS,
-    ETHNICITIES,
     GROUPS,
-    INDEX_OFFENCE_GROUPS,
     INDEX_OFFENCES,
     NEED_ITEMS,
-    OFFENCE_TO_GROUP,
     POPULATIONS,
-    RECALL_REASONS,
     RECALL_TYPES,
     RELATIONS,
-    ROSH_LEVELS,
     SIX_MONTHS_DAYS,
     YEAR_DAYS,
+    cohort_columns,
 )
 
 _LAT = {name: i for i, name in enumerate(LATENTS)}
@@ -175,26 +174,20 @@ def generate_cohort(
     _meet_ogrs3_groups(cols, spec, plan, streams[-3])
     _need_items(cols, spec, plan, streams[-3])
     rules = load_programme_rules() if programmes is None else programmes
-    extra = _programme_columns(cols, spec, rules, streams[-1])  # columns the schema lacks
-    enforce_relations(cols, streams[-2])
+    columns = cohort_columns([p.name for p in rules.programmes], spec.categories)
+    cols["index_offence_group"] = _offence_group_codes(spec)[cols["index_offence"]]
+    # columns the cohort's columns lack (a new flag of the rules' [columns])
+    extra = _programme_columns(cols, spec, rules, streams[-1])
+    enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
-    df = _to_frame(cols)
+    df = _to_frame(cols, columns)
     return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1) if extra else df
 
 
 def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
-    """Whether the programme file's published figures (Table 2) describe this profile's census.
-
-    ``meta.programme_figures`` in the profile decides when given; otherwise they apply when the
-    profile and the programme file cite the same source document, or when either names none.
-    """
-    flag = spec.meta.get("programme_figures")
-    if flag is not None:
-        return bool(flag)
-    # A file that names no document (a user's own rules) is taken to describe the census it is
-    # used with; two files naming different documents describe different censuses.
-    doc_rules, doc_spec = rules.meta.get("document"), spec.meta.get("document")
-    return doc_rules is None or doc_spec is None or doc_spec == doc_rules
+    """Whether the programme file's published figures (Table 2) describe this profile's census
+    (see :func:`toolkit.profile.rules.programme_figures_describe` for the rule)."""
+    return programme_figures_describe(spec, rules)[0]
 
 
 def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dict:
@@ -205,9 +198,9 @@ def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dic
     refused), and ``fidelity`` does not judge Table 2.
     """
     if programme_figures_apply(spec, rules):
-        return add_programme_columns(cols, rules, g)
+        return add_programme_columns(cols, rules, g, categories=spec.categories)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
-    return add_programme_columns(cols, guide, g)
+    return add_programme_columns(cols, guide, g, categories=spec.categories)
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,17 +335,37 @@ def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
     return v
 
 
+def _offence_group_codes(spec: ProfileSpec) -> np.ndarray:
+    """Code of each OGRS3 offence's group among the profile's ``index_offence_group`` categories."""
+    groups = list(spec.categories["index_offence_group"])
+    return np.array([groups.index(spec.offence_groups[o]) for o in INDEX_OFFENCES], dtype=np.int16)
+
+
+def within_group_mix(spec: ProfileSpec, group: str) -> list[float]:
+    """Assumed mix of OGRS3 offences inside an offence group, over ``spec.group_members``.
+
+    The profile's ``assumptions.index_offence.within_group`` for the group, renormalised over
+    the offences the group still holds when ``[variables.index_offence_group] members`` moved
+    some to a new group; a new group without its own mix splits evenly (*assumed*: nothing
+    published says otherwise).
+    """
+    members = spec.group_members(group)
+    within = spec.assumptions["index_offence"].get("within_group", {}).get(group, {})
+    mix = [float(within.get(o, 0.0)) for o in members]
+    if sum(mix) <= 0:
+        return [1.0] * len(members)
+    return mix
+
+
 def _offence_counts(spec: ProfileSpec, group_counts: np.ndarray) -> np.ndarray:
     """Counts per OGRS3 offence: the derived group counts split by the assumed within-group mix."""
-    oa = spec.assumptions["index_offence"]
     counts = np.zeros(len(INDEX_OFFENCES), dtype=np.int64)
-    for g_name, g_count in zip(INDEX_OFFENCE_GROUPS, group_counts):
-        members = [o for o in INDEX_OFFENCES if OFFENCE_TO_GROUP[o] == g_name]
+    for g_name, g_count in zip(spec.categories["index_offence_group"], group_counts):
+        members = spec.group_members(g_name)
         if len(members) == 1:
             counts[_OFF[members[0]]] = g_count
             continue
-        within = oa["within_group"][g_name]
-        split = C.largest_remainder([within.get(o, 0.0) for o in members], int(g_count))
+        split = C.largest_remainder(within_group_mix(spec, g_name), int(g_count))
         for o, c in zip(members, split):
             counts[_OFF[o]] = c
     return counts
@@ -646,9 +659,6 @@ def _group_codes(pop: np.ndarray, groups) -> np.ndarray:
 # logical relations
 # --------------------------------------------------------------------------------------------
 
-_CATEGORIES = {
-    c.name: list(c.dtype.categories) for c in COLUMNS if isinstance(c.dtype, pd.CategoricalDtype)
-}
 _OPS = {
     "==": np.equal,
     "!=": np.not_equal,
@@ -659,12 +669,20 @@ _OPS = {
 }
 
 
-def _holds(cols, text: str):
+def _categories(columns) -> dict[str, list]:
+    return {
+        c.name: [str(x) for x in c.dtype.categories]
+        for c in (cohort_columns() if columns is None else columns)
+        if isinstance(c.dtype, pd.CategoricalDtype)
+    }
+
+
+def _holds(cols, text: str, categories: dict):
     """(holds, known) over the generator's column dict (codes, -1 for missing)."""
     col, op, raw = text.split(maxsplit=2)
     v = cols[col]
-    if col in _CATEGORIES:
-        code = _CATEGORIES[col].index(raw) if raw in _CATEGORIES[col] else -2
+    if col in categories:
+        code = categories[col].index(raw) if raw in categories[col] else -2
         known = v >= 0
         return _OPS[op](v, code) & known, known
     if raw in cols:
@@ -676,7 +694,7 @@ def _holds(cols, text: str):
     return _OPS[op](v, value) & known, known
 
 
-def enforce_relations(cols, g) -> None:
+def enforce_relations(cols, g, columns=None) -> None:
     """Make every declared relation hold by swapping scores, never by changing a marginal.
 
     A relation ``if ... then ITEM >= 1`` on an OASys item is enforced by giving each person who
@@ -684,10 +702,12 @@ def enforce_relations(cols, g) -> None:
     it (the relation's ``if`` is false for them) and is not needed by another relation; the two
     swap scores, so every item's distribution in every group is unchanged. Relations whose
     columns are not built yet are left for a later call; the others hold by construction.
+    ``columns`` (:func:`toolkit.schema.cohort_columns`) give the categories the codes stand for.
     """
     groups = cols.get("_need_group")
     if groups is None:
         return
+    cats = _categories(columns)
     for rel in RELATIONS:
         col, op, raw = rel.then.split(maxsplit=2)
         if col not in NEED_ITEMS or op != ">=" or raw != "1":
@@ -697,7 +717,7 @@ def enforce_relations(cols, g) -> None:
             continue
         applies = np.ones(len(groups), dtype=bool)
         for cond in rel.if_:
-            applies &= _holds(cols, cond)[0]
+            applies &= _holds(cols, cond, cats)[0]
         item = cols[col]
         bad = np.flatnonzero(applies & (item == 0))
         if bad.size == 0:
@@ -708,7 +728,7 @@ def enforce_relations(cols, g) -> None:
             if other.then.split()[0] == col and all(c.split()[0] in cols for c in other.if_):
                 a2 = np.ones(len(groups), dtype=bool)
                 for cond in other.if_:
-                    a2 &= _holds(cols, cond)[0]
+                    a2 &= _holds(cols, cond, cats)[0]
                 guarded |= a2
         donors_all = (item >= 1) & ~guarded
         left = []
@@ -747,22 +767,10 @@ def _nullable_int(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(v < 0, 0, v), v < 0)
 
 
-def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+def _to_frame(cols: dict[str, np.ndarray], columns) -> pd.DataFrame:
     n = len(cols["population"])
     data: dict[str, object] = {"person_id": np.arange(1, n + 1, dtype=np.int64)}
-    cats = {
-        "population": POPULATIONS,
-        "recall_type": RECALL_TYPES,
-        "sex": ("male", "female"),
-        "ethnicity": ETHNICITIES,
-        "index_offence": INDEX_OFFENCES,
-        "rosh": ROSH_LEVELS,
-        "recall_reason": RECALL_REASONS,
-    }
-    group_of = np.array([INDEX_OFFENCE_GROUPS.index(OFFENCE_TO_GROUP[o]) for o in INDEX_OFFENCES])
-    cols["index_offence_group"] = group_of[cols["index_offence"]]
-    cats["index_offence_group"] = INDEX_OFFENCE_GROUPS
-    for col in COLUMNS:
+    for col in columns:
         if col.name == "person_id":
             continue
         v = cols[col.name]
@@ -771,7 +779,7 @@ def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
         if col.dtype == "boolean":
             data[col.name] = pd.arrays.BooleanArray(v == 1, v < 0)
             continue
-        if col.name in cats:
+        if isinstance(col.dtype, pd.CategoricalDtype):
             data[col.name] = pd.Categorical.from_codes(v, dtype=col.dtype)
         elif col.dtype == "Int64":
             data[col.name] = _nullable_int(v)

@@ -322,10 +322,12 @@ def write_cohort(df: pd.DataFrame, path: str | Path) -> str:
     return hashes["csv_sha256"] or hashes["file_sha256"]
 
 
-def read_cohort(path: str | Path, *, min_rows: int = 1) -> pd.DataFrame:
+def read_cohort(path: str | Path, *, min_rows: int = 1, rules=None, spec=None) -> pd.DataFrame:
     """Read a cohort written by :func:`write_cohort`, checked, with schema dtypes.
 
-    Every value is checked against :data:`toolkit.schema.COLUMNS` by
+    Every value is checked against the cohort's columns (:func:`toolkit.schema.cohort_columns`:
+    ``attended_<programme>`` for the programmes of ``rules``, categories as ``spec`` declares)
+    by
     :func:`toolkit.validation.validate_cohort` before it is converted, so ``"False"`` reads as
     False, 25.5 in an integer column is refused rather than truncated, and all problems are
     reported at once.
@@ -336,6 +338,11 @@ def read_cohort(path: str | Path, *, min_rows: int = 1) -> pd.DataFrame:
         ``.parquet``, ``.csv`` or ``.csv.gz``.
     min_rows : int
         Fewest people that make sense (default 1: an empty cohort is refused).
+    rules : ProgrammeRules, optional
+        The programme rules the cohort was generated with (default: the shipped rules).
+    spec : ProfileSpec, optional
+        The profile it was generated from, whose declared categories (e.g. an extra ethnic
+        group) the cohort may hold (default: the schema's categories).
 
     Raises
     ------
@@ -353,7 +360,15 @@ def read_cohort(path: str | Path, *, min_rows: int = 1) -> pd.DataFrame:
         df = pd.read_parquet(p) if fmt == "parquet" else pd.read_csv(p, low_memory=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
         raise CohortError(f"{path}: cannot be read as {fmt} ({exc})") from None
-    return validate_cohort(df, str(path), min_rows=min_rows)
+    return validate_cohort(df, str(path), min_rows=min_rows, columns=columns_for(rules, spec))
+
+
+def columns_for(rules=None, spec=None):
+    """The cohort columns under programme rules and a profile (either may be None: default)."""
+    from toolkit.schema import cohort_columns
+
+    progs = None if rules is None else [p.name for p in rules.programmes]
+    return cohort_columns(progs, None if spec is None else spec.categories)
 
 
 def manifest_path(path: str | Path) -> Path:
@@ -377,6 +392,7 @@ def build_manifest(
     n_rows: int,
     command: list[str] | None = None,
     file_sha256: str | None = None,
+    rules=None,
 ) -> dict:
     """The manifest written beside every cohort: enough to rebuild it byte for byte.
 
@@ -390,6 +406,9 @@ def build_manifest(
         "toolkit_version": _toolkit_version(),
         "spec_path": spec.path,
         "spec_sha256": spec.sha256,
+        # the programme file whose programmes are the cohort's attended_<programme> columns:
+        # the --rules FILE that fidelity and gaps need to read this cohort
+        "rules_path": None if rules is None else rules.path,
         "seed": seed,
         "n": n,
         "populations": populations,

@@ -45,16 +45,8 @@ from scipy.special import ndtri
 from toolkit.cohort import construct as C
 from toolkit.exceptions import SpecError
 from toolkit.profile.rules import ColumnSpec, Condition, ProgrammeRules, suitability
-from toolkit.schema import (
-    COLUMN_NAMES,
-    DTYPES,
-    INDEX_OFFENCE_GROUPS,
-    INDEX_OFFENCES,
-    OFFENCE_TO_GROUP,
-    POPULATIONS,
-)
+from toolkit.schema import POPULATIONS, cohort_columns
 
-_GROUP = np.array([INDEX_OFFENCE_GROUPS.index(OFFENCE_TO_GROUP[o]) for o in INDEX_OFFENCES])
 #: Weight of one person of slack on a published count, per person in the population, against one
 #: person moved away from the natural bands or assumed rates (cost 1): so large that counts win
 #: whenever they can be met, even within the solver's optimality gap below.
@@ -148,8 +140,11 @@ def exact_triplet(n: int, pcts: tuple[float, float, float], hold: tuple[str, ...
 class _Plan:
     """What the rules need, worked out once per cohort from the programme file."""
 
-    def __init__(self, rules: ProgrammeRules, cols: dict):
+    def __init__(self, rules: ProgrammeRules, cols: dict, categories=None):
         self.rules = rules
+        self.columns = cohort_columns([p.name for p in rules.programmes], categories)
+        self.dtypes = {c.name: c.dtype for c in self.columns}
+        _check_categories(rules, self.dtypes)
         specs = rules.columns
         criteria = [c for p in rules.programmes for c in p.criteria]
         for p in rules.programmes:
@@ -227,7 +222,37 @@ class _Plan:
 
 
 def _available(name: str, cols: dict) -> bool:
-    return name in cols or name == "index_offence_group"
+    return name in cols
+
+
+def _check_categories(rules: ProgrammeRules, dtypes: dict) -> None:
+    """Refuse a condition naming a category the cohort's column does not have (the profile's
+    categories): it would silently hold for nobody."""
+    for where, conds in _all_conditions(rules):
+        for c in conds:
+            dtype = dtypes.get(c.column)
+            if not isinstance(dtype, pd.CategoricalDtype) or isinstance(c.value, (bool, float)):
+                continue
+            values = c.value if isinstance(c.value, tuple) else (c.value,)
+            cats = [str(x) for x in dtype.categories]
+            for v in values:
+                if v not in cats:
+                    raise SpecError(
+                        rules.path,
+                        where,
+                        f"names category '{v}' of {c.column}, which the profile does not have; "
+                        f"expected one of {', '.join(cats)}",
+                        str(c),
+                    )
+
+
+def _all_conditions(rules: ProgrammeRules):
+    for p in rules.programmes:
+        yield f"programmes.{p.name}.criteria", p.criteria
+        for k, v in p.alternatives.items():
+            yield f"programmes.{p.name}.alternatives.{k}", v
+    for s in rules.columns.values():
+        yield f"columns.{s.name}", (*s.true_when, *s.requires)
 
 
 def _edges(spec: ColumnSpec, criteria) -> list[float]:
@@ -237,12 +262,10 @@ def _edges(spec: ColumnSpec, criteria) -> list[float]:
     return [lo, *sorted(x for x in cuts if lo < x < hi), hi]
 
 
-def _fixed_column(cols: dict, name: str, rows: np.ndarray):
+def _fixed_column(cols: dict, name: str, rows: np.ndarray, dtypes: dict):
     """A published column for ``rows`` as the rules see it (categories as labels, NA as NaN)."""
-    if name == "index_offence_group":
-        return pd.Categorical.from_codes(_GROUP[cols["index_offence"][rows]], INDEX_OFFENCE_GROUPS)
     v = cols[name][rows]
-    dtype = DTYPES.get(name)
+    dtype = dtypes.get(name)
     if isinstance(dtype, pd.CategoricalDtype) and np.issubdtype(np.asarray(v).dtype, np.integer):
         return pd.Categorical.from_codes(v, dtype=dtype)
     if dtype == "Int64" or name.startswith("need_"):
@@ -263,7 +286,7 @@ def _rank_key(cols: dict, spec: ColumnSpec, rows: np.ndarray, rng) -> np.ndarray
 
 
 def add_programme_columns(
-    cols: dict, rules: ProgrammeRules, rng: np.random.Generator
+    cols: dict, rules: ProgrammeRules, rng: np.random.Generator, *, categories=None
 ) -> dict[str, object]:
     """Add the programme columns to the generator's column dict in place (see module doc).
 
@@ -274,14 +297,22 @@ def add_programme_columns(
     rules : ProgrammeRules
         The programme file: readings, published counts and ``[columns]``.
     rng : numpy.random.Generator
+    categories : mapping, optional
+        The profile's categories of categorical columns (``ProfileSpec.categories``), so the
+        rules read the codes of ``cols`` with the profile's labels.
 
     Returns
     -------
     dict
-        Columns the construction made that the cohort schema does not list (a new programme's
-        attendance, a new flag), as pandas arrays, for the caller to append to the frame.
+        Columns the construction made that the cohort columns do not list (a new flag or score
+        of the file's ``[columns]``), as pandas arrays, for the caller to append to the frame.
+
+    Raises
+    ------
+    SpecError
+        If a rule names a column nobody provides, or a category the profile does not have.
     """
-    plan = _Plan(rules, cols)
+    plan = _Plan(rules, cols, categories)
     n_all = len(cols["population"])
     scores = {s.name: np.full(n_all, np.nan) for s in plan.scores}
     flags = {s.name: np.full(n_all, -1, dtype=np.int8) for s in (*plan.flags, *plan.free_flags)}
@@ -340,21 +371,22 @@ def add_programme_columns(
                 rng,
                 pop,
                 pop == base_pop and o.size == rules.base_n,
+                plan.dtypes,
             )
     made = {**scores, **flags, **att}
     cols.update(made)
-    # schema columns this file does not build (e.g. a programme it drops): missing, not absent
-    for name in COLUMN_NAMES:
-        if name not in cols and name != "index_offence_group" and name != "person_id":
-            if DTYPES[name] == "boolean":
+    # schema columns this file does not build (e.g. a flag it drops): missing, not absent
+    for name, dtype in plan.dtypes.items():
+        if name not in cols and name != "person_id":
+            if dtype == "boolean":
                 cols[name] = np.full(n_all, -1, dtype=np.int8)
-            elif DTYPES[name] == "bool":
+            elif dtype == "bool":
                 cols[name] = np.zeros(n_all, dtype=bool)
-            elif DTYPES[name] == "float64":
+            elif dtype == "float64":
                 cols[name] = np.full(n_all, np.nan)
     extra = {}
     for name, v in made.items():
-        if name in COLUMN_NAMES:
+        if name in plan.dtypes:
             continue
         extra[name] = pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
     return extra
@@ -371,7 +403,9 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
     key = np.zeros(o.size, dtype=np.int64)
     for k, c in enumerate(plan.fixed):
         key |= (
-            c.evaluate(pd.DataFrame({c.column: _fixed_column(cols, c.column, o)})).astype(np.int64)
+            c.evaluate(
+                pd.DataFrame({c.column: _fixed_column(cols, c.column, o, plan.dtypes)})
+            ).astype(np.int64)
             << k
         )
     keys, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
@@ -498,7 +532,7 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
 def _free_flag(cols, plan: _Plan, f: ColumnSpec, o, made: dict, rng) -> np.ndarray:
     """A flag no default reading uses: its forcing, then its assumed rate by rank."""
     conds = (*f.true_when, *f.requires)
-    frame = pd.DataFrame({c.column: _fixed_column(cols, c.column, o) for c in conds})
+    frame = pd.DataFrame({c.column: _fixed_column(cols, c.column, o, plan.dtypes) for c in conds})
     forced = np.ones(o.size, bool) if f.true_when else np.zeros(o.size, bool)
     for c in f.true_when:
         forced &= c.evaluate(frame)
@@ -545,7 +579,7 @@ def _warn_unmet(rules, plan, patterns, x, targets, pop) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _frame_for_rules(cols, o, scores, flags, rules: ProgrammeRules) -> pd.DataFrame:
+def _frame_for_rules(cols, o, scores, flags, rules: ProgrammeRules, dtypes) -> pd.DataFrame:
     """The columns the default readings use, for the rows ``o`` (no other columns: memory)."""
     data = {}
     for name in {c.column for p in rules.programmes for c in p.criteria}:
@@ -555,12 +589,13 @@ def _frame_for_rules(cols, o, scores, flags, rules: ProgrammeRules) -> pd.DataFr
         elif name in scores:
             data[name] = scores[name][o]
         else:
-            data[name] = _fixed_column(cols, name, o)
+            data[name] = _fixed_column(cols, name, o, dtypes)
     return pd.DataFrame(data, copy=False)
 
 
-def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check) -> None:
-    suit = suitability(_frame_for_rules(cols, o, scores, flags, rules), rules).to_numpy()
+def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check, dtypes) -> None:
+    frame = _frame_for_rules(cols, o, scores, flags, rules, dtypes)
+    suit = suitability(frame, rules).to_numpy()
     names = [p.name for p in rules.programmes]
     n_prog = len(names)
     key = suit.astype(np.int64) @ (1 << np.arange(n_prog, dtype=np.int64))

@@ -30,7 +30,6 @@ from toolkit.profile.targets import derive_targets, interval_half
 from toolkit.schema import (
     GROUPS,
     NEED_ITEMS,
-    OFFENCE_TO_GROUP,
     RELATIONS,
     YEAR_DAYS,
     relation_violations,
@@ -39,7 +38,8 @@ from toolkit.schema import (
 EVALUATED_ROLES = ("target", "approximate")
 #: Roles shown but not judged: context (other population/date), superseded, unmeetable (audit),
 #: not_in_cohort (population absent), scaled (a count at a non-published N), unreachable (no
-#: cohort of these sizes can print the figure: the reason is in the note).
+#: cohort of these sizes can print the figure: the reason is in the note), not_comparable (the
+#: programme file's Table 2 describes another population than the profile's).
 _OASYS_VARS = (*NEED_ITEMS, "need_domains")
 _DAYS_BANDS = {"under_6m": (0, 183), "6_to_12m": (183, 365), "over_12m": (365, np.inf)}
 
@@ -235,9 +235,11 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
             return None
         return 100.0 * float(hit[m].mean())
     if t.statistic == "max_share" and var == "index_offence_group":
-        members = [o for o, g in OFFENCE_TO_GROUP.items() if g == t.category]
-        shares = cohort.loc[m, "index_offence"].value_counts(normalize=True)
-        return 100.0 * float(shares.reindex(members).fillna(0).max())
+        # the group's offences as the cohort records them (a profile may regroup offences)
+        sub = cohort.loc[m]
+        in_group = (sub["index_offence_group"] == t.category).to_numpy(dtype=bool)
+        counts = sub.loc[in_group, "index_offence"].value_counts()
+        return 100.0 * float(counts.max()) / len(sub) if len(counts) else 0.0
     return None
 
 
@@ -447,8 +449,15 @@ def claim_tests(cohort: pd.DataFrame, spec: ProfileSpec, alpha: float = 0.05) ->
     return pd.DataFrame(rows, columns=cols)
 
 
-def table2_rows(cohort: pd.DataFrame, rules) -> list[dict]:
-    """Table 2 targets (suitable counts and attendance shares) beside the cohort's values."""
+def table2_rows(
+    cohort: pd.DataFrame, rules, *, comparable: bool = True, why: str = ""
+) -> list[dict]:
+    """Table 2 targets (suitable counts and attendance shares) beside the cohort's values.
+
+    With ``comparable=False`` (the figures describe another population, see
+    :func:`toolkit.profile.rules.programme_figures_describe`) every row has role
+    ``not_comparable`` and ``why`` as its note: shown, not judged.
+    """
     from toolkit.needs.gap import estimate_needs_gap
 
     needed = {"attended_other_programme", "ovp_2yr", "violent_history"}
@@ -485,7 +494,9 @@ def table2_rows(cohort: pd.DataFrame, rules) -> list[dict]:
                 # beyond its printed precision
                 tol = tol + 100.0 / float(r["suitable"])
                 note = f"tolerance widened to one person at N = {int(r['suitable']):,}"
-            if not np.isfinite(synth):
+            if not comparable:  # first: whatever the cohort holds, another population
+                role, note = "not_comparable", why
+            elif not np.isfinite(synth):
                 role, note = "not_in_cohort", "no standard recall with OASys data in this cohort"
             ok = abs(synth - value) <= tol + 1e-9 if role == "target" else None
             rows.append(
@@ -600,12 +611,13 @@ def fidelity_report(
                 "note": note,
             }
         )
-    from toolkit.cohort.generate import programme_figures_apply
-    from toolkit.profile.rules import load_programme_rules
+    from toolkit.profile.rules import load_programme_rules, programme_figures_describe
 
     rules = load_programme_rules() if programmes is None else programmes
-    if programme_figures_apply(spec, rules):
-        rows += table2_rows(cohort, rules)
+    comparable, why = programme_figures_describe(spec, rules)
+    # Table 2 is judged only where it describes the profile's people; otherwise shown
+    # beside the cohort's values as not comparable, never silently dropped
+    rows += table2_rows(cohort, rules, comparable=comparable, why=why)
     rows += relation_rows(cohort)
     targets = pd.DataFrame(rows)
     # Counts only match at the published N; scaled cohorts report them without judging.

@@ -13,14 +13,22 @@ Blank cells in optional columns are allowed. A blank ``last_review_date`` or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import ToolkitError
-from toolkit.schema import ETHNICITIES, NEED_ITEMS, PROGRAMMES, RECALL_TYPES, ROSH_LEVELS, SEXES
+from toolkit.schema import (
+    ETHNICITIES,
+    NEED_ITEMS,
+    RECALL_TYPES,
+    ROSH_LEVELS,
+    SEXES,
+    default_programmes,
+)
 
 #: Recall types without a sentence expiry date (indeterminate sentences); SED may be blank.
 NO_SED_TYPES = ("ipp_dpp", "life")
@@ -66,8 +74,10 @@ def _need(item: str) -> CaseloadColumn:
     )
 
 
-#: Every caseload column, in template order. The names are a public contract.
-CASELOAD_COLUMNS: tuple[CaseloadColumn, ...] = (
+#: Every caseload column, in template order, with the default categories and no programme
+#: names: :func:`caseload_columns` fills in the programmes of the rules in force. The names are
+#: a public contract.
+BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
     CaseloadColumn("case_reference", True, "text", "Your case reference; unique in the file."),
     CaseloadColumn("recall_type", True, "category", "Recall type.", RECALL_TYPES),
     CaseloadColumn("recall_date", True, "date", "Date returned to custody on recall."),
@@ -122,7 +132,6 @@ CASELOAD_COLUMNS: tuple[CaseloadColumn, ...] = (
         False,
         "programmes",
         "Accredited programmes assessed as needed, separated by ';'.",
-        PROGRAMMES,
         cost="no reasons about programmes that cannot be finished before SED",
     ),
     CaseloadColumn(
@@ -130,7 +139,6 @@ CASELOAD_COLUMNS: tuple[CaseloadColumn, ...] = (
         False,
         "programmes",
         "Accredited programmes completed in this sentence, separated by ';'.",
-        PROGRAMMES,
         cost="needed programmes are treated as not completed",
     ),
     CaseloadColumn(
@@ -155,15 +163,52 @@ CASELOAD_COLUMNS: tuple[CaseloadColumn, ...] = (
         cost="the score uses the simulated share who decline release, so it is less sharp",
     ),
 )
-COLUMN_BY_NAME = {c.name: c for c in CASELOAD_COLUMNS}
-REQUIRED_COLUMNS = tuple(c.name for c in CASELOAD_COLUMNS if c.required)
-DATE_COLUMNS = tuple(c.name for c in CASELOAD_COLUMNS if c.kind == "date")
+COLUMN_BY_NAME = {c.name: c for c in BASE_COLUMNS}
+REQUIRED_COLUMNS = tuple(c.name for c in BASE_COLUMNS if c.required)
+DATE_COLUMNS = tuple(c.name for c in BASE_COLUMNS if c.kind == "date")
 
 
-def schema_markdown() -> str:
+def caseload_columns(
+    programmes: Sequence[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[CaseloadColumn, ...]:
+    """The caseload columns under the programme rules and profile in force.
+
+    Parameters
+    ----------
+    programmes : sequence of str, optional
+        Programme names a caseload's ``programmes_needed`` and ``programmes_completed`` may
+        list: those of the programme rules in force (``--rules FILE``); default the shipped
+        rules' (:func:`toolkit.schema.default_programmes`). The scorer reads only whether a
+        needed programme is not completed, so any names work; names outside the list are
+        refused, naming the list, so a typo is never read as "no programme".
+    categories : mapping, optional
+        Categories of ``sex`` and ``ethnicity`` a profile declares (``ProfileSpec.categories``);
+        default the schema's.
+    """
+    progs = tuple(default_programmes() if programmes is None else programmes)
+    cats = dict(categories or {})
+    out = []
+    for c in BASE_COLUMNS:
+        if c.kind == "programmes":
+            c = replace(c, values=progs)
+        elif c.kind == "category" and c.name in cats:
+            c = replace(c, values=tuple(cats[c.name]))
+        out.append(c)
+    return tuple(out)
+
+
+def __getattr__(name: str):
+    # the caseload columns under the shipped programme rules (names read from the data file)
+    if name == "CASELOAD_COLUMNS":
+        return caseload_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def schema_markdown(columns: Sequence[CaseloadColumn] | None = None) -> str:
     """The schema as a Markdown table (for the README and ``template --help``)."""
     rows = ["| column | required | meaning | allowed values |", "|---|---|---|---|"]
-    for c in CASELOAD_COLUMNS:
+    for c in caseload_columns() if columns is None else columns:
         vals = ", ".join(c.values) if c.values else _KIND_TEXT[c.kind]
         rows.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} | {vals} |")
     return "\n".join(rows)
@@ -251,13 +296,18 @@ def _check_for(col: CaseloadColumn):
 
         def _valid_lists(u):
             parts = u.str.lower().str.split(";").explode().str.strip()
-            good = parts.isin(PROGRAMMES) | parts.eq("")
+            good = parts.isin(col.values) | parts.eq("")
             return good.groupby(level=0).all().reindex(u.index)
 
         def fn(s):
             return _by_unique(s, _valid_lists)
 
-        exp = "programme names from " + ", ".join(PROGRAMMES) + " separated by ';'"
+        exp = (
+            "programme names from "
+            + ", ".join(col.values)
+            + " separated by ';' (the programmes of the rules in force; another programme "
+            "file is given with --rules FILE)"
+        )
     else:
         fn, exp = (lambda s: s.ne("")), "a value"
     if col.required and not blank_ok:
@@ -272,11 +322,11 @@ def _whole(s: pd.Series) -> pd.Series:
     return x.where(x == np.floor(x))
 
 
-def _build_schema(present: list[str], as_of: pd.Timestamp):
+def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
     import pandera.pandas as pa
 
     cols = {}
-    for c in CASELOAD_COLUMNS:
+    for c in caseload_columns() if columns is None else columns:
         check, _ = _check_for(c)
         cols[c.name] = pa.Column(
             str,
@@ -373,12 +423,12 @@ def read_caseload_text(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def problems_in(text: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
+def problems_in(text: pd.DataFrame, as_of: pd.Timestamp, columns=None) -> list[str]:
     """Every problem in a text caseload, one line each, in row order (file problems first)."""
     import pandera.pandas as pa
 
     present = list(text.columns)
-    schema = _build_schema(present, as_of)
+    schema = _build_schema(present, as_of, columns)
     try:
         schema.validate(text, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -458,10 +508,11 @@ def absence_costs(missing: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _typed(text: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def _typed(text: pd.DataFrame, as_of: pd.Timestamp, columns=None) -> pd.DataFrame:
     out = {}
+    by_name = {c.name: c for c in (caseload_columns() if columns is None else columns)}
     for name in text.columns:
-        col = COLUMN_BY_NAME.get(name)
+        col = by_name.get(name)
         s = text[name]
         if col is None:
             continue  # extra columns are ignored (and never copied to outputs)
@@ -483,7 +534,11 @@ def _typed(text: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def validate_caseload(
-    source: str | Path | pd.DataFrame, *, as_of: str | pd.Timestamp | None = None
+    source: str | Path | pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    programmes: Sequence[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
 ) -> Caseload:
     """Read and validate a caseload; raise :class:`CaseloadError` listing every problem.
 
@@ -494,6 +549,8 @@ def validate_caseload(
     as_of : date, optional
         The date the suggestions are for (default: today). Recall and review dates after it
         are problems.
+    programmes, categories : optional
+        Programme names and categories in force (see :func:`caseload_columns`).
 
     Returns
     -------
@@ -509,9 +566,10 @@ def validate_caseload(
     else:
         name = str(source)
         text = read_caseload_text(source)
-    problems = problems_in(text, as_of)
+    columns = caseload_columns(programmes, categories)
+    problems = problems_in(text, as_of, columns)
     if problems:
         raise CaseloadError(name, problems)
-    missing = tuple(c.name for c in CASELOAD_COLUMNS if not c.required and c.name not in text)
+    missing = tuple(c.name for c in columns if not c.required and c.name not in text)
     missing = tuple(m for m in missing if m not in ("age", "date_of_birth"))
-    return Caseload(_typed(text, as_of).reset_index(drop=True), as_of, missing)
+    return Caseload(_typed(text, as_of, columns).reset_index(drop=True), as_of, missing)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
-from toolkit.schema import NEED_ITEMS, PROGRAMMES, RECALL_TYPES
+from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 #: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
 #: review point and the usual executive decision window).
@@ -129,6 +129,7 @@ def caseload_from_simulation(
     as_of: pd.Timestamp = DEFAULT_AS_OF,
     populations=("standard",),
     rules=None,
+    programmes=None,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulated people in custody on ``as_of``, as caseload rows plus their outcomes.
@@ -137,6 +138,8 @@ def caseload_from_simulation(
     per admission, with each person's event days and ``releasable_day``) are seen at a moment
     ``t`` while in custody, picked with probability proportional to the stay (a caseload on a
     given day holds long stays more often, as a census does) and uniformly within it.
+    ``programmes`` are the programme rules the cohort was built with (default: the shipped
+    ones); the rows' programme names are theirs.
 
     Returns
     -------
@@ -190,7 +193,9 @@ def caseload_from_simulation(
     accom_day = r["accommodation_day"].to_numpy(float)
     accom_secured = accom_day <= t
     prog_done = r["programme_day"].to_numpy(float) <= t
-    needed, completed = _programmes(c, r["unmet_programme_need"].to_numpy(bool), prog_done)
+    needed, completed = _programmes(
+        c, r["unmet_programme_need"].to_numpy(bool), prog_done, programmes
+    )
     # Last review: the statutory points held (day 28, then yearly), as the formal strategy.
     last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
     frame = pd.DataFrame(
@@ -236,18 +241,23 @@ def caseload_from_simulation(
 
 
 def _programmes(
-    c: pd.DataFrame, unmet_flag: np.ndarray, done_event: np.ndarray
+    c: pd.DataFrame, unmet_flag: np.ndarray, done_event: np.ndarray, rules=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Programme names for the caseload: needed = the cohort's suitable programmes; for people
     the review model gives an unmet need, the first suitable one not attended is the unmet
-    one (completed once its day has passed); everything else suitable counts as completed."""
+    one (completed once its day has passed); everything else suitable counts as completed.
+    Programme names are those of ``rules`` (the programme rules the cohort was built with;
+    default the shipped ones)."""
+    from toolkit.profile.rules import load_programme_rules
+
+    rules = load_programme_rules() if rules is None else rules
+    names = [p.name for p in rules.programmes]
     try:
         from toolkit.needs.gap import outcome_matrix
-        from toolkit.profile.rules import load_programme_rules
 
-        suit, att, _ = outcome_matrix(c, load_programme_rules())
+        suit, att, _ = outcome_matrix(c, rules)
     except Exception:  # noqa: BLE001 - a cohort without programme columns: none known
-        suit = np.zeros((len(c), len(PROGRAMMES)), dtype=bool)
+        suit = np.zeros((len(c), len(names)), dtype=bool)
         att = suit.copy()
     suit = suit.copy()
     unmet = suit & ~att
@@ -259,13 +269,13 @@ def _programmes(
     comp = suit.copy()
     rows = np.flatnonzero(unmet_flag & ~done_event)
     comp[rows, first[rows]] = False  # the one unmet programme is not yet completed
-    return _join(suit), _join(comp)
+    return _join(suit, names), _join(comp, names)
 
 
-def _join(mask: np.ndarray) -> np.ndarray:
-    names = np.asarray(PROGRAMMES, dtype=object)
+def _join(mask: np.ndarray, programmes) -> np.ndarray:
+    names = np.asarray(programmes, dtype=object)
     out = np.full(mask.shape[0], "", dtype=object)
-    for j in range(mask.shape[1]):  # six programmes, vectorised over people
+    for j in range(mask.shape[1]):  # a handful of programmes, vectorised over people
         sep = np.where(out == "", "", ";")
         out = np.where(mask[:, j], out + sep + names[j], out)
     return out

@@ -35,7 +35,7 @@ from toolkit.profile.targets import (
     interval_half,
     printed_decimals,
 )
-from toolkit.schema import GROUPS, MEAN_VARIABLES, SHARE_VARIABLES
+from toolkit.schema import GROUPS, MEAN_VARIABLES
 
 STATUSES = ("consistent", "inconsistent", "unmeetable", "derived")
 #: Categories that are never printed as such (the rest of a population in no printed band).
@@ -173,7 +173,7 @@ def audit_profile(spec: ProfileSpec, programmes=None) -> AuditResult:
         text = f"{r.action}: {r.note}" if r else ""
         if not text and f.check == "sum" and f.status == "inconsistent":
             var = f.id.split(".")[1] if f.id.startswith("share_sum.") else ""
-            if "unknown" in SHARE_VARIABLES.get(var, ()):
+            if "unknown" in (spec.share_categories(var) or ()):
                 text = (
                     "unknown_category: the printed shares are held and the rest of the "
                     f"population is given no {var} (missing), the category nobody prints"
@@ -314,14 +314,14 @@ def _check_sums(spec: ProfileSpec) -> list[Finding]:
     when every printable category is given they should reach 100 within rounding."""
     families: dict[tuple[str, str], dict[str, Target]] = {}
     for t in _evaluated(spec):
-        if t.statistic == "share" and t.variable in SHARE_VARIABLES and t.category:
+        if t.statistic == "share" and spec.share_categories(t.variable) and t.category:
             families.setdefault((t.variable, t.population), {}).setdefault(t.category, t)
     out = []
     for (var, pop), fam in sorted(families.items()):
         ts = list(fam.values())
         if len(ts) < 2:
             continue
-        printable = [c for c in SHARE_VARIABLES[var] if c not in _UNPRINTED]
+        printable = [c for c in spec.share_categories(var) if c not in _UNPRINTED]
         complete = set(printable) <= set(fam)
         s = sum(t.value for t in ts)
         lo = sum(t.value - interval_half(spec, t) for t in ts)
@@ -606,9 +606,9 @@ def _check_cross_source(spec: ProfileSpec) -> list[Finding]:
                 )
             )
             continue
-        if t.statistic != "share" or t.variable not in SHARE_VARIABLES:
+        if t.statistic != "share" or not spec.share_categories(t.variable):
             continue
-        cats = SHARE_VARIABLES[t.variable]
+        cats = spec.share_categories(t.variable)
         if t.category not in cats:
             continue
         j = cats.index(t.category)

@@ -420,8 +420,8 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     --------
     >>> rules = load_programme_rules()
     >>> p = rules.programmes[0]
-    >>> p.name, [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
-    ('cognitive_skills', 'ogrs3_2yr >= 25', 'assumed')
+    >>> len(rules.programmes), [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
+    (6, 'ogrs3_2yr >= 25', 'assumed')
     """
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
     check_keys(data, _TOP_KEYS, label, required=("programmes",))
@@ -621,8 +621,44 @@ def table2_checks(rules: ProgrammeRules) -> list[dict]:
     return out
 
 
+def programme_figures_describe(spec, rules: ProgrammeRules) -> tuple[bool, str]:
+    """Whether the programme file's published figures (Table 2) describe the profile's people.
+
+    Published figures are targets only for the population they were counted on. In order:
+
+    1. ``meta.programme_figures`` in the profile decides when given (the user says so);
+    2. a programme file naming no ``meta.document`` is the user's own and is taken to describe
+       the census it is used with;
+    3. otherwise the figures describe the profile's population when both files cite the same
+       document (the same census);
+    4. otherwise they are **not comparable** (different population): the programme columns
+       are built with them only as non-binding guides and ``fidelity`` shows them unjudged.
+
+    Returns
+    -------
+    (bool, str)
+        Whether they are targets, and why (one sentence, for the report).
+    """
+    flag = spec.meta.get("programme_figures")
+    if flag is not None:
+        return bool(flag), (
+            f"the profile says so (meta.programme_figures = {str(bool(flag)).lower()})"
+        )
+    doc_rules, doc_spec = rules.meta.get("document"), spec.meta.get("document")
+    if doc_rules is None:
+        return True, f"{rules.path} cites no document: taken to describe this census"
+    if doc_spec == doc_rules:
+        return True, f"the profile and {rules.path} cite the same document ({doc_rules})"
+    return False, (
+        f"not comparable (different population): {rules.path} counts {doc_rules}, the profile "
+        f"describes {doc_spec}; set meta.programme_figures = true in the profile if they "
+        "describe the same people"
+    )
+
+
 def check_columns(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "default") -> None:
-    """Raise :class:`SpecError` if a rule refers to a column the cohort lacks."""
+    """Raise :class:`SpecError` if a rule refers to a column the cohort lacks, or to a category
+    its column does not have (the profile's categories: such a rule would hold for nobody)."""
     for p in rules.programmes:
         for c in p.reading(reading):
             if c.column not in cohort.columns:
@@ -633,6 +669,19 @@ def check_columns(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "d
                     "the cohort with this toolkit version or fix the rule",
                     str(c),
                 )
+            dtype = cohort[c.column].dtype
+            if isinstance(dtype, pd.CategoricalDtype) and isinstance(c.value, (str, tuple)):
+                cats = [str(x) for x in dtype.categories]
+                values = c.value if isinstance(c.value, tuple) else (c.value,)
+                bad = [v for v in values if v not in cats]
+                if bad:
+                    raise SpecError(
+                        rules.path,
+                        f"programmes.{p.name}.criteria",
+                        f"names category '{bad[0]}' of {c.column}, which the profile does not "
+                        f"have; expected one of {', '.join(cats)}",
+                        str(c),
+                    )
 
 
 def suitability(

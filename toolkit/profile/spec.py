@@ -41,6 +41,7 @@ from toolkit.schema import (
     MEAN_VARIABLES,
     NEED_ITEMS,
     OFFENCE_TO_GROUP,
+    OPEN_CATEGORICALS,
     POPULATIONS,
     RECALL_TYPES,
     SD_VARIABLES,
@@ -92,7 +93,11 @@ CLAIM_KEYS = (
     "note",
 )
 RESOLUTION_KEYS = ("finding", "action", "note", "targets", "role")
-TOP_KEYS = ("meta", "targets", "claims", "assumptions", "derived", "resolutions")
+TOP_KEYS = ("meta", "targets", "claims", "assumptions", "derived", "resolutions", "variables")
+#: Keys of a ``[variables.<name>]`` table: the variable's categories (new ones after the
+#: defaults), for ``index_offence_group`` the OGRS3 offences of each new group, and why.
+VARIABLE_KEYS = ("categories", "members", "reason", "note")
+_CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 META_KEYS = (
     "spec_version",
     "source_id",
@@ -260,6 +265,33 @@ class ProfileSpec:
     resolutions: tuple[Resolution, ...]
     _by_id: Mapping[str, Target] = field(repr=False, default_factory=dict, compare=False)
     _sizes: Mapping[str, int] = field(repr=False, default_factory=dict, compare=False)
+    #: Variable -> its full category list where ``[variables.<name>]`` declares new categories
+    #: (the defaults first, then the new ones in declaration order).
+    variables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: OGRS3 offence -> ``index_offence_group`` (the schema's mapping, with the offences that
+    #: ``[variables.index_offence_group] members`` moves to a new group).
+    offence_groups: Mapping[str, str] = field(default_factory=lambda: OFFENCE_TO_GROUP)
+
+    def share_categories(self, variable: str) -> tuple[str, ...] | None:
+        """Categories a share of ``variable`` may name (None: shares of it are not generated)."""
+        return self.variables.get(variable) or SHARE_VARIABLES.get(variable)
+
+    def group_members(self, group: str) -> tuple[str, ...]:
+        """OGRS3 offences (``index_offence`` categories) in an ``index_offence_group``."""
+        return tuple(o for o in INDEX_OFFENCES if self.offence_groups[o] == group)
+
+    @property
+    def categories(self) -> Mapping[str, tuple[str, ...]]:
+        """Categories of each categorical cohort column this profile can describe.
+
+        The schema's lists (sex, ethnicity, recall reason, index offence group) with any
+        categories the profile declares in ``[variables.<name>]`` appended, in declaration
+        order, so codes of the default categories never move.
+        """
+        out = {v: SHARE_VARIABLES[v] for v in ("sex", "ethnicity", "recall_reason")}
+        out["index_offence_group"] = INDEX_OFFENCE_GROUPS
+        out.update(self.variables)
+        return MappingProxyType(out)
 
     def target(self, target_id: str) -> Target:
         """Return the target with this id (``KeyError`` naming the id if absent)."""
@@ -463,8 +495,85 @@ def _sizes(ck: _Checker, targets: list[Target]) -> dict[str, int]:
     return sizes
 
 
+def _parse_variables(ck: _Checker, raw: Any) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """``[variables.<name>]``: categories a profile adds to a categorical variable.
+
+    Only the variables in :data:`toolkit.schema.OPEN_CATEGORICALS` (and
+    ``index_offence_group``, whose new groups must list their OGRS3 offences in ``members``)
+    take new categories. Returns the full category lists (defaults first) and the offence ->
+    group mapping.
+    """
+    offence_groups = dict(OFFENCE_TO_GROUP)
+    if not isinstance(raw, dict):
+        ck.fail("variables", "must be a table of [variables.<name>] tables", raw)
+    open_vars = (*OPEN_CATEGORICALS, "index_offence_group")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, blk in raw.items():
+        w = f"variables.{name}"
+        if name not in open_vars:
+            if name in SHARE_VARIABLES or name in MEAN_VARIABLES:
+                ck.fail(
+                    w,
+                    f"takes no new categories (its categories are fixed: the generator builds "
+                    f"them by rule); variables that do: {', '.join(open_vars)}",
+                )
+            near = difflib.get_close_matches(str(name), open_vars, n=1)
+            hint = f" (did you mean `{near[0]}`?)" if near else ""
+            ck.fail(w, f"is not a known key{hint}")
+        if not isinstance(blk, dict):
+            ck.fail(w, "must be a table with `categories`", blk)
+        check_keys(blk, VARIABLE_KEYS, ck.path, w, required=("categories",))
+        cats = blk["categories"]
+        if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
+            ck.fail(f"{w}.categories", "must be a non-empty list of category names", cats)
+        defaults = OPEN_CATEGORICALS.get(name, INDEX_OFFENCE_GROUPS)
+        for c in cats:
+            if not _CATEGORY_NAME.match(c):
+                ck.fail(f"{w}.categories", "names must be lower_snake_case", c)
+        if len(set(cats)) != len(cats):
+            dup = next(c for c in cats if cats.count(c) > 1)
+            ck.fail(f"{w}.categories", "lists a category twice", dup)
+        new = [c for c in cats if c not in defaults]
+        out[name] = (*defaults, *new)
+        members = blk.get("members", {})
+        if name != "index_offence_group":
+            if members:
+                ck.fail(f"{w}.members", "is only for index_offence_group")
+            continue
+        if not isinstance(members, dict):
+            ck.fail(f"{w}.members", "must be a table group -> list of OGRS3 offences", members)
+        for g in new:
+            if g not in members:
+                ck.fail(
+                    f"{w}.members.{g}",
+                    "is required: a new offence group lists the OGRS3 offences it holds "
+                    f"(of {', '.join(INDEX_OFFENCES)})",
+                )
+        for g, offs in members.items():
+            if g not in new:
+                ck.fail(f"{w}.members.{g}", "names no new category of this variable", g)
+            if not isinstance(offs, list) or not offs:
+                ck.fail(f"{w}.members.{g}", "must be a non-empty list of OGRS3 offences", offs)
+            for o in offs:
+                if o not in INDEX_OFFENCES:
+                    near = difflib.get_close_matches(str(o), INDEX_OFFENCES, n=1)
+                    hint = f" (did you mean `{near[0]}`?)" if near else ""
+                    ck.fail(f"{w}.members.{g}", f"is not an OGRS3 offence{hint}", o)
+                if offence_groups[o] in new:
+                    ck.fail(f"{w}.members.{g}", "lists an offence another group holds", o)
+                offence_groups[o] = g
+        for g in out[name]:
+            if g not in offence_groups.values():
+                ck.fail(f"{w}.members", f"leaves group `{g}` with no offence", g)
+    return out, offence_groups
+
+
 def _check_generated(
-    ck: _Checker, t: Target, sizes: Mapping[str, int], targets: list[Target]
+    ck: _Checker,
+    t: Target,
+    sizes: Mapping[str, int],
+    targets: list[Target],
+    categories: Mapping[str, tuple[str, ...]],
 ) -> None:
     """Refuse, at load, a figure the generator cannot construct (it would be judged unmade)."""
     w = f"targets[id={t.id}]"
@@ -481,22 +590,29 @@ def _check_generated(
         if t.variable not in ("n", "has_oasys"):
             why = "counts of `n` (population size) and `has_oasys` are generated"
     elif t.statistic == "share":
-        cats = SHARE_VARIABLES.get(t.variable)
+        cats = categories.get(t.variable)
         if cats is None:
             why = f"shares are generated for {', '.join(SHARE_VARIABLES)}"
         elif t.category not in cats:
             near = difflib.get_close_matches(str(t.category), cats, n=1)
             hint = f" (did you mean `{near[0]}`?)" if near else ""
+            new = (
+                f"; a new category is declared in [variables.{t.variable}] categories"
+                if t.variable in (*OPEN_CATEGORICALS, "index_offence_group")
+                else ""
+            )
             ck.fail(
                 f"{w}.category",
-                f"is not a category of {t.variable}{hint}; expected one of {', '.join(cats)}",
+                f"is not a category of {t.variable}{hint}; expected one of {', '.join(cats)}" + new,
                 t.category,
             )
     elif t.statistic == "mean":
         if t.variable not in MEAN_VARIABLES:
             why = f"means are generated for {', '.join(MEAN_VARIABLES)}"
     elif t.statistic == "max_share":
-        if t.variable != "index_offence_group" or t.category not in INDEX_OFFENCE_GROUPS:
+        if t.variable != "index_offence_group" or t.category not in categories.get(
+            "index_offence_group", INDEX_OFFENCE_GROUPS
+        ):
             why = "max_share is generated only for one offence within an index_offence_group"
     elif t.statistic == "sd":
         if t.variable not in SD_VARIABLES:
@@ -556,6 +672,8 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
     for key in ("document", "title"):
         ck.get(meta, key, "meta", (str,), "a string")
 
+    variables, offence_groups = _parse_variables(ck, data.get("variables", {}))
+
     raw_res = data.get("resolutions", [])
     for i, r in enumerate(raw_res):
         if isinstance(r, dict):
@@ -588,8 +706,9 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
                 ck.fail(f"resolutions[finding={r.finding}].targets", "names an unknown target", tid)
     sizes = _sizes(ck, targets)
     _check_fractions(ck, targets)
+    categories = {**SHARE_VARIABLES, **variables}
     for t in targets:
-        _check_generated(ck, t, sizes, targets)
+        _check_generated(ck, t, sizes, targets, categories)
 
     raw_claims = data.get("claims", [])
     for i, c in enumerate(raw_claims):
@@ -599,7 +718,9 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
     assumptions = data.get("assumptions")
     if not isinstance(assumptions, dict):
         ck.fail("assumptions", "must be a table of assumed parameters, each with a reason")
-    _check_assumptions(ck, assumptions, tuple(sizes))
+    _check_assumptions(
+        ck, assumptions, tuple(sizes), offence_groups, variables.get("ethnicity", ETHNICITIES)
+    )
     derived = data.get("derived", {})
     _check_derived(ck, derived, sizes)
     return ProfileSpec(
@@ -613,6 +734,8 @@ def _build_spec(label: str, sha: str, data: dict) -> ProfileSpec:
         resolutions=resolutions,
         _by_id=MappingProxyType(by_id),
         _sizes=MappingProxyType(sizes),
+        variables=MappingProxyType(variables),
+        offence_groups=MappingProxyType(offence_groups),
     )
 
 
@@ -747,7 +870,13 @@ def _check_shares(ck: _Checker, shares: Any, where: str, allowed: tuple[str, ...
         ck.fail(where, f"must sum to {total}", round(s, 6))
 
 
-def _check_assumptions(ck: _Checker, a: Mapping, pops: tuple[str, ...]) -> None:
+def _check_assumptions(
+    ck: _Checker,
+    a: Mapping,
+    pops: tuple[str, ...],
+    offence_groups: Mapping[str, str],
+    ethnicities: tuple[str, ...] = ETHNICITIES,
+) -> None:
     """Check the assumption blocks against :data:`ASSUMPTION_KEYS` and the profile's populations.
 
     Every block the generator reads must be present with a reason; per-population entries are
@@ -801,18 +930,26 @@ def _check_assumptions(ck: _Checker, a: Mapping, pops: tuple[str, ...]) -> None:
                 ck.fail(f"assumptions.{block}.{key}.{pop}", "must be a percentage 0-100", v)
     split = a["ethnicity"].get("non_white_split")
     if split is not None:
-        _check_shares(ck, split, "assumptions.ethnicity.non_white_split", ETHNICITIES[1:], 1.0)
+        non_white = tuple(c for c in ethnicities if c != "white")
+        _check_shares(ck, split, "assumptions.ethnicity.non_white_split", non_white, 1.0)
     off = a["index_offence"]
+    all_groups = tuple(dict.fromkeys((*INDEX_OFFENCE_GROUPS, *offence_groups.values())))
     groups = off.get("group_shares", {})
     check_keys(groups, POPULATIONS, ck.path, "assumptions.index_offence.group_shares")
     for pop, shares in groups.items():
         _check_shares(
-            ck, shares, f"assumptions.index_offence.group_shares.{pop}", INDEX_OFFENCE_GROUPS, 100.0
+            ck, shares, f"assumptions.index_offence.group_shares.{pop}", all_groups, 100.0
         )
     within = off.get("within_group", {})
-    check_keys(within, INDEX_OFFENCE_GROUPS, ck.path, "assumptions.index_offence.within_group")
-    for g in INDEX_OFFENCE_GROUPS:
+    check_keys(within, all_groups, ck.path, "assumptions.index_offence.within_group")
+    for g in all_groups:
+        # the mix within a default group is written over its default members; a group that
+        # [variables.index_offence_group] changes may list its own (else it is renormalised)
         members = tuple(o for o, gg in OFFENCE_TO_GROUP.items() if gg == g)
+        if g not in INDEX_OFFENCE_GROUPS:
+            members = tuple(o for o, gg in offence_groups.items() if gg == g)
+            if g not in within:
+                continue
         if len(members) > 1:
             _check_shares(
                 ck, within.get(g), f"assumptions.index_offence.within_group.{g}", members, 1.0

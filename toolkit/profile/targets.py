@@ -106,7 +106,7 @@ class DerivedTargets:
         Variable -> population -> the exact mean to construct.
     counts : Mapping[str, Mapping[str, numpy.ndarray]]
         Share variable -> population -> people per category (order of
-        :data:`toolkit.schema.SHARE_VARIABLES`).
+        ``spec.share_categories(variable)``: the schema's, then the profile's new ones).
     oasys : Mapping[str, int]
         People with OASys data per population.
     need_groups : tuple of NeedGroup
@@ -544,7 +544,7 @@ def assumed_shares(spec: ProfileSpec, var: str, pop: str) -> np.ndarray:
     Used where a population has no published figure, and to split the remainder of a
     population's published categories over the unpublished ones.
     """
-    cats = SHARE_VARIABLES[var]
+    cats = spec.share_categories(var)
     a = spec.assumptions
     k = len(cats)
     v = np.full(k, 100.0 / k)
@@ -557,7 +557,11 @@ def assumed_shares(spec: ProfileSpec, var: str, pop: str) -> np.ndarray:
         split = e.get("non_white_split", {})
         white = e.get("white_share", {}).get(pop, 100.0 / k)
         if split:
-            v = np.array([white] + [(100.0 - white) * split.get(c, 0.0) for c in cats[1:]])
+            # by name: a category the profile adds has no assumed share (0) unless the split
+            # gives it one, so it holds people only where a published figure says so
+            v = np.array(
+                [white if c == "white" else (100.0 - white) * split.get(c, 0.0) for c in cats]
+            )
     elif var == "index_offence_group":
         gs = a.get("index_offence", {}).get("group_shares", {}).get(pop)
         if gs:
@@ -588,7 +592,7 @@ def assumed_shares(spec: ProfileSpec, var: str, pop: str) -> np.ndarray:
 
 def _share_pref(spec, var, figs, pop, complete) -> np.ndarray:
     """Percent over categories: the smallest published level's categories, the rest assumed."""
-    cats = SHARE_VARIABLES[var]
+    cats = spec.share_categories(var)
     assumed = assumed_shares(spec, var, pop)
     if var == "days_to_sed" and assumed[2] == 100.0:
         return assumed  # no sentence end date for this population
@@ -617,7 +621,7 @@ def _share_pref(spec, var, figs, pop, complete) -> np.ndarray:
 
 
 def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray]:
-    cats = SHARE_VARIABLES[var]
+    cats = spec.share_categories(var)
     figs = figures(spec, var, "share")
     pops = [p for p in sizes if applies(var, p)]
     if not pops:
@@ -688,14 +692,13 @@ def _check_population_shares(spec, sizes, complete, unreachable) -> None:
 
 def _check_max_shares(spec, sizes, counts, unreachable) -> None:
     """A cap on the largest offence within a group: unreachable if even an even split breaks it."""
-    from toolkit.schema import INDEX_OFFENCE_GROUPS, OFFENCE_TO_GROUP
-
+    groups = spec.share_categories("index_offence_group")
     for t in figures(spec, "index_offence_group", "max_share"):
-        if t.population not in sizes or t.category not in INDEX_OFFENCE_GROUPS:
+        if t.population not in sizes or t.category not in groups:
             continue
         n = sizes[t.population]
-        k = int(counts["index_offence_group"][t.population][INDEX_OFFENCE_GROUPS.index(t.category)])
-        members = sum(1 for g in OFFENCE_TO_GROUP.values() if g == t.category)
+        k = int(counts["index_offence_group"][t.population][groups.index(t.category)])
+        members = len(spec.group_members(t.category))
         least = 100.0 * math.ceil(k / members) / n
         if least > t.value + interval_half(spec, t) + 1e-9:
             unreachable[t.id] = (
