@@ -138,24 +138,31 @@ def _run(args, strategies, fmt, outputs) -> int:
 
     import pandas as pd
 
-    from toolkit.cohort.io import read_cohort
     from toolkit.review import load_release_rules, simulate_reviews
 
     rules = load_release_rules(args.rules)
     pops = args.population or ["standard"]
     national = None
     if args.cohort:
+        from toolkit.cohort.io import read_cohort
+
         cohort = read_cohort(args.cohort)
+    elif args.profile is None:
+        from toolkit.review.census import default_census
+
+        # the shipped profile's census of every recall type, stored (identical to generating
+        # it, which costs more than simulating 2,000,000 episodes; toolkit.review.census)
+        cohort = national = default_census()
     else:
         from toolkit.cohort.generate import generate_cohort
-        from toolkit.review.national import CENSUS_SEED
+        from toolkit.review.census import CENSUS_SEED, prepare_census
         from toolkit.schema import RECALL_TYPES
 
         # one census of every recall type: the simulated admissions come from its `pops`
         # rows, the national stock mix from all of it
         spec = load_profile_arg(args.profile)
         cohort = generate_cohort(spec, populations=list(RECALL_TYPES), rng=CENSUS_SEED)
-        national = cohort
+        cohort = national = prepare_census(cohort)
     start = time.perf_counter()
     tty = sys.stderr.isatty()
 
