@@ -136,9 +136,9 @@ def run(args) -> int:
 def _run(args, strategies, fmt, outputs) -> int:
     import time
 
-    import pandas as pd
-
-    from toolkit.review import load_release_rules, simulate_reviews
+    from toolkit.review import load_release_rules
+    from toolkit.review.engine import RecordStream, render_summary, summarise, summary_json
+    from toolkit.review.output import write_records
 
     rules = load_release_rules(args.rules)
     pops = args.population or ["standard"]
@@ -179,31 +179,28 @@ def _run(args, strategies, fmt, outputs) -> int:
             if done == total:
                 print(file=sys.stderr)
 
-    res = simulate_reviews(
+    stream = RecordStream(
         cohort,
         strategies,
         rules,
         n=args.n,
         n_replications=args.replications,
         populations=pops,
-        growth=args.growth,
-        national_census=national,
         rng=args.seed,
         progress=progress,
     )
+    means = None
 
     def _write(tmp):
-        if fmt == "parquet":
-            # dictionary-encode only the categorical columns: trying it on every float column
-            # costs more than the whole simulation (2.8 s vs 1.0 s CPU at 2,000,000 rows)
-            cats = [c for c, t in res.records.dtypes.items() if isinstance(t, pd.CategoricalDtype)]
-            res.records.to_parquet(tmp, index=False, use_dictionary=cats)
-        else:
-            res.records.to_csv(tmp, index=False)
+        nonlocal means
+        # records go to the file strategy x replication by strategy x replication, and the
+        # summary comes from the same pass (no frame of all records)
+        means = write_records(stream, tmp, fmt)
 
     outputs.write(args.out, _write)
-    summary = res.summary()
-    print(res.render(summary))
+    nat = stream.national(growth=args.growth, national_census=national, cohort=cohort)
+    summary = summarise(means, stream.names, nat["annual_recalls_now"] * nat["flow_share"])
+    print(render_summary(summary))
     if args.summary:
-        outputs.write_json(res.summary_json(summary), args.summary)
+        outputs.write_json(summary_json(summary, stream.names), args.summary)
     return 0

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from toolkit.exceptions import UsageError
 from toolkit.review.episodes import (
@@ -38,6 +37,7 @@ __all__ = [
     "REQUIRED",
     "ROUTES",
     "Episodes",
+    "RecordStream",
     "SimulationResult",
     "build_episodes",
     "hash_uniform",
@@ -111,66 +111,11 @@ class SimulationResult:
             "_board": route == 2,
             "_auto": route == 0,
         }
-        used = [
-            "custody_days",
-            "supervised_days",
-            "reviews",
-            "bed_days_saved",
-            "re_recalled",
-            "reoffended",
-            "sfo",
-            "sfo_on_licence",
-            "follow_up_custody_days",
-            "follow_up_supervised_days",
-            "cost",
-            "review_hours",
-        ]
         # a narrow frame: grouping the full records would copy every column
-        small = pd.DataFrame({k: rec[k] for k in keys + used} | cols, copy=False)
-        m = small.groupby(keys, observed=True, sort=False).mean()
-        per_rep = pd.DataFrame(
-            {
-                "released_at_sed_pct": 100 * m["_sed"],
-                "executive_pct": 100 * m["_exec"],
-                "parole_board_pct": 100 * m["_board"],
-                "automatic_pct": 100 * m["_auto"],
-                "mean_custody_days": m["custody_days"],
-                "mean_supervised_days": m["supervised_days"],
-                "reviews_per_person": m["reviews"],
-                "bed_days_saved_per_person": m["bed_days_saved"],
-                "re_recall_pct": 100 * m["re_recalled"],
-                "reoffending_pct": 100 * m["reoffended"],
-                "sfo_per_1000": 1000 * m["sfo"],
-                "sfo_on_licence_per_1000": 1000 * m["sfo_on_licence"],
-                "follow_up_custody_days": m["follow_up_custody_days"],
-                "follow_up_supervised_days": m["follow_up_supervised_days"],
-                "cost_per_person": m["cost"],
-                "review_hours_per_person": m["review_hours"],
-            }
-        ).reset_index()
-        out = []
-        for key, d in per_rep.groupby(
-            ["strategy"] + ([by] if by else []), sort=False, observed=True
-        ):
-            row = dict(
-                zip(["strategy"] + ([by] if by else []), key if isinstance(key, tuple) else (key,))
-            )
-            k = len(d)
-            # Student t quantile (scipy.special: scipy.stats costs ~0.5 s to import)
-            tq = float(stdtrit(k - 1, 0.5 + confidence / 2)) if k > 1 else 0.0
-            for col in per_rep.columns[len(keys) :]:
-                m, sd = d[col].mean(), d[col].std(ddof=1) if k > 1 else 0.0
-                row[col] = m
-                row[f"{col}_lo"] = m - tq * sd / np.sqrt(k)
-                row[f"{col}_hi"] = m + tq * sd / np.sqrt(k)
-            flow = self.annual_recalls * self.flow_share
-            row["national_admissions_per_year"] = flow
-            row["bed_days_saved_national_per_year"] = row["bed_days_saved_per_person"] * flow
-            out.append(row)
-        order = {s: i for i, s in enumerate(self.strategies)}
-        df = pd.DataFrame(out)
-        return df.sort_values("strategy", key=lambda s: s.map(order), kind="stable").reset_index(
-            drop=True
+        small = pd.DataFrame({k: rec[k] for k in keys + list(_MEAN_COLUMNS)} | cols, copy=False)
+        m = small.groupby(keys, observed=True, sort=False).mean().reset_index()
+        return summarise(
+            m, self.strategies, self.annual_recalls * self.flow_share, by=by, confidence=confidence
         )
 
     HEADLINE = (
@@ -189,13 +134,116 @@ class SimulationResult:
 
     def render(self, summary: pd.DataFrame | None = None) -> str:
         """The headline summary as a readable table (``summary``: a precomputed one)."""
-        s = self.summary() if summary is None else summary
-        return s[list(self.HEADLINE)].round(2).to_string(index=False)
+        return render_summary(self.summary() if summary is None else summary)
 
     def summary_json(self, summary: pd.DataFrame | None = None) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
-        s = (self.summary() if summary is None else summary).set_index("strategy")
-        return {name: json.loads(s.loc[name].to_json()) for name in self.strategies}
+        return summary_json(self.summary() if summary is None else summary, self.strategies)
+
+
+#: Record columns averaged per strategy x replication for the summary.
+_MEAN_COLUMNS = (
+    "custody_days",
+    "supervised_days",
+    "reviews",
+    "bed_days_saved",
+    "re_recalled",
+    "reoffended",
+    "sfo",
+    "sfo_on_licence",
+    "follow_up_custody_days",
+    "follow_up_supervised_days",
+    "cost",
+    "review_hours",
+)
+
+
+def replication_means(cols: dict[str, np.ndarray]) -> dict[str, float]:
+    """The means :func:`summarise` needs from one strategy x replication's records (arrays as
+    :class:`RecordStream` yields them), so a summary needs no copy of all records."""
+    n = cols["route"].size
+    share = np.bincount(cols["route"], minlength=len(ROUTES)) / n
+    out = {c: float(np.mean(cols[c], dtype=np.float64)) for c in _MEAN_COLUMNS}
+    out.update(_sed=share[3], _exec=share[1], _board=share[2], _auto=share[0])
+    return out
+
+
+def summarise(
+    means: pd.DataFrame,
+    strategies: Sequence[str],
+    national_admissions: float,
+    *,
+    by: str | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Per strategy (x ``by``): mean over replications with a t interval across them.
+
+    ``means`` has one row per strategy x replication (x ``by``): the keys and the means of
+    :data:`_MEAN_COLUMNS` and of the route indicators ``_sed``, ``_exec``, ``_board``, ``_auto``.
+    """
+    keys = ["strategy", "replication"] + ([by] if by else [])
+    m = means
+    per_rep = pd.DataFrame(
+        {k: m[k] for k in keys}
+        | {
+            "released_at_sed_pct": 100 * m["_sed"],
+            "executive_pct": 100 * m["_exec"],
+            "parole_board_pct": 100 * m["_board"],
+            "automatic_pct": 100 * m["_auto"],
+            "mean_custody_days": m["custody_days"],
+            "mean_supervised_days": m["supervised_days"],
+            "reviews_per_person": m["reviews"],
+            "bed_days_saved_per_person": m["bed_days_saved"],
+            "re_recall_pct": 100 * m["re_recalled"],
+            "reoffending_pct": 100 * m["reoffended"],
+            "sfo_per_1000": 1000 * m["sfo"],
+            "sfo_on_licence_per_1000": 1000 * m["sfo_on_licence"],
+            "follow_up_custody_days": m["follow_up_custody_days"],
+            "follow_up_supervised_days": m["follow_up_supervised_days"],
+            "cost_per_person": m["cost"],
+            "review_hours_per_person": m["review_hours"],
+        }
+    )
+    out = []
+    for key, d in per_rep.groupby(["strategy"] + ([by] if by else []), sort=False, observed=True):
+        row = dict(
+            zip(["strategy"] + ([by] if by else []), key if isinstance(key, tuple) else (key,))
+        )
+        k = len(d)
+        tq = t_quantile(0.5 + confidence / 2, k - 1) if k > 1 else 0.0
+        for col in per_rep.columns[len(keys) :]:
+            mu, sd = d[col].mean(), d[col].std(ddof=1) if k > 1 else 0.0
+            row[col] = mu
+            row[f"{col}_lo"] = mu - tq * sd / np.sqrt(k)
+            row[f"{col}_hi"] = mu + tq * sd / np.sqrt(k)
+        row["national_admissions_per_year"] = national_admissions
+        row["bed_days_saved_national_per_year"] = (
+            row["bed_days_saved_per_person"] * national_admissions
+        )
+        out.append(row)
+    order = {s: i for i, s in enumerate(strategies)}
+    df = pd.DataFrame(out)
+    return df.sort_values("strategy", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student t quantile (scipy.special.stdtrit, imported only here: about 0.3 s)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
+
+
+def render_summary(summary: pd.DataFrame) -> str:
+    """The headline columns of a summary as a readable table."""
+    return summary[list(SimulationResult.HEADLINE)].round(2).to_string(index=False)
+
+
+def summary_json(summary: pd.DataFrame, strategies: Sequence[str]) -> dict:
+    """Summary keyed by each strategy exactly as named on the command line."""
+    s = summary.set_index("strategy")
+    return {name: json.loads(s.loc[name].to_json()) for name in strategies}
 
 
 _CATEGORIES = {
@@ -270,17 +318,104 @@ def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
     }
 
 
-def _join(parts: list[dict], names: list[str], census) -> pd.DataFrame:
+def _join(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
     """Concatenate per-strategy record arrays column by column into one DataFrame."""
-    cats = dict(_CATEGORIES)
-    cats["strategy"] = names
-    cats["sex"] = list(census.sex.categories)
-    cats["ethnicity"] = list(census.ethnicity.categories)
     data = {}
     for col in parts[0]:
         v = np.concatenate([p[col] for p in parts])
-        data[col] = pd.Categorical.from_codes(v, categories=cats[col]) if col in cats else v
+        cats = categories.get(col)
+        data[col] = pd.Categorical.from_codes(v, categories=list(cats)) if cats else v
     return pd.DataFrame(data, copy=False)
+
+
+class RecordStream:
+    """The simulation, one strategy x replication at a time: iterating yields
+    ``(replication, strategy, records)`` with the records as arrays (the columns of
+    :data:`RECORD_COLUMNS`, categoricals as codes into :attr:`categories`).
+
+    :func:`simulate_reviews` joins them into one DataFrame; the command line writes them to
+    Parquet as they come, so all records never need to be in memory at once. Parameters as
+    :func:`simulate_reviews`; iterate once.
+    """
+
+    def __init__(
+        self,
+        cohort,
+        strategies: Sequence[Strategy] | dict,
+        rules: ReleaseRules | None = None,
+        *,
+        n: int = 10_000,
+        n_replications: int = 10,
+        populations: Sequence[str] = ("standard",),
+        params: dict | None = None,
+        rng: np.random.Generator | int | None = None,
+        progress=None,
+    ):
+        rules = load_release_rules() if rules is None else rules
+        named = (
+            dict(strategies) if isinstance(strategies, dict) else {repr(s): s for s in strategies}
+        )
+        if not named:
+            raise UsageError("give at least one strategy")
+        check_distinct(named)
+        if n <= 0 or n_replications <= 0:
+            raise UsageError("n and n_replications must be positive")
+        self.rules, self.named, self.n, self.n_replications = rules, named, n, n_replications
+        self.populations, self.progress = populations, progress
+        self.census = census = prepare_census(cohort)
+        self.params = p = params_from(rules, params)
+        codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
+        rows = np.flatnonzero(np.isin(census.recall_type, codes))
+        self.weights = stay_weights(census, rows, rules, p) if rows.size else None
+        self.streams = np.random.default_rng(rng).spawn(n_replications)
+        self.names = list(named)
+        #: Categories of the categorical columns (records hold codes into them).
+        self.categories = dict(_CATEGORIES) | {
+            "strategy": tuple(self.names),
+            "sex": tuple(census.sex.categories),
+            "ethnicity": tuple(census.ethnicity.categories),
+        }
+
+    def __iter__(self):
+        rules, census = self.rules, self.census
+        for r, g in enumerate(self.streams):
+            ep = build_episodes(
+                census,
+                rules,
+                self.n,
+                populations=self.populations,
+                params=self.params,
+                weights=self.weights,
+                rng=g,
+            )
+            for name, strat in self.named.items():
+                out = strat.outcomes(ep, rules, census)
+                yield r, name, _records(r, name, self.names, ep, out, census, rules)
+            if self.progress:
+                self.progress(r + 1, self.n_replications)
+
+    def national(
+        self,
+        *,
+        annual_recalls: float | None = None,
+        growth: float | None = None,
+        national_census=None,
+        cohort=None,
+    ) -> dict:
+        """National flow and Little's-law figures (:func:`toolkit.review.national.national_flow`)
+        for the simulated populations; ``national_census`` None: the default census."""
+        from toolkit.review.national import national_flow
+
+        return national_flow(
+            self.rules,
+            self.params,
+            self.populations,
+            growth=growth,
+            annual_recalls=annual_recalls,
+            census=self.census
+            if national_census is not None and national_census is cohort
+            else national_census,
+        )
 
 
 def simulate_reviews(
@@ -346,42 +481,26 @@ def simulate_reviews(
     ...      "mean_custody_days"])
     True
     """
-    from toolkit.review.national import national_flow
-
-    rules = load_release_rules() if rules is None else rules
-    named = dict(strategies) if isinstance(strategies, dict) else {repr(s): s for s in strategies}
-    if not named:
-        raise UsageError("give at least one strategy")
-    check_distinct(named)
-    if n <= 0 or n_replications <= 0:
-        raise UsageError("n and n_replications must be positive")
-    census = prepare_census(cohort)
-    p = params_from(rules, params)
-    codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
-    rows = np.flatnonzero(np.isin(census.recall_type, codes))
-    weights = stay_weights(census, rows, rules, p) if rows.size else None
-    rng = np.random.default_rng(rng)
-    streams = rng.spawn(n_replications)
-    names = list(named)
-    frames = []
-    for r, g in enumerate(streams):
-        ep = build_episodes(
-            census, rules, n, populations=populations, params=p, weights=weights, rng=g
-        )
-        for name, strat in named.items():
-            out = strat.outcomes(ep, rules, census)
-            frames.append(_records(r, name, names, ep, out, census, rules))
-        if progress:
-            progress(r + 1, n_replications)
-    records = _join(frames, names, census)
-    nat = national_flow(
+    stream = RecordStream(
+        cohort,
+        strategies,
         rules,
-        p,
-        populations,
-        growth=growth,
-        annual_recalls=annual_recalls,
-        census=census if national_census is cohort else national_census,
+        n=n,
+        n_replications=n_replications,
+        populations=populations,
+        params=params,
+        rng=rng,
+        progress=progress,
+    )
+    records = _join([cols for _, _, cols in stream], stream.categories)
+    nat = stream.national(
+        annual_recalls=annual_recalls, growth=growth, national_census=national_census, cohort=cohort
     )
     return SimulationResult(
-        records, tuple(names), n_replications, nat["annual_recalls_now"], nat["flow_share"], nat
+        records,
+        tuple(stream.names),
+        n_replications,
+        nat["annual_recalls_now"],
+        nat["flow_share"],
+        nat,
     )
