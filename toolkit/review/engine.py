@@ -286,28 +286,14 @@ _CATEGORIES = {
 }
 
 
-def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
-    """One strategy's records as arrays (categoricals as codes; joined once at the end)."""
+def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
+    """The record columns that do not depend on the strategy (the person and the episode's
+    draws): computed once per replication and shared by every strategy's records."""
     n = ep.n
-    costs = rules.costs
-    w = rules.follow_up_days
-    limit = np.minimum(ep.sed, rules.horizon_days)
-    release = out["release_day"]
-    sup = np.maximum(limit - release, 0.0)
-    # one window from recall for every strategy: licence days, then unsupervised days after SED
-    fu_custody = np.minimum(release, w)
-    fu_sup = np.maximum(np.minimum(limit, w) - release, 0.0)
-    community = np.maximum(w - release, 0.0)
-    rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * fu_sup)
-    reoff = ep.u_reoffend < -np.expm1(-ep.h_reoffend * community)
-    sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * community)
-    sfo_lic = ep.u_sfo < -np.expm1(-ep.h_sfo * fu_sup)
-    hours = out["reviews"] * costs["review_hours"]
     rows = ep.cohort_row
     f32 = np.float32
     return {
         "replication": np.full(n, r, dtype=np.int32),
-        "strategy": np.full(n, names.index(name), dtype=np.int16),
         "episode": np.arange(n, dtype=np.int32),
         "person_id": census.person_id[rows],
         "recall_type": ep.recall_type.astype(np.int8),
@@ -327,6 +313,34 @@ def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
         "recall_day": ep.admit_day.astype(f32),
         "first_board_day": ep.first_board_day.astype(f32),
         "sed_day": ep.sed,
+        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+    }
+
+
+def _records(r, name, names, ep, out, census, rules, shared=None) -> dict[str, np.ndarray]:
+    """One strategy's records as arrays (categoricals as codes; joined once at the end).
+    ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given)."""
+    e = _episode_columns(r, ep, census) if shared is None else shared
+    n = ep.n
+    costs = rules.costs
+    w = rules.follow_up_days
+    limit = np.minimum(ep.sed, rules.horizon_days)
+    release = out["release_day"]
+    sup = np.maximum(limit - release, 0.0)
+    # one window from recall for every strategy: licence days, then unsupervised days after SED
+    fu_custody = np.minimum(release, w)
+    fu_sup = np.maximum(np.minimum(limit, w) - release, 0.0)
+    community = np.maximum(w - release, 0.0)
+    rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * fu_sup)
+    reoff = ep.u_reoffend < -np.expm1(-ep.h_reoffend * community)
+    sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * community)
+    sfo_lic = ep.u_sfo < -np.expm1(-ep.h_sfo * fu_sup)
+    hours = out["reviews"] * costs["review_hours"]
+    f32 = np.float32
+    return {
+        "replication": e["replication"],
+        "strategy": np.full(n, names.index(name), dtype=np.int8 if len(names) < 128 else np.int16),
+        **{k: e[k] for k in _EPISODE_ORDER},
         "notice_day": out["notice_day"].astype(f32),
         "release_day": release,
         "route": out["route"].astype(np.int8),
@@ -342,13 +356,21 @@ def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
         "reoffended": reoff,
         "sfo": sfo,
         "sfo_on_licence": sfo_lic,
-        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+        "releasable_earlier": e["releasable_earlier"],
         "cost": (
             release * costs["custody_per_day"]
             + sup * costs["supervision_per_day"]
             + hours * costs["staff_cost_per_hour"]
         ),
     }
+
+
+#: Episode columns between ``strategy`` and ``notice_day`` in RECORD_COLUMNS order.
+_EPISODE_ORDER = tuple(
+    list(RECORD_COLUMNS)[
+        list(RECORD_COLUMNS).index("episode") : list(RECORD_COLUMNS).index("notice_day")
+    ]
+)
 
 
 def _join(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
@@ -421,9 +443,10 @@ class RecordStream:
                 weights=self.weights,
                 rng=g,
             )
+            shared = _episode_columns(r, ep, census)
             for name, strat in self.named.items():
                 out = strat.outcomes(ep, rules, census)
-                yield r, name, _records(r, name, self.names, ep, out, census, rules)
+                yield r, name, _records(r, name, self.names, ep, out, census, rules, shared)
             if self.progress:
                 self.progress(r + 1, self.n_replications)
 
