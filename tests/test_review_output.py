@@ -16,7 +16,7 @@ from toolkit.review import (
     simulate_reviews,
 )
 from toolkit.review.census import default_census
-from toolkit.review.engine import RecordStream, render_summary, summarise
+from toolkit.review.engine import RecordStream, render_summary, summary_json, summary_rows
 from toolkit.review.output import write_records
 
 STRATEGIES = {
@@ -52,10 +52,17 @@ def test_streamed_records_equal_simulate_reviews(tmp_path, result, fmt):
     # the summary from the per-chunk means: the same as grouping all records, up to the order
     # of summation (pairwise vs pandas' compensated sums: a few units in the 16th digit)
     nat = result.annual_recalls * result.flow_share
-    streamed = summarise(means, list(STRATEGIES), nat)
+    rows = summary_rows(means, list(STRATEGIES), nat)
     expected = result.summary()
-    pd.testing.assert_frame_equal(streamed, expected, check_exact=False, rtol=1e-12, atol=1e-12)
-    assert render_summary(streamed) == result.render()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(rows), expected, check_exact=False, rtol=1e-12, atol=1e-12
+    )
+    assert render_summary(rows) == result.render()
+    got, want = summary_json(rows, list(STRATEGIES)), result.summary_json()
+    assert list(got) == list(want)
+    for name in want:
+        assert list(got[name]) == list(want[name])
+        assert got[name] == pytest.approx(want[name], rel=1e-12, abs=1e-9)
 
 
 def test_same_seed_same_bytes(tmp_path):
@@ -103,16 +110,18 @@ def test_t_quantile_refuses_bad_arguments(p, df):
         t_quantile(p, df)
 
 
-def test_simulate_does_not_import_scipy(tmp_path):
-    # start-up cost (issue 10): the default census is stored and the summary needs no scipy
+def test_simulate_does_not_import_scipy_or_pandas(tmp_path):
+    # start-up cost (issue 10): the default census is stored, the records go to Parquet from
+    # numpy buffers and the summary is formatted without pandas
     import subprocess
     import sys
 
     code = (
         "import sys, runpy; sys.argv = ['recall-toolkit', 'simulate', '--strategy', 'event', "
-        f"'--n', '300', '--replications', '2', '--seed', '1', '--out', r'{tmp_path / 'r.parquet'}'];"
+        f"'--n', '300', '--replications', '2', '--seed', '1', '--out', r'{tmp_path / 'r.parquet'}', '--summary', r'{tmp_path / 's.json'}'];"
         "from toolkit.cli import main; code = main(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy')); sys.exit(code)"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'pandas')));"
+        "sys.exit(code)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -137,7 +137,7 @@ def _run(args, strategies, fmt, outputs) -> int:
     import time
 
     from toolkit.review import load_release_rules
-    from toolkit.review.engine import RecordStream, render_summary, summarise, summary_json
+    from toolkit.review.engine import RecordStream, render_summary, summary_json, summary_rows
     from toolkit.review.output import write_records
 
     rules = load_release_rules(args.rules)
@@ -199,7 +199,7 @@ def _run(args, strategies, fmt, outputs) -> int:
 
     outputs.write(args.out, _write)
     nat = stream.national(growth=args.growth, national_census=national, cohort=cohort)
-    summary = summarise(means, stream.names, nat["annual_recalls_now"] * nat["flow_share"])
+    summary = summary_rows(means, stream.names, nat["annual_recalls_now"] * nat["flow_share"])
     print(render_summary(summary))
     if args.summary:
         outputs.write_json(summary_json(summary, stream.names), args.summary)

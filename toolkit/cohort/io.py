@@ -19,11 +19,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from toolkit.exceptions import CohortError, UsageError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read or written (start-up cost)
+    import pandas as pd
 
 SUFFIXES = (".csv", ".parquet", ".csv.gz")
 
@@ -343,6 +346,8 @@ def read_cohort(path: str | Path, *, min_rows: int = 1) -> pd.DataFrame:
         If the file cannot be read, lacks schema columns, holds bad values (each named by row,
         column and value) or has fewer than ``min_rows`` rows.
     """
+    import pandas as pd
+
     from toolkit.validation import validate_cohort
 
     fmt = cohort_format(path)
@@ -384,6 +389,7 @@ def build_manifest(
     not serialised to CSV); ``file_sha256``, when given, of the file as written (what
     ``sha256sum`` prints).
     """
+    import pandas as pd
     import scipy
 
     man = {

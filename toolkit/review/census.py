@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import CohortError
 from toolkit.review.policy import ROSH_LEVELS
-from toolkit.schema import RECALL_TYPES
 
 REQUIRED = (
     "population",
@@ -156,7 +156,7 @@ def _unmet_programme(cohort) -> np.ndarray:
 # --- the stored default census ------------------------------------------------------------------
 
 #: Source folders and modules the default census is made from (hashed into the fingerprint).
-_SOURCES = ("schema.py", "datafiles.py", "cohort", "profile", "review/census.py")
+_SOURCES = ("schema.py", "categories.py", "datafiles.py", "cohort", "profile", "review/census.py")
 
 
 def fingerprint() -> str:

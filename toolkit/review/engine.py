@@ -13,10 +13,11 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import UsageError
 from toolkit.review.episodes import (
     DEFAULT_PARAMS,
@@ -30,7 +31,9 @@ from toolkit.review.episodes import (
 from toolkit.review.mechanism import ROUTES, hash_uniform, release_outcomes
 from toolkit.review.policy import ROSH_LEVELS, ReleaseRules, load_release_rules
 from toolkit.review.strategies import Strategy, check_distinct
-from toolkit.schema import RECALL_TYPES
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: `simulate` needs none
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -103,6 +106,8 @@ class SimulationResult:
 
     def summary(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
         """Per strategy (x ``by``): mean over replications with a t interval across them."""
+        import pandas as pd
+
         rec = self.records
         keys = ["strategy", "replication"] + ([by] if by else [])
         route = rec["route"].cat.codes.to_numpy()
@@ -115,9 +120,14 @@ class SimulationResult:
         # a narrow frame: grouping the full records would copy every column
         small = pd.DataFrame({k: rec[k] for k in keys + list(_MEAN_COLUMNS)} | cols, copy=False)
         m = small.groupby(keys, observed=True, sort=False).mean().reset_index()
-        return summarise(
-            m, self.strategies, self.annual_recalls * self.flow_share, by=by, confidence=confidence
+        rows = summary_rows(
+            m.to_dict("records"),
+            self.strategies,
+            self.annual_recalls * self.flow_share,
+            by=by,
+            confidence=confidence,
         )
+        return pd.DataFrame(rows)
 
     HEADLINE = (
         "strategy",
@@ -169,64 +179,67 @@ def replication_means(cols: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
-def summarise(
-    means: pd.DataFrame,
+#: Summary columns (per person, per 1,000 or percent) from the means of one strategy x
+#: replication: (name, mean it comes from, scale).
+_SUMMARY = (
+    ("released_at_sed_pct", "_sed", 100),
+    ("executive_pct", "_exec", 100),
+    ("parole_board_pct", "_board", 100),
+    ("automatic_pct", "_auto", 100),
+    ("mean_custody_days", "custody_days", None),
+    ("mean_supervised_days", "supervised_days", None),
+    ("reviews_per_person", "reviews", None),
+    ("bed_days_saved_per_person", "bed_days_saved", None),
+    ("re_recall_pct", "re_recalled", 100),
+    ("reoffending_pct", "reoffended", 100),
+    ("sfo_per_1000", "sfo", 1000),
+    ("sfo_on_licence_per_1000", "sfo_on_licence", 1000),
+    ("follow_up_custody_days", "follow_up_custody_days", None),
+    ("follow_up_supervised_days", "follow_up_supervised_days", None),
+    ("cost_per_person", "cost", None),
+    ("review_hours_per_person", "review_hours", None),
+)
+
+
+def summary_rows(
+    means: Sequence[dict],
     strategies: Sequence[str],
     national_admissions: float,
     *,
     by: str | None = None,
     confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Per strategy (x ``by``): mean over replications with a t interval across them.
+) -> list[dict]:
+    """Per strategy (x ``by``): mean over replications with a t interval across them, as rows
+    (dicts) in the order of ``strategies``.
 
-    ``means`` has one row per strategy x replication (x ``by``): the keys and the means of
-    :data:`_MEAN_COLUMNS` and of the route indicators ``_sed``, ``_exec``, ``_board``, ``_auto``.
+    ``means`` has one dict per strategy x replication (x ``by``): the keys and the means of
+    :data:`_MEAN_COLUMNS` and of the route indicators ``_sed``, ``_exec``, ``_board``, ``_auto``
+    (:func:`replication_means`). Means and standard deviations are computed as pandas computes
+    them (sum / k; squared deviations from that mean, summed, / (k - 1)).
     """
-    keys = ["strategy", "replication"] + ([by] if by else [])
-    m = means
-    per_rep = pd.DataFrame(
-        {k: m[k] for k in keys}
-        | {
-            "released_at_sed_pct": 100 * m["_sed"],
-            "executive_pct": 100 * m["_exec"],
-            "parole_board_pct": 100 * m["_board"],
-            "automatic_pct": 100 * m["_auto"],
-            "mean_custody_days": m["custody_days"],
-            "mean_supervised_days": m["supervised_days"],
-            "reviews_per_person": m["reviews"],
-            "bed_days_saved_per_person": m["bed_days_saved"],
-            "re_recall_pct": 100 * m["re_recalled"],
-            "reoffending_pct": 100 * m["reoffended"],
-            "sfo_per_1000": 1000 * m["sfo"],
-            "sfo_on_licence_per_1000": 1000 * m["sfo_on_licence"],
-            "follow_up_custody_days": m["follow_up_custody_days"],
-            "follow_up_supervised_days": m["follow_up_supervised_days"],
-            "cost_per_person": m["cost"],
-            "review_hours_per_person": m["review_hours"],
-        }
-    )
+    groups: dict[tuple, list[dict]] = {}
+    for m in means:
+        groups.setdefault((m["strategy"],) + ((m[by],) if by else ()), []).append(m)
     out = []
-    for key, d in per_rep.groupby(["strategy"] + ([by] if by else []), sort=False, observed=True):
-        row = dict(
-            zip(["strategy"] + ([by] if by else []), key if isinstance(key, tuple) else (key,))
-        )
-        k = len(d)
+    for key, ms in groups.items():
+        row = dict(zip(["strategy"] + ([by] if by else []), key))
+        k = len(ms)
         tq = t_quantile(0.5 + confidence / 2, k - 1) if k > 1 else 0.0
-        for col in per_rep.columns[len(keys) :]:
-            mu, sd = d[col].mean(), d[col].std(ddof=1) if k > 1 else 0.0
-            row[col] = mu
-            row[f"{col}_lo"] = mu - tq * sd / np.sqrt(k)
-            row[f"{col}_hi"] = mu + tq * sd / np.sqrt(k)
-        row["national_admissions_per_year"] = national_admissions
-        row["bed_days_saved_national_per_year"] = (
-            row["bed_days_saved_per_person"] * national_admissions
-        )
+        for col, src, scale in _SUMMARY:
+            x = np.array([m[src] for m in ms], dtype=np.float64)
+            if scale is not None:
+                x = scale * x
+            mu = x.sum() / k
+            sd = np.sqrt(((mu - x) ** 2).sum() / (k - 1)) if k > 1 else 0.0
+            row[col] = float(mu)
+            row[f"{col}_lo"] = float(mu - tq * sd / np.sqrt(k))
+            row[f"{col}_hi"] = float(mu + tq * sd / np.sqrt(k))
+        flow = national_admissions
+        row["national_admissions_per_year"] = flow
+        row["bed_days_saved_national_per_year"] = row["bed_days_saved_per_person"] * flow
         out.append(row)
     order = {s: i for i, s in enumerate(strategies)}
-    df = pd.DataFrame(out)
-    return df.sort_values("strategy", key=lambda s: s.map(order), kind="stable").reset_index(
-        drop=True
-    )
+    return sorted(out, key=lambda r: order.get(r["strategy"], len(order)))
 
 
 def t_quantile(p: float, df: int) -> float:
@@ -268,13 +281,39 @@ def t_quantile(p: float, df: int) -> float:
     return math.sqrt(df) * math.tan(0.5 * (lo + hi))
 
 
-def render_summary(summary: pd.DataFrame) -> str:
-    """The headline columns of a summary as a readable table."""
-    return summary[list(SimulationResult.HEADLINE)].round(2).to_string(index=False)
+def render_summary(summary) -> str:
+    """The headline columns of a summary (a DataFrame or :func:`summary_rows`' rows) as a
+    readable table: ``DataFrame.round(2).to_string(index=False)``, formatted here without pandas
+    for rows (:mod:`toolkit.review.formatting`) when that gives the same text."""
+    from toolkit.review.formatting import pandas_table
+
+    cols = list(SimulationResult.HEADLINE)
+    if isinstance(summary, list):
+        text = pandas_table(summary, cols, decimals=2)
+        if text is not None:
+            return text
+        import pandas as pd
+
+        summary = pd.DataFrame(summary)
+    return summary[cols].round(2).to_string(index=False)
 
 
-def summary_json(summary: pd.DataFrame, strategies: Sequence[str]) -> dict:
-    """Summary keyed by each strategy exactly as named on the command line."""
+def summary_json(summary, strategies: Sequence[str]) -> dict:
+    """Summary (a DataFrame or :func:`summary_rows`' rows) keyed by each strategy exactly as
+    named on the command line; floats as pandas' ``to_json`` writes them (10 decimals)."""
+    from toolkit.review.formatting import pandas_json_float
+
+    if isinstance(summary, list):
+        by_name = {r["strategy"]: r for r in summary}
+        out = {}
+        for name in strategies:
+            vals = {k: pandas_json_float(v) for k, v in by_name[name].items() if k != "strategy"}
+            if any(v is NotImplemented for v in vals.values()):
+                import pandas as pd
+
+                return summary_json(pd.DataFrame(summary), strategies)
+            out[name] = vals
+        return out
     s = summary.set_index("strategy")
     return {name: json.loads(s.loc[name].to_json()) for name in strategies}
 
@@ -375,6 +414,8 @@ _EPISODE_ORDER = tuple(
 
 def _join(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
     """Concatenate per-strategy record arrays column by column into one DataFrame."""
+    import pandas as pd
+
     data = {}
     for col in parts[0]:
         v = np.concatenate([p[col] for p in parts])

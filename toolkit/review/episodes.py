@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import CohortError, UsageError
 from toolkit.review.census import (  # noqa: F401 - re-exported (they lived here before)
     REQUIRED,
@@ -24,7 +25,6 @@ from toolkit.review.census import (  # noqa: F401 - re-exported (they lived here
 )
 from toolkit.review.census import _logit as logit
 from toolkit.review.policy import ROSH_LEVELS, ReleaseRules
-from toolkit.schema import RECALL_TYPES
 
 
 def expit(x: np.ndarray) -> np.ndarray:

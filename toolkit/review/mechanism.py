@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.schema import RECALL_TYPES
+from toolkit.categories import RECALL_TYPES
 
 ROUTES = ("automatic", "executive", "parole_board", "sed", "horizon")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
 from toolkit.review.episodes import draw_episodes, stay_weights
 from toolkit.review.mechanism import formal_plan, release_outcomes
-from toolkit.schema import RECALL_TYPES
 
 __all__ = ["CENSUS_SEED", "littles_law_text", "national_flow"]
 
