@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.review import (
     CapacityLimited,
@@ -126,3 +128,28 @@ def test_simulate_does_not_import_scipy_or_pandas(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_merge_days_is_the_sorted_union(data):
+    # reference: per row, the distinct finite days sorted, padded with inf to the widest row
+    from toolkit.review.mechanism import merge_days
+
+    n = data.draw(st.integers(0, 12))
+    day = st.one_of(st.just(np.inf), st.integers(0, 6).map(float), st.floats(0, 400))
+    arrays = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        k = data.draw(st.integers(0, 4))
+        vals = data.draw(st.lists(day, min_size=n * k, max_size=n * k))
+        arrays.append(np.array(vals, dtype=float).reshape(n, k))
+    got = merge_days(*arrays)
+    rows = [sorted(set(np.concatenate([a[i] for a in arrays])) - {np.inf}) for i in range(n)]
+    width = max([len(r) for r in rows], default=0)
+    want = np.full((n, width), np.inf)
+    for i, r in enumerate(rows):
+        want[i, : len(r)] = r
+    if n == 0 or sum(a.shape[1] for a in arrays) == 0:
+        assert got.shape[0] == n and np.isinf(got).all()
+    else:
+        np.testing.assert_array_equal(got, want)

@@ -170,7 +170,7 @@ _MEAN_COLUMNS = (
 
 
 def replication_means(cols: dict[str, np.ndarray]) -> dict[str, float]:
-    """The means :func:`summarise` needs from one strategy x replication's records (arrays as
+    """The means :func:`summary_rows` needs from one strategy x replication's records (arrays as
     :class:`RecordStream` yields them), so a summary needs no copy of all records."""
     n = cols["route"].size
     share = np.bincount(cols["route"], minlength=len(ROUTES)) / n
