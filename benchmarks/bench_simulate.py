@@ -7,7 +7,9 @@ replications = 2,000,000 episodes, records written to Parquet. SimPy: the same s
 cohort and episodes, is spread thin: conservative for the ratio), checked against the engine.
 Median of ``--runs`` runs each, in the same session; wall clock and CPU time (user + sys,
 robust when other jobs share the machine) and peak memory (max RSS) per child, via ``os.wait4``.
-Run: ``python benchmarks/bench_simulate.py [--runs 3]``. Needs ``pip install simpy``.
+Run: ``python benchmarks/bench_simulate.py [--runs 3] [--baseline DIR]``; ``--baseline`` times
+the same command from another checkout (e.g. ``git archive`` of an older commit, with its
+``toolkit/papers`` link) interleaved with the others. Needs ``pip install simpy``.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ ROOT = Path(__file__).parents[1]
 STRATEGIES = ["sed", "formal", "proactive:every=28", "proactive:every=14", "event"]
 
 
-def timed(cmd: list[str]) -> tuple[float, float, float]:
+def timed(cmd: list[str], root: Path = ROOT) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one child process."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(root))
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # cwd too: `python -m` puts the working directory first on sys.path
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
@@ -43,6 +48,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--n", type=int, default=200_000, help="admissions per replication")
     ap.add_argument("--simpy-n", type=int, default=20_000)
+    ap.add_argument("--baseline", type=Path, default=None, help="another checkout to time too")
     args = ap.parse_args()
     n_engine = args.n * 2 * len(STRATEGIES)
     n_simpy = args.simpy_n * len(STRATEGIES)
@@ -69,10 +75,12 @@ def main() -> None:
             "--n",
             str(args.simpy_n),
         ]
-        eng, sim = [], []
-        for _ in range(args.runs):  # interleaved, so both see the same machine load
+        eng, sim, base = [], [], []
+        for _ in range(args.runs):  # interleaved, so all see the same machine load
             eng.append(timed(engine))
             sim.append(timed(simpy))
+            if args.baseline:
+                base.append(timed(engine, args.baseline.resolve()))
     med = [statistics.median(x) for x in zip(*eng)]
     smed = [statistics.median(x) for x in zip(*sim)]
     print(
@@ -84,6 +92,14 @@ def main() -> None:
         f"peak RSS {med[2]:.0f} MB"
     )
     print(f"simpy:  {n_simpy:,} episodes: median wall {smed[0]:.2f} s, CPU {smed[1]:.2f} s")
+    if base:
+        bmed = [statistics.median(x) for x in zip(*base)]
+        print(
+            f"baseline engine ({args.baseline}): median wall {bmed[0]:.2f} s, CPU "
+            f"{bmed[1]:.2f} s, peak RSS {bmed[2]:.0f} MB; per episode (CPU) "
+            f"{1e6 * bmed[1] / n_engine:.2f} us, ratio to simpy "
+            f"{(smed[1] / n_simpy) / (bmed[1] / n_engine):.0f}x"
+        )
     for label, a, b in (("wall", med[0], smed[0]), ("CPU", med[1], smed[1])):
         print(
             f"per episode ({label}): engine {1e6 * a / n_engine:.2f} us, simpy "

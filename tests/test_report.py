@@ -195,3 +195,12 @@ def test_plot_capacity_over_time_one_line_per_programme():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="capacity"):
         plot_capacity_over_time(estimate_needs_gap(c, rules, n_boot=0), rules)
+
+
+def test_cli_names_the_same_sources_and_seed():
+    # the CLI names them without importing the renderer (start-up cost); they must agree
+    from toolkit.cli import report as cli_report
+    from toolkit.report.markdown import DEFAULT_SEED
+
+    assert cli_report.SOURCES == tuple(sorted(SOURCES))
+    assert cli_report.DEFAULT_SEED == DEFAULT_SEED

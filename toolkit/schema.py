@@ -14,18 +14,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-#: Populations in the published Appendix, in print order, plus the rest of the sentenced
-#: population (Table 1's "All prisoners" minus "All recalled").
-POPULATIONS: tuple[str, ...] = (
-    "standard",
-    "extended",
-    "fixed_term",
-    "ipp_dpp",
-    "life",
-    "hdc",
-    "other_sentenced",
-)
-RECALL_TYPES: tuple[str, ...] = POPULATIONS[:-1]
+# POPULATIONS (the published Appendix's, in print order, plus the rest of the sentenced
+# population) and RECALL_TYPES live in toolkit.categories, which imports nothing, so that the
+# simulation can name them without importing pandas.
+from toolkit.categories import POPULATIONS, RECALL_TYPES
 
 #: Population groups a published figure can refer to, as lists of populations.
 GROUPS: dict[str, tuple[str, ...]] = {

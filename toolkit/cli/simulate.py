@@ -136,19 +136,26 @@ def run(args) -> int:
 def _run(args, strategies, fmt, outputs) -> int:
     import time
 
-    import pandas as pd
-
-    from toolkit.cohort.io import read_cohort
-    from toolkit.review import load_release_rules, simulate_reviews
+    from toolkit.review import load_release_rules
+    from toolkit.review.engine import RecordStream, render_summary, summary_json, summary_rows
+    from toolkit.review.output import write_records
 
     rules = load_release_rules(args.rules)
     pops = args.population or ["standard"]
     national = None
     if args.cohort:
+        from toolkit.cohort.io import read_cohort
+
         cohort = read_cohort(args.cohort)
+    elif args.profile is None:
+        from toolkit.review.census import default_census
+
+        # the shipped profile's census of every recall type, stored (identical to generating
+        # it, which costs more than simulating 2,000,000 episodes; toolkit.review.census)
+        cohort = national = default_census()
     else:
         from toolkit.cohort.generate import generate_cohort
-        from toolkit.review.national import CENSUS_SEED
+        from toolkit.review.census import CENSUS_SEED, prepare_census
         from toolkit.schema import RECALL_TYPES
 
         # one census of every recall type: the simulated admissions come from its `pops`
@@ -163,7 +170,7 @@ def _run(args, strategies, fmt, outputs) -> int:
                 f"one or more of: {', '.join(types) or '(none: the profile has no recall types)'}"
             )
         cohort = generate_cohort(spec, populations=types, rng=CENSUS_SEED)
-        national = cohort
+        cohort = national = prepare_census(cohort)
     start = time.perf_counter()
     tty = sys.stderr.isatty()
 
@@ -180,41 +187,37 @@ def _run(args, strategies, fmt, outputs) -> int:
             if done == total:
                 print(file=sys.stderr)
 
-    res = simulate_reviews(
+    stream = RecordStream(
         cohort,
         strategies,
         rules,
         n=args.n,
         n_replications=args.replications,
         populations=pops,
-        growth=args.growth,
-        national_census=national,
         rng=args.seed,
         progress=progress,
     )
+    means = None
 
     def _write(tmp):
-        if fmt == "parquet":
-            # dictionary-encode only the categorical columns: trying it on every float column
-            # costs more than the whole simulation (2.8 s vs 1.0 s CPU at 2,000,000 rows)
-            cats = [c for c, t in res.records.dtypes.items() if isinstance(t, pd.CategoricalDtype)]
-            res.records.to_parquet(tmp, index=False, use_dictionary=cats)
-        else:
-            res.records.to_csv(tmp, index=False)
+        nonlocal means
+        # records go to the file strategy x replication by strategy x replication, and the
+        # summary comes from the same pass (no frame of all records)
+        means = write_records(stream, tmp, fmt)
 
     outputs.write(args.out, _write)
-    summary = res.summary()
-    print(res.render(summary))
-    if res.national:
-        from toolkit.review.national import littles_law_text
+    nat = stream.national(growth=args.growth, national_census=national, cohort=cohort)
+    summary = summary_rows(means, stream.names, nat["annual_recalls_now"] * nat["flow_share"])
+    print(render_summary(summary))
+    from toolkit.review.national import littles_law_text
 
-        print(littles_law_text(res.national))
-        if args.profile or args.cohort:
-            print(
-                "The national figures scale this census by the [national] block of the release "
-                "rules (England and Wales, 2015-16): read them as national only if this census "
-                "describes the same recalled population."
-            )
+    print(littles_law_text(nat))
+    if args.profile or args.cohort:
+        print(
+            "The national figures scale this census by the [national] block of the release "
+            "rules (England and Wales, 2015-16): read them as national only if this census "
+            "describes the same recalled population."
+        )
     if args.summary:
-        outputs.write_json(res.summary_json(summary), args.summary)
+        outputs.write_json(summary_json(summary, stream.names), args.summary)
     return 0

@@ -17,19 +17,24 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from toolkit.exceptions import CohortError, UsageError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read or written (start-up cost)
+    import pandas as pd
 
 SUFFIXES = (".csv", ".parquet", ".csv.gz")
 
 
 def _toolkit_version() -> str:
-    # Read from package metadata so this stage does not import the package root.
+    # Read from package metadata so this stage does not import the package root (imported
+    # here: importlib.metadata costs 25 ms of start-up for commands that write no manifest).
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("recall-toolkit")
     except PackageNotFoundError:  # running from a source tree that was never installed
@@ -350,6 +355,8 @@ def read_cohort(path: str | Path, *, min_rows: int = 1, rules=None, spec=None) -
         If the file cannot be read, lacks schema columns, holds bad values (each named by row,
         column and value) or has fewer than ``min_rows`` rows.
     """
+    import pandas as pd
+
     from toolkit.validation import validate_cohort
 
     fmt = cohort_format(path)
@@ -400,6 +407,7 @@ def build_manifest(
     not serialised to CSV); ``file_sha256``, when given, of the file as written (what
     ``sha256sum`` prints).
     """
+    import pandas as pd
     import scipy
 
     man = {

@@ -10,6 +10,7 @@ strategy x replication, ``national`` scales to England and Wales by Little's law
 
 from toolkit.review.engine import (
     RECORD_COLUMNS,
+    RecordStream,
     SimulationResult,
     build_episodes,
     simulate_reviews,
@@ -47,6 +48,7 @@ __all__ = [
     "Ordering",
     "ProactiveReview",
     "RandomOrder",
+    "RecordStream",
     "ReleaseAtSED",
     "ReleaseRules",
     "Scorer",

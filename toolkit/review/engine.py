@@ -10,13 +10,14 @@ model's stays (:mod:`toolkit.review.national`).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.special import stdtrit
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import UsageError
 from toolkit.review.episodes import (
     DEFAULT_PARAMS,
@@ -30,7 +31,9 @@ from toolkit.review.episodes import (
 from toolkit.review.mechanism import ROUTES, hash_uniform, release_outcomes
 from toolkit.review.policy import ROSH_LEVELS, ReleaseRules, load_release_rules
 from toolkit.review.strategies import Strategy, check_distinct
-from toolkit.schema import RECALL_TYPES
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: `simulate` needs none
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -38,6 +41,7 @@ __all__ = [
     "REQUIRED",
     "ROUTES",
     "Episodes",
+    "RecordStream",
     "SimulationResult",
     "build_episodes",
     "hash_uniform",
@@ -102,6 +106,8 @@ class SimulationResult:
 
     def summary(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
         """Per strategy (x ``by``): mean over replications with a t interval across them."""
+        import pandas as pd
+
         rec = self.records
         keys = ["strategy", "replication"] + ([by] if by else [])
         route = rec["route"].cat.codes.to_numpy()
@@ -111,67 +117,17 @@ class SimulationResult:
             "_board": route == 2,
             "_auto": route == 0,
         }
-        used = [
-            "custody_days",
-            "supervised_days",
-            "reviews",
-            "bed_days_saved",
-            "re_recalled",
-            "reoffended",
-            "sfo",
-            "sfo_on_licence",
-            "follow_up_custody_days",
-            "follow_up_supervised_days",
-            "cost",
-            "review_hours",
-        ]
         # a narrow frame: grouping the full records would copy every column
-        small = pd.DataFrame({k: rec[k] for k in keys + used} | cols, copy=False)
-        m = small.groupby(keys, observed=True, sort=False).mean()
-        per_rep = pd.DataFrame(
-            {
-                "released_at_sed_pct": 100 * m["_sed"],
-                "executive_pct": 100 * m["_exec"],
-                "parole_board_pct": 100 * m["_board"],
-                "automatic_pct": 100 * m["_auto"],
-                "mean_custody_days": m["custody_days"],
-                "mean_supervised_days": m["supervised_days"],
-                "reviews_per_person": m["reviews"],
-                "bed_days_saved_per_person": m["bed_days_saved"],
-                "re_recall_pct": 100 * m["re_recalled"],
-                "reoffending_pct": 100 * m["reoffended"],
-                "sfo_per_1000": 1000 * m["sfo"],
-                "sfo_on_licence_per_1000": 1000 * m["sfo_on_licence"],
-                "follow_up_custody_days": m["follow_up_custody_days"],
-                "follow_up_supervised_days": m["follow_up_supervised_days"],
-                "cost_per_person": m["cost"],
-                "review_hours_per_person": m["review_hours"],
-            }
-        ).reset_index()
-        out = []
-        for key, d in per_rep.groupby(
-            ["strategy"] + ([by] if by else []), sort=False, observed=True
-        ):
-            row = dict(
-                zip(["strategy"] + ([by] if by else []), key if isinstance(key, tuple) else (key,))
-            )
-            k = len(d)
-            # Student t quantile (scipy.special: scipy.stats costs ~0.5 s to import)
-            tq = float(stdtrit(k - 1, 0.5 + confidence / 2)) if k > 1 else 0.0
-            for col in per_rep.columns[len(keys) :]:
-                m, sd = d[col].mean(), d[col].std(ddof=1) if k > 1 else 0.0
-                row[col] = m
-                row[f"{col}_lo"] = m - tq * sd / np.sqrt(k)
-                row[f"{col}_hi"] = m + tq * sd / np.sqrt(k)
-            flow = self.annual_recalls * self.flow_share
-            row["national_admissions_per_year"] = flow
-            row["bed_days_saved_national_per_year"] = row["bed_days_saved_per_person"] * flow
-            out.append(row)
-        order = {s: i for i, s in enumerate(self.strategies)}
-        df = pd.DataFrame(out)
-        return df.sort_values("strategy", key=lambda s: s.map(order), kind="stable").reset_index(
-            drop=True
+        small = pd.DataFrame({k: rec[k] for k in keys + list(_MEAN_COLUMNS)} | cols, copy=False)
+        m = small.groupby(keys, observed=True, sort=False).mean().reset_index()
+        rows = summary_rows(
+            m.to_dict("records"),
+            self.strategies,
+            self.annual_recalls * self.flow_share,
+            by=by,
+            confidence=confidence,
         )
+        return pd.DataFrame(rows)
 
     HEADLINE = (
         "strategy",
@@ -189,13 +145,177 @@ class SimulationResult:
 
     def render(self, summary: pd.DataFrame | None = None) -> str:
         """The headline summary as a readable table (``summary``: a precomputed one)."""
-        s = self.summary() if summary is None else summary
-        return s[list(self.HEADLINE)].round(2).to_string(index=False)
+        return render_summary(self.summary() if summary is None else summary)
 
     def summary_json(self, summary: pd.DataFrame | None = None) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
-        s = (self.summary() if summary is None else summary).set_index("strategy")
-        return {name: json.loads(s.loc[name].to_json()) for name in self.strategies}
+        return summary_json(self.summary() if summary is None else summary, self.strategies)
+
+
+#: Record columns averaged per strategy x replication for the summary.
+_MEAN_COLUMNS = (
+    "custody_days",
+    "supervised_days",
+    "reviews",
+    "bed_days_saved",
+    "re_recalled",
+    "reoffended",
+    "sfo",
+    "sfo_on_licence",
+    "follow_up_custody_days",
+    "follow_up_supervised_days",
+    "cost",
+    "review_hours",
+)
+
+
+def replication_means(cols: dict[str, np.ndarray]) -> dict[str, float]:
+    """The means :func:`summary_rows` needs from one strategy x replication's records (arrays as
+    :class:`RecordStream` yields them), so a summary needs no copy of all records."""
+    n = cols["route"].size
+    share = np.bincount(cols["route"], minlength=len(ROUTES)) / n
+    out = {c: float(np.mean(cols[c], dtype=np.float64)) for c in _MEAN_COLUMNS}
+    out.update(_sed=share[3], _exec=share[1], _board=share[2], _auto=share[0])
+    return out
+
+
+#: Summary columns (per person, per 1,000 or percent) from the means of one strategy x
+#: replication: (name, mean it comes from, scale).
+_SUMMARY = (
+    ("released_at_sed_pct", "_sed", 100),
+    ("executive_pct", "_exec", 100),
+    ("parole_board_pct", "_board", 100),
+    ("automatic_pct", "_auto", 100),
+    ("mean_custody_days", "custody_days", None),
+    ("mean_supervised_days", "supervised_days", None),
+    ("reviews_per_person", "reviews", None),
+    ("bed_days_saved_per_person", "bed_days_saved", None),
+    ("re_recall_pct", "re_recalled", 100),
+    ("reoffending_pct", "reoffended", 100),
+    ("sfo_per_1000", "sfo", 1000),
+    ("sfo_on_licence_per_1000", "sfo_on_licence", 1000),
+    ("follow_up_custody_days", "follow_up_custody_days", None),
+    ("follow_up_supervised_days", "follow_up_supervised_days", None),
+    ("cost_per_person", "cost", None),
+    ("review_hours_per_person", "review_hours", None),
+)
+
+
+def summary_rows(
+    means: Sequence[dict],
+    strategies: Sequence[str],
+    national_admissions: float,
+    *,
+    by: str | None = None,
+    confidence: float = 0.95,
+) -> list[dict]:
+    """Per strategy (x ``by``): mean over replications with a t interval across them, as rows
+    (dicts) in the order of ``strategies``.
+
+    ``means`` has one dict per strategy x replication (x ``by``): the keys and the means of
+    :data:`_MEAN_COLUMNS` and of the route indicators ``_sed``, ``_exec``, ``_board``, ``_auto``
+    (:func:`replication_means`). Means and standard deviations are computed as pandas computes
+    them (sum / k; squared deviations from that mean, summed, / (k - 1)).
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for m in means:
+        groups.setdefault((m["strategy"],) + ((m[by],) if by else ()), []).append(m)
+    out = []
+    for key, ms in groups.items():
+        row = dict(zip(["strategy"] + ([by] if by else []), key))
+        k = len(ms)
+        tq = t_quantile(0.5 + confidence / 2, k - 1) if k > 1 else 0.0
+        for col, src, scale in _SUMMARY:
+            x = np.array([m[src] for m in ms], dtype=np.float64)
+            if scale is not None:
+                x = scale * x
+            mu = x.sum() / k
+            sd = np.sqrt(((mu - x) ** 2).sum() / (k - 1)) if k > 1 else 0.0
+            row[col] = float(mu)
+            row[f"{col}_lo"] = float(mu - tq * sd / np.sqrt(k))
+            row[f"{col}_hi"] = float(mu + tq * sd / np.sqrt(k))
+        flow = national_admissions
+        row["national_admissions_per_year"] = flow
+        row["bed_days_saved_national_per_year"] = row["bed_days_saved_per_person"] * flow
+        out.append(row)
+    order = {s: i for i, s in enumerate(strategies)}
+    return sorted(out, key=lambda r: order.get(r["strategy"], len(order)))
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Quantile ``p`` (0.5 < p < 1) of Student's t with ``df`` (a whole number >= 1) degrees of
+    freedom, to about 1e-15 relative (a test checks it against scipy.special.stdtrit).
+
+    Written out because importing scipy.special costs about 0.15-0.3 s, a tenth of the whole
+    ``simulate`` command: the t CDF for whole ``df`` is a finite sum in theta = atan(t /
+    sqrt(df)) (Abramowitz and Stegun 26.7.3-4), increasing in theta, inverted by bisection.
+    """
+    if not 0.5 < p < 1 or df < 1 or int(df) != df:
+        raise ValueError(f"t_quantile needs 0.5 < p < 1 and a whole df >= 1; got {p}, {df}")
+    df = int(df)
+    target = 2 * p - 1  # P(|T| < t)
+
+    def central(theta: float) -> float:
+        c2, sin = math.cos(theta) ** 2, math.sin(theta)
+        if df % 2:  # odd: (2 / pi) (theta + sin cos (1 + 2/3 c^2 + (2 4)/(3 5) c^4 + ...))
+            term, total = 1.0, 1.0 if df > 1 else 0.0
+            for k in range(1, (df - 1) // 2):
+                term *= c2 * (2 * k) / (2 * k + 1)
+                total += term
+            return 2 / math.pi * (theta + sin * math.cos(theta) * total)
+        term, total = 1.0, 1.0  # even: sin (1 + 1/2 c^2 + (1 3)/(2 4) c^4 + ...)
+        for k in range(1, df // 2):
+            term *= c2 * (2 * k - 1) / (2 * k)
+            total += term
+        return sin * total
+
+    lo, hi = 0.0, math.pi / 2
+    for _ in range(200):  # bisection to adjacent doubles
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if central(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return math.sqrt(df) * math.tan(0.5 * (lo + hi))
+
+
+def render_summary(summary) -> str:
+    """The headline columns of a summary (a DataFrame or :func:`summary_rows`' rows) as a
+    readable table: ``DataFrame.round(2).to_string(index=False)``, formatted here without pandas
+    for rows (:mod:`toolkit.review.formatting`) when that gives the same text."""
+    from toolkit.review.formatting import pandas_table
+
+    cols = list(SimulationResult.HEADLINE)
+    if isinstance(summary, list):
+        text = pandas_table(summary, cols, decimals=2)
+        if text is not None:
+            return text
+        import pandas as pd
+
+        summary = pd.DataFrame(summary)
+    return summary[cols].round(2).to_string(index=False)
+
+
+def summary_json(summary, strategies: Sequence[str]) -> dict:
+    """Summary (a DataFrame or :func:`summary_rows`' rows) keyed by each strategy exactly as
+    named on the command line; floats as pandas' ``to_json`` writes them (10 decimals)."""
+    from toolkit.review.formatting import pandas_json_float
+
+    if isinstance(summary, list):
+        by_name = {r["strategy"]: r for r in summary}
+        out = {}
+        for name in strategies:
+            vals = {k: pandas_json_float(v) for k, v in by_name[name].items() if k != "strategy"}
+            if any(v is NotImplemented for v in vals.values()):
+                import pandas as pd
+
+                return summary_json(pd.DataFrame(summary), strategies)
+            out[name] = vals
+        return out
+    s = summary.set_index("strategy")
+    return {name: json.loads(s.loc[name].to_json()) for name in strategies}
 
 
 _CATEGORIES = {
@@ -205,28 +325,14 @@ _CATEGORIES = {
 }
 
 
-def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
-    """One strategy's records as arrays (categoricals as codes; joined once at the end)."""
+def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
+    """The record columns that do not depend on the strategy (the person and the episode's
+    draws): computed once per replication and shared by every strategy's records."""
     n = ep.n
-    costs = rules.costs
-    w = rules.follow_up_days
-    limit = np.minimum(ep.sed, rules.horizon_days)
-    release = out["release_day"]
-    sup = np.maximum(limit - release, 0.0)
-    # one window from recall for every strategy: licence days, then unsupervised days after SED
-    fu_custody = np.minimum(release, w)
-    fu_sup = np.maximum(np.minimum(limit, w) - release, 0.0)
-    community = np.maximum(w - release, 0.0)
-    rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * fu_sup)
-    reoff = ep.u_reoffend < -np.expm1(-ep.h_reoffend * community)
-    sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * community)
-    sfo_lic = ep.u_sfo < -np.expm1(-ep.h_sfo * fu_sup)
-    hours = out["reviews"] * costs["review_hours"]
     rows = ep.cohort_row
     f32 = np.float32
     return {
         "replication": np.full(n, r, dtype=np.int32),
-        "strategy": np.full(n, names.index(name), dtype=np.int16),
         "episode": np.arange(n, dtype=np.int32),
         "person_id": census.person_id[rows],
         "recall_type": ep.recall_type.astype(np.int8),
@@ -246,6 +352,34 @@ def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
         "recall_day": ep.admit_day.astype(f32),
         "first_board_day": ep.first_board_day.astype(f32),
         "sed_day": ep.sed,
+        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+    }
+
+
+def _records(r, name, names, ep, out, census, rules, shared=None) -> dict[str, np.ndarray]:
+    """One strategy's records as arrays (categoricals as codes; joined once at the end).
+    ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given)."""
+    e = _episode_columns(r, ep, census) if shared is None else shared
+    n = ep.n
+    costs = rules.costs
+    w = rules.follow_up_days
+    limit = np.minimum(ep.sed, rules.horizon_days)
+    release = out["release_day"]
+    sup = np.maximum(limit - release, 0.0)
+    # one window from recall for every strategy: licence days, then unsupervised days after SED
+    fu_custody = np.minimum(release, w)
+    fu_sup = np.maximum(np.minimum(limit, w) - release, 0.0)
+    community = np.maximum(w - release, 0.0)
+    rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * fu_sup)
+    reoff = ep.u_reoffend < -np.expm1(-ep.h_reoffend * community)
+    sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * community)
+    sfo_lic = ep.u_sfo < -np.expm1(-ep.h_sfo * fu_sup)
+    hours = out["reviews"] * costs["review_hours"]
+    f32 = np.float32
+    return {
+        "replication": e["replication"],
+        "strategy": np.full(n, names.index(name), dtype=np.int8 if len(names) < 128 else np.int16),
+        **{k: e[k] for k in _EPISODE_ORDER},
         "notice_day": out["notice_day"].astype(f32),
         "release_day": release,
         "route": out["route"].astype(np.int8),
@@ -261,7 +395,7 @@ def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
         "reoffended": reoff,
         "sfo": sfo,
         "sfo_on_licence": sfo_lic,
-        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+        "releasable_earlier": e["releasable_earlier"],
         "cost": (
             release * costs["custody_per_day"]
             + sup * costs["supervision_per_day"]
@@ -270,17 +404,115 @@ def _records(r, name, names, ep, out, census, rules) -> dict[str, np.ndarray]:
     }
 
 
-def _join(parts: list[dict], names: list[str], census) -> pd.DataFrame:
+#: Episode columns between ``strategy`` and ``notice_day`` in RECORD_COLUMNS order.
+_EPISODE_ORDER = tuple(
+    list(RECORD_COLUMNS)[
+        list(RECORD_COLUMNS).index("episode") : list(RECORD_COLUMNS).index("notice_day")
+    ]
+)
+
+
+def _join(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
     """Concatenate per-strategy record arrays column by column into one DataFrame."""
-    cats = dict(_CATEGORIES)
-    cats["strategy"] = names
-    cats["sex"] = list(census.sex.categories)
-    cats["ethnicity"] = list(census.ethnicity.categories)
+    import pandas as pd
+
     data = {}
     for col in parts[0]:
         v = np.concatenate([p[col] for p in parts])
-        data[col] = pd.Categorical.from_codes(v, categories=cats[col]) if col in cats else v
+        cats = categories.get(col)
+        data[col] = pd.Categorical.from_codes(v, categories=list(cats)) if cats else v
     return pd.DataFrame(data, copy=False)
+
+
+class RecordStream:
+    """The simulation, one strategy x replication at a time: iterating yields
+    ``(replication, strategy, records)`` with the records as arrays (the columns of
+    :data:`RECORD_COLUMNS`, categoricals as codes into :attr:`categories`).
+
+    :func:`simulate_reviews` joins them into one DataFrame; the command line writes them to
+    Parquet as they come, so all records never need to be in memory at once. Parameters as
+    :func:`simulate_reviews`; iterate once.
+    """
+
+    def __init__(
+        self,
+        cohort,
+        strategies: Sequence[Strategy] | dict,
+        rules: ReleaseRules | None = None,
+        *,
+        n: int = 10_000,
+        n_replications: int = 10,
+        populations: Sequence[str] = ("standard",),
+        params: dict | None = None,
+        rng: np.random.Generator | int | None = None,
+        progress=None,
+    ):
+        rules = load_release_rules() if rules is None else rules
+        named = (
+            dict(strategies) if isinstance(strategies, dict) else {repr(s): s for s in strategies}
+        )
+        if not named:
+            raise UsageError("give at least one strategy")
+        check_distinct(named)
+        if n <= 0 or n_replications <= 0:
+            raise UsageError("n and n_replications must be positive")
+        self.rules, self.named, self.n, self.n_replications = rules, named, n, n_replications
+        self.populations, self.progress = populations, progress
+        self.census = census = prepare_census(cohort)
+        self.params = p = params_from(rules, params)
+        codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
+        rows = np.flatnonzero(np.isin(census.recall_type, codes))
+        self.weights = stay_weights(census, rows, rules, p) if rows.size else None
+        self.streams = np.random.default_rng(rng).spawn(n_replications)
+        self.names = list(named)
+        #: Categories of the categorical columns (records hold codes into them).
+        self.categories = dict(_CATEGORIES) | {
+            "strategy": tuple(self.names),
+            "sex": tuple(census.sex.categories),
+            "ethnicity": tuple(census.ethnicity.categories),
+        }
+
+    def __iter__(self):
+        rules, census = self.rules, self.census
+        for r, g in enumerate(self.streams):
+            ep = build_episodes(
+                census,
+                rules,
+                self.n,
+                populations=self.populations,
+                params=self.params,
+                weights=self.weights,
+                rng=g,
+            )
+            shared = _episode_columns(r, ep, census)
+            for name, strat in self.named.items():
+                out = strat.outcomes(ep, rules, census)
+                yield r, name, _records(r, name, self.names, ep, out, census, rules, shared)
+            if self.progress:
+                self.progress(r + 1, self.n_replications)
+
+    def national(
+        self,
+        *,
+        annual_recalls: float | None = None,
+        growth: float | None = None,
+        national_census=None,
+        cohort=None,
+    ) -> dict:
+        """National flow and Little's-law figures (:func:`toolkit.review.national.national_flow`)
+        for the simulated populations; ``national_census`` None: the default census."""
+        from toolkit.review.national import national_flow
+
+        return national_flow(
+            self.rules,
+            self.params,
+            self.populations,
+            growth=growth,
+            annual_recalls=annual_recalls,
+            census=self.census
+            if national_census is not None and national_census is cohort
+            else national_census,
+        )
 
 
 def simulate_reviews(
@@ -346,42 +578,26 @@ def simulate_reviews(
     ...      "mean_custody_days"])
     True
     """
-    from toolkit.review.national import national_flow
-
-    rules = load_release_rules() if rules is None else rules
-    named = dict(strategies) if isinstance(strategies, dict) else {repr(s): s for s in strategies}
-    if not named:
-        raise UsageError("give at least one strategy")
-    check_distinct(named)
-    if n <= 0 or n_replications <= 0:
-        raise UsageError("n and n_replications must be positive")
-    census = prepare_census(cohort)
-    p = params_from(rules, params)
-    codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
-    rows = np.flatnonzero(np.isin(census.recall_type, codes))
-    weights = stay_weights(census, rows, rules, p) if rows.size else None
-    rng = np.random.default_rng(rng)
-    streams = rng.spawn(n_replications)
-    names = list(named)
-    frames = []
-    for r, g in enumerate(streams):
-        ep = build_episodes(
-            census, rules, n, populations=populations, params=p, weights=weights, rng=g
-        )
-        for name, strat in named.items():
-            out = strat.outcomes(ep, rules, census)
-            frames.append(_records(r, name, names, ep, out, census, rules))
-        if progress:
-            progress(r + 1, n_replications)
-    records = _join(frames, names, census)
-    nat = national_flow(
+    stream = RecordStream(
+        cohort,
+        strategies,
         rules,
-        p,
-        populations,
-        growth=growth,
-        annual_recalls=annual_recalls,
-        census=census if national_census is cohort else national_census,
+        n=n,
+        n_replications=n_replications,
+        populations=populations,
+        params=params,
+        rng=rng,
+        progress=progress,
+    )
+    records = _join([cols for _, _, cols in stream], stream.categories)
+    nat = stream.national(
+        annual_recalls=annual_recalls, growth=growth, national_census=national_census, cohort=cohort
     )
     return SimulationResult(
-        records, tuple(names), n_replications, nat["annual_recalls_now"], nat["flow_share"], nat
+        records,
+        tuple(stream.names),
+        n_replications,
+        nat["annual_recalls_now"],
+        nat["flow_share"],
+        nat,
     )

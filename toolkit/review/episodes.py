@@ -13,108 +13,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from scipy.special import expit, logit
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import CohortError, UsageError
-from toolkit.review.policy import ROSH_LEVELS, ReleaseRules
-from toolkit.schema import RECALL_TYPES
-
-REQUIRED = (
-    "population",
-    "ogrs3_2yr",
-    "rsr_2yr",
-    "need_domains",
-    "need_accommodation",
-    "rosh",
-    "sex",
-    "ethnicity",
-    "person_id",
+from toolkit.review.census import (  # noqa: F401 - re-exported (they lived here before)
+    REQUIRED,
+    RISK_CENTRE,
+    RISK_SCALE,
+    Census,
+    prepare_census,
 )
-#: Standardisation of logit(OGRS3 2-year) for the risk loading: fixed constants (about the
-#: standard-recall mean), so an episode's draws do not depend on who else is sampled.
-RISK_CENTRE, RISK_SCALE = float(logit(0.62)), 1.0
+from toolkit.review.census import _logit as logit
+from toolkit.review.policy import ROSH_LEVELS, ReleaseRules
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """Logistic function, scipy.special.expit's formula (without importing scipy)."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 DEFAULT_PARAMS = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.3, "mu_m": 3.0}
 #: Seed of the probe episodes that estimate E[stay | person] (fixed: weights are a property of
 #: the model and the census, not of a replication).
 _PROBE_SEED, _PROBE_DRAWS = 20160331, 8
-
-
-@dataclass(frozen=True)
-class Census:
-    """The census columns the model reads, as arrays (built once per cohort)."""
-
-    n: int
-    recall_type: np.ndarray  # codes into schema.RECALL_TYPES; -1 for other populations
-    ogrs: np.ndarray  # 0-1
-    rsr: np.ndarray
-    risk: np.ndarray  # standardised logit OGRS3
-    need: np.ndarray  # standardised need domains
-    accommodation_need: np.ndarray
-    unmet_programme: np.ndarray
-    rosh: np.ndarray  # codes into ROSH_LEVELS (-1 unknown)
-    sex: pd.Categorical
-    ethnicity: pd.Categorical
-    person_id: np.ndarray
-    age: np.ndarray
-
-
-def prepare_census(cohort: pd.DataFrame | Census) -> Census:
-    """Read the model's columns from a census cohort once (vectorised)."""
-    if isinstance(cohort, Census):
-        return cohort
-    missing = [c for c in REQUIRED if c not in cohort.columns]
-    if missing:
-        raise CohortError(
-            f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
-            "use a cohort from `recall-toolkit generate`"
-        )
-    # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
-    pop_codes = pd.Index(RECALL_TYPES).get_indexer(cohort["population"].astype(str))
-    ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
-    rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
-    need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
-    accom = np.nan_to_num(cohort["need_accommodation"].astype("float64").to_numpy()) >= 1
-    rosh = pd.Categorical(cohort["rosh"].astype(str), categories=ROSH_LEVELS).codes
-    age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
-    return Census(
-        n=len(cohort),
-        recall_type=np.asarray(pop_codes, dtype=np.int64),
-        ogrs=ogrs,
-        rsr=rsr,
-        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
-        need=need,
-        accommodation_need=accom,
-        unmet_programme=_unmet_programme(cohort),
-        rosh=np.asarray(rosh, dtype=np.int64),
-        sex=pd.Categorical(cohort["sex"]),
-        ethnicity=pd.Categorical(cohort["ethnicity"]),
-        person_id=cohort["person_id"].to_numpy(),
-        age=age,
-    )
-
-
-def _unmet_programme(cohort: pd.DataFrame) -> np.ndarray:
-    """Unmet accredited-programme need (suitable under the default Table 2 readings, attended
-    neither that programme nor another one); all False for a cohort without programme columns.
-
-    The same reading as ``toolkit.needs.gap.outcome_matrix``, computed here from the programme
-    rules so that the simulation does not import the needs-gap statistics (scipy.stats,
-    statsmodels: about a second at start-up).
-    """
-    from toolkit.profile.rules import load_programme_rules, suitability
-
-    rules = load_programme_rules()
-    att_cols = [f"attended_{p.name}" for p in rules.programmes]
-    if any(c not in cohort.columns for c in (*att_cols, "attended_other_programme")):
-        return np.zeros(len(cohort), dtype=bool)
-    try:
-        suit = suitability(cohort, rules, "default").to_numpy()
-    except (KeyError, ValueError, CohortError):  # no suitability columns: no such barrier
-        return np.zeros(len(cohort), dtype=bool)
-    att = cohort[att_cols].to_numpy(dtype=bool)
-    any_att = att.any(axis=1) | cohort["attended_other_programme"].to_numpy(dtype=bool)
-    return np.asarray((suit & ~att & ~any_att[:, None]).any(axis=1))
 
 
 @dataclass(frozen=True)
@@ -304,7 +225,7 @@ def stay_weights(census: Census, rows: np.ndarray, rules: ReleaseRules, p: dict)
 
 
 def build_episodes(
-    cohort: pd.DataFrame | Census,
+    cohort,
     rules: ReleaseRules,
     n: int,
     *,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.schema import RECALL_TYPES
+from toolkit.categories import RECALL_TYPES
 
 ROUTES = ("automatic", "executive", "parole_board", "sed", "horizon")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -92,11 +92,14 @@ def merge_days(*arrays: np.ndarray) -> np.ndarray:
     a = np.sort(np.concatenate(arrays, axis=1), axis=1)
     if a.shape[1] == 0:
         return a
-    dup = np.zeros_like(a, dtype=bool)
-    dup[:, 1:] = a[:, 1:] == a[:, :-1]
-    a[dup] = np.inf
-    a.sort(axis=1)
-    return a[:, np.isfinite(a).any(axis=0)]
+    # repeated finite days (a repeated inf is already padding): rare with continuous event
+    # days, so the second sort is usually skipped
+    dup = (a[:, 1:] == a[:, :-1]) & np.isfinite(a[:, 1:])
+    if dup.any():
+        a[:, 1:][dup] = np.inf
+        a.sort(axis=1)
+    keep = np.isfinite(a).any(axis=0)
+    return a if keep.all() else a[:, keep]
 
 
 def formal_plan(ep, rules) -> ReviewPlan:

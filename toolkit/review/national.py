@@ -18,24 +18,17 @@ bed-days and admissions agree with the stock on the census date by construction 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
-from toolkit.review.episodes import draw_episodes, prepare_census, stay_weights
+from toolkit.categories import RECALL_TYPES
+from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
+from toolkit.review.episodes import draw_episodes, stay_weights
 from toolkit.review.mechanism import formal_plan, release_outcomes
-from toolkit.schema import RECALL_TYPES
 
-#: Seed of the published-census cohort (the same as the CLI's default cohort).
-CENSUS_SEED = 20140331
+__all__ = ["CENSUS_SEED", "littles_law_text", "national_flow"]
+
 _DRAWS = 8
-
-
-@lru_cache(maxsize=1)
-def _default_census():
-    from toolkit.cohort.generate import generate_cohort
-
-    return prepare_census(generate_cohort(populations=list(RECALL_TYPES), rng=CENSUS_SEED))
 
 
 def national_flow(
@@ -48,7 +41,7 @@ def national_flow(
     census=None,
 ) -> dict:
     """Flow shares, mean stays and the Little's-law check (see the module docstring)."""
-    census = _default_census() if census is None else prepare_census(census)
+    census = default_census() if census is None else prepare_census(census)
     rows = np.flatnonzero(census.recall_type >= 0)
     w = stay_weights(census, rows, rules, params)  # 1 / E[stay | person], per day
     nat = rules.national

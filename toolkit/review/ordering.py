@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.review.policy import ROSH_LEVELS
-from toolkit.schema import RECALL_TYPES
+
+if TYPE_CHECKING:  # pandas is imported when features are built (only capacity orderings)
+    import pandas as pd
 
 #: Columns of the feature frame a score function receives (one row per candidate), all things
 #: a caseload shows on the review day.
@@ -42,6 +45,8 @@ FEATURES = {
 
 def case_features(ep, idx: np.ndarray, t: np.ndarray, census=None) -> pd.DataFrame:
     """The caseload view of episodes ``idx`` on their review day ``t`` (days since recall)."""
+    import pandas as pd
+
     rows = ep.cohort_row[idx]
     ogrs = census.ogrs[rows] * 100 if census is not None else np.full(idx.size, np.nan)
     rsr = census.rsr[rows] * 100 if census is not None else np.full(idx.size, np.nan)

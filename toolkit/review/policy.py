@@ -13,9 +13,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from toolkit.categories import RECALL_TYPES
 from toolkit.datafiles import check_keys, paper_file, read_toml
 from toolkit.exceptions import SpecError
-from toolkit.schema import RECALL_TYPES
 
 _PROVENANCE = (
     "kind",

@@ -1,0 +1,112 @@
+"""The stored default census equals the census generated from the shipped profile, and the CLI
+gives the same records from it as from generating it."""
+
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.review import census as cen
+
+ROOT = Path(__file__).parents[1]
+REBUILD = 'stale: rebuild with python -c "import toolkit.review.census as c; c.main()"'
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return cen.generate_default_census()
+
+
+def _assert_same(a: cen.Census, b: cen.Census) -> None:
+    assert a.n == b.n
+    for f in fields(cen.Census):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, cen.Coded):
+            assert x.categories == y.categories, f.name
+            x, y = x.codes, y.codes
+        # same values and dtypes, bit for bit (nan compares equal to nan)
+        assert np.asarray(x).dtype == np.asarray(y).dtype, f.name
+        np.testing.assert_array_equal(x, y, err_msg=f.name, strict=True)
+
+
+def test_stored_census_is_current_and_equals_the_generated_one(generated):
+    stored = cen.load_census(cen.DATA_FILE, cen.fingerprint())
+    assert stored is not None, REBUILD
+    _assert_same(stored, generated)
+
+
+def test_round_trip_and_stale_tag(tmp_path, generated):
+    path = tmp_path / "c.npz"
+    cen.save_census(generated, path, "abc")
+    _assert_same(cen.load_census(path, "abc"), generated)
+    _assert_same(cen.load_census(path), generated)  # no tag asked: any
+    assert cen.load_census(path, "other") is None
+    assert cen.load_census(tmp_path / "missing.npz", "abc") is None
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    assert cen.load_census(tmp_path / "bad.npz", "abc") is None
+
+
+def test_stale_file_falls_back_to_generating(tmp_path, monkeypatch, generated):
+    path = tmp_path / "c.npz"
+    small = cen.prepare_census(
+        pd.DataFrame(
+            {
+                "population": ["standard"],
+                "ogrs3_2yr": [50.0],
+                "rsr_2yr": [2.0],
+                "need_domains": [4],
+                "need_accommodation": [1],
+                "rosh": ["high"],
+                "sex": ["male"],
+                "ethnicity": ["white"],
+                "person_id": [7],
+            }
+        )
+    )
+    cen.save_census(small, path, "an old fingerprint")
+    monkeypatch.setattr(cen, "DATA_FILE", path)
+    _assert_same(cen.default_census.__wrapped__(), generated)
+    cen.save_census(small, path, cen.fingerprint())  # a current tag is trusted
+    _assert_same(cen.default_census.__wrapped__(), small)
+
+
+def test_fingerprint_follows_the_profile(tmp_path, monkeypatch):
+    # a change to a shipped TOML file (the profile, the programme rules) changes it
+    papers = tmp_path / "papers"
+    src = ROOT / "papers"
+    for f in src.glob("*/*.toml"):
+        (papers / f.parent.name).mkdir(parents=True, exist_ok=True)
+        (papers / f.parent.name / f.name).write_bytes(f.read_bytes())
+    import importlib.resources as res
+
+    real = res.files
+    monkeypatch.setattr(res, "files", lambda pkg: papers if pkg == "toolkit.papers" else real(pkg))
+    before = cen.fingerprint()
+    prof = papers / "recall_process_experience" / "profile.toml"
+    prof.write_text(prof.read_text() + "\n# edited\n")
+    assert cen.fingerprint() != before
+
+
+def test_risk_centre_is_scipys_logit():
+    from scipy.special import logit
+
+    assert cen.RISK_CENTRE == float(logit(0.62))
+    for x in (1e-4, 0.2, 0.3, 0.45, 0.5, 0.62, 0.65, 0.9, 1 - 1e-4):
+        assert cen._logit(x) == float(logit(x))
+
+
+def test_cli_default_census_gives_the_generated_census_records(tmp_path):
+    # without --profile the stored census is used; with the same profile named explicitly it
+    # is generated: the records must be the same
+    profile = ROOT / "papers" / "recall_process_experience" / "profile.toml"
+    args = [sys.executable, "-m", "toolkit.cli", "simulate", "--strategy", "event"]
+    args += ["--n", "400", "--replications", "2", "--seed", "9"]
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    for extra, out in (([], a), (["--profile", str(profile)], b)):
+        r = subprocess.run([*args, "--out", str(out), *extra], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))

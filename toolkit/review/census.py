@@ -1,0 +1,251 @@
+"""The census the review model reads: a cohort's model columns as arrays, and the default census.
+
+:func:`prepare_census` reads the columns the simulation uses from any census cohort once.
+:func:`default_census` returns the default census of every recall type (the shipped profile,
+seed :data:`CENSUS_SEED`), which ``simulate`` uses when no cohort is given and
+:mod:`toolkit.review.national` uses for the national stock mix. Generating it costs about 2 s
+(the programme columns are an integer programme), more than the whole simulation of 2,000,000
+episodes, so its model columns are stored in ``toolkit/review/data/default_census.npz`` (5,125
+rows, no pickle) with a fingerprint of everything they are made from: the shipped papers' TOML
+files, the source of the generator stages, and the numpy/scipy/pandas versions. If any of them
+differs the census is generated instead (same result, slower); a test checks the stored file
+equals a freshly generated census. Rebuild it after a change to the generator or the profile::
+
+    python -c "import toolkit.review.census as c; c.main()"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.categories import RECALL_TYPES
+from toolkit.exceptions import CohortError
+from toolkit.review.policy import ROSH_LEVELS
+
+REQUIRED = (
+    "population",
+    "ogrs3_2yr",
+    "rsr_2yr",
+    "need_domains",
+    "need_accommodation",
+    "rosh",
+    "sex",
+    "ethnicity",
+    "person_id",
+)
+
+
+def _logit(x: float) -> float:
+    # scipy.special.logit's formula (log1p form near 1/2), so that the constant below equals
+    # float(scipy.special.logit(0.62)) without importing scipy (a test checks it)
+    if x < 0.3 or x > 0.65:
+        return math.log(x / (1 - x))
+    s = 2 * (x - 0.5)
+    return math.log1p(s) - math.log1p(-s)
+
+
+#: Standardisation of logit(OGRS3 2-year) for the risk loading: fixed constants (about the
+#: standard-recall mean), so an episode's draws do not depend on who else is sampled.
+RISK_CENTRE, RISK_SCALE = _logit(0.62), 1.0
+#: Seed of the default census (the same as the reference cohort's).
+CENSUS_SEED = 20140331
+DATA_FILE = Path(__file__).parent / "data" / "default_census.npz"
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A categorical column as integer codes into ``categories`` (no pandas needed to read it)."""
+
+    codes: np.ndarray
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Census:
+    """The census columns the model reads, as arrays (built once per cohort)."""
+
+    n: int
+    recall_type: np.ndarray  # codes into schema.RECALL_TYPES; -1 for other populations
+    ogrs: np.ndarray  # 0-1
+    rsr: np.ndarray
+    risk: np.ndarray  # standardised logit OGRS3
+    need: np.ndarray  # standardised need domains
+    accommodation_need: np.ndarray
+    unmet_programme: np.ndarray
+    rosh: np.ndarray  # codes into ROSH_LEVELS (-1 unknown)
+    sex: Coded
+    ethnicity: Coded
+    person_id: np.ndarray
+    age: np.ndarray
+
+
+def _coded(col) -> Coded:
+    import pandas as pd
+
+    cat = pd.Categorical(col)
+    return Coded(np.asarray(cat.codes), tuple(str(c) for c in cat.categories))
+
+
+def prepare_census(cohort) -> Census:
+    """Read the model's columns from a census cohort (a DataFrame) once (vectorised)."""
+    if isinstance(cohort, Census):
+        return cohort
+    import pandas as pd
+    from scipy.special import logit
+
+    missing = [c for c in REQUIRED if c not in cohort.columns]
+    if missing:
+        raise CohortError(
+            f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
+            "use a cohort from `recall-toolkit generate`"
+        )
+    # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
+    pop_codes = pd.Index(RECALL_TYPES).get_indexer(cohort["population"].astype(str))
+    ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
+    rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
+    need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
+    accom = np.nan_to_num(cohort["need_accommodation"].astype("float64").to_numpy()) >= 1
+    rosh = pd.Categorical(cohort["rosh"].astype(str), categories=ROSH_LEVELS).codes
+    age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
+    return Census(
+        n=len(cohort),
+        recall_type=np.asarray(pop_codes, dtype=np.int64),
+        ogrs=ogrs,
+        rsr=rsr,
+        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
+        need=need,
+        accommodation_need=accom,
+        unmet_programme=_unmet_programme(cohort),
+        rosh=np.asarray(rosh, dtype=np.int64),
+        sex=_coded(cohort["sex"]),
+        ethnicity=_coded(cohort["ethnicity"]),
+        person_id=cohort["person_id"].to_numpy(),
+        age=age,
+    )
+
+
+def _unmet_programme(cohort) -> np.ndarray:
+    """Unmet accredited-programme need (suitable under the default Table 2 readings, attended
+    neither that programme nor another one); all False for a cohort without programme columns.
+
+    The same reading as ``toolkit.needs.gap.outcome_matrix``, computed here from the programme
+    rules so that the simulation does not import the needs-gap statistics (scipy.stats,
+    statsmodels: about a second at start-up).
+    """
+    from toolkit.profile.rules import load_programme_rules, suitability
+
+    rules = load_programme_rules()
+    att_cols = [f"attended_{p.name}" for p in rules.programmes]
+    if any(c not in cohort.columns for c in (*att_cols, "attended_other_programme")):
+        return np.zeros(len(cohort), dtype=bool)
+    try:
+        suit = suitability(cohort, rules, "default").to_numpy()
+    except (KeyError, ValueError, CohortError):  # no suitability columns: no such barrier
+        return np.zeros(len(cohort), dtype=bool)
+    att = cohort[att_cols].to_numpy(dtype=bool)
+    any_att = att.any(axis=1) | cohort["attended_other_programme"].to_numpy(dtype=bool)
+    return np.asarray((suit & ~att & ~any_att[:, None]).any(axis=1))
+
+
+# --- the stored default census ------------------------------------------------------------------
+
+#: Source folders and modules the default census is made from (hashed into the fingerprint).
+_SOURCES = ("schema.py", "categories.py", "datafiles.py", "cohort", "profile", "review/census.py")
+
+
+def fingerprint() -> str:
+    """SHA-256 over what the default census is made from: the shipped papers' TOML files, the
+    generator stages' source and the numeric libraries' versions (a few milliseconds)."""
+    from importlib import resources
+
+    h = hashlib.sha256()
+    root = Path(__file__).parents[1]
+    files = []
+    for s in _SOURCES:
+        p = root / s
+        files += sorted(p.rglob("*.py")) if p.is_dir() else [p]
+    papers = Path(str(resources.files("toolkit.papers")))
+    files += sorted(papers.glob("*/*.toml"))  # what the wheel ships
+    for f in files:
+        rel = f.relative_to(papers if f.is_relative_to(papers) else root).as_posix()
+        h.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
+    for lib in ("numpy", "scipy", "pandas"):
+        h.update(f"{lib}={_installed_version(lib)}\0".encode())
+    h.update(f"seed={CENSUS_SEED}".encode())
+    return h.hexdigest()
+
+
+def _installed_version(lib: str) -> str:
+    """``lib``'s installed distribution (its ``NAME-VERSION.dist-info`` folder name) without
+    importing it; importlib.metadata takes about 25 ms to load and as long to look one up."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(lib)
+    if spec is None or not spec.origin:
+        return "?"
+    site = Path(spec.origin).parents[1]
+    found = sorted(n for n in os.listdir(site) if n.startswith(f"{lib}-") and n.endswith("-info"))
+    return ",".join(found) or "?"
+
+
+def generate_default_census() -> Census:
+    """Generate the default census (shipped profile, every recall type, :data:`CENSUS_SEED`)."""
+    from toolkit.cohort.generate import generate_cohort
+
+    return prepare_census(generate_cohort(populations=list(RECALL_TYPES), rng=CENSUS_SEED))
+
+
+def save_census(census: Census, path: str | Path, tag: str = "") -> None:
+    """Write a census's arrays to ``path`` (.npz, no pickle) with a ``tag`` (the fingerprint)."""
+    arrays = {"_tag": np.array(tag)}
+    for f in fields(Census):
+        v = getattr(census, f.name)
+        if isinstance(v, Coded):
+            arrays[f"{f.name}.codes"] = v.codes
+            arrays[f"{f.name}.categories"] = np.array(v.categories, dtype=str)
+        elif f.name != "n":
+            arrays[f.name] = v
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
+def load_census(path: str | Path, tag: str | None = None) -> Census | None:
+    """The census stored at ``path``; None if it is missing or its tag is not ``tag``."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if tag is not None and str(z["_tag"]) != tag:
+                return None
+            data = {}
+            for f in fields(Census):
+                if f.name == "n":
+                    continue
+                if f"{f.name}.codes" in z:
+                    cats = tuple(str(c) for c in z[f"{f.name}.categories"])
+                    data[f.name] = Coded(z[f"{f.name}.codes"], cats)
+                else:
+                    data[f.name] = z[f.name]
+    except (OSError, KeyError, ValueError):
+        return None
+    return Census(n=int(data["recall_type"].size), **data)
+
+
+@lru_cache(maxsize=1)
+def default_census() -> Census:
+    """The default census of every recall type: the stored copy if it is current, else
+    generated (see the module docstring)."""
+    stored = load_census(DATA_FILE, fingerprint())
+    return stored if stored is not None else generate_default_census()
+
+
+def main() -> None:  # pragma: no cover - maintenance command, run by hand
+    """Rebuild the stored default census (see the module docstring)."""
+    DATA_FILE.parent.mkdir(exist_ok=True)
+    save_census(generate_default_census(), DATA_FILE, fingerprint())
+    print(f"wrote {DATA_FILE}")
