@@ -234,3 +234,142 @@ def exact_shuffle(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Category codes with exactly ``counts[k]`` of category ``k``, in random order."""
     codes = np.repeat(np.arange(len(counts), dtype=np.int16), np.asarray(counts, dtype=np.int64))
     return rng.permutation(codes)
+
+
+def _logit_scores(x: np.ndarray, lower: float, upper: float) -> tuple[np.ndarray, np.ndarray]:
+    """Values on the logit scale of ``[lower, upper]``, strictly increasing with rank."""
+    u = np.clip((x - lower) / (upper - lower), 1e-12, 1 - 1e-12)
+    e = np.log(u) - np.log1p(-u)
+    order = np.argsort(e, kind="stable")
+    es = e[order]
+    # ties (a flat template) are broken by rank so every pin has its own knot
+    es = es + np.arange(es.size) * 1e-9 * max(1.0, float(np.abs(es).max()))
+    out = np.empty_like(es)
+    out[order] = es
+    return out, order
+
+
+def meet_spread(
+    x: np.ndarray,
+    lower: float,
+    upper: float,
+    target_mean: float,
+    pins: tuple[tuple[int, float], ...] = (),
+    target_sd: float | None = None,
+    *,
+    integer_total: int | None = None,
+) -> np.ndarray:
+    """Reshape ``x`` (same ranks) so order statistics, mean and SD meet published figures.
+
+    The template ``x`` (what the marginal's own construction built) is read on the logit scale
+    of ``[lower, upper]`` and mapped through a monotone, piecewise-linear function:
+
+    * without pins, ``location + scale * e`` (the logit-normal family of
+      :func:`bounded_logit_normal`, with its spread solved as in :func:`spread_for_sd`);
+    * with pins ``(rank, value)``, the function passes through every pin (the person at
+      ``rank`` takes ``value`` exactly, so a median is met by fixing the middle order
+      statistic(s)); below the first pin and above the last it has slopes
+      ``scale * exp(-skew)`` and ``scale * exp(skew)``.
+
+    The mean is met by solving ``location`` (no pins) or ``skew`` (pins) with
+    :func:`scipy.optimize.brentq`; a ``target_sd`` (``ddof=1``) by solving ``scale`` around it.
+    Because the map is monotone, every person keeps their rank, so the dependence imposed by
+    the latent scores survives. With ``integer_total`` the values are whole numbers summing to
+    it (:func:`integerise_to_sum` over everyone but the pinned people, whose whole values are
+    kept; a person below a pin never rounds above it).
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in the order of ``x``.
+    """
+    n = x.size
+    width = upper - lower
+    e, order = _logit_scores(np.asarray(x, dtype=float), lower, upper)
+    pins = tuple(sorted((int(r), float(v)) for r, v in pins if 0 <= int(r) < n))
+    if integer_total is not None and pins:
+        # whole numbers pinned at a bound: everyone beyond that pin is at the bound too (no
+        # continuous value lies beyond a bound, so rounding could not keep them on their side)
+        r0, v0 = pins[0]
+        r1, v1 = pins[-1]
+        extra = [(r, v0) for r in range(r0)] if v0 <= lower else []
+        extra += [(r, v1) for r in range(r1 + 1, n)] if v1 >= upper else []
+        pins = tuple(sorted(set(pins) | set(extra)))
+    if pins:
+        ranks = np.array([r for r, _ in pins])
+        vals = np.array([v for _, v in pins])
+        pin_idx = order[ranks]
+        ek = e[pin_idx]
+        uk = np.clip((vals - lower) / width, 1e-12, 1 - 1e-12)
+        lk = np.log(uk) - np.log1p(-uk)
+    centre = float(np.median(e))
+    free = np.ones(n, dtype=bool)
+    if pins:
+        free[pin_idx] = False
+
+    def continuous(scale: float, b: float) -> np.ndarray:
+        if not pins:
+            return lower + width * expit(b + scale * (e - centre))
+        g = np.interp(e, ek, lk)
+        lo_side, hi_side = e < ek[0], e > ek[-1]
+        g[lo_side] = lk[0] + scale * np.exp(-b) * (e[lo_side] - ek[0])
+        g[hi_side] = lk[-1] + scale * np.exp(b) * (e[hi_side] - ek[-1])
+        y = lower + width * expit(g)
+        y[pin_idx] = vals
+        return y
+
+    def finish(y: np.ndarray) -> np.ndarray:
+        if integer_total is None:
+            return y
+        out = np.empty(n, dtype=np.int64)
+        if pins:
+            out[pin_idx] = np.round(vals).astype(np.int64)
+        rest = int(integer_total - out[~free].sum()) if pins else int(integer_total)
+        yr = y[free]
+        floor_sum = np.floor(yr).sum()
+        if not floor_sum <= rest <= floor_sum + yr.size:  # mean out of reach: best effort
+            yr = np.clip(yr + (rest - yr.sum()) / max(yr.size, 1), lower, upper)
+        try:
+            out[free] = integerise_to_sum(yr, rest)
+        except ValueError:
+            out[free] = np.round(yr).astype(np.int64)
+        return out
+
+    target_mean = float(target_mean)
+    if pins:
+        b_lo, b_hi = -8.0, 8.0
+    else:
+        b_lo, b_hi = -40.0, 40.0
+
+    def solve_b(scale: float) -> float:
+        def f(b):
+            return float(np.mean(continuous(scale, b))) - target_mean
+
+        f_lo, f_hi = f(b_lo), f(b_hi)
+        if f_lo >= 0:
+            return b_lo
+        if f_hi <= 0:
+            return b_hi
+        return brentq(f, b_lo, b_hi, xtol=1e-12)
+
+    def build(scale: float) -> np.ndarray:
+        return finish(continuous(scale, solve_b(scale)))
+
+    if target_sd is None or n < 2:
+        return build(1.0)
+
+    def sd_gap(scale: float) -> float:
+        return float(np.std(build(scale), ddof=1)) - target_sd
+
+    s_lo, s_hi = 1e-3, 50.0
+    g_lo, g_hi = sd_gap(s_lo), sd_gap(s_hi)
+    if g_lo >= 0:
+        return build(s_lo)
+    if g_hi <= 0:
+        return build(s_hi)
+    s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9)
+    if integer_total is None:
+        return build(s)
+    # whole numbers: the SD is a step function of the scale; keep the nearest step
+    best = min((s, s * (1 - 1e-6), s * (1 + 1e-6)), key=lambda v: abs(sd_gap(v)))
+    return build(best)

@@ -119,6 +119,8 @@ class DerivedTargets:
     oasys: Mapping[str, int]
     need_groups: tuple[NeedGroup, ...]
     unreachable: Mapping[str, str] = field(default_factory=dict)
+    #: variable -> population (or OASys group name) -> :class:`toolkit.profile.spreads.Spread`
+    spreads: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 def printed_decimals(t: Target) -> int:
@@ -205,6 +207,10 @@ def _derive_targets(
     _check_population_shares(spec, sizes, complete, unreachable)
     _check_max_shares(spec, sizes, counts, unreachable)
     groups, oasys = _need_groups(spec, sizes, published, complete, unreachable)
+    from toolkit.profile.spreads import oasys_spreads, person_spreads
+
+    spreads = person_spreads(spec, sizes, complete, means, unreachable)
+    spreads.update(oasys_spreads(spec, groups, unreachable))
     return DerivedTargets(
         sizes=MappingProxyType(sizes),
         means=MappingProxyType({k: MappingProxyType(v) for k, v in means.items()}),
@@ -212,6 +218,7 @@ def _derive_targets(
         oasys=MappingProxyType(oasys),
         need_groups=tuple(groups),
         unreachable=MappingProxyType(unreachable),
+        spreads=MappingProxyType({k: MappingProxyType(v) for k, v in spreads.items()}),
     )
 
 
@@ -674,6 +681,13 @@ def need_group_names(spec: ProfileSpec) -> list[str]:
         if t.role not in EVALUATED or t.population not in GROUPS:
             continue
         if t.variable in OASYS_MEANS or (t.variable == "has_oasys" and t.statistic == "count"):
+            if t.statistic in ("median", "sd") and any(
+                x.statistic in ("mean", "count")
+                and x.role in EVALUATED
+                and (x.variable in OASYS_MEANS or x.variable == "has_oasys")
+                for x in spec.targets
+            ):
+                continue  # a median or SD describes a group the means already define
             if t.population not in names:
                 names.append(t.population)
     return names
