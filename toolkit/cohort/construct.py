@@ -370,6 +370,53 @@ def meet_spread(
     s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9)
     if integer_total is None:
         return build(s)
-    # whole numbers: the SD is a step function of the scale; keep the nearest step
-    best = min((s, s * (1 - 1e-6), s * (1 + 1e-6)), key=lambda v: abs(sd_gap(v)))
-    return build(best)
+    # Whole numbers: the SD is a step function of the scale, so brentq stops at a jump; unit
+    # moves between people then bring the sum of squares to the nearest reachable value.
+    y = build(s)
+    w = y[order]
+    fixed = np.zeros(n, dtype=bool)
+    if pins:
+        fixed[ranks] = True
+        fixed[[r for r, _ in pins]] = True
+    q_target = target_sd**2 * (n - 1) + float(integer_total) ** 2 / n
+    w = spread_integers(w, fixed, q_target, lower, upper)
+    y[order] = w
+    return y
+
+
+def spread_integers(
+    w: np.ndarray, fixed: np.ndarray, q_target: float, lower: float, upper: float
+) -> np.ndarray:
+    """Move single units between people so the sum of squares of ``w`` nears ``q_target``.
+
+    ``w`` is sorted ascending; a unit taken from the first person holding a value ``a`` and
+    given to the last holding ``b`` keeps it sorted, keeps the sum, and changes the sum of
+    squares by ``2 (b - a + 1)``. Fixed (pinned) positions are never moved, so every pinned
+    order statistic holds. Each round applies the move nearest the remaining gap; it stops
+    when no move brings the sum of squares closer (the gap is then at most one step of 2).
+    """
+    w = np.asarray(w, dtype=np.int64).copy()
+    n = w.size
+    for _ in range(2000 if n <= 20_000 else 100):
+        gap = q_target - float(np.dot(w, w))
+        if abs(gap) <= 1.0:
+            break
+        vals, first, counts = np.unique(w, return_index=True, return_counts=True)
+        last = first + counts - 1
+        dec = ~fixed[first] & (vals - 1 >= lower)
+        inc = ~fixed[last] & (vals + 1 <= upper)
+        a_idx, b_idx = np.flatnonzero(dec), np.flatnonzero(inc)
+        if a_idx.size == 0 or b_idx.size == 0:
+            break
+        delta = 2.0 * (vals[b_idx][None, :] - vals[a_idx][:, None] + 1)
+        same = a_idx[:, None] == b_idx[None, :]
+        delta = np.where(same & (counts[a_idx][:, None] < 2), np.nan, delta)
+        resid = np.abs(gap - delta)
+        if np.all(np.isnan(resid)):
+            break
+        i, j = np.unravel_index(int(np.nanargmin(resid)), resid.shape)
+        if resid[i, j] >= abs(gap) - 1e-9:
+            break
+        w[first[a_idx[i]]] -= 1
+        w[last[b_idx[j]]] += 1
+    return w

@@ -154,6 +154,13 @@ def _new_pins(c: int, n: int, M: float, half: bool, double: bool) -> list[tuple[
     return [(c, float(M))] + ([(c + 1, float(M))] if double else [])
 
 
+def _merge(old, new) -> list[tuple[int, float]]:
+    """Existing pins plus new ones; a new pin on a rank already pinned is dropped (the bounds
+    on ``c_p`` made the existing value lie on the new pin's side)."""
+    taken = {r for r, _ in old}
+    return sorted(set(old) | {(r, v) for r, v in new if r not in taken})
+
+
 def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) -> None:
     d = MEAN_VARIABLES[var]
     lo_v, hi_v = _bounds(spec, var) if not d.oasys or var == "need_domains" else (0.0, 2.0)
@@ -214,7 +221,7 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
         return
     for i, p in enumerate(pops):
         new = _new_pins(int(c[i]), int(nn[i]), M, half, bool(double[i]))
-        merged = sorted(set(pins.get(p, ())) | set(new))
+        merged = _merge(pins.get(p, ()), new)
         ranks = [r for r, _ in merged]
         values = [v for _, v in merged]
         if len(set(ranks)) != len(ranks) or any(b < a for a, b in zip(values, values[1:])):
@@ -226,7 +233,7 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             return
     for i, p in enumerate(pops):  # all members consistent: commit
         new = _new_pins(int(c[i]), int(nn[i]), M, half, bool(double[i]))
-        pins[p] = tuple(sorted(set(pins.get(p, ())) | set(new)))
+        pins[p] = tuple(_merge(pins.get(p, ()), new))
 
 
 def _sd_targets(spec, var, t, members, sizes, means, totals, sds, unreachable) -> None:
