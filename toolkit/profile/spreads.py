@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.special import logit, ndtr
+from scipy.special import ndtr
 
 from toolkit.profile.spec import ProfileSpec, Target
 from toolkit.profile.targets import _bounds, figures, interval_half
@@ -185,8 +185,8 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
     pops = list(members)
     mp = np.array([means[p] for p in pops])
     sd = np.array([sds.get(p) or _assumed_sd(spec, var, means[p]) for p in pops])
-    est = np.array([n[p] for p in pops]) * ndtr((M - mp) / sd)
     nn = np.array([n[p] for p in pops], dtype=np.int64)
+    z = (M - mp) / sd
     double = np.zeros(len(pops), dtype=bool)
     if not half and N % 2 == 0 and len(pops) == 1:
         double[0] = True  # two middle values both at M
@@ -205,7 +205,16 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
         kk = (N - 1) // 2
         at = len(pops) + int(double.sum())
         s_lo, s_hi = N - kk - at, kk
-    want = int(min(max(round(float(est.sum())), s_lo), s_hi))
+    want = int(min(max(round(float(np.sum(nn * ndtr(z)))), s_lo), s_hi))
+    # the same shift of M's position (in SDs) in every population, so the counts below M add
+    # up to what the group's median needs without piling onto the small populations
+    from scipy.optimize import brentq
+
+    def below(shift: float) -> float:
+        return float(np.sum(nn * ndtr(z + shift))) - want
+
+    shift = brentq(below, -40.0, 40.0, xtol=1e-10) if 0 < want < N else 0.0
+    est = nn * ndtr(z + shift)
     c = _allocate(est, lo, hi, want)
     if c is None:
         for alt in range(s_lo, s_hi + 1):
