@@ -436,6 +436,12 @@ def _fallback_mean(spec: ProfileSpec, var: str) -> float:
     return 0.5 * (lo + hi)
 
 
+def _median_as_mean(spec: ProfileSpec, var: str, pop: str, complete) -> float | None:
+    """With no mean printed at any level, a printed median is the best guide to the mean."""
+    t = _level_value(spec, figures(spec, var, "median"), pop, complete)
+    return None if t is None else t.value
+
+
 def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     figs = figures(spec, var, "mean")
     d = MEAN_VARIABLES[var]
@@ -448,6 +454,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     for i, p in enumerate(pops):
         t = _level_value(spec, figs, p, complete)
         v = t.value if t is not None else _implied(spec, figs, p)
+        v = v if v is not None else _median_as_mean(spec, var, p, complete)
         v = v if v is not None else _fallback_mean(spec, var)
         pref[i, 0] = n[i] * min(max(v, lo_v + margin), hi_v - margin)
     lo = (n * (lo_v + margin))[:, None]
@@ -776,7 +783,11 @@ def _need_groups(spec, sizes, published, complete, unreachable):
             hi_v = MEAN_VARIABLES[v].upper
             if v == "need_domains":
                 hi_v = float(spec.assumptions["need_domains"]["max_domains"])
-            mean = t.value if t is not None else _fallback_mean(spec, v)
+            if t is None:  # no mean printed: a printed median of the group, else assumed
+                med = next((x for x in figures(spec, v, "median") if x.population == g), None)
+                mean = med.value if med is not None else _fallback_mean(spec, v)
+            else:
+                mean = t.value
             total = int(round(mean * n_j))
             if t is not None and n_j > 0:
                 h = interval_half(spec, t)
