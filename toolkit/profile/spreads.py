@@ -154,6 +154,32 @@ def _new_pins(c: int, n: int, M: float, half: bool, double: bool) -> list[tuple[
     return [(c, float(M))] + ([(c + 1, float(M))] if double else [])
 
 
+def _mean_ok(n: int, total: float, lo: float, hi: float, M: float, half: bool) -> np.ndarray:
+    """For c = 0..n people below the median ``M``: can the pinned values and the free ones
+    (within ``[lo, hi]``, on their side of the pins) sum to ``total``?"""
+    c = np.arange(n + 1, dtype=float)
+    eps = 1e-6 * max(1.0, abs(total))
+    if half:
+        a = math.floor(M)
+        pin_sum = np.where(c >= 1, a, 0) + np.where(c <= n - 1, a + 1, 0)
+        below, above = np.maximum(c - 1, 0), np.maximum(n - c - 1, 0)
+        least = pin_sum + below * lo + above * (a + 1)
+        most = pin_sum + below * a + above * hi
+    else:
+        below, above = c, n - c - 1
+        least = M + below * lo + above * M
+        most = M + below * M + above * hi
+        least[-1], most[-1] = np.inf, -np.inf  # the pin needs a person at rank c
+    return (least - eps <= total) & (total <= most + eps)
+
+
+def _with_mean(t: Target, M: float, N: int, mean: float) -> str:
+    return (
+        f"unreachable at N = {N:,}: with a mean of {mean:.3f} (the one the other figures give) "
+        f"no {N:,} values in the variable's range have a median of {M:g}"
+    )
+
+
 def _merge(old, new) -> list[tuple[int, float]]:
     """Existing pins plus new ones; a new pin on a rank already pinned is dropped (the bounds
     on ``c_p`` made the existing value lie on the new pin's side)."""
@@ -183,6 +209,42 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
         return
     half = d.integer and M % 1 == 0.5
     pops = list(members)
+    if len(pops) == 1 and N % 2 == 0 and not pins.get(pops[0]):
+        # An even number of people: the two middle values are M - gap and M + gap. Ties (or
+        # neighbours a, a + 1 for a half) unless there are only two people and an SD is
+        # printed: then the two values are the whole distribution, and the gap gives the SD.
+        gap = 0.5 if half else 0.0
+        target_sd = sds.get(pops[0])
+        if N == 2 and target_sd is not None:
+            want = target_sd / math.sqrt(2.0)
+            gap = gap + max(round(want - gap), 0) if d.integer else want
+        gap = min(gap, M - lo_v, hi_v - M)
+        k, S = N // 2, means[pops[0]] * N
+        least = (k - 1) * lo_v + 2 * M + (k - 1) * (M + gap)
+        most = (k - 1) * (M - gap) + 2 * M + (k - 1) * hi_v
+        if not least - 1e-6 <= S <= most + 1e-6:
+            unreachable.setdefault(t.id, _with_mean(t, M, N, S / N))
+            return
+        pins[pops[0]] = ((k - 1, float(M - gap)), (k, float(M + gap)))
+        return
+    # A population of one person holds its mean: it lies on one side of M (or at it) and
+    # takes no pin.
+    singles = [p for p in pops if n[p] == 1 and len(pops) > 1]
+    a_ = math.floor(M)
+    fixed_below = sum(1 for p in singles if (means[p] <= a_ + 1e-9 if half else means[p] < M))
+    fixed_at = 0 if half else sum(1 for p in singles if abs(means[p] - M) <= 1e-9)
+    pops = [p for p in pops if p not in singles]
+    if not pops:
+        kk = (N - 1) // 2
+        ok = fixed_below == N // 2 if half else (fixed_below <= kk and N - fixed_below - fixed_at <= kk)
+        if not ok:
+            unreachable.setdefault(
+                t.id,
+                f"unreachable at these population sizes: every population in {t.population} "
+                "has one person, who holds the population's mean, and their middle value is not "
+                f"{M:g}",
+            )
+        return
     mp = np.array([means[p] for p in pops])
     sd = np.array([sds.get(p) or _assumed_sd(spec, var, means[p]) for p in pops])
     nn = np.array([n[p] for p in pops], dtype=np.int64)
@@ -193,6 +255,13 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
     lo = np.zeros(len(pops), dtype=np.int64)
     hi = nn - 1 - double if not half else nn.copy()
     for i, p in enumerate(pops):
+        # the population's mean must stay within reach of its pins: c people at most M (or
+        # a) and the rest at least M (or a + 1), within the range, must sum to its total
+        ok = np.flatnonzero(_mean_ok(int(nn[i]), means[p] * nn[i], lo_v, hi_v, M, half))
+        if ok.size:
+            lo[i], hi[i] = max(lo[i], ok[0]), min(hi[i], ok[-1])
+        else:
+            lo[i], hi[i] = 1, 0
         for r, v in pins.get(p, ()):
             a = math.floor(M) if half else M
             if v < M if not half else v <= a:
@@ -200,12 +269,13 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             elif v > M if not half else v >= a + 1:
                 hi[i] = min(hi[i], r - (0 if half else 1 + int(double[i])))
     if half:
-        s_lo = s_hi = N // 2
+        s_lo = s_hi = N // 2 - fixed_below
     else:
         kk = (N - 1) // 2
-        at = len(pops) + int(double.sum())
-        s_lo, s_hi = N - kk - at, kk
+        at = len(pops) + int(double.sum()) + fixed_at
+        s_lo, s_hi = N - kk - at - fixed_below, kk - fixed_below
     want = int(min(max(round(float(np.sum(nn * ndtr(z)))), s_lo), s_hi))
+    n_rest = int(nn.sum())
     # the same shift of M's position (in SDs) in every population, so the counts below M add
     # up to what the group's median needs without piling onto the small populations
     from scipy.optimize import brentq
@@ -213,7 +283,7 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
     def below(shift: float) -> float:
         return float(np.sum(nn * ndtr(z + shift))) - want
 
-    shift = brentq(below, -40.0, 40.0, xtol=1e-10) if 0 < want < N else 0.0
+    shift = brentq(below, -40.0, 40.0, xtol=1e-10) if 0 < want < n_rest else 0.0
     est = nn * ndtr(z + shift)
     c = _allocate(est, lo, hi, want)
     if c is None:
@@ -222,10 +292,13 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             if c is not None:
                 break
     if c is None:
+        if len(pops) == 1:
+            unreachable.setdefault(t.id, _with_mean(t, M, N, means[pops[0]]))
+            return
         unreachable.setdefault(
             t.id,
             f"unreachable at these population sizes: a median of {M:g} for {t.population} "
-            "cannot be met together with the medians of its populations",
+            "cannot be met together with the means and medians of its populations",
         )
         return
     for i, p in enumerate(pops):

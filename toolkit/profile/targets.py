@@ -437,9 +437,37 @@ def _fallback_mean(spec: ProfileSpec, var: str) -> float:
 
 
 def _median_as_mean(spec: ProfileSpec, var: str, pop: str, complete) -> float | None:
-    """With no mean printed at any level, a printed median is the best guide to the mean."""
+    """With no mean printed at any level, the mean a printed median (and SD) imply.
+
+    The mean of the assumed logit-normal family on the variable's range with that median and,
+    if an SD is printed at the same level, that SD (solved by brentq over the spread, moments
+    by Gauss-Hermite quadrature); without an SD, the median itself.
+    """
     t = _level_value(spec, figures(spec, var, "median"), pop, complete)
-    return None if t is None else t.value
+    if t is None:
+        return None
+    sd = next((x for x in figures(spec, var, "sd") if x.population == t.population), None)
+    lo, hi = _bounds(spec, var)
+    if sd is None or not lo < t.value < hi:
+        return t.value
+    from numpy.polynomial.hermite_e import hermegauss
+    from scipy.optimize import brentq
+    from scipy.special import expit, logit
+
+    x, w = hermegauss(64)
+    w = w / w.sum()
+    mu = float(logit((t.value - lo) / (hi - lo)))
+
+    def moments(sig: float) -> tuple[float, float]:
+        v = lo + (hi - lo) * expit(mu + sig * x)
+        m = float(w @ v)
+        return m, float(np.sqrt(w @ (v - m) ** 2))
+
+    a, b = 1e-3, 20.0
+    if moments(b)[1] <= sd.value:
+        return moments(b)[0]
+    sig = brentq(lambda s: moments(s)[1] - sd.value, a, b, xtol=1e-10)
+    return moments(sig)[0]
 
 
 def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
