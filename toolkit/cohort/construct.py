@@ -361,7 +361,7 @@ def meet_spread(
     def sd_gap(scale: float) -> float:
         return float(np.std(build(scale), ddof=1)) - target_sd
 
-    s_lo, s_hi = 1e-3, 50.0
+    s_lo, s_hi = 1e-3, 1e4  # a wide bracket: two close template values may need a big stretch
     g_lo, g_hi = sd_gap(s_lo), sd_gap(s_hi)
     if g_lo >= 0:
         return build(s_lo)

@@ -99,6 +99,30 @@ def sd_possible(value: float, half: float, n: int, total: int) -> bool:
     return q_lo <= q_hi
 
 
+def max_sd(n: int, total: float, lo: float, hi: float) -> float:
+    """The largest sample SD of ``n`` values in ``[lo, hi]`` summing to ``total``.
+
+    As many values as possible at ``hi``, one in between, the rest at ``lo`` (the sum of
+    squares is convex, so its maximum is at a vertex of the feasible set).
+    """
+    if n < 2 or hi <= lo:
+        return 0.0
+    k = int(min(max(math.floor((total - n * lo) / (hi - lo)), 0), n))
+    mid = total - k * hi - max(n - k - 1, 0) * lo if k < n else None
+    vals = [hi] * k + ([mid] if mid is not None else []) + [lo] * max(n - k - 1, 0)
+    v = np.asarray(vals, dtype=float)
+    return float(np.std(v, ddof=1))
+
+
+def _range(spec: ProfileSpec, var: str) -> tuple[float, float]:
+    """The variable's range as the constructions use it (need_domains: up to max_domains)."""
+    if var == "need_domains":
+        return 0.0, float(spec.assumptions["need_domains"]["max_domains"])
+    if MEAN_VARIABLES[var].oasys:
+        return 0.0, 2.0
+    return _bounds(spec, var)
+
+
 def _assumed_sd(spec: ProfileSpec, var: str, mean: float) -> float:
     """A rough SD of a population's assumed distribution (used only to place group medians)."""
     a = spec.assumptions
@@ -189,9 +213,7 @@ def _merge(old, new) -> list[tuple[int, float]]:
 
 def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) -> None:
     d = MEAN_VARIABLES[var]
-    lo_v, hi_v = _bounds(spec, var) if not d.oasys or var == "need_domains" else (0.0, 2.0)
-    if var == "need_domains":
-        hi_v = float(spec.assumptions["need_domains"]["max_domains"])
+    lo_v, hi_v = _range(spec, var)
     n = {p: sizes[p] for p in members}
     N = sum(n.values())
     h = interval_half(spec, t)
@@ -326,6 +348,13 @@ def _sd_targets(spec, var, t, members, sizes, means, totals, sds, unreachable) -
     if N < 2:
         unreachable[t.id] = f"unreachable at N = {N:,}: a standard deviation needs two people"
         return
+    lo_v, hi_v = _range(spec, var)
+    largest = max_sd(N, sum(totals[p] for p in members), lo_v, hi_v)
+    if t.value - h > largest + 1e-9:
+        unreachable[t.id] = (
+            f"unreachable at N = {N:,}: {N:,} values in [{lo_v:g}, {hi_v:g}] with the mean "
+            f"the other figures give have an SD of at most {largest:.3f}"
+        )
     if d.integer:
         total = int(round(sum(totals[p] for p in members)))
         if not sd_possible(t.value, h, N, total):
