@@ -341,16 +341,26 @@ def meet_spread(
     else:
         b_lo, b_hi = -40.0, 40.0
 
+    last: list[float] = []  # the previous solution narrows the next bracket (warm start)
+
     def solve_b(scale: float) -> float:
         def f(b):
             return float(np.mean(continuous(scale, b))) - target_mean
 
-        f_lo, f_hi = f(b_lo), f(b_hi)
-        if f_lo >= 0:
-            return b_lo
-        if f_hi <= 0:
-            return b_hi
-        return brentq(f, b_lo, b_hi, xtol=1e-12)
+        lo_b, hi_b = b_lo, b_hi
+        for width in (0.01, 0.1, 1.0) if last else ():
+            a, b = max(b_lo, last[-1] - width), min(b_hi, last[-1] + width)
+            if f(a) <= 0 <= f(b):
+                lo_b, hi_b = a, b
+                break
+        else:
+            f_lo, f_hi = f(b_lo), f(b_hi)
+            if f_lo >= 0:
+                return b_lo
+            if f_hi <= 0:
+                return b_hi
+        last.append(brentq(f, lo_b, hi_b, xtol=1e-12))
+        return last[-1]
 
     def build(scale: float) -> np.ndarray:
         return finish(continuous(scale, solve_b(scale)))
@@ -367,7 +377,7 @@ def meet_spread(
         return build(s_lo)
     if g_hi <= 0:
         return build(s_hi)
-    s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9)
+    s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9, rtol=1e-10)
     if integer_total is None:
         return build(s)
     # Whole numbers: the SD is a step function of the scale, so brentq stops at a jump; unit
