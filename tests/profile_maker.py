@@ -226,7 +226,7 @@ def person_values(t: Truth, rng: np.random.Generator) -> dict[str, dict[str, np.
     population's values sum exactly to its total in ``t`` (so its mean figure holds too).
     """
     out: dict[str, dict[str, np.ndarray]] = {}
-    for var, (lo, hi, integer) in SPREAD_PERSON.items():
+    for var, (lo, hi, _integer) in SPREAD_PERSON.items():
         out[var] = {}
         for p, n in t.sizes.items():
             total = t.totals[var][p]

@@ -127,9 +127,7 @@ def test_medians_and_sds_met_or_unreachable(tmp_path_factory, case):
         # which a printed median or SD of age or breaches sets; they are left out then.
         before = set(_judged(tmp_path_factory, figs, seed).failures["target_id"])
         feeds_ogrs3 = any(v in ("age", "previous_breaches") for v, _, _ in picks)
-        new = {
-            i for i in failed["target_id"] if not (feeds_ogrs3 and i.startswith("ogrs3_2yr."))
-        }
+        new = {i for i in failed["target_id"] if not (feeds_ogrs3 and i.startswith("ogrs3_2yr."))}
         assert new <= before, f"sizes={sizes} picks={picks}\n{failed}"
 
 

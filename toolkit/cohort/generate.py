@@ -632,7 +632,8 @@ def _need_items(cols, spec, plan, g) -> None:
         zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
         if 0 < d_total < max_d * n_o:
             x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
-            y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, d_total / n_o, d_total)
+            mean = d_total / n_o
+            y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, mean, d_total)
             domains[idx] = C.integerise_to_sum(x, d_total) if y is None else y
         else:
             domains[idx] = 0 if d_total <= 0 else int(max_d)

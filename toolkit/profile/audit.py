@@ -462,18 +462,15 @@ def _check_grim(spec: ProfileSpec, derived) -> list[Finding]:
                 + f"; none prints {t.printed} at {t.decimals} decimals"
             )
         elif t.statistic == "sd" and d is not None and d.integer:
-            mean = next(
-                (x for x in _evaluated(spec) if _key(x) == (t.population, t.variable, "mean", None)),
-                None,
-            )
+            key = (t.population, t.variable, "mean", None)
+            mean = next((x for x in _evaluated(spec) if _key(x) == key), None)
             if mean is None or n < 2 or (d.oasys and not t.n):
                 continue
             # GRIMMER (Anaya 2016): some whole total the mean allows, and a sum of squares of
             # its parity, must give the printed SD
             hm = interval_half(spec, mean)
-            totals = range(
-                math.ceil((mean.value - hm) * n - 1e-9), math.floor((mean.value + hm) * n + 1e-9) + 1
-            )
+            s_lo = math.ceil((mean.value - hm) * n - 1e-9)
+            totals = range(s_lo, math.floor((mean.value + hm) * n + 1e-9) + 1)
             ok = any(sd_possible(t.value, h, n, s) for s in list(totals)[:1000])
             msg = (
                 f"no {n:,} whole numbers with a mean printing {mean.printed} have an SD printing "

@@ -90,9 +90,9 @@ def sd_possible(value: float, half: float, n: int, total: int) -> bool:
     q, r = divmod(int(total), n)
     q_min = (n - r) * q * q + r * (q + 1) ** 2
     lo_sd, hi_sd = max(value - half, 0.0), value + half
-    base = Fraction(int(total) ** 2, n)
-    q_lo = math.ceil(Fraction(lo_sd).limit_denominator(10**9) ** 2 * (n - 1) + base - Fraction(1, 10**9))
-    q_hi = math.floor(Fraction(hi_sd).limit_denominator(10**9) ** 2 * (n - 1) + base + Fraction(1, 10**9))
+    base, eps = Fraction(int(total) ** 2, n), Fraction(1, 10**9)
+    q_lo = math.ceil(Fraction(lo_sd).limit_denominator(10**9) ** 2 * (n - 1) + base - eps)
+    q_hi = math.floor(Fraction(hi_sd).limit_denominator(10**9) ** 2 * (n - 1) + base + eps)
     q_lo = max(q_lo, q_min)
     if (q_lo - total) % 2:
         q_lo += 1
@@ -258,7 +258,8 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
     pops = [p for p in pops if p not in singles]
     if not pops:
         kk = (N - 1) // 2
-        ok = fixed_below == N // 2 if half else (fixed_below <= kk and N - fixed_below - fixed_at <= kk)
+        above = N - fixed_below - fixed_at
+        ok = fixed_below == N // 2 if half else (fixed_below <= kk and above <= kk)
         if not ok:
             unreachable.setdefault(
                 t.id,
@@ -467,7 +468,7 @@ def item_n2(spec: ProfileSpec, figs: list[Target], n: int, total: int, unreachab
             got = 0.5 * (value_at((n - 1) // 2) + value_at(n // 2))
         else:
             if n < 2:
-                unreachable[t.id] = f"unreachable at N = {n:,}: a standard deviation needs two people"
+                unreachable[t.id] = f"unreachable at N = {n:,}: an SD needs two people"
                 continue
             got = np.sqrt(np.maximum(total + 2 * n2 - total**2 / n, 0) / (n - 1))
         ok = np.abs(got - t.value) <= h + 1e-9
@@ -525,4 +526,3 @@ def oasys_spreads(spec: ProfileSpec, need_groups, unreachable: dict[str, str]):
             if sp.pins or sp.sd is not None:
                 out.setdefault(var, {})[grp.name] = sp
     return out
-
