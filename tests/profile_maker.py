@@ -189,3 +189,117 @@ def to_toml(title: str, targets: list[dict], extra_meta: dict | None = None) -> 
             lines.append(f"{k} = {json.dumps(v)}")
         lines.append("")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# medians and standard deviations: a truth made of whole people's values
+# --------------------------------------------------------------------------------------------
+
+#: Person-level variables whose medians and SDs a profile may print, with their bounds (the
+#: default profile's assumptions for age) and whether they are whole numbers.
+SPREAD_PERSON = {
+    "age": (18, 85, True),
+    "previous_breaches": (0, 1000, True),
+    "ogrs4v_2yr": (0, 100, False),
+    "osp_2yr": (0, 100, False),
+    "rsr_2yr": (0, 100, False),
+}
+
+
+def _to_sum(x: np.ndarray, total: int, lo: int, hi: int, rng) -> np.ndarray:
+    """Whole numbers in [lo, hi] near ``x`` whose sum is exactly ``total``."""
+    x = np.clip(np.round(x), lo, hi).astype(np.int64)
+    for _ in range(10_000):
+        diff = int(total - x.sum())
+        if diff == 0:
+            break
+        room = np.flatnonzero(x < hi) if diff > 0 else np.flatnonzero(x > lo)
+        pick = rng.choice(room, size=min(abs(diff), room.size), replace=False)
+        x[pick] += 1 if diff > 0 else -1
+    return x
+
+
+def person_values(t: Truth, rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
+    """Values of every person for the spread variables, summing to the truth's totals.
+
+    Ages are roughly normal (SD 6-12 years), breaches Poisson-like, scores lognormal; each
+    population's values sum exactly to its total in ``t`` (so its mean figure holds too).
+    """
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for var, (lo, hi, _integer) in SPREAD_PERSON.items():
+        out[var] = {}
+        for p, n in t.sizes.items():
+            total = t.totals[var][p]
+            mean = total / n
+            if var == "age":
+                x = _to_sum(mean + rng.uniform(6, 12) * rng.standard_normal(n), total, lo, hi, rng)
+            elif var == "previous_breaches":
+                x = _to_sum(rng.poisson(mean, n).astype(float), total, lo, hi, rng)
+            else:
+                sig = rng.uniform(0.3, 1.0)
+                x = np.exp(sig * rng.standard_normal(n))
+                x = np.minimum(x * mean / x.mean(), 99.0)
+                x = x * (total / x.sum())
+            out[var][p] = x
+    return out
+
+
+def item_counts(t: Truth, rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
+    """Each OASys group's scores of 0/1/2 per item (sums as in ``t.items``) and domain counts."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for g, n_o in t.oasys.items():
+        out[g] = {}
+        for item, total in t.items[g].items():
+            if item == "need_domains":
+                x = _to_sum(rng.normal(total / n_o, 1.8, n_o), total, 0, 10, rng)
+            else:
+                total = min(total, 2 * n_o)
+                lo2, hi2 = max(0, total - n_o), total // 2
+                n2 = int(rng.integers(lo2, hi2 + 1))
+                n1 = total - 2 * n2
+                x = np.repeat([0, 1, 2], [n_o - n1 - n2, n1, n2])
+            out[g][item] = x
+    return out
+
+
+def spread_figures(
+    t: Truth,
+    values: dict[str, dict[str, np.ndarray]],
+    picks: list[tuple[str, str, str]],
+    items: dict[str, dict[str, np.ndarray]] | None = None,
+) -> list[dict]:
+    """Printed medians and SDs, ``picks`` = (variable, population or group, statistic).
+
+    A level is a population or a group of the populations the truth holds; OASys variables
+    use the truth's OASys groups (``standard``, ``not_standard``). Medians of whole numbers
+    print with one decimal (30.5 is a possible median of an even number of ages), the rest too.
+    """
+    out = []
+    recall = [p for p in t.sizes if p != "other_sentenced"]
+    levels = {p: [p] for p in t.sizes}
+    levels["all_recalled"] = recall
+    levels["all_prisoners"] = list(t.sizes)
+    levels["not_standard"] = [p for p in t.sizes if p != "standard"]
+    for var, lvl, stat in picks:
+        if var in SPREAD_PERSON:
+            pops = [p for p in levels.get(lvl, []) if p in t.sizes]
+            if not pops:
+                continue
+            x = np.concatenate([values[var][p] for p in pops]).astype(float)
+        else:
+            if items is None or lvl not in items:
+                continue
+            x = items[lvl][var].astype(float)
+        if stat == "sd" and x.size < 2:
+            continue
+        v = float(np.median(x)) if stat == "median" else float(np.std(x, ddof=1))
+        d = 2 if var in ("osp_2yr", "rsr_2yr") or var.startswith("need_") else 1
+        out.append(_target(f"{stat}.{var}.{lvl}", lvl, var, stat, round(v, d), d))
+    return out
+
+
+def set_totals_from_values(t: Truth, values: dict[str, dict[str, np.ndarray]]) -> None:
+    """Make the truth's totals the sums of the values (continuous values after clipping)."""
+    for var, per in values.items():
+        for p, x in per.items():
+            t.totals[var][p] = float(x.sum())

@@ -166,12 +166,14 @@ def test_fraction_for_percentage_refused(tmp_path, small):
 
 
 def test_unsupported_figure_kind_refused_at_load(tmp_path, small):
+    """Medians and SDs of a variable computed from each person's record are refused."""
     data = copy.deepcopy(small)
-    data["targets"].append({**data["targets"][1], "id": "median.age", "statistic": "median"})
+    ogrs3 = next(t for t in data["targets"] if t["variable"] == "ogrs3_2yr")
+    data["targets"].append({**ogrs3, "id": "median.ogrs3", "statistic": "median"})
     with pytest.raises(
         SpecError,
-        match=r"`targets\[id=median\.age\]` is a median of 'age', which the generator cannot "
-        r"produce",
+        match=r"`targets\[id=median\.ogrs3\]` is a median of 'ogrs3_2yr', which the generator "
+        r"cannot produce: medians of ogrs3_2yr are not generated",
     ):
         _load(tmp_path, data)
     data["targets"][-1] = {
@@ -180,7 +182,10 @@ def test_unsupported_figure_kind_refused_at_load(tmp_path, small):
         "statistic": "sd",
         "variable": "years_since_first_sanction",
     }
-    with pytest.raises(SpecError, match=r"standard deviations are generated for age"):
+    with pytest.raises(SpecError, match=r"standard deviations of years_since_first_sanction"):
+        _load(tmp_path, data)
+    data["targets"][-1] = {**data["targets"][1], "id": "sd.x", "statistic": "sd", "variable": "x"}
+    with pytest.raises(SpecError, match=r"standard deviations are generated for age, "):
         _load(tmp_path, data)
 
 

@@ -116,10 +116,11 @@ def test_bad_toml(tmp_path):
         ("appendix.n.standard", "value", 39.5, r"must be a non-negative whole number for a count"),
         ("appendix.age.standard", "decimals", -1, r"decimals` must be between 0 and 16; got -1"),
         (
-            "appendix.age.standard",
+            "appendix.ogrs3_2yr.standard",
             "statistic",
             "median",
-            r"is a median of 'age', which the generator cannot produce",
+            r"is a median of 'ogrs3_2yr', which the generator cannot produce: medians of "
+            r"ogrs3_2yr are not generated",
         ),
         ("appendix.age.standard", "statistic", "mode", r"statistic` must be one of mean, share"),
     ],

@@ -627,6 +627,13 @@ def relation_violations(df: pd.DataFrame, relation: Relation):
     return applies & known & ~holds
 
 
-#: Numeric variables whose published standard deviation (``statistic = "sd"``, one population)
-#: the generator constructs, by solving the logit-scale spread of their distribution.
-SD_VARIABLES: tuple[str, ...] = ("age", "ogrs4v_2yr", "osp_2yr", "rsr_2yr")
+#: Numeric variables whose published median and standard deviation (``statistic = "median"`` or
+#: ``"sd"``, any population or group) the generator constructs
+#: (:mod:`toolkit.profile.spreads`). OGRS3 is computed from each person's record by the
+#: published formula and the career length is capped by each person's age, so neither can be
+#: reshaped by rank; their medians and SDs are refused at load.
+SPREAD_VARIABLES: tuple[str, ...] = tuple(
+    v for v in MEAN_VARIABLES if v not in ("ogrs3_2yr", "years_since_first_sanction")
+)
+#: Kept for code that imported the earlier name (SDs were then generated for four variables).
+SD_VARIABLES: tuple[str, ...] = SPREAD_VARIABLES

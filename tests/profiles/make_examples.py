@@ -20,7 +20,16 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from profile_maker import _target, figures, make_truth, to_toml  # noqa: E402
+from profile_maker import (  # noqa: E402
+    _target,
+    figures,
+    item_counts,
+    make_truth,
+    person_values,
+    set_totals_from_values,
+    spread_figures,
+    to_toml,
+)
 
 DEFAULT_SIZES = {
     "standard": 3912,
@@ -146,6 +155,9 @@ def main() -> None:
         )
     )
 
+    # 8-10. medians and standard deviations (issue 9, item 3), from a truth of whole people
+    _spread_examples()
+
 
 def _split(figs: list[dict], var: str, pop: str, old: str, new: str, value: float) -> list[dict]:
     """Print ``value`` points of category ``old`` as the new category ``new`` (sum unchanged)."""
@@ -158,6 +170,56 @@ def _split(figs: list[dict], var: str, pop: str, old: str, new: str, value: floa
             f["printed"] = f"{f['value']:.0f}"
             out.append(_target(f"{var}.{new}.{pop}", pop, var, "share", value, 0, new))
     return out
+
+
+def _spread_truth(sizes: dict[str, int], seed: int):
+    rng = np.random.default_rng(seed)
+    t = make_truth(sizes, rng)
+    values = person_values(t, rng)
+    set_totals_from_values(t, values)
+    return t, values, item_counts(t, rng)
+
+
+def _spread_examples() -> None:
+    recall = {p: n for p, n in DEFAULT_SIZES.items()}
+    # 8. a median only: ages printed as medians (every recall type and All recalled), with
+    #    no mean of age anywhere; and the median number of need domains of standard recalls
+    t, values, items = _spread_truth(recall, 6)
+    levels = [*recall, "all_recalled"]
+    picks = [("age", lvl, "median") for lvl in levels] + [("need_domains", "standard", "median")]
+    figs = [f for f in figures(t) if not (f["variable"] == "age" and f["statistic"] == "mean")]
+    (HERE / "median_only.toml").write_text(
+        to_toml("Ages printed as medians only", figs + spread_figures(t, values, picks, items))
+    )
+    # 9. mean + median + SD for a group: All recalled prints all three for age and RSR, and
+    #    the standard recalls print their own median and SD of age too
+    t, values, items = _spread_truth(recall, 7)
+    picks = [
+        ("age", "all_recalled", "median"),
+        ("age", "all_recalled", "sd"),
+        ("rsr_2yr", "all_recalled", "median"),
+        ("rsr_2yr", "all_recalled", "sd"),
+        ("age", "standard", "median"),
+        ("age", "standard", "sd"),
+    ]
+    (HERE / "group_mean_median_sd.toml").write_text(
+        to_toml(
+            "Mean, median and SD for All recalled",
+            figures(t) + spread_figures(t, values, picks, items),
+        )
+    )
+    # 10. an SD for a group only (no population's own SD): breaches and OGRS4/V of All
+    #    recalled, age of All prisoners, and an OASys item's SD for standard recalls
+    t, values, items = _spread_truth(recall | {"other_sentenced": 59369}, 8)
+    picks = [
+        ("previous_breaches", "all_recalled", "sd"),
+        ("ogrs4v_2yr", "all_recalled", "sd"),
+        ("age", "all_prisoners", "sd"),
+        ("need_accommodation", "standard", "sd"),
+    ]
+    (HERE / "group_sd.toml").write_text(
+        to_toml("SDs printed for groups", figures(t) + spread_figures(t, values, picks, items))
+    )
 
 
 if __name__ == "__main__":

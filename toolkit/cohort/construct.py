@@ -234,3 +234,199 @@ def exact_shuffle(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Category codes with exactly ``counts[k]`` of category ``k``, in random order."""
     codes = np.repeat(np.arange(len(counts), dtype=np.int16), np.asarray(counts, dtype=np.int64))
     return rng.permutation(codes)
+
+
+def _logit_scores(x: np.ndarray, lower: float, upper: float) -> tuple[np.ndarray, np.ndarray]:
+    """Values on the logit scale of ``[lower, upper]``, strictly increasing with rank."""
+    u = np.clip((x - lower) / (upper - lower), 1e-12, 1 - 1e-12)
+    e = np.log(u) - np.log1p(-u)
+    order = np.argsort(e, kind="stable")
+    es = e[order]
+    # ties (a flat template) are broken by rank so every pin has its own knot
+    es = es + np.arange(es.size) * 1e-9 * max(1.0, float(np.abs(es).max()))
+    out = np.empty_like(es)
+    out[order] = es
+    return out, order
+
+
+def meet_spread(
+    x: np.ndarray,
+    lower: float,
+    upper: float,
+    target_mean: float,
+    pins: tuple[tuple[int, float], ...] = (),
+    target_sd: float | None = None,
+    *,
+    integer_total: int | None = None,
+) -> np.ndarray:
+    """Reshape ``x`` (same ranks) so order statistics, mean and SD meet published figures.
+
+    The template ``x`` (what the marginal's own construction built) is read on the logit scale
+    of ``[lower, upper]`` and mapped through a monotone, piecewise-linear function:
+
+    * without pins, ``location + scale * e`` (the logit-normal family of
+      :func:`bounded_logit_normal`, with its spread solved as in :func:`spread_for_sd`);
+    * with pins ``(rank, value)``, the function passes through every pin (the person at
+      ``rank`` takes ``value`` exactly, so a median is met by fixing the middle order
+      statistic(s)); below the first pin and above the last it has slopes
+      ``scale * exp(-skew)`` and ``scale * exp(skew)``.
+
+    The mean is met by solving ``location`` (no pins) or ``skew`` (pins) with
+    :func:`scipy.optimize.brentq`; a ``target_sd`` (``ddof=1``) by solving ``scale`` around it.
+    Because the map is monotone, every person keeps their rank, so the dependence imposed by
+    the latent scores survives. With ``integer_total`` the values are whole numbers summing to
+    it (:func:`integerise_to_sum` over everyone but the pinned people, whose whole values are
+    kept; a person below a pin never rounds above it).
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in the order of ``x``.
+    """
+    n = x.size
+    width = upper - lower
+    e, order = _logit_scores(np.asarray(x, dtype=float), lower, upper)
+    pins = tuple(sorted((int(r), float(v)) for r, v in pins if 0 <= int(r) < n))
+    if integer_total is not None and pins:
+        # whole numbers pinned at a bound: everyone beyond that pin is at the bound too (no
+        # continuous value lies beyond a bound, so rounding could not keep them on their side)
+        r0, v0 = pins[0]
+        r1, v1 = pins[-1]
+        extra = [(r, v0) for r in range(r0)] if v0 <= lower else []
+        extra += [(r, v1) for r in range(r1 + 1, n)] if v1 >= upper else []
+        pins = tuple(sorted(set(pins) | set(extra)))
+    if pins:
+        ranks = np.array([r for r, _ in pins])
+        vals = np.array([v for _, v in pins])
+        pin_idx = order[ranks]
+        ek = e[pin_idx]
+        uk = np.clip((vals - lower) / width, 1e-12, 1 - 1e-12)
+        lk = np.log(uk) - np.log1p(-uk)
+    centre = float(np.median(e))
+    free = np.ones(n, dtype=bool)
+    if pins:
+        free[pin_idx] = False
+
+    def continuous(scale: float, b: float) -> np.ndarray:
+        if not pins:
+            return lower + width * expit(b + scale * (e - centre))
+        g = np.interp(e, ek, lk)
+        lo_side, hi_side = e < ek[0], e > ek[-1]
+        g[lo_side] = lk[0] + scale * np.exp(-b) * (e[lo_side] - ek[0])
+        g[hi_side] = lk[-1] + scale * np.exp(b) * (e[hi_side] - ek[-1])
+        y = lower + width * expit(g)
+        y[pin_idx] = vals
+        return y
+
+    def finish(y: np.ndarray) -> np.ndarray:
+        if integer_total is None:
+            return y
+        out = np.empty(n, dtype=np.int64)
+        if pins:
+            out[pin_idx] = np.round(vals).astype(np.int64)
+        rest = int(integer_total - out[~free].sum()) if pins else int(integer_total)
+        yr = y[free]
+        floor_sum = np.floor(yr).sum()
+        if not floor_sum <= rest <= floor_sum + yr.size:  # mean out of reach: best effort
+            yr = np.clip(yr + (rest - yr.sum()) / max(yr.size, 1), lower, upper)
+        try:
+            out[free] = integerise_to_sum(yr, rest)
+        except ValueError:
+            out[free] = np.round(yr).astype(np.int64)
+        return out
+
+    target_mean = float(target_mean)
+    if pins:
+        b_lo, b_hi = -8.0, 8.0
+    else:
+        b_lo, b_hi = -40.0, 40.0
+
+    last: list[float] = []  # the previous solution narrows the next bracket (warm start)
+
+    def solve_b(scale: float) -> float:
+        def f(b):
+            return float(np.mean(continuous(scale, b))) - target_mean
+
+        lo_b, hi_b = b_lo, b_hi
+        for width in (0.01, 0.1, 1.0) if last else ():
+            a, b = max(b_lo, last[-1] - width), min(b_hi, last[-1] + width)
+            if f(a) <= 0 <= f(b):
+                lo_b, hi_b = a, b
+                break
+        else:
+            f_lo, f_hi = f(b_lo), f(b_hi)
+            if f_lo >= 0:
+                return b_lo
+            if f_hi <= 0:
+                return b_hi
+        last.append(brentq(f, lo_b, hi_b, xtol=1e-12))
+        return last[-1]
+
+    def build(scale: float) -> np.ndarray:
+        return finish(continuous(scale, solve_b(scale)))
+
+    if target_sd is None or n < 2:
+        return build(1.0)
+
+    def sd_gap(scale: float) -> float:
+        return float(np.std(build(scale), ddof=1)) - target_sd
+
+    s_lo, s_hi = 1e-3, 1e4  # a wide bracket: two close template values may need a big stretch
+    g_lo, g_hi = sd_gap(s_lo), sd_gap(s_hi)
+    if g_lo >= 0:
+        return build(s_lo)
+    if g_hi <= 0:
+        return build(s_hi)
+    s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9, rtol=1e-10)
+    if integer_total is None:
+        return build(s)
+    # Whole numbers: the SD is a step function of the scale, so brentq stops at a jump; unit
+    # moves between people then bring the sum of squares to the nearest reachable value.
+    y = build(s)
+    w = y[order]
+    fixed = np.zeros(n, dtype=bool)
+    if pins:
+        fixed[ranks] = True
+        fixed[[r for r, _ in pins]] = True
+    q_target = target_sd**2 * (n - 1) + float(integer_total) ** 2 / n
+    w = spread_integers(w, fixed, q_target, lower, upper)
+    y[order] = w
+    return y
+
+
+def spread_integers(
+    w: np.ndarray, fixed: np.ndarray, q_target: float, lower: float, upper: float
+) -> np.ndarray:
+    """Move single units between people so the sum of squares of ``w`` nears ``q_target``.
+
+    ``w`` is sorted ascending; a unit taken from the first person holding a value ``a`` and
+    given to the last holding ``b`` keeps it sorted, keeps the sum, and changes the sum of
+    squares by ``2 (b - a + 1)``. Fixed (pinned) positions are never moved, so every pinned
+    order statistic holds. Each round applies the move nearest the remaining gap; it stops
+    when no move brings the sum of squares closer (the gap is then at most one step of 2).
+    """
+    w = np.asarray(w, dtype=np.int64).copy()
+    n = w.size
+    for _ in range(2000 if n <= 20_000 else 100):
+        gap = q_target - float(np.dot(w, w))
+        if abs(gap) <= 1.0:
+            break
+        vals, first, counts = np.unique(w, return_index=True, return_counts=True)
+        last = first + counts - 1
+        dec = ~fixed[first] & (vals - 1 >= lower)
+        inc = ~fixed[last] & (vals + 1 <= upper)
+        a_idx, b_idx = np.flatnonzero(dec), np.flatnonzero(inc)
+        if a_idx.size == 0 or b_idx.size == 0:
+            break
+        delta = 2.0 * (vals[b_idx][None, :] - vals[a_idx][:, None] + 1)
+        same = a_idx[:, None] == b_idx[None, :]
+        delta = np.where(same & (counts[a_idx][:, None] < 2), np.nan, delta)
+        resid = np.abs(gap - delta)
+        if np.all(np.isnan(resid)):
+            break
+        i, j = np.unravel_index(int(np.nanargmin(resid)), resid.shape)
+        if resid[i, j] >= abs(gap) - 1e-9:
+            break
+        w[first[a_idx[i]]] -= 1
+        w[last[b_idx[j]]] += 1
+    return w

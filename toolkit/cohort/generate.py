@@ -40,7 +40,13 @@ from toolkit.profile.rules import (
     programme_figures_describe,
 )
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
-from toolkit.profile.targets import DerivedTargets, derive_targets, figures, interval_half
+from toolkit.profile.targets import (
+    DerivedTargets,
+    _bounds,
+    derive_targets,
+    figures,
+    interval_half,
+)
 from toolkit.schema import (
     GROUPS,
     INDEX_OFFENCES,
@@ -231,20 +237,11 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     # Age: logit-normal on [lower, upper], exact integer sum.
     ag = a["age"]
     age_total = int(round(m * T.means["age"][pop]))
-    sig = _spread(
-        spec,
-        "age",
-        pop,
-        z[:, _LAT["age"]],
-        ag["lower"],
-        ag["upper"],
-        age_total / m,
-        integer_total=age_total,
-    )
     age_c = C.bounded_logit_normal(
-        z[:, _LAT["age"]], ag["lower"], ag["upper"], sig or ag["sigma"], age_total / m
+        z[:, _LAT["age"]], ag["lower"], ag["upper"], ag["sigma"], age_total / m
     )
-    age = C.integerise_to_sum(age_c, age_total)
+    age = _reshape(T, "age", pop, age_c, ag["lower"], ag["upper"], age_total / m, age_total)
+    age = C.integerise_to_sum(age_c, age_total) if age is None else age
     out["age"] = age
 
     # Career length: a fraction of (age - minimum age at first sanction), mean exact.
@@ -261,7 +258,9 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     br_total = int(round(m * T.means["previous_breaches"][pop]))
     xb = np.exp(a["previous_breaches"]["sigma"] * z[:, _LAT["breaches"]])
     xb *= (br_total / m) / xb.mean() if br_total else 0.0
-    breaches = C.integerise_to_sum(xb, br_total)
+    lo_b, hi_b = _bounds(spec, "previous_breaches")
+    breaches = _reshape(T, "previous_breaches", pop, xb, lo_b, hi_b, br_total / m, br_total)
+    breaches = C.integerise_to_sum(xb, br_total) if breaches is None else breaches
     out["previous_breaches"] = breaches
 
     # Index offence: group counts derived from the profile, offences within groups assumed.
@@ -288,11 +287,11 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
-        sig = _spread(spec, col, pop, z[:, _LAT[lat]], 0.0, 100.0, T.means[col][pop], shift)
         x = C.bounded_logit_normal(
-            z[:, _LAT[lat]], 0.0, 100.0, sig or blk["sigma"], T.means[col][pop], shift
+            z[:, _LAT[lat]], 0.0, 100.0, blk["sigma"], T.means[col][pop], shift
         )
-        out[col] = np.round(x, FLOAT_DECIMALS)
+        y = _reshape(T, col, pop, x, 0.0, 100.0, T.means[col][pop])
+        out[col] = np.round(x if y is None else y, FLOAT_DECIMALS)
 
     # RoSH: exact High/Very High count, levels by rank of a latent.
     rs = a["rosh"]
@@ -320,12 +319,18 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     return out
 
 
-def _spread(spec, var, pop, z, lower, upper, mean, shift=0.0, integer_total=None):
-    """The spread meeting a published standard deviation of ``var`` for ``pop``, if printed."""
-    sd = next((t for t in figures(spec, var, "sd") if t.population == pop), None)
-    if sd is None or z.size < 2:
+def _reshape(T, var, unit, x, lower, upper, mean, integer_total=None):
+    """``x`` reshaped to the derived median pins and SD of ``var`` for ``unit``, if any.
+
+    Returns ``None`` when the profile prints no median or SD that concerns ``unit`` (then the
+    marginal's own construction stands, byte for byte).
+    """
+    sp = T.spreads.get(var, {}).get(unit)
+    if sp is None or (not sp.pins and sp.sd is None) or x.size == 0:
         return None
-    return C.spread_for_sd(z, lower, upper, mean, sd.value, shift, integer_total=integer_total)
+    if integer_total is not None and not 0 < integer_total < upper * x.size:
+        return None
+    return C.meet_spread(x, lower, upper, mean, sp.pins, sp.sd, integer_total=integer_total)
 
 
 def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
@@ -625,6 +630,10 @@ def _need_items(cols, spec, plan, g) -> None:
             n_j = min(grp.scored[item], n_o)
             total = min(grp.totals[item], 2 * n_j)
             n1, n2 = C.ordinal_counts(n_j, total, gap)
+            sp = plan.targets.spreads.get(item, {}).get(grp.name)
+            if sp is not None and sp.n2 is not None:  # a printed median or SD fixes the 2s
+                n2 = sp.n2
+                n1 = total - 2 * n2
             scored = np.ones(n_o, dtype=bool)
             if n_o > n_j:
                 scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
@@ -636,7 +645,9 @@ def _need_items(cols, spec, plan, g) -> None:
         zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
         if 0 < d_total < max_d * n_o:
             x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
-            domains[idx] = C.integerise_to_sum(x, d_total)
+            mean = d_total / n_o
+            y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, mean, d_total)
+            domains[idx] = C.integerise_to_sum(x, d_total) if y is None else y
         else:
             domains[idx] = 0 if d_total <= 0 else int(max_d)
     for item in NEED_ITEMS:

@@ -199,10 +199,14 @@ def synthetic_value(cohort: pd.DataFrame, t: Target) -> float | None:
         if var == "has_oasys":
             return float((m & cohort["has_oasys"].to_numpy()).sum())
         return None
-    if t.statistic == "sd":
+    if t.statistic in ("sd", "median"):
         if var not in cohort.columns:
             return None
+        if var in _OASYS_VARS:
+            m = m & cohort["has_oasys"].to_numpy()
         s = cohort.loc[m, var].astype("float64").dropna()
+        if t.statistic == "median":
+            return float(s.median()) if len(s) else None
         return float(s.std(ddof=1)) if len(s) > 1 else None
     if t.statistic == "mean":
         if var not in cohort.columns:

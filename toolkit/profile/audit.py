@@ -10,7 +10,9 @@ groups, variables, statistics, categories), so it applies to any profile:
   what a group row implies for populations without a row of their own;
 * **GRIM-style granularity**: whether a printed mean of an integer variable, or a share, is
   possible at all at its N (Brown and Heathers 2017), and, in reverse, which N reproduce raw
-  chart values;
+  chart values; a median of N whole numbers is whole, or half for an even N; an SD of whole
+  numbers with a printed mean must have a sum of squares of the right parity (GRIMMER, Anaya
+  2016);
 * **claims and other sources**: whether the text's qualitative claims agree with the printed
   figures, and whether figures from another document agree with, or can hold for, this census.
 
@@ -20,11 +22,13 @@ report shows the resolution beside the finding.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.spreads import median_possible, sd_possible
 from toolkit.profile.targets import (
     EVALUATED,
     OASYS_MEANS,
@@ -444,29 +448,45 @@ def _check_grim(spec: ProfileSpec, derived) -> list[Finding]:
         if not n:
             continue
         h = interval_half(spec, t)
+        msg = f"no integer total over N = {n:,} gives {t.printed} at {t.decimals} decimals"
         if t.statistic == "mean" and d is not None and d.integer:
             ok = grim_reachable(t.value, h, n, 1.0)
         elif t.statistic == "share":
             ok = grim_reachable(t.value, h, n, 100.0)
+        elif t.statistic == "median" and d is not None and d.integer:
+            # a median of N whole numbers is whole (N odd) or whole or half (N even)
+            ok = median_possible(t.value, h, n, True)
+            msg = (
+                f"a median of N = {n:,} whole numbers is a whole number"
+                + (" (N is odd)" if n % 2 else " or a half")
+                + f"; none prints {t.printed} at {t.decimals} decimals"
+            )
+        elif t.statistic == "sd" and d is not None and d.integer:
+            key = (t.population, t.variable, "mean", None)
+            mean = next((x for x in _evaluated(spec) if _key(x) == key), None)
+            if mean is None or n < 2 or (d.oasys and not t.n):
+                continue
+            # GRIMMER (Anaya 2016): some whole total the mean allows, and a sum of squares of
+            # its parity, must give the printed SD
+            hm = interval_half(spec, mean)
+            s_lo = math.ceil((mean.value - hm) * n - 1e-9)
+            totals = range(s_lo, math.floor((mean.value + hm) * n + 1e-9) + 1)
+            ok = any(sd_possible(t.value, h, n, s) for s in list(totals)[:1000])
+            msg = (
+                f"no {n:,} whole numbers with a mean printing {mean.printed} have an SD printing "
+                f"{t.printed} (their sum of squares has the parity of their sum: GRIMMER)"
+            )
         else:
             continue
         checked += 1
         if not ok:
-            out.append(
-                Finding(
-                    f"grim.{t.id}",
-                    "grim",
-                    "unmeetable",
-                    f"no integer total over N = {n:,} gives {t.printed} at {t.decimals} decimals",
-                    (t.id,),
-                )
-            )
+            out.append(Finding(f"grim.{t.id}", "grim", "unmeetable", msg, (t.id,)))
     out.append(
         Finding(
             "grim.summary",
             "grim",
             "consistent",
-            f"{checked} means of integer variables and shares checked for "
+            f"{checked} means, medians and SDs of integer variables and shares checked for "
             f"granularity; {len(out)} impossible",
         )
     )

@@ -44,8 +44,8 @@ from toolkit.schema import (
     OPEN_CATEGORICALS,
     POPULATIONS,
     RECALL_TYPES,
-    SD_VARIABLES,
     SHARE_VARIABLES,
+    SPREAD_VARIABLES,
 )
 
 if sys.version_info >= (3, 11):
@@ -614,26 +614,58 @@ def _check_generated(
             "index_offence_group", INDEX_OFFENCE_GROUPS
         ):
             why = "max_share is generated only for one offence within an index_offence_group"
-    elif t.statistic == "sd":
-        if t.variable not in SD_VARIABLES:
-            why = f"standard deviations are generated for {', '.join(SD_VARIABLES)}"
-        elif len(GROUPS[t.population]) > 1:
-            why = "a standard deviation is generated for one population, not a group"
-        elif not any(
-            x.variable == t.variable and x.statistic == "mean" and x.population == t.population
-            for x in targets
-        ):
-            why = "a standard deviation needs the population's mean printed too"
-    else:  # median
-        why = (
-            f"a {t.statistic} is not generated yet (the constructions meet means, standard "
-            "deviations and shares exactly)"
-        )
+    elif t.statistic in ("sd", "median"):
+        why = _spread_refusal(t, targets)
     if why:
         ck.fail(
             f"{w}",
             f"is a {t.statistic} of {t.variable!r}, which the generator cannot produce: {why}",
         )
+
+
+def _spread_refusal(t: Target, targets: list[Target]) -> str | None:
+    """Why a median or SD cannot be generated, or ``None`` when it can.
+
+    Person-level variables may describe any population or group. OASys items and
+    ``need_domains`` are built for the people whose OASys figures are printed together (the
+    populations or groups of the profile's OASys means and ``has_oasys`` counts), so their
+    medians and SDs must describe one of those.
+    """
+    what = "medians" if t.statistic == "median" else "standard deviations"
+    if t.variable not in SPREAD_VARIABLES:
+        if t.variable in ("ogrs3_2yr", "years_since_first_sanction"):
+            return (
+                f"{what} of {t.variable} are not generated: it is computed from each person's "
+                "record (OGRS3 by the published formula; the career is capped by the person's "
+                "age), so only its mean is constructed"
+            )
+        return f"{what} are generated for {', '.join(SPREAD_VARIABLES)}"
+    if MEAN_VARIABLES[t.variable].oasys:
+
+        def oasys(x: Target, stats: tuple[str, ...]) -> bool:
+            d = MEAN_VARIABLES.get(x.variable)
+            return (
+                x.role in ("target", "approximate")
+                and x.population in GROUPS
+                and x.statistic in stats
+                and (x.variable == "has_oasys" or (d is not None and d.oasys))
+            )
+
+        units = {x.population for x in targets if oasys(x, ("mean", "count"))}
+        if not units:  # no OASys means printed: the medians' and SDs' own groups
+            units = {x.population for x in targets if oasys(x, ("median", "sd"))}
+        if t.population not in units:
+            return (
+                f"OASys items are built for the groups whose OASys figures are printed "
+                f"({', '.join(sorted(units))}); a {t.statistic} of {t.variable} must describe one"
+            )
+        for u in sorted(units - {t.population}):
+            if set(GROUPS[u]) & set(GROUPS[t.population]):
+                return (
+                    f"OASys items are built once per group of people, and {t.population} "
+                    f"overlaps {u}, another group with OASys figures"
+                )
+    return None
 
 
 def _check_fractions(ck: _Checker, targets: list[Target]) -> None:

@@ -120,6 +120,8 @@ class DerivedTargets:
     oasys: Mapping[str, int]
     need_groups: tuple[NeedGroup, ...]
     unreachable: Mapping[str, str] = field(default_factory=dict)
+    #: variable -> population (or OASys group name) -> :class:`toolkit.profile.spreads.Spread`
+    spreads: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 def printed_decimals(t: Target) -> int:
@@ -206,6 +208,10 @@ def _derive_targets(
     _check_population_shares(spec, sizes, complete, unreachable)
     _check_max_shares(spec, sizes, counts, unreachable)
     groups, oasys = _need_groups(spec, sizes, published, complete, unreachable)
+    from toolkit.profile.spreads import oasys_spreads, person_spreads
+
+    spreads = person_spreads(spec, sizes, complete, means, unreachable)
+    spreads.update(oasys_spreads(spec, groups, unreachable))
     return DerivedTargets(
         sizes=MappingProxyType(sizes),
         means=MappingProxyType({k: MappingProxyType(v) for k, v in means.items()}),
@@ -213,6 +219,7 @@ def _derive_targets(
         oasys=MappingProxyType(oasys),
         need_groups=tuple(groups),
         unreachable=MappingProxyType(unreachable),
+        spreads=MappingProxyType({k: MappingProxyType(v) for k, v in spreads.items()}),
     )
 
 
@@ -471,6 +478,40 @@ def _inherited_mean(var: str, pops: tuple[str, ...]) -> float | None:
     return num / den if den else None
 
 
+def _median_as_mean(spec: ProfileSpec, var: str, pop: str, complete) -> float | None:
+    """With no mean printed at any level, the mean a printed median (and SD) imply.
+
+    The mean of the assumed logit-normal family on the variable's range with that median and,
+    if an SD is printed at the same level, that SD (solved by brentq over the spread, moments
+    by Gauss-Hermite quadrature); without an SD, the median itself.
+    """
+    t = _level_value(spec, figures(spec, var, "median"), pop, complete)
+    if t is None:
+        return None
+    sd = next((x for x in figures(spec, var, "sd") if x.population == t.population), None)
+    lo, hi = _bounds(spec, var)
+    if sd is None or not lo < t.value < hi:
+        return t.value
+    from numpy.polynomial.hermite_e import hermegauss
+    from scipy.optimize import brentq
+    from scipy.special import expit, logit
+
+    x, w = hermegauss(64)
+    w = w / w.sum()
+    mu = float(logit((t.value - lo) / (hi - lo)))
+
+    def moments(sig: float) -> tuple[float, float]:
+        v = lo + (hi - lo) * expit(mu + sig * x)
+        m = float(w @ v)
+        return m, float(np.sqrt(w @ (v - m) ** 2))
+
+    a, b = 1e-3, 20.0
+    if moments(b)[1] <= sd.value:
+        return moments(b)[0]
+    sig = brentq(lambda s: moments(s)[1] - sd.value, a, b, xtol=1e-10)
+    return moments(sig)[0]
+
+
 def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     figs = figures(spec, var, "mean")
     d = MEAN_VARIABLES[var]
@@ -483,6 +524,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     for i, p in enumerate(pops):
         t = _level_value(spec, figs, p, complete)
         v = t.value if t is not None else _implied(spec, figs, p)
+        v = v if v is not None else _median_as_mean(spec, var, p, complete)
         v = v if v is not None else _fallback_mean(spec, var, (p,))
         pref[i, 0] = n[i] * min(max(v, lo_v + margin), hi_v - margin)
     lo = (n * (lo_v + margin))[:, None]
@@ -719,6 +761,13 @@ def need_group_names(spec: ProfileSpec) -> list[str]:
         if t.role not in EVALUATED or t.population not in GROUPS:
             continue
         if t.variable in OASYS_MEANS or (t.variable == "has_oasys" and t.statistic == "count"):
+            if t.statistic in ("median", "sd") and any(
+                x.statistic in ("mean", "count")
+                and x.role in EVALUATED
+                and (x.variable in OASYS_MEANS or x.variable == "has_oasys")
+                for x in spec.targets
+            ):
+                continue  # a median or SD describes a group the means already define
             if t.population not in names:
                 names.append(t.population)
     return names
@@ -807,7 +856,11 @@ def _need_groups(spec, sizes, published, complete, unreachable):
             hi_v = MEAN_VARIABLES[v].upper
             if v == "need_domains":
                 hi_v = float(spec.assumptions["need_domains"]["max_domains"])
-            mean = t.value if t is not None else _fallback_mean(spec, v, members)
+            if t is None:  # no mean printed: a printed median of the group, else assumed
+                med = next((x for x in figures(spec, v, "median") if x.population == g), None)
+                mean = med.value if med is not None else _fallback_mean(spec, v, members)
+            else:
+                mean = t.value
             total = int(round(mean * n_j))
             if t is not None and n_j > 0:
                 h = interval_half(spec, t)
