@@ -337,7 +337,7 @@ def meet_spread(
 
     target_mean = float(target_mean)
     if pins:
-        b_lo, b_hi = -8.0, 8.0
+        b_lo, b_hi = -40.0, 40.0  # wide: one free value beside a pin may need a big stretch
     else:
         b_lo, b_hi = -40.0, 40.0
 
