@@ -252,23 +252,32 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             return
         pins[pops[0]] = ((k - 1, float(M - gap)), (k, float(M + gap)))
         return
-    # A population of one person holds its mean: it lies on one side of M (or at it) and
-    # takes no pin.
-    singles = [p for p in pops if n[p] == 1 and len(pops) > 1]
+    # A population of one person holds its mean, and one of two people with an SD set holds
+    # mean -/+ SD/sqrt(2): their values are fixed, lie on either side of M (or at it), and
+    # take no pin.
+    fixed: dict[str, list[float]] = {}
+    for p in pops if len(pops) > 1 else ():
+        if n[p] == 1:
+            fixed[p] = [means[p]]
+        elif n[p] == 2 and sds.get(p) is not None:
+            g = sds[p] / math.sqrt(2.0)
+            fixed[p] = [means[p] - g, means[p] + g]
+    singles = list(fixed)
     a_ = math.floor(M)
-    fixed_below = sum(1 for p in singles if (means[p] <= a_ + 1e-9 if half else means[p] < M))
-    fixed_at = 0 if half else sum(1 for p in singles if abs(means[p] - M) <= 1e-9)
+    vals = [v for p in singles for v in fixed[p]]
+    fixed_below = sum(1 for v in vals if (v <= a_ + 1e-9 if half else v < M - 1e-9))
+    fixed_at = 0 if half else sum(1 for v in vals if abs(v - M) <= 1e-9)
     pops = [p for p in pops if p not in singles]
-    if not pops:
+    if not pops:  # every value is fixed: the median is what it is
         kk = (N - 1) // 2
         above = N - fixed_below - fixed_at
         ok = fixed_below == N // 2 if half else (fixed_below <= kk and above <= kk)
         if not ok:
             unreachable.setdefault(
                 t.id,
-                f"unreachable at these population sizes: every population in {t.population} "
-                "has one person, who holds the population's mean, and their middle value is not "
-                f"{M:g}",
+                f"unreachable at these population sizes: the values of every population in "
+                f"{t.population} are fixed by its mean (one person) or mean and SD (two), and "
+                f"their middle value is not {M:g}",
             )
         return
     mp = np.array([means[p] for p in pops])
