@@ -337,7 +337,7 @@ def meet_spread(
 
     target_mean = float(target_mean)
     if pins:
-        b_lo, b_hi = -8.0, 8.0
+        b_lo, b_hi = -40.0, 40.0  # wide: one free value beside a pin may need a big stretch
     else:
         b_lo, b_hi = -40.0, 40.0
 
@@ -429,4 +429,66 @@ def spread_integers(
             break
         w[first[a_idx[i]]] -= 1
         w[last[b_idx[j]]] += 1
+    if n <= 60:
+        w = _spread_small(w, fixed, q_target, lower, upper)
     return w
+
+
+def _spread_small(w, fixed, q_target, lower, upper, rounds: int = 50):
+    """Few people: moves of several units between any two, each kept between its neighbouring
+    pinned values (so pins keep their ranks once re-sorted), for sums of squares that single
+    units in sorted order cannot reach (they are sparse with few people)."""
+    w = w.copy()
+    n = w.size
+    pin_pos = np.flatnonzero(fixed)
+    idx = np.arange(n)
+    prev = np.searchsorted(pin_pos, idx, side="left") - 1
+    nxt = np.searchsorted(pin_pos, idx, side="right")
+    seg_lo, seg_hi = np.full(n, float(lower)), np.full(n, float(upper))
+    if pin_pos.size:
+        seg_lo = np.where(prev >= 0, w[pin_pos[np.maximum(prev, 0)]], lower).astype(float)
+        top = w[pin_pos[np.minimum(nxt, pin_pos.size - 1)]]
+        seg_hi = np.where(nxt < pin_pos.size, top, upper).astype(float)
+    free = np.flatnonzero(~fixed)
+    k = np.arange(1, 101)
+    for _ in range(rounds):
+        gap = q_target - float(np.dot(w, w))
+        if abs(gap) <= 1.0 or free.size < 2:
+            break
+        a, b = np.meshgrid(free, free, indexing="ij")  # take k from a, give to b
+        a, b = a[a != b], b[a != b]
+        kk = k[None, :]
+        ok = (w[a][:, None] - kk >= seg_lo[a][:, None]) & (w[b][:, None] + kk <= seg_hi[b][:, None])
+        delta = 2.0 * kk * (w[b][:, None] - w[a][:, None] + kk)
+        resid = np.where(ok, np.abs(gap - delta), np.inf)
+        best = int(np.argmin(resid))
+        r, c = divmod(best, k.size)
+        if resid.flat[best] < abs(gap) - 1e-9:
+            w[a[r]] -= k[c]
+            w[b[r]] += k[c]
+            continue
+        # no single move helps: two moves together (the second looked up by sorting every
+        # move's change, then checked exactly on the values it would leave)
+        flat = np.where(ok, delta, np.nan).ravel()
+        valid = np.flatnonzero(~np.isnan(flat))
+        d_sorted_idx = valid[np.argsort(flat[valid])]
+        d_sorted = flat[d_sorted_idx]
+        want = gap - flat[valid]
+        pos = np.clip(np.searchsorted(d_sorted, want), 0, d_sorted.size - 1)
+        approx = np.abs(want - d_sorted[pos])
+        improved = False
+        for t in np.argsort(approx)[:200]:
+            m1, m2 = valid[t], d_sorted_idx[pos[t]]
+            trial = w.copy()
+            for m in (m1, m2):
+                rr, cc = divmod(int(m), k.size)
+                trial[a[rr]] -= k[cc]
+                trial[b[rr]] += k[cc]
+            if np.any(trial < seg_lo) or np.any(trial > seg_hi):
+                continue
+            if abs(q_target - float(np.dot(trial, trial))) < abs(gap) - 1e-9:
+                w, improved = trial, True
+                break
+        if not improved:
+            break
+    return np.sort(w)

@@ -178,7 +178,9 @@ def _new_pins(c: int, n: int, M: float, half: bool, double: bool) -> list[tuple[
     return [(c, float(M))] + ([(c + 1, float(M))] if double else [])
 
 
-def _mean_ok(n: int, total: float, lo: float, hi: float, M: float, half: bool) -> np.ndarray:
+def _mean_ok(
+    n: int, total: float, lo: float, hi: float, M: float, half: bool, double: bool = False
+) -> np.ndarray:
     """For c = 0..n people below the median ``M``: can the pinned values and the free ones
     (within ``[lo, hi]``, on their side of the pins) sum to ``total``?"""
     c = np.arange(n + 1, dtype=float)
@@ -190,10 +192,11 @@ def _mean_ok(n: int, total: float, lo: float, hi: float, M: float, half: bool) -
         least = pin_sum + below * lo + above * (a + 1)
         most = pin_sum + below * a + above * hi
     else:
-        below, above = c, n - c - 1
-        least = M + below * lo + above * M
-        most = M + below * M + above * hi
-        least[-1], most[-1] = np.inf, -np.inf  # the pin needs a person at rank c
+        k = 2 if double else 1  # people pinned at M
+        below, above = c, np.maximum(n - c - k, 0)
+        least = k * M + below * lo + above * M
+        most = k * M + below * M + above * hi
+        least[c > n - k], most[c > n - k] = np.inf, -np.inf  # the pins need people
     return (least - eps <= total) & (total <= most + eps)
 
 
@@ -249,23 +252,32 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             return
         pins[pops[0]] = ((k - 1, float(M - gap)), (k, float(M + gap)))
         return
-    # A population of one person holds its mean: it lies on one side of M (or at it) and
-    # takes no pin.
-    singles = [p for p in pops if n[p] == 1 and len(pops) > 1]
+    # A population of one person holds its mean, and one of two people with an SD set holds
+    # mean -/+ SD/sqrt(2): their values are fixed, lie on either side of M (or at it), and
+    # take no pin.
+    fixed: dict[str, list[float]] = {}
+    for p in pops if len(pops) > 1 else ():
+        if n[p] == 1:
+            fixed[p] = [means[p]]
+        elif n[p] == 2 and sds.get(p) is not None:
+            g = sds[p] / math.sqrt(2.0)
+            fixed[p] = [means[p] - g, means[p] + g]
+    singles = list(fixed)
     a_ = math.floor(M)
-    fixed_below = sum(1 for p in singles if (means[p] <= a_ + 1e-9 if half else means[p] < M))
-    fixed_at = 0 if half else sum(1 for p in singles if abs(means[p] - M) <= 1e-9)
+    vals = [v for p in singles for v in fixed[p]]
+    fixed_below = sum(1 for v in vals if (v <= a_ + 1e-9 if half else v < M - 1e-9))
+    fixed_at = 0 if half else sum(1 for v in vals if abs(v - M) <= 1e-9)
     pops = [p for p in pops if p not in singles]
-    if not pops:
+    if not pops:  # every value is fixed: the median is what it is
         kk = (N - 1) // 2
         above = N - fixed_below - fixed_at
         ok = fixed_below == N // 2 if half else (fixed_below <= kk and above <= kk)
         if not ok:
             unreachable.setdefault(
                 t.id,
-                f"unreachable at these population sizes: every population in {t.population} "
-                "has one person, who holds the population's mean, and their middle value is not "
-                f"{M:g}",
+                f"unreachable at these population sizes: the values of every population in "
+                f"{t.population} are fixed by its mean (one person) or mean and SD (two), and "
+                f"their middle value is not {M:g}",
             )
         return
     mp = np.array([means[p] for p in pops])
@@ -273,14 +285,16 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
     nn = np.array([n[p] for p in pops], dtype=np.int64)
     z = (M - mp) / sd
     double = np.zeros(len(pops), dtype=bool)
-    if not half and N % 2 == 0 and len(pops) == 1:
+    if not half and N % 2 == 0 and len(pops) + fixed_at < 2:
         double[0] = True  # two middle values both at M
     lo = np.zeros(len(pops), dtype=np.int64)
     hi = nn - 1 - double if not half else nn.copy()
     for i, p in enumerate(pops):
         # the population's mean must stay within reach of its pins: c people at most M (or
         # a) and the rest at least M (or a + 1), within the range, must sum to its total
-        ok = np.flatnonzero(_mean_ok(int(nn[i]), means[p] * nn[i], lo_v, hi_v, M, half))
+        ok = np.flatnonzero(
+            _mean_ok(int(nn[i]), means[p] * nn[i], lo_v, hi_v, M, half, bool(double[i]))
+        )
         if ok.size:
             lo[i], hi[i] = max(lo[i], ok[0]), min(hi[i], ok[-1])
         else:
@@ -315,13 +329,14 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             if c is not None:
                 break
     if c is None:
-        if len(pops) == 1:
+        if len(pops) == 1 and not singles:
             unreachable.setdefault(t.id, _with_mean(t, M, N, means[pops[0]]))
             return
         unreachable.setdefault(
             t.id,
             f"unreachable at these population sizes: a median of {M:g} for {t.population} "
-            "cannot be met together with the means and medians of its populations",
+            "cannot be met together with the means (as the other figures give them) and "
+            "medians of its populations",
         )
         return
     for i, p in enumerate(pops):
