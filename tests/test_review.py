@@ -455,3 +455,14 @@ def test_calibrate_cli_writes_nothing(tmp_path):
     assert "Nothing on disk was changed" in r.stdout
     assert "Little's law" in r.stdout and "stored" in r.stdout
     assert default_rules_path().read_bytes() == before
+
+
+def test_board_only_is_the_same_strategy_as_sed():
+    """`board_only` names what `sed` does (no executive reviews; the Board still runs); both
+    parse to one strategy, so giving both is refused as a duplicate."""
+    from toolkit.exceptions import UsageError
+    from toolkit.review.strategies import check_distinct, parse_strategy
+
+    assert parse_strategy("board_only") == parse_strategy("sed") == ReleaseAtSED()
+    with pytest.raises(UsageError, match="same strategy"):
+        check_distinct({"sed": parse_strategy("sed"), "board_only": parse_strategy("board_only")})

@@ -41,7 +41,8 @@ def register(sub) -> None:
         action="append",
         required=True,
         metavar="NAME[:k=v,...]",
-        help="sed, formal, proactive:every=K, event[:after=K], "
+        help="board_only (alias sed: no executive reviews, the Parole Board's statutory reviews "
+        "still run), formal, proactive:every=K, event[:after=K], "
         "capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle "
         "(repeatable; each at most once)",
     )

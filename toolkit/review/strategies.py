@@ -51,7 +51,12 @@ class Strategy:
 
 @dataclass(frozen=True)
 class ReleaseAtSED(Strategy):
-    """No executive reviews: release by the Board (statutory timetable), automatically or at SED."""
+    """No executive reviews: release by the Board (statutory timetable), automatically or at SED.
+
+    Named ``board_only`` on the command line, or ``sed`` (its first name, kept for existing
+    scripts): the Board's statutory reviews run under every strategy (s.255C(4), s.256A), so
+    some people are released before SED even here.
+    """
 
     name = "sed"
 
@@ -189,6 +194,7 @@ class CapacityLimited(Strategy):
 
 _PARAMS = {
     "sed": (),
+    "board_only": (),
     "formal": (),
     "proactive": ("every",),
     "event": ("after",),
@@ -221,7 +227,7 @@ def parse_strategy(text: str, *, score=None) -> Strategy:
             kv[k] = v
     if name not in _PARAMS:
         raise UsageError(
-            f"unknown strategy {name!r}; expected one of sed, formal, "
+            f"unknown strategy {name!r}; expected one of board_only (alias sed), formal, "
             "proactive:every=K, event[:after=K], capacity:per_week=R,priority=P"
         )
     bad = [k for k in kv if k not in _PARAMS[name]]
@@ -241,7 +247,7 @@ def parse_strategy(text: str, *, score=None) -> Strategy:
                 f"strategy {text!r}: {key} must be a whole number; got {kv[key]!r}"
             ) from None
 
-    if name == "sed":
+    if name in ("sed", "board_only"):  # "board_only" says what it does; "sed" is kept for scripts
         return ReleaseAtSED()
     if name == "formal":
         return FormalReviews()
