@@ -27,6 +27,17 @@ CENTRE = {
     "rsr_2yr": 3.0,
 }
 INTEGER = ("age", "previous_breaches")
+#: Population sizes of the 2014 census the default profile describes (the recall types'
+#: Ns and the rest of the sentenced population): the proportions made-up censuses follow.
+CENSUS_2014_SIZES = {
+    "standard": 3912,
+    "extended": 459,
+    "fixed_term": 306,
+    "ipp_dpp": 215,
+    "life": 159,
+    "hdc": 74,
+    "other_sentenced": 59369,
+}
 DOC = "synthetic test profile"
 
 

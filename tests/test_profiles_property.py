@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from profile_maker import figures, make_truth, to_toml
+from profile_maker import CENSUS_2014_SIZES, figures, make_truth, to_toml
 
 from toolkit.cohort.generate import generate_cohort
 from toolkit.fidelity.report import fidelity_report
@@ -22,15 +22,7 @@ from toolkit.profile.spec import load_profile
 from toolkit.schema import RECALL_REASONS, RECALL_TYPES
 
 #: The default profile's published sizes: the proportions a drawn census keeps.
-WEIGHTS = {
-    "standard": 3912,
-    "extended": 459,
-    "fixed_term": 306,
-    "ipp_dpp": 215,
-    "life": 159,
-    "hdc": 74,
-    "other_sentenced": 59369,
-}
+WEIGHTS = CENSUS_2014_SIZES
 
 
 @st.composite

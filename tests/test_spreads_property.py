@@ -15,6 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from profile_maker import (
+    CENSUS_2014_SIZES,
     SPREAD_PERSON,
     figures,
     item_counts,
@@ -30,15 +31,7 @@ from toolkit.fidelity.report import fidelity_report
 from toolkit.profile.spec import load_profile
 from toolkit.schema import RECALL_TYPES
 
-WEIGHTS = {
-    "standard": 3912,
-    "extended": 459,
-    "fixed_term": 306,
-    "ipp_dpp": 215,
-    "life": 159,
-    "hdc": 74,
-    "other_sentenced": 59369,
-}
+WEIGHTS = CENSUS_2014_SIZES
 LEVELS = (*WEIGHTS, "all_recalled", "all_prisoners", "not_standard")
 #: OASys items with no logical relation to another item (a relation may need more people with
 #: a score than a printed SD allows; such a profile is not consistent).

@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from profile_maker import (  # noqa: E402
+    CENSUS_2014_SIZES,
     _target,
     figures,
     item_counts,
@@ -31,14 +32,7 @@ from profile_maker import (  # noqa: E402
     to_toml,
 )
 
-DEFAULT_SIZES = {
-    "standard": 3912,
-    "extended": 459,
-    "fixed_term": 306,
-    "ipp_dpp": 215,
-    "life": 159,
-    "hdc": 74,
-}
+DEFAULT_SIZES = {p: n for p, n in CENSUS_2014_SIZES.items() if p != "other_sentenced"}
 
 
 def _default_blocks() -> str:
