@@ -397,7 +397,9 @@ def load_profile(path: str | Path | None = None) -> ProfileSpec:
     Examples
     --------
     >>> spec = load_profile()
-    >>> spec.target("appendix.age.standard").value
+    >>> age = [t for t in spec.targets if (t.variable, t.statistic, t.population)
+    ...        == ("age", "mean", "standard")]
+    >>> spec.target(age[0].id).value
     32.2
     >>> spec.population_n("other_sentenced")
     59369

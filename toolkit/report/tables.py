@@ -28,8 +28,8 @@ POPULATION_ORDER = (
 def source_of(target_id: str) -> str:
     """The table/figure a target belongs to: the first part of its id.
 
-    >>> source_of("appendix.age.standard")
-    'appendix'
+    >>> source_of("table1.age.standard")
+    'table1'
     """
     return target_id.split(".", 1)[0]
 
@@ -79,7 +79,7 @@ def side_by_side(report, source: str, *, statistic: str | None = None) -> pd.Dat
     if t.empty:
         return pd.DataFrame()
     # The id between the source and the population names the row uniquely
-    # ("text.sex.male.all_recalled" -> "sex.male").
+    # ("table1.sex.male.all_recalled" -> "sex.male").
     row_key = [
         ".".join(i.split(".")[1:-1]) if i.endswith("." + p) else ".".join(i.split(".")[1:])
         for i, p in zip(t["target_id"], t["population"])
@@ -125,7 +125,7 @@ def precision_misses(report) -> pd.DataFrame:
     A mean printed as 35.0 (tolerance 0.05) met by 35.02, and an exact count:
 
     >>> from types import SimpleNamespace
-    >>> t = pd.DataFrame({"target_id": ["appendix.age.hdc", "appendix.n.hdc"],
+    >>> t = pd.DataFrame({"target_id": ["table1.age.hdc", "table1.n.hdc"],
     ...     "population": "hdc", "statistic": ["mean", "count"], "published_value": [35.0, 74],
     ...     "synthetic": [35.02, 74.0], "tolerance": [0.05, 0.0], "role": "target",
     ...     "pass": True})
