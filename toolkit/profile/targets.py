@@ -465,16 +465,14 @@ def _inherited_mean(var: str, pops: tuple[str, ...]) -> float | None:
     if var in d.means:
         w = np.array([d.sizes[p] for p in use], dtype=float)
         return float(np.dot(w, [d.means[var][p] for p in use]) / w.sum())
+    # an OASys item: each need group's total and people scored, counted by the share of the
+    # group's people that are in `pops`
     num = den = 0.0
     for g in d.need_groups:
-        k = sum(1 for p in use if p in g.members)
-        if k and g.scored.get(var, g.n_oasys if var == "need_domains" else 0):
-            n = g.scored.get(var, g.n_oasys)
-            weight = sum(d.sizes[p] for p in g.members if p in use) / sum(
-                d.sizes[p] for p in g.members
-            )
-            num += weight * g.totals[var]
-            den += weight * n
+        share = sum(d.sizes[p] for p in g.members if p in use) / sum(d.sizes[p] for p in g.members)
+        if share and g.scored.get(var):
+            num += share * g.totals[var]
+            den += share * g.scored[var]
     return num / den if den else None
 
 
