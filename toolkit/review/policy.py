@@ -107,6 +107,16 @@ _BLOCKS = {
     "calibrated": ("mu_d", "sigma_d", "q_never", "mu_m", *_PROVENANCE),
 }
 ROSH_LEVELS = ("low", "medium", "high", "very_high")
+
+
+def _choice(label: str, key: str, value, options: tuple[str, ...]) -> None:
+    """Refuse a value outside ``options``, naming the nearest one."""
+    if value not in options:
+        near = difflib.get_close_matches(str(value), options, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise SpecError(label, key, f"must be one of {', '.join(options)}{hint}", value)
+
+
 #: Whose release the case review's shares describe: every admission (a cohort followed from
 #: recall) or the people in custody on the day the cases were drawn (a snapshot, which holds
 #: each admission in proportion to its stay).
@@ -247,15 +257,7 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
     for k in bands:
         _num(label, cal, "census_days_on_recall_pct", k, 0, 100, prefix="calibration.")
     frame = cal.setdefault("case_review_frame", "admissions")
-    if frame not in CASE_REVIEW_FRAMES:
-        near = difflib.get_close_matches(str(frame), CASE_REVIEW_FRAMES, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise SpecError(
-            label,
-            "calibration.case_review_frame",
-            f"must be one of {', '.join(CASE_REVIEW_FRAMES)}{hint}",
-            frame,
-        )
+    _choice(label, "calibration.case_review_frame", frame, CASE_REVIEW_FRAMES)
     rng_ = cal.get("board_share_range_pct")
     if (
         not isinstance(rng_, list)
@@ -279,13 +281,7 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         "growth_per_year": _num(label, data, "national", "growth_per_year", -0.99, 10),
         "anchor": data["national"].get("anchor", "flow"),
     }
-    if national["anchor"] not in NATIONAL_ANCHORS:
-        raise SpecError(
-            label,
-            "national.anchor",
-            f"must be one of {', '.join(NATIONAL_ANCHORS)}",
-            national["anchor"],
-        )
+    _choice(label, "national.anchor", national["anchor"], NATIONAL_ANCHORS)
     return ReleaseRules(
         path=label,
         types=MappingProxyType(types),
