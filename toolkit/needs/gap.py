@@ -30,6 +30,16 @@ Uncertainty is reported in separate components, none hidden in another:
 
 A synthetic cohort is not evidence: intervals say how precisely a study of that size would pin
 the figure down.
+
+Subgroups
+---------
+Table 2 is published for the whole base only. A subgroup row (``by=``) rests on published figures
+only where some figure of the profile describes that group alone (e.g. a recall type, whose
+figures the profile prints); otherwise (sex, ethnicity, RoSH, age band ...) the split is the
+generator's assumption: the row says so (``split = "assumed"``, ``split_note``), and its Wilson
+intervals, which measure sampling error at the cohort's size, are not printed as the uncertainty
+of that split. Which groups a programme was offered to is data in the programme file
+(``offered_to``); rows of other groups are marked (``offered = False``).
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from statsmodels.stats.proportion import proportion_confint
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.needs.national import NationalFigures, _as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
+from toolkit.schema import GROUPS, RECALL_TYPES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -116,6 +127,12 @@ class NeedsGapResult:
     national: dict | None = None
     capacity_monthly: pd.DataFrame | None = None
     capacity_notes: tuple[str, ...] = field(default=())
+    #: One entry per grouping column: ``column``, ``published_levels`` (levels some published
+    #: figure describes alone), ``split`` ("published", "partly published" or "assumed") and
+    #: ``caveat`` (a sentence for reports).
+    subgroup_caveats: tuple[dict, ...] = field(default=())
+    #: One sentence per programme with ``offered_to``: who it was offered to and the source.
+    offered_notes: tuple[str, ...] = field(default=())
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
@@ -130,11 +147,18 @@ class NeedsGapResult:
             "by": list(self.by),
             "table": json.loads(self.table.to_json(orient="records")),
         }
+        if self.subgroup_caveats:
+            out["subgroup_caveats"] = [dict(c) for c in self.subgroup_caveats]
+        if self.offered_notes:
+            out["offered_notes"] = list(self.offered_notes)
         if self.national is not None:
             out["national"] = self.national
         if self.capacity is not None:
             out["capacity"] = json.loads(self.capacity.to_json(orient="records"))
             out["capacity_notes"] = list(self.capacity_notes)
+            out["capacity_footing"] = next(
+                (n for n in self.capacity_notes if n.startswith("footing:")), None
+            )
         if self.capacity_monthly is not None:
             out["capacity_monthly"] = json.loads(self.capacity_monthly.to_json(orient="records"))
         if self.unmet_needs_per_person is not None:
@@ -157,10 +181,19 @@ class NeedsGapResult:
         for c in df.columns:
             if df[c].dtype.kind == "f":
                 df[c] = df[c].round(1)
+        if "split" in self.table:
+            # a sampling interval is not the uncertainty of an assumed split: not printed
+            assumed = (self.table["split"] != "published").to_numpy()
+            for c in ("unmet_pct_lo", "unmet_pct_hi"):
+                df[c] = [("-" if a else f"{v:.1f}") for a, v in zip(assumed, df[c])]
+            df["split"] = self.table["split"]
+            df["offered"] = ["yes" if o else "NO" for o in self.table["offered"]]
         lines = [
             f"Needs gap (reading: {self.reading}; {int(self.confidence * 100)}% intervals)",
             df.to_string(index=False),
         ]
+        lines += [f"  - {c['caveat']}" for c in self.subgroup_caveats]
+        lines += [f"  - {n}" for n in self.offered_notes]
         if "national_unmet" in self.table:
             lines += ["", *self._render_national()]
         if self.unmet_needs_per_person:
@@ -191,8 +224,15 @@ class NeedsGapResult:
         df["sampling"] = rng_("national_unmet_lo", "national_unmet_hi")
         for comp in COMPONENTS:
             df[comp] = rng_(f"national_unmet_{comp}_lo", f"national_unmet_{comp}_hi")
+        if "split" in t:  # sampling error is not the uncertainty of an assumed split
+            for comp in ("sampling", "combined"):
+                df[comp] = [
+                    s if ok else "split assumed"
+                    for s, ok in zip(df[comp], t["split"] == "published")
+                ]
         stocks = "; ".join(f"{s['count']:,} on {s['date']}" for s in nat.get("time_window", []))
         return [
+            nat.get("coverage", ""),
             f"National unmet need at {nat.get('target_date')} (stock {self.stock:,.0f}, "
             f"x share {nat.get('share'):g} of the stock in the base); components apart:",
             df.to_string(index=False),
@@ -343,6 +383,7 @@ def estimate_needs_gap(
     capacity: pd.DataFrame | None = None,
     capacity_months: int = 36,
     capacity_release: str = "calibrated",
+    spec=None,
     rng: np.random.Generator | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
@@ -388,6 +429,9 @@ def estimate_needs_gap(
     capacity_release : {"calibrated", "sed"}
         Release in the capacity scenario: stays shortened so stock and flow agree (default) or
         at SED.
+    spec : ProfileSpec, optional
+        The profile the cohort was generated from; with ``by`` it decides which subgroups rest
+        on a published figure (default: the shipped profile).
     rng : numpy.random.Generator or int, optional
 
     Returns
@@ -432,6 +476,16 @@ def estimate_needs_gap(
     for o in OUTCOMES:
         table[f"{o}_pct"] = 100 * table[o] / table["suitable"].where(table["suitable"] > 0)
         table[f"{o}_pct_lo"], table[f"{o}_pct_hi"] = _wilson(table[o], table["suitable"], alpha)
+    caveats: tuple[dict, ...] = ()
+    offered_notes: tuple[str, ...] = ()
+    if by:
+        if spec is None:
+            from toolkit.profile.spec import load_profile
+
+            spec = load_profile()
+        published = published_levels(cohort, by, spec, base_rows=mask)
+        caveats = _mark_subgroups(table, by, published)
+        offered_notes = _mark_offered(table, by, rules)
     nat_info = None
     point_stock = None
     scale = None
@@ -495,6 +549,8 @@ def estimate_needs_gap(
         national=nat_info,
         capacity_monthly=monthly,
         capacity_notes=tuple(notes),
+        subgroup_caveats=caveats,
+        offered_notes=offered_notes,
     )
 
 
@@ -541,7 +597,138 @@ def _scaling(national: NationalFigures, stock, target_date, base, standard_share
         "base": base,
         "source": national.path,
     }
+    info.update(_coverage(base, share, share_lo, share_hi))
     return point_stock, info
+
+
+def _coverage(base: str, share: float, share_lo: float, share_hi: float) -> dict:
+    """Which population the national figures cover and the share of the stock they leave out."""
+    if base == "table2":
+        others = ", ".join(r for r in RECALL_TYPES if r != "standard")
+        text = (
+            f"Covers standard recalls only: {100 * share:g}% of the recalled stock "
+            f"({100 * share_lo:g}-{100 * share_hi:g}%, national.toml); leaves out "
+            f"{100 * (1 - share):g}% ({100 * (1 - share_hi):g}-{100 * (1 - share_lo):g}%): "
+            f"the {others} recalls. Standard recalls with OASys data stand for all standard "
+            "recalls (assumed)."
+        )
+    else:
+        text = (
+            "Covers the whole recalled stock (every recall type); recalled people with OASys "
+            "data stand for all of it (assumed)."
+        )
+    return {
+        "coverage": text,
+        "covers": "standard recalls" if base == "table2" else "all recalled",
+        "left_out_share": 1 - share,
+        "left_out_share_low": 1 - share_hi,
+        "left_out_share_high": 1 - share_lo,
+    }
+
+
+def published_levels(
+    cohort: pd.DataFrame, by: Sequence[str], spec, *, base_rows: np.ndarray | None = None
+) -> dict[str, set]:
+    """For each grouping column, the levels that some published figure describes alone.
+
+    A figure describes a level ``v`` of ``b`` alone when everyone its population covers (in the
+    cohort) who has ``b`` recorded has ``b == v``: the profile's targets (their populations), and
+    Table 2 itself for the needs-gap base (``base_rows``). A recall type is such a level when the
+    profile prints its figures; sex is not in the shipped profile (only its 96% male share, of
+    all recalled, is printed), so a split by sex is assumed. Decided from the figures, not from
+    a list of columns.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+    by : sequence of str
+        Grouping columns (cohort columns or ``age_band``/``sed_band``).
+    spec : ProfileSpec
+        The profile whose targets count as published figures.
+    base_rows : numpy.ndarray of bool, optional
+        The rows a published table of the programme file (Table 2) describes.
+    """
+    groups = _with_groups(cohort, tuple(by))
+    pop = cohort["population"].astype(str).to_numpy()
+    masks = []
+    for pops in sorted(
+        {
+            GROUPS[t.population]
+            for t in spec.targets
+            if t.role != "context" and t.population in GROUPS
+        }
+    ):
+        masks.append(np.isin(pop, pops))
+    if base_rows is not None:
+        masks.append(np.asarray(base_rows, dtype=bool))
+    out: dict[str, set] = {}
+    for b in by:
+        col = groups[b]
+        levels = set()
+        for m in masks:
+            vals = col[m].dropna().unique()
+            if m.any() and len(vals) == 1:
+                levels.add(vals[0])
+        out[b] = levels
+    return out
+
+
+def _mark_subgroups(table: pd.DataFrame, by: tuple[str, ...], published: dict) -> tuple:
+    """Add ``split`` and ``split_note`` per row; return one caveat per grouping column."""
+    ok = np.ones(len(table), dtype=bool)
+    why = [[] for _ in range(len(table))]
+    caveats = []
+    for b in by:
+        pub = published.get(b, set())
+        hit = table[b].isin(list(pub)).to_numpy() if pub else np.zeros(len(table), dtype=bool)
+        ok &= hit
+        for i in np.flatnonzero(~hit):
+            why[i].append(b)
+        levels = sorted(str(v) for v in pub)
+        status = "published" if hit.all() else "partly published" if hit.any() else "assumed"
+        if status == "published":
+            text = f"by {b}: every group's figures rest on published figures for that group."
+        else:
+            text = (
+                f"by {b}: no published figure describes "
+                + ("these groups" if not levels else "the groups other than " + ", ".join(levels))
+                + f" alone; their split by {b} is the generator's ASSUMPTION (Table 2 is "
+                "published for the whole base only). Their sampling intervals are not shown: "
+                "they measure sampling error at the cohort's size, not the uncertainty of the "
+                "split."
+            )
+        caveats.append({"column": b, "published_levels": levels, "split": status, "caveat": text})
+    table["split"] = np.where(ok, "published", "assumed")
+    table["split_note"] = [
+        ""
+        if not w
+        else f"no published figure by {', '.join(w)}: split assumed; intervals are sampling "
+        "error only"
+        for w in why
+    ]
+    return tuple(caveats)
+
+
+def _mark_offered(table: pd.DataFrame, by: tuple[str, ...], rules: ProgrammeRules) -> tuple:
+    """Add ``offered`` per row (False where the programme was not offered to the row's group)."""
+    offered = np.ones(len(table), dtype=bool)
+    notes = []
+    for p in rules.programmes:
+        cols = [b for b in by if b in p.offered_to]
+        if not cols:
+            continue
+        rows = (table["programme"] == p.name).to_numpy()
+        for b in cols:
+            allowed = set(p.offered_to[b])
+            offered &= ~rows | table[b].astype(str).isin(allowed).to_numpy()
+        label, _, why = p.offered_note.partition(":")
+        who = " and ".join(f"{b} {'/'.join(p.offered_to[b])}" for b in cols)
+        notes.append(
+            f"{p.label}: offered to {who} only, {label} ({why.strip()}) Other groups' rows: "
+            "offered = NO."
+        )
+    table["offered"] = offered
+    return tuple(notes)
 
 
 def _reading_counts(sub, rules, codes, n_groups, reading, table):
