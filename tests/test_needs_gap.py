@@ -491,7 +491,7 @@ def test_subgroup_caveat_when_no_figure_by_sex_is_published(default_cohort, rule
     res = estimate_needs_gap(default_cohort, rules, by=["sex"], n_boot=0)
     t = res.table
     assert (t["split"] == "assumed").all()
-    assert t["split_note"].str.contains("no published figure by sex").all()
+    assert t["split_note"].str.contains("no published needs figure by sex").all()
     (cav,) = res.subgroup_caveats
     assert cav["split"] == "assumed" and cav["published_levels"] == []
     d = res.to_dict()
@@ -550,13 +550,28 @@ def test_published_levels_on_a_hand_made_frame():
         return SimpleNamespace(targets=[SimpleNamespace(population=p, role=role) for p in pops])
 
     got = published_levels(frame, ["sex", "recall_type"], spec("standard", "hdc"))
-    assert got == {"sex": {"female"}, "recall_type": {"standard", "hdc"}}
+    assert got["sex"]["profile"] == {"female"}
+    assert got["recall_type"]["profile"] == {"standard", "hdc"}
+    assert got["sex"]["needs"] == set()  # no programme table given
     # a figure of all recalled describes nobody alone; context figures do not count
-    assert published_levels(frame, ["sex"], spec("all_recalled")) == {"sex": set()}
-    assert published_levels(frame, ["sex"], spec("hdc", role="context")) == {"sex": set()}
-    # a table of the programme file describes its own base (here: the life row)
+    assert published_levels(frame, ["sex"], spec("all_recalled"))["sex"]["profile"] == set()
+    assert published_levels(frame, ["sex"], spec("hdc", role="context"))["sex"]["profile"] == set()
+    # the programme file's table describes its own base (here: the life row): needs published
     base_rows = frame["population"].eq("life").to_numpy()
-    assert published_levels(frame, ["sex"], spec(), base_rows=base_rows) == {"sex": {"male"}}
+    got = published_levels(frame, ["sex"], spec(), base_rows=base_rows)
+    assert got["sex"] == {"needs": {"male"}, "profile": set()}
+
+
+def test_recall_types_other_than_the_base_are_marked_profile_only(default_cohort, rules):
+    """Over all recalled, the profile prints each recall type's figures, but Table 2 only the
+    standard recalls': other recall types' rows say their needs construction is assumed."""
+    res = estimate_needs_gap(
+        default_cohort, rules, by=["recall_type"], base="recalled", stock=None, n_boot=0
+    )
+    split = res.table.groupby("recall_type", observed=True)["split"].first()
+    assert split["standard"] == "published"
+    assert (split.drop("standard") == "profile only").all()
+    assert "follow the base's construction (assumed)" in res.subgroup_caveats[0]["caveat"]
 
 
 def test_national_section_opens_with_its_coverage(gap):

@@ -483,7 +483,8 @@ def estimate_needs_gap(
             from toolkit.profile.spec import load_profile
 
             spec = load_profile()
-        published = published_levels(cohort, by, spec, base_rows=mask)
+        # Table 2 describes its own base (standard recalls with OASys), whatever base is used
+        published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))
         caveats = _mark_subgroups(table, by, published)
         offered_notes = _mark_offered(table, by, rules)
     nat_info = None
@@ -628,15 +629,20 @@ def _coverage(base: str, share: float, share_lo: float, share_hi: float) -> dict
 
 def published_levels(
     cohort: pd.DataFrame, by: Sequence[str], spec, *, base_rows: np.ndarray | None = None
-) -> dict[str, set]:
+) -> dict[str, dict[str, set]]:
     """For each grouping column, the levels that some published figure describes alone.
 
     A figure describes a level ``v`` of ``b`` alone when everyone its population covers (in the
-    cohort) who has ``b`` recorded has ``b == v``: the profile's targets (their populations), and
-    Table 2 itself for the needs-gap base (``base_rows``). A recall type is such a level when the
-    profile prints its figures; sex is not in the shipped profile (only its 96% male share, of
-    all recalled, is printed), so a split by sex is assumed. Decided from the figures, not from
-    a list of columns.
+    cohort) who has ``b`` recorded has ``b == v``. Two sources, kept apart:
+
+    * ``"needs"``: the programme file's published table (Table 2) describes its base
+      (``base_rows``): a level that is the whole base has its needs gap published;
+    * ``"profile"``: the profile's targets (their populations) describe a level alone -- e.g. a
+      recall type whose risk scores the profile prints; the generator matches those figures, but
+      the group's programme suitability follows the base's construction (assumed).
+
+    Sex is in neither for the shipped files (only the 96% male share of all recalled is
+    printed), so a split by sex is assumed. Decided from the figures, not from a list of columns.
 
     Parameters
     ----------
@@ -644,66 +650,99 @@ def published_levels(
     by : sequence of str
         Grouping columns (cohort columns or ``age_band``/``sed_band``).
     spec : ProfileSpec
-        The profile whose targets count as published figures.
+        The profile whose targets count as published figures (``targets`` with ``population``
+        and ``role``; context figures do not count).
     base_rows : numpy.ndarray of bool, optional
-        The rows a published table of the programme file (Table 2) describes.
+        The rows the programme file's published table describes.
+
+    Returns
+    -------
+    dict
+        ``{column: {"needs": set of levels, "profile": set of levels}}``.
     """
     groups = _with_groups(cohort, tuple(by))
     pop = cohort["population"].astype(str).to_numpy()
-    masks = []
-    for pops in sorted(
-        {
-            GROUPS[t.population]
-            for t in spec.targets
-            if t.role != "context" and t.population in GROUPS
-        }
-    ):
-        masks.append(np.isin(pop, pops))
-    if base_rows is not None:
-        masks.append(np.asarray(base_rows, dtype=bool))
-    out: dict[str, set] = {}
-    for b in by:
-        col = groups[b]
+    profile_masks = [
+        np.isin(pop, pops)
+        for pops in sorted(
+            {
+                GROUPS[t.population]
+                for t in spec.targets
+                if t.role != "context" and t.population in GROUPS
+            }
+        )
+    ]
+    needs_masks = [] if base_rows is None else [np.asarray(base_rows, dtype=bool)]
+
+    def alone(col, masks):
         levels = set()
         for m in masks:
             vals = col[m].dropna().unique()
             if m.any() and len(vals) == 1:
                 levels.add(vals[0])
-        out[b] = levels
-    return out
+        return levels
+
+    return {
+        b: {"needs": alone(groups[b], needs_masks), "profile": alone(groups[b], profile_masks)}
+        for b in by
+    }
+
+
+#: ``split`` of a subgroup row: its needs gap is published for that group; only other figures
+#: of the group are (the needs construction is the base's, assumed); no figure describes it.
+SPLITS = ("published", "profile only", "assumed")
 
 
 def _mark_subgroups(table: pd.DataFrame, by: tuple[str, ...], published: dict) -> tuple:
     """Add ``split`` and ``split_note`` per row; return one caveat per grouping column."""
-    ok = np.ones(len(table), dtype=bool)
+    rank = np.zeros(len(table), dtype=int)  # index into SPLITS, the worst over the columns
     why = [[] for _ in range(len(table))]
     caveats = []
     for b in by:
-        pub = published.get(b, set())
-        hit = table[b].isin(list(pub)).to_numpy() if pub else np.zeros(len(table), dtype=bool)
-        ok &= hit
-        for i in np.flatnonzero(~hit):
+        needs = published.get(b, {}).get("needs", set())
+        prof = published.get(b, {}).get("profile", set())
+        level = table[b]
+        r = np.where(level.isin(list(needs)), 0, np.where(level.isin(list(needs | prof)), 1, 2))
+        rank = np.maximum(rank, r)
+        for i in np.flatnonzero(r > 0):
             why[i].append(b)
-        levels = sorted(str(v) for v in pub)
-        status = "published" if hit.all() else "partly published" if hit.any() else "assumed"
-        if status == "published":
-            text = f"by {b}: every group's figures rest on published figures for that group."
+        status = SPLITS[int(r.max())] if len(r) else "published"
+        if (r == 0).all():
+            text = f"by {b}: the needs figures are published for each group (Table 2)."
         else:
-            text = (
-                f"by {b}: no published figure describes "
-                + ("these groups" if not levels else "the groups other than " + ", ".join(levels))
-                + f" alone; their split by {b} is the generator's ASSUMPTION (Table 2 is "
-                "published for the whole base only). Their sampling intervals are not shown: "
-                "they measure sampling error at the cohort's size, not the uncertainty of the "
-                "split."
+            text = f"by {b}: Table 2 is published for the whole base only"
+            prof_levels = sorted(str(v) for v in prof - needs)
+            if prof_levels and (r == 1).any():
+                text += (
+                    f"; the profile prints other figures for {', '.join(prof_levels)} alone "
+                    "(matched by the generator), but their programme suitability and attendance "
+                    "follow the base's construction (assumed)"
+                )
+            if (r == 2).any():
+                which = "the other groups" if needs | prof else "any group"
+                text += (
+                    f"; no published figure describes {which} alone: the split by {b} is the "
+                    "generator's ASSUMPTION"
+                )
+            text += (
+                ". Sampling intervals of these rows are not shown: they measure sampling error "
+                "at the cohort's size, not the uncertainty of the split."
             )
-        caveats.append({"column": b, "published_levels": levels, "split": status, "caveat": text})
-    table["split"] = np.where(ok, "published", "assumed")
+        caveats.append(
+            {
+                "column": b,
+                "published_levels": sorted(str(v) for v in needs),
+                "profile_levels": sorted(str(v) for v in prof),
+                "split": status,
+                "caveat": text,
+            }
+        )
+    table["split"] = [SPLITS[i] for i in rank]
     table["split_note"] = [
         ""
         if not w
-        else f"no published figure by {', '.join(w)}: split assumed; intervals are sampling "
-        "error only"
+        else f"no published needs figure by {', '.join(w)}: split assumed; intervals are "
+        "sampling error only"
         for w in why
     ]
     return tuple(caveats)
