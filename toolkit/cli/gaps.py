@@ -34,7 +34,9 @@ def register(sub) -> None:
         default=None,
         metavar="COL",
         help="subgroup column (repeatable): e.g. sex, ethnicity, recall_type, rosh, "
-        "age_band, sed_band",
+        "age_band, sed_band; rows whose group no published figure describes are marked "
+        "split = assumed (intervals not printed), and programmes not offered to a group "
+        "offered = NO",
     )
     p.add_argument(
         "--stock",

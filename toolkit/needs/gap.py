@@ -102,6 +102,9 @@ class NeedsGapResult:
         ``_lo``/``_hi``. With a stock: ``national_n_base`` (the national population the
         subgroup stands for), ``national_suitable`` and ``national_unmet`` with the sampling
         interval (``_lo``/``_hi``) and each component ``_reading_lo`` ... ``_combined_hi``.
+        With ``by``: ``split`` (one of :data:`SPLITS`: whether a published figure describes the
+        row's group), ``split_note`` and ``offered`` (False where the programme file's
+        ``offered_to`` leaves the group out).
     reading : str
     confidence : float
     stock : float or None

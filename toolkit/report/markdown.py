@@ -157,6 +157,7 @@ def _recall_process_experience(seed: int) -> dict:
                 "programme": p.label,
                 "default is": p.kinds.get("default", ""),
                 "default reading (assumed)": p.assumed,
+                "default's note": p.notes.get("default", ""),
             }
             for p in rules.programmes
         ]
