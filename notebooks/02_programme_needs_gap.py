@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -36,7 +36,14 @@ import pandas as pd
 from toolkit.cohort.generate import generate_cohort
 from toolkit.needs.gap import estimate_needs_gap, load_capacity
 from toolkit.needs.pathways import ttg_report
-from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
+from toolkit.profile.rules import (
+    default_rules_path,
+    load_programme_rules,
+    reading_summary,
+    score_bands,
+    sensitivity_table,
+    suitability,
+)
 from toolkit.report.plots import plot_capacity_over_time, plot_needs_gap
 
 SEED = 20140331
@@ -79,27 +86,52 @@ fig.tight_layout()
 
 # %% [markdown]
 # ## How much the readings matter
-# The suitable count under each reading of the footnotes. Only the default reading reproduces
-# Table 2; the alternatives show how much the answer rests on the assumption.
+# The suitable count and the unmet share under each reading of the footnotes. Only the default
+# reading reproduces Table 2; the alternatives show how much the answer rests on the assumption.
+# `reading_kind` says what each reading is against its footnote: **literal** (the footnote's
+# rule as printed; `literal` marks it), **reading** (one reading of what the footnote leaves
+# open), **fitted** (the rule adds a quantity the footnote does not name, whose share the
+# generator sets so the count meets Table 2) or **no_criteria** (nothing printed).
+# `fitted_to_count` names the unpublished columns a reading reads: the generator builds them so
+# that the *default* readings meet Table 2, so a default that rests on one meets the published
+# count by construction. The cognitive-skills default is fitted; its literal reading is far off.
 
 # %%
 sens = sensitivity_table(cohort, rules)
-sens
+for line in reading_summary(sens, rules):
+    print("-", line)
+sens[["programme", "reading", "reading_kind", "literal", "suitable", "published", "difference",
+      "unmet_pct", "fitted_to_count"]].round(1)
+
+# %% [markdown]
+# The violence readings rest on OVP, which is not published: the generator builds it from an
+# *assumed* distribution (`[columns.ovp_2yr]` in `programmes.toml`), then moves people between
+# bands so the defaults give Table 2. "The banded high-intensity reading (`index60`, OVP 60+)
+# cannot meet Table 2" holds only under this distribution; and with the default (OVP 30+) every
+# person suitable for moderate violence is suitable for high intensity too.
+
+# %%
+ovp_bands = score_bands(cohort, rules)
+ovp_bands.round(1)
 
 # %% [markdown]
 # ## Subgroups: who has unmet need
-# By sex and by time left to the sentence expiry date (SED). Subgroup intervals are wide: the
-# cohort's subgroups are as small as the paper's would have been.
+# By sex and by time left to the sentence expiry date (SED). Table 2 is published for the whole
+# base only, and the profile prints no figure for either grouping, so these splits are the
+# generator's *assumption* (`split`): their Wilson intervals measure sampling error at the
+# cohort's size, not the uncertainty of the split, and are not shown. `offered` marks the
+# programmes that were not offered to a group (`offered_to` in `programmes.toml`, labelled).
 
 # %%
 by_sex = estimate_needs_gap(cohort, rules, by=["sex"], n_boot=0)
-by_sex.table[["sex", "programme", "suitable", "unmet", "unmet_pct", "unmet_pct_lo",
-              "unmet_pct_hi"]].round(1)
+for line in [c["caveat"] for c in by_sex.subgroup_caveats] + list(by_sex.offered_notes):
+    print("-", line)
+by_sex.table[["sex", "programme", "suitable", "unmet", "unmet_pct", "split", "offered"]].round(1)
 
 # %%
 by_sed = estimate_needs_gap(cohort, rules, by=["sed_band"], n_boot=0)
 by_sed.table.query("programme == 'cognitive_skills'")[
-    ["sed_band", "suitable", "unmet", "unmet_pct", "unmet_pct_lo", "unmet_pct_hi"]
+    ["sed_band", "suitable", "unmet", "unmet_pct", "split"]
 ].round(1)
 
 # %% [markdown]
@@ -118,6 +150,7 @@ by_sed.table.query("programme == 'cognitive_skills'")[
 # * **combined**: all four at their extremes.
 
 # %%
+print(gap.national["coverage"])
 print(f"target date {gap.national['target_date']}, stock {gap.stock:,.0f}; "
       f"time window {gap.national['stock_low']:,.0f}-{gap.national['stock_high']:,.0f}; "
       f"standard share {gap.national['share']} ({gap.national['share_low']}-"
@@ -202,6 +235,38 @@ assert unmeetable == {"moderate_violence"}, unmeetable
 default = sens[sens["reading"] == "default"]
 assert (default["difference"] == 0).all()
 assert (sens.loc[sens["reading"] != "default", "difference"] != 0).all()
+
+# The literal readings, recounted here from the footnotes' words in pandas: footnote b
+# (non-acquisitive index offence, OGRS >= 25) and footnote c (violent index offence -- robbery
+# included -- and violence risk 30-59%).
+b2 = cohort[(cohort["population"] == "standard") & cohort["has_oasys"]]
+violent = b2["index_offence_group"].isin(["violence", "robbery"])
+literal = {
+    ("cognitive_skills", "index_offence"): (b2["index_offence_group"] != "acquisitive")
+    & (b2["ogrs3_2yr"] >= 25),
+    ("moderate_violence", "default"): violent & (b2["ovp_2yr"] >= 30) & (b2["ovp_2yr"] < 60),
+}
+lit_rows = sens[sens["literal"]].set_index(["programme", "reading"])
+assert set(lit_rows.index) == set(literal), lit_rows.index
+for key, m in literal.items():
+    assert lit_rows.loc[key, "suitable"] == int(m.sum()), key
+kinds = sens.set_index(["programme", "reading"])["reading_kind"]
+assert kinds[("cognitive_skills", "default")] == "fitted"
+# With the default readings every person suitable for moderate violence is suitable for high
+# intensity too (OVP 30+ contains the 30-59 band), as the default's note says.
+suit = suitability(b2, rules)
+assert suit["moderate_violence"].any()
+assert not (suit["moderate_violence"] & ~suit["high_intensity_violence"]).any()
+# The OVP bands add up to the base.
+assert ovp_bands["people"].sum() == len(b2)
+
+# No figure by sex or SED band is published: every subgroup row says its split is assumed, and
+# the programmes offered to men only are marked for women.
+for sub in (by_sex, by_sed):
+    assert (sub.table["split"] == "assumed").all()
+women = by_sex.table[by_sex.table["sex"] == "female"].set_index("programme")["offered"]
+assert not women["domestic_violence"] and not women["high_intensity_violence"]
+assert women["cognitive_skills"]
 
 # Subgroups add up to the whole, whatever the grouping.
 for sub in (by_sex, by_sed):

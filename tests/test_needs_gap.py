@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from toolkit import SpecError, UsageError
+from toolkit.cohort.generate import generate_cohort
 from toolkit.needs.gap import _wilson, estimate_needs_gap, load_capacity
 from toolkit.profile.rules import (
     default_rules_path,
@@ -259,6 +260,18 @@ def test_gaps_cli(tmp_path):
     d = json.loads((tmp_path / "g.json").read_text())
     assert d["by"] == ["rosh"] and d["capacity"] and d["sensitivity"]
     assert len(pd.read_csv(tmp_path / "g.csv")) == 6 * 4  # programmes x RoSH levels
+    # issue 21: no figure by RoSH is published, so every row and the JSON say the split is
+    # assumed; the capacity scenario names its footing; the national section its coverage
+    assert {r["split"] for r in d["table"]} == {"assumed"}
+    assert d["subgroup_caveats"][0]["column"] == "rosh"
+    assert d["subgroup_caveats"][0]["split"] == "assumed"
+    assert d["capacity_footing"].startswith("footing: the needs-gap national figures")
+    assert d["national"]["covers"] == "standard recalls"
+    kinds = {(r["programme"], r["reading"]): r["reading_kind"] for r in d["sensitivity"]}
+    assert kinds[("cognitive_skills", "default")] == "fitted"
+    assert d["ovp_bands_assumed"] and d["reading_summary"]
+    assert "split by rosh is the generator's ASSUMPTION" in r.stdout
+    assert "Covers standard recalls only" in r.stdout
 
 
 def test_gaps_cli_bad_capacity(tmp_path):
@@ -452,3 +465,122 @@ def test_gaps_cli_date_and_bad_months(tmp_path):
     )
     assert r.returncode == 2 and "months must be a whole number >= 1" in r.stderr
     assert not bad.exists()
+
+
+# --- subgroup caveats (issue 21) ----------------------------------------------------------------
+
+
+def _profile_with_male_share(tmp_path, male_pct: int):
+    """The shipped profile with the published share of men among recalled prisoners changed
+    (96% in the paper): 0 makes a census of recalled women, where every figure is by sex."""
+    from toolkit.datafiles import paper_file
+    from toolkit.profile.spec import load_profile
+
+    text = paper_file("recall_process_experience", "profile.toml").read_text(encoding="utf-8")
+    old = 'value = 96\nprinted = "96%"'
+    assert text.count(old) == 1
+    path = tmp_path / f"profile_{male_pct}.toml"
+    path.write_text(text.replace(old, f'value = {male_pct}\nprinted = "{male_pct}%"'), "utf-8")
+    return load_profile(path)
+
+
+def test_subgroup_caveat_when_no_figure_by_sex_is_published(default_cohort, rules):
+    """The shipped profile prints only the 96% male share of all recalled: no figure describes
+    women or men alone, so a split by sex is assumed (row, caveat, JSON, terminal), the sampling
+    intervals are not printed for it, and the programmes offered to men are marked for women."""
+    res = estimate_needs_gap(default_cohort, rules, by=["sex"], n_boot=0)
+    t = res.table
+    assert (t["split"] == "assumed").all()
+    assert t["split_note"].str.contains("no published needs figure by sex").all()
+    (cav,) = res.subgroup_caveats
+    assert cav["split"] == "assumed" and cav["published_levels"] == []
+    d = res.to_dict()
+    assert d["subgroup_caveats"][0]["split"] == "assumed"
+    assert {r["split"] for r in d["table"]} == {"assumed"}
+    text = res.render()
+    assert "split by sex is the generator's ASSUMPTION" in text
+    first = text.splitlines()[2]  # the first row of the table
+    lo, hi = (f"{v:.1f}" for v in t.loc[0, ["unmet_pct_lo", "unmet_pct_hi"]])
+    assert f" {lo} " not in first and f" {hi} " not in first  # intervals not printed
+    women = t[t["sex"] == "female"].set_index("programme")["offered"]
+    assert not women["domestic_violence"] and not women["high_intensity_violence"]
+    assert women["cognitive_skills"] and t.loc[t["sex"] == "male", "offered"].all()
+    assert any("Domestic violence: offered to sex male only" in n for n in res.offered_notes)
+    # national: the sampling component is not shown as the uncertainty of the split
+    nat = res._render_national()
+    assert "split assumed" in "\n".join(nat)
+
+
+def test_subgroup_caveat_follows_the_profile_not_the_column(tmp_path, rules):
+    """A profile where every figure is by sex (a census of recalled women, 0% men) makes the
+    split by sex published; one where men are 60% leaves it assumed. Same column, same code."""
+    women = _profile_with_male_share(tmp_path, 0)
+    cohort = generate_cohort(women, populations=["standard"], rng=5)
+    assert (cohort["sex"] == "female").all()
+    res = estimate_needs_gap(cohort, rules, by=["sex"], n_boot=0, stock=None, spec=women)
+    assert (res.table["split"] == "published").all()
+    assert res.subgroup_caveats[0]["published_levels"] == ["female"]
+    assert "ASSUMPTION" not in res.render()
+    lo = f"{res.table.loc[0, 'unmet_pct_lo']:.1f}"
+    assert lo in res.render().splitlines()[2]  # intervals printed where the split is published
+
+    mixed = _profile_with_male_share(tmp_path, 60)
+    cohort = generate_cohort(mixed, populations=["standard"], rng=5)
+    assert cohort["sex"].nunique() == 2
+    res = estimate_needs_gap(cohort, rules, by=["sex"], n_boot=0, stock=None, spec=mixed)
+    assert (res.table["split"] == "assumed").all()
+    assert "split by sex is the generator's ASSUMPTION" in res.render()
+
+
+def test_published_levels_on_a_hand_made_frame():
+    """A target describes a level alone when everyone in its population has that level."""
+    from types import SimpleNamespace
+
+    from toolkit.needs.gap import published_levels
+
+    frame = pd.DataFrame(
+        {
+            "population": ["standard", "standard", "hdc", "hdc", "life"],
+            "recall_type": ["standard", "standard", "hdc", "hdc", "life"],
+            "sex": ["male", "female", "female", "female", "male"],
+        }
+    )
+
+    def spec(*pops, role="target"):
+        return SimpleNamespace(targets=[SimpleNamespace(population=p, role=role) for p in pops])
+
+    got = published_levels(frame, ["sex", "recall_type"], spec("standard", "hdc"))
+    assert got["sex"]["profile"] == {"female"}
+    assert got["recall_type"]["profile"] == {"standard", "hdc"}
+    assert got["sex"]["needs"] == set()  # no programme table given
+    # a figure of all recalled describes nobody alone; context figures do not count
+    assert published_levels(frame, ["sex"], spec("all_recalled"))["sex"]["profile"] == set()
+    assert published_levels(frame, ["sex"], spec("hdc", role="context"))["sex"]["profile"] == set()
+    # the programme file's table describes its own base (here: the life row): needs published
+    base_rows = frame["population"].eq("life").to_numpy()
+    got = published_levels(frame, ["sex"], spec(), base_rows=base_rows)
+    assert got["sex"] == {"needs": {"male"}, "profile": set()}
+
+
+def test_recall_types_other_than_the_base_are_marked_profile_only(default_cohort, rules):
+    """Over all recalled, the profile prints each recall type's figures, but Table 2 only the
+    standard recalls': other recall types' rows say their needs construction is assumed."""
+    res = estimate_needs_gap(
+        default_cohort, rules, by=["recall_type"], base="recalled", stock=None, n_boot=0
+    )
+    split = res.table.groupby("recall_type", observed=True)["split"].first()
+    assert split["standard"] == "published"
+    assert (split.drop("standard") == "profile only").all()
+    assert "follow the base's construction (assumed)" in res.subgroup_caveats[0]["caveat"]
+
+
+def test_national_section_opens_with_its_coverage(gap):
+    from toolkit.needs.national import load_national
+
+    nat = load_national()
+    first = gap._render_national()[0]
+    assert first.startswith("Covers standard recalls only")
+    left = 100 * (1 - nat.standard_share)
+    assert f"leaves out {left:g}%" in first
+    assert gap.national["left_out_share"] == pytest.approx(1 - nat.standard_share)
+    assert gap.national["left_out_share_low"] == pytest.approx(1 - nat.standard_share_high)

@@ -24,6 +24,9 @@ from toolkit.fidelity.report import table2_rows
 from toolkit.profile.rules import (
     default_rules_path,
     load_programme_rules,
+    reading_summary,
+    score_bands,
+    sensitivity_table,
     suitability,
     table2_checks,
 )
@@ -91,6 +94,160 @@ def test_default_cohort_meets_table2_with_the_footnote_readings(default_cohort):
         & (b["ogrs3_2yr"] >= 25)
     )
     assert int(cog.sum()) == 1730
+
+
+def _flag(b, col, value):
+    """A nullable flag compared in plain pandas; a missing flag never satisfies a rule."""
+    return (b[col] == value).fillna(False).astype(bool)
+
+
+def footnote_counts(b: pd.DataFrame) -> dict:
+    """Every reading of the shipped file, written here from the footnotes' words in plain pandas
+    (independently of toolkit.profile.rules): (programme, reading) -> who is suitable."""
+    g = b["index_offence_group"].astype("string")
+    known = g.notna()
+    violent = g.isin(VIOLENT).fillna(False).astype(bool)
+    ovp, ogrs, ogrs4v = b["ovp_2yr"], b["ogrs3_2yr"], b["ogrs4v_2yr"]
+    non_acq = known & (g != "acquisitive").fillna(False).astype(bool)
+    no_mainly = _flag(b, "mainly_acquisitive_record", False)
+    vh = _flag(b, "violent_history", True)
+    drinking = b["need_problem_drinking"].astype("float64") >= 1
+    drug_link = _flag(b, "drug_offending_link", True)
+    alc_link = _flag(b, "alcohol_violence_link", True)
+    return {
+        # b: "non-acquisitive convictions and an OGRS score of 25 or more"
+        ("cognitive_skills", "default"): non_acq & no_mainly & (ogrs >= 25),
+        ("cognitive_skills", "index_offence"): non_acq & (ogrs >= 25),  # b, literally
+        ("cognitive_skills", "robbery_acquisitive"): non_acq
+        & (g != "robbery").fillna(False)
+        & (ogrs >= 25),
+        ("cognitive_skills", "any_acquisitive"): _flag(b, "acquisitive_history", False)
+        & (ogrs >= 25),
+        ("cognitive_skills", "ogrs3_1yr"): non_acq & no_mainly & (b["ogrs3_1yr"] >= 25),
+        # c: "a violent index offence and violence risk between 30-59%"
+        ("moderate_violence", "default"): violent & (ovp >= 30) & (ovp < 60),  # c, literally
+        ("moderate_violence", "violence_only"): (g == "violence").fillna(False)
+        & (ovp >= 30)
+        & (ovp < 60),
+        ("moderate_violence", "history"): vh & (ovp >= 30) & (ovp < 60),
+        ("moderate_violence", "ogrs4v"): violent & (ogrs4v >= 30) & (ogrs4v < 60),
+        # d: "as with c ... offence type and risk of violence" (no threshold printed)
+        ("high_intensity_violence", "default"): violent & (ovp >= 30),
+        ("high_intensity_violence", "index60"): violent & (ovp >= 60),
+        ("high_intensity_violence", "violence_only"): (g == "violence").fillna(False) & (ovp >= 30),
+        ("high_intensity_violence", "history"): vh & (ovp >= 60),
+        ("high_intensity_violence", "ogrs4v"): violent & (ogrs4v >= 30),
+        # e: "risk and the OASys item that describes the current offence as linked to partner
+        # violence"
+        ("domestic_violence", "default"): _flag(b, "dv_offence_link", True) & (ovp >= 30),
+        ("domestic_violence", "dv_item"): (b["need_dv_perpetrator"].astype("float64") >= 1)
+        & (ovp >= 30),
+        # no criteria printed for the last two
+        ("alcohol_related_violence", "default"): vh & drinking & alc_link,
+        ("alcohol_related_violence", "index_offence"): violent & drinking & alc_link,
+        ("alcohol_related_violence", "drinking_only"): vh & drinking,
+        ("alcohol_related_violence", "binge"): vh
+        & (b["need_binge_drinking"].astype("float64") >= 1),
+        ("substance_misuse", "default"): (b["need_drugs_ever"].astype("float64") >= 1) & drug_link,
+        ("substance_misuse", "class_a"): b["need_class_a"].astype("float64") >= 1,
+        ("substance_misuse", "drugs_significant"): b["need_drugs_ever"].astype("float64") == 2,
+        ("substance_misuse", "with_alcohol"): drug_link | drinking,
+        ("substance_misuse", "with_alcohol_link"): drug_link | alc_link,
+    }
+
+
+def test_every_reading_recounted_from_the_footnotes(default_cohort):
+    """Issue 21: each reading's suitable and unmet counts, recounted in pandas from the
+    footnote's words; the literal readings are the ones the footnotes print (b and c), and the
+    cognitive-skills default is marked fitted with the flag it rests on."""
+    rules = load_programme_rules()
+    b = base(default_cohort)
+    att = [f"attended_{p.name}" for p in rules.programmes]
+    attended_any = b[att].any(axis=1) | b["attended_other_programme"].astype(bool)
+    sens = sensitivity_table(default_cohort, rules).set_index(["programme", "reading"])
+    expected = footnote_counts(b)
+    assert set(sens.index) == set(expected)  # a new reading needs its rule written here too
+    for key, m in expected.items():
+        m = m.fillna(False).astype(bool) if m.dtype != bool else m
+        assert sens.loc[key, "suitable"] == int(m.sum()), key
+        assert sens.loc[key, "unmet"] == int((m & ~attended_any).sum()), key
+        if m.any():
+            assert (
+                abs(sens.loc[key, "unmet_pct"] - 100 * (m & ~attended_any).sum() / m.sum()) < 1e-9
+            )
+    literal = set(sens.index[sens["literal"].astype(bool)])
+    assert literal == {("cognitive_skills", "index_offence"), ("moderate_violence", "default")}
+    assert (sens.loc[sorted(literal), "reading_kind"] == "literal").all()
+    cog = sens.loc[("cognitive_skills", "default")]
+    assert cog["reading_kind"] == "fitted"
+    assert cog["fitted_to_count"] == "mainly_acquisitive_record"
+    # programmes with no criteria printed have no literal reading, every reading labelled so
+    for prog in ("alcohol_related_violence", "substance_misuse"):
+        assert (sens.loc[prog, "reading_kind"] == "no_criteria").all()
+    # every reading of the shipped file says what it is
+    assert (sens["reading_kind"] != "").all()
+
+
+def test_reading_summary_states_how_far_the_literal_reading_is(default_cohort):
+    rules = load_programme_rules()
+    sens = sensitivity_table(default_cohort, rules)
+    b = base(default_cohort)
+    literal = int(
+        (
+            (b["index_offence_group"] != "acquisitive")
+            & b["index_offence_group"].notna()
+            & (b["ogrs3_2yr"] >= 25)
+        ).sum()
+    )
+    lines = {line.split(":")[0]: line for line in reading_summary(sens, rules)}
+    cog = lines["Cognitive skills"]
+    assert "FITTED" in cog and "mainly_acquisitive_record" in cog
+    assert f"gives {literal:,} suitable" in cog and f"{literal - 1730:+,} against" in cog
+    assert "literal reading" in lines["Moderate violence"]
+    assert "no criteria printed" in lines["Substance misuse"]
+
+
+def test_ovp_bands_are_the_cohorts_and_labelled_assumed(default_cohort):
+    """The banded high-intensity reading depends on the generated OVP; the table beside it
+    counts the base in the bands the rules cut (30 and 60) and labels them assumed."""
+    rules = load_programme_rules()
+    bands = score_bands(default_cohort, rules).set_index("band")
+    b = base(default_cohort)
+    ovp = b["ovp_2yr"]
+    assert list(bands.index) == ["1-30", "30-60", "60+"]
+    assert bands.loc["60+", "people"] == int((ovp >= 60).sum())
+    assert bands.loc["30-60", "people"] == int(((ovp >= 30) & (ovp < 60)).sum())
+    assert bands["people"].sum() == len(b)
+    assert (bands["label"] == "assumed").all()
+    # the file's assumed shares before Table 2 is imposed (75% at 30+, 40% at 60+)
+    assert bands["assumed_start_pct"].tolist() == pytest.approx([25.0, 35.0, 40.0])
+    violent = b["index_offence_group"].isin(VIOLENT)
+    assert abs(bands.loc["60+", "share_pct_violent"] - 100 * (ovp[violent] >= 60).mean()) < 1e-9
+
+
+def test_or_conditions_on_a_hand_worked_frame():
+    rules = load_programme_rules()
+    alt = rules.programme("substance_misuse").alternatives["with_alcohol"]
+    assert [str(c) for c in alt] == ["drug_offending_link == true or need_problem_drinking >= 1"]
+    df = pd.DataFrame(
+        {
+            "drug_offending_link": pd.array([True, False, False, None, None], dtype="boolean"),
+            "need_problem_drinking": pd.array([0, 1, 0, 2, None], dtype="Int64"),
+        }
+    )
+    # either part; a missing value never satisfies its part
+    assert alt[0].evaluate(df).tolist() == [True, True, False, True, False]
+    assert alt[0].columns == ("drug_offending_link", "need_problem_drinking")
+
+
+def test_offered_to_is_data_with_its_source():
+    rules = load_programme_rules()
+    for name in ("domestic_violence", "high_intensity_violence"):
+        p = rules.programme(name)
+        assert dict(p.offered_to) == {"sex": ("male",)}
+        assert p.offered_note.startswith("assumed:")  # not in the seeds
+        assert not p.offered("sex", "female") and p.offered("sex", "male")
+    assert rules.programme("cognitive_skills").offered("sex", "female")
 
 
 def test_cognitive_skills_reading_leaves_few_with_no_acquisitive_conviction(default_cohort):
@@ -310,6 +467,49 @@ def test_new_programme_generated_judged_and_gap_estimated(tmp_path):
             r"domestic_violence\.suitable` exceeds meta\.base_n \(3699\)",
         ),
         ('"ovp_2yr >= 30", "ovp_2yr < 60"]', '"ovp_2yr in 30,60"]', None),
+        # issue 21: kinds, 'or' and offered_to are checked like everything else
+        (
+            'default = "fitted"',
+            'default = "fited"',
+            r"cognitive_skills\.kinds\.default` must be one of literal, reading, fitted, "
+            "no_criteria; got 'fited'",
+        ),
+        (
+            'robbery_acquisitive = "reading"',
+            'robbery_acquisitive = "reading"\nrobbery_acquisitve = "reading"',
+            r"kinds\.robbery_acquisitve` names no reading of this programme",
+        ),
+        (
+            'robbery_acquisitive = "reading"',
+            'robbery_acquisitive = "literal"',
+            r"cognitive_skills\.kinds` names more than one literal reading",
+        ),
+        (
+            'criteria = ["need_drugs_ever >= 1", "drug_offending_link == true"]',
+            'criteria = ["need_drugs_ever >= 1 or need_class_a >= 1"]',
+            r"substance_misuse\.criteria\[0\]` may not use 'or': only alternative readings can",
+        ),
+        (
+            'with_alcohol = ["drug_offending_link == true or need_problem_drinking >= 1"]',
+            'with_alcohol = ["drug_offending_link == true or need_problem_drinking >= 3"]',
+            r"alternatives\.with_alcohol\[0\]` threshold for need_problem_drinking must lie in "
+            r"\[0, 2\]",
+        ),
+        (
+            'offered_note = "assumed: the 2014 domestic',
+            'offered_nte = "assumed: the 2014 domestic',
+            r"domestic_violence\.offered_nte` is not a known key",
+        ),
+        (
+            'offered_to = { sex = ["male"] }\noffered_note = "assumed: the 2014 domestic',
+            'offered_to = { sex = ["male"] }\noffered_note = "the 2014 domestic',
+            r"domestic_violence\.offered_note` must say where offered_to comes from",
+        ),
+        (
+            'offered_to = { sex = ["male"] }\noffered_note = "assumed: the 2014 domestic',
+            'offered_to = { sex = [] }\noffered_note = "assumed: the 2014 domestic',
+            r"domestic_violence\.offered_to\.sex` must be a non-empty list of categories",
+        ),
     ],
 )
 def test_bad_programme_files(tmp_path, old, new, pattern):

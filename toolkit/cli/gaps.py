@@ -34,7 +34,9 @@ def register(sub) -> None:
         default=None,
         metavar="COL",
         help="subgroup column (repeatable): e.g. sex, ethnicity, recall_type, rosh, "
-        "age_band, sed_band",
+        "age_band, sed_band; rows whose group no published figure describes are marked "
+        "split = assumed (intervals not printed), and programmes not offered to a group "
+        "offered = NO",
     )
     p.add_argument(
         "--stock",
@@ -79,7 +81,10 @@ def register(sub) -> None:
         help="alternative reading of the rules (see --sensitivity)",
     )
     p.add_argument(
-        "--sensitivity", action="store_true", help="also print suitable counts under every reading"
+        "--sensitivity",
+        action="store_true",
+        help="also print suitable and unmet counts under every reading, each marked literal, "
+        "reading, fitted or no_criteria, and the assumed OVP bands the violence readings rest on",
     )
     p.add_argument(
         "--pathways",
@@ -111,7 +116,13 @@ def run(args) -> int:
 
     from toolkit.cohort.io import atomic_outputs, read_cohort
     from toolkit.needs.gap import estimate_needs_gap, load_capacity
-    from toolkit.profile.rules import base_mask, load_programme_rules, sensitivity_table
+    from toolkit.profile.rules import (
+        base_mask,
+        load_programme_rules,
+        reading_summary,
+        score_bands,
+        sensitivity_table,
+    )
     from toolkit.validation import require_rows
 
     for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
@@ -146,13 +157,36 @@ def run(args) -> int:
             capacity=capacity,
             capacity_months=args.months,
             capacity_release=args.release,
+            spec=spec,
             rng=args.seed,
         )
         print(res.render())
         sens = sensitivity_table(cohort, rules)
+        bands = score_bands(cohort, rules) if "ovp_2yr" in cohort.columns else None
         if args.sensitivity:
-            print("\nSuitable counts under each reading (Table 2 base)")
-            print(sens.drop(columns="note").to_string(index=False))  # notes: in --json
+            print("\nSuitable and unmet counts under each reading (Table 2 base)")
+            shown = sens.drop(columns=["note", "criteria"]).copy()  # both in --json
+            shown["literal"] = ["LITERAL" if x else "" for x in shown["literal"]]
+            shown["unmet_pct"] = shown["unmet_pct"].round(1)
+            print(shown.to_string(index=False))
+            print(
+                "  reading_kind: literal = the footnote's rule as printed; reading = one "
+                "reading of what it leaves open; fitted = adds a quantity the footnote does "
+                "not name, set to meet the published count; no_criteria = none printed"
+            )
+            print(
+                "  fitted_to_count: unpublished columns the reading reads, built so the "
+                "default readings meet Table 2"
+            )
+            for line in reading_summary(sens, rules):
+                print(f"  - {line}")
+            if bands is not None:
+                print(
+                    "\nOVP (2-year) bands the violence readings depend on: ASSUMED, not "
+                    "published (the generator builds OVP; index60 and the moderate/high "
+                    "split rest on it)"
+                )
+                print(bands.round(1).to_string(index=False))
         pw = None
         if args.pathways:
             from toolkit.needs.pathways import load_pathway_rules, ttg_report
@@ -170,6 +204,9 @@ def run(args) -> int:
         if args.json:
             d = res.to_dict()
             d["sensitivity"] = _json.loads(sens.to_json(orient="records"))
+            d["reading_summary"] = reading_summary(sens, rules)
+            if bands is not None:
+                d["ovp_bands_assumed"] = _json.loads(bands.to_json(orient="records"))
             if pw is not None:
                 d["pathways"] = _json.loads(pw.table.to_json(orient="records"))
                 d["pathway_groups"] = _json.loads(pw.groups.to_json(orient="records"))

@@ -41,6 +41,14 @@ from toolkit.datafiles import read_toml
 from toolkit.exceptions import UsageError
 
 DAYS_PER_MONTH = 365.25 / 12
+#: Which national figures the scenario stands on (issue 21 item 5: it moves to the review
+#: model's one national model when that lands; until then it says which it uses).
+FOOTING = (
+    "footing: the needs-gap national figures (stock on the target date and the 2015 recall "
+    "flow from national.toml, via toolkit.needs.national) with this scenario's own release "
+    "calibration (theta); not the review model's national model (toolkit.review.national, "
+    "national_flow.toml), whose stays and flow may differ"
+)
 RELEASE_MODES = ("calibrated", "sed")
 
 
@@ -258,6 +266,7 @@ def capacity_over_time(
             )
         )
     notes = (
+        FOOTING,
         f"arrivals: {flow_per_year:,.0f} recalls a year (published) x each programme's "
         "arrival_share (census reweighted by 1/stay, Little's law; assumed steady state)",
         f"release: {release}; stays x theta = {theta:.2f} (released at SED the census stock "

@@ -30,6 +30,16 @@ Uncertainty is reported in separate components, none hidden in another:
 
 A synthetic cohort is not evidence: intervals say how precisely a study of that size would pin
 the figure down.
+
+Subgroups
+---------
+Table 2 is published for the whole base only. A subgroup row (``by=``) rests on published figures
+only where some figure of the profile describes that group alone (e.g. a recall type, whose
+figures the profile prints); otherwise (sex, ethnicity, RoSH, age band ...) the split is the
+generator's assumption: the row says so (``split = "assumed"``, ``split_note``), and its Wilson
+intervals, which measure sampling error at the cohort's size, are not printed as the uncertainty
+of that split. Which groups a programme was offered to is data in the programme file
+(``offered_to``); rows of other groups are marked (``offered = False``).
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from statsmodels.stats.proportion import proportion_confint
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.needs.national import NationalFigures, _as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
+from toolkit.schema import GROUPS, RECALL_TYPES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -91,6 +102,9 @@ class NeedsGapResult:
         ``_lo``/``_hi``. With a stock: ``national_n_base`` (the national population the
         subgroup stands for), ``national_suitable`` and ``national_unmet`` with the sampling
         interval (``_lo``/``_hi``) and each component ``_reading_lo`` ... ``_combined_hi``.
+        With ``by``: ``split`` (one of :data:`SPLITS`: whether a published figure describes the
+        row's group), ``split_note`` and ``offered`` (False where the programme file's
+        ``offered_to`` leaves the group out).
     reading : str
     confidence : float
     stock : float or None
@@ -116,6 +130,12 @@ class NeedsGapResult:
     national: dict | None = None
     capacity_monthly: pd.DataFrame | None = None
     capacity_notes: tuple[str, ...] = field(default=())
+    #: One entry per grouping column: ``column``, ``published_levels`` (levels some published
+    #: figure describes alone), ``split`` ("published", "partly published" or "assumed") and
+    #: ``caveat`` (a sentence for reports).
+    subgroup_caveats: tuple[dict, ...] = field(default=())
+    #: One sentence per programme with ``offered_to``: who it was offered to and the source.
+    offered_notes: tuple[str, ...] = field(default=())
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
@@ -130,11 +150,18 @@ class NeedsGapResult:
             "by": list(self.by),
             "table": json.loads(self.table.to_json(orient="records")),
         }
+        if self.subgroup_caveats:
+            out["subgroup_caveats"] = [dict(c) for c in self.subgroup_caveats]
+        if self.offered_notes:
+            out["offered_notes"] = list(self.offered_notes)
         if self.national is not None:
             out["national"] = self.national
         if self.capacity is not None:
             out["capacity"] = json.loads(self.capacity.to_json(orient="records"))
             out["capacity_notes"] = list(self.capacity_notes)
+            out["capacity_footing"] = next(
+                (n for n in self.capacity_notes if n.startswith("footing:")), None
+            )
         if self.capacity_monthly is not None:
             out["capacity_monthly"] = json.loads(self.capacity_monthly.to_json(orient="records"))
         if self.unmet_needs_per_person is not None:
@@ -157,10 +184,19 @@ class NeedsGapResult:
         for c in df.columns:
             if df[c].dtype.kind == "f":
                 df[c] = df[c].round(1)
+        if "split" in self.table:
+            # a sampling interval is not the uncertainty of an assumed split: not printed
+            assumed = (self.table["split"] != "published").to_numpy()
+            for c in ("unmet_pct_lo", "unmet_pct_hi"):
+                df[c] = [("-" if a else f"{v:.1f}") for a, v in zip(assumed, df[c])]
+            df["split"] = self.table["split"]
+            df["offered"] = ["yes" if o else "NO" for o in self.table["offered"]]
         lines = [
             f"Needs gap (reading: {self.reading}; {int(self.confidence * 100)}% intervals)",
             df.to_string(index=False),
         ]
+        lines += [f"  - {c['caveat']}" for c in self.subgroup_caveats]
+        lines += [f"  - {n}" for n in self.offered_notes]
         if "national_unmet" in self.table:
             lines += ["", *self._render_national()]
         if self.unmet_needs_per_person:
@@ -191,8 +227,15 @@ class NeedsGapResult:
         df["sampling"] = rng_("national_unmet_lo", "national_unmet_hi")
         for comp in COMPONENTS:
             df[comp] = rng_(f"national_unmet_{comp}_lo", f"national_unmet_{comp}_hi")
+        if "split" in t:  # sampling error is not the uncertainty of an assumed split
+            for comp in ("sampling", "combined"):
+                df[comp] = [
+                    s if ok else "split assumed"
+                    for s, ok in zip(df[comp], t["split"] == "published")
+                ]
         stocks = "; ".join(f"{s['count']:,} on {s['date']}" for s in nat.get("time_window", []))
         return [
+            nat.get("coverage", ""),
             f"National unmet need at {nat.get('target_date')} (stock {self.stock:,.0f}, "
             f"x share {nat.get('share'):g} of the stock in the base); components apart:",
             df.to_string(index=False),
@@ -343,6 +386,7 @@ def estimate_needs_gap(
     capacity: pd.DataFrame | None = None,
     capacity_months: int = 36,
     capacity_release: str = "calibrated",
+    spec=None,
     rng: np.random.Generator | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
@@ -388,6 +432,9 @@ def estimate_needs_gap(
     capacity_release : {"calibrated", "sed"}
         Release in the capacity scenario: stays shortened so stock and flow agree (default) or
         at SED.
+    spec : ProfileSpec, optional
+        The profile the cohort was generated from; with ``by`` it decides which subgroups rest
+        on a published figure (default: the shipped profile).
     rng : numpy.random.Generator or int, optional
 
     Returns
@@ -432,6 +479,17 @@ def estimate_needs_gap(
     for o in OUTCOMES:
         table[f"{o}_pct"] = 100 * table[o] / table["suitable"].where(table["suitable"] > 0)
         table[f"{o}_pct_lo"], table[f"{o}_pct_hi"] = _wilson(table[o], table["suitable"], alpha)
+    caveats: tuple[dict, ...] = ()
+    offered_notes: tuple[str, ...] = ()
+    if by:
+        if spec is None:
+            from toolkit.profile.spec import load_profile
+
+            spec = load_profile()
+        # Table 2 describes its own base (standard recalls with OASys), whatever base is used
+        published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))
+        caveats = _mark_subgroups(table, by, published)
+        offered_notes = _mark_offered(table, by, rules)
     nat_info = None
     point_stock = None
     scale = None
@@ -495,6 +553,8 @@ def estimate_needs_gap(
         national=nat_info,
         capacity_monthly=monthly,
         capacity_notes=tuple(notes),
+        subgroup_caveats=caveats,
+        offered_notes=offered_notes,
     )
 
 
@@ -541,7 +601,176 @@ def _scaling(national: NationalFigures, stock, target_date, base, standard_share
         "base": base,
         "source": national.path,
     }
+    info.update(_coverage(base, share, share_lo, share_hi))
     return point_stock, info
+
+
+def _coverage(base: str, share: float, share_lo: float, share_hi: float) -> dict:
+    """Which population the national figures cover and the share of the stock they leave out."""
+    if base == "table2":
+        others = ", ".join(r for r in RECALL_TYPES if r != "standard")
+        text = (
+            f"Covers standard recalls only: {100 * share:g}% of the recalled stock "
+            f"({100 * share_lo:g}-{100 * share_hi:g}%, national.toml); leaves out "
+            f"{100 * (1 - share):g}% ({100 * (1 - share_hi):g}-{100 * (1 - share_lo):g}%): "
+            f"the {others} recalls. Standard recalls with OASys data stand for all standard "
+            "recalls (assumed)."
+        )
+    else:
+        text = (
+            "Covers the whole recalled stock (every recall type); recalled people with OASys "
+            "data stand for all of it (assumed)."
+        )
+    return {
+        "coverage": text,
+        "covers": "standard recalls" if base == "table2" else "all recalled",
+        "left_out_share": 1 - share,
+        "left_out_share_low": 1 - share_hi,
+        "left_out_share_high": 1 - share_lo,
+    }
+
+
+def published_levels(
+    cohort: pd.DataFrame, by: Sequence[str], spec, *, base_rows: np.ndarray | None = None
+) -> dict[str, dict[str, set]]:
+    """For each grouping column, the levels that some published figure describes alone.
+
+    A figure describes a level ``v`` of ``b`` alone when everyone its population covers (in the
+    cohort) who has ``b`` recorded has ``b == v``. Two sources, kept apart:
+
+    * ``"needs"``: the programme file's published table (Table 2) describes its base
+      (``base_rows``): a level that is the whole base has its needs gap published;
+    * ``"profile"``: the profile's targets (their populations) describe a level alone -- e.g. a
+      recall type whose risk scores the profile prints; the generator matches those figures, but
+      the group's programme suitability follows the base's construction (assumed).
+
+    Sex is in neither for the shipped files (only the 96% male share of all recalled is
+    printed), so a split by sex is assumed. Decided from the figures, not from a list of columns.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+    by : sequence of str
+        Grouping columns (cohort columns or ``age_band``/``sed_band``).
+    spec : ProfileSpec
+        The profile whose targets count as published figures (``targets`` with ``population``
+        and ``role``; context figures do not count).
+    base_rows : numpy.ndarray of bool, optional
+        The rows the programme file's published table describes.
+
+    Returns
+    -------
+    dict
+        ``{column: {"needs": set of levels, "profile": set of levels}}``.
+    """
+    groups = _with_groups(cohort, tuple(by))
+    pop = cohort["population"].astype(str).to_numpy()
+    profile_masks = [
+        np.isin(pop, pops)
+        for pops in sorted(
+            {
+                GROUPS[t.population]
+                for t in spec.targets
+                if t.role != "context" and t.population in GROUPS
+            }
+        )
+    ]
+    needs_masks = [] if base_rows is None else [np.asarray(base_rows, dtype=bool)]
+
+    def alone(col, masks):
+        levels = set()
+        for m in masks:
+            vals = col[m].dropna().unique()
+            if m.any() and len(vals) == 1:
+                levels.add(vals[0])
+        return levels
+
+    return {
+        b: {"needs": alone(groups[b], needs_masks), "profile": alone(groups[b], profile_masks)}
+        for b in by
+    }
+
+
+#: ``split`` of a subgroup row: its needs gap is published for that group; only other figures
+#: of the group are (the needs construction is the base's, assumed); no figure describes it.
+SPLITS = ("published", "profile only", "assumed")
+
+
+def _mark_subgroups(table: pd.DataFrame, by: tuple[str, ...], published: dict) -> tuple:
+    """Add ``split`` and ``split_note`` per row; return one caveat per grouping column."""
+    rank = np.zeros(len(table), dtype=int)  # index into SPLITS, the worst over the columns
+    why = [[] for _ in range(len(table))]
+    caveats = []
+    for b in by:
+        needs = published.get(b, {}).get("needs", set())
+        prof = published.get(b, {}).get("profile", set())
+        level = table[b]
+        r = np.where(level.isin(list(needs)), 0, np.where(level.isin(list(needs | prof)), 1, 2))
+        rank = np.maximum(rank, r)
+        for i in np.flatnonzero(r > 0):
+            why[i].append(b)
+        status = SPLITS[int(r.max())] if len(r) else "published"
+        if (r == 0).all():
+            text = f"by {b}: the needs figures are published for each group (Table 2)."
+        else:
+            text = f"by {b}: Table 2 is published for the whole base only"
+            prof_levels = sorted(str(v) for v in prof - needs)
+            if prof_levels and (r == 1).any():
+                text += (
+                    f"; the profile prints other figures for {', '.join(prof_levels)} alone "
+                    "(matched by the generator), but their programme suitability and attendance "
+                    "follow the base's construction (assumed)"
+                )
+            if (r == 2).any():
+                which = "the other groups" if needs | prof else "any group"
+                text += (
+                    f"; no published figure describes {which} alone: the split by {b} is the "
+                    "generator's ASSUMPTION"
+                )
+            text += (
+                ". Sampling intervals of these rows are not shown: they measure sampling error "
+                "at the cohort's size, not the uncertainty of the split."
+            )
+        caveats.append(
+            {
+                "column": b,
+                "published_levels": sorted(str(v) for v in needs),
+                "profile_levels": sorted(str(v) for v in prof),
+                "split": status,
+                "caveat": text,
+            }
+        )
+    table["split"] = [SPLITS[i] for i in rank]
+    table["split_note"] = [
+        ""
+        if not w
+        else f"no published needs figure by {', '.join(w)}: split assumed; intervals are "
+        "sampling error only"
+        for w in why
+    ]
+    return tuple(caveats)
+
+
+def _mark_offered(table: pd.DataFrame, by: tuple[str, ...], rules: ProgrammeRules) -> tuple:
+    """Add ``offered`` per row (False where the programme was not offered to the row's group)."""
+    offered = np.ones(len(table), dtype=bool)
+    notes = []
+    for p in rules.programmes:
+        cols = [b for b in by if b in p.offered_to]
+        if not cols:
+            continue
+        rows = (table["programme"] == p.name).to_numpy()
+        for b in cols:
+            allowed = set(p.offered_to[b])
+            offered &= ~rows | table[b].astype(str).isin(allowed).to_numpy()
+        label, _, why = p.offered_note.partition(":")
+        who = " and ".join(f"{b} {'/'.join(p.offered_to[b])}" for b in cols)
+        notes.append(
+            f"{p.label}: offered to {who} only, {label} ({why.strip()}) Other groups' rows: "
+            "offered = NO."
+        )
+    table["offered"] = offered
+    return tuple(notes)
 
 
 def _reading_counts(sub, rules, codes, n_groups, reading, table):

@@ -32,31 +32,73 @@ OPS = {
 _COND = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
 #: ``<column> in a,b,c``: the value is one of the listed categories.
 _IN = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+in\s+([A-Za-z0-9_]+(?:,[A-Za-z0-9_]+)*)\s*$")
+#: What a reading is against its footnote (``kinds`` in the file):
+#: ``literal`` -- the footnote's rule as printed (a quantity it names without a version, e.g.
+#: which violence score, is chosen and labelled in the note); ``reading`` -- one reading of a
+#: footnote that leaves a gap (a threshold, horizon or scope not printed); ``fitted`` -- the rule
+#: adds a quantity the footnote does not name, whose share the generator sets so that the count
+#: meets Table 2; ``no_criteria`` -- no criteria are printed, the whole rule is assumed.
+READING_KINDS = ("literal", "reading", "fitted", "no_criteria")
+#: The kinds in words, for reports.
+KIND_TEXT = {
+    "literal": "the footnote's literal rule",
+    "reading": "a reading of what the footnote leaves open",
+    "fitted": "FITTED to the published count (the rule adds a quantity the footnote does not name)",
+    "no_criteria": "assumed (no criteria printed)",
+}
 #: Columns on a 0-100 percent scale and on the 0-2 item scale, for range checks.
 PERCENT_COLUMNS = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr", "ovp_2yr")
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One condition of a rule, e.g. ``ogrs3_2yr >= 25`` or ``index_offence_group in a,b``."""
+    """One condition of a rule, e.g. ``ogrs3_2yr >= 25`` or ``index_offence_group in a,b``.
+
+    ``or_else`` holds further conditions joined by ``or`` (``"a >= 1 or b >= 1"``): the
+    condition holds when any part does. Only alternative readings may use ``or`` (the generator
+    builds its columns for the default readings' conjunctions); ``column``, ``op`` and ``value``
+    are the first part's.
+    """
 
     column: str
     op: str
     value: object
+    or_else: tuple[Condition, ...] = ()
+
+    @property
+    def parts(self) -> tuple[Condition, ...]:
+        """Every part of the condition (one unless it has ``or``)."""
+        return (Condition(self.column, self.op, self.value), *self.or_else)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the condition reads."""
+        return tuple(c.column for c in self.parts)
 
     def __str__(self) -> str:
-        if isinstance(self.value, bool):
-            v = str(self.value).lower()
-        elif isinstance(self.value, float):
-            v = f"{self.value:g}"
-        elif isinstance(self.value, tuple):
-            v = ",".join(self.value)
+        if self.or_else:
+            return " or ".join(self._str_one(c) for c in self.parts)
+        return self._str_one(self)
+
+    @staticmethod
+    def _str_one(c: Condition) -> str:
+        if isinstance(c.value, bool):
+            v = str(c.value).lower()
+        elif isinstance(c.value, float):
+            v = f"{c.value:g}"
+        elif isinstance(c.value, tuple):
+            v = ",".join(c.value)
         else:
-            v = self.value
-        return f"{self.column} {self.op} {v}"
+            v = c.value
+        return f"{c.column} {c.op} {v}"
 
     def evaluate(self, df: pd.DataFrame) -> np.ndarray:
         """Boolean array; missing values never satisfy a condition."""
+        if self.or_else:
+            out = np.zeros(len(df), dtype=bool)
+            for c in self.parts:
+                out |= c.evaluate(df)
+            return out
         s = df[self.column]
         if isinstance(s.dtype, pd.CategoricalDtype) and isinstance(self.value, (str, tuple)):
             # compare codes, not strings: fast on a million rows
@@ -101,6 +143,22 @@ class Programme:
     reason: str
     #: Reading name -> ``"cited: ..."`` or ``"assumed: ..."`` (optional in the file).
     notes: Mapping[str, str] = field(default_factory=dict)
+    #: Reading name -> what it is against the footnote (one of :data:`READING_KINDS`).
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    #: Column -> the categories the programme was offered to (absent: offered to everyone).
+    offered_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Where ``offered_to`` comes from: ``"cited: ..."`` or ``"assumed: ..."``.
+    offered_note: str = ""
+
+    @property
+    def literal_reading(self) -> str | None:
+        """The reading that follows the footnote literally (``None``: no footnote or none)."""
+        return next((r for r, k in self.kinds.items() if k == "literal"), None)
+
+    def offered(self, column: str, category) -> bool:
+        """Whether the programme was offered to people with ``column == category``."""
+        allowed = self.offered_to.get(column)
+        return allowed is None or str(category) in allowed
 
     def reading(self, name: str = "default") -> tuple[Condition, ...]:
         """Conditions of a reading (``default`` or one of ``alternatives``)."""
@@ -185,52 +243,65 @@ def _parse_value(text: str):
         return text
 
 
-def _parse_conditions(label: str, key: str, items, *, empty_ok: bool = False):
+def _parse_conditions(label: str, key: str, items, *, empty_ok: bool = False, or_ok: bool = False):
     if not isinstance(items, list) or (not items and not empty_ok):
         raise SpecError(
             label, key, "must be a non-empty list of conditions like 'ogrs3_2yr >= 25'", items
         )
     out = []
     for i, text in enumerate(items):
-        m_in = _IN.match(text) if isinstance(text, str) else None
-        if m_in:
-            out.append(Condition(m_in.group(1), "in", tuple(m_in.group(2).split(","))))
-            continue
-        m = _COND.match(text) if isinstance(text, str) else None
-        if not m:
+        parts = re.split(r"\s+or\s+", text.strip()) if isinstance(text, str) else [text]
+        if len(parts) > 1 and not or_ok:
             raise SpecError(
                 label,
                 f"{key}[{i}]",
-                "must look like '<column> <op> <value>' with op one of == != >= > <= < "
-                "(or '<column> in a,b')",
+                "may not use 'or': only alternative readings can (the generator builds the "
+                "unpublished columns for the default readings, which are conjunctions)",
                 text,
             )
-        col, op, raw = m.groups()
-        value = _parse_value(raw)
-        if isinstance(value, float):
-            lo, hi = (
-                (0, 100)
-                if col in PERCENT_COLUMNS
-                else (0, 2)
-                if col.startswith("need_")
-                else (-np.inf, np.inf)
-            )
-            if not lo <= value <= hi:
-                raise SpecError(
-                    label, f"{key}[{i}]", f"threshold for {col} must lie in [{lo}, {hi}]", value
-                )
-        if isinstance(value, (bool, str)) and op not in ("==", "!="):
-            raise SpecError(
-                label, f"{key}[{i}]", "can only use == or != with true/false or a category", text
-            )
-        out.append(Condition(col, op, value))
+        conds = [_parse_one(label, f"{key}[{i}]", t) for t in parts]
+        out.append(
+            conds[0]
+            if len(conds) == 1
+            else Condition(**{**conds[0].__dict__, "or_else": tuple(conds[1:])})
+        )
     return tuple(out)
+
+
+def _parse_one(label: str, key: str, text) -> Condition:
+    m_in = _IN.match(text) if isinstance(text, str) else None
+    if m_in:
+        return Condition(m_in.group(1), "in", tuple(m_in.group(2).split(",")))
+    m = _COND.match(text) if isinstance(text, str) else None
+    if not m:
+        raise SpecError(
+            label,
+            key,
+            "must look like '<column> <op> <value>' with op one of == != >= > <= < "
+            "(or '<column> in a,b'; alternatives may join conditions with 'or')",
+            text,
+        )
+    col, op, raw = m.groups()
+    value = _parse_value(raw)
+    if isinstance(value, float):
+        lo, hi = (
+            (0, 100)
+            if col in PERCENT_COLUMNS
+            else (0, 2)
+            if col.startswith("need_")
+            else (-np.inf, np.inf)
+        )
+        if not lo <= value <= hi:
+            raise SpecError(label, key, f"threshold for {col} must lie in [{lo}, {hi}]", value)
+    if isinstance(value, (bool, str)) and op not in ("==", "!="):
+        raise SpecError(label, key, "can only use == or != with true/false or a category", text)
+    return Condition(col, op, value)
 
 
 def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] | None:
     lo, hi, seen = -np.inf, np.inf, False
     for c in conds:
-        if c.column != column or not isinstance(c.value, float):
+        if c.column != column or not isinstance(c.value, float) or c.or_else:
             continue
         seen = True
         if c.op in (">=", ">"):
@@ -268,6 +339,9 @@ _PROGRAMME_KEYS = (
     "reason",
     "alternatives",
     "notes",
+    "kinds",
+    "offered_to",
+    "offered_note",
 )
 _PROGRAMME_REQUIRED = (
     "label",
@@ -367,6 +441,29 @@ def _parse_column(label: str, name: str, blk) -> ColumnSpec:
     )
 
 
+def _parse_offered(label: str, w: str, blk: Mapping) -> tuple[dict, str]:
+    """``offered_to = { column = [categories] }`` and its ``offered_note`` (cited or assumed)."""
+    offered = blk.get("offered_to", {})
+    note = blk.get("offered_note", "")
+    if not isinstance(offered, dict):
+        raise SpecError(label, f"{w}.offered_to", "must be a table: column = [categories]", offered)
+    out = {}
+    for col, cats in offered.items():
+        if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
+            raise SpecError(
+                label, f"{w}.offered_to.{col}", "must be a non-empty list of categories", cats
+            )
+        out[col] = tuple(cats)
+    if out and not (isinstance(note, str) and note.startswith(tuple(f"{x}:" for x in _LABELS))):
+        raise SpecError(
+            label,
+            f"{w}.offered_note",
+            "must say where offered_to comes from, starting 'cited:' or 'assumed:'",
+            note,
+        )
+    return out, str(note)
+
+
 def _legacy_columns(assumptions: Mapping) -> dict[str, ColumnSpec]:
     """Columns for a file in the first format (no ``[columns]``): the shipped file's, with the
     first format's ``[assumptions]`` (band shares, history rates) applied on top."""
@@ -457,7 +554,7 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
                 label, f"{w}.hold", "must name two of attended, attended_other, unmet", list(hold)
             )
         alts = {
-            k: _parse_conditions(label, f"{w}.alternatives.{k}", v)
+            k: _parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
             for k, v in blk.get("alternatives", {}).items()
         }
         notes = dict(blk.get("notes", {}))
@@ -470,6 +567,21 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
                 raise SpecError(
                     label, f"{w}.notes.{k}", "must start with 'cited:' or 'assumed:'", v
                 )
+        kinds = blk.get("kinds", {})
+        if not isinstance(kinds, dict):
+            raise SpecError(label, f"{w}.kinds", "must be a table: reading = kind", kinds)
+        for k, v in kinds.items():
+            if k != "default" and k not in alts:
+                raise SpecError(label, f"{w}.kinds.{k}", "names no reading of this programme", k)
+            if v not in READING_KINDS:
+                raise SpecError(
+                    label, f"{w}.kinds.{k}", f"must be one of {', '.join(READING_KINDS)}", v
+                )
+        if list(kinds.values()).count("literal") > 1:
+            raise SpecError(
+                label, f"{w}.kinds", "names more than one literal reading (the footnote has one)"
+            )
+        offered, offered_note = _parse_offered(label, w, blk)
         out.append(
             Programme(
                 name=name,
@@ -487,6 +599,9 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
                 assumed=blk["assumed"],
                 reason=blk["reason"],
                 notes=MappingProxyType(notes),
+                kinds=MappingProxyType(dict(kinds)),
+                offered_to=MappingProxyType(offered),
+                offered_note=offered_note,
             )
         )
     assumptions = data.get("assumptions", {})
@@ -660,7 +775,7 @@ def check_columns(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "d
     """Raise :class:`SpecError` if a rule refers to a column the cohort lacks, or to a category
     its column does not have (the profile's categories: such a rule would hold for nobody)."""
     for p in rules.programmes:
-        for c in p.reading(reading):
+        for c in (part for cond in p.reading(reading) for part in cond.parts):
             if c.column not in cohort.columns:
                 raise SpecError(
                     rules.path,
@@ -715,34 +830,158 @@ def base_mask(cohort: pd.DataFrame, rules: ProgrammeRules) -> np.ndarray:
     return m
 
 
+def fitted_columns(rules: ProgrammeRules, conds) -> tuple[str, ...]:
+    """Columns a reading reads that the profile does not publish (``[columns]``): the generator
+    sets their shares so that the *default* readings give Table 2, so a count that rests on one
+    is fitted, not predicted."""
+    out = []
+    for c in conds:
+        for col in c.columns:
+            if col in rules.columns and col not in out:
+                out.append(col)
+    return tuple(out)
+
+
 def sensitivity_table(cohort: pd.DataFrame, rules: ProgrammeRules) -> pd.DataFrame:
-    """Suitable counts in the Table 2 base under every reading, beside the published count.
+    """Suitable and unmet counts in the Table 2 base under every reading, beside the published
+    count.
 
     Each row carries the reading's label (``cited`` or ``assumed``) and note from the programme
-    file, so an explicit reading that cannot meet the published count shows why beside its count.
+    file, so an explicit reading that cannot meet the published count shows why beside its count;
+    ``reading_kind`` says what the reading is against the footnote (:data:`READING_KINDS`),
+    ``literal`` marks the footnote's literal reading, ``fitted_to_count`` names the unpublished
+    columns it reads (built so the default readings meet Table 2), and ``unmet``/``unmet_pct``
+    are those suitable who attended no accredited programme (Table 2's unmet need), as a count
+    and a share of the suitable.
     """
     base = base_mask(cohort, rules)
+    names = [f"attended_{p.name}" for p in rules.programmes]
+    have_att = all(c in cohort.columns for c in (*names, "attended_other_programme"))
+    if have_att:
+        any_att = cohort[names].to_numpy(dtype=bool).any(axis=1) | cohort[
+            "attended_other_programme"
+        ].to_numpy(dtype=bool)
     rows = []
     for p in rules.programmes:
         for name, conds in (("default", p.criteria), *p.alternatives.items()):
             ok = base.copy()
             for c in conds:
-                if c.column not in cohort.columns:
+                if any(col not in cohort.columns for col in c.columns):
                     ok[:] = False
                     break
                 ok &= c.evaluate(cohort)
             note = p.notes.get(name, "")
+            n_ok = int(ok.sum())
+            unmet = int((ok & ~any_att).sum()) if have_att else None
             rows.append(
                 {
                     "programme": p.name,
                     "reading": name,
                     "criteria": " and ".join(str(c) for c in conds),
-                    "suitable": int(ok.sum()),
+                    "suitable": n_ok,
                     "published": p.suitable,
-                    "difference": int(ok.sum()) - p.suitable,
+                    "difference": n_ok - p.suitable,
                     # cited or assumed, and why (incl. the constraint an explicit reading hits)
                     "label": note.split(":", 1)[0] if note else "",
                     "note": note.split(":", 1)[1].strip() if note else "",
+                    "reading_kind": p.kinds.get(name, ""),
+                    "literal": name == p.literal_reading,
+                    "fitted_to_count": ", ".join(fitted_columns(rules, conds)),
+                    "unmet": unmet,
+                    "unmet_pct": (100 * unmet / n_ok) if unmet is not None and n_ok else None,
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def reading_summary(sens: pd.DataFrame, rules: ProgrammeRules) -> list[str]:
+    """One sentence per programme: what its default is and how far the literal reading is.
+
+    Parameters
+    ----------
+    sens : pandas.DataFrame
+        :func:`sensitivity_table` of a cohort under ``rules``.
+    """
+    out = []
+    d = sens.set_index(["programme", "reading"])
+    for p in rules.programmes:
+        kind = p.kinds.get("default", "")
+        row = d.loc[(p.name, "default")]
+        fitted = row["fitted_to_count"]
+        text = f"{p.label}: the default is {KIND_TEXT.get(kind, 'unlabelled')}"
+        if fitted:
+            text += f"; its count rests on {fitted} (not published: built to meet Table 2)"
+        lit = p.literal_reading
+        if lit == "default":
+            text += "; it is the footnote's literal reading"
+        elif lit is not None:
+            r = d.loc[(p.name, lit)]
+            unmet = "" if pd.isna(r["unmet_pct"]) else f", {r['unmet_pct']:.1f}% unmet"
+            text += (
+                f"; the footnote's literal reading ({lit}) gives {int(r['suitable']):,} suitable"
+                f"{unmet}, {int(r['difference']):+,} against the published {p.suitable:,}"
+            )
+        elif kind == "no_criteria":
+            text += "; no literal reading (no criteria printed)"
+        else:
+            text += "; no literal reading (the footnote leaves a threshold or scope unprinted)"
+        out.append(text + ".")
+    return out
+
+
+def score_bands(
+    cohort: pd.DataFrame, rules: ProgrammeRules, column: str = "ovp_2yr"
+) -> pd.DataFrame:
+    """Shares of the Table 2 base in the bands of an unpublished score the rules read.
+
+    The bands are cut at every threshold the readings use on ``column``. Such a score is built
+    by the generator (``[columns]``: *assumed* shares before the Table 2 counts are imposed), so
+    a reading that depends on its bands (e.g. high-intensity violence at OVP 60+) depends on
+    this assumed distribution; the table shows it beside the claim.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``band``, ``people``, ``share_pct`` (of the base), ``share_pct_violent`` (of those with
+        the index offence the violence readings name, when the cohort has the column),
+        ``assumed_start_pct`` (the file's share before the counts are imposed) and ``label``.
+    """
+    spec = rules.columns.get(column)
+    cuts = sorted(
+        {
+            float(part.value)
+            for p in rules.programmes
+            for conds in (p.criteria, *p.alternatives.values())
+            for c in conds
+            for part in c.parts
+            if part.column == column and isinstance(part.value, float)
+        }
+    )
+    lo, hi = spec.range if spec else (0.0, 100.0)
+    edges = [lo, *[c for c in cuts if lo < c < hi], hi + 1e-9]
+    base = base_mask(cohort, rules)
+    x = cohort.loc[base, column].astype("float64")
+    violent = None
+    if "index_offence_group" in cohort.columns:
+        violent = cohort.loc[base, "index_offence_group"].astype(str).isin(["violence", "robbery"])
+    rows = []
+    for a, b in zip(edges, edges[1:]):
+        m = (x >= a) & (x < b)
+        start = None
+        if spec is not None:
+            start = spec.share_at_least(a) - (spec.share_at_least(b) if b <= hi else 0.0)
+        rows.append(
+            {
+                "band": f"{a:g}-{min(b, hi):g}" if b <= hi else f"{a:g}+",
+                "people": int(m.sum()),
+                "share_pct": 100 * float(m.mean()) if len(x) else float("nan"),
+                "share_pct_violent": (
+                    100 * float(m[violent].mean())
+                    if violent is not None and violent.any()
+                    else None
+                ),
+                "assumed_start_pct": start,
+                "label": "assumed" if spec is not None else "published",
+            }
+        )
     return pd.DataFrame(rows)

@@ -95,7 +95,13 @@ def _recall_process_experience(seed: int) -> dict:
     from toolkit.cohort.generate import generate_cohort
     from toolkit.fidelity.report import fidelity_report
     from toolkit.needs.gap import estimate_needs_gap, load_capacity
-    from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
+    from toolkit.profile.rules import (
+        default_rules_path,
+        load_programme_rules,
+        reading_summary,
+        score_bands,
+        sensitivity_table,
+    )
     from toolkit.profile.spec import load_profile
     from toolkit.report.plots import figure1_table
 
@@ -146,11 +152,45 @@ def _recall_process_experience(seed: int) -> dict:
         )
     table2 = pd.DataFrame(rows)
     readings = pd.DataFrame(
-        [{"programme": p.label, "default reading (assumed)": p.assumed} for p in rules.programmes]
+        [
+            {
+                "programme": p.label,
+                "default is": p.kinds.get("default", ""),
+                "default reading (assumed)": p.assumed,
+                "default's note": p.notes.get("default", ""),
+            }
+            for p in rules.programmes
+        ]
     )
-    sens = sensitivity_table(cohort, rules)[
-        ["programme", "reading", "suitable", "published", "difference"]
-    ]
+    sens_full = sensitivity_table(cohort, rules)
+    sens = sens_full[["programme", "reading", "reading_kind"]].copy()
+    sens["literal"] = ["LITERAL" if x else "" for x in sens_full["literal"]]
+    for c in ("suitable", "published", "difference"):
+        sens[c] = sens_full[c]
+    sens["unmet %"] = [f"{v:.1f}" for v in sens_full["unmet_pct"]]
+    sens["fitted_to_count"] = sens_full["fitted_to_count"]
+    ovp = score_bands(cohort, rules)
+    ovp_bands = pd.DataFrame(
+        {
+            "OVP band": ovp["band"],
+            "people": ovp["people"],
+            "% of base": [f"{v:.1f}" for v in ovp["share_pct"]],
+            "% of violent index offences": [f"{v:.1f}" for v in ovp["share_pct_violent"]],
+            "assumed % before Table 2 is imposed": [f"{v:g}" for v in ovp["assumed_start_pct"]],
+            "label": ovp["label"],
+        }
+    )
+    by_sex = estimate_needs_gap(cohort, rules, by=["sex"], stock=None, n_boot=0, spec=spec)
+    sex_tab = pd.DataFrame(
+        {
+            "programme": by_sex.table["programme"],
+            "sex": by_sex.table["sex"].astype(str),
+            "suitable": by_sex.table["suitable"],
+            "unmet %": [f"{v:.1f}" for v in by_sex.table["unmet_pct"]],
+            "split": by_sex.table["split"],
+            "offered": ["yes" if o else "NO" for o in by_sex.table["offered"]],
+        }
+    )
     national = _national_components(gap)
     cap_cols = [
         "programme",
@@ -182,6 +222,11 @@ def _recall_process_experience(seed: int) -> dict:
         "table2": table2,
         "readings": readings,
         "sensitivity": sens,
+        "reading_summary": reading_summary(sens_full, rules),
+        "ovp_bands": ovp_bands,
+        "by_sex": sex_tab,
+        "by_sex_caveats": [c["caveat"] for c in by_sex.subgroup_caveats],
+        "offered_notes": list(by_sex.offered_notes),
         "national": national,
         "stock": gap.stock,
         "national_meta": gap.national,
