@@ -74,20 +74,42 @@ def test_stale_file_falls_back_to_generating(tmp_path, monkeypatch, generated):
     _assert_same(cen.default_census.__wrapped__(), small)
 
 
-def test_fingerprint_follows_the_profile(tmp_path, monkeypatch):
-    # a change to a shipped TOML file (the profile, the programme rules) changes it
+def _papers_copy(tmp_path, monkeypatch) -> Path:
     papers = tmp_path / "papers"
-    src = ROOT / "papers"
-    for f in src.glob("*/*.toml"):
+    for f in (ROOT / "papers").glob("*/*.toml"):
         (papers / f.parent.name).mkdir(parents=True, exist_ok=True)
         (papers / f.parent.name / f.name).write_bytes(f.read_bytes())
     import importlib.resources as res
 
     real = res.files
     monkeypatch.setattr(res, "files", lambda pkg: papers if pkg == "toolkit.papers" else real(pkg))
+    return papers
+
+
+def test_fingerprint_follows_the_parsed_profile_not_its_text(tmp_path, monkeypatch):
+    papers = _papers_copy(tmp_path, monkeypatch)
     before = cen.fingerprint()
     prof = papers / "recall_process_experience" / "profile.toml"
-    prof.write_text(prof.read_text() + "\n# edited\n")
+    text = prof.read_text()
+    prof.write_text(text + "\n# a comment\n")  # same data: same fingerprint
+    assert cen.fingerprint() == before
+    prof.write_text(text + "\n[zz_added_table]\nx = 1\n")  # different data: another one
+    assert cen.fingerprint() != before
+    prof.write_text(text)
+    rules = papers / "recall_process_experience" / "release_rules.toml"
+    rules.write_text(rules.read_text() + "\n[zz]\nx = 1\n")  # not an input of the census
+    assert cen.fingerprint() == before
+    prog = papers / "recall_process_experience" / "programmes.toml"
+    prog.write_text(prog.read_text() + "\n[zz]\nx = 1\n")
+    assert cen.fingerprint() != before
+
+
+def test_fingerprint_follows_the_version_not_the_libraries(monkeypatch):
+    before = cen.fingerprint()
+    monkeypatch.setattr(np, "__version__", "0.0.1")
+    monkeypatch.setattr(pd, "__version__", "0.0.1")
+    assert cen.fingerprint() == before
+    monkeypatch.setattr(cen, "CENSUS_VERSION", cen.CENSUS_VERSION + 1)
     assert cen.fingerprint() != before
 
 

@@ -6,10 +6,11 @@ seed :data:`CENSUS_SEED`), which ``simulate`` uses when no cohort is given and
 :mod:`toolkit.review.national` uses for the national stock mix. Generating it costs about 2 s
 (the programme columns are an integer programme), more than the whole simulation of 2,000,000
 episodes, so its model columns are stored in ``toolkit/review/data/default_census.npz`` (5,125
-rows, no pickle) with a fingerprint of everything they are made from: the shipped papers' TOML
-files, the source of the generator stages, and the numpy/scipy/pandas versions. If any of them
-differs the census is generated instead (same result, slower); a test checks the stored file
-equals a freshly generated census. Rebuild it after a change to the generator or the profile::
+rows, no pickle) with a fingerprint of what they are made from: the parsed profile, programme
+rules and OGRS3 coefficients, the seed and :data:`CENSUS_VERSION`. If any of them differs the
+census is generated instead (same result, slower); a test checks the stored file equals a freshly
+generated census. After a change to the generator that changes the census, raise
+:data:`CENSUS_VERSION` and rebuild; after a change to the profile, rebuild::
 
     python -c "import toolkit.review.census as c; c.main()"
 """
@@ -155,44 +156,38 @@ def _unmet_programme(cohort) -> np.ndarray:
 
 # --- the stored default census ------------------------------------------------------------------
 
-#: Source folders and modules the default census is made from (hashed into the fingerprint).
-_SOURCES = ("schema.py", "categories.py", "datafiles.py", "cohort", "profile", "review/census.py")
+#: The paper files the default census is made from: the profile, the programme rules (the
+#: programme columns and the unmet-programme reading) and the OGRS3 coefficients.
+_INPUTS = (
+    ("recall_process_experience", "profile.toml"),
+    ("recall_process_experience", "programmes.toml"),
+    ("howard_2009_ogrs3", "ogrs3.toml"),
+)
+#: Version of the generator: raise it with any change to ``toolkit/cohort``, ``toolkit/profile``
+#: or this module that changes the generated census (a test compares the stored census with a
+#: freshly generated one and fails until the file is rebuilt and this is raised).
+CENSUS_VERSION = 1
 
 
 def fingerprint() -> str:
-    """SHA-256 over what the default census is made from: the shipped papers' TOML files, the
-    generator stages' source and the numeric libraries' versions (a few milliseconds)."""
+    """SHA-256 over what the default census depends on: the parsed inputs (:data:`_INPUTS` as
+    data, so a comment or layout edit leaves it unchanged), :data:`CENSUS_VERSION` and
+    :data:`CENSUS_SEED`. Installed library versions and source text are not in it (another
+    numpy or pandas reads the same stored arrays; the test above guards against a generator
+    change). About a millisecond: TOML is parsed, no profile is validated."""
+    import json
     from importlib import resources
 
+    from toolkit.datafiles import tomllib
+
     h = hashlib.sha256()
-    root = Path(__file__).parents[1]
-    files = []
-    for s in _SOURCES:
-        p = root / s
-        files += sorted(p.rglob("*.py")) if p.is_dir() else [p]
-    papers = Path(str(resources.files("toolkit.papers")))
-    files += sorted(papers.glob("*/*.toml"))  # what the wheel ships
-    for f in files:
-        rel = f.relative_to(papers if f.is_relative_to(papers) else root).as_posix()
-        h.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
-    for lib in ("numpy", "scipy", "pandas"):
-        h.update(f"{lib}={_installed_version(lib)}\0".encode())
-    h.update(f"seed={CENSUS_SEED}".encode())
+    papers = resources.files("toolkit.papers")
+    for source, name in _INPUTS:
+        data = tomllib.loads((papers / source / name).read_text(encoding="utf-8"))
+        text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=True)
+        h.update(f"{source}/{name}\0{text}\0".encode())
+    h.update(f"version={CENSUS_VERSION}\0seed={CENSUS_SEED}".encode())
     return h.hexdigest()
-
-
-def _installed_version(lib: str) -> str:
-    """``lib``'s installed distribution (its ``NAME-VERSION.dist-info`` folder name) without
-    importing it; importlib.metadata takes about 25 ms to load and as long to look one up."""
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec(lib)
-    if spec is None or not spec.origin:
-        return "?"
-    site = Path(spec.origin).parents[1]
-    found = sorted(n for n in os.listdir(site) if n.startswith(f"{lib}-") and n.endswith("-info"))
-    return ",".join(found) or "?"
 
 
 def generate_default_census() -> Census:
