@@ -134,7 +134,13 @@ def _expand(label: str, grid: dict) -> list[str]:
     return out
 
 
-def _assumption(label: str, name: str, blk) -> Assumption:
+#: The key that centres each distribution: ``"rules"`` there means the value in the rules file
+#: (the stored calibrated value for ``calibrated.*``), read when the spec is loaded, so a refit
+#: recentres the prior without editing the spec.
+CENTRE = {"triangular": "peak", "normal": "mean", "truncnormal": "mean", "lognormal": "meanlog"}
+
+
+def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> Assumption:
     w = f"assumptions.{name}"
     if name not in ASSUMABLE:
         check_keys({name: 0}, ASSUMABLE, label, "assumptions")
@@ -148,8 +154,16 @@ def _assumption(label: str, name: str, blk) -> Assumption:
     vals = []
     for k in keys:
         v = blk[k]
+        if v == "rules" and k == CENTRE.get(dist):
+            from toolkit.review import load_release_rules
+            from toolkit.sweep.scenario import baseline_value
+
+            v = baseline_value(load_release_rules(rules_path), name)
+            if dist == "lognormal":
+                v = float(np.log(v))
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise SpecError(label, f"{w}.{k}", "must be a number", v)
+            hint = f' or "rules" (the rules file\'s value)' if k == CENTRE.get(dist) else ""
+            raise SpecError(label, f"{w}.{k}", f"must be a number{hint}", v)
         vals.append(float(v))
     p = dict(zip(keys, vals))
     if "low" in p and not p["low"] < p["high"]:
@@ -228,7 +242,9 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
     conf = de.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, float) or not 0 < conf < 1:
         raise SpecError(label, "design.conf_level", "must be a number between 0 and 1", conf)
-    assumptions = tuple(_assumption(label, k, v) for k, v in data.get("assumptions", {}).items())
+    assumptions = tuple(
+        _assumption(label, k, v, rules) for k, v in data.get("assumptions", {}).items()
+    )
     if method == "sobol" and len(assumptions) < 2:
         raise SpecError(label, "assumptions", "a Sobol design needs at least two assumptions")
     rep = data.get("report", {})
