@@ -162,7 +162,7 @@ def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> As
             if dist == "lognormal":
                 v = float(np.log(v))
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            hint = f' or "rules" (the rules file\'s value)' if k == CENTRE.get(dist) else ""
+            hint = ' or "rules" (the rules file\'s value)' if k == CENTRE.get(dist) else ""
             raise SpecError(label, f"{w}.{k}", f"must be a number{hint}", v)
         vals.append(float(v))
     p = dict(zip(keys, vals))
