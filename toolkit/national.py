@@ -202,8 +202,18 @@ class NationalModel:
             "flow_label": f.label,
             "growth_per_year": self.growth_per_year,
             "anchor": self.anchor,
-            "source": self.path,
+            "source": self.file,
         }
+
+    @property
+    def file(self) -> str:
+        """The data file's path, one a user can copy and edit (the label names the shipped one
+        as ``<default>/...``)."""
+        if self.path.startswith("<default>/"):
+            from toolkit.datafiles import paper_file
+
+            return str(paper_file(_SOURCE, _NAME))
+        return self.path
 
 
 def _as_date(value) -> _dt.date:

@@ -95,6 +95,7 @@ def national_flow(
         "published_stock_label": nat["stock_label"],
         "other_published_stocks": tuple(nat["other_stocks"]),
         "flow_label": nat["flow_label"],
+        "source": nat["source"],
         "implied_stock_over_published": float(implied_stock / stock),
         "flow_implied_by_stock": float(np.nansum(stock_t * 365 / mean_stay_t)),
     }
