@@ -258,21 +258,37 @@ def render_groups(rows: list[dict], confidence: float = 0.95, n_replications: in
     parts = []
     for title, cols in GROUPS:
         cols = [c for c in cols if c[0] in rows[0]]
-        headers = [("strategy", "")] + [(h, f"({u})") for _, h, u in cols]
-        body = []
-        for r in rows:
-            cells = [_name(r["strategy"])]
-            for key, _, _ in cols:
+        cells = {}
+        for key, _, _ in cols:
+            cells[key] = []
+            for r in rows:
                 half = (r.get(f"{key}_hi", r[key]) - r.get(f"{key}_lo", r[key])) / 2
-                cells.append(_num(r[key]) + (f" ±{_num(half)}" if n_replications > 1 else ""))
-            body.append(cells)
-        parts.append(f"{title}\n{_table(headers, body)}")
+                cells[key].append(_num(r[key]) + (f" ±{_num(half)}" if n_replications > 1 else ""))
+        # as many columns per table as fit the width (all of them, at the usual sizes)
+        tables, chunk = [], []
+        for c in cols:
+            trial = _group_table(rows, [*chunk, c], cells)
+            if chunk and max(map(len, trial.splitlines())) > WIDTH:
+                tables.append(_group_table(rows, chunk, cells))
+                chunk = [c]
+            else:
+                chunk.append(c)
+        tables.append(_group_table(rows, chunk, cells))
+        parts.append(title + "\n" + "\n".join(tables))
     if n_replications > 1:
         parts.append(
             f"±: half-width of the {100 * confidence:.0f}% t interval over the {n_replications} "
             "replications (Monte Carlo error only)."
         )
     return "\n\n".join(parts)
+
+
+def _group_table(rows, cols, cells) -> str:
+    headers = [("strategy", "")] + [(h, f"({u})") for _, h, u in cols]
+    body = [
+        [_name(r["strategy"])] + [cells[key][i] for key, _, _ in cols] for i, r in enumerate(rows)
+    ]
+    return _table(headers, body)
 
 
 def paired_differences(
