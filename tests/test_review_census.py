@@ -132,3 +132,68 @@ def test_cli_default_census_gives_the_generated_census_records(tmp_path):
         r = subprocess.run([*args, "--out", str(out), *extra], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+
+
+# --- a user's cohort, read for the simulation -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def user_cohort():
+    from toolkit.cohort.generate import generate_cohort
+
+    return generate_cohort(populations=["standard", "extended", "hdc"], n=3000, rng=12)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_read_census_equals_read_cohort_then_prepare(tmp_path, user_cohort, suffix):
+    """Reading only the model's columns (and checking them vectorised) gives the census that
+    reading and checking the whole file gives."""
+    from toolkit.cohort.io import read_cohort, write_cohort
+
+    path = tmp_path / f"c{suffix}"
+    write_cohort(user_cohort, path)
+    _assert_same(cen.read_census(path), cen.prepare_census(read_cohort(path)))
+
+
+@pytest.mark.parametrize(
+    "column, value, fragment",
+    [
+        ("ogrs3_2yr", "250", "between 0 and 100"),
+        ("sex", "m", "one of male, female"),
+        ("violent_history", "unknown", "'unknown'"),
+        ("has_oasys", "maybe", "true or false"),
+    ],
+)
+def test_read_census_names_a_bad_value_as_read_cohort_does(
+    tmp_path, user_cohort, column, value, fragment
+):
+    from toolkit.cohort.io import read_cohort
+    from toolkit.exceptions import CohortError
+
+    df = user_cohort.copy()
+    df[column] = df[column].astype(object)
+    df.loc[3, column] = value
+    path = tmp_path / "bad.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(CohortError) as fast:
+        cen.read_census(path)
+    with pytest.raises(CohortError) as full:
+        read_cohort(path)
+    assert "row 5" in str(fast.value) and f"'{column}'" in str(fast.value)
+    assert fragment in str(fast.value) and fragment in str(full.value)
+
+
+def test_read_census_refuses_a_missing_column(tmp_path, user_cohort):
+    from toolkit.exceptions import CohortError
+
+    path = tmp_path / "c.parquet"
+    user_cohort.drop(columns=["rsr_2yr"]).to_parquet(path)
+    with pytest.raises(CohortError, match="rsr_2yr"):
+        cen.read_census(path)
+
+
+def test_vectorised_logit_is_scipys_within_rounding():
+    from scipy.special import logit
+
+    x = np.random.default_rng(3).uniform(1e-4, 1 - 1e-4, 200_000)
+    np.testing.assert_allclose(cen._logit_array(x), logit(x), rtol=4e-15, atol=4e-16)

@@ -152,9 +152,10 @@ def _run(args, strategies, fmt, outputs) -> int:
     pops = args.population or ["standard"]
     national = None
     if args.cohort:
-        from toolkit.cohort.io import read_cohort
+        from toolkit.review.census import read_census
 
-        cohort = read_cohort(args.cohort)
+        # only the columns the model reads, checked as read_cohort checks them
+        cohort = read_census(args.cohort)
     elif args.profile is None:
         from toolkit.review.census import default_census
 
