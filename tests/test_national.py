@@ -107,3 +107,31 @@ def test_the_review_model_labels_come_from_the_data(tmp_path, nat):
     assert ("31 March 2017", 7000.0) in view["other_stocks"]
     r2 = replace(rules, national={**rules.national, **view})
     assert "7,000 on 31 March 2017" in littles_law_text(national_flow(r2, dict(rules.calibrated)))
+
+
+def test_simulate_and_gaps_capacity_stand_on_one_national_footing(tmp_path):
+    """The capacity scenario admits the recalls a year that simulate scales by (both from the
+    national model's anchor), not the published flow with a separate factor."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).parents[1]
+    cli = [sys.executable, "-m", "toolkit.cli"]
+    sim = subprocess.run(
+        [*cli, "simulate", "--strategy", "formal", "--n", "300", "--replications", "1"]
+        + ["--seed", "1", "--out", str(tmp_path / "r.parquet")],
+        capture_output=True,
+        text=True,
+    )
+    assert sim.returncode == 0, sim.stderr
+    text = " ".join(sim.stdout.split())  # the printout wraps at 100 columns
+    flow = re.search(r"anchored on the published stock: ([\d,]+) admissions a year", text)
+    cap = subprocess.run(
+        [*cli, "gaps", str(root / "synthetic/default_cohort.csv.gz"), "--seed", "1"]
+        + ["--capacity", str(root / "papers/recall_process_experience/capacity_example.toml")],
+        capture_output=True,
+        text=True,
+    )
+    assert cap.returncode == 0, cap.stderr
+    arrivals = re.search(r"arrivals: ([\d,]+) recalls a year \(holding the published", cap.stdout)
+    assert flow and arrivals and flow.group(1) == arrivals.group(1)

@@ -99,6 +99,7 @@ def capacity_over_time(
     scale: float,
     stock: float,
     flow_per_year: float,
+    flow_label: str = "published",
     months: int = 36,
     release: str = "calibrated",
     rng: np.random.Generator | int | None = None,
@@ -258,13 +259,13 @@ def capacity_over_time(
             )
         )
     notes = (
-        f"arrivals: {flow_per_year:,.0f} recalls a year (published) x each programme's "
+        f"arrivals: {flow_per_year:,.0f} recalls a year ({flow_label}) x each programme's "
         "arrival_share (census reweighted by 1/stay, Little's law; assumed steady state)",
         f"release: {release}; stays x theta = {theta:.2f} (released at SED the census stock "
-        f"implies {implied_per_year:,.0f} recalls a year against {flow_per_year:,.0f} published)"
+        f"implies {implied_per_year:,.0f} recalls a year against these {flow_per_year:,.0f})"
         if release == "calibrated"
         else f"release: at SED (theta = 1; the census implies {implied_per_year:,.0f} recalls "
-        f"a year against {flow_per_year:,.0f} published, so this keeps more people longer)",
+        f"a year against these {flow_per_year:,.0f}, so this keeps more people longer)",
         "places, length and wait: ILLUSTRATIVE unless replaced with real figures; programmes "
         "are independent queues, first come first served among those who can finish in time",
         "met_before_sed counts each person once, when they finish before release within the "
