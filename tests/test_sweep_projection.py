@@ -135,3 +135,48 @@ def test_plot_shows_every_published_stock_at_its_date(nat):
     stars = [ln for ln in ax.lines if ln.get_marker() == "*" and len(ln.get_xdata())]
     got = sorted((pd.Timestamp(ln.get_xdata()[0]).date(), ln.get_ydata()[0]) for ln in stars)
     assert got == [(s.date, s.count) for s in nat.stocks]
+
+
+def test_the_validation_table_in_docs_is_what_the_projection_gives():
+    """docs/sweeps.md's table: recomputed with the settings it states (seed 20161001, 20,000
+    admissions x 2 replications, all recall types, the status quo's stays)."""
+    from pathlib import Path
+
+    from toolkit.sweep import scenario
+    from toolkit.sweep.report import PROJECTION_KEY
+
+    nat = load_national_flow()
+    seed = np.random.SeedSequence(20161001, spawn_key=PROJECTION_KEY)
+    st = scenario.custody_days(
+        "formal",
+        n=20_000,
+        replications=2,
+        populations=nat.projection.populations,
+        seed=seed,
+        rules_path=None,
+        cohort_seed=20140331,
+    )
+    val = validate_projection(nat, project_stock(nat, {"formal": st})).set_index("figure")
+    doc = (Path(__file__).parents[1] / "docs" / "sweeps.md").read_text(encoding="utf-8")
+    rows = [x for x in doc.splitlines() if x.startswith("| stock ") or x.startswith("| recalls")]
+    rows += [x for x in doc.splitlines() if x.startswith("| standard recall %")]
+    assert len(rows) == len(val)
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        got = val.loc[cells[0]]
+        num = [float(c.replace(",", "").replace("+", "")) for c in cells[2:6]]
+        # the doc rounds to whole people (one decimal for percentages)
+        tol = 0.05 if "%" in cells[0] else 0.5
+        assert num[0] == pytest.approx(got["published"], abs=tol)
+        assert num[1] == pytest.approx(got["projected"], abs=tol)
+        assert num[2] == pytest.approx(got["miss"], abs=tol)
+        assert num[3] == pytest.approx(got["miss_pct"], abs=0.05)
+        assert cells[6] == got["role"]
+    assert "(133 days over all recall types)" in doc
+    # the prose: six-month growth of the published stocks and its yearly rate
+    a, b = nat.stock_at("2016-03-31").count, nat.stock_at("2016-09-30").count
+    assert f"grew {100 * (b / a - 1):.1f}%" in doc
+    assert f"about {100 * ((b / a) ** 2 - 1):.1f}% a year" in doc
+    miss = val.loc["recalls 2015"]
+    assert f"{-miss['miss_pct']:.0f}% fewer than the 21,500 published" in " ".join(doc.split())
+    assert round(float(st["custody_days"].mean())) == 133
