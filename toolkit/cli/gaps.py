@@ -146,7 +146,7 @@ def run(args) -> int:
             capacity=capacity,
             capacity_months=args.months,
             capacity_release=args.release,
-            annual_recalls=_review_model_flow() if capacity is not None else None,
+            annual_recalls=_capacity_admissions() if capacity is not None else None,
             rng=args.seed,
         )
         print(res.render())
@@ -184,22 +184,7 @@ def run(args) -> int:
     return 0
 
 
-#: Every recall type: the capacity scenario admits all of them.
-RECALL_TYPES_ALL = ("standard", "extended", "fixed_term", "ipp_dpp", "life", "hdc")
+def _capacity_admissions():
+    from toolkit.review.national import capacity_admissions
 
-
-def _review_model_flow() -> tuple[float, str]:
-    """The admissions a year ``simulate`` scales by (all recall types), with what they are: the
-    one national footing for the capacity scenario's arrivals."""
-    from toolkit.review import load_release_rules
-    from toolkit.review.national import national_flow
-
-    rules = load_release_rules()
-    nat = national_flow(rules, dict(rules.calibrated), RECALL_TYPES_ALL)
-    how = (
-        f"holding the published stock of {nat['published_stock']:,.0f} on "
-        f"{nat['published_stock_label']} at the review model's stays, as simulate"
-        if nat["anchor"] == "stock"
-        else f"the published flow ({nat['flow_label']}), as simulate"
-    )
-    return nat["annual_recalls_now"], how
+    return capacity_admissions()

@@ -28,7 +28,7 @@ from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
 from toolkit.review.episodes import draw_episodes, stay_weights
 from toolkit.review.mechanism import formal_plan, release_outcomes
 
-__all__ = ["CENSUS_SEED", "littles_law_text", "national_flow"]
+__all__ = ["CENSUS_SEED", "capacity_admissions", "littles_law_text", "national_flow"]
 
 _DRAWS = 8
 
@@ -99,6 +99,25 @@ def national_flow(
         "implied_stock_over_published": float(implied_stock / stock),
         "flow_implied_by_stock": float(np.nansum(stock_t * 365 / mean_stay_t)),
     }
+
+
+def capacity_admissions(rules=None) -> tuple[float, str]:
+    """Recalls a year of every recall type that ``simulate`` scales by (the national model's
+    anchor applied to the review model's stays, stationary), and what they are, for
+    :func:`toolkit.needs.estimate_needs_gap`'s ``annual_recalls``: the capacity scenario's
+    arrivals then stand on the same national footing as ``simulate`` (``gaps --capacity``, the
+    write-ups, the demo and notebook 02 pass it)."""
+    from toolkit.review.policy import load_release_rules
+
+    rules = load_release_rules() if rules is None else rules
+    nat = national_flow(rules, dict(rules.calibrated), RECALL_TYPES)
+    how = (
+        f"holding the published stock of {nat['published_stock']:,.0f} on "
+        f"{nat['published_stock_label']} at the review model's stays, as simulate"
+        if nat["anchor"] == "stock"
+        else f"the published flow ({nat['flow_label']}), as simulate"
+    )
+    return nat["annual_recalls_now"], how
 
 
 def _flow_offsets(nat) -> tuple[float, float]:
