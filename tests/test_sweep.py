@@ -448,3 +448,12 @@ def test_cli_killed_mid_sweep_resumes_to_the_same_results(tmp_path):
     whole = subprocess.run(cmd(tmp_path / "whole"), capture_output=True, text=True, env=env)
     assert whole.returncode == 0
     pd.testing.assert_frame_equal(read_results(tmp_path / "cut"), read_results(tmp_path / "whole"))
+
+
+def test_sed_is_accepted_and_written_as_board_only(tmp_path):
+    s = load_sweep_spec(write_spec(tmp_path))  # the tiny spec names "sed"
+    assert s.strategies[0] == "board_only" and "sed" not in s.strategies
+    both = write_spec(tmp_path, name="b.toml")
+    both.write_text(both.read_text().replace('["sed", "formal"]', '["sed", "board_only"]'))
+    with pytest.raises(SpecError, match="names a strategy twice"):
+        load_sweep_spec(both)

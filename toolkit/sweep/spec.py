@@ -140,6 +140,10 @@ def _expand(label: str, grid: dict) -> list[str]:
 CENTRE = {"triangular": "peak", "normal": "mean", "truncnormal": "mean", "lognormal": "meanlog"}
 
 
+#: Strategy names accepted in a spec and the name outputs use for them (as ``simulate``).
+ALIASES = {"sed": "board_only"}
+
+
 def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> Assumption:
     w = f"assumptions.{name}"
     if name not in ASSUMABLE:
@@ -223,6 +227,8 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
     check_keys(st, ("names", "grid"), label, "strategies")
     names = list(st.get("names", []))
     names += _expand(label, st.get("grid", {}))
+    # outputs name a strategy for what it does: `sed` is accepted, written as board_only
+    names = [ALIASES.get(n, n) for n in names]
     if not names:
         raise SpecError(label, "strategies", "must name at least one strategy")
     if len(set(names)) != len(names):
@@ -249,7 +255,7 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         raise SpecError(label, "assumptions", "a Sobol design needs at least two assumptions")
     rep = data.get("report", {})
     check_keys(rep, ("tornado_strategy",), label, "report")
-    tornado = rep.get("tornado_strategy", names[-1])
+    tornado = ALIASES.get(rep.get("tornado_strategy"), rep.get("tornado_strategy", names[-1]))
     if tornado not in names:
         raise SpecError(label, "report.tornado_strategy", "must be one of the strategies", tornado)
     proj = data.get("projection")
@@ -263,6 +269,8 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         proj = dict(proj)
         if "national" in proj:
             proj["national"] = str((Path(path).parent / proj["national"]).resolve())
+        if "strategies" in proj:
+            proj["strategies"] = [ALIASES.get(s, s) for s in proj["strategies"]]
         bad = [s for s in proj.get("strategies", []) if s not in names]
         if bad:
             raise SpecError(
