@@ -320,10 +320,13 @@ def paired_differences(
     k = len(reps)
     tq = t_quantile(0.5 + confidence / 2, k - 1) if k > 1 else float("nan")
     out = []
+    present = per_rep[reps[0]][baseline] if reps else {}
     for name in names:
         if name == baseline:
             continue
         for key, _, _ in DIFFERENCES:
+            if key not in present:  # a summary without this measure: nothing to compare
+                continue
             d = np.array([per_rep[r][name][key] - per_rep[r][baseline][key] for r in reps])
             mu = float(d.mean())
             half = float(tq * d.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan")
