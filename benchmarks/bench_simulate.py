@@ -10,6 +10,12 @@ robust when other jobs share the machine) and peak memory (max RSS) per child, v
 Run: ``python benchmarks/bench_simulate.py [--runs 3] [--baseline DIR]``; ``--baseline`` times
 the same command from another checkout (e.g. ``git archive`` of an older commit, with its
 ``toolkit/papers`` link) interleaved with the others. Needs ``pip install simpy``.
+
+``--user-cohort`` times the command as a user runs it on their own cohort (issue 19): a
+200,000-person cohort file (``generate --n 200000``, written once before the timing, as Parquet
+and as CSV), 2 strategies (formal, proactive every 28 days) x 5 replications of 200,000
+admissions, against the stored-census path of the same command and SimPy on the same 2
+strategies.
 """
 
 from __future__ import annotations
@@ -43,13 +49,84 @@ def timed(cmd: list[str], root: Path = ROOT) -> tuple[float, float, float]:
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
+USER_STRATEGIES = ["formal", "proactive:every=28"]
+
+
+def user_cohort(args) -> None:
+    """The ``--user-cohort`` benchmark (see the module docstring)."""
+    reps = 5
+    n_engine = args.n * reps * len(USER_STRATEGIES)
+    n_simpy = args.simpy_n * len(USER_STRATEGIES)
+    with tempfile.TemporaryDirectory() as tmp:
+        gen = [sys.executable, "-m", "toolkit.cli", "generate", "--n", str(args.n), "--seed", "5"]
+        subprocess.run(
+            [*gen, "--out", f"{tmp}/c.parquet"],
+            check=True,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [*gen, "--out", f"{tmp}/c.csv"],
+            check=True,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.DEVNULL,
+        )
+        base = [sys.executable, "-m", "toolkit.cli", "simulate", "--n", str(args.n)]
+        base += ["--replications", str(reps), "--seed", "1", "--out", f"{tmp}/rec.parquet"]
+        for s in USER_STRATEGIES:
+            base += ["--strategy", s]
+        cmds = {
+            "stored census": base,
+            "--cohort c.parquet": [*base, "--cohort", f"{tmp}/c.parquet"],
+            "--cohort c.csv": [*base, "--cohort", f"{tmp}/c.csv"],
+        }
+        simpy = [sys.executable, str(ROOT / "benchmarks" / "simpy_model.py")]
+        simpy += ["--n", str(args.simpy_n)]
+        for s in USER_STRATEGIES:
+            simpy += ["--strategy", s]
+        times: dict[str, list] = {k: [] for k in [*cmds, "simpy"]}
+        if args.baseline:
+            for k in list(cmds):
+                times[f"baseline {k}"] = []
+        for _ in range(args.runs):  # interleaved, so all see the same machine load
+            for k, cmd in cmds.items():
+                times[k].append(timed(cmd))
+                if args.baseline:
+                    times[f"baseline {k}"].append(timed(cmd, args.baseline.resolve()))
+            times["simpy"].append(timed(simpy))
+    med = {k: [statistics.median(x) for x in zip(*v)] for k, v in times.items()}
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}, runs {args.runs}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    s_wall, s_cpu, _ = med.pop("simpy")
+    print(
+        f"simpy {n_simpy:,} episodes: median wall {s_wall:.2f} s, CPU {s_cpu:.2f} s "
+        f"({1e6 * s_cpu / n_simpy:.1f} us CPU an episode)"
+    )
+    for k, (wall, cpu, rss) in med.items():
+        print(
+            f"{k}: {n_engine:,} episodes: median wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS "
+            f"{rss:.0f} MB; per episode (CPU) {1e6 * cpu / n_engine:.2f} us; ratio to simpy: "
+            f"CPU {(s_cpu / n_simpy) / (cpu / n_engine):.0f}x, wall "
+            f"{(s_wall / n_simpy) / (wall / n_engine):.0f}x"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--n", type=int, default=200_000, help="admissions per replication")
     ap.add_argument("--simpy-n", type=int, default=20_000)
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout to time too")
+    ap.add_argument("--user-cohort", action="store_true", help="the user-cohort benchmark")
     args = ap.parse_args()
+    if args.user_cohort:
+        user_cohort(args)
+        return
     n_engine = args.n * 2 * len(STRATEGIES)
     n_simpy = args.simpy_n * len(STRATEGIES)
     with tempfile.TemporaryDirectory() as tmp:

@@ -70,8 +70,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--strategy",
+        action="append",
+        default=None,
+        help="strategies to run (repeatable; default: sed, formal, proactive 28 and 14, event)",
+    )
     args = ap.parse_args()
-    names = ["sed", "formal", "proactive:every=28", "proactive:every=14", "event"]
+    names = args.strategy or ["sed", "formal", "proactive:every=28", "proactive:every=14", "event"]
     rules = load_release_rules()
     cohort = generate_cohort(populations=["standard"], rng=20140331)
     ep = build_episodes(cohort, rules, args.n, rng=args.seed)

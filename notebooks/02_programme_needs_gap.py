@@ -45,12 +45,16 @@ from toolkit.profile.rules import (
     suitability,
 )
 from toolkit.report.plots import plot_capacity_over_time, plot_needs_gap
+from toolkit.review.national import capacity_admissions
 
 SEED = 20140331
 rules = load_programme_rules()
 cohort = generate_cohort(rng=SEED)
 capacity = load_capacity(default_rules_path().with_name("capacity_example.toml"), rules)
-gap = estimate_needs_gap(cohort, rules, capacity=capacity, rng=1)
+# the capacity scenario admits the recalls a year simulate scales by (one national footing)
+gap = estimate_needs_gap(
+    cohort, rules, capacity=capacity, annual_recalls=capacity_admissions(), rng=1
+)
 
 # %% [markdown]
 # ## Table 2, published beside synthetic
@@ -167,9 +171,10 @@ comp.round(1)
 # ## A capacity scenario over time (ILLUSTRATIVE numbers)
 # `capacity_example.toml` sets places a year, waits and lengths that are *not* published. The
 # scenario is a monthly stock-flow: the people with unmet need in custody at the start (the
-# national figures above), arrivals every month from the published flow of about 21,500
-# recalls a year (the census reweighted by 1 / stay, Little's law), programme starts limited by
-# the places, and release after a stay shortened by one factor so that stock = flow x stay. A
+# national figures above), arrivals every month from the recalls a year `simulate` scales by
+# (the national model's anchor: the flow that holds the published stock at the review model's
+# stays; the census reweighted by 1 / stay, Little's law), programme starts limited by the
+# places, and release after a stay shortened by one factor so that stock = flow x stay. A
 # person counts as met before SED once, when they finish a programme before release.
 
 # %%

@@ -265,7 +265,7 @@ def test_gaps_cli(tmp_path):
     assert {r["split"] for r in d["table"]} == {"assumed"}
     assert d["subgroup_caveats"][0]["column"] == "rosh"
     assert d["subgroup_caveats"][0]["split"] == "assumed"
-    assert d["capacity_footing"].startswith("footing: the needs-gap national figures")
+    assert d["capacity_footing"].startswith("footing: the one national model (national.toml")
     assert d["national"]["covers"] == "standard recalls"
     kinds = {(r["programme"], r["reading"]): r["reading_kind"] for r in d["sensitivity"]}
     assert kinds[("cognitive_skills", "default")] == "fitted"

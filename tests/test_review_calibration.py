@@ -110,7 +110,13 @@ def test_targeted_frame_follows_the_rules(cohort, rules):
             'case_review_frame = "in_prison"',
             "case_review_frame",
         ),
-        ('anchor = "stock"', 'anchor = "stocks"', "national.anchor"),
+        # the anchor lives in national.toml now (tests/test_national.py); an old [national]
+        # block in a rules file is still checked
+        (
+            "# still overrides them, for older rules files.",
+            '[national]\nanchor = "stocks"',
+            "national.anchor",
+        ),
     ],
 )
 def test_bad_frame_or_anchor_is_refused(tmp_path, old, new, key):

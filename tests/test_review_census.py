@@ -74,20 +74,42 @@ def test_stale_file_falls_back_to_generating(tmp_path, monkeypatch, generated):
     _assert_same(cen.default_census.__wrapped__(), small)
 
 
-def test_fingerprint_follows_the_profile(tmp_path, monkeypatch):
-    # a change to a shipped TOML file (the profile, the programme rules) changes it
+def _papers_copy(tmp_path, monkeypatch) -> Path:
     papers = tmp_path / "papers"
-    src = ROOT / "papers"
-    for f in src.glob("*/*.toml"):
+    for f in (ROOT / "papers").glob("*/*.toml"):
         (papers / f.parent.name).mkdir(parents=True, exist_ok=True)
         (papers / f.parent.name / f.name).write_bytes(f.read_bytes())
     import importlib.resources as res
 
     real = res.files
     monkeypatch.setattr(res, "files", lambda pkg: papers if pkg == "toolkit.papers" else real(pkg))
+    return papers
+
+
+def test_fingerprint_follows_the_parsed_profile_not_its_text(tmp_path, monkeypatch):
+    papers = _papers_copy(tmp_path, monkeypatch)
     before = cen.fingerprint()
     prof = papers / "recall_process_experience" / "profile.toml"
-    prof.write_text(prof.read_text() + "\n# edited\n")
+    text = prof.read_text()
+    prof.write_text(text + "\n# a comment\n")  # same data: same fingerprint
+    assert cen.fingerprint() == before
+    prof.write_text(text + "\n[zz_added_table]\nx = 1\n")  # different data: another one
+    assert cen.fingerprint() != before
+    prof.write_text(text)
+    rules = papers / "recall_process_experience" / "release_rules.toml"
+    rules.write_text(rules.read_text() + "\n[zz]\nx = 1\n")  # not an input of the census
+    assert cen.fingerprint() == before
+    prog = papers / "recall_process_experience" / "programmes.toml"
+    prog.write_text(prog.read_text() + "\n[zz]\nx = 1\n")
+    assert cen.fingerprint() != before
+
+
+def test_fingerprint_follows_the_version_not_the_libraries(monkeypatch):
+    before = cen.fingerprint()
+    monkeypatch.setattr(np, "__version__", "0.0.1")
+    monkeypatch.setattr(pd, "__version__", "0.0.1")
+    assert cen.fingerprint() == before
+    monkeypatch.setattr(cen, "CENSUS_VERSION", cen.CENSUS_VERSION + 1)
     assert cen.fingerprint() != before
 
 
@@ -110,3 +132,68 @@ def test_cli_default_census_gives_the_generated_census_records(tmp_path):
         r = subprocess.run([*args, "--out", str(out), *extra], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+
+
+# --- a user's cohort, read for the simulation -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def user_cohort():
+    from toolkit.cohort.generate import generate_cohort
+
+    return generate_cohort(populations=["standard", "extended", "hdc"], n=3000, rng=12)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_read_census_equals_read_cohort_then_prepare(tmp_path, user_cohort, suffix):
+    """Reading only the model's columns (and checking them vectorised) gives the census that
+    reading and checking the whole file gives."""
+    from toolkit.cohort.io import read_cohort, write_cohort
+
+    path = tmp_path / f"c{suffix}"
+    write_cohort(user_cohort, path)
+    _assert_same(cen.read_census(path), cen.prepare_census(read_cohort(path)))
+
+
+@pytest.mark.parametrize(
+    "column, value, fragment",
+    [
+        ("ogrs3_2yr", "250", "between 0 and 100"),
+        ("sex", "m", "one of male, female"),
+        ("violent_history", "unknown", "'unknown'"),
+        ("has_oasys", "maybe", "true or false"),
+    ],
+)
+def test_read_census_names_a_bad_value_as_read_cohort_does(
+    tmp_path, user_cohort, column, value, fragment
+):
+    from toolkit.cohort.io import read_cohort
+    from toolkit.exceptions import CohortError
+
+    df = user_cohort.copy()
+    df[column] = df[column].astype(object)
+    df.loc[3, column] = value
+    path = tmp_path / "bad.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(CohortError) as fast:
+        cen.read_census(path)
+    with pytest.raises(CohortError) as full:
+        read_cohort(path)
+    assert "row 5" in str(fast.value) and f"'{column}'" in str(fast.value)
+    assert fragment in str(fast.value) and fragment in str(full.value)
+
+
+def test_read_census_refuses_a_missing_column(tmp_path, user_cohort):
+    from toolkit.exceptions import CohortError
+
+    path = tmp_path / "c.parquet"
+    user_cohort.drop(columns=["rsr_2yr"]).to_parquet(path)
+    with pytest.raises(CohortError, match="rsr_2yr"):
+        cen.read_census(path)
+
+
+def test_vectorised_logit_is_scipys_within_rounding():
+    from scipy.special import logit
+
+    x = np.random.default_rng(3).uniform(1e-4, 1 - 1e-4, 200_000)
+    np.testing.assert_allclose(cen._logit_array(x), logit(x), rtol=4e-15, atol=4e-16)

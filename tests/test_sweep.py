@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -103,8 +104,43 @@ def test_grid_expands_to_every_combination(tmp_path):
 def test_shipped_example_loads():
     s = load_sweep_spec(ROOT / "papers/recall_process_experience/sweep_example.toml")
     assert len(s.assumptions) == 9 and len(s.design()) == 32 * 11
-    for a in s.assumptions:  # every assumption's centre is the rules file's value
+    for a in s.assumptions:
         assert a.name in sc.ASSUMABLE
+
+
+def test_example_priors_are_centred_on_the_stored_values(tmp_path):
+    """Every prior with a centre (a triangular's peak, a normal's mean) is centred on the value
+    stored in the rules file, read here from the TOML itself; a refit moves the centre."""
+    import tomllib
+
+    from toolkit.datafiles import paper_file
+    from toolkit.sweep.spec import CENTRE, DISTRIBUTIONS
+
+    dist_keys = {k: v[1] for k, v in DISTRIBUTIONS.items()}
+
+    example = ROOT / "papers/recall_process_experience/sweep_example.toml"
+    rules_file = paper_file("recall_process_experience", "release_rules.toml")
+    stored = tomllib.loads(rules_file.read_text(encoding="utf-8"))
+    s = load_sweep_spec(example)
+    centred = {}
+    for a in s.assumptions:
+        if a.dist in CENTRE:
+            block, key = a.name.split(".", 1)
+            keys = dict(zip(dist_keys[a.dist], a.params))
+            assert keys[CENTRE[a.dist]] == pytest.approx(stored[block][key]), a.name
+            centred[a.name] = keys[CENTRE[a.dist]]
+    assert {"calibrated.q_never", "calibrated.mu_m"} <= set(centred)
+    # a refit: the same spec against rules with another q_never is centred on the new value
+    refit = tmp_path / "rules.toml"
+    text = rules_file.read_text(encoding="utf-8")
+    refit.write_text(re.sub(r"(?m)^q_never = .*$", "q_never = 0.1234", text), encoding="utf-8")
+    spec_text = example.read_text(encoding="utf-8").replace(
+        '# rules = "release_rules.toml"', f'rules = "{refit}"'
+    )
+    (tmp_path / "sweep.toml").write_text(spec_text, encoding="utf-8")
+    moved = {a.name: a for a in load_sweep_spec(tmp_path / "sweep.toml").assumptions}
+    q = moved["calibrated.q_never"]
+    assert dict(zip(dist_keys[q.dist], q.params))["mean"] == 0.1234
 
 
 # --- the adapter -----------------------------------------------------------------------------
@@ -412,3 +448,12 @@ def test_cli_killed_mid_sweep_resumes_to_the_same_results(tmp_path):
     whole = subprocess.run(cmd(tmp_path / "whole"), capture_output=True, text=True, env=env)
     assert whole.returncode == 0
     pd.testing.assert_frame_equal(read_results(tmp_path / "cut"), read_results(tmp_path / "whole"))
+
+
+def test_sed_is_accepted_and_written_as_board_only(tmp_path):
+    s = load_sweep_spec(write_spec(tmp_path))  # the tiny spec names "sed"
+    assert s.strategies[0] == "board_only" and "sed" not in s.strategies
+    both = write_spec(tmp_path, name="b.toml")
+    both.write_text(both.read_text().replace('["sed", "formal"]', '["sed", "board_only"]'))
+    with pytest.raises(SpecError, match="names a strategy twice"):
+        load_sweep_spec(both)

@@ -158,6 +158,7 @@ def run(args) -> int:
             capacity_months=args.months,
             capacity_release=args.release,
             spec=spec,
+            annual_recalls=_capacity_admissions() if capacity is not None else None,
             rng=args.seed,
         )
         print(res.render())
@@ -218,3 +219,9 @@ def run(args) -> int:
     if written:  # said only once every output is in place
         print(f"wrote {' and '.join(written)}")
     return 0
+
+
+def _capacity_admissions():
+    from toolkit.review.national import capacity_admissions
+
+    return capacity_admissions()

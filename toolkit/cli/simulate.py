@@ -87,6 +87,11 @@ def default_score():
     return simulation_score
 
 
+#: Strategy names accepted on the command line and the name outputs use for them.
+ALIASES = {"sed": "board_only"}
+#: The strategy the others are compared with (paired differences), when given.
+BASELINE = "formal"
+
 #: Peak bytes per person x strategy x replication episode (records plus engine temporaries),
 #: from peak RSS at 400,000, 800,000 and 2,000,000 episodes (about 270 B each; issue 12),
 #: rounded up.
@@ -102,10 +107,12 @@ def run(args) -> int:
 
     score = default_score() if any("scorer" in s for s in args.strategy) else None
     strategies = {}
-    for name in args.strategy:
+    for given in args.strategy:
+        # outputs name the strategy for what it does: `sed` is accepted, printed as board_only
+        name = ALIASES.get(given, given)
         if name in strategies:
             raise UsageError(f"strategy {name!r} given twice; give each strategy once")
-        strategies[name] = parse_strategy(name, score=score)
+        strategies[name] = parse_strategy(given, score=score)
     check_distinct(strategies)
     if args.growth is not None and not -0.99 < args.growth < 10:
         raise UsageError(f"--growth must be a yearly rate between -0.99 and 10; got {args.growth}")
@@ -138,16 +145,17 @@ def _run(args, strategies, fmt, outputs) -> int:
     import time
 
     from toolkit.review import load_release_rules
-    from toolkit.review.engine import RecordStream, render_summary, summary_json, summary_rows
+    from toolkit.review.engine import RecordStream, summary_json, summary_rows
     from toolkit.review.output import write_records
 
     rules = load_release_rules(args.rules)
     pops = args.population or ["standard"]
     national = None
     if args.cohort:
-        from toolkit.cohort.io import read_cohort
+        from toolkit.review.census import read_census
 
-        cohort = read_cohort(args.cohort)
+        # only the columns the model reads, checked as read_cohort checks them
+        cohort = read_census(args.cohort)
     elif args.profile is None:
         from toolkit.review.census import default_census
 
@@ -208,17 +216,52 @@ def _run(args, strategies, fmt, outputs) -> int:
 
     outputs.write(args.out, _write)
     nat = stream.national(growth=args.growth, national_census=national, cohort=cohort)
-    summary = summary_rows(means, stream.names, nat["annual_recalls_now"] * nat["flow_share"])
-    print(render_summary(summary))
-    from toolkit.review.national import littles_law_text
-
-    print(littles_law_text(nat))
-    if args.profile or args.cohort:
-        print(
-            "The national figures scale this census by the [national] block of the release "
-            "rules (England and Wales, 2015-16): read them as national only if this census "
-            "describes the same recalled population."
-        )
+    flow = nat["annual_recalls_now"] * nat["flow_share"]
+    summary = summary_rows(means, stream.names, flow)
+    _print_report(summary, means, stream.names, flow, nat, rules, args)
     if args.summary:
         outputs.write_json(summary_json(summary, stream.names), args.summary)
     return 0
+
+
+def _print_report(summary, means, names, flow, nat, rules, args) -> None:
+    """The summary in groups that fit 100 columns, paired differences from formal, the
+    national figures and which inputs are published and which assumed."""
+    import textwrap
+
+    from toolkit.review.national import littles_law_text
+    from toolkit.review.output import (
+        inputs_line,
+        paired_differences,
+        render_differences,
+        render_groups,
+    )
+
+    print(render_groups(summary, n_replications=args.replications))
+    if len(names) > 1:
+        base = BASELINE if BASELINE in names else names[0]
+        diffs = paired_differences(means, list(names), flow, base)
+        print()
+        print(render_differences(diffs, base))
+        if base != BASELINE:
+            print(f"(give --strategy {BASELINE} to compare every strategy with today's reviews)")
+    print()
+    print(
+        textwrap.fill(
+            f"National: {flow:,.0f} admissions a year of the simulated recall types "
+            f"({', '.join(args.population or ['standard'])}); national bed-days and costs per "
+            "strategy are in the JSON summary.",
+            100,
+        )
+    )
+    print(textwrap.fill(littles_law_text(nat), 100))
+    if args.profile or args.cohort:
+        print(
+            textwrap.fill(
+                f"The national figures scale this census by the national model ({nat['source']}; "
+                "England and Wales, 2014-16): read them as national only if this census "
+                "describes the same recalled population.",
+                100,
+            )
+        )
+    print(inputs_line(rules, rules.national))

@@ -85,7 +85,8 @@ def run(args) -> int:
         for r in summary["projection_validation"]:
             print(
                 f"projection {r['figure']}: published {r['published']:,.1f}, projected "
-                f"{r['projected']:,.1f} (miss {r['miss']:+,.1f})"
+                f"{r['projected']:,.1f} (miss {r['miss']:+,.1f}, {r['miss_pct']:+.1f}%)"
+                + (" [anchored: met by construction]" if r.get("anchored") else "")
             )
     if summary["scenarios_failed"] or summary["partitions_lost"]:
         print(

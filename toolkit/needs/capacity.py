@@ -44,10 +44,10 @@ DAYS_PER_MONTH = 365.25 / 12
 #: Which national figures the scenario stands on (issue 21 item 5: it moves to the review
 #: model's one national model when that lands; until then it says which it uses).
 FOOTING = (
-    "footing: the needs-gap national figures (stock on the target date and the 2015 recall "
-    "flow from national.toml, via toolkit.needs.national) with this scenario's own release "
-    "calibration (theta); not the review model's national model (toolkit.review.national, "
-    "national_flow.toml), whose stays and flow may differ"
+    "footing: the one national model (national.toml, read by toolkit.national): the stock on "
+    "its date and the admissions the caller passes (the CLI, demo and write-up pass the review "
+    "model's stock-anchored admissions, as simulate uses), with this scenario's own release "
+    "calibration (theta) on the census stays"
 )
 RELEASE_MODES = ("calibrated", "sed")
 
@@ -107,6 +107,7 @@ def capacity_over_time(
     scale: float,
     stock: float,
     flow_per_year: float,
+    flow_label: str = "published",
     months: int = 36,
     release: str = "calibrated",
     rng: np.random.Generator | int | None = None,
@@ -267,13 +268,13 @@ def capacity_over_time(
         )
     notes = (
         FOOTING,
-        f"arrivals: {flow_per_year:,.0f} recalls a year (published) x each programme's "
+        f"arrivals: {flow_per_year:,.0f} recalls a year ({flow_label}) x each programme's "
         "arrival_share (census reweighted by 1/stay, Little's law; assumed steady state)",
         f"release: {release}; stays x theta = {theta:.2f} (released at SED the census stock "
-        f"implies {implied_per_year:,.0f} recalls a year against {flow_per_year:,.0f} published)"
+        f"implies {implied_per_year:,.0f} recalls a year against these {flow_per_year:,.0f})"
         if release == "calibrated"
         else f"release: at SED (theta = 1; the census implies {implied_per_year:,.0f} recalls "
-        f"a year against {flow_per_year:,.0f} published, so this keeps more people longer)",
+        f"a year against these {flow_per_year:,.0f}, so this keeps more people longer)",
         "places, length and wait: ILLUSTRATIVE unless replaced with real figures; programmes "
         "are independent queues, first come first served among those who can finish in time",
         "met_before_sed counts each person once, when they finish before release within the "

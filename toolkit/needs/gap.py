@@ -387,6 +387,7 @@ def estimate_needs_gap(
     capacity_months: int = 36,
     capacity_release: str = "calibrated",
     spec=None,
+    annual_recalls: tuple[float, str] | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
@@ -420,6 +421,12 @@ def estimate_needs_gap(
         ``national.toml``. A value given here is taken as exact (share component zero).
     national : NationalFigures, optional
         Defaults to the shipped ``national.toml``.
+    annual_recalls : (float, str), optional
+        Recalls a year (all recall types) the capacity scenario admits, and what the figure is
+        (printed in the notes). Default: the national model's published flow.
+        ``recall-toolkit gaps --capacity`` passes the admissions a year that ``simulate`` scales
+        by (the national model's anchor applied to the review model's stays), so both commands
+        stand on one national footing.
     confidence : float
         Interval level.
     n_boot : int
@@ -536,7 +543,12 @@ def estimate_needs_gap(
             capacity,
             scale=scale,
             stock=point_stock,
-            flow_per_year=national.flow,
+            flow_per_year=national.flow if annual_recalls is None else annual_recalls[0],
+            flow_label=(
+                f"published, {national.flows[0].label}"
+                if annual_recalls is None
+                else annual_recalls[1]
+            ),
             months=capacity_months,
             release=capacity_release,
             rng=rng,

@@ -179,11 +179,14 @@ def run_demo(
         bar.update()
 
         bar.set_description("needs gap")
+        from toolkit.review.national import capacity_admissions
+
         rules = load_programme_rules()
         gap = estimate_needs_gap(
             df,
             rules,
             capacity=load_capacity(default_rules_path().with_name("capacity_example.toml"), rules),
+            annual_recalls=capacity_admissions(),
             rng=seed,
         )
         write_json(gap.to_dict(), tmp / "needs_gap.json")

@@ -135,7 +135,11 @@ def _recall_process_experience(seed: int) -> dict:
 
     rules = load_programme_rules()
     capacity = load_capacity(default_rules_path().with_name("capacity_example.toml"), rules)
-    gap = estimate_needs_gap(cohort, rules, capacity=capacity, rng=seed)
+    from toolkit.review.national import capacity_admissions
+
+    gap = estimate_needs_gap(
+        cohort, rules, capacity=capacity, annual_recalls=capacity_admissions(), rng=seed
+    )
     tab = gap.table.set_index("programme")
     rows = []
     for p in rules.programmes:

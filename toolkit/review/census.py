@@ -6,10 +6,11 @@ seed :data:`CENSUS_SEED`), which ``simulate`` uses when no cohort is given and
 :mod:`toolkit.review.national` uses for the national stock mix. Generating it costs about 2 s
 (the programme columns are an integer programme), more than the whole simulation of 2,000,000
 episodes, so its model columns are stored in ``toolkit/review/data/default_census.npz`` (5,125
-rows, no pickle) with a fingerprint of everything they are made from: the shipped papers' TOML
-files, the source of the generator stages, and the numpy/scipy/pandas versions. If any of them
-differs the census is generated instead (same result, slower); a test checks the stored file
-equals a freshly generated census. Rebuild it after a change to the generator or the profile::
+rows, no pickle) with a fingerprint of what they are made from: the parsed profile, programme
+rules and OGRS3 coefficients, the seed and :data:`CENSUS_VERSION`. If any of them differs the
+census is generated instead (same result, slower); a test checks the stored file equals a freshly
+generated census. After a change to the generator that changes the census, raise
+:data:`CENSUS_VERSION` and rebuild; after a change to the profile, rebuild::
 
     python -c "import toolkit.review.census as c; c.main()"
 """
@@ -48,6 +49,15 @@ def _logit(x: float) -> float:
         return math.log(x / (1 - x))
     s = 2 * (x - 0.5)
     return math.log1p(s) - math.log1p(-s)
+
+
+def _logit_array(x: np.ndarray) -> np.ndarray:
+    """scipy.special.logit's formula, vectorised (importing scipy.special costs about 0.1 s of
+    CPU, more than preparing a 200,000-person census); a test compares it with scipy."""
+    with np.errstate(divide="ignore"):
+        s = 2 * (x - 0.5)
+        mid = np.log1p(s) - np.log1p(-s)
+    return np.where((x < 0.3) | (x > 0.65), np.log(x / (1 - x)), mid)
 
 
 #: Standardisation of logit(OGRS3 2-year) for the risk loading: fixed constants (about the
@@ -96,8 +106,6 @@ def prepare_census(cohort) -> Census:
     """Read the model's columns from a census cohort (a DataFrame) once (vectorised)."""
     if isinstance(cohort, Census):
         return cohort
-    import pandas as pd
-    from scipy.special import logit
 
     missing = [c for c in REQUIRED if c not in cohort.columns]
     if missing:
@@ -106,19 +114,19 @@ def prepare_census(cohort) -> Census:
             "use a cohort from `recall-toolkit generate`"
         )
     # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
-    pop_codes = pd.Index(RECALL_TYPES).get_indexer(cohort["population"].astype(str))
+    pop_codes = _codes_into(cohort["population"], RECALL_TYPES)
     ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
     rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
     need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
     accom = np.nan_to_num(cohort["need_accommodation"].astype("float64").to_numpy()) >= 1
-    rosh = pd.Categorical(cohort["rosh"].astype(str), categories=ROSH_LEVELS).codes
+    rosh = _codes_into(cohort["rosh"], ROSH_LEVELS)
     age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
     return Census(
         n=len(cohort),
         recall_type=np.asarray(pop_codes, dtype=np.int64),
         ogrs=ogrs,
         rsr=rsr,
-        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
+        risk=(_logit_array(ogrs) - RISK_CENTRE) / RISK_SCALE,
         need=need,
         accommodation_need=accom,
         unmet_programme=_unmet_programme(cohort),
@@ -128,6 +136,130 @@ def prepare_census(cohort) -> Census:
         person_id=cohort["person_id"].to_numpy(),
         age=age,
     )
+
+
+#: Columns read from a user's cohort besides :data:`REQUIRED` and the programme rules' columns:
+#: age (recorded on every record) and whether OASys data exist (checked as read_cohort checks
+#: it, so a file a sibling command refuses is refused here too).
+_ALSO_READ = ("age", "has_oasys")
+
+
+def read_census(path, *, min_rows: int = 1) -> Census:
+    """A user's census cohort file, read for the simulation: only the columns the model uses
+    (:data:`REQUIRED`, age, has_oasys, and the columns of the programme rules' default readings
+    and attendance), each checked as :func:`toolkit.cohort.io.read_cohort` checks it (every bad
+    value named by row, column and value), then prepared.
+
+    Reading and checking all 49 columns of a 200,000-person cohort cost more CPU than
+    simulating 2,000,000 episodes from it; the columns the model does not read are not read.
+
+    Raises
+    ------
+    CohortError
+        The file is missing or unreadable, lacks a required column, or holds bad values.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from toolkit.cohort.io import cohort_format, columns_for
+    from toolkit.profile.rules import load_programme_rules
+    from toolkit.validation import validate_cohort
+
+    rules = load_programme_rules()
+    want = set(REQUIRED) | set(_ALSO_READ) | {"attended_other_programme"}
+    for p in rules.programmes:
+        want.add(f"attended_{p.name}")
+        want.update(c.column for c in p.reading("default"))
+    fmt = cohort_format(path)
+    p = Path(path)
+    if not p.is_file():
+        raise CohortError(f"{path}: no such cohort file")
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(p).names
+            df = pd.read_parquet(p, columns=[c for c in names if c in want])
+        else:
+            df = pd.read_csv(p, low_memory=False, usecols=lambda c: c in want)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
+        raise CohortError(f"{path}: cannot be read as {fmt} ({exc})") from None
+    # the required columns are checked whether present or not (a missing one is named); the
+    # programme columns only if present (without them there is no programme barrier)
+    cols = tuple(
+        c for c in columns_for() if c.name in df.columns or c.name in (*REQUIRED, *_ALSO_READ)
+    )
+    if _certainly_valid(df, cols, min_rows):
+        # every value is one the schema allows (checked vectorised below): the same typed
+        # frame validate_cohort returns, without building its pandera schema (0.5 s of CPU)
+        from toolkit.schema import apply_dtypes
+        from toolkit.validation import coerce_table
+
+        return prepare_census(apply_dtypes(coerce_table(df, cols), cols))
+    # anything else goes through the full check, which names every bad value (or, if the fast
+    # check was merely cautious, passes and converts)
+    return prepare_census(validate_cohort(df, str(path), min_rows=min_rows, columns=cols))
+
+
+def _certainly_valid(df, cols, min_rows: int) -> bool:
+    """True only if every column is present and every value is certainly allowed (a
+    conservative, vectorised test: False sends the table to the full check)."""
+    import pandas as pd
+
+    if len(df) < min_rows:
+        return False
+    for c in cols:
+        if c.name not in df.columns:
+            return False
+        s = df[c.name]
+        na = s.isna().to_numpy()
+        if na.any() and not c.nullable:
+            return False
+        kind = str(c.dtype)
+        if isinstance(c.dtype, pd.CategoricalDtype):
+            if s.dtype.kind not in "OU" and not isinstance(s.dtype, pd.CategoricalDtype):
+                return False
+            if not s[~na].isin(c.dtype.categories).all():
+                return False
+            continue
+        if kind in ("bool", "boolean"):
+            if s.dtype == np.bool_ or str(s.dtype) == "boolean":
+                continue
+            # a CSV column with missing values reads as objects: True/False (or their words,
+            # which the conversion parses alike); anything else goes to the full check
+            if s.dtype.kind != "O" or not s[~na].astype(str).isin(("True", "False")).all():
+                return False
+            continue
+        if kind not in ("int64", "Int64", "float64") or s.dtype.kind not in "iuf":
+            return False
+        v = s.to_numpy(dtype=float, na_value=np.nan)[~na]
+        if not np.isfinite(v).all():
+            return False
+        if kind != "float64" and not (v == np.round(v)).all():
+            return False
+        if c.minimum is not None and (v < c.minimum).any():
+            return False
+        if c.maximum is not None and (v > c.maximum).any():
+            return False
+        if c.allowed is not None and not np.isin(v, np.asarray(c.allowed, float)).all():
+            return False
+        if c.unique and np.unique(v).size != v.size:
+            return False
+    return True
+
+
+def _codes_into(col, names: tuple[str, ...]) -> np.ndarray:
+    """Codes of a column's values into ``names`` (-1: not among them or missing). A categorical
+    column maps its few categories, not its 200,000 values (converting every value to a string
+    cost a third of preparing a user's census)."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        lookup = pd.Index(names).get_indexer([str(c) for c in col.cat.categories])
+        codes = col.cat.codes.to_numpy()
+        return np.where(codes >= 0, lookup[codes], -1).astype(np.int64)
+    return np.asarray(pd.Index(names).get_indexer(col.astype(str)), dtype=np.int64)
 
 
 def _unmet_programme(cohort) -> np.ndarray:
@@ -155,44 +287,38 @@ def _unmet_programme(cohort) -> np.ndarray:
 
 # --- the stored default census ------------------------------------------------------------------
 
-#: Source folders and modules the default census is made from (hashed into the fingerprint).
-_SOURCES = ("schema.py", "categories.py", "datafiles.py", "cohort", "profile", "review/census.py")
+#: The paper files the default census is made from: the profile, the programme rules (the
+#: programme columns and the unmet-programme reading) and the OGRS3 coefficients.
+_INPUTS = (
+    ("recall_process_experience", "profile.toml"),
+    ("recall_process_experience", "programmes.toml"),
+    ("howard_2009_ogrs3", "ogrs3.toml"),
+)
+#: Version of the generator: raise it with any change to ``toolkit/cohort``, ``toolkit/profile``
+#: or this module that changes the generated census (a test compares the stored census with a
+#: freshly generated one and fails until the file is rebuilt and this is raised).
+CENSUS_VERSION = 2
 
 
 def fingerprint() -> str:
-    """SHA-256 over what the default census is made from: the shipped papers' TOML files, the
-    generator stages' source and the numeric libraries' versions (a few milliseconds)."""
+    """SHA-256 over what the default census depends on: the parsed inputs (:data:`_INPUTS` as
+    data, so a comment or layout edit leaves it unchanged), :data:`CENSUS_VERSION` and
+    :data:`CENSUS_SEED`. Installed library versions and source text are not in it (another
+    numpy or pandas reads the same stored arrays; the test above guards against a generator
+    change). About a millisecond: TOML is parsed, no profile is validated."""
+    import json
     from importlib import resources
 
+    from toolkit.datafiles import tomllib
+
     h = hashlib.sha256()
-    root = Path(__file__).parents[1]
-    files = []
-    for s in _SOURCES:
-        p = root / s
-        files += sorted(p.rglob("*.py")) if p.is_dir() else [p]
-    papers = Path(str(resources.files("toolkit.papers")))
-    files += sorted(papers.glob("*/*.toml"))  # what the wheel ships
-    for f in files:
-        rel = f.relative_to(papers if f.is_relative_to(papers) else root).as_posix()
-        h.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
-    for lib in ("numpy", "scipy", "pandas"):
-        h.update(f"{lib}={_installed_version(lib)}\0".encode())
-    h.update(f"seed={CENSUS_SEED}".encode())
+    papers = resources.files("toolkit.papers")
+    for source, name in _INPUTS:
+        data = tomllib.loads((papers / source / name).read_text(encoding="utf-8"))
+        text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=True)
+        h.update(f"{source}/{name}\0{text}\0".encode())
+    h.update(f"version={CENSUS_VERSION}\0seed={CENSUS_SEED}".encode())
     return h.hexdigest()
-
-
-def _installed_version(lib: str) -> str:
-    """``lib``'s installed distribution (its ``NAME-VERSION.dist-info`` folder name) without
-    importing it; importlib.metadata takes about 25 ms to load and as long to look one up."""
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec(lib)
-    if spec is None or not spec.origin:
-        return "?"
-    site = Path(spec.origin).parents[1]
-    found = sorted(n for n in os.listdir(site) if n.startswith(f"{lib}-") and n.endswith("-info"))
-    return ",".join(found) or "?"
 
 
 def generate_default_census() -> Census:

@@ -5,11 +5,13 @@ each type is ``sum over its census rows of 1 / E[stay | person]`` over the same 
 types. The stock mix is the published one (the default census of all recall types, whatever
 cohort the user simulates), E[stay] comes from the model under formal reviews. Little's law
 (stationary): stock = flow x mean stay. With a growing flow (rate g a year, r = ln(1 + g)),
-the stock at T is ``lambda(T) * E[(1 - exp(-r S)) / r]`` (S in years), and the 2015 total
-(observed over [T - 1.25, T - 0.25] for T = 31 March 2016) gives ``lambda(T)``.
+the stock at T (the anchor date) is ``lambda(T) * E[(1 - exp(-r S)) / r]`` (S in years), and the
+published flow's total (observed over its period, [T - b, T - a] years: [T - 1.25, T - 0.25] for
+the 2015 flow and T = 31 March 2016) gives ``lambda(T)``. Every figure, date and label comes
+from the national model (``national.toml``, :mod:`toolkit.national`) through ``rules.national``.
 
 The check (``implied_stock``) always uses the published flow. What national figures use is set by
-``[national] anchor`` in the release rules: ``"flow"`` scales by the published flow; ``"stock"``
+``[anchor] kind`` in ``national.toml``: ``"flow"`` scales by the published flow; ``"stock"``
 solves Little's law for the flow that holds the published stock at the model's stays, so national
 bed-days and admissions agree with the stock on the census date by construction (an explicit
 ``annual_recalls`` always means the flow).
@@ -26,7 +28,7 @@ from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
 from toolkit.review.episodes import draw_episodes, stay_weights
 from toolkit.review.mechanism import formal_plan, release_outcomes
 
-__all__ = ["CENSUS_SEED", "littles_law_text", "national_flow"]
+__all__ = ["CENSUS_SEED", "capacity_admissions", "littles_law_text", "national_flow"]
 
 _DRAWS = 8
 
@@ -53,7 +55,8 @@ def national_flow(
         ep = draw_episodes(census, rep, rules, params, np.random.default_rng(CENSUS_SEED))
         stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"] / 365.0
         f = (-np.expm1(-r * stay) / r).reshape(-1, _DRAWS).mean(axis=1)
-        now = flow_2015 * r / (np.exp(-0.25 * r) - np.exp(-1.25 * r))
+        a, b = _flow_offsets(nat)
+        now = flow_2015 * r / (np.exp(-a * r) - np.exp(-b * r))
     else:
         f = None
         now = flow_2015
@@ -89,19 +92,56 @@ def national_flow(
         "implied_stock": float(implied_stock),
         "published_stock": float(stock),
         "published_stock_sept_2016": float(nat["stock_sept_2016"]),
+        "published_stock_label": nat["stock_label"],
+        "other_published_stocks": tuple(nat["other_stocks"]),
+        "flow_label": nat["flow_label"],
+        "source": nat["source"],
         "implied_stock_over_published": float(implied_stock / stock),
         "flow_implied_by_stock": float(np.nansum(stock_t * 365 / mean_stay_t)),
     }
 
 
+def capacity_admissions(rules=None) -> tuple[float, str]:
+    """Recalls a year of every recall type that ``simulate`` scales by (the national model's
+    anchor applied to the review model's stays, stationary), and what they are, for
+    :func:`toolkit.needs.estimate_needs_gap`'s ``annual_recalls``: the capacity scenario's
+    arrivals then stand on the same national footing as ``simulate`` (``gaps --capacity``, the
+    write-ups, the demo and notebook 02 pass it)."""
+    from toolkit.review.policy import load_release_rules
+
+    rules = load_release_rules() if rules is None else rules
+    nat = national_flow(rules, dict(rules.calibrated), RECALL_TYPES)
+    how = (
+        f"holding the published stock of {nat['published_stock']:,.0f} on "
+        f"{nat['published_stock_label']} at the review model's stays, as simulate"
+        if nat["anchor"] == "stock"
+        else f"the published flow ({nat['flow_label']}), as simulate"
+    )
+    return nat["annual_recalls_now"], how
+
+
+def _flow_offsets(nat) -> tuple[float, float]:
+    """Years from the end and from the start of the published flow's period to the anchor date
+    (0.25 and 1.25 for the 2015 flow and 31 March 2016)."""
+    import datetime as dt
+
+    # whole days: the flow covers start .. end inclusive, the stock is counted at the end of T
+    t = dt.date.fromisoformat(nat["stock_date"])
+    start = dt.date.fromisoformat(nat["flow_start"])
+    end = dt.date.fromisoformat(nat["flow_end"])
+    return (t - end).days / 365.25, ((t - start).days + 1) / 365.25
+
+
 def littles_law_text(nat: dict) -> str:
-    """The check in words."""
+    """The check in words (dates and labels from the national model)."""
+    others = nat["other_published_stocks"]
+    also = "; ".join(f"{c:,.0f} on {lab}" for lab, c in others)
     return (
-        f"Little's law: {nat['annual_recalls']:,.0f} recalls (2015)"
+        f"Little's law: {nat['annual_recalls']:,.0f} recalls ({nat['flow_label']})"
         + (f", growing {100 * nat['growth']:.0f}% a year" if nat["growth"] else ", stationary")
         + f"; mean stay over all recall types {nat['mean_stay_days']:.0f} days -> implied stock "
         f"{nat['implied_stock']:,.0f} against {nat['published_stock']:,.0f} published "
-        f"(31 March 2016; {nat['published_stock_sept_2016']:,.0f} on 30 September 2016): ratio "
+        f"({nat['published_stock_label']}" + (f"; {also}" if also else "") + "): ratio "
         f"{nat['implied_stock_over_published']:.2f}. The published stock implies a flow of "
         f"{nat['flow_implied_by_stock']:,.0f} a year at these stays."
         + (

@@ -152,3 +152,253 @@ class _ArrowTypes(dict):
 
 
 _ARROW = _ArrowTypes()
+
+
+# --- the printed summary ------------------------------------------------------------------------
+
+#: Printed width limit (a 100-column terminal); a test checks every table fits.
+WIDTH = 100
+#: Strategy names longer than this are shortened in printed tables (the JSON keeps them whole).
+NAME_WIDTH = 38
+
+#: What ``simulate`` prints, in groups: (title, [(summary key, header, unit)]). Each quantity is
+#: printed once: ``bed_days_saved_per_person`` equals ``mean_supervised_days`` (both are the
+#: days released before SED), so only the licence days are shown; both stay in the JSON.
+GROUPS = (
+    (
+        "Routes out of custody (% of admissions)",
+        (
+            ("released_at_sed_pct", "at SED", "%"),
+            ("executive_pct", "executive", "%"),
+            ("parole_board_pct", "Parole Board", "%"),
+            ("automatic_pct", "automatic", "%"),
+        ),
+    ),
+    (
+        "Custody and supervision (days per person admitted)",
+        (
+            ("mean_custody_days", "in custody", "days"),
+            ("mean_supervised_days", "licence to SED", "days"),
+            ("follow_up_custody_days", "custody, window", "days"),
+            ("follow_up_supervised_days", "licence, window", "days"),
+        ),
+    ),
+    (
+        "Outcomes within the follow-up window (per person admitted)",
+        (
+            ("re_recall_pct", "re-recalled", "%"),
+            ("reoffending_pct", "reoffended", "%"),
+            ("sfo_per_1000", "SFO, RSR-pred.", "/1,000"),
+            ("sfo_on_licence_per_1000", "of which licence", "/1,000"),
+        ),
+    ),
+    (
+        "Reviews and cost (per person admitted)",
+        (
+            ("reviews_per_person", "exec. reviews", "n"),
+            ("review_hours_per_person", "review hours", "h"),
+            ("cost_per_person", "cost", "GBP"),
+        ),
+    ),
+)
+
+#: Paired differences from the baseline printed by ``simulate``: (key, what, unit).
+DIFFERENCES = (
+    ("released_at_sed_pct", "released at SED", "points"),
+    ("mean_custody_days", "days in custody", "days"),
+    ("re_recall_pct", "re-recalled in window", "points"),
+    ("sfo_per_1000", "SFO (RSR-predicted) in window", "per 1,000"),
+    ("review_hours_per_person", "review hours", "hours"),
+    ("cost_per_person", "cost", "GBP"),
+)
+
+
+def _name(s: str) -> str:
+    return s if len(s) <= NAME_WIDTH else s[: NAME_WIDTH - 3] + "..."
+
+
+def _num(v: float) -> str:
+    a = abs(v)
+    return f"{v:,.0f}" if a >= 1000 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
+
+
+def _signed(values: list[float]) -> list[str]:
+    """Signed numbers with one number of decimals for the lot (chosen by the largest)."""
+    big = max((abs(v) for v in values if np.isfinite(v)), default=0.0)
+    dec = 0 if big >= 1000 else 1 if big >= 10 else 2
+    return [f"{v:+,.{dec}f}" for v in values]
+
+
+def _table(headers: list[tuple[str, str]], rows: list[list[str]], left: int = 1) -> str:
+    """Right-aligned columns (the first ``left`` left-aligned) under two header lines."""
+    cols = list(zip(*([h for h in headers], *[[(c, "") for c in r] for r in rows]), strict=True))
+    out = []
+    widths = [
+        max(max(len(a), len(b)) for a, b in col) if i else max(len(a) for a, _ in col)
+        for i, col in enumerate(cols)
+    ]
+    for line in (0, 1):
+        cells = [
+            (h[line].ljust(w) if i < left else h[line].rjust(w))
+            for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    for r in rows:
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+            )
+        )
+    return "\n".join(out)
+
+
+def render_groups(rows: list[dict], confidence: float = 0.95, n_replications: int = 1) -> str:
+    """The summary (:func:`~toolkit.review.engine.summary_rows`' rows) as four groups that fit a
+    100-column terminal, each value with the half-width of its interval over replications."""
+    parts = []
+    for title, cols in GROUPS:
+        cols = [c for c in cols if c[0] in rows[0]]
+        cells = {}
+        for key, _, _ in cols:
+            cells[key] = []
+            for r in rows:
+                half = (r.get(f"{key}_hi", r[key]) - r.get(f"{key}_lo", r[key])) / 2
+                cells[key].append(_num(r[key]) + (f" ±{_num(half)}" if n_replications > 1 else ""))
+        # as many columns per table as fit the width (all of them, at the usual sizes)
+        tables, chunk = [], []
+        for c in cols:
+            trial = _group_table(rows, [*chunk, c], cells)
+            if chunk and max(map(len, trial.splitlines())) > WIDTH:
+                tables.append(_group_table(rows, chunk, cells))
+                chunk = [c]
+            else:
+                chunk.append(c)
+        tables.append(_group_table(rows, chunk, cells))
+        parts.append(title + "\n" + "\n".join(tables))
+    if n_replications > 1:
+        parts.append(
+            f"±: half-width of the {100 * confidence:.0f}% t interval over the {n_replications} "
+            "replications (Monte Carlo error only)."
+        )
+    return "\n\n".join(parts)
+
+
+def _group_table(rows, cols, cells) -> str:
+    headers = [("strategy", "")] + [(h, f"({u})") for _, h, u in cols]
+    body = [
+        [_name(r["strategy"])] + [cells[key][i] for key, _, _ in cols] for i, r in enumerate(rows)
+    ]
+    return _table(headers, body)
+
+
+def paired_differences(
+    means: list[dict],
+    names: list[str],
+    national_admissions: float,
+    baseline: str,
+    confidence: float = 0.95,
+) -> list[dict]:
+    """Each strategy minus ``baseline``, replication by replication (the strategies share every
+    replication's episodes: common random numbers), with a t interval over replications.
+
+    Returns
+    -------
+    list of dict
+        ``strategy``, ``measure`` (a summary key), ``difference``, ``lo``, ``hi``,
+        ``replications``.
+    """
+    from toolkit.review.engine import summary_rows, t_quantile
+
+    by_rep: dict[int, dict[str, dict]] = {}
+    for m in means:
+        by_rep.setdefault(m["replication"], {})[m["strategy"]] = m
+    per_rep = {}  # replication -> strategy -> summary row of that replication alone
+    for r, ms in by_rep.items():
+        rows = summary_rows(list(ms.values()), names, national_admissions)
+        per_rep[r] = {row["strategy"]: row for row in rows}
+    reps = sorted(per_rep)
+    k = len(reps)
+    tq = t_quantile(0.5 + confidence / 2, k - 1) if k > 1 else float("nan")
+    out = []
+    present = per_rep[reps[0]][baseline] if reps else {}
+    for name in names:
+        if name == baseline:
+            continue
+        for key, _, _ in DIFFERENCES:
+            if key not in present:  # a summary without this measure: nothing to compare
+                continue
+            d = np.array([per_rep[r][name][key] - per_rep[r][baseline][key] for r in reps])
+            mu = float(d.mean())
+            half = float(tq * d.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan")
+            out.append(
+                {
+                    "strategy": name,
+                    "measure": key,
+                    "difference": mu,
+                    "lo": mu - half,
+                    "hi": mu + half,
+                    "replications": k,
+                }
+            )
+    return out
+
+
+def render_differences(diffs: list[dict], baseline: str, confidence: float = 0.95) -> str:
+    """Paired differences from the baseline: a block per strategy, one line per measure."""
+    if not diffs:
+        return ""
+    what = {k: (w, u) for k, w, u in DIFFERENCES}
+    k = diffs[0]["replications"]
+    import textwrap
+
+    parts = [
+        textwrap.fill(
+            f"Paired differences from {baseline}, with {100 * confidence:.0f}% t intervals over "
+            f"{k} replications (every strategy runs on the same episodes: common random numbers)",
+            WIDTH,
+        )
+    ]
+    headers = [("", ""), ("", "difference"), ("", "interval")]
+    for name in dict.fromkeys(d["strategy"] for d in diffs):
+        body = []
+        for d in (d for d in diffs if d["strategy"] == name):
+            w, u = what[d["measure"]]
+            diff, lo, hi = _signed([d["difference"], d["lo"], d["hi"]])
+            iv = f"{lo} to {hi}" if k > 1 else "(one replication)"
+            body.append([f"  {w} ({u})", diff, iv])
+        table = _table(headers, body).split("\n", 1)[1]  # the column names once, on line 2
+        parts.append(f"{_name(name)} minus {baseline}:\n{table}")
+    return "\n".join(parts)
+
+
+def _copyable(label: str) -> str:
+    """A data file's label as a path the user can copy (``<default>/...`` is the shipped one)."""
+    if label.startswith("<default>/"):
+        from toolkit.datafiles import paper_file
+
+        source, name = label.removeprefix("<default>/").split("/", 1)
+        return str(paper_file(source, name))
+    return label
+
+
+def inputs_line(rules, national: dict) -> str:
+    """Which inputs are published and which assumed, from the data files' own labels."""
+    kinds: dict[str, list[str]] = {}
+    for block, v in rules.raw.items():
+        if not isinstance(v, dict) or block == "meta":
+            continue
+        if "kind" in v:
+            kinds.setdefault(str(v["kind"]), []).append(block)
+        else:  # e.g. recall_types.*: one label per sub-table
+            sub = sorted({str(t.get("kind", "?")) for t in v.values() if isinstance(t, dict)})
+            for kd in sub:
+                kinds.setdefault(kd, []).append(block)
+    lines = [
+        "Inputs. Published: the census profile the cohort reproduces; the national stocks, flow "
+        f"and growth ({national['source']}). Release rules ({_copyable(rules.path)}), as each "
+        "block is labelled:"
+    ]
+    lines.append("; ".join(f"{kd}: {', '.join(sorted(kinds[kd]))}" for kd in sorted(kinds)) + ".")
+    import textwrap
+
+    return textwrap.fill(" ".join(lines), WIDTH)

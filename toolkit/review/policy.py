@@ -191,6 +191,26 @@ def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
     return float(v)
 
 
+def _national(label: str, data: dict) -> dict:
+    """The national figures the model reads: the national model (``national.toml``, one loader
+    for every national figure), overridden by a ``[national]`` block in an older rules file."""
+    from toolkit.national import load_national
+
+    national = load_national().rules_view()
+    if "national" in data:
+        old = data["national"]
+        for key, hi in (("stock", 1e7), ("stock_sept_2016", 1e7), ("annual_recalls", 1e8)):
+            if key in old:
+                national[key] = _num(label, data, "national", key, 1, hi)
+        if "growth_per_year" in old:
+            national["growth_per_year"] = _num(
+                label, data, "national", "growth_per_year", -0.99, 10
+            )
+        national["anchor"] = old.get("anchor", national["anchor"])
+        national["source"] = label
+    return national
+
+
 def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
     """Load and validate the release rules.
 
@@ -212,8 +232,13 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         data, _ = read_toml(path, *_DEFAULT)
     else:
         data, label = read_toml(path, *_DEFAULT)
-    check_keys(data, ["recall_types", *_BLOCKS], label, required=["recall_types", *_BLOCKS])
+    # [national] is optional: national figures live in national.toml (toolkit.national); a
+    # rules file that still carries the block overrides those figures (older files keep working)
+    required = [b for b in _BLOCKS if b != "national"]
+    check_keys(data, ["recall_types", *_BLOCKS], label, required=["recall_types", *required])
     for block, keys in _BLOCKS.items():
+        if block not in data:
+            continue
         if not isinstance(data[block], dict):
             raise SpecError(label, block, "must be a table")
         check_keys(data[block], keys, label, block)
@@ -274,13 +299,7 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         "q_never": _num(label, data, "calibrated", "q_never", 0, 1),
         "mu_m": _num(label, data, "calibrated", "mu_m", -5, 12),
     }
-    national = {
-        "stock": _num(label, data, "national", "stock", 1, 1e7),
-        "stock_sept_2016": _num(label, data, "national", "stock_sept_2016", 1, 1e7),
-        "annual_recalls": _num(label, data, "national", "annual_recalls", 1, 1e8),
-        "growth_per_year": _num(label, data, "national", "growth_per_year", -0.99, 10),
-        "anchor": data["national"].get("anchor", "flow"),
-    }
+    national = _national(label, data)
     _choice(label, "national.anchor", national["anchor"], NATIONAL_ANCHORS)
     return ReleaseRules(
         path=label,

@@ -97,20 +97,27 @@ def plot_frontier(front: pd.DataFrame, ax=None):
 
 
 def plot_projection(proj: pd.DataFrame, flow=None, ax=None):
-    """Projected month-end stock per strategy from the year before the flow year (the warm-up
-    before it is not shown); the published stock figures as stars."""
+    """Projected month-end stock per strategy from the year before the census (the warm-up
+    before it is not shown); every published stock as a star at its date, labelled with its
+    count (``flow``: the national model, :func:`toolkit.national.load_national`)."""
     ax = _ax(ax, (8, 4.5))
     if flow is not None:
-        proj = proj[proj["month"] >= pd.Period(f"{flow.year - 1}-01", freq="M")]
+        proj = proj[proj["month"] >= pd.Period(flow.census_date, freq="M") - 12]
     for name, d in proj.groupby("strategy", sort=False):
         ax.plot(d["month"].dt.to_timestamp(how="end"), d["stock"], label=name, lw=1.2)
     if flow is not None:
-        for date, value, _ in flow.stock:
-            ax.plot(pd.Timestamp(date), value, "k*", ms=9)
+        for s in flow.stocks:
+            ax.plot(pd.Timestamp(s.date), s.count, "k*", ms=9)
+            ax.annotate(
+                f"{s.count:,}",
+                (pd.Timestamp(s.date), s.count),
+                textcoords="offset points",
+                xytext=(4, 6),
+                fontsize=7,
+            )
         ax.plot([], [], "k*", label="published stock")
-        ax.axvline(
-            flow.switch.to_timestamp(), color="grey", ls=":", lw=0.8, label="strategies start"
-        )
+        switch = pd.Period(flow.projection.switch, freq="M").to_timestamp()
+        ax.axvline(switch, color="grey", ls=":", lw=0.8, label="strategies start")
     ax.set_ylabel("recalled prisoners in custody (month end)")
     ax.set_title("Projected recalled population in custody", fontsize=10)
     ax.set_ylim(bottom=0)

@@ -24,23 +24,23 @@ def run_projection(spec: SweepSpec):
 
     Returns
     -------
-    (NationalFlow, DataFrame, DataFrame)
-        The national figures, the projection and its validation.
+    (NationalModel, DataFrame, DataFrame)
+        The national model, the projection and its validation.
     """
     from toolkit.sweep.projection import load_national_flow, project_stock, validate_projection
 
     proj = spec.projection or {}
     flow = load_national_flow(proj.get("national"))
     names = list(proj.get("strategies", spec.strategies))
-    if flow.status_quo_strategy not in names:
-        names.insert(0, flow.status_quo_strategy)
+    if flow.projection.status_quo_strategy not in names:
+        names.insert(0, flow.projection.status_quo_strategy)
     seed = np.random.SeedSequence(spec.seed, spawn_key=PROJECTION_KEY)
     stays = {
         s: scenario.custody_days(
             s,
             n=proj.get("admissions", 20_000),
             replications=proj.get("replications", 2),
-            populations=flow.populations,
+            populations=flow.projection.populations,
             seed=seed,  # the same stream for every strategy: common random numbers
             rules_path=spec.rules,
             cohort_seed=spec.cohort_seed,

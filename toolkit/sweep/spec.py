@@ -134,7 +134,17 @@ def _expand(label: str, grid: dict) -> list[str]:
     return out
 
 
-def _assumption(label: str, name: str, blk) -> Assumption:
+#: The key that centres each distribution: ``"rules"`` there means the value in the rules file
+#: (the stored calibrated value for ``calibrated.*``), read when the spec is loaded, so a refit
+#: recentres the prior without editing the spec.
+CENTRE = {"triangular": "peak", "normal": "mean", "truncnormal": "mean", "lognormal": "meanlog"}
+
+
+#: Strategy names accepted in a spec and the name outputs use for them (as ``simulate``).
+ALIASES = {"sed": "board_only"}
+
+
+def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> Assumption:
     w = f"assumptions.{name}"
     if name not in ASSUMABLE:
         check_keys({name: 0}, ASSUMABLE, label, "assumptions")
@@ -148,8 +158,16 @@ def _assumption(label: str, name: str, blk) -> Assumption:
     vals = []
     for k in keys:
         v = blk[k]
+        if v == "rules" and k == CENTRE.get(dist):
+            from toolkit.review import load_release_rules
+            from toolkit.sweep.scenario import baseline_value
+
+            v = baseline_value(load_release_rules(rules_path), name)
+            if dist == "lognormal":
+                v = float(np.log(v))
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise SpecError(label, f"{w}.{k}", "must be a number", v)
+            hint = ' or "rules" (the rules file\'s value)' if k == CENTRE.get(dist) else ""
+            raise SpecError(label, f"{w}.{k}", f"must be a number{hint}", v)
         vals.append(float(v))
     p = dict(zip(keys, vals))
     if "low" in p and not p["low"] < p["high"]:
@@ -209,6 +227,8 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
     check_keys(st, ("names", "grid"), label, "strategies")
     names = list(st.get("names", []))
     names += _expand(label, st.get("grid", {}))
+    # outputs name a strategy for what it does: `sed` is accepted, written as board_only
+    names = [ALIASES.get(n, n) for n in names]
     if not names:
         raise SpecError(label, "strategies", "must name at least one strategy")
     if len(set(names)) != len(names):
@@ -228,12 +248,14 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
     conf = de.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, float) or not 0 < conf < 1:
         raise SpecError(label, "design.conf_level", "must be a number between 0 and 1", conf)
-    assumptions = tuple(_assumption(label, k, v) for k, v in data.get("assumptions", {}).items())
+    assumptions = tuple(
+        _assumption(label, k, v, rules) for k, v in data.get("assumptions", {}).items()
+    )
     if method == "sobol" and len(assumptions) < 2:
         raise SpecError(label, "assumptions", "a Sobol design needs at least two assumptions")
     rep = data.get("report", {})
     check_keys(rep, ("tornado_strategy",), label, "report")
-    tornado = rep.get("tornado_strategy", names[-1])
+    tornado = ALIASES.get(rep.get("tornado_strategy"), rep.get("tornado_strategy", names[-1]))
     if tornado not in names:
         raise SpecError(label, "report.tornado_strategy", "must be one of the strategies", tornado)
     proj = data.get("projection")
@@ -247,6 +269,8 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         proj = dict(proj)
         if "national" in proj:
             proj["national"] = str((Path(path).parent / proj["national"]).resolve())
+        if "strategies" in proj:
+            proj["strategies"] = [ALIASES.get(s, s) for s in proj["strategies"]]
         bad = [s for s in proj.get("strategies", []) if s not in names]
         if bad:
             raise SpecError(
