@@ -191,10 +191,13 @@ def test_release_follows_the_law(episodes, rules):
     assert not np.any(route[indet] == 1)
     # extended sentences have the executive power too (s.255C(2))
     assert np.any(route[rtype == "extended"] == 1) or not np.any(rtype == "extended")
-    # fixed-term: 14 or 28 days (s.255B as amended by ORA 2014), capped at SED
+    # fixed-term: 28 days at the 2014 modelled date (14 days only from 1 February 2015, ORA
+    # 2014; tests/test_review_law.py checks the later law), capped at SED
     ft = rtype == "fixed_term"
-    assert set(np.unique(np.minimum(rel[ft], 28))) <= {14.0, 28.0}
-    assert np.any(rel[ft] == 14) and np.any(rel[ft] == 28)
+    assert set(np.unique(np.minimum(rel[ft], 28))) <= {28.0} | set(np.unique(rel[ft][rel[ft] < 28]))
+    assert np.any(rel[ft] == 28) and not np.any(rel[ft] == 14)
+    # HDC: released at the conditional release date, never at SED (s.255)
+    assert np.all(route[rtype == "hdc"] == 0)
     # Board releases fall on a determination: the first, or a year after the last (s.256A)
     b = route == 2
     k = (rel[b] - episodes.first_board_day[b]) / 365.0
@@ -305,10 +308,14 @@ def test_releasable_features_in_records(result):
     need = rec["accommodation_need"]
     assert np.isinf(rec.loc[~need, "accommodation_day"]).all()
     assert np.isfinite(rec.loc[need, "accommodation_day"]).all()
-    # releasable no earlier than the barriers the caseload shows
+    # releasable no earlier than the barriers the caseload shows; OM contact and a pending
+    # charge hold the executive route only
     r = rec["releasable_day"]
-    assert (r >= rec["om_contact_day"] - 1e-3).all()
     assert (r[need] >= rec.loc[need, "accommodation_day"] - 1e-3).all()
+    ex = rec["route"] == "executive"
+    assert (rec.loc[ex, "release_day"] >= rec.loc[ex, "om_contact_day"] - 1e-3).all()
+    assert (rec.loc[ex, "release_day"] >= rec.loc[ex, "charge_day"] - 1e-3).all()
+    assert (rec["executive_open_day"] >= np.maximum(r, rec["om_contact_day"]) - 1e-3).all()
 
 
 def test_replications_use_spawned_streams(all_cohort, rules):

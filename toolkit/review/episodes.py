@@ -304,3 +304,33 @@ def build_episodes(
     w = stay_weights(census, rows, rules, p) if weights is None else weights
     idx = rows[rng.choice(rows.size, size=n, p=w / w.sum())]
     return draw_episodes(census, idx, rules, p, rng)
+
+
+def returned(ep: Episodes, idx: np.ndarray, sed: np.ndarray, rules: ReleaseRules) -> Episodes:
+    """The episodes ``idx`` of ``ep`` (a second, independent draw for the same people) as
+    re-recalls with ``sed`` days left to SED: every field subset, the Board's release day
+    recomputed for the new sentence end (the same draws, so common random numbers hold)."""
+    from dataclasses import fields, replace
+
+    from toolkit.review.mechanism import board_release_day
+
+    sub = {}
+    for f in fields(Episodes):
+        v = getattr(ep, f.name)
+        sub[f.name] = v[idx] if isinstance(v, np.ndarray) else v
+    sub["n"] = int(idx.size)
+    sed = np.where(np.isfinite(sub["sed"]), np.maximum(np.asarray(sed, dtype=float), 1.0), np.inf)
+    types = [rules.types[t] for t in RECALL_TYPES]
+    every = np.array([t.board_review_every or np.inf for t in types])[sub["recall_type"]]
+    limit = np.minimum(sed, rules.horizon_days)
+    board = board_release_day(
+        sub["first_board_day"],
+        every,
+        sub["releasable_day"],
+        limit,
+        sub["key"],
+        rules.board_direction_probability,
+    )
+    sub["sed"] = sed
+    sub["board_day"] = np.where(sub["reviewable"], board, np.inf)
+    return replace(ep, **sub)
