@@ -286,17 +286,25 @@ def test_simulation_outcomes_and_summary(result):
 def test_outcomes_use_one_window_from_recall(result, rules):
     rec = result.records
     w = rules.follow_up_days
+    # community days: the window less every custody day in it (a re-recall's stay included)
     np.testing.assert_allclose(
-        rec["community_days"], np.maximum(w - rec["release_day"], 0), rtol=1e-6
+        rec["community_days"], np.maximum(w - rec["follow_up_custody_days"], 0), atol=1e-3
     )
+    ret = rec["return_custody_days"]
+    np.testing.assert_allclose(
+        rec["follow_up_custody_days"], np.minimum(rec["release_day"], w) + ret, rtol=1e-5
+    )
+    assert (ret[~rec["re_recalled"]] == 0).all() and (ret[rec["re_recalled"]] > 0).all()
     # release at SED shows its own reoffending and serious further offences after SED
     sed = rec[rec["strategy"] == "sed"]
     after = sed[(sed["route"] == "sed") & (sed["release_day"] < w)]
     assert after["reoffended"].mean() > 0.2  # OGRS3 2-year about 60% over most of a window
     assert after["sfo"].any() or len(after) < 200
     assert not after["sfo_on_licence"].any()  # no licence after SED
-    # re-recall only on licence
-    assert not rec.loc[rec["follow_up_supervised_days"] == 0, "re_recalled"].any()
+    # re-recall only on licence: after release, before SED and within the window
+    rr = rec[rec["re_recalled"]]
+    assert (rr["re_recall_day"] > rr["release_day"]).all()
+    assert (rr["re_recall_day"] < np.minimum(rr["sed_day"], w)).all()
 
 
 def test_releasable_features_in_records(result):

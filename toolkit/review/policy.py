@@ -282,12 +282,6 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         if "programme_binding_share" in data["person"]
         else 1.0
     )
-    for block, blk in data.items():
-        if isinstance(blk, dict) and "ranges" in blk:
-            _check_ranges(label, block, blk)
-    for name, blk in data["recall_types"].items():
-        if isinstance(blk, dict) and "ranges" in blk:
-            _check_ranges(label, f"recall_types.{name}", blk)
     modelled = data["meta"].get("modelled_date", "2014-03-31")
     _iso_date(label, "meta.modelled_date", modelled)
     fc = data["further_charge"]
@@ -356,14 +350,21 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         "anchor": data["national"].get("anchor", "flow"),
     }
     _choice(label, "national.anchor", national["anchor"], NATIONAL_ANCHORS)
+    notice = _num(label, data, "executive", "notice_probability", 0, 1)
+    direction = _num(label, data, "parole_board", "direction_probability", 0, 1)
+    # ranges last: a value out of its own bounds is reported as such first
+    for block, blk in data.items():
+        if isinstance(blk, dict) and "ranges" in blk:
+            _check_ranges(label, block, blk)
+    for name, blk in data["recall_types"].items():
+        if isinstance(blk, dict) and "ranges" in blk:
+            _check_ranges(label, f"recall_types.{name}", blk)
     return ReleaseRules(
         path=label,
         types=MappingProxyType(types),
-        notice_probability=_num(label, data, "executive", "notice_probability", 0, 1),
+        notice_probability=notice,
         excluded_rosh=tuple(excluded),
-        board_direction_probability=_num(
-            label, data, "parole_board", "direction_probability", 0, 1
-        ),
+        board_direction_probability=direction,
         delay_executive=_num(label, data, "decision_delay_days", "executive_median", 0, 3650),
         delay_executive_sigma=_num(label, data, "decision_delay_days", "executive_sigma", 0, 5),
         delay_parole_board=_num(label, data, "decision_delay_days", "parole_board_median", 0, 3650),
