@@ -19,7 +19,7 @@ from toolkit.exceptions import UsageError
 
 #: The strategies the demo compares (names as on the ``simulate`` command line).
 DEMO_STRATEGIES = (
-    "sed",
+    "board_only",
     "formal",
     "proactive:every=28",
     "event",

@@ -58,7 +58,7 @@ class ReleaseAtSED(Strategy):
     some people are released before SED even here.
     """
 
-    name = "sed"
+    name = "board_only"
 
     def plan(self, ep, rules) -> ReviewPlan:
         return ReviewPlan(np.full((ep.n, 0), np.inf))
