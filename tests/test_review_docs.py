@@ -71,7 +71,9 @@ def test_figures_in_the_text_are_the_model(m, rules):
 def test_readme_review_paragraph_is_the_model(m):
     """The README's review paragraph states the fit in whole percent."""
     text = _text(ROOT / "README.md")
-    para = text.split("The review simulation is a model", 1)[1].split("Review-priority output", 1)[0]
+    para = text.split("The review simulation is a model", 1)[1].split("Review-priority output", 1)[
+        0
+    ]
     for phrase in (
         f"{m['released_at_sed_pct']:.0f}% of standard recalls at SED",
         f"{m['releasable_earlier_of_sed_pct']:.0f}% of them releasable earlier",

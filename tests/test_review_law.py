@@ -175,6 +175,8 @@ def test_no_barrier_is_a_hard_gate(census, rules):
         np.where(
             ep.declines,
             np.inf,
-            np.maximum(ep.latent_day, np.where(np.isfinite(ep.accommodation_day), ep.accommodation_day, 0)),
+            np.maximum(
+                ep.latent_day, np.where(np.isfinite(ep.accommodation_day), ep.accommodation_day, 0)
+            ),
         ),
     )

@@ -28,12 +28,11 @@ stated in :data:`TARGET_SE`); everything else (loadings, delays, probabilities) 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-
-from functools import lru_cache
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import CohortError
@@ -70,9 +69,7 @@ STRUCTURAL_SE = {
     "census_over_12m_pct": 3.5,
     "census_1yr_plus_to_sed_pct": 1.0,
 }
-TARGET_SE = {
-    k: float(np.hypot(v, STRUCTURAL_SE.get(k, 0.0))) for k, v in BINOMIAL_SE.items()
-}
+TARGET_SE = {k: float(np.hypot(v, STRUCTURAL_SE.get(k, 0.0))) for k, v in BINOMIAL_SE.items()}
 #: Tolerance each target must be met within (points; tests assert these): the case review's
 #: stated ranges (60%: 55-65; "about a third": 28-38), 2 points for the census shares, the
 #: survey's 2 SE for OM contact, 10% for Little's law.
@@ -157,7 +154,9 @@ def model_moments(
     tot = ws.sum()
     early = (route == 1) | (route == 2)
     days = np.floor(s[early]).astype(np.int64)
-    day_share = 100 * np.bincount(days, weights=w[early]).max() / w[early].sum() if days.size else 0.0
+    day_share = (
+        100 * np.bincount(days, weights=w[early]).max() / w[early].sum() if days.size else 0.0
+    )
     frames = case_review_shares(s, at_sed, releasable, w)
     judged = ep.latent_day <= ep.sed - margin  # risk manageable, and wants release
     judged &= ~ep.declines

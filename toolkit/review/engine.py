@@ -86,16 +86,14 @@ RECORD_COLUMNS = {
     "bed_days_saved": "days before SED (or horizon) released",
     "reviews": "executive reviews held",
     "review_hours": "staff hours for those reviews",
-    "follow_up_custody_days": "custody days within the follow-up window (re-recall stays "
-    "included)",
+    "follow_up_custody_days": "custody days within the follow-up window (re-recall stays included)",
     "follow_up_supervised_days": "licence days within the follow-up window",
     "community_days": "days out of custody within the follow-up window",
     "re_recalled": "re-recalled within the window (licence days only)",
     "re_recall_day": "day of the re-recall (inf: none within the window)",
     "return_custody_days": "custody days of the re-recall's stay within the window",
     "reoffended": "proven reoffence within the window (any community day)",
-    "sfo": "RSR-predicted serious reoffending within the window (alias: "
-    "rsr_serious_reoffending)",
+    "sfo": "RSR-predicted serious reoffending within the window (alias: rsr_serious_reoffending)",
     "sfo_on_licence": "RSR-predicted serious reoffending while on licence (alias: "
     "rsr_serious_reoffending_on_licence)",
     "rsr_serious_reoffending": "RSR-predicted serious reoffending within the window (on licence "
@@ -379,7 +377,9 @@ def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
     }
 
 
-def _records(r, name, names, ep, out, census, rules, shared=None, back=None) -> dict[str, np.ndarray]:
+def _records(
+    r, name, names, ep, out, census, rules, shared=None, back=None
+) -> dict[str, np.ndarray]:
     """One strategy's records as arrays (categoricals as codes; joined once at the end).
     ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given). ``back``:
     ``(ep2, strategy)``, a second draw for the same people and the strategy, for the stay of a

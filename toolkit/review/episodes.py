@@ -178,7 +178,8 @@ def draw_episodes(
     # 14-day fixed-term recalls exist only under the law in force at the modelled date
     share14 = np.array(
         [
-            t.short_sentence_share if law_applies(t.short_sentence_from, rules.modelled_date)
+            t.short_sentence_share
+            if law_applies(t.short_sentence_from, rules.modelled_date)
             else 0.0
             for t in types
         ]

@@ -42,7 +42,14 @@ _TYPE_KEYS = (
     *_PROVENANCE,
 )
 _BLOCKS = {
-    "meta": ("document", "title", "law", "law_text_retrieved", "modelled_date", "modelled_date_reason"),
+    "meta": (
+        "document",
+        "title",
+        "law",
+        "law_text_retrieved",
+        "modelled_date",
+        "modelled_date_reason",
+    ),
     "executive": ("notice_probability", "excluded_rosh", *_PROVENANCE),
     "parole_board": ("direction_probability", *_PROVENANCE),
     "decision_delay_days": (
