@@ -59,7 +59,7 @@ def main(prefix: str = "") -> None:
     rules = load_release_rules()
     cohort = generate_cohort(populations=["standard"], rng=20140331)
     rows = []
-    for key, (value, lo, hi) in assumed_ranges(rules).items():
+    for key, (_value, lo, hi) in assumed_ranges(rules).items():
         if not key.startswith(prefix) or key.startswith(("costs.", "hazards.")):
             continue  # costs and outcome hazards do not enter the fit
         for end, v in (("low", lo), ("high", hi)):
