@@ -229,11 +229,11 @@ def run_demo(
             )
             + "\n\n"
             + calibration_report(std)
-            + "\n\nWhich targets the model meets (within 2 standard errors plus 1 point of "
-            "simulation error) and which it misses, "
+            + "\n\nWhich targets the model meets (within each target's stated tolerance, "
+            "toolkit.review.calibration.TOLERANCE) and which it misses, "
             "beside what papers/recall_process_experience/review_model.md documents\n"
             + calibration_fit(std)[
-                ["label", "published", "model", "target_se", "z", "status", "documented"]
+                ["label", "published", "model", "tolerance", "status", "documented"]
             ]
             .round(2)
             .to_string(index=False)

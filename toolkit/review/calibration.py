@@ -513,20 +513,34 @@ def sensitivity(
 
 
 def calibration_report(cohort, rules: ReleaseRules | None = None, *, n: int = FIT_N) -> str:
-    """The stored calibration beside its targets, plus the Little's-law check."""
-    from toolkit.review.national import littles_law_text, national_flow
-
+    """The stored calibration beside its targets (with each tolerance), both readings of the
+    case review, the two Little's-law checks and the out-of-sample c.2016 snapshot."""
     rules = load_release_rules() if rules is None else rules
     params = dict(rules.calibrated)
     m = model_moments(cohort, rules, params, n=n)
     t = calibration_targets(rules)
+    cal = rules.calibration
     lines = [
-        "Calibration (formal strategy, standard recalls): published target vs model",
-        *(f"  {k:32s} {v:6.1f}  {m[k]:6.1f}" for k, v in t.items()),
+        "Calibration (formal strategy, standard recalls): target, model, tolerance",
+        *(
+            f"  {k:32s} {v:6.1f}  {m[k]:6.1f}  +/-{TOLERANCE[k]:g}"
+            + ("" if abs(m[k] - v) <= TOLERANCE[k] else "  MISSED")
+            for k, v in t.items()
+        ),
         f"  plausibility: busiest day {m['max_day_share_pct']:.1f}% of releases before SED; "
         f"Board {m['board_share_pct']:.0f}% of them",
         case_review_frames_text(m, rules),
-        "Parameters (calibrated): " + ", ".join(f"{k}={v:.3f}" for k, v in params.items()),
-        littles_law_text(national_flow(rules, params)),
+        "Releasable earlier read as the OM's judgement (risk manageable, wants release): "
+        f"{m['releasable_earlier_judged_of_sed_admissions_pct']:.1f}% of those at SED "
+        f"(fitted reading: {cal.get('releasable_reading', 'barriers_cleared')}).",
+        f"Little's law on one flow: {m['littles_law_single_flow_stock_pct']:.1f}% of the "
+        f"published stock; with the post-ORA stream ({100 * cal.get('post_ora_share', 0):.0f}% "
+        f"of the 2015 flow) as its own flow: {m['littles_law_stock_pct']:.1f}%.",
+        "Out of sample, c.2016 recall population growing 15% a year (Better Outcomes, lines "
+        f"4697-4699): back under six months {m['snapshot_2016_under_6m_pct']:.1f}% (published "
+        f"about {cal.get('snapshot_2016_under_6m_pct', 45):g}%), over a year "
+        f"{m['snapshot_2016_over_12m_pct']:.1f}% (about "
+        f"{cal.get('snapshot_2016_over_12m_pct', 20):g}%).",
+        "Parameters (calibrated): " + ", ".join(f"{k}={v:.4f}" for k, v in params.items()),
     ]
     return "\n".join(lines)
