@@ -57,7 +57,7 @@ def person(env, i, ep, days, rules, every, out):
         elif (
             math.isinf(pending)
             and ep.exec_ok[i]
-            and day >= releasable
+            and day >= float(ep.exec_open_day[i])  # releasable, OM contact, no pending charge
             and _u(key, day) < rules.notice_probability
         ):
             pending = day + float(ep.exec_delay[i])

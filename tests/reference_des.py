@@ -74,7 +74,7 @@ def simulate_person(i, ep, review_days, rules, extra=()):
         reviews += 1
         if (
             ep.exec_ok[i]
-            and day >= releasable
+            and day >= float(ep.exec_open_day[i])
             and _u(int(ep.key[i]), day) < rules.notice_probability
         ):
             notice = day

@@ -191,10 +191,13 @@ def test_release_follows_the_law(episodes, rules):
     assert not np.any(route[indet] == 1)
     # extended sentences have the executive power too (s.255C(2))
     assert np.any(route[rtype == "extended"] == 1) or not np.any(rtype == "extended")
-    # fixed-term: 14 or 28 days (s.255B as amended by ORA 2014), capped at SED
+    # fixed-term: 28 days at the 2014 modelled date (14 days only from 1 February 2015, ORA
+    # 2014; tests/test_review_law.py checks the later law), capped at SED
     ft = rtype == "fixed_term"
-    assert set(np.unique(np.minimum(rel[ft], 28))) <= {14.0, 28.0}
-    assert np.any(rel[ft] == 14) and np.any(rel[ft] == 28)
+    assert set(np.unique(np.minimum(rel[ft], 28))) <= {28.0} | set(np.unique(rel[ft][rel[ft] < 28]))
+    assert np.any(rel[ft] == 28) and not np.any(rel[ft] == 14)
+    # HDC: released at the conditional release date, never at SED (s.255)
+    assert np.all(route[rtype == "hdc"] == 0)
     # Board releases fall on a determination: the first, or a year after the last (s.256A)
     b = route == 2
     k = (rel[b] - episodes.first_board_day[b]) / 365.0
@@ -283,17 +286,25 @@ def test_simulation_outcomes_and_summary(result):
 def test_outcomes_use_one_window_from_recall(result, rules):
     rec = result.records
     w = rules.follow_up_days
+    # community days: the window less every custody day in it (a re-recall's stay included)
     np.testing.assert_allclose(
-        rec["community_days"], np.maximum(w - rec["release_day"], 0), rtol=1e-6
+        rec["community_days"], np.maximum(w - rec["follow_up_custody_days"], 0), atol=1e-3
     )
+    ret = rec["return_custody_days"]
+    np.testing.assert_allclose(
+        rec["follow_up_custody_days"], np.minimum(rec["release_day"], w) + ret, rtol=1e-5
+    )
+    assert (ret[~rec["re_recalled"]] == 0).all() and (ret[rec["re_recalled"]] > 0).all()
     # release at SED shows its own reoffending and serious further offences after SED
     sed = rec[rec["strategy"] == "sed"]
     after = sed[(sed["route"] == "sed") & (sed["release_day"] < w)]
     assert after["reoffended"].mean() > 0.2  # OGRS3 2-year about 60% over most of a window
     assert after["sfo"].any() or len(after) < 200
     assert not after["sfo_on_licence"].any()  # no licence after SED
-    # re-recall only on licence
-    assert not rec.loc[rec["follow_up_supervised_days"] == 0, "re_recalled"].any()
+    # re-recall only on licence: after release, before SED and within the window
+    rr = rec[rec["re_recalled"]]
+    assert (rr["re_recall_day"] > rr["release_day"]).all()
+    assert (rr["re_recall_day"] < np.minimum(rr["sed_day"], w)).all()
 
 
 def test_releasable_features_in_records(result):
@@ -305,10 +316,14 @@ def test_releasable_features_in_records(result):
     need = rec["accommodation_need"]
     assert np.isinf(rec.loc[~need, "accommodation_day"]).all()
     assert np.isfinite(rec.loc[need, "accommodation_day"]).all()
-    # releasable no earlier than the barriers the caseload shows
+    # releasable no earlier than the barriers the caseload shows; OM contact and a pending
+    # charge hold the executive route only
     r = rec["releasable_day"]
-    assert (r >= rec["om_contact_day"] - 1e-3).all()
     assert (r[need] >= rec.loc[need, "accommodation_day"] - 1e-3).all()
+    ex = rec["route"] == "executive"
+    assert (rec.loc[ex, "release_day"] >= rec.loc[ex, "om_contact_day"] - 1e-3).all()
+    assert (rec.loc[ex, "release_day"] >= rec.loc[ex, "charge_day"] - 1e-3).all()
+    assert (rec["executive_open_day"] >= np.maximum(r, rec["om_contact_day"]) - 1e-3).all()
 
 
 def test_replications_use_spawned_streams(all_cohort, rules):

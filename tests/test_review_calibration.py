@@ -8,7 +8,11 @@ from toolkit.datafiles import paper_file
 from toolkit.exceptions import SpecError
 from toolkit.review import load_release_rules
 from toolkit.review.calibration import (
+    FIT_N,
+    FIT_SEED,
+    STRUCTURAL_SE,
     TARGET_SE,
+    TOLERANCE,
     calibrate,
     calibration_targets,
     case_review_shares,
@@ -37,21 +41,43 @@ def test_calibrate_reproduces_stored_parameters(cohort, rules):
         assert res.params[k] == pytest.approx(v, abs=2e-3), k
 
 
-def test_stored_fit_meets_the_precise_targets(cohort, rules):
-    """The census bands and the 1-year-to-SED share (5,125 people profiled) are met within
-    2 target SEs plus 1 point of simulation error at n = 5,000 (SD of a census share about 0.7
-    points); the case-review targets are reported, not asserted (they conflict, see
-    review_model.md)."""
-    m = model_moments(cohort, rules, dict(rules.calibrated))
+def test_stored_fit_meets_every_target(cohort, rules):
+    """Every published target is met within its stated tolerance (TOLERANCE: the case review's
+    own ranges, 60% as 55-65 and "about a third" as 28-38; 2 points for the census shares;
+    2 survey SEs for OM contact; 10% for Little's law) at the fit's own draws, and again at
+    other draws (seed 7, n = 16,000) with 1.5 points more for simulation error (the SD of a
+    census share at that n is about 0.5 points, of the case-review shares about 1)."""
     t = calibration_targets(rules)
-    for k in (
-        "census_under_6m_pct",
-        "census_6_to_12m_pct",
-        "census_over_12m_pct",
-        "census_1yr_plus_to_sed_pct",
-    ):
-        assert abs(m[k] - t[k]) <= 2 * TARGET_SE[k] + 1.0, (k, m[k], t[k])
-    assert m["max_day_share_pct"] <= rules.calibration["max_day_share_pct"]
+    for n, seed, slack in ((FIT_N, FIT_SEED, 0.0), (16_000, 7, 1.5)):
+        m = model_moments(cohort, rules, dict(rules.calibrated), n=n, seed=seed)
+        for k, v in t.items():
+            assert abs(m[k] - v) <= TOLERANCE[k] + slack, (k, m[k], v, seed)
+        assert m["max_day_share_pct"] <= rules.calibration["max_day_share_pct"]
+        # a soft (quadratic) penalty: the fit sits at the Board's upper bound, so 0.5 points over
+        lo, hi = rules.calibration["board_share_range_pct"]
+        assert lo - slack - 0.5 <= m["board_share_pct"] <= hi + slack + 0.5
+
+
+def test_structural_error_covers_the_growth_shift(cohort, rules):
+    """The census bands' structural error term is at least the shift between the stationary
+    census and the census of a flow growing 15% a year (line 4679), at the stored fit (0.2
+    points of simulation error allowed)."""
+    m = model_moments(cohort, rules, dict(rules.calibrated))
+    for k, se in STRUCTURAL_SE.items():
+        assert abs(m[f"{k}_growing"] - m[k]) <= se + 0.2, k
+
+
+def test_both_readings_of_releasable_are_reported(cohort, rules):
+    """The case review's "could have been released earlier" in both readings: barriers cleared
+    (the fitted one) and the OM's judgement alone (risk manageable, wants release). Fewer
+    conditions can only make more people releasable, so the judgement reading is the larger."""
+    assert rules.calibration["releasable_reading"] == "barriers_cleared"
+    m = model_moments(cohort, rules, dict(rules.calibrated))
+    assert m["releasable_earlier_of_sed_pct"] == m["releasable_earlier_of_sed_admissions_pct"]
+    assert (
+        m["releasable_earlier_judged_of_sed_admissions_pct"]
+        >= m["releasable_earlier_of_sed_admissions_pct"]
+    )
 
 
 def test_calibration_improves_on_its_start(cohort, rules):
@@ -65,7 +91,7 @@ def test_calibration_improves_on_its_start(cohort, rules):
         return sum(((m[k] - v) / TARGET_SE[k]) ** 2 for k, v in t.items())
 
     m0 = model_moments(cohort, rules, start, n=2000)
-    res = calibrate(cohort, rules, n=2000, starts=(start,), maxiter=150, intervals=False)
+    res = calibrate(cohort, rules, n=2000, starts=(start,), maxiter=60, intervals=False)
     m1 = model_moments(cohort, rules, res.params, n=2000)
     # from a poor start the weighted squared error must at least halve
     assert loss(m1) < loss(m0) / 2

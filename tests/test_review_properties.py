@@ -45,6 +45,8 @@ def make_episodes(sed, releasable, first_board, exec_delay):
         BASE,
         sed=sed,
         releasable_day=releasable,
+        # the drawn releasable day opens the executive route (no contact or charge wait here)
+        exec_open_day=np.where(BASE.exec_ok, releasable, np.inf),
         first_board_day=first,
         board_day=np.where(BASE.reviewable, board, np.inf),
         exec_delay=exec_delay,
@@ -94,7 +96,8 @@ def test_notice_probability_extremes(p):
     if p == 0:
         assert not np.any(out["route"] == 1)
     else:
-        ok = ep.exec_ok & np.isfinite(ep.releasable_day)
-        first = np.maximum(np.ceil(ep.releasable_day[ok] / 7), 1) * 7
+        # the executive route opens on the releasable day, OM contact and no pending charge
+        ok = ep.exec_ok & np.isfinite(ep.exec_open_day)
+        first = np.maximum(np.ceil(ep.exec_open_day[ok] / 7), 1) * 7
         noticed = np.isfinite(out["notice_day"][ok])
         np.testing.assert_array_equal(out["notice_day"][ok][noticed], first[noticed])

@@ -146,7 +146,8 @@ def caseload_from_simulation(
     caseload : pandas.DataFrame
         Typed caseload columns (as :func:`toolkit.priority.caseload.validate_caseload` gives).
     outcomes : pandas.DataFrame
-        ``releasable_28d`` (``releasable_day <= t + 28``), ``releasable_now``,
+        ``releasable_28d`` (``executive_open_day <= t + 28``: releasable, OM contact made and
+        no further charge pending, so an executive review could release), ``releasable_now``,
         ``days_gained`` (supervised days an executive review today would add: for people
         releasable now, the notice probability times the days from ``t`` plus the median
         executive decision delay to the release the formal path gives; *assumed* mean of the
@@ -173,7 +174,10 @@ def caseload_from_simulation(
     t = np.floor(pick_rng.random(n) * stay[pick])
     rtype = r["recall_type"].astype(str).to_numpy()
     review_type = np.array([rules.types[x].release == "review" for x in rtype])
-    releasable = r["releasable_day"].to_numpy(float)
+    # what an executive review can act on: releasable, OM contact made and no further charge
+    # pending (the review model's `executive_open_day`; records without it: releasable_day)
+    col = "executive_open_day" if "executive_open_day" in r else "releasable_day"
+    releasable = r[col].to_numpy(float)
     now = (releasable <= t) & review_type
     exec_ok = (
         np.array([rules.types[x].executive for x in rtype])

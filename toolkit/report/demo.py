@@ -19,7 +19,7 @@ from toolkit.exceptions import UsageError
 
 #: The strategies the demo compares (names as on the ``simulate`` command line).
 DEMO_STRATEGIES = (
-    "sed",
+    "board_only",
     "formal",
     "proactive:every=28",
     "event",
@@ -232,11 +232,11 @@ def run_demo(
             )
             + "\n\n"
             + calibration_report(std)
-            + "\n\nWhich targets the model meets (within 2 standard errors plus 1 point of "
-            "simulation error) and which it misses, "
+            + "\n\nWhich targets the model meets (within each target's stated tolerance, "
+            "toolkit.review.calibration.TOLERANCE) and which it misses, "
             "beside what papers/recall_process_experience/review_model.md documents\n"
             + calibration_fit(std)[
-                ["label", "published", "model", "target_se", "z", "status", "documented"]
+                ["label", "published", "model", "tolerance", "status", "documented"]
             ]
             .round(2)
             .to_string(index=False)

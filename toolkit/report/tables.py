@@ -185,6 +185,7 @@ CALIBRATION_LABELS = {
     "census 6-12 months": "census_6_to_12m_pct",
     "census > 12 months": "census_over_12m_pct",
     "a year or more to SED": "census_1yr_plus_to_sed_pct",
+    "no OM contact, of those in custody": "om_no_contact_in_custody_pct",
     "Little's law stock (% of 6,564)": "littles_law_stock_pct",
 }
 #: A target counts as met when the model is within this many of its standard errors
@@ -195,9 +196,12 @@ MET_WITHIN_SE = 2.0
 SIMULATION_ERROR_POINTS = 1.0
 
 
-def met(difference: float, se: float) -> bool:
-    """Whether a calibration target is met: ``|difference| <= MET_WITHIN_SE * se +
-    SIMULATION_ERROR_POINTS`` (percentage points)."""
+def met(difference: float, se: float, tolerance: float | None = None) -> bool:
+    """Whether a calibration target is met: within its stated ``tolerance``
+    (``toolkit.review.calibration.TOLERANCE``) when given, else ``|difference| <=
+    MET_WITHIN_SE * se + SIMULATION_ERROR_POINTS`` (percentage points)."""
+    if tolerance is not None:
+        return bool(abs(difference) <= tolerance)
     return bool(abs(difference) <= MET_WITHIN_SE * se + SIMULATION_ERROR_POINTS)
 
 
@@ -212,7 +216,13 @@ def documented_calibration(path=None) -> pd.DataFrame:
 
     from toolkit.datafiles import paper_file
 
-    path = Path(path) if path else paper_file("recall_process_experience", "review_model.md")
+    if path is None:  # beside the rules in use (the source checkout's papers/ when run from one)
+        from toolkit.review.policy import default_rules_path
+
+        path = default_rules_path().with_name("review_model.md")
+        if not path.is_file():
+            path = paper_file("recall_process_experience", "review_model.md")
+    path = Path(path)
     text = path.read_text(encoding="utf-8")
     section = text.split("## 6. Calibration", 1)[1].split("\n## ", 1)[0]
     rows = []
@@ -254,6 +264,7 @@ def calibration_fit(standard: pd.DataFrame, rules=None, *, n: int | None = None)
         FIT_N,
         FRAME_KEYS,
         TARGET_SE,
+        TOLERANCE,
         calibration_targets,
         model_moments,
     )
@@ -272,8 +283,9 @@ def calibration_fit(standard: pd.DataFrame, rules=None, *, n: int | None = None)
                 "published": pub,
                 "model": float(m[key]),
                 "target_se": TARGET_SE[key],
+                "tolerance": TOLERANCE[key],
                 "z": float(z),
-                "status": "met" if met(m[key] - pub, TARGET_SE[key]) else "missed",
+                "status": "met" if met(m[key] - pub, TARGET_SE[key], TOLERANCE[key]) else "missed",
                 "documented": doc["note"].get(key, "not documented"),
             }
         )

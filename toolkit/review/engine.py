@@ -24,8 +24,10 @@ from toolkit.review.episodes import (
     REQUIRED,
     Episodes,
     build_episodes,
+    draw_episodes,
     params_from,
     prepare_census,
+    returned,
     stay_weights,
 )
 from toolkit.review.mechanism import ROUTES, hash_uniform, release_outcomes
@@ -70,6 +72,9 @@ RECORD_COLUMNS = {
     "om_contact_day": "day of first offender-manager contact since recall",
     "wants_release": "wants re-release (false: declines)",
     "releasable_day": "day the person became releasable (inf: never before SED, or declines)",
+    "charge_day": "day a pending further charge stops holding executive release (0: none)",
+    "executive_open_day": "first day an executive review can release (releasable, OM contact, "
+    "no pending charge; inf: no executive route)",
     "recall_day": "day of the year the person was recalled (capacity caseload timing)",
     "first_board_day": "day of the Parole Board's first determination (inf: automatic types)",
     "sed_day": "days from recall to SED (inf: none)",
@@ -81,15 +86,23 @@ RECORD_COLUMNS = {
     "bed_days_saved": "days before SED (or horizon) released",
     "reviews": "executive reviews held",
     "review_hours": "staff hours for those reviews",
-    "follow_up_custody_days": "custody days within the follow-up window",
+    "follow_up_custody_days": "custody days within the follow-up window (re-recall stays included)",
     "follow_up_supervised_days": "licence days within the follow-up window",
     "community_days": "days out of custody within the follow-up window",
     "re_recalled": "re-recalled within the window (licence days only)",
+    "re_recall_day": "day of the re-recall (inf: none within the window)",
+    "return_custody_days": "custody days of the re-recall's stay within the window",
     "reoffended": "proven reoffence within the window (any community day)",
-    "sfo": "serious further offence within the window (on licence or after SED)",
-    "sfo_on_licence": "serious further offence within the window while on licence",
+    "sfo": "RSR-predicted serious reoffending within the window (alias: rsr_serious_reoffending)",
+    "sfo_on_licence": "RSR-predicted serious reoffending while on licence (alias: "
+    "rsr_serious_reoffending_on_licence)",
+    "rsr_serious_reoffending": "RSR-predicted serious reoffending within the window (on licence "
+    "or after SED); not observed serious further offences",
+    "rsr_serious_reoffending_on_licence": "the part of it while on licence",
     "releasable_earlier": "releasable at least 28 days before SED",
-    "cost": "custody + supervision + review staff cost, GBP",
+    "cost": "within the window: custody days (re-recall stays included) at the average cost "
+    "per day + licence days at the supervision cost + review staff cost, GBP",
+    "cost_marginal": "as cost, custody days at the marginal cost per bed-day, GBP",
 }
 
 
@@ -165,7 +178,9 @@ _MEAN_COLUMNS = (
     "follow_up_custody_days",
     "follow_up_supervised_days",
     "cost",
+    "cost_marginal",
     "review_hours",
+    "return_custody_days",
 )
 
 
@@ -194,9 +209,13 @@ _SUMMARY = (
     ("reoffending_pct", "reoffended", 100),
     ("sfo_per_1000", "sfo", 1000),
     ("sfo_on_licence_per_1000", "sfo_on_licence", 1000),
+    ("rsr_serious_reoffending_per_1000", "sfo", 1000),
+    ("rsr_serious_reoffending_on_licence_per_1000", "sfo_on_licence", 1000),
     ("follow_up_custody_days", "follow_up_custody_days", None),
     ("follow_up_supervised_days", "follow_up_supervised_days", None),
     ("cost_per_person", "cost", None),
+    ("cost_marginal_per_person", "cost_marginal", None),
+    ("return_custody_days_per_person", "return_custody_days", None),
     ("review_hours_per_person", "review_hours", None),
 )
 
@@ -349,6 +368,8 @@ def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
         "om_contact_day": ep.om_contact_day.astype(f32),
         "wants_release": ~ep.declines,
         "releasable_day": ep.releasable_day.astype(f32),
+        "charge_day": ep.charge_day.astype(f32),
+        "executive_open_day": ep.exec_open_day.astype(f32),
         "recall_day": ep.admit_day.astype(f32),
         "first_board_day": ep.first_board_day.astype(f32),
         "sed_day": ep.sed,
@@ -356,9 +377,13 @@ def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
     }
 
 
-def _records(r, name, names, ep, out, census, rules, shared=None) -> dict[str, np.ndarray]:
+def _records(
+    r, name, names, ep, out, census, rules, shared=None, back=None
+) -> dict[str, np.ndarray]:
     """One strategy's records as arrays (categoricals as codes; joined once at the end).
-    ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given)."""
+    ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given). ``back``:
+    ``(ep2, strategy)``, a second draw for the same people and the strategy, for the stay of a
+    re-recall (None: re-recalls are counted but not returned to custody)."""
     e = _episode_columns(r, ep, census) if shared is None else shared
     n = ep.n
     costs = rules.costs
@@ -367,15 +392,37 @@ def _records(r, name, names, ep, out, census, rules, shared=None) -> dict[str, n
     release = out["release_day"]
     sup = np.maximum(limit - release, 0.0)
     # one window from recall for every strategy: licence days, then unsupervised days after SED
-    fu_custody = np.minimum(release, w)
-    fu_sup = np.maximum(np.minimum(limit, w) - release, 0.0)
-    community = np.maximum(w - release, 0.0)
-    rerecall = ep.u_rerecall < -np.expm1(-ep.h_rerecall * fu_sup)
+    lic_end = np.minimum(limit, w)
+    with np.errstate(divide="ignore"):
+        wait = -np.log1p(-ep.u_rerecall) / ep.h_rerecall  # licence days to a re-recall
+    rr_day = release + wait
+    rerecall = rr_day < lic_end
+    ret_custody = np.zeros(n)
+    ret_release = np.full(n, np.inf)
+    ret_reviews = np.zeros(n, dtype=np.int64)
+    idx = np.flatnonzero(rerecall)
+    if back is not None and idx.size:
+        # the re-recall is a new recall of the same person with the sentence left: its stay
+        # comes from the same rules and strategy (a second draw; one return followed)
+        ep2, strat = back
+        sub = returned(ep2, idx, ep.sed[idx] - rr_day[idx], rules)
+        o2 = strat.outcomes(sub, rules, census)
+        ret_release[idx] = rr_day[idx] + o2["release_day"]
+        ret_custody[idx] = np.minimum(o2["release_day"], w - rr_day[idx])
+        ret_reviews[idx] = o2["reviews"]
+    fu_custody = np.minimum(release, w) + ret_custody
+    # licence days in the window: release to re-recall (or licence end), then after the return
+    fu_sup = np.maximum(np.minimum(np.where(rerecall, rr_day, lic_end), lic_end) - release, 0.0)
+    fu_sup = fu_sup + np.maximum(lic_end - ret_release, 0.0)
+    community = np.maximum(w - fu_custody, 0.0)
     reoff = ep.u_reoffend < -np.expm1(-ep.h_reoffend * community)
     sfo = ep.u_sfo < -np.expm1(-ep.h_sfo * community)
     sfo_lic = ep.u_sfo < -np.expm1(-ep.h_sfo * fu_sup)
-    hours = out["reviews"] * costs["review_hours"]
+    reviews = out["reviews"] + ret_reviews
+    hours = reviews * costs["review_hours"]
     f32 = np.float32
+    staff = hours * costs["staff_cost_per_hour"]
+    supervision = fu_sup * costs["supervision_per_day"]
     return {
         "replication": e["replication"],
         "strategy": np.full(n, names.index(name), dtype=np.int8 if len(names) < 128 else np.int16),
@@ -386,21 +433,22 @@ def _records(r, name, names, ep, out, census, rules, shared=None) -> dict[str, n
         "custody_days": release,
         "supervised_days": sup,
         "bed_days_saved": limit - release,
-        "reviews": out["reviews"],
+        "reviews": reviews,
         "review_hours": hours,
         "follow_up_custody_days": fu_custody.astype(f32),
         "follow_up_supervised_days": fu_sup.astype(f32),
         "community_days": community.astype(f32),
         "re_recalled": rerecall,
+        "re_recall_day": np.where(rerecall, rr_day, np.inf).astype(f32),
+        "return_custody_days": ret_custody.astype(f32),
         "reoffended": reoff,
         "sfo": sfo,
         "sfo_on_licence": sfo_lic,
+        "rsr_serious_reoffending": sfo,
+        "rsr_serious_reoffending_on_licence": sfo_lic,
         "releasable_earlier": e["releasable_earlier"],
-        "cost": (
-            release * costs["custody_per_day"]
-            + sup * costs["supervision_per_day"]
-            + hours * costs["staff_cost_per_hour"]
-        ),
+        "cost": fu_custody * costs["custody_per_day"] + supervision + staff,
+        "cost_marginal": fu_custody * costs["marginal_custody_per_day"] + supervision + staff,
     }
 
 
@@ -485,9 +533,14 @@ class RecordStream:
                 rng=g,
             )
             shared = _episode_columns(r, ep, census)
+            # a second draw for the same people: the stay of a re-recall (common to strategies)
+            ep2 = draw_episodes(census, ep.cohort_row, rules, self.params, g)
             for name, strat in self.named.items():
                 out = strat.outcomes(ep, rules, census)
-                yield r, name, _records(r, name, self.names, ep, out, census, rules, shared)
+                cols = _records(
+                    r, name, self.names, ep, out, census, rules, shared, back=(ep2, strat)
+                )
+                yield r, name, cols
             if self.progress:
                 self.progress(r + 1, self.n_replications)
 

@@ -53,6 +53,8 @@ class Episodes:
     latent_day: np.ndarray  # the risk part of it (inf if never)
     declines: np.ndarray
     exec_ok: np.ndarray  # the executive route is open to this person
+    exec_open_day: np.ndarray  # first day an executive review can release (inf: never)
+    charge_day: np.ndarray  # day a pending further charge stops blocking executive release (0)
     om_contact_day: np.ndarray
     accommodation_day: np.ndarray  # inf if no need or never secured
     programme_day: np.ndarray  # inf if no unmet need
@@ -89,22 +91,48 @@ def _types(populations: Sequence[str]) -> list[str]:
     return pops
 
 
+def law_applies(since: str | None, date: str) -> bool:
+    """Whether a rule in force from ``since`` (ISO date; None: always) applies at ``date``."""
+    return since is None or str(date) >= str(since)
+
+
 def draw_episodes(
     census: Census,
     rows: np.ndarray,
     rules: ReleaseRules,
     p: dict,
     rng: np.random.Generator,
+    *,
+    sed: np.ndarray | None = None,
 ) -> Episodes:
-    """Episodes for the census ``rows`` given (one per entry), every draw from ``rng``."""
+    """Episodes for the census ``rows`` given (one per entry), every draw from ``rng``.
+
+    ``sed``: days to SED given (a re-recall's remaining sentence) instead of drawn; the draws
+    from ``rng`` are the same either way (common random numbers).
+
+    Each recall type has its own clock: time to SED is log-normal with the fitted spread and
+    the fitted median times the type's ``sed_median_ratio`` (the cohort's median days to SED
+    of that type over the standard recalls'); an HDC recall ends at the conditional release
+    date (uniform within the longest curfew), a fixed-term recall after 14 or 28 days by the
+    law in force at ``rules.modelled_date``.
+    """
     n = rows.size
     rtype = census.recall_type[rows]
     per = rules.person
     types = [rules.types[t] for t in RECALL_TYPES]
-    z = rng.standard_normal((n, 6))
-    u = rng.random((n, 8))
+    z = rng.standard_normal((n, 7))
+    u = rng.random((n, 11))
     has_sed = np.array([t.release_at_sed for t in types])[rtype]
-    sed = np.where(has_sed, np.maximum(np.exp(p["mu_d"] + p["sigma_d"] * z[:, 0]), 29.0), np.inf)
+    log_ratio = np.log(np.array([t.sed_median_ratio for t in types]))[rtype]
+    drawn = np.maximum(np.exp(p["mu_d"] + log_ratio + p["sigma_d"] * z[:, 0]), 29.0)
+    curfew = np.array([t.curfew_max_days or np.nan for t in types])[rtype]
+    # HDC: days to the conditional release date, uniform over the curfew (at least a day); the
+    # SED lies after it (the drawn licence period beyond CRD)
+    crd = np.where(np.isfinite(curfew), np.maximum(np.ceil(u[:, 8] * curfew), 1.0), np.nan)
+    if sed is None:
+        sed = np.where(has_sed, np.where(np.isfinite(crd), crd + drawn, drawn), np.inf)
+    else:
+        sed = np.asarray(sed, dtype=float)
     risk, rosh = census.risk[rows], census.rosh[rows]
     high_rosh = rosh >= 2
     never = u[:, 0] < expit(
@@ -131,18 +159,34 @@ def draw_episodes(
     prog = np.where(
         unmet, np.exp(np.log(per["programme_median"]) + per["programme_sigma"] * z[:, 4]), np.inf
     )
+    # completing a programme is no release condition in law (s.255C(3) is a public-protection
+    # test); a share of decisions is assumed to wait for it (the rest look for the
+    # intervention in the community, as Better Outcomes asks)
+    prog_binds = unmet & (u[:, 9] < per["programme_binding_share"])
     declines = u[:, 1] < rules.prefer_stay_share * rules.declines_release_share
-    # Releasable on the latest of: risk manageable, OM contact, accommodation (if needed),
-    # programme completed (if unmet need); never for people who decline release.
+    # Releasable on the latest of: risk manageable, accommodation (if needed), programme
+    # completed (where the decision waits for it); never for people who decline. OM contact
+    # (and a pending charge, below) holds the executive route only: the OM starts an executive
+    # re-release, while the Board's referral at day 28 is statutory (s.255C(4)).
     ready = np.maximum.reduce(
-        [latent, contact, np.where(accom_need, accom, 0.0), np.where(unmet, prog, 0.0)]
+        [latent, np.where(accom_need, accom, 0.0), np.where(prog_binds, prog, 0.0)]
     )
     releasable = np.where(declines, np.inf, ready)
     reviewable = np.array([t.release == "review" for t in types])[rtype]
     auto = np.array([t.automatic_release_day or np.nan for t in types])[rtype]
     short_day = np.array([t.short_sentence_release_day or np.nan for t in types])[rtype]
-    short = u[:, 2] < np.array([t.short_sentence_share for t in types])[rtype]
+    # 14-day fixed-term recalls exist only under the law in force at the modelled date
+    share14 = np.array(
+        [
+            t.short_sentence_share
+            if law_applies(t.short_sentence_from, rules.modelled_date)
+            else 0.0
+            for t in types
+        ]
+    )[rtype]
+    short = u[:, 2] < share14
     auto = np.where(short & np.isfinite(short_day), short_day, auto)
+    auto = np.where(np.isfinite(crd), crd, auto)
     exec_ok = np.array([t.executive for t in types])[rtype] & ~np.isin(
         rosh, [ROSH_LEVELS.index(x) for x in rules.excluded_rosh]
     )
@@ -163,6 +207,14 @@ def draw_episodes(
         np.log(max(rules.delay_executive, 1e-9))
         + rules.delay_executive_sigma * rng.standard_normal(n)
     )
+    # a pending further charge holds executive release until it is dealt with (assumed)
+    charged = u[:, 10] < rules.charge_share
+    charge_day = np.where(
+        charged,
+        np.exp(np.log(rules.charge_delay_median) + rules.charge_delay_sigma * z[:, 6]),
+        0.0,
+    )
+    exec_open = np.where(exec_ok, np.maximum.reduce([releasable, contact, charge_day]), np.inf)
     ogrs, rsr = census.ogrs[rows], census.rsr[rows]
     h_reoff = -np.log1p(-ogrs) / 730
     return Episodes(
@@ -174,6 +226,8 @@ def draw_episodes(
         latent_day=latent,
         declines=declines,
         exec_ok=exec_ok,
+        exec_open_day=exec_open,
+        charge_day=charge_day,
         om_contact_day=contact,
         accommodation_day=accom,
         programme_day=prog,
@@ -251,3 +305,33 @@ def build_episodes(
     w = stay_weights(census, rows, rules, p) if weights is None else weights
     idx = rows[rng.choice(rows.size, size=n, p=w / w.sum())]
     return draw_episodes(census, idx, rules, p, rng)
+
+
+def returned(ep: Episodes, idx: np.ndarray, sed: np.ndarray, rules: ReleaseRules) -> Episodes:
+    """The episodes ``idx`` of ``ep`` (a second, independent draw for the same people) as
+    re-recalls with ``sed`` days left to SED: every field subset, the Board's release day
+    recomputed for the new sentence end (the same draws, so common random numbers hold)."""
+    from dataclasses import fields, replace
+
+    from toolkit.review.mechanism import board_release_day
+
+    sub = {}
+    for f in fields(Episodes):
+        v = getattr(ep, f.name)
+        sub[f.name] = v[idx] if isinstance(v, np.ndarray) else v
+    sub["n"] = int(idx.size)
+    sed = np.where(np.isfinite(sub["sed"]), np.maximum(np.asarray(sed, dtype=float), 1.0), np.inf)
+    types = [rules.types[t] for t in RECALL_TYPES]
+    every = np.array([t.board_review_every or np.inf for t in types])[sub["recall_type"]]
+    limit = np.minimum(sed, rules.horizon_days)
+    board = board_release_day(
+        sub["first_board_day"],
+        every,
+        sub["releasable_day"],
+        limit,
+        sub["key"],
+        rules.board_direction_probability,
+    )
+    sub["sed"] = sed
+    sub["board_day"] = np.where(sub["reviewable"], board, np.inf)
+    return replace(ep, **sub)

@@ -153,7 +153,7 @@ def executive_notice(ep, plan: ReviewPlan, rules, chunk: int = 250_000) -> np.nd
     """Day of the first executive review that notices a releasable person (inf if none)."""
     limit = np.minimum(ep.sed, rules.horizon_days)
     stop = np.minimum(limit, ep.board_day)  # no review decides anything after the Board's release
-    start = np.where(ep.exec_ok & ep.reviewable, ep.releasable_day, np.inf)
+    start = np.where(ep.reviewable, ep.exec_open_day, np.inf)
     p = rules.notice_probability
     notice = np.full(ep.n, np.inf)
     r = plan.days

@@ -160,8 +160,8 @@ class Oracle(Ordering):
 
     def priority(self, ep, idx, t, census=None):
         left = ep.sed[idx] - t
-        useful = (ep.releasable_day[idx] <= t) & (left > ep.exec_delay[idx])
-        return np.where(useful, -1e7 + left, ep.releasable_day[idx])
+        useful = (ep.exec_open_day[idx] <= t) & (left > ep.exec_delay[idx])
+        return np.where(useful, -1e7 + left, ep.exec_open_day[idx])
 
 
 ORDERINGS = {o.name: o for o in (Fifo, RandomOrder, NearestSED, Scorer, Oracle)}

@@ -24,6 +24,8 @@ _PROVENANCE = (
     "quote",
     "statute",
     "seed_quote",
+    "ranges",
+    "source",
 )
 _TYPE_KEYS = (
     "release",
@@ -34,10 +36,20 @@ _TYPE_KEYS = (
     "board_referral_day",
     "board_review_every",
     "release_at_sed",
+    "sed_median_ratio",
+    "short_sentence_from",
+    "curfew_max_days",
     *_PROVENANCE,
 )
 _BLOCKS = {
-    "meta": ("document", "title", "law", "law_text_retrieved"),
+    "meta": (
+        "document",
+        "title",
+        "law",
+        "law_text_retrieved",
+        "modelled_date",
+        "modelled_date_reason",
+    ),
     "executive": ("notice_probability", "excluded_rosh", *_PROVENANCE),
     "parole_board": ("direction_probability", *_PROVENANCE),
     "decision_delay_days": (
@@ -61,8 +73,10 @@ _BLOCKS = {
         "accommodation_sigma",
         "programme_median",
         "programme_sigma",
+        "programme_binding_share",
         *_PROVENANCE,
     ),
+    "further_charge": ("share", "delay_median", "delay_sigma", *_PROVENANCE),
     "follow_up": ("days", *_PROVENANCE),
     "hazards": ("re_recall_multiplier", "reoffending_multiplier", "sfo_multiplier", *_PROVENANCE),
     "costs": (
@@ -70,6 +84,7 @@ _BLOCKS = {
         "supervision_per_day",
         "review_hours",
         "staff_cost_per_hour",
+        "marginal_custody_per_day",
         *_PROVENANCE,
     ),
     "horizon": ("max_days", *_PROVENANCE),
@@ -102,10 +117,24 @@ _BLOCKS = {
         "min_latent_median_days",
         "case_review_frame",
         "case_review_frame_reason",
+        "releasable_reading",
+        "releasable_reading_reason",
+        "om_no_contact_in_custody_pct",
+        "om_no_contact_line",
+        "om_no_contact_quote",
+        "post_ora_share",
+        "post_ora_stay_days",
+        "post_ora_reason",
+        "snapshot_2016_under_6m_pct",
+        "snapshot_2016_over_12m_pct",
+        "snapshot_2016_line",
+        "snapshot_2016_quote",
         *_PROVENANCE,
     ),
     "calibrated": ("mu_d", "sigma_d", "q_never", "mu_m", *_PROVENANCE),
 }
+#: Blocks a rules file may leave out (older files): their defaults change nothing.
+_OPTIONAL_BLOCKS = ("further_charge",)
 ROSH_LEVELS = ("low", "medium", "high", "very_high")
 
 
@@ -121,6 +150,10 @@ def _choice(label: str, key: str, value, options: tuple[str, ...]) -> None:
 #: recall) or the people in custody on the day the cases were drawn (a snapshot, which holds
 #: each admission in proportion to its stay).
 CASE_REVIEW_FRAMES = ("admissions", "in_custody")
+#: What "could have been released earlier" is read as: every barrier cleared (risk manageable,
+#: OM contact, accommodation, programme where waited for, wants release) or the offender
+#: manager's judgement alone (risk manageable and the person wants release).
+RELEASABLE_READINGS = ("barriers_cleared", "judgement")
 #: What national figures are scaled to: the published yearly flow (admissions a year = flow x
 #: the population's flow share) or the published stock (admissions a year = stock / the
 #: model's mean stay, so the national stock is the published one by construction).
@@ -150,6 +183,9 @@ class RecallTypeRule:
     board_referral_day: float | None
     board_review_every: float | None
     release_at_sed: bool
+    sed_median_ratio: float = 1.0  # median time to SED over the standard recalls' (cohort)
+    short_sentence_from: str | None = None  # ISO date the short-sentence release day applies from
+    curfew_max_days: float | None = None  # HDC: longest curfew (release at CRD, uniform within)
 
 
 @dataclass(frozen=True)
@@ -178,6 +214,13 @@ class ReleaseRules:
     calibration: MappingProxyType
     calibrated: MappingProxyType
     raw: MappingProxyType
+    #: The date whose law the simulated flow follows (ISO; [meta] modelled_date).
+    modelled_date: str = "2014-03-31"
+    #: Recalls with a further charge pending, and the days until it no longer stands in the way
+    #: of executive release (log-normal median and sigma); [further_charge].
+    charge_share: float = 0.0
+    charge_delay_median: float = 1.0
+    charge_delay_sigma: float = 0.0
 
 
 def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
@@ -234,8 +277,10 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         data, label = read_toml(path, *_DEFAULT)
     # [national] is optional: national figures live in national.toml (toolkit.national); a
     # rules file that still carries the block overrides those figures (older files keep working)
-    required = [b for b in _BLOCKS if b != "national"]
+    required = [b for b in _BLOCKS if b not in _OPTIONAL_BLOCKS and b != "national"]
     check_keys(data, ["recall_types", *_BLOCKS], label, required=["recall_types", *required])
+    for block in _OPTIONAL_BLOCKS:
+        data.setdefault(block, {})
     for block, keys in _BLOCKS.items():
         if block not in data:
             continue
@@ -248,6 +293,11 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         k: _num(label, data, "costs", k, 0, 1e7)
         for k in ("custody_per_day", "supervision_per_day", "review_hours", "staff_cost_per_hour")
     }
+    costs["marginal_custody_per_day"] = (
+        _num(label, data, "costs", "marginal_custody_per_day", 0, 1e7)
+        if "marginal_custody_per_day" in data["costs"]
+        else costs["custody_per_day"]
+    )
     person = {}
     for k in ("risk_loading", "need_loading", "rosh_loading", "never_risk_loading"):
         person[k] = _num(label, data, "person", k, -5, 5)
@@ -256,6 +306,25 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         person[k] = _num(label, data, "person", k, 0.01, 5)
     for k in ("om_contact_median", "accommodation_median", "programme_median"):
         person[k] = _num(label, data, "person", k, 1, 3650)
+    # share of people with an unmet programme need whose release waits for completion in
+    # custody (absent: every one waits, the former hard gate)
+    person["programme_binding_share"] = (
+        _num(label, data, "person", "programme_binding_share", 0, 1)
+        if "programme_binding_share" in data["person"]
+        else 1.0
+    )
+    modelled = data["meta"].get("modelled_date", "2014-03-31")
+    _iso_date(label, "meta.modelled_date", modelled)
+    fc = data["further_charge"]
+    charge = (
+        (
+            _num(label, data, "further_charge", "share", 0, 1),
+            _num(label, data, "further_charge", "delay_median", 1, 3650),
+            _num(label, data, "further_charge", "delay_sigma", 0, 5),
+        )
+        if fc
+        else (0.0, 1.0, 0.0)
+    )
     excluded = data["executive"].get("excluded_rosh", [])
     if not isinstance(excluded, list) or any(x not in ROSH_LEVELS for x in excluded):
         raise SpecError(
@@ -283,6 +352,11 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         _num(label, cal, "census_days_on_recall_pct", k, 0, 100, prefix="calibration.")
     frame = cal.setdefault("case_review_frame", "admissions")
     _choice(label, "calibration.case_review_frame", frame, CASE_REVIEW_FRAMES)
+    reading = cal.setdefault("releasable_reading", "barriers_cleared")
+    _choice(label, "calibration.releasable_reading", reading, RELEASABLE_READINGS)
+    for k, hi in (("post_ora_share", 1), ("post_ora_stay_days", 3650)):
+        if k in cal:
+            _num(label, data, "calibration", k, 0, hi)
     rng_ = cal.get("board_share_range_pct")
     if (
         not isinstance(rng_, list)
@@ -301,14 +375,21 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
     }
     national = _national(label, data)
     _choice(label, "national.anchor", national["anchor"], NATIONAL_ANCHORS)
+    notice = _num(label, data, "executive", "notice_probability", 0, 1)
+    direction = _num(label, data, "parole_board", "direction_probability", 0, 1)
+    # ranges last: a value out of its own bounds is reported as such first
+    for block, blk in data.items():
+        if isinstance(blk, dict) and "ranges" in blk:
+            _check_ranges(label, block, blk)
+    for name, blk in data["recall_types"].items():
+        if isinstance(blk, dict) and "ranges" in blk:
+            _check_ranges(label, f"recall_types.{name}", blk)
     return ReleaseRules(
         path=label,
         types=MappingProxyType(types),
-        notice_probability=_num(label, data, "executive", "notice_probability", 0, 1),
+        notice_probability=notice,
         excluded_rosh=tuple(excluded),
-        board_direction_probability=_num(
-            label, data, "parole_board", "direction_probability", 0, 1
-        ),
+        board_direction_probability=direction,
         delay_executive=_num(label, data, "decision_delay_days", "executive_median", 0, 3650),
         delay_executive_sigma=_num(label, data, "decision_delay_days", "executive_sigma", 0, 5),
         delay_parole_board=_num(label, data, "decision_delay_days", "parole_board_median", 0, 3650),
@@ -328,7 +409,58 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         calibration=MappingProxyType(dict(cal)),
         calibrated=MappingProxyType(calibrated),
         raw=MappingProxyType(_freeze(data)),
+        modelled_date=str(modelled),
+        charge_share=charge[0],
+        charge_delay_median=charge[1],
+        charge_delay_sigma=charge[2],
     )
+
+
+def _iso_date(label: str, key: str, value) -> None:
+    """Refuse a value that is not an ISO date (YYYY-MM-DD)."""
+    import datetime as _dt
+
+    try:
+        _dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise SpecError(label, key, "must be an ISO date YYYY-MM-DD", value) from None
+
+
+def _check_ranges(label: str, where: str, blk: dict) -> None:
+    """``ranges = { key = [low, high] }``: each names a number of the block, low <= value <=
+    high (the plausible range an assumed size is searched over)."""
+    ranges = blk["ranges"]
+    if not isinstance(ranges, dict):
+        raise SpecError(label, f"{where}.ranges", "must be a table of key = [low, high]", ranges)
+    for k, r in ranges.items():
+        ok = (
+            isinstance(r, list)
+            and len(r) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r)
+            and r[0] <= r[1]
+        )
+        v = blk.get(k)
+        if not ok or not isinstance(v, (int, float)) or not r[0] <= v <= r[1]:
+            raise SpecError(
+                label,
+                f"{where}.ranges.{k}",
+                f"must be [low, high] around the block's {k} (= {v!r})",
+                r,
+            )
+
+
+def assumed_ranges(rules: ReleaseRules) -> dict[str, tuple[float, float, float]]:
+    """Every assumed size with a range: ``"block.key" -> (value, low, high)``."""
+    out = {}
+    for block, blk in rules.raw.items():
+        if isinstance(blk, dict) and isinstance(blk.get("ranges"), dict):
+            for k, (lo, hi) in blk["ranges"].items():
+                out[f"{block}.{k}"] = (float(blk[k]), float(lo), float(hi))
+    for name, blk in rules.raw["recall_types"].items():
+        if isinstance(blk, dict) and isinstance(blk.get("ranges"), dict):
+            for k, (lo, hi) in blk["ranges"].items():
+                out[f"recall_types.{name}.{k}"] = (float(blk[k]), float(lo), float(hi))
+    return out
 
 
 def _recall_type(label: str, blocks: dict, name: str) -> RecallTypeRule:
@@ -368,7 +500,22 @@ def _recall_type(label: str, blocks: dict, name: str) -> RecallTypeRule:
     at_sed = blk.get("release_at_sed", True)
     if not isinstance(at_sed, bool):
         raise SpecError(label, f"{w}.release_at_sed", "must be true or false", at_sed)
-    return RecallTypeRule(name, release, auto, short, share, executive, referral, every, at_sed)
+    ratio = (
+        _num(label, blocks, name, "sed_median_ratio", 0.01, 100, prefix=RT)
+        if "sed_median_ratio" in blk
+        else 1.0
+    )
+    since = blk.get("short_sentence_from")
+    if since is not None:
+        _iso_date(label, f"{w}.short_sentence_from", since)
+    curfew = (
+        _num(label, blocks, name, "curfew_max_days", 1, 3650, prefix=RT)
+        if "curfew_max_days" in blk
+        else None
+    )
+    return RecallTypeRule(
+        name, release, auto, short, share, executive, referral, every, at_sed, ratio, since, curfew
+    )
 
 
 def _freeze(d: Any):

@@ -58,7 +58,7 @@ class ReleaseAtSED(Strategy):
     some people are released before SED even here.
     """
 
-    name = "sed"
+    name = "board_only"
 
     def plan(self, ep, rules) -> ReviewPlan:
         return ReviewPlan(np.full((ep.n, 0), np.inf))
@@ -164,7 +164,7 @@ class CapacityLimited(Strategy):
         # reviews stop at the formal notice (a decision is then pending), the Board's release
         # or the end of the sentence
         stop = np.minimum.reduce([formal["notice_day"], ep.board_day, limit])
-        open_ = np.where(ep.reviewable & ep.exec_ok, ep.releasable_day, np.inf)
+        open_ = np.where(ep.reviewable, ep.exec_open_day, np.inf)
         extra_notice = np.full(ep.n, np.inf)
         extra = np.zeros(ep.n, dtype=np.int64)
         last = np.full(ep.n, -np.inf)
