@@ -226,16 +226,21 @@ def test_table2_findings_and_rows_only_for_its_census(tmp_path):
 # -- item 5: a group's band met as the mixture of its populations' rows ---------------------------
 
 
-def _under_6m_range(spec, sizes: dict[str, int], standard_band: float) -> tuple[float, float]:
-    """All recalled under six months, in percent, that the rows allow: standard's row within
-    its precision (whole percent), a recall capped below six months by the assumptions always
-    under, any other recall type anywhere in 0-100."""
+#: (variable, category) of the group figures drawn: a band some recall types are forced into
+#: by their assumed length, and a category no assumption forces.
+GROUP_FIGURES = (("days_on_recall", "under_6m"), ("ethnicity", "white"))
+
+
+def _group_range(spec, sizes: dict[str, int], var: str, row: float) -> tuple[float, float]:
+    """The all-recalled share, in percent, that the rows allow: standard's row within its
+    precision (whole percent); a recall type whose assumed length is capped below six months
+    always under six months; any other recall type anywhere in 0-100."""
     lo = hi = 0.0
     for p, n in sizes.items():
         cap = spec.assumptions["days_on_recall"].get(p, {}).get("max_days")
         if p == "standard":
-            a, b = standard_band - 0.5, standard_band + 0.5
-        elif cap is not None and cap <= SIX_MONTHS_DAYS:
+            a, b = row - 0.5, row + 0.5
+        elif var == "days_on_recall" and cap is not None and cap <= SIX_MONTHS_DAYS:
             a = b = 100.0
         else:
             a, b = 0.0, 100.0
@@ -244,22 +249,33 @@ def _under_6m_range(spec, sizes: dict[str, int], standard_band: float) -> tuple[
     return lo / total, hi / total
 
 
-def _run_group_band(tmp_path, sizes, seed, value, approximate):
-    figs = figures(make_truth(sizes, np.random.default_rng(seed)))
-    figs.append(_bo(value, tid="user.under_6m.all_recalled", approximate=approximate))
+def _run_group_band(
+    tmp_path, sizes, seed, value, approximate, var="days_on_recall", cat="under_6m"
+):
+    truth = make_truth(sizes, np.random.default_rng(seed))
+    figs = [f for f in figures(truth) if f["variable"] != "ethnicity"]
+    if var == "ethnicity":  # standard's own row, from the made-up census
+        k = truth.counts["ethnicity"]["standard"][0]
+        v = float(round(100 * k / sizes["standard"]))
+        figs.append(_target("ethnicity.white.standard", "standard", var, "share", v, 0, cat))
+    group = _target("user.group", "all_recalled", var, "share", value, 0, cat)
+    group["printed"] = f"approximately {value:g}%"
+    group["approximate"] = approximate
+    figs.append(group)
     spec = load_profile(_write(tmp_path, figs))
-    band = next(f["value"] for f in figs if f["id"] == "days_on_recall.under_6m.standard")
-    return spec, _under_6m_range(spec, sizes, band)
+    row = next(f["value"] for f in figs if f["id"] == f"{var}.{cat}.standard")
+    return spec, _group_range(spec, sizes, var, row)
 
 
 def _assert_met_or_refused(spec, value, lo, hi, n_total, seed):
-    half = spec.target("user.under_6m.all_recalled").half_unit
-    if spec.target("user.under_6m.all_recalled").approximate:
+    t = spec.target("user.group")
+    half = t.half_unit
+    if t.approximate:
         half = float(spec.assumptions["fidelity"]["approximate_tolerance_points"])
     person = 100.0 / n_total
     contradictions = {f.id: f for f in audit_profile(spec).contradictions}
     if value + half < lo - 1e-9 or value - half > hi + 1e-9:
-        f = contradictions["mixture_rest.days_on_recall.under_6m"]
+        f = contradictions[f"mixture_rest.{t.variable}.{t.category}"]
         assert f"[{lo:.3f}, {hi:.3f}]%" in f.message
         with pytest.raises(ProfileContradictionError):
             refuse_contradictions(spec)
@@ -268,7 +284,7 @@ def _assert_met_or_refused(spec, value, lo, hi, n_total, seed):
         return "edge"  # a sliver of a person wide: granularity, not judged here
     assert contradictions == {}, list(contradictions)
     rep = fidelity_report(generate_cohort(spec, rng=seed), spec)
-    row = rep.targets.set_index("target_id").loc["user.under_6m.all_recalled"]
+    row = rep.targets.set_index("target_id").loc["user.group"]
     assert row["pass"] == True, row  # noqa: E712 - pandas object column
     assert rep.passed, rep.failures
     return "met"
@@ -299,22 +315,27 @@ def _censuses(draw):
     sizes = {"standard": draw(st.integers(60, 600))}
     for p in types:
         sizes[p] = draw(st.integers(5, 200))
-    value = draw(st.integers(0, 100))
-    return sizes, value, draw(st.booleans()), draw(st.integers(0, 2**31 - 1))
+    # where the group figure falls, as a fraction of the range the rows allow (outside it
+    # beyond 0 and 1): the range is computed in the test once the census is made
+    where = draw(st.floats(-0.6, 1.6))
+    var, cat = draw(st.sampled_from(GROUP_FIGURES))
+    return sizes, where, draw(st.booleans()), draw(st.integers(0, 2**31 - 1)), var, cat
 
 
 @settings(
-    max_examples=10,
+    max_examples=16,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(_censuses())
 def test_group_band_met_if_feasible_else_refused_with_range(tmp_path_factory, census):
-    """Property: a group band the rows allow is met; one they do not is refused as a
+    """Property: a group share or band the rows allow is met; one they do not is refused as a
     contradiction naming the range the rows allow (computed here from the rows and the
     assumed caps, independently of the audit)."""
-    sizes, value, approximate, seed = census
+    sizes, where, approximate, seed, var, cat = census
     tmp = tmp_path_factory.mktemp("band")
-    spec, (lo, hi) = _run_group_band(tmp, sizes, seed, value, approximate)
+    _, (lo, hi) = _run_group_band(tmp, sizes, seed, 50, approximate, var, cat)
+    value = float(min(max(round(lo + where * (hi - lo)), 0), 100))
+    spec, (lo, hi) = _run_group_band(tmp, sizes, seed, value, approximate, var, cat)
     _assert_met_or_refused(spec, value, lo, hi, sum(sizes.values()), seed)

@@ -617,8 +617,8 @@ def _check_mixtures(spec: ProfileSpec, derived) -> list[Finding]:
                     after = f" (the derived rows give {new:.4f})"
                 msg = (
                     f"N-weighted rows give {mix:.3f} (prints {mix:.{g.decimals}f}) but "
-                    f"{what}; reconcilable by choosing each row inside its rounding interval "
-                    f"(the rows allow {rng}){after}"
+                    f"{what}; reconcilable by choosing each row inside its rounding "
+                    f"interval{after}"
                 )
         kind = "mixture_rest" if missing else "mixture"
         out.append(Finding(f"{kind}.{suffix}", "mixture", status, msg, ids))
