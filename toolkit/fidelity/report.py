@@ -38,8 +38,10 @@ from toolkit.schema import (
 EVALUATED_ROLES = ("target", "approximate")
 #: Roles shown but not judged: context (other population/date), superseded, unmeetable (audit),
 #: not_in_cohort (population absent), scaled (a count at a non-published N), unreachable (no
-#: cohort of these sizes can print the figure: the reason is in the note), not_comparable (the
-#: programme file's Table 2 describes another population than the profile's).
+#: cohort of these sizes can print the figure: the reason is in the note), contradicted (the
+#: audit finds the figure contradicted by the others and the profile resolves it without
+#: setting it aside), not_comparable (``table2_rows(comparable=False)`` only: the report
+#: itself leaves out a Table 2 that describes another population than the profile's).
 _OASYS_VARS = (*NEED_ITEMS, "need_domains")
 _DAYS_BANDS = {"under_6m": (0, 183), "6_to_12m": (183, 365), "over_12m": (365, np.inf)}
 
