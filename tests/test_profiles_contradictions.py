@@ -204,6 +204,24 @@ def test_shipped_resolution_not_inherited_for_other_figures(tmp_path):
         assert prose not in text
 
 
+def test_two_ns_refused_without_the_shipped_prose(tmp_path, capsys):
+    """Two All recalled Ns, one under the shipped profile's id for its 5,191: the shipped
+    resolution (a 2014 note about 5,125 and 5,191) is not inherited; the contradiction is
+    refused with the resolution the format offers."""
+    figs = _figs()
+    n = sum(SMALL.values())
+    figs.append(
+        _target("text.n_matched_alternative.all_recalled", "all_recalled", "n", "count", n + 7, 0)
+    )
+    profile = _write(tmp_path, figs)
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = ["generate", "--profile", profile, "--seed", "1", "--out", out / "c.csv"]
+    err = _refused(argv, capsys, out, profile)
+    assert "n_alternative" in err and f"{n + 7:,}" in err and 'role = "superseded"' in err
+    assert "5,191" not in err and "5,125" not in err
+
+
 def test_shipped_resolution_inherited_for_the_identical_figure(tmp_path):
     default = load_profile()
     bo = default.target("bo.days_on_recall.under_6m.all_recalled")
@@ -339,3 +357,21 @@ def test_group_band_met_if_feasible_else_refused_with_range(tmp_path_factory, ce
     value = float(min(max(round(lo + where * (hi - lo)), 0), 100))
     spec, (lo, hi) = _run_group_band(tmp, sizes, seed, value, approximate, var, cat)
     _assert_met_or_refused(spec, value, lo, hi, sum(sizes.values()), seed)
+
+
+def test_contradiction_resolved_without_role_is_named_not_blamed_on_n(tmp_path):
+    """A resolution that keeps every figure targeted: the cohort meets what it can and the
+    figure left unmet is reported as contradicted (with the finding), not unreachable at N."""
+    figs = _figs()
+    _group_mean_against_rows(figs)
+    resolution = (
+        '\n[[resolutions]]\nfinding = "mixture.age"\naction = "keep_all"\n'
+        'note = "the source prints both; the rows are kept"\n'
+    )
+    spec = load_profile(_write(tmp_path, figs, extra=resolution))
+    refuse_contradictions(spec)  # resolved: not refused
+    t = fidelity_report(generate_cohort(spec, rng=4), spec).targets
+    named = t[t["role"] == "contradicted"]
+    assert len(named) >= 1 and named["note"].str.contains("mixture.age").all()
+    assert named["note"].str.contains("keep_all").all()
+    assert not (t["role"] == "unreachable").any()

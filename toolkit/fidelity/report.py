@@ -581,7 +581,7 @@ def fidelity_report(
     rules = load_programme_rules() if programmes is None else programmes
     audit = audit_profile(spec, rules)
     # a figure the audit finds contradicted by the others is named as such, not blamed on N
-    contradicted = {tid: f for f in audit.findings if f.contradiction for tid in f.targets[-1:]}
+    contradicted = {tid: f for f in audit.findings if f.contradiction for tid in f.targets}
     rows = []
     for t in spec.targets:
         role = t.role
