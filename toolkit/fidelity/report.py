@@ -644,6 +644,8 @@ def fidelity_report(
         rows += table2_rows(cohort, rules)
     rows += relation_rows(cohort)
     targets = pd.DataFrame(rows)
+    # one dtype whatever the rows: True/False for judged rows, None for the rest
+    targets["pass"] = targets["pass"].astype(object)
     # Counts only match at the published N; scaled cohorts report them without judging.
     return FidelityReport(
         targets=targets,

@@ -621,7 +621,16 @@ def _check_mixtures(spec: ProfileSpec, derived) -> list[Finding]:
                     f"interval{after}"
                 )
         kind = "mixture_rest" if missing else "mixture"
-        out.append(Finding(f"{kind}.{suffix}", "mixture", status, msg, ids))
+        check = "mixture"
+        if feasible and status != "consistent" and g.id in derived.unreachable:
+            # the ranges meet, but no whole numbers of people at these Ns print the group
+            # figure and every row at once: granularity, reported unreachable at N
+            check, status = "grim", "unmeetable"
+            msg = (
+                f"{what}; the rows allow {rng}, but at these population sizes no whole "
+                f"numbers of people print it and every row: {derived.unreachable[g.id]}"
+            )
+        out.append(Finding(f"{kind}.{suffix}", check, status, msg, ids))
     return out
 
 
