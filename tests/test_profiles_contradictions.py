@@ -163,18 +163,6 @@ def test_lone_fraction_is_a_contradiction_with_its_group(tmp_path):
     assert "mixture_rest.ethnicity.white" in bad
 
 
-def test_all_prisoners_figure_needs_its_own_n(tmp_path):
-    """A figure of everyone in custody with no All prisoners N: refused, saying what to add
-    (the shipped profile's 64,494 is never used)."""
-    figs = _figs()
-    figs.append(_target("age.all_prisoners", "all_prisoners", "age", "mean", 35.0, 1))
-    with pytest.raises(SpecError) as e:
-        load_profile(_write(tmp_path, figs))
-    msg = str(e.value)
-    assert "age.all_prisoners" in msg and 'population = "all_prisoners"' in msg
-    assert 'variable = "n"' in msg and "64,494" not in msg and "64494" not in msg
-
-
 def test_population_without_n_names_what_to_add(tmp_path):
     figs = [f for f in _figs() if f["id"] != "n.fixed_term"]
     with pytest.raises(SpecError) as e:
@@ -375,3 +363,15 @@ def test_contradiction_resolved_without_role_is_named_not_blamed_on_n(tmp_path):
     assert len(named) >= 1 and named["note"].str.contains("mixture.age").all()
     assert named["note"].str.contains("keep_all").all()
     assert not (t["role"] == "unreachable").any()
+
+
+def test_approximate_n_is_the_populations_n(tmp_path):
+    """ "Around 100 fixed-term recalls" is still the profile's own N for them (never another
+    profile's): the population is generated at it."""
+    figs = _figs()
+    f = next(f for f in figs if f["id"] == "n.fixed_term")
+    f["approximate"], f["printed"] = True, f"around {f['value']}"
+    spec = load_profile(_write(tmp_path, figs))
+    assert spec.population_n("fixed_term") == SMALL["fixed_term"]
+    df = generate_cohort(spec, rng=1)
+    assert (df["population"] == "fixed_term").sum() == SMALL["fixed_term"]

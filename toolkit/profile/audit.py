@@ -34,6 +34,7 @@ from toolkit.profile.targets import (
     EVALUATED,
     OASYS_MEANS,
     _bounds,
+    _capped_band,
     applies,
     assumed_shares,
     derive_targets,
@@ -533,11 +534,9 @@ def _member_range(spec: ProfileSpec, g: Target, p: str, own: Target | None) -> t
         return _bounds(spec, g.variable)
     if not applies(g.variable, p):
         return 0.0, 0.0
-    if g.variable == "days_on_recall" and "max_days" in spec.assumptions.get(
-        "days_on_recall", {}
-    ).get(p, {}):
+    if g.variable == "days_on_recall" and _capped_band(spec, p) is not None:
         cats = spec.share_categories(g.variable)
-        v = float(assumed_shares(spec, g.variable, p)[cats.index(g.category)])
+        v = 100.0 if cats.index(g.category) == _capped_band(spec, p) else 0.0
         return v, v
     others = [
         t

@@ -468,7 +468,7 @@ def _sizes(ck: _Checker, targets: list[Target]) -> dict[str, int]:
     sizes: dict[str, int] = {}
     groups: dict[str, int] = {}
     for t in targets:
-        if t.variable != "n" or t.statistic != "count" or t.role != "target":
+        if t.variable != "n" or t.statistic != "count" or t.role not in ("target", "approximate"):
             continue
         if t.population in RECALL_TYPES:
             if t.population in sizes and sizes[t.population] != int(t.value):
@@ -597,16 +597,6 @@ def _check_generated(
             f"describes {t.population}, but the profile gives no N for any population in it: "
             f'add a [[targets]] figure with population = {t.population!r}, variable = "n", '
             'statistic = "count" and its N (an N is never taken from another profile)',
-            t.population,
-        )
-    if t.population == "all_prisoners" and "other_sentenced" not in sizes:
-        ck.fail(
-            f"{w}.population",
-            "describes all_prisoners (everyone in custody), but the profile gives no N for "
-            'all_prisoners: add a [[targets]] figure with population = "all_prisoners", '
-            'variable = "n", statistic = "count" and its N (the rest of the sentenced '
-            "population is that N less All recalled; an N is never taken from another "
-            "profile), or use all_recalled if the figure describes the recalled only",
             t.population,
         )
     why = None

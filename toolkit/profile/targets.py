@@ -725,11 +725,15 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
 
 
 def _capped_band(spec: ProfileSpec, pop: str) -> int | None:
-    """The ``days_on_recall`` band a recall type with an assumed ``max_days`` is always in."""
+    """The ``days_on_recall`` band a recall type is always in, or ``None``.
+
+    A recall whose assumed ``max_days`` is at most six months is under six months (its days
+    are drawn below the cap); a longer cap spans bands, so it fixes none.
+    """
     blk = spec.assumptions.get("days_on_recall", {}).get(pop, {})
-    if "max_days" not in blk:
+    if "max_days" not in blk or blk["max_days"] > SIX_MONTHS_DAYS:
         return None
-    return int(np.argmax(assumed_shares(spec, "days_on_recall", pop)))
+    return 0
 
 
 def _check_population_shares(spec, sizes, complete, unreachable) -> None:
