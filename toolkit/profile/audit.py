@@ -281,6 +281,12 @@ _OFFERED = {
         "correct one of the two; or a [[resolutions]] entry for this finding with the one not "
         'used in `targets` and role = "superseded"'
     ),
+    "table2_sum": (
+        'correct the programme row\'s cells; or give the row `hold = ["attended", '
+        '"unmet"]` (two of attended, attended_other, unmet) in the programme file: those '
+        "cells are held exactly and the third absorbs the difference"
+    ),
+    "oasys_n": "correct the count of people with OASys data or the population's N",
     "cross_source": (
         "a [[resolutions]] entry for this finding with the other source's figure in "
         '`targets` and role = "context" (another population or date) or "unmeetable"'
@@ -292,6 +298,8 @@ def offered_resolutions(f: Finding) -> str:
     """The resolutions the profile format offers for a finding (for the refusal message)."""
     kind = f.id.split(".", 1)[0].removesuffix("_rest")
     how = _OFFERED.get(kind, _OFFERED["mixture"])
+    if kind in ("table2_sum", "oasys_n"):  # fixed in the files, not by a resolution
+        return how
     return (
         f'{how}. Every [[resolutions]] entry names `finding = "{f.id}"`, an `action` and a '
         "`note` saying why (docs/profile_format.md)"
@@ -353,7 +361,9 @@ def _check_table2(rules) -> list[Finding]:
                 )
         elif total != 100:
             msg += " (within rounding: all three cells can be met)"
-        out.append(Finding(f"table2_sum.{p.name}", "sum", status, msg, (f"table2.{p.name}",), res))
+        # cells that sum but no whole number of people prints: granularity, not a contradiction
+        check = "grim" if ok and status != "consistent" else "sum"
+        out.append(Finding(f"table2_sum.{p.name}", check, status, msg, (f"table2.{p.name}",), res))
     return out
 
 
