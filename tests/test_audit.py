@@ -55,11 +55,28 @@ def test_default_spec_resolves_every_finding(audit):
 
 
 def test_unresolved_finding_is_reported():
+    """Two All recalled Ns (5,125 and 5,191) without the profile's resolution: a contradiction
+    only the profile's author can resolve."""
+    data = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
+    drop = "n_alternative"
+    data["resolutions"] = [r for r in data["resolutions"] if r["finding"] != drop]
+    res = audit_profile(_build_spec("x.toml", "0" * 64, data))
+    assert drop in [f.id for f in res.unresolved]
+    assert drop in [f.id for f in res.contradictions]
+
+
+def test_contradicted_claim_resolved_in_this_profiles_numbers():
+    """A claim the figures reverse needs no hand-written resolution: the cohort follows the
+    figures, and the derived resolution quotes this profile's numbers."""
     data = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
     drop = "claim_vs_published.claim.figure1_higher.need_relationship"
     data["resolutions"] = [r for r in data["resolutions"] if r["finding"] != drop]
     res = audit_profile(_build_spec("x.toml", "0" * 64, data))
-    assert drop in [f.id for f in res.unresolved]
+    f = {x.id: x for x in res.findings}[drop]
+    assert f.status == "inconsistent" and not f.contradiction
+    assert f.resolution.startswith("follow_data")
+    # the published figures' own values (Figure 1: 0.542 standard vs 0.554 the rest)
+    assert "0.542" in f.resolution and "0.554" in f.resolution
 
 
 def test_rounding_level_mixture_resolved_by_derivation():

@@ -25,6 +25,7 @@ from toolkit.cohort.generate import generate_cohort
 from toolkit.cohort.io import read_cohort
 from toolkit.exceptions import CohortError, SpecError
 from toolkit.fidelity.report import fidelity_report
+from toolkit.profile.audit import audit_profile
 from toolkit.profile.rules import default_rules_path, load_programme_rules
 from toolkit.profile.spec import load_profile
 from toolkit.schema import RELATIONS
@@ -98,10 +99,10 @@ def test_cohort_with_a_new_category_needs_its_profile(ethnicity_cohort, tmp_path
     )
     assert r.returncode == 0, r.stderr
     assert "gypsy_traveller" in json.dumps(json.loads(out.read_text()))
-    # fidelity with the profile: every figure met, Table 2 shown as not comparable
+    # fidelity with the profile: every figure met; Table 2 (another census) not shown
     r = cli("fidelity", ethnicity_cohort, "--profile", HERE / "new_ethnicity.toml")
     assert r.returncode == 0, r.stdout[-2000:]
-    assert "not comparable (different population)" in r.stdout
+    assert "table2." not in r.stdout and "table2_sum" not in r.stdout
 
 
 def test_caseload_accepts_declared_ethnicity(tmp_path):
@@ -326,10 +327,9 @@ def test_table2_judged_only_for_its_population(tmp_path):
     spec = load_profile(HERE / "new_recall_reason.toml")
     df = generate_cohort(spec, populations=["standard"], rng=1)
     t2 = fidelity_report(df, spec).targets
-    t2 = t2[t2["target_id"].str.startswith("table2.")]
-    assert len(t2) == 4 * len(load_programme_rules().programmes)
-    assert (t2["role"] == "not_comparable").all() and t2["pass"].isna().all()
-    assert t2["synthetic"].notna().all()  # shown beside the cohort's value, not dropped
+    # issue 20: Table 2 rows and findings appear only for a profile they describe
+    assert not t2["target_id"].str.startswith("table2.").any()
+    assert not [f.id for f in audit_profile(spec).findings if f.id.startswith("table2_")]
     # the user says they describe the same people: judged (the override)
     text = (HERE / "new_recall_reason.toml").read_text(encoding="utf-8")
     said = tmp_path / "same.toml"

@@ -38,6 +38,9 @@ def run(args) -> int:
             outputs.reserve(args.json)
         spec = load_profile_arg(args.profile)
         rules = load_programme_rules(args.rules)
+        from toolkit.profile.audit import refuse_contradictions
+
+        refuse_contradictions(spec, rules)  # a contradiction is named, not blamed on N
         # refuses an empty cohort ("0/0 targets met"); columns and categories follow the
         # profile and rules the cohort was generated with
         cohort = read_cohort(args.cohort, rules=rules, spec=spec)

@@ -83,6 +83,9 @@ def run(args) -> int:
             bar.set_postfix_str("loading the profile and rules")
             spec = load_profile_arg(args.profile)
             rules = load_programme_rules(args.rules)  # the same file fidelity and gaps take
+            from toolkit.profile.audit import refuse_contradictions
+
+            refuse_contradictions(spec, rules)  # before any work: no cohort can meet them
             bar.update()
             bar.set_postfix_str("building the cohort")
             df = generate_cohort(

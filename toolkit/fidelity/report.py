@@ -38,8 +38,10 @@ from toolkit.schema import (
 EVALUATED_ROLES = ("target", "approximate")
 #: Roles shown but not judged: context (other population/date), superseded, unmeetable (audit),
 #: not_in_cohort (population absent), scaled (a count at a non-published N), unreachable (no
-#: cohort of these sizes can print the figure: the reason is in the note), not_comparable (the
-#: programme file's Table 2 describes another population than the profile's).
+#: cohort of these sizes can print the figure: the reason is in the note), contradicted (the
+#: audit finds the figure contradicted by the others and the profile resolves it without
+#: setting it aside), not_comparable (``table2_rows(comparable=False)`` only: the report
+#: itself leaves out a Table 2 that describes another population than the profile's).
 _OASYS_VARS = (*NEED_ITEMS, "need_domains")
 _DAYS_BANDS = {"under_6m": (0, 183), "6_to_12m": (183, 365), "over_12m": (365, np.inf)}
 
@@ -101,6 +103,7 @@ class FidelityReport:
                 "all_passed": bool(self.passed),
                 "not_evaluated": int(len(self.targets) - len(ev)),
                 "unreachable": int((self.targets["role"] == "unreachable").sum()),
+                "contradicted": int((self.targets["role"] == "contradicted").sum()),
                 # the same split, published figures apart from the declared relations
                 "published_evaluated": int((~rel).sum()),
                 "published_passed": int(((ev["pass"] == True) & ~rel).sum()),  # noqa: E712
@@ -124,7 +127,12 @@ class FidelityReport:
             f" ({d['published_evaluated'] - d['published_passed']} failed);"
             f" {d['relations_held']}/{d['relations_checked']} logical relations hold;"
             f" {d['unreachable']} unreachable at this N;"
-            f" {d['not_evaluated']} shown but not evaluated."
+            + (
+                f" {d['contradicted']} contradicted by other figures (resolved in the profile);"
+                if d["contradicted"]
+                else ""
+            )
+            + f" {d['not_evaluated']} shown but not evaluated."
         )
         cols = ["target_id", "population", "published", "synthetic", "tolerance", "pass"]
         with pd.option_context(
@@ -568,6 +576,12 @@ def fidelity_report(
     published = {p: spec.population_n(p) for p in spec.populations}
     derived = derive_targets(spec, sizes, published) if sizes else None
     scaled_cohort = bool(sizes) and _legitimately_scaled(spec, sizes)
+    from toolkit.profile.rules import load_programme_rules, programme_figures_describe
+
+    rules = load_programme_rules() if programmes is None else programmes
+    audit = audit_profile(spec, rules)
+    # a figure the audit finds contradicted by the others is named as such, not blamed on N
+    contradicted = {tid: f for f in audit.findings if f.contradiction for tid in f.targets}
     rows = []
     for t in spec.targets:
         role = t.role
@@ -587,6 +601,12 @@ def fidelity_report(
             role, note = "scaled", "cohort generated at another N; counts not comparable"
         elif role in EVALUATED_ROLES and full and derived and t.id in derived.unreachable:
             role, note = "unreachable", derived.unreachable[t.id]
+            if t.id in contradicted and not note.startswith("unreachable at N ="):
+                f = contradicted[t.id]
+                role = "contradicted"
+                note = f"contradicted by the other figures (audit {f.id}): {f.message}" + (
+                    f"; resolution: {f.resolution}" if f.resolution else ""
+                )
         ok = _passes(t, synth, tol) if role in EVALUATED_ROLES else None
         if ok is False and t.variable == "ogrs3_2yr" and t.statistic == "mean":
             reach = _ogrs3_reach(cohort, t, tol)
@@ -617,19 +637,19 @@ def fidelity_report(
                 "note": note,
             }
         )
-    from toolkit.profile.rules import load_programme_rules, programme_figures_describe
-
-    rules = load_programme_rules() if programmes is None else programmes
-    comparable, why = programme_figures_describe(spec, rules)
-    # Table 2 is judged only where it describes the profile's people; otherwise shown
-    # beside the cohort's values as not comparable, never silently dropped
-    rows += table2_rows(cohort, rules, comparable=comparable, why=why)
+    comparable, _why = programme_figures_describe(spec, rules)
+    # Table 2 rows appear only for a profile they describe (the same census): another
+    # profile's report would otherwise list 24 rows about other people
+    if comparable:
+        rows += table2_rows(cohort, rules)
     rows += relation_rows(cohort)
     targets = pd.DataFrame(rows)
+    # one dtype whatever the rows: True/False for judged rows, None for the rest
+    targets["pass"] = targets["pass"].astype(object)
     # Counts only match at the published N; scaled cohorts report them without judging.
     return FidelityReport(
         targets=targets,
         assumed=assumed_table(spec),
-        audit=audit_profile(spec, rules),
+        audit=audit,
         tests=claim_tests(cohort, spec),
     )

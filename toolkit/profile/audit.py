@@ -27,11 +27,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from toolkit.exceptions import SpecError
 from toolkit.profile.spec import ProfileSpec, Target
 from toolkit.profile.spreads import median_possible, sd_possible
 from toolkit.profile.targets import (
     EVALUATED,
     OASYS_MEANS,
+    _bounds,
+    _capped_band,
+    applies,
     assumed_shares,
     derive_targets,
     grim_reachable,
@@ -45,7 +49,15 @@ STATUSES = ("consistent", "inconsistent", "unmeetable", "derived")
 #: Categories that are never printed as such (the rest of a population in no printed band).
 _UNPRINTED = ("unknown", "none")
 
-__all__ = ["AuditResult", "Finding", "audit_profile", "infer_denominators"]
+__all__ = [
+    "AuditResult",
+    "Finding",
+    "ProfileContradictionError",
+    "audit_profile",
+    "infer_denominators",
+    "offered_resolutions",
+    "refuse_contradictions",
+]
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,22 @@ class Finding:
         """Whether the spec resolves this finding (consistent findings need nothing)."""
         return not self.needs_resolution or bool(self.resolution)
 
+    @property
+    def contradiction(self) -> bool:
+        """Whether the published figures contradict each other here (not mere granularity).
+
+        Shares that cannot sum to 100, a group figure its populations' rows cannot mix to,
+        two Ns, a figure printed twice with two values, or a figure of another source that
+        cannot hold for this census. A figure no whole number of people can print at its N
+        (GRIM, a median, an SD) is *unreachable at N*, not a contradiction.
+        """
+        return self.status in ("inconsistent", "unmeetable") and self.check in (
+            "sum",
+            "mixture",
+            "duplicate",
+            "cross_source",
+        )
+
 
 @dataclass(frozen=True)
 class AuditResult:
@@ -98,6 +126,21 @@ class AuditResult:
     def unresolved(self) -> tuple[Finding, ...]:
         """Findings that need a resolution the spec does not give."""
         return tuple(f for f in self.findings if not f.resolved)
+
+    @property
+    def contradictions(self) -> tuple[Finding, ...]:
+        """Unresolved contradictions: ``generate`` and ``fidelity`` refuse the profile.
+
+        A figure of another source that the mixture check already names is listed once.
+        """
+        found = [f for f in self.unresolved if f.contradiction and f.check != "cross_source"]
+        named = {t for f in found for t in f.targets}
+        found += [
+            f
+            for f in self.unresolved
+            if f.contradiction and f.check == "cross_source" and f.targets[0] not in named
+        ]
+        return tuple(found)
 
     @property
     def issues(self) -> tuple[Finding, ...]:
@@ -167,14 +210,18 @@ def audit_profile(spec: ProfileSpec, programmes=None) -> AuditResult:
     raw += _check_denominators(spec, derived)
     raw += _check_claims(spec)
     raw += _check_cross_source(spec)
-    from toolkit.profile.rules import load_programme_rules
+    from toolkit.profile.rules import load_programme_rules, programme_figures_describe
 
     rules = load_programme_rules() if programmes is None else programmes
-    table2 = _check_table2(rules)
+    # Table 2 is audited only for a profile it describes (the same census): another
+    # profile's audit would otherwise show the 2014 programme rows as its own findings
+    table2 = _check_table2(rules) if programme_figures_describe(spec, rules)[0] else []
     out = []
     for f in raw:
         r = spec.resolution_for(f.id)
         text = f"{r.action}: {r.note}" if r else ""
+        if not text:
+            text = _derived_resolution(f)
         if not text and f.check == "sum" and f.status == "inconsistent":
             var = f.id.split(".")[1] if f.id.startswith("share_sum.") else ""
             if "unknown" in (spec.share_categories(var) or ()):
@@ -190,6 +237,106 @@ def audit_profile(spec: ProfileSpec, programmes=None) -> AuditResult:
             )
         out.append(Finding(f.id, f.check, f.status, f.message, f.targets, text))
     return AuditResult(spec.path, tuple(out) + tuple(table2))
+
+
+def _derived_resolution(f: Finding) -> str:
+    """How the toolkit itself resolves a finding the profile does not, in this profile's
+    numbers ('' when only the profile's author can: a contradiction)."""
+    if f.check == "claim" and f.status == "inconsistent":
+        figs = f.message.split("published figures give ", 1)[-1]
+        return (
+            "follow_data: the cohort reproduces the published figures, which give "
+            f"{figs}; the re-test on the cohort reports the direction they give, not the "
+            "text's"
+        )
+    if f.id == "figure1_denominators" and f.status == "derived":
+        return (
+            "derived: the cohort scores exactly the number of people on each item that the "
+            "raw chart values imply, so each raw value is reproduced"
+        )
+    return ""
+
+
+#: What a profile can do about each kind of contradiction (shown when it is refused).
+_OFFERED = {
+    "share_sum": (
+        "correct the transcription (a share's value or decimals); or, if the source prints "
+        "these shares, add a [[resolutions]] entry for this finding with the share to set "
+        'aside in `targets` and role = "unmeetable" (reported, not targeted)'
+    ),
+    "n_sum": (
+        "correct the Ns; or a [[resolutions]] entry for this finding with the All recalled N "
+        'in `targets` and role = "superseded" (the recall-type Ns define the populations)'
+    ),
+    "n_alternative": (
+        "a [[resolutions]] entry for this finding with the N not used in `targets` and "
+        'role = "superseded"'
+    ),
+    "mixture": (
+        "correct the group figure or its rows; or a [[resolutions]] entry for this finding "
+        'with the figure to set aside in `targets` and role = "unmeetable" (reported, not '
+        "targeted)"
+    ),
+    "duplicate": (
+        "correct one of the two; or a [[resolutions]] entry for this finding with the one not "
+        'used in `targets` and role = "superseded"'
+    ),
+    "table2_sum": (
+        'correct the programme row\'s cells; or give the row `hold = ["attended", '
+        '"unmet"]` (two of attended, attended_other, unmet) in the programme file: those '
+        "cells are held exactly and the third absorbs the difference"
+    ),
+    "oasys_n": "correct the count of people with OASys data or the population's N",
+    "cross_source": (
+        "a [[resolutions]] entry for this finding with the other source's figure in "
+        '`targets` and role = "context" (another population or date) or "unmeetable"'
+    ),
+}
+
+
+def offered_resolutions(f: Finding) -> str:
+    """The resolutions the profile format offers for a finding (for the refusal message)."""
+    kind = f.id.split(".", 1)[0].removesuffix("_rest")
+    how = _OFFERED.get(kind, _OFFERED["mixture"])
+    if kind in ("table2_sum", "oasys_n"):  # fixed in the files, not by a resolution
+        return how
+    return (
+        f'{how}. Every [[resolutions]] entry names `finding = "{f.id}"`, an `action` and a '
+        "`note` saying why (docs/profile_format.md)"
+    )
+
+
+class ProfileContradictionError(SpecError):
+    """A profile whose published figures contradict each other, with no resolution given.
+
+    ``generate`` and ``fidelity`` refuse it (exit 2) before any work: no cohort can meet
+    every figure, and blaming the population size would hide the contradiction.
+    """
+
+    def __init__(self, spec_path: str, findings: tuple[Finding, ...]):
+        self.findings = findings
+        lines = [
+            f"{len(findings)} contradiction(s) among the published figures, unresolved; "
+            "no cohort can meet them all. Fix the figures or resolve each in [[resolutions]] "
+            "(`recall-toolkit audit --profile FILE` lists them):"
+        ]
+        for f in findings:
+            lines.append(f"  - {f.id}: {f.message}")
+            lines.append(f"    targets: {', '.join(f.targets)}")
+            lines.append(f"    resolutions: {offered_resolutions(f)}")
+        super().__init__(spec_path, "[[targets]]", "\n".join(lines))
+
+
+def refuse_contradictions(spec: ProfileSpec, programmes=None) -> AuditResult:
+    """Audit ``spec`` and raise :class:`ProfileContradictionError` on unresolved contradictions.
+
+    Returns the audit when there are none. Granularity (a figure no whole number of people
+    can print at its N) is not refused: ``fidelity`` reports it unreachable at that N.
+    """
+    res = audit_profile(spec, programmes)
+    if res.contradictions:
+        raise ProfileContradictionError(spec.path, res.contradictions)
+    return res
 
 
 def _check_table2(rules) -> list[Finding]:
@@ -214,7 +361,9 @@ def _check_table2(rules) -> list[Finding]:
                 )
         elif total != 100:
             msg += " (within rounding: all three cells can be met)"
-        out.append(Finding(f"table2_sum.{p.name}", "sum", status, msg, (f"table2.{p.name}",), res))
+        # cells that sum but no whole number of people prints: granularity, not a contradiction
+        check = "grim" if ok and status != "consistent" else "sum"
+        out.append(Finding(f"table2_sum.{p.name}", check, status, msg, (f"table2.{p.name}",), res))
     return out
 
 
@@ -338,7 +487,10 @@ def _check_sums(spec: ProfileSpec) -> list[Finding]:
             )
         elif lo > 100 + 1e-9:
             status = "unmeetable"
-            msg = f"{parts} = {s:g}; even allowing for rounding the shares exceed 100"
+            msg = (
+                f"contradiction: {parts} = {s:g}%; even allowing for rounding the shares of "
+                f"{var} in {pop} sum to at least {lo:g}%, more than 100%"
+            )
         else:
             status = "inconsistent"
             msg = (
@@ -371,63 +523,130 @@ def _group_families(spec: ProfileSpec):
         yield t, {p: f for p, f in figs.items() if f}, [p for p, f in figs.items() if not f]
 
 
+def _member_range(spec: ProfileSpec, g: Target, p: str, own: Target | None) -> tuple[float, float]:
+    """The values population ``p`` can take for group figure ``g``'s statistic.
+
+    Its own row within its printed precision; else what the assumptions force (a recall
+    capped below six months is always under six months; a recall-only variable is never
+    recorded outside the recalled); else, for a share, 0 to 100 less the lower ends of its
+    other categories' rows; for a mean, the variable's range.
+    """
+    if own is not None:
+        h = interval_half(spec, own)
+        lo_v, hi_v = own.value - h, own.value + h
+        if g.statistic == "share":
+            lo_v, hi_v = max(lo_v, 0.0), min(hi_v, 100.0)
+        return lo_v, hi_v
+    if g.statistic == "mean":
+        d = MEAN_VARIABLES.get(g.variable)
+        if d is None:
+            return -math.inf, math.inf
+        return _bounds(spec, g.variable)
+    if not applies(g.variable, p):
+        return 0.0, 0.0
+    if g.variable == "days_on_recall" and _capped_band(spec, p) is not None:
+        cats = spec.share_categories(g.variable)
+        v = 100.0 if cats.index(g.category) == _capped_band(spec, p) else 0.0
+        return v, v
+    others = [
+        t
+        for t in _evaluated(spec)
+        if t.population == p
+        and t.variable == g.variable
+        and t.statistic == "share"
+        and t.category not in (None, g.category)
+    ]
+    taken = sum(max(t.value - interval_half(spec, t), 0.0) for t in others)
+    return 0.0, max(100.0 - taken, 0.0)
+
+
 def _check_mixtures(spec: ProfileSpec, derived) -> list[Finding]:
+    """A group's figure against the N-weighted figures of its populations.
+
+    The rows allow the group a range: each population's row anywhere in its rounding
+    interval, a population without a row anywhere its assumptions and the variable allow. A
+    group figure outside that range is a contradiction (no cohort can meet them all). Inside
+    it, a group whose rows' printed values mix to another printed value is reconciled by
+    choosing each row inside its interval (the derivation does).
+    """
     out = []
     for g, figs, missing in _group_families(spec):
-        if not figs:
+        if not figs and not (g.statistic == "share" and any(_forced(spec, g, p) for p in missing)):
             continue
         suffix = g.variable if g.statistic == "mean" else f"{g.variable}.{g.category}"
         if g.population != "all_recalled":
             suffix += f".{g.population}"
         ids = tuple(f.id for f in figs.values()) + (g.id,)
-        n = {p: spec.population_n(p) for p in figs}
-        if not missing:
-            mix = sum(n[p] * f.value for p, f in figs.items()) / sum(n.values())
-            unreach = g.id in derived.unreachable
-            if _within(mix, g, interval_half(spec, g)):
+        members = [*figs, *missing]
+        unit = "%" if g.statistic == "share" else ""
+        n = {p: spec.population_n(p) for p in members}
+        n_g = sum(n.values())
+        lo = hi = 0.0
+        for p in members:
+            a, b = _member_range(spec, g, p, figs.get(p))
+            lo, hi = lo + n[p] * a, hi + n[p] * b
+        lo, hi = lo / n_g, hi / n_g
+        h = interval_half(spec, g)
+        feasible = g.value + h >= lo - 1e-9 and g.value - h <= hi + 1e-9
+        rng = f"[{lo:.3f}, {hi:.3f}]{unit}"
+        how = "each row within its printed precision"
+        for p in missing:
+            a, b = _member_range(spec, g, p, None)
+            how += (
+                f"; {p} has no row and its assumptions fix it at {a:g}{unit}"
+                if a == b
+                else f"; {p} has no row: anywhere in [{a:g}, {b:g}]{unit}"
+            )
+        what = f"{g.population} prints {g.printed}"
+        if not feasible:
+            status = "unmeetable"
+            msg = (
+                f"contradiction: {what}, but the N-weighted rows of {', '.join(members)} "
+                f"allow only {rng} ({how})"
+            )
+        elif missing:
+            rest_n = sum(n[p] for p in missing)
+            rest = (n_g * g.value - sum(n[p] * f.value for p, f in figs.items())) / rest_n
+            status = "consistent"
+            msg = (
+                f"{what} with the rows given implies {rest:.3f} for {', '.join(missing)}; the "
+                f"rows allow {rng}"
+            )
+        else:
+            mix = sum(n[p] * f.value for p, f in figs.items()) / n_g
+            if _within(mix, g, h):
                 status = "consistent"
                 msg = f"N-weighted rows give {mix:.3f}, printed {g.printed}"
-            elif not unreach:
+            else:
                 status = "inconsistent"
                 shown = derived.means.get(g.variable) if g.statistic == "mean" else None
                 after = ""
                 if shown:
-                    new = sum(n[p] * shown[p] for p in figs) / sum(n.values())
+                    new = sum(n[p] * shown[p] for p in figs) / n_g
                     after = f" (the derived rows give {new:.4f})"
                 msg = (
                     f"N-weighted rows give {mix:.3f} (prints {mix:.{g.decimals}f}) but "
-                    f"{g.population} prints {g.printed}; reconcilable by choosing each row "
-                    f"inside its rounding interval{after}"
+                    f"{what}; reconcilable by choosing each row inside its rounding "
+                    f"interval{after}"
                 )
-            else:
-                status = "unmeetable"
-                msg = (
-                    f"N-weighted rows give {mix:.3f} but {g.population} prints {g.printed}; "
-                    "no choice within the rows' rounding intervals reaches it"
-                )
-            out.append(Finding(f"mixture.{suffix}", "mixture", status, msg, ids))
-            continue
-        # a group row with populations that have no row: what it implies for them
-        n_miss = sum(spec.population_n(p) for p in missing)
-        n_g = n_miss + sum(n.values())
-        rest = (n_g * g.value - sum(n[p] * f.value for p, f in figs.items())) / n_miss
-        if g.statistic == "share":
-            lo, hi = 0.0, 100.0
-        else:
-            d = MEAN_VARIABLES.get(g.variable)
-            lo, hi = (d.lower, d.upper) if d else (-float("inf"), float("inf"))
-        ok = lo <= rest <= hi
-        out.append(
-            Finding(
-                f"mixture_rest.{suffix}",
-                "mixture",
-                "consistent" if ok else "unmeetable",
-                f"{g.population} {g.printed} with the rows given implies {rest:.3f} for "
-                f"{', '.join(missing)}",
-                ids,
+        kind = "mixture_rest" if missing else "mixture"
+        check = "mixture"
+        if feasible and status != "consistent" and g.id in derived.unreachable:
+            # the ranges meet, but no whole numbers of people at these Ns print the group
+            # figure and every row at once: granularity, reported unreachable at N
+            check, status = "grim", "unmeetable"
+            msg = (
+                f"{what}; the rows allow {rng}, but at these population sizes no whole "
+                f"numbers of people print it and every row: {derived.unreachable[g.id]}"
             )
-        )
+        out.append(Finding(f"{kind}.{suffix}", check, status, msg, ids))
     return out
+
+
+def _forced(spec: ProfileSpec, g: Target, p: str) -> bool:
+    """Whether the assumptions fix population ``p``'s share in ``g``'s category."""
+    a, b = _member_range(spec, g, p, None)
+    return a == b
 
 
 def _check_grim(spec: ProfileSpec, derived) -> list[Finding]:

@@ -432,17 +432,21 @@ def _inherit_defaults(data: dict) -> dict:
     if not missing or not isinstance(data.get("targets"), list):
         return data
     default = tomllib.loads(default_profile_path().read_text(encoding="utf-8"))
-    ids = {t.get("id") for t in data["targets"] if isinstance(t, dict)}
+    mine = {t.get("id"): t for t in data["targets"] if isinstance(t, dict)}
+    theirs = {t.get("id"): t for t in default.get("targets", []) if isinstance(t, dict)}
     out = dict(data)
     for key in missing:
         value = default.get(key)
         if key == "resolutions":
+            # only resolutions of the very figures the default resolves (same id, value,
+            # population, category and document): their notes quote the default paper's
+            # numbers, which would mislabel another profile's findings; for the rest the
+            # audit derives its own resolution in this profile's numbers, or asks for one
             value = [
-                {**r, "targets": [t for t in r.get("targets", []) if t in ids]}
+                r
                 for r in value or []
-                # only resolutions about figures this profile has: the others describe the
-                # default paper's numbers and would mislabel a new profile's findings
-                if any(t in ids for t in r.get("targets", []))
+                if r.get("targets")
+                and all(_same_figure(mine.get(t), theirs.get(t)) for t in r["targets"])
             ]
         out[key] = value
     if isinstance(out.get("meta"), dict):
@@ -453,12 +457,18 @@ def _inherit_defaults(data: dict) -> dict:
     return out
 
 
+def _same_figure(a: Any, b: Any) -> bool:
+    """Whether two raw ``[[targets]]`` tables are the same published figure."""
+    keys = ("population", "variable", "statistic", "category", "value", "document")
+    return isinstance(a, dict) and isinstance(b, dict) and all(a.get(k) == b.get(k) for k in keys)
+
+
 def _sizes(ck: _Checker, targets: list[Target]) -> dict[str, int]:
     """Population sizes from the profile's ``count`` figures of ``n`` (no id is needed)."""
     sizes: dict[str, int] = {}
     groups: dict[str, int] = {}
     for t in targets:
-        if t.variable != "n" or t.statistic != "count" or t.role != "target":
+        if t.variable != "n" or t.statistic != "count" or t.role not in ("target", "approximate"):
             continue
         if t.population in RECALL_TYPES:
             if t.population in sizes and sizes[t.population] != int(t.value):
@@ -584,7 +594,9 @@ def _check_generated(
     if not any(p in sizes for p in GROUPS[t.population]):
         ck.fail(
             f"{w}.population",
-            f"describes {t.population}, but the profile gives no N for any population in it",
+            f"describes {t.population}, but the profile gives no N for any population in it: "
+            f'add a [[targets]] figure with population = {t.population!r}, variable = "n", '
+            'statistic = "count" and its N (an N is never taken from another profile)',
             t.population,
         )
     why = None
@@ -685,7 +697,9 @@ def _check_fractions(ck: _Checker, targets: list[Target]) -> None:
                     t.value,
                 )
     for (var, pop), ts in fams.items():
-        if len(ts) >= 2 and all(0 < t.value <= 1 for t in ts):
+        # whatever `printed` says: shares of one variable summing near 1 rather than near 100
+        # are fractions (a zero share is 0 either way)
+        if len(ts) >= 2 and all(0 <= t.value <= 1 for t in ts):
             total = sum(t.value for t in ts)
             if 0.9 <= total <= 1.1:
                 ck.fail(

@@ -686,6 +686,7 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
             if "max_days" in blk:
                 hi[i, :3] = np.where(a[:3] > 0, n[i], 0)
     pb = _Problem(pops, C, pref, 1.0 / n, lo, hi, n.copy(), True)
+    forced_rows: set[int] = set()
     for t in figs:
         if t.category not in cats:
             continue
@@ -705,6 +706,13 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
         rows = [pops.index(m) for m in members]
         j = cats.index(t.category)
         pb.cons.append((rows, j, max(lo_s, 0), hi_s, 100.0 / (n_t * max(h, 1e-12)), t))
+        if var == "days_on_recall" and len(rows) > 1:
+            forced_rows.update(i for i in rows if _capped_band(spec, pops[i]) == j)
+    for i in forced_rows:
+        # a group figure counts the band a capped recall (fixed-term: 28 days) is always in:
+        # its counts are what the generator makes (everyone in that band), so the group
+        # figure is met by the other populations
+        lo[i] = hi[i] = n[i] * assumed_shares(spec, var, pops[i]) / 100.0
     sol, missed = _solve(pb)
     for c in missed:
         t = c[5]
@@ -714,6 +722,18 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
             f"{var} shares (rows and their groups cannot all print as published)",
         )
     return {p: sol[i].astype(np.int64) for i, p in enumerate(pops)}
+
+
+def _capped_band(spec: ProfileSpec, pop: str) -> int | None:
+    """The ``days_on_recall`` band a recall type is always in, or ``None``.
+
+    A recall whose assumed ``max_days`` is at most six months is under six months (its days
+    are drawn below the cap); a longer cap spans bands, so it fixes none.
+    """
+    blk = spec.assumptions.get("days_on_recall", {}).get(pop, {})
+    if "max_days" not in blk or blk["max_days"] > SIX_MONTHS_DAYS:
+        return None
+    return 0
 
 
 def _check_population_shares(spec, sizes, complete, unreachable) -> None:
