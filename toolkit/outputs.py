@@ -261,11 +261,21 @@ class OutputSet:
 
     def write_text(self, path: str | Path, text: str) -> None:
         """Write ``text`` (UTF-8, ``\\n`` line ends) as output ``path``."""
-        self.write(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
+        self.write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def write_json(self, obj: dict, path: str | Path) -> None:
         """Write ``obj`` as indented JSON (key order kept: it is meaningful)."""
         self.write_text(path, json_text(obj))
+
+    def write_cohort(self, df, path: str | Path) -> dict[str, str | None]:
+        """Write a cohort (format from the suffix); return ``{"csv_sha256", "file_sha256"}``
+        (``csv_sha256`` None for Parquet; see :func:`toolkit.cohort.io.write_cohort`)."""
+        from toolkit.cohort.io import _write_cohort_file, cohort_format
+
+        fmt = cohort_format(path)
+        hashes: dict[str, str | None] = {}
+        self.write(path, lambda tmp: hashes.update(_write_cohort_file(df, tmp, fmt)))
+        return hashes
 
     def sha256_of(self, path: str | Path) -> str:
         """sha256 of the bytes written for ``path`` (after :meth:`write`)."""
@@ -336,7 +346,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> str:
 
 def write_text(path: str | Path, text: str) -> str:
     """Write ``text`` (UTF-8) atomically; return its sha256."""
-    return atomic_write(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_json(obj: dict, path: str | Path) -> str:
@@ -574,9 +584,7 @@ class Progress:
             self.log = False
 
     def stage(self, name: str) -> None:
-        """A new stage starts (the previous one, if any, is counted done)."""
-        if self._stage:
-            self.update()
+        """A new stage starts (count the finished one with :meth:`update`)."""
         self._stage += 1
         if self._bar is not None:
             self._bar.set_postfix_str(name)
