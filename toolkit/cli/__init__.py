@@ -99,19 +99,35 @@ def main(argv: list[str] | None = None) -> int:
     except ToolkitError as exc:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except OSError as exc:
+        # Any OS error a command did not name itself (issue 20): one line with the path and
+        # what to do, never a traceback. Outputs were discarded on the way out.
+        from toolkit.outputs import os_error_text
+
+        print(f"{command}: error: {os_error_text(exc, action=_action(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
         # Keep ignoring Ctrl-C from here to the end of the process: restoring Python's default
         # handler would let a signal still pending from the first press raise again during
         # interpreter shutdown and end the process by the signal instead of exit 130.
         signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
         in_main_thread = False
-        print(f"{command}: interrupted; no output written", file=sys.stderr)
+        # a command that leaves something on purpose (a sweep's checkpoint) says what
+        note = getattr(exc, "note", None) or "no output written"
+        print(f"{command}: interrupted; {note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         if in_main_thread:
             if previous is None or getattr(previous, "__name__", "") == "_interrupted_at_start_up":
                 previous = signal.default_int_handler
             signal.signal(signal.SIGINT, previous)
+
+
+def _action(exc: OSError) -> str:
+    import errno
+
+    reading = (errno.ENOENT, errno.EISDIR, errno.ENOTDIR)
+    return "read" if exc.errno in reading else "write"
 
 
 def _is_main_thread() -> bool:
