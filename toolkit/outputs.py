@@ -225,12 +225,12 @@ class OutputSet:
         self._refuse_input(key)
         folder = Path(path).parent
         if not folder.is_dir():
-            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            what = "does not exist (it is a file)" if folder.exists() else "does not exist"
             raise UsageError(
-                f"{path}: the folder {folder} {what}; create it or choose another output path"
+                f"{path}: directory {folder} {what}; create it or choose another output path"
             )
         if key.is_dir():
-            raise UsageError(f"{path}: is a folder; give a file name")
+            raise UsageError(f"{path}: is a directory; give a file name")
         _name_fits(key)
         try:
             fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(key.name), suffix=".tmp", dir=key.parent)

@@ -391,6 +391,12 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
             # worker printed its own message and left semaphores behind).
             ignore = threading.current_thread() is threading.main_thread()
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore else None
+            # Workers log at "error" unless the user set a level: a Ctrl-C cancels their
+            # tasks, which they would otherwise report as warnings under the one message.
+            env_key = "DASK_LOGGING__DISTRIBUTED"
+            env_set = env_key not in os.environ
+            if env_set:
+                os.environ[env_key] = "error"
             try:
                 own_cluster = LocalCluster(
                     n_workers=workers or os.cpu_count() or 1,
@@ -401,6 +407,8 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
             finally:
                 if ignore:
                     signal.signal(signal.SIGINT, previous)
+                if env_set:
+                    del os.environ[env_key]
             own_client = Client(own_cluster)
         else:
             try:
