@@ -361,7 +361,7 @@ def test_ctrl_c_leaves_nothing(tmp_path, delay):
     if p.returncode == 0:  # pragma: no cover - a very fast machine finished first
         pytest.skip("the command finished before the signal")
     assert p.returncode == 130, err
-    # one message; the other lines are progress, one per stage (stderr is not a terminal)
+    # one message; any other line is progress, one per finished stage (not a terminal)
     lines = [x for x in err.strip().splitlines() if not x.startswith("generate: [")]
     assert "Traceback" not in err and len(lines) == 1, err
     assert "interrupted; no output written" in lines[0]
@@ -702,8 +702,9 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, capsys, monke
     assert "internal error: ValueError: a bug over two lines" in err
 
 
-def test_output_modes_follow_the_umask(tmp_path, capsys):
+def test_output_modes_follow_the_umask(tmp_path, capsys, monkeypatch):
     """`report --markdown --out` wrote 0600 (mkstemp's mode) before issue 20."""
+    monkeypatch.setenv("RECALL_TOOLKIT_PROGRESS", "lines")  # lines at once, however fast
     old = os.umask(0o027)
     try:
         out = tmp_path / "r.md"
@@ -783,10 +784,14 @@ def test_progress_helper_lines_and_bar():
     assert [x.split(" (")[0] for x in lines] == ["cmd: [1/3] one", "cmd: [2/3] two",
                                                   "cmd: [3/3] three"]  # fmt: skip
     log = io.StringIO()
+    with Progress(2, "cmd", tty=False, stream=log) as p:
+        p.stage("fails")  # a stage that ends in an error writes nothing: the error is alone
+    assert log.getvalue() == ""
+    log = io.StringIO()
     p = Progress(1, "sweep", unit="point", tty=False, stream=log)
     for i in range(101):
         p.count(i, 100)
-    assert len(log.getvalue().splitlines()) == 11  # 0/100, 10/100, ..., 100/100
+    assert len(log.getvalue().splitlines()) == 10  # 10/100, 20/100, ..., 100/100
     tty = io.StringIO()
     with Progress(2, "bar", tty=True, stream=tty) as p:
         p.stage("first")

@@ -327,7 +327,10 @@ def test_cli_sweep_serial_writes_results_and_summary(tmp_path):
         "serial",
     ]
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # lines at once, however fast this machine is (by default a log gets lines after 2 s)
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, env={**env, "RECALL_TOOLKIT_PROGRESS": "lines"}
+    )
     assert out.returncode == 0, out.stderr
     assert "24 of 24 scenarios ok" in out.stdout
     # not a terminal: no bar, progress as lines (issue 20), one a tenth of the points

@@ -520,20 +520,30 @@ def _swap_in(tmp: Path, path: Path) -> None:
 # -- progress ------------------------------------------------------------------------------------
 
 
-def _env_progress() -> bool | None:
+#: Seconds a command runs before its log lines start: a command that ends (or fails) sooner
+#: writes none, so a quick run's log holds only its result or its one-line error.
+QUIET_SECONDS = 2.0
+
+
+def _env_progress() -> str:
+    """``RECALL_TOOLKIT_PROGRESS``: ``0``/``off`` none, ``bar`` a bar, ``lines`` every line at
+    once (no quiet start); anything else: the default."""
     v = os.environ.get("RECALL_TOOLKIT_PROGRESS", "").strip().lower()
-    return {"1": True, "tty": True, "0": False, "off": False}.get(v)
+    return {"0": "off", "off": "off", "bar": "bar", "tty": "bar", "lines": "lines"}.get(v, "")
 
 
 class Progress:
     """Progress of a command: a tqdm bar on a terminal; one line per stage otherwise.
 
     Create with :func:`progress`. Stages: :meth:`stage` names the stage starting now (on a
-    terminal it is shown beside the bar; in a log it is one line ``<desc>: [i/n] <stage>``
-    with the seconds so far). Counts (points, replications): :meth:`count` sets how many of
-    ``total`` are done (in a log one line at each tenth and at the end).
+    terminal it is shown beside the bar); :meth:`update` marks it done, which in a log writes
+    one line ``<desc>: [i/n] <stage> (<seconds> s)``. A line is written when a stage ends, and
+    lines are held until the command has run :data:`QUIET_SECONDS` (then written together):
+    a command that stops on an error early prints only the error, a quick one only its
+    result. Counts (points, replications): :meth:`count` sets how many of ``total`` are done
+    (in a log one line at each tenth). ``tty=False`` writes lines at once (no quiet start).
 
-    ``set_postfix_str``/``update``/``set_description`` are accepted as tqdm spells them.
+    ``set_postfix_str``/``set_description`` (as tqdm spells them) are :meth:`stage`.
     """
 
     def __init__(
@@ -551,13 +561,16 @@ class Progress:
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
         forced = _env_progress()
+        asked_lines = tty is False
         if tty is None:
-            tty = forced if forced is not None else _isatty(self.stream)
-        self.tty = bool(tty)
-        self.log = log and not self.tty and forced is not False
+            tty = forced == "bar" if forced in ("bar", "lines") else _isatty(self.stream)
+        self.tty = bool(tty) and forced != "off"
+        self.log = log and not self.tty and forced != "off"
+        self.quiet = 0.0 if forced == "lines" or asked_lines else QUIET_SECONDS
+        self._held: list[str] = []
         self.done = 0
-        self._stage = 0
-        self._tenth = -1
+        self._pending: tuple[int, str, float] | None = None
+        self._tenth = 0
         self._start = time.perf_counter()
         self._bar = None
         if self.tty:
@@ -577,25 +590,30 @@ class Progress:
             )
 
     def _line(self, text: str) -> None:
+        self._held.append(f"{self.desc}: {text}")
+        if time.perf_counter() - self._start < self.quiet:
+            return  # held: written once the command has run for `quiet` seconds
         try:
-            print(f"{self.desc}: {text} ({time.perf_counter() - self._start:.1f} s)",
-                  file=self.stream, flush=True)  # fmt: skip
+            print("\n".join(self._held), file=self.stream, flush=True)
         except (OSError, ValueError):  # a closed log: progress is never worth failing for
             self.log = False
+        self._held.clear()
 
     def stage(self, name: str) -> None:
-        """A new stage starts (count the finished one with :meth:`update`)."""
-        self._stage += 1
+        """A new stage starts; :meth:`update` when it is done."""
+        self._pending = (self.done + 1, name, time.perf_counter())
         if self._bar is not None:
             self._bar.set_postfix_str(name)
-        elif self.log:
-            self._line(f"[{self._stage}/{self.total}] {name}")
 
     def update(self, n: int = 1) -> None:
-        """``n`` more steps done."""
+        """``n`` more steps done (the current stage is finished)."""
         self.done += n
         if self._bar is not None:
             self._bar.update(n)
+        elif self.log and self._pending is not None:
+            i, name, t0 = self._pending
+            self._line(f"[{i}/{self.total}] {name} ({time.perf_counter() - t0:.1f} s)")
+        self._pending = None
 
     def count(self, done: int, total: int | None = None) -> None:
         """``done`` of ``total`` units finished (a sweep's points, a simulation's replications)."""
@@ -610,16 +628,12 @@ class Progress:
             tenth = 10 * self.done // self.total
             if tenth > self._tenth:
                 self._tenth = tenth
-                self._line(f"{self.done:,}/{self.total:,} {self.unit}s")
+                elapsed = time.perf_counter() - self._start
+                self._line(f"{self.done:,}/{self.total:,} {self.unit}s ({elapsed:.1f} s)")
 
     # tqdm's spelling, so code written against a bar keeps working
-    def set_postfix_str(self, name: str) -> None:
-        if self._bar is not None:
-            self._bar.set_postfix_str(name)
-        elif self.log:
-            self._line(f"[{self.done + 1}/{self.total}] {name}")
-
-    set_description = set_postfix_str
+    set_postfix_str = stage
+    set_description = stage
 
     def close(self) -> None:
         if self._bar is not None:
@@ -644,7 +658,8 @@ def progress(total: int, desc: str, *, unit: str = "step", tty: bool | None = No
     """A :class:`Progress` for a command (``desc`` is its name, e.g. ``"demo"``).
 
     On a terminal (stderr) a tqdm bar; otherwise (a file, a pipe, a job scheduler's log) one
-    line per stage on stderr. ``tty`` forces either; the environment variable
-    ``RECALL_TOOLKIT_PROGRESS=0`` silences both, ``=1`` forces the bar.
+    line per finished stage on stderr, once the command has run :data:`QUIET_SECONDS`.
+    ``tty`` forces either; the environment variable ``RECALL_TOOLKIT_PROGRESS`` set to ``0``
+    silences both, ``bar`` forces the bar, ``lines`` writes every line at once.
     """
     return Progress(total, desc, unit=unit, tty=tty)

@@ -77,10 +77,16 @@ def run(args) -> int:
             raise UsageError(f"{path}: simulation records lack column(s) {', '.join(missing)}")
         table = records_fairness(rec)
     elif args.records == "simulated":
+        from toolkit.outputs import progress
         from toolkit.priority.train import held_out_fairness, simulated_caseload
 
-        frame, X, o = simulated_caseload(args.n, rng=args.seed)
-        table = held_out_fairness(scorer, frame, X, o)
+        with progress(2, "fairness") as bar:  # a bar on a terminal, lines in a log
+            bar.stage(f"simulating {args.n:,} held-out cases")
+            frame, X, o = simulated_caseload(args.n, rng=args.seed)
+            bar.update()
+            bar.stage("auditing the suggestions by group")
+            table = held_out_fairness(scorer, frame, X, o)
+            bar.update()
     else:
         from toolkit.priority.caseload import CaseloadError, read_caseload_text, validate_caseload
         from toolkit.priority.rank import prioritise

@@ -172,8 +172,8 @@ def _check_same_sweep(file: Path, fp: str, out: Path) -> None:
 def _prepare_out(out: Path, spec: SweepSpec, force: bool = False) -> tuple[Path, bool]:
     """Create OUT and its checkpoint folder, or check that an existing OUT holds this sweep.
 
-    Returns the checkpoint folder and whether OUT was created now (removed again if the run
-    ends before its first checkpoint).
+    Returns the checkpoint folder and whether OUT (or its marker) was made now (removed again
+    if the run ends before its first checkpoint).
     """
     check_output_folder(
         out,
@@ -186,7 +186,9 @@ def _prepare_out(out: Path, spec: SweepSpec, force: bool = False) -> tuple[Path,
     checkpoint = out / CHECKPOINT
     _check_same_sweep(out / "manifest.json", fp, out)
     _check_same_sweep(checkpoint / "checkpoint.json", fp, out)
-    created = not out.exists()
+    # "created": this run made OUT or its marker, and removes them again if it ends before its
+    # first checkpoint (a --force folder of the user's is left as it was)
+    created = not out.exists() or read_marker(out) is None
     try:
         out.mkdir(parents=True, exist_ok=True)
         if read_marker(out) is None:
@@ -209,7 +211,7 @@ def _clean_unstarted(out: Path, checkpoint: Path, created: bool) -> None:
     if created:
         try:
             (out / MARKER).unlink(missing_ok=True)
-            out.rmdir()
+            out.rmdir()  # only if empty: never a folder with anything of the user's
         except OSError:
             pass
 
