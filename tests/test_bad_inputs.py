@@ -771,6 +771,18 @@ def test_unreachable_scheduler_leaves_nothing(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 
 
+def test_output_layer_is_a_leaf():
+    """Importing the output layer loads neither numpy nor pandas nor tqdm (any stage can use it
+    without start-up cost)."""
+    code = (
+        "import sys, toolkit.outputs; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'tqdm', 'scipy') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr
+
+
 def test_progress_helper_lines_and_bar():
     """Lines in a log (one per stage, one per tenth of a count); a bar on a terminal."""
     from toolkit.outputs import Progress

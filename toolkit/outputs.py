@@ -74,7 +74,9 @@ def os_error_text(exc: OSError, path: str | Path | None = None, action: str = "w
     >>> os_error_text(OSError(errno.EROFS, "Read-only file system"), "/mnt/x.csv")
     '/mnt/x.csv: cannot write (Read-only file system): the file system is read-only; choose a folder on a writable disk'
     """  # noqa: E501
-    where = path if path is not None else (exc.filename or "output")
+    where = str(path if path is not None else (exc.filename or "output"))
+    if len(where) > 160:  # a name too long to be useful in full: its start and its end
+        where = f"{where[:100]}...{where[-40:]} ({len(where)} characters)"
     why = exc.strerror or str(exc) or type(exc).__name__
     advice = _ADVICE.get(exc.errno or -1, "check the path and try again")
     return f"{where}: cannot {action} ({why}): {advice}"
@@ -90,7 +92,7 @@ def _name_fits(path: Path) -> None:
     size = len(os.fsencode(path.name))
     if size > limit:
         raise UsageError(
-            f"{str(path)[:60]}...: the file name is {size} bytes; the file system allows "
+            f"{str(path)[:100]}...: the file name is {size} bytes; the file system allows "
             f"{limit}; choose a shorter name"
         )
 
