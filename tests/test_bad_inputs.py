@@ -771,6 +771,25 @@ def test_unreachable_scheduler_leaves_nothing(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 
 
+def test_ctrl_c_is_held_while_outputs_are_renamed(tmp_path):
+    """A SIGINT raised during the renames (here: inside a nested hold) is delivered only after
+    the outermost block: the set is renamed whole, then the interrupt arrives."""
+    from toolkit.outputs import atomic_outputs, no_interrupt
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with no_interrupt():
+            with atomic_outputs() as out:
+                out.write_text(a, "1")
+                out.write_text(b, "2")
+            os.kill(os.getpid(), signal.SIGINT)  # held: the inner commit must not release it
+            reached.append("after the signal")
+        reached.append("after the block")  # never: the interrupt arrives as the block ends
+    assert reached == ["after the signal"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
 def test_output_layer_is_a_leaf():
     """Importing the output layer loads neither numpy nor pandas nor tqdm (any stage can use it
     without start-up cost)."""

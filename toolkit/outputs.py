@@ -108,18 +108,30 @@ def _umask() -> int:
     return mask
 
 
-def _block_sigint() -> bool:
+def _block_sigint():
+    """Block SIGINT in this thread; return the previous mask (None where it cannot be set)."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(
         signal, "pthread_sigmask"
     ):
-        return False
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    return True
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
-def _unblock_sigint(blocked: bool) -> None:
-    if blocked:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+def _unblock_sigint(previous) -> None:
+    """Restore the mask :func:`_block_sigint` returned (so nested blocks nest)."""
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends (a few renames that must not stop half-way); the
+    signal is delivered after it."""
+    blocked = _block_sigint()
+    try:
+        yield
+    finally:
+        _unblock_sigint(blocked)
 
 
 class Interrupted(KeyboardInterrupt):

@@ -41,6 +41,7 @@ from toolkit.outputs import (
     file_sha256,
     json_text,
     marker_text,
+    no_interrupt,
     os_error_text,
     read_marker,
 )
@@ -256,19 +257,21 @@ def finish_sweep(run: SweepRun, report: dict[str, str] | None = None) -> Path:
     if run.lost or len(_done_points(checkpoint, results)) < run.n_points:
         raise UsageError(f"{out}: the sweep is not complete; rerun the same command to resume")
     fp = json.loads((checkpoint / "checkpoint.json").read_text(encoding="utf-8"))
+    # Ctrl-C waits until the manifest is written: never results/ without it (a few renames)
     try:
-        results.mkdir(exist_ok=True)
-        for f in _part_files(checkpoint):
-            os.replace(f, results / f.name)
-        shutil.rmtree(checkpoint)
-        files = [
-            {"path": f"results/{f.name}", "file_sha256": file_sha256(f)}
-            for f in _part_files(results)
-        ]
-        files += [{"path": k, "file_sha256": v} for k, v in (report or {}).items()]
-        manifest = {"spec": fp["spec"], "fingerprint": fp["fingerprint"], "files": files}
-        with atomic_outputs() as o:
-            o.write_text(out / "manifest.json", json_text(manifest))
+        with no_interrupt():
+            results.mkdir(exist_ok=True)
+            for f in _part_files(checkpoint):
+                os.replace(f, results / f.name)
+            shutil.rmtree(checkpoint)
+            files = [
+                {"path": f"results/{f.name}", "file_sha256": file_sha256(f)}
+                for f in _part_files(results)
+            ]
+            files += [{"path": k, "file_sha256": v} for k, v in (report or {}).items()]
+            manifest = {"spec": fp["spec"], "fingerprint": fp["fingerprint"], "files": files}
+            with atomic_outputs() as o:
+                o.write_text(out / "manifest.json", json_text(manifest))
     except OSError as exc:
         raise UsageError(os_error_text(exc, exc.filename or out)) from None
     return out / "manifest.json"
