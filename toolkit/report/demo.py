@@ -100,7 +100,7 @@ def run_demo(
     from toolkit.cohort.io import build_manifest
     from toolkit.fidelity.report import fidelity_report
     from toolkit.needs.gap import estimate_needs_gap, load_capacity
-    from toolkit.outputs import atomic_outputs, check_output_folder, output_folder, write_json
+    from toolkit.outputs import atomic_outputs, output_folder, write_json
     from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
     from toolkit.profile.spec import load_profile
     from toolkit.report import plots
@@ -111,19 +111,17 @@ def run_demo(
     from toolkit.review.calibration import calibration_report, sensitivity
 
     out = Path(out)
-    # Refused before any work: a folder that would lose something of the user's.
-    check_output_folder(out, command="demo", force=force, inputs=[profile])
-    spec = load_profile(profile)
-    folder = output_folder(out, command="demo", force=force, inputs=[profile])
-    tmp = folder.__enter__()
     files: list[dict] = []
     head: list[str] = []
 
     def add(href, title, caption, figure=False):
         files.append({"href": href, "title": title, "caption": caption, "figure": figure})
 
-    bar = _progress(progress, total=7)
-    try:
+    # The folder is refused before any work if it would lose something of the user's, built
+    # under a temporary name, and swapped in (marker last) only when the block completes.
+    folder = output_folder(out, command="demo", force=force, inputs=[profile])
+    with folder as tmp, _progress(progress, total=7) as bar:
+        spec = load_profile(profile)
         bar.stage("generating the cohort")
         df = generate_cohort(spec, rng=seed)
         with atomic_outputs() as cohort_out:
@@ -324,12 +322,6 @@ def run_demo(
         bar.stage("index.html")
         _write_index(tmp, files, spec, df, seed, practitioner_ready=bool(practitioner))
         bar.update()
-    except BaseException as exc:
-        bar.close()
-        folder.__exit__(type(exc), exc, exc.__traceback__)
-        raise
-    bar.close()
-    folder.__exit__(None, None, None)  # the marker, then the swap into place
     return DemoResult(
         out=out, index=out / "index.html", files=files, headlines=head, passed=rep.passed
     )
