@@ -396,6 +396,7 @@ def check_output_folder(
     force: bool = False,
     inputs: Iterable[str | Path | None] = (),
     owned: Callable[[Path], bool] | None = None,
+    force_does: str = "replace it (what is in it is deleted)",
 ) -> Path:
     """Refuse an output folder that would lose something of the user's.
 
@@ -458,7 +459,7 @@ def check_output_folder(
     )
     raise UsageError(
         f"{flag} {path}: is not empty and {made} (it holds {shown}); choose a new or empty "
-        "folder, or add --force to replace what is there"
+        f"folder, or add --force to {force_does}"
     )
 
 

@@ -182,6 +182,7 @@ def _prepare_out(out: Path, spec: SweepSpec, force: bool = False) -> tuple[Path,
         force=force,
         inputs=[spec.path, spec.rules],
         owned=_is_sweep_output,
+        force_does="write into it anyway (nothing in it is deleted)",
     )
     fp = spec.fingerprint()
     checkpoint = out / CHECKPOINT
