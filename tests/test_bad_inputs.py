@@ -548,6 +548,20 @@ def test_sweep_refuses_a_folder_of_the_users_and_the_specs_folder(thesis, tmp_pa
     assert _tree(tmp_path) == before
 
 
+def test_sweep_force_writes_into_a_folder_and_deletes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY_SWEEP)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    argv = ["sweep", str(spec), "--out", str(other), "--scheduler", "serial", "--force"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "mine"
+    assert (other / "manifest.json").exists() and not (other / "checkpoint").exists()
+    assert main(argv[:-1]) == 0, "a rerun needs no --force: the folder now holds this sweep"
+
+
 def test_output_folder_marker_and_force(tmp_path):
     """A previous output of the same command is replaced; another command's, or the user's,
     only with force (and then its files are gone, as --force says)."""
