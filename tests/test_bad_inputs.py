@@ -361,8 +361,10 @@ def test_ctrl_c_leaves_nothing(tmp_path, delay):
     if p.returncode == 0:  # pragma: no cover - a very fast machine finished first
         pytest.skip("the command finished before the signal")
     assert p.returncode == 130, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert "interrupted" in err
+    # one message; any other line is progress, one per finished stage (not a terminal)
+    lines = [x for x in err.strip().splitlines() if not x.startswith("generate: [")]
+    assert "Traceback" not in err and len(lines) == 1, err
+    assert "interrupted; no output written" in lines[0]
     assert list(out.iterdir()) == []
 
 
@@ -459,3 +461,402 @@ def test_validation_layer_serves_other_tables():
     assert out["flag"].tolist() == [True, False] and out["ogrs3_2yr"].tolist() == [5.0, 7.0]
     with pytest.raises(UsageError, match="0 row"):
         check_table(bad.iloc[:0], schema, "caseload.csv", error=UsageError)
+
+
+# -- issue 20: outputs never lose the user's files, OS errors in one line, progress -------------
+
+TINY_SWEEP = """
+[sweep]
+seed = 11
+replications = 2
+admissions = 300
+partition_size = 1
+
+[strategies]
+names = ["sed", "formal"]
+
+[design]
+method = "sobol"
+base_samples = 2
+
+[assumptions]
+"executive.notice_probability" = { dist = "uniform", low = 0.6, high = 0.95 }
+"calibrated.q_never" = { dist = "uniform", low = 0.25, high = 0.4 }
+"""
+
+
+def _one_error(code, err, fragments, expect=2):
+    assert code == expect, err
+    assert "Traceback" not in err
+    lines = [x for x in err.strip().splitlines() if "error:" in x]
+    assert len(lines) == 1, err
+    for f in fragments:
+        assert f in lines[0], f"{f!r} not in {lines[0]!r}"
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): _sha(p) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def thesis(tmp_path):
+    """A folder of the user's own: a file the toolkit must never delete."""
+    d = tmp_path / "results"
+    d.mkdir()
+    (d / "my_thesis.docx").write_bytes(b"four years of work")
+    return d
+
+
+def test_demo_refuses_a_folder_of_the_users(thesis, capsys):
+    before = _tree(thesis.parent)
+    code, err = _run(["demo", "--out", str(thesis)], capsys)
+    _one_error(code, err, ["--out", "results", "my_thesis.docx", "--force"])
+    assert _tree(thesis.parent) == before
+
+
+@pytest.mark.parametrize("where", [".", "..", "home", "profile_folder", "root"])
+def test_demo_refuses_folders_it_must_never_replace(where, tmp_path, capsys, monkeypatch):
+    """`.`, `..`, the home folder, an input's folder (and `/`) are refused even with --force."""
+    home = tmp_path / "home"
+    work = home / "work"
+    work.mkdir(parents=True)
+    (home / ".bashrc").write_text("# mine")
+    profile = work / "p.toml"
+    profile.write_bytes(paper_file("recall_process_experience", "profile.toml").read_bytes())
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    out = {".": ".", "..": "..", "home": str(home), "profile_folder": str(work), "root": "/"}
+    before = _tree(tmp_path)
+    argv = ["demo", "--out", out[where], "--force", "--profile", str(profile)]
+    code, err = _run(argv, capsys)
+    _one_error(code, err, ["--out"])
+    assert _tree(tmp_path) == before and sorted(p.name for p in work.iterdir()) == ["p.toml"]
+
+
+def test_sweep_refuses_a_folder_of_the_users_and_the_specs_folder(thesis, tmp_path, capsys):
+    spec = thesis / "s.toml"
+    spec.write_text(TINY_SWEEP)
+    before = _tree(tmp_path)
+    code, err = _run(["sweep", str(spec), "--out", str(thesis), "--scheduler", "serial"], capsys)
+    _one_error(code, err, ["input", "s.toml"])
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    before = _tree(tmp_path)
+    code, err = _run(["sweep", str(spec), "--out", str(other), "--scheduler", "serial"], capsys)
+    _one_error(code, err, ["notes.txt", "--force"])
+    assert _tree(tmp_path) == before
+
+
+def test_sweep_force_writes_into_a_folder_and_deletes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY_SWEEP)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    argv = ["sweep", str(spec), "--out", str(other), "--scheduler", "serial", "--force"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "mine"
+    assert (other / "manifest.json").exists() and not (other / "checkpoint").exists()
+    assert main(argv[:-1]) == 0, "a rerun needs no --force: the folder now holds this sweep"
+
+
+def test_output_folder_marker_and_force(tmp_path):
+    """A previous output of the same command is replaced; another command's, or the user's,
+    only with force (and then its files are gone, as --force says)."""
+    from toolkit.exceptions import UsageError
+    from toolkit.outputs import MARKER, output_folder
+
+    out = tmp_path / "o"
+    with output_folder(out, command="demo") as d:
+        (d / "a.txt").write_text("1")
+    assert json_marker(out) == "demo" and (out / "a.txt").read_text() == "1"
+    with output_folder(out, command="demo") as d:  # a previous demo: replaced
+        (d / "b.txt").write_text("2")
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "b.txt"])
+    with pytest.raises(UsageError, match="made by `recall-toolkit demo`"):
+        with output_folder(out, command="sweep"):
+            pass
+    (out / MARKER).unlink()
+    with pytest.raises(UsageError, match="b.txt"):
+        with output_folder(out, command="demo"):
+            pass
+    with output_folder(out, command="demo", force=True) as d:
+        (d / "c.txt").write_text("3")
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "c.txt"])
+    assert [p.name for p in tmp_path.iterdir()] == ["o"], "no temporary or old folder is left"
+
+
+def json_marker(folder: Path) -> str:
+    from toolkit.outputs import read_marker
+
+    return read_marker(folder)["command"]
+
+
+@pytest.fixture(scope="module")
+def caseload(tmp_path_factory):
+    d = tmp_path_factory.mktemp("caseload")
+    assert main(["template", "caseload", "--out", str(d), "--n", "40"]) == 0
+    return d / "caseload_example.csv"
+
+
+def test_prioritise_report_in_a_missing_folder_leaves_no_ranked_csv(caseload, tmp_path, capsys):
+    argv = ["prioritise", str(caseload), "--out", str(tmp_path / "r.csv")]
+    code, err = _run(argv + ["--report", str(tmp_path / "nodir" / "r.html")], capsys)
+    _one_error(code, err, ["nodir", "does not exist"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prioritise_a_directory_is_one_line(tmp_path, capsys):
+    code, err = _run(["prioritise", str(tmp_path), "--out", str(tmp_path / "r.csv")], capsys)
+    _one_error(code, err, [str(tmp_path), "folder"])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["generate", "--seed", "1", "--population", "hdc", "--out", "{name}.csv"],
+        ["prioritise", "{caseload}", "--out", "{name}.csv"],
+        ["demo", "--out", "{name}"],
+    ],
+    ids=["generate", "prioritise", "demo"],
+)
+def test_an_output_name_of_300_characters_is_one_line(argv, caseload, tmp_path, capsys):
+    name = str(tmp_path / ("a" * 300))
+    argv = [a.format(name=name, caseload=caseload) for a in argv]
+    code, err = _run(argv, capsys)
+    _one_error(code, err, ["name"])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A read-only file system: a read-only bind mount (root), else skipped; the permission
+    case below needs no mount."""
+    d = tmp_path / "ro"
+    d.mkdir()
+    ok = subprocess.run(["mount", "--bind", str(d), str(d)], capture_output=True).returncode == 0
+    ok = (
+        ok
+        and subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(d)], capture_output=True
+        ).returncode
+        == 0
+    )
+    if not ok:
+        subprocess.run(["umount", str(d)], capture_output=True)
+        pytest.skip("cannot mount a read-only folder here (not root, or no mount permission)")
+    yield d
+    subprocess.run(["umount", str(d)], capture_output=True)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["generate", "--seed", "1", "--population", "hdc", "--out", "{ro}/c.csv"],
+        ["sweep", "{spec}", "--out", "{ro}/s", "--scheduler", "serial"],
+        ["demo", "--out", "{ro}/d"],
+        ["prioritise", "{caseload}", "--out", "{tmp}/r.csv", "--report", "{ro}/r.html"],
+        ["audit", "--json", "{ro}/a.json"],
+        ["template", "caseload", "--out", "{ro}"],
+    ],
+    ids=["generate", "sweep", "demo", "prioritise_report", "audit", "template"],
+)
+def test_read_only_output_is_one_line(argv, read_only, caseload, tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY_SWEEP)
+    subs = {"ro": read_only, "spec": spec, "caseload": caseload, "tmp": tmp_path}
+    argv = [a.format(**subs) for a in argv]
+    code, err = _run(argv, capsys)
+    _one_error(code, err, [str(read_only), "read-only", "writable"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro", "s.toml"]
+
+
+def test_permission_denied_is_one_line(capsys):
+    """/sys refuses new files even to root (EACCES): a real OS error without a mount."""
+    if not Path("/sys").is_dir():  # pragma: no cover - not Linux
+        pytest.skip("no /sys")
+    code, err = _run(["generate", "--seed", "1", "--population", "hdc", "--out", "/sys/c.csv"],
+                     capsys)  # fmt: skip
+    _one_error(code, err, ["/sys", "Permission denied", "choose a folder you can write to"])
+
+
+def test_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    """A full disk while the second output is written: neither output is left."""
+    import errno
+
+    import toolkit.outputs as outputs
+
+    real = outputs.file_sha256
+
+    def full(path):
+        if str(path).endswith(".tmp") and ".c.manifest.json." in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path)
+
+    monkeypatch.setattr(outputs, "file_sha256", full)
+    argv = ["generate", "--seed", "1", "--population", "hdc", "--out", str(tmp_path / "c.csv")]
+    code, err = _run(argv, capsys)
+    _one_error(code, err, ["c.manifest.json", "No space left", "disk is full"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from toolkit.cli import generate
+
+    def bug(args):
+        raise ValueError("a bug\nover two lines")
+
+    monkeypatch.setattr(generate, "run", bug)
+    monkeypatch.delenv("RECALL_TOOLKIT_DEBUG", raising=False)
+    code, err = _run(["generate", "--seed", "1", "--out", str(tmp_path / "c.csv")], capsys)
+    assert code == 3 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "internal error: ValueError: a bug over two lines" in err
+
+
+def test_output_modes_follow_the_umask(tmp_path, capsys, monkeypatch):
+    """`report --markdown --out` wrote 0600 (mkstemp's mode) before issue 20."""
+    monkeypatch.setenv("RECALL_TOOLKIT_PROGRESS", "lines")  # lines at once, however fast
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "r.md"
+        assert main(["report", "--source", "howard_2009_ogrs3", "--out", str(out)]) == 0
+        assert out.stat().st_mode & 0o777 == 0o640
+        os.umask(0o022)
+        out2 = tmp_path / "c.csv"
+        assert main(["generate", "--seed", "1", "--population", "hdc", "--out", str(out2)]) == 0
+        assert out2.stat().st_mode & 0o777 == 0o644
+        assert (tmp_path / "c.manifest.json").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
+    # progress: stderr is not a terminal here, so one line per stage
+    err = capsys.readouterr().err
+    assert "report: [1/2] building the howard_2009_ogrs3 tables" in err
+    assert "report: [2/2] writing" in err
+
+
+def _sweep_cmd(spec, out, scheduler):
+    return [sys.executable, "-m", "toolkit.cli", "sweep", str(spec), "--out", str(out),
+            "--scheduler", scheduler, "--workers", "2"]  # fmt: skip
+
+
+@pytest.mark.parametrize("scheduler", ["serial", "local"])
+def test_interrupted_sweep_keeps_a_checkpoint_and_says_so(scheduler, tmp_path):
+    """Ctrl-C after the first checkpoint: exit 130, one message that names the checkpoint and
+    how to resume; no results/ or manifest.json as if complete; no leaked semaphores."""
+    if scheduler == "local":
+        pytest.importorskip("dask.distributed")
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY_SWEEP)
+    out = tmp_path / "o"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    p = subprocess.Popen(_sweep_cmd(spec, out, scheduler), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and p.poll() is None:
+        if any((out / "checkpoint").glob("part-*.parquet")):
+            break
+        time.sleep(0.02)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=180)
+    if p.returncode == 0:  # pragma: no cover - a very fast machine finished first
+        pytest.skip("the sweep finished before the signal")
+    assert p.returncode == 130, err
+    lines = [x for x in err.strip().splitlines() if not x.startswith("sweep: ")]
+    assert len(lines) == 1 and "Traceback" not in err and "leaked" not in err, err
+    assert "interrupted;" in lines[0] and "checkpoint" in lines[0] and "rerun" in lines[0]
+    assert "no output written" not in err
+    assert not (out / "results").exists() and not (out / "manifest.json").exists()
+    assert any((out / "checkpoint").glob("part-*.parquet"))
+
+
+def test_unreachable_scheduler_leaves_nothing(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    spec = tmp_path / "s.toml"
+    spec.write_text(TINY_SWEEP)
+    code, err = _run(
+        ["sweep", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"],
+        capsys,
+    )
+    _one_error(code, err, ["tcp://127.0.0.1:1", "cannot reach"])
+    assert "no output written" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+def test_ctrl_c_is_held_while_outputs_are_renamed(tmp_path):
+    """A SIGINT raised during the renames (here: inside a nested hold) is delivered only after
+    the outermost block: the set is renamed whole, then the interrupt arrives."""
+    from toolkit.outputs import atomic_outputs, no_interrupt
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with no_interrupt():
+            with atomic_outputs() as out:
+                out.write_text(a, "1")
+                out.write_text(b, "2")
+            os.kill(os.getpid(), signal.SIGINT)  # held: the inner commit must not release it
+            reached.append("after the signal")
+        reached.append("after the block")  # never: the interrupt arrives as the block ends
+    assert reached == ["after the signal"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_output_layer_is_a_leaf():
+    """Importing the output layer loads neither numpy nor pandas nor tqdm (any stage can use it
+    without start-up cost)."""
+    code = (
+        "import sys, toolkit.outputs; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'tqdm', 'scipy') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr
+
+
+def test_progress_helper_lines_and_bar():
+    """Lines in a log (one per stage, one per tenth of a count); a bar on a terminal."""
+    from toolkit.outputs import Progress
+
+    log = io.StringIO()
+    with Progress(3, "cmd", tty=False, stream=log) as p:
+        for name in ("one", "two", "three"):
+            p.stage(name)
+            p.update()
+    lines = log.getvalue().splitlines()
+    assert [x.split(" (")[0] for x in lines] == ["cmd: [1/3] one", "cmd: [2/3] two",
+                                                  "cmd: [3/3] three"]  # fmt: skip
+    log = io.StringIO()
+    with Progress(2, "cmd", tty=False, stream=log) as p:
+        p.stage("fails")  # a stage that ends in an error writes nothing: the error is alone
+    assert log.getvalue() == ""
+    log = io.StringIO()
+    p = Progress(1, "sweep", unit="point", tty=False, stream=log)
+    for i in range(101):
+        p.count(i, 100)
+    assert len(log.getvalue().splitlines()) == 10  # 10/100, 20/100, ..., 100/100
+    tty = io.StringIO()
+    with Progress(2, "bar", tty=True, stream=tty) as p:
+        p.stage("first")
+        p.update()
+    assert "bar" in tty.getvalue() and "first" in tty.getvalue()
+
+
+def test_one_count_of_published_figures(spec, default_cohort):
+    """The count every output uses agrees with the fidelity report's own summary (computed
+    separately there) and with what the demo, write-up and caption print."""
+    from toolkit.fidelity.report import fidelity_report
+    from toolkit.report.counts import figure_counts
+
+    rep = fidelity_report(default_cohort, spec)
+    c = figure_counts(rep)
+    s = rep.to_dict()["summary"]
+    assert c.evaluated == s["published_evaluated"] and c.met == s["published_passed"]
+    assert c.relations == s["relations_checked"] and c.relations_held == s["relations_held"]
+    assert c.published == c.evaluated + c.shown
+    assert c.published + c.relations == len(rep.targets)
+    md = (ROOT / "papers/recall_process_experience/reproduction.md").read_text()
+    assert f"The profile holds {c.published} published figures" in md
+    assert f"**{c.met} of {c.evaluated} are met" in md

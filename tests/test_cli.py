@@ -247,6 +247,7 @@ def test_simulate_summary_failure_leaves_no_records(tmp_path, capsys, monkeypatc
 
 def test_atomic_directory(tmp_path):
     from toolkit.cohort.io import atomic_directory
+    from toolkit.outputs import MARKER
 
     target = tmp_path / "demo"
     with pytest.raises(KeyboardInterrupt):
@@ -261,4 +262,5 @@ def test_atomic_directory(tmp_path):
         (d / "b.txt").write_text("2")
         assert (target / "a.txt").read_text() == "1"
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]
-    assert [p.name for p in target.iterdir()] == ["b.txt"]
+    # the folder's own files and the marker that lets the next run replace it (issue 20)
+    assert sorted(p.name for p in target.iterdir()) == sorted(["b.txt", MARKER])

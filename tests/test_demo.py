@@ -59,6 +59,31 @@ def test_demo_writes_every_file_and_no_temporary_folder(demo):
     assert [f.name for f in out.parent.iterdir()] == [out.name]
 
 
+def test_demo_manifest_hashes_the_bytes_written_and_counts_agree(demo):
+    """Issue 20: the cohort manifest records file_sha256 of the Parquet bytes (no csv_sha256
+    for a Parquet file), and the index, the terminal and fidelity.txt give one count."""
+    import hashlib
+    import json
+
+    from toolkit.outputs import MARKER
+
+    p, out, _ = demo
+    man = json.loads((out / "cohort.manifest.json").read_text())
+    parquet = (out / "cohort.parquet").read_bytes()
+    assert man["file_sha256"] == hashlib.sha256(parquet).hexdigest()
+    assert man["csv_sha256"] is None
+    assert json.loads((out / MARKER).read_text())["command"] == "demo"
+    summary = json.loads((out / "fidelity.json").read_text())["summary"]
+    met, ev = summary["published_passed"], summary["published_evaluated"]
+    assert f"{met} of {ev} evaluated published figures met" in p.stdout
+    assert f"{met} of {ev} evaluated published figures met" in (out / "index.html").read_text()
+    assert f"{met}/{ev} published figures met" in (out / "fidelity.txt").read_text()
+    # not a terminal: one progress line per stage on stderr
+    assert [x.split("] ")[0] for x in p.stderr.splitlines() if x.startswith("demo: [")] == [
+        f"demo: [{i}/7" for i in range(1, 8)
+    ]
+
+
 def test_index_links_and_images_resolve_in_chromium(demo, tmp_path):
     require_chromium()
     _, out, _ = demo
@@ -114,11 +139,13 @@ def test_simulation_text_has_units_and_currency(demo):
 
 def test_interrupted_demo_leaves_nothing(tmp_path, monkeypatch):
     """An error (or Ctrl-C) mid-run removes the partial folder and keeps an existing one."""
+    from toolkit.outputs import MARKER, marker_text
     from toolkit.report import demo as demo_mod
 
     out = tmp_path / "demo-out"
     out.mkdir()
     (out / "keep.txt").write_text("previous run")
+    (out / MARKER).write_text(marker_text("demo"))  # a previous demo's output (issue 20)
 
     def boom(*a, **k):
         raise KeyboardInterrupt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -254,7 +255,11 @@ def test_interrupted_sweep_resumes_and_loses_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_sweep(spec, tmp_path / "cut", progress=stop_after_first_partition)
     assert sorted(read_results(tmp_path / "cut")["point"].unique()) == [0, 1, 2]
-    assert not list((tmp_path / "cut/results").glob(".*"))  # no temp file left behind
+    # an unfinished sweep keeps its partitions in checkpoint/, with no temporary file, and
+    # nothing that looks finished (issue 20)
+    assert not list((tmp_path / "cut/checkpoint").glob(".*"))
+    assert not (tmp_path / "cut/results").exists()
+    assert not (tmp_path / "cut/manifest.json").exists()
     resumed = run_sweep(spec, tmp_path / "cut")
     assert resumed.skipped_points == 3 and resumed.computed_partitions == 2
     pd.testing.assert_frame_equal(full.results, resumed.results)
@@ -358,10 +363,25 @@ def test_cli_sweep_serial_writes_results_and_summary(tmp_path):
         "serial",
     ]
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # lines at once, however fast this machine is (by default a log gets lines after 2 s)
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, env={**env, "RECALL_TOOLKIT_PROGRESS": "lines"}
+    )
     assert out.returncode == 0, out.stderr
     assert "24 of 24 scenarios ok" in out.stdout
-    assert out.stderr == ""  # no progress bar when stderr is not a terminal
+    # not a terminal: no bar, progress as lines (issue 20), one a tenth of the points
+    lines = out.stderr.splitlines()
+    assert lines and all(line.startswith("sweep: ") for line in lines), out.stderr
+    assert "sweep: 8/8 points" in out.stderr
+    man = json.loads((tmp_path / "o/manifest.json").read_text())
+    hashes = {f["path"]: f["file_sha256"] for f in man["files"]}
+    for path in [
+        "summary.json",
+        "sobol.csv",
+        *[f"results/{p.name}" for p in (tmp_path / "o/results").iterdir()],
+    ]:
+        assert hashes[path] == hashlib.sha256((tmp_path / "o" / path).read_bytes()).hexdigest()
+    assert not (tmp_path / "o/checkpoint").exists()
     summary = json.loads((tmp_path / "o/summary.json").read_text())
     assert summary["scenarios"] == 24 and summary["scenarios_failed"] == 0
     res = pd.read_parquet(tmp_path / "o/results")
@@ -430,7 +450,7 @@ def test_cli_killed_mid_sweep_resumes_to_the_same_results(tmp_path):
     proc = subprocess.Popen(
         cmd(tmp_path / "cut"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    results = tmp_path / "cut/results"
+    results = tmp_path / "cut/checkpoint"  # partitions of an unfinished sweep (issue 20)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if results.is_dir() and any(results.glob("part-*.parquet")):

@@ -2,8 +2,10 @@
 the public API and hands the result to a renderer.
 
 Exit codes: 0 success; 1 a check failed (fidelity target missed, audit finding unresolved);
-2 bad input (message on stderr, no traceback, no partial output); 130 interrupted (Ctrl-C: one
-line on stderr, no output written).
+2 bad input or an OS error (one line on stderr naming the path and what to do, no traceback, no
+partial output); 3 an unexpected error, i.e. a bug (one line; ``RECALL_TOOLKIT_DEBUG=1`` shows
+the traceback); 130 interrupted (Ctrl-C: one line on stderr, no output written, or what was
+kept on purpose, such as a sweep's checkpoint).
 
 Importing this module is cheap on purpose (the command modules import numpy, pandas and scipy
 inside ``run``), so :func:`main` installs its Ctrl-C handling before any heavy import.
@@ -47,6 +49,8 @@ COMMANDS = (
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
+#: Exit status after an unexpected exception (a bug): one line, no traceback.
+EXIT_INTERNAL = 3
 
 
 def build_parser():
@@ -99,19 +103,52 @@ def main(argv: list[str] | None = None) -> int:
     except ToolkitError as exc:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except OSError as exc:
+        # Any OS error a command did not name itself (issue 20): one line with the path and
+        # what to do, never a traceback. Outputs were discarded on the way out.
+        from toolkit.outputs import os_error_text
+
+        print(f"{command}: error: {os_error_text(exc, action=_action(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user (issue 20)
+        import os
+
+        if os.environ.get("RECALL_TOOLKIT_DEBUG"):
+            raise
+        print(
+            f"{command}: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "
+            "recall-toolkit, not in your input; please report it with the command line; "
+            "RECALL_TOOLKIT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    except KeyboardInterrupt as exc:
         # Keep ignoring Ctrl-C from here to the end of the process: restoring Python's default
         # handler would let a signal still pending from the first press raise again during
         # interpreter shutdown and end the process by the signal instead of exit 130.
         signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
         in_main_thread = False
-        print(f"{command}: interrupted; no output written", file=sys.stderr)
+        # a command that leaves something on purpose (a sweep's checkpoint) says what
+        note = getattr(exc, "note", None) or "no output written"
+        print(f"{command}: interrupted; {note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         if in_main_thread:
             if previous is None or getattr(previous, "__name__", "") == "_interrupted_at_start_up":
                 previous = signal.default_int_handler
             signal.signal(signal.SIGINT, previous)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] + ("..." if len(text) > 300 else "")
+
+
+def _action(exc: OSError) -> str:
+    import errno
+
+    reading = (errno.ENOENT, errno.EISDIR, errno.ENOTDIR)
+    return "read" if exc.errno in reading else "write"
 
 
 def _is_main_thread() -> bool:

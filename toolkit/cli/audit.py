@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from toolkit.cohort.io import write_json
+    from toolkit.outputs import write_json
     from toolkit.profile.audit import audit_profile
 
     spec = load_profile_arg(args.profile)

@@ -12,10 +12,24 @@ def register(sub) -> None:
         description="Generate the default cohort and write, into one folder: the cohort, the "
         "fidelity report, the Table 2 needs gap, a review-strategy simulation summary, the "
         "figures (PNG) and an index.html linking everything. The folder is built under a "
-        "temporary name and renamed at the end (an interrupted run leaves nothing). Progress "
-        "is shown on a terminal only. Exit 1 if a published figure is not met.",
+        "temporary name and renamed at the end (an interrupted run leaves nothing). A "
+        "non-empty --out folder is replaced only if it holds a previous demo's output, or with "
+        "--force; the current folder, the folders above it, your home folder and the "
+        "profile's folder are always refused. Progress: a bar on a terminal, one line per "
+        "stage otherwise. Exit 1 if a published figure is not met.",
     )
-    p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder (replaced)")
+    p.add_argument(
+        "--out",
+        default="demo-out",
+        metavar="DIR",
+        help="output folder (default demo-out): new, empty, or a previous demo's output",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a non-empty --out folder that is not a previous demo's output (what is "
+        "in it is deleted)",
+    )
     p.add_argument("--profile", **PROFILE_ARG)
     p.add_argument("--seed", type=seed_arg, default=DEFAULT_DEMO_SEED, help="random seed")
     p.set_defaults(func=run)
@@ -24,7 +38,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from toolkit.report.demo import run_demo
 
-    res = run_demo(args.out, seed=args.seed, profile=args.profile)
+    res = run_demo(args.out, seed=args.seed, profile=args.profile, force=args.force)
     for line in res.headlines:
         print(line)
     print(f"\nWrote {len(res.files) + 1} files to {res.out}/")

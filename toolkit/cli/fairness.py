@@ -52,8 +52,8 @@ def run(args) -> int:
     import numpy as np
     import pandas as pd
 
+    from toolkit.outputs import atomic_outputs
     from toolkit.priority.fairness import fairness_audit
-    from toolkit.priority.io import atomic_write
     from toolkit.priority.scorer import load_default_scorer
 
     scorer = load_default_scorer()
@@ -61,7 +61,13 @@ def run(args) -> int:
         from toolkit.priority.fairness import records_fairness
 
         path = args.records
-        rec = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+        try:
+            rec = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+        except OSError:
+            raise  # one line naming the path (toolkit.cli.main)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
+            kind = "Parquet" if path.endswith(".parquet") else "CSV"
+            raise UsageError(f"{path}: cannot be read as {kind} ({exc})") from None
         missing = [
             c
             for c in ("strategy", "route", "sex", "ethnicity", "age", "supervised_days", "sfo")
@@ -71,10 +77,16 @@ def run(args) -> int:
             raise UsageError(f"{path}: simulation records lack column(s) {', '.join(missing)}")
         table = records_fairness(rec)
     elif args.records == "simulated":
+        from toolkit.outputs import progress
         from toolkit.priority.train import held_out_fairness, simulated_caseload
 
-        frame, X, o = simulated_caseload(args.n, rng=args.seed)
-        table = held_out_fairness(scorer, frame, X, o)
+        with progress(2, "fairness") as bar:  # a bar on a terminal, lines in a log
+            bar.stage(f"simulating {args.n:,} held-out cases")
+            frame, X, o = simulated_caseload(args.n, rng=args.seed)
+            bar.update()
+            bar.stage("auditing the suggestions by group")
+            table = held_out_fairness(scorer, frame, X, o)
+            bar.update()
     else:
         from toolkit.priority.caseload import CaseloadError, read_caseload_text, validate_caseload
         from toolkit.priority.rank import prioritise
@@ -115,7 +127,9 @@ def run(args) -> int:
             **kw,
         )
     if args.out:
-        atomic_write(args.out, lambda tmp: table.to_csv(tmp, index=False))
+        with atomic_outputs() as outputs:
+            outputs.protect(args.records, args.rules, args.profile)
+            outputs.write(args.out, lambda tmp: table.to_csv(tmp, index=False))
         print(f"wrote {args.out}", file=sys.stderr)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.round(3).to_string(index=False))

@@ -28,6 +28,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from toolkit.cohort.io import atomic_outputs, read_cohort
     from toolkit.fidelity.report import fidelity_report
+    from toolkit.outputs import progress
     from toolkit.profile.rules import load_programme_rules
 
     if args.json and not str(args.json).lower().endswith(".json"):
@@ -36,15 +37,20 @@ def run(args) -> int:
         outputs.protect(args.cohort, args.profile, args.rules)
         if args.json:
             outputs.reserve(args.json)
-        spec = load_profile_arg(args.profile)
-        rules = load_programme_rules(args.rules)
-        from toolkit.profile.audit import refuse_contradictions
+        with progress(2, "fidelity") as bar:  # a bar on a terminal, lines in a log
+            bar.stage(f"reading {args.cohort}")
+            spec = load_profile_arg(args.profile)
+            rules = load_programme_rules(args.rules)
+            from toolkit.profile.audit import refuse_contradictions
 
-        refuse_contradictions(spec, rules)  # a contradiction is named, not blamed on N
-        # refuses an empty cohort ("0/0 targets met"); columns and categories follow the
-        # profile and rules the cohort was generated with
-        cohort = read_cohort(args.cohort, rules=rules, spec=spec)
-        rep = fidelity_report(cohort, spec, programmes=rules)
+            refuse_contradictions(spec, rules)  # a contradiction is named, not blamed on N
+            # refuses an empty cohort ("0/0 targets met"); columns and categories follow the
+            # profile and rules the cohort was generated with
+            cohort = read_cohort(args.cohort, rules=rules, spec=spec)
+            bar.update()
+            bar.stage("comparing with the published figures")
+            rep = fidelity_report(cohort, spec, programmes=rules)
+            bar.update()
         print(rep.render())
         if args.json:
             outputs.write_json(rep.to_dict(), args.json)

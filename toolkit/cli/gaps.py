@@ -116,6 +116,7 @@ def run(args) -> int:
 
     from toolkit.cohort.io import atomic_outputs, read_cohort
     from toolkit.needs.gap import estimate_needs_gap, load_capacity
+    from toolkit.outputs import progress
     from toolkit.profile.rules import (
         base_mask,
         load_programme_rules,
@@ -136,10 +137,13 @@ def run(args) -> int:
         for out in (args.json, args.csv):
             if out:
                 outputs.reserve(out)
+        bar = progress(2, "gaps")  # a bar on a terminal, lines in a log
+        bar.stage(f"reading {args.cohort}")
         rules = load_programme_rules(args.rules)
         capacity = load_capacity(args.capacity, rules) if args.capacity else None
         spec = load_profile_arg(args.profile) if args.profile else None
         cohort = read_cohort(args.cohort, rules=rules, spec=spec)
+        bar.update()
         require_rows(
             int(base_mask(cohort, rules).sum()),
             MIN_BASE,
@@ -147,6 +151,7 @@ def run(args) -> int:
             "people in the Table 2 base (standard recalls with OASys)",
             "fewer cannot support a national figure",
         )
+        bar.stage("estimating the needs gap")
         res = estimate_needs_gap(
             cohort,
             rules,
@@ -161,6 +166,8 @@ def run(args) -> int:
             annual_recalls=_capacity_admissions() if capacity is not None else None,
             rng=args.seed,
         )
+        bar.update()
+        bar.close()
         print(res.render())
         sens = sensitivity_table(cohort, rules)
         bands = score_bands(cohort, rules) if "ovp_2yr" in cohort.columns else None

@@ -36,6 +36,8 @@ def register(sub) -> None:
 
 def _check_outputs(args) -> None:
     src = Path(args.caseload).resolve()
+    if Path(args.caseload).is_dir():
+        raise UsageError(f"{args.caseload}: is a folder; give the caseload CSV file")
     outs = [Path(args.out)] + ([Path(args.report)] if args.report else [])
     for o in outs:
         if o.resolve() == src:
@@ -45,14 +47,28 @@ def _check_outputs(args) -> None:
 
 
 def run(args) -> int:
+    from toolkit.outputs import atomic_outputs
+    from toolkit.priority.io import write_csv
+
+    _check_outputs(args)
+    # Both outputs reserved before any work and renamed together (issue 20: a --report in a
+    # missing folder left the ranked CSV behind).
+    with atomic_outputs() as outputs:
+        outputs.protect(args.caseload, args.rules, args.profile)
+        outputs.reserve(args.out)
+        if args.report:
+            outputs.reserve(args.report)
+        caseload, ranked = _rank(args, outputs, write_csv)
+    return _summary(args, caseload, ranked)
+
+
+def _rank(args, outputs, write_csv):
     import pandas as pd
 
     from toolkit.priority.caseload import validate_caseload
-    from toolkit.priority.io import atomic_write, write_csv
     from toolkit.priority.rank import prioritise
     from toolkit.priority.scorer import load_default_scorer
 
-    _check_outputs(args)
     try:
         as_of = pd.Timestamp(args.as_of).normalize() if args.as_of else None
     except ValueError:
@@ -64,9 +80,13 @@ def run(args) -> int:
     if args.report:
         html = _report(ranked, caseload, scorer, args)
     # Everything computed before anything is written: no partial outputs.
-    write_csv(ranked, args.out)
+    write_csv(ranked, args.out, outputs)
     if html is not None:
-        atomic_write(args.report, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+        outputs.write_text(args.report, html)
+    return caseload, ranked
+
+
+def _summary(args, caseload, ranked) -> int:
     counts = ranked["suggested_action"].str.replace(r"review by .*", "review by", regex=True)
     summary = ", ".join(f"{v} {k}" for k, v in counts.value_counts().items())
     # Counts only: no case rows in anything the command prints.

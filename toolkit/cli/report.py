@@ -46,13 +46,24 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from toolkit.report.markdown import render_reproduction, write_text_atomic
+    from toolkit.outputs import atomic_outputs, progress
 
-    text = render_reproduction(args.source, seed=args.seed)
+    with atomic_outputs() as out:
+        if args.out is not None:
+            out.reserve(args.out)  # an unwritable --out is refused before the 10 s of work
+        with progress(2, "report") as bar:
+            bar.stage(f"building the {args.source} tables (cohort, fidelity, simulation)")
+            from toolkit.report.markdown import render_reproduction
+
+            text = render_reproduction(args.source, seed=args.seed)
+            bar.update()
+            bar.stage("writing")
+            if args.out is not None:
+                out.write_text(args.out, text)
+            bar.update()
     if args.out is None:
         sys.stdout.write(text)
         print(f"wrote the {args.source} write-up to stdout", file=sys.stderr)
         return 0
-    path = write_text_atomic(text, args.out)
-    print(f"wrote the {args.source} reproduction write-up to {path}")
+    print(f"wrote the {args.source} reproduction write-up to {args.out}")
     return 0

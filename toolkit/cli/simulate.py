@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from toolkit.cli._common import (
     PROFILE_ARG,
     load_profile_arg,
@@ -142,7 +140,6 @@ def run(args) -> int:
 
 
 def _run(args, strategies, fmt, outputs) -> int:
-    import time
 
     from toolkit.review import load_release_rules
     from toolkit.review.engine import RecordStream, summary_json, summary_rows
@@ -180,21 +177,13 @@ def _run(args, strategies, fmt, outputs) -> int:
             )
         cohort = generate_cohort(spec, populations=types, rng=CENSUS_SEED)
         cohort = national = prepare_census(cohort)
-    start = time.perf_counter()
-    tty = sys.stderr.isatty()
+    # the output layer's progress: a bar on a terminal, a line per tenth in a log (issue 20)
+    from toolkit.outputs import progress as make_progress
+
+    bar = make_progress(args.replications * len(strategies), "simulate", unit="replication")
 
     def progress(done, total):
-        if tty and total > 1:
-            bar = "#" * int(30 * done / total)
-            print(
-                f"\rsimulating [{bar:<30}] {done}/{total} replications "
-                f"({time.perf_counter() - start:.1f} s)",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-            if done == total:
-                print(file=sys.stderr)
+        bar.count(done, total)
 
     stream = RecordStream(
         cohort,
@@ -214,7 +203,8 @@ def _run(args, strategies, fmt, outputs) -> int:
         # summary comes from the same pass (no frame of all records)
         means = write_records(stream, tmp, fmt)
 
-    outputs.write(args.out, _write)
+    with bar:
+        outputs.write(args.out, _write)
     nat = stream.national(growth=args.growth, national_census=national, cohort=cohort)
     flow = nat["annual_recalls_now"] * nat["flow_share"]
     summary = summary_rows(means, stream.names, flow)

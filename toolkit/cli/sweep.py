@@ -14,7 +14,10 @@ def register(sub) -> None:
         description="Run (or resume) a policy sweep described by a TOML spec: every strategy "
         "under every draw of the assumptions, results as partitioned Parquet in OUT/results/, "
         "a summary, Sobol indices, tornado, frontier and national projection (docs/sweeps.md). "
-        "Rerunning the same command resumes an interrupted sweep.",
+        "While it runs, finished partitions are checkpointed in OUT/checkpoint/; rerunning the "
+        "same command resumes an interrupted sweep. results/ and manifest.json appear only "
+        "when every point is done. --out must be new, empty or this sweep's folder (or give "
+        "--force); the current folder, your home folder and the spec's folder are refused.",
     )
     p.add_argument("spec", metavar="SPEC", help="sweep spec (TOML)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
@@ -28,6 +31,12 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--workers", type=positive_int, default=None, metavar="N", help="worker processes"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty --out folder that is not a sweep's (nothing in it is "
+        "deleted; files of the same name are replaced)",
     )
     p.set_defaults(func=run)
 
@@ -45,29 +54,38 @@ def run(args) -> int:
             scheduler = "local"
         except ImportError:
             scheduler = "serial"
-    bar = None
-    if sys.stderr.isatty():
-        try:
-            from tqdm import tqdm
+    from toolkit.exceptions import UsageError
+    from toolkit.outputs import Interrupted
+    from toolkit.outputs import progress as make_progress
+    from toolkit.sweep.run import checkpoint_note, finish_sweep
 
-            bar = tqdm(total=1, unit="point", desc="sweep", file=sys.stderr)
-        except ImportError:
-            bar = None
-
-    def progress(done, total):
-        if bar is not None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
+    bar = make_progress(1, "sweep", unit="point")
     try:
         res = run_sweep(
-            spec, args.out, scheduler=scheduler, workers=args.workers, progress=progress
+            spec,
+            args.out,
+            scheduler=scheduler,
+            workers=args.workers,
+            progress=bar.count,
+            force=args.force,
+            finish=False,  # finished below, after the report: the manifest comes last
         )
+        hashes: dict = {}
+        summary = write_report(res, spec, hashes)
+        if not res.lost:
+            finish_sweep(res, hashes)
+    except KeyboardInterrupt:
+        note = checkpoint_note(args.out)
+        if note is None:
+            raise
+        raise Interrupted(note) from None
+    except UsageError as exc:  # e.g. an unreachable scheduler: say what was kept, if anything
+        note = checkpoint_note(args.out)
+        if note is None:
+            raise
+        raise UsageError(f"{exc}; {note}") from None
     finally:
-        if bar is not None:
-            bar.close()
-    summary = write_report(res, spec)
+        bar.close()
     print(
         f"{summary['scenarios_ok']} of {summary['scenarios']} scenarios ok "
         f"({res.skipped_points} points resumed from checkpoints) in {res.seconds:.1f} s on "
@@ -92,7 +110,8 @@ def run(args) -> int:
         print(
             f"{summary['scenarios_failed']} scenario(s) failed, "
             f"{len(summary['partitions_lost'])} partition(s) lost; see failures.csv "
-            "(rerun the same command to retry lost partitions)",
+            f"(the sweep is not finished: its partitions stay in {args.out}/checkpoint; rerun "
+            "the same command to retry the lost partitions)",
             file=sys.stderr,
         )
         return 1

@@ -34,10 +34,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import numpy as np
     import pandas as pd
 
-    from toolkit.cohort.io import atomic_write
+    from toolkit.outputs import atomic_outputs
     from toolkit.priority.caseload import caseload_columns, schema_markdown
 
     columns = caseload_columns(**caseload_vocab(args))
@@ -56,21 +55,15 @@ def run(args) -> int:
         as_of = pd.Timestamp(args.as_of)
     except ValueError:
         raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
-    from toolkit.cohort.generate import generate_cohort
-    from toolkit.priority.features import caseload_from_simulation, to_csv_text
-
     names = [c.name for c in columns]
-    c_rng, s_rng = np.random.default_rng(args.seed).spawn(2)
-    prules = None
-    if args.rules:  # the example lists the programmes of the rules in force
-        from toolkit.profile.rules import load_programme_rules
-
-        prules = load_programme_rules(args.rules)
-    cohort = generate_cohort(populations=["standard"], rng=c_rng, programmes=prules)
-    frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng, programmes=prules)
-    example = to_csv_text(frame)[[n for n in names if n in frame.columns]]
-    atomic_write(paths[0], lambda tmp: pd.DataFrame(columns=names).to_csv(tmp, index=False))
-    atomic_write(paths[1], lambda tmp: example.to_csv(tmp, index=False))
+    # both files, or neither; an unwritable folder is refused before the example is made
+    with atomic_outputs() as outputs:
+        outputs.protect(args.rules, args.profile)
+        for p in paths:
+            outputs.reserve(p)
+        example = _example(args, names, as_of)
+        outputs.write(paths[0], lambda tmp: pd.DataFrame(columns=names).to_csv(tmp, index=False))
+        outputs.write(paths[1], lambda tmp: example.to_csv(tmp, index=False))
     print(
         f"wrote {paths[0]} (empty, {len(names)} columns) and {paths[1]} ({args.n} synthetic cases)"
     )
@@ -79,3 +72,21 @@ def run(args) -> int:
         f"--as-of {as_of.date()}" + (f" --rules {args.rules}" if args.rules else "")
     )
     return 0
+
+
+def _example(args, names, as_of):
+    """The filled example: synthetic people from the cohort and the review model."""
+    import numpy as np
+
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.priority.features import caseload_from_simulation, to_csv_text
+
+    c_rng, s_rng = np.random.default_rng(args.seed).spawn(2)
+    prules = None
+    if args.rules:  # the example lists the programmes of the rules in force
+        from toolkit.profile.rules import load_programme_rules
+
+        prules = load_programme_rules(args.rules)
+    cohort = generate_cohort(populations=["standard"], rng=c_rng, programmes=prules)
+    frame, _ = caseload_from_simulation(cohort, args.n, as_of=as_of, rng=s_rng, programmes=prules)
+    return to_csv_text(frame)[[n for n in names if n in frame.columns]]

@@ -8,14 +8,8 @@ nothing behind, and an existing ``out`` is replaced only once the new one is com
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from toolkit.exceptions import UsageError
 
 #: The strategies the demo compares (names as on the ``simulate`` command line).
 DEMO_STRATEGIES = (
@@ -55,22 +49,10 @@ class DemoResult:
 
 
 def _progress(progress: bool | None, total: int):
-    from tqdm.auto import tqdm
+    """The output layer's progress: a bar on a terminal, one line per stage in a log."""
+    from toolkit.outputs import progress as make_progress
 
-    # On a terminal only: a bar written into a log file or CI output is noise.
-    enabled = sys.stderr.isatty() if progress is None else bool(progress)
-    # shutil falls back to $COLUMNS/$LINES or 80x24 when a pseudo-terminal reports a size of
-    # zero, where tqdm would draw an empty bar or hide it as "below the screen".
-    size = shutil.get_terminal_size()
-    return tqdm(
-        total=total,
-        desc="demo",
-        unit="step",
-        disable=not enabled,
-        leave=False,
-        ncols=size.columns,
-        nrows=size.lines,
-    )
+    return make_progress(total, "demo", tty=progress)
 
 
 def _savefig(fig, path: Path) -> None:
@@ -83,6 +65,7 @@ def run_demo(
     seed: int = 20140331,
     profile: str | Path | None = None,
     progress: bool | None = None,
+    force: bool = False,
 ) -> DemoResult:
     """Run the pipeline (cohort, fidelity, needs gap, review simulation, figures, caseload
     hook) and write it with an ``index.html`` linking everything.
@@ -90,13 +73,19 @@ def run_demo(
     Parameters
     ----------
     out : path
-        Folder to create (replaced if it exists, once the new one is complete).
+        Folder to create. An existing one is replaced, once the new one is complete, only if
+        it is empty or a previous demo's output (it holds the marker
+        :data:`toolkit.outputs.MARKER`), or with ``force``; ``.``, ``..``, the home folder and
+        the profile's folder are always refused (:func:`toolkit.outputs.check_output_folder`).
     seed : int
         Seed for the cohort, the needs-gap bootstrap and the simulation.
     profile : path, optional
         Profile spec; default the shipped research-summary profile.
     progress : bool, optional
-        Show a tqdm bar; default only when stderr is a terminal.
+        A tqdm bar (True) or one line per stage (False); default: a bar when stderr is a
+        terminal, lines otherwise.
+    force : bool
+        Replace a non-empty folder that is not a previous demo's output (its files are lost).
 
     Returns
     -------
@@ -108,40 +97,45 @@ def run_demo(
     import matplotlib.pyplot as plt
 
     from toolkit.cohort.generate import generate_cohort
-    from toolkit.cohort.io import build_manifest, write_cohort, write_json
+    from toolkit.cohort.io import build_manifest
     from toolkit.fidelity.report import fidelity_report
     from toolkit.needs.gap import estimate_needs_gap, load_capacity
+    from toolkit.outputs import atomic_outputs, output_folder, write_json
     from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
     from toolkit.profile.spec import load_profile
     from toolkit.report import plots
+    from toolkit.report.counts import figure_counts
     from toolkit.report.tables import calibration_fit
     from toolkit.report.text import simulation_text
     from toolkit.review import parse_strategy, simulate_reviews
     from toolkit.review.calibration import calibration_report, sensitivity
 
     out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{out}: the folder {parent} does not exist")
-    spec = load_profile(profile)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     files: list[dict] = []
     head: list[str] = []
 
     def add(href, title, caption, figure=False):
         files.append({"href": href, "title": title, "caption": caption, "figure": figure})
 
-    bar = _progress(progress, total=7)
-    try:
-        bar.set_description("generating the cohort")
+    # The folder is refused before any work if it would lose something of the user's, built
+    # under a temporary name, and swapped in (marker last) only when the block completes.
+    folder = output_folder(out, command="demo", force=force, inputs=[profile])
+    with folder as tmp, _progress(progress, total=7) as bar:
+        spec = load_profile(profile)
+        bar.stage("generating the cohort")
         df = generate_cohort(spec, rng=seed)
-        sha = write_cohort(df, tmp / "cohort.parquet")
+        with atomic_outputs() as cohort_out:
+            hashes = cohort_out.write_cohort(df, tmp / "cohort.parquet")
+        # file_sha256: the Parquet bytes written; csv_sha256 is None (no CSV was written)
         write_json(
             build_manifest(
-                spec=spec, seed=seed, n=None, populations=None, csv_sha256=sha, n_rows=len(df)
+                spec=spec,
+                seed=seed,
+                n=None,
+                populations=None,
+                csv_sha256=hashes["csv_sha256"],
+                file_sha256=hashes["file_sha256"],
+                n_rows=len(df),
             ),
             tmp / "cohort.manifest.json",
         )
@@ -159,26 +153,28 @@ def run_demo(
         head.append(f"Cohort: {len(df):,} synthetic people (seed {seed})")
         bar.update()
 
-        bar.set_description("fidelity report")
+        bar.stage("fidelity report")
         rep = fidelity_report(df, spec)
-        summ = rep.to_dict()["summary"]
+        counts = figure_counts(rep)
         write_json(rep.to_dict(), tmp / "fidelity.json")
         (tmp / "fidelity.txt").write_text(rep.render() + "\n", encoding="utf-8")
         add(
             "fidelity.txt",
             "Fidelity report",
-            f"Every published figure beside the synthetic "
-            f"one: {summ['passed']} of {summ['evaluated']} met at printed precision; the "
-            "audit of the sources; the paper's comparisons re-tested.",
+            f"Every published figure beside the synthetic one: {counts.met} of "
+            f"{counts.evaluated} evaluated published figures met at printed precision "
+            f"({counts.shown} more shown, not evaluated; {counts.relations_held} of "
+            f"{counts.relations} logical relations hold); the audit of the sources; the "
+            "paper's comparisons re-tested.",
         )
         add("fidelity.json", "Fidelity report (JSON)", "The same report, machine-readable.")
         head.append(
-            f"Fidelity: {summ['passed']}/{summ['evaluated']} published figures met; audit "
-            f"findings {summ['audit_findings']} ({summ['audit_unresolved']} unresolved)"
+            f"Fidelity: {counts.sentence()}; audit findings {len(rep.audit.issues)} "
+            f"({len(rep.audit.unresolved)} unresolved)"
         )
         bar.update()
 
-        bar.set_description("needs gap")
+        bar.stage("needs gap")
         from toolkit.review.national import capacity_admissions
 
         rules = load_programme_rules()
@@ -214,7 +210,7 @@ def run_demo(
         )
         bar.update()
 
-        bar.set_description("review simulation")
+        bar.stage("review simulation")
         sim = simulate_reviews(
             df,
             {nm: parse_strategy(nm) for nm in DEMO_STRATEGIES},
@@ -267,7 +263,7 @@ def run_demo(
         )
         bar.update()
 
-        bar.set_description("figures")
+        bar.stage("figures")
         fig, ax = plt.subplots(figsize=(8, 7.5))
         plots.plot_figure1(df, spec, ax=ax)
         _savefig(fig, tmp / "figure1.png")
@@ -318,7 +314,7 @@ def run_demo(
         )
         bar.update()
 
-        bar.set_description("example caseload")
+        bar.stage("example caseload")
         practitioner = _caseload_hook(df, tmp, seed)
         for item in practitioner:
             add(**item)
@@ -326,15 +322,9 @@ def run_demo(
             head.append(f"Caseload: {practitioner[0]['caption']}")
         bar.update()
 
-        bar.set_description("index.html")
+        bar.stage("index.html")
         _write_index(tmp, files, spec, df, seed, practitioner_ready=bool(practitioner))
         bar.update()
-        bar.close()
-        _replace_dir(tmp, out)
-    except BaseException:
-        bar.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return DemoResult(
         out=out, index=out / "index.html", files=files, headlines=head, passed=rep.passed
     )
@@ -371,17 +361,3 @@ def _write_index(out_dir: Path, files, spec, df, seed, practitioner_ready: bool)
         seed=seed,
     )
     (out_dir / "index.html").write_text(html, encoding="utf-8")
-
-
-def _replace_dir(tmp: Path, out: Path) -> None:
-    """Move the finished folder into place; an existing ``out`` is removed only afterwards."""
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is an ordinary folder
-    if out.exists():
-        if not out.is_dir():
-            raise UsageError(f"{out}: exists and is not a folder")
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)

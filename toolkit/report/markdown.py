@@ -9,8 +9,6 @@ the committed file differs from what ``recall-toolkit report --markdown`` writes
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from toolkit.exceptions import UsageError
+from toolkit.report.counts import figure_counts
 from toolkit.report.tables import audit_findings, not_evaluated, side_by_side
 
 #: The seed every committed write-up is generated with (the census date of Study 1).
@@ -212,6 +211,8 @@ def _recall_process_experience(seed: int) -> dict:
         "meta": dict(spec.meta),
         "summary": summary,
         "n_targets": len(report.targets),
+        # the one count of published figures every output uses (toolkit.report.counts)
+        "counts": figure_counts(report),
         "n_assumed": len(report.assumed),
         "table1": compact(side_by_side(report, "table1")),
         "appendix": compact(side_by_side(report, "appendix")),
@@ -439,17 +440,9 @@ def render_reproduction(
 
 
 def write_text_atomic(text: str, out: str | Path) -> Path:
-    """Write ``text`` to ``out`` via a temporary file in the same folder, then rename (no
-    partial file if interrupted)."""
-    out = Path(out)
-    if not out.parent.is_dir():
-        raise UsageError(f"{out}: the folder {out.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    """Write ``text`` to ``out`` through the output layer (:func:`toolkit.outputs.write_text`:
+    a temporary file renamed into place, mode as the umask gives, OS errors in one line)."""
+    from toolkit.outputs import write_text
+
+    write_text(out, text)
+    return Path(out)

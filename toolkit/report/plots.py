@@ -208,9 +208,13 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
     matplotlib.axes.Axes
     """
     from toolkit.fidelity.report import EVALUATED_ROLES
+    from toolkit.report.counts import figure_counts
     from toolkit.report.tables import precision_misses
 
+    # published figures only: the declared logical relations are rules, not published figures
     m = precision_misses(report)
+    m = m[m["statistic"] != "relation"]
+    counts = figure_counts(report)
     ax = _axes(ax, (8, 5))
     sources = [s for s in SOURCE_LABELS if s in set(m["source"])]
     sources += [s for s in dict.fromkeys(m["source"]) if s not in sources]
@@ -256,8 +260,10 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
         n = int(m.loc[m["target_id"].str.endswith(".all_prisoners"), "synthetic"].max())
         _caption(
             ax,
-            f"{len(m)} published figures with a synthetic value, one synthetic census cohort "
-            f"of {n:,} people (not real people; no replications: marginals are constructed). "
+            f"{len(m)} of the {counts.published} published figures (those with a synthetic "
+            f"value; {counts.met} of {counts.evaluated} evaluated met), one synthetic census "
+            f"cohort of {n:,} people (not real people; no replications: marginals are "
+            "constructed). "
             "Counts have no rounding: an exact count scores 0. Arrows at the edges mark figures "
             "beyond the axis, labelled with their target id and miss.",
             below,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.cohort.io import atomic_write, write_json
+from toolkit.outputs import OutputSet, atomic_outputs, json_text
 from toolkit.sweep import scenario
 from toolkit.sweep.run import SweepRun
 from toolkit.sweep.sensitivity import HEADLINE, frontier, psa_summary, sobol_indices, tornado
@@ -51,8 +51,8 @@ def run_projection(spec: SweepSpec):
     return flow, table, validate_projection(flow, table)
 
 
-def _csv(df: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+def _csv(df: pd.DataFrame, path: Path, out: OutputSet) -> None:
+    out.write(path, lambda tmp: df.to_csv(tmp, index=False))
 
 
 def _figure(figsize, nrows=1, ncols=1):
@@ -64,32 +64,48 @@ def _figure(figsize, nrows=1, ncols=1):
     return fig, fig.subplots(nrows, ncols)
 
 
-def _png(fig, path: Path) -> None:
+def _png(fig, path: Path, out: OutputSet) -> None:
     fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    out.write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
 
 
-def write_report(run: SweepRun, spec: SweepSpec) -> dict:
+def write_report(run: SweepRun, spec: SweepSpec, hashes: dict | None = None) -> dict:
     """Write summary.csv/.json, failures.csv and, as the spec asks, sobol.csv, sobol.png,
     tornado.png, frontier.png, projection.csv, projection_validation.csv, projection.png.
+
+    Every file is written all or nothing together (:mod:`toolkit.outputs`): an error or Ctrl-C
+    leaves the previous report, if any, as it was.
+
+    Parameters
+    ----------
+    hashes : dict, optional
+        Filled with ``{file name: sha256 of the bytes written}``, for the sweep's manifest.
 
     Returns
     -------
     dict
         The summary written to ``summary.json``.
     """
+    with atomic_outputs() as outs:
+        summary = _write_report(run, spec, outs)
+    if hashes is not None:
+        hashes.update({p.name: h for p, h in outs.sha256.items()})
+    return summary
+
+
+def _write_report(run: SweepRun, spec: SweepSpec, outs: OutputSet) -> dict:
     from toolkit.sweep import plots
 
     out = run.out
     res = run.results
     files = ["results/"]
     summ = frontier(psa_summary(res, spec.strategies))
-    _csv(summ, out / "summary.csv")
+    _csv(summ, out / "summary.csv", outs)
     files.append("summary.csv")
     fails = res[res["status"] != "ok"]
     names = [a.name for a in spec.assumptions]
     fail_rows = fails.drop_duplicates("point")[["point", *names, "error"]]
-    _csv(fail_rows, out / "failures.csv")
+    _csv(fail_rows, out / "failures.csv", outs)
     files.append("failures.csv")
     summary: dict = {
         "spec": spec.path,
@@ -124,19 +140,19 @@ def write_report(run: SweepRun, spec: SweepSpec) -> dict:
     }
     if spec.method == "sobol" and spec.assumptions:
         si = sobol_indices(res, spec)
-        _csv(si, out / "sobol.csv")
+        _csv(si, out / "sobol.csv", outs)
         fig, axes = _figure((12, 8), 2, 2)
         for ax, o in zip(axes.flat, HEADLINE):
             plots.plot_sobol(si, spec.tornado_strategy, o, ax=ax)
         fig.suptitle(f"Sobol indices ({spec.conf_level:.0%} intervals): {spec.tornado_strategy}")
-        _png(fig, out / "sobol.png")
+        _png(fig, out / "sobol.png", outs)
         fig, axes = _figure((12, 8), 2, 2)
         ok = res[res["strategy"] == spec.tornado_strategy]
         for ax, o in zip(axes.flat, HEADLINE):
             if (ok["status"] == "ok").any():
                 plots.plot_tornado(tornado(res, spec, spec.tornado_strategy, o), o, ax=ax)
         fig.suptitle(f"Tornado: {spec.tornado_strategy} (mean over the other assumptions)")
-        _png(fig, out / "tornado.png")
+        _png(fig, out / "tornado.png", outs)
         files += ["sobol.csv", "sobol.png", "tornado.png"]
         top = (
             si.dropna(subset=["ST"])
@@ -147,19 +163,19 @@ def write_report(run: SweepRun, spec: SweepSpec) -> dict:
         summary["largest_total_sobol"] = json.loads(
             top[["strategy", "outcome", "parameter", "ST", "ST_conf"]].to_json(orient="records")
         )
-    _png(plots.plot_frontier(summ, ax=_figure((7, 5))[1]).figure, out / "frontier.png")
+    _png(plots.plot_frontier(summ, ax=_figure((7, 5))[1]).figure, out / "frontier.png", outs)
     files.append("frontier.png")
     if spec.projection is not None:
         flow, table, val = run_projection(spec)
         t = table.assign(month=table["month"].astype(str))
-        _csv(t, out / "projection.csv")
-        _csv(val, out / "projection_validation.csv")
+        _csv(t, out / "projection.csv", outs)
+        _csv(val, out / "projection_validation.csv", outs)
         ax = _figure((8, 4.5))[1]
-        _png(plots.plot_projection(table, flow, ax=ax).figure, out / "projection.png")
+        _png(plots.plot_projection(table, flow, ax=ax).figure, out / "projection.png", outs)
         files += ["projection.csv", "projection_validation.csv", "projection.png"]
         summary["projection_validation"] = json.loads(
             val.drop(columns="quote").to_json(orient="records")
         )
     summary["files"] = files + ["summary.json"]
-    write_json(summary, out / "summary.json")
+    outs.write_text(out / "summary.json", json_text(summary))
     return summary

@@ -6,10 +6,14 @@ same stream whatever worker, partition or scheduler runs it, so results are iden
 with processes and on any Dask cluster.
 
 Partitions of ``partition_size`` consecutive points are the unit of work and of checkpointing:
-each finished partition is written to ``OUT/results/part-<first>-<last>.parquet`` (temp file
-then rename), by the client, as it arrives. A rerun with the same spec skips every point already
-in a checkpoint, so an interrupted sweep resumes and loses nothing. A scenario that raises is
-recorded with ``status = "failed"``, its parameters and the error; the others go on.
+each finished partition is written to ``OUT/checkpoint/part-<first>-<last>.parquet`` (temp file
+then rename, through :mod:`toolkit.outputs`), by the client, as it arrives. A rerun with the same
+spec skips every point already in a checkpoint, so an interrupted sweep resumes and loses
+nothing. Only a sweep with every point done is *finished* (:func:`finish_sweep`): its partitions
+move to ``OUT/results/`` and ``OUT/manifest.json`` is written last, with the sha256 of every
+file, so ``results/`` and ``manifest.json`` never describe a sweep that is not complete (issue
+20). A scenario that raises is recorded with ``status = "failed"``, its parameters and the error;
+the others go on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,10 +33,24 @@ import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import UsageError
+from toolkit.outputs import (
+    MARKER,
+    atomic_outputs,
+    atomic_write,
+    check_output_folder,
+    file_sha256,
+    json_text,
+    marker_text,
+    no_interrupt,
+    os_error_text,
+    read_marker,
+)
 from toolkit.sweep import scenario
 from toolkit.sweep.spec import SweepSpec
 
 SCHEDULERS = ("serial", "processes", "local")
+#: The folder of an unfinished sweep's partitions, inside OUT.
+CHECKPOINT = "checkpoint"
 _PART = re.compile(r"^part-(\d+)-(\d+)\.parquet$")
 
 
@@ -104,44 +125,157 @@ def _partitions(points: pd.DataFrame, size: int) -> list[pd.DataFrame]:
     return [points.iloc[i : i + size] for i in range(0, len(points), size)]
 
 
-def _done_points(results_dir: Path) -> set[int]:
+def _part_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(f for f in folder.glob("part-*.parquet") if _PART.match(f.name))
+
+
+def _done_points(*folders: Path) -> set[int]:
     done: set[int] = set()
-    for f in results_dir.glob("part-*.parquet"):
-        if _PART.match(f.name):
+    for folder in folders:
+        for f in _part_files(folder):
             done.update(pd.read_parquet(f, columns=["point"])["point"].tolist())
     return done
 
 
-def _write_part(results_dir: Path, df: pd.DataFrame) -> None:
+def _write_part(checkpoint: Path, df: pd.DataFrame) -> None:
     """Checkpoint one partition atomically: temp file (ignored by Parquet readers because it
     starts with a dot) then rename."""
     a, b = int(df["point"].min()), int(df["point"].max())
-    final = results_dir / f"part-{a:07d}-{b:07d}.parquet"
-    tmp = results_dir / f".{final.name}.{os.getpid()}.tmp"
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, final)
+    final = checkpoint / f"part-{a:07d}-{b:07d}.parquet"
+    atomic_write(final, lambda tmp: df.to_parquet(tmp, index=False))
 
 
-def _prepare_out(out: Path, spec: SweepSpec) -> Path:
-    """Create OUT and its manifest, or check that an existing OUT holds this same sweep."""
-    out.mkdir(parents=True, exist_ok=True)
-    results = out / "results"
-    results.mkdir(exist_ok=True)
-    manifest = out / "manifest.json"
+def _is_sweep_output(out: Path) -> bool:
+    """A sweep's folder made before the marker existed: its manifest has a fingerprint."""
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(old, dict) and "fingerprint" in old
+
+
+def _check_same_sweep(file: Path, fp: str, out: Path) -> None:
+    if not file.exists():
+        return
+    try:
+        old = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    if old.get("fingerprint") != fp:
+        raise UsageError(
+            f"{out}: holds results of a different sweep (spec {old.get('spec')}); "
+            "choose another --out or remove it"
+        )
+
+
+def _prepare_out(out: Path, spec: SweepSpec, force: bool = False) -> tuple[Path, bool]:
+    """Create OUT and its checkpoint folder, or check that an existing OUT holds this sweep.
+
+    Returns the checkpoint folder and whether OUT (or its marker) was made now (removed again
+    if the run ends before its first checkpoint).
+    """
+    check_output_folder(
+        out,
+        command="sweep",
+        force=force,
+        inputs=[spec.path, spec.rules],
+        owned=_is_sweep_output,
+        force_does="write into it anyway (nothing in it is deleted)",
+    )
     fp = spec.fingerprint()
-    if manifest.exists():
-        old = json.loads(manifest.read_text(encoding="utf-8"))
-        if old.get("fingerprint") != fp:
-            raise UsageError(
-                f"{out}: holds results of a different sweep (spec {old.get('spec')}); "
-                "choose another --out or remove it"
-            )
-    else:
-        text = json.dumps({"spec": spec.path, "fingerprint": fp}, indent=2) + "\n"
-        tmp = out / ".manifest.json.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, manifest)
-    return results
+    checkpoint = out / CHECKPOINT
+    _check_same_sweep(out / "manifest.json", fp, out)
+    _check_same_sweep(checkpoint / "checkpoint.json", fp, out)
+    # "created": this run made OUT or its marker, and removes them again if it ends before its
+    # first checkpoint (a --force folder of the user's is left as it was)
+    created = not out.exists() or read_marker(out) is None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if read_marker(out) is None:
+            atomic_write(out / MARKER, lambda tmp: tmp.write_text(marker_text("sweep")))
+        checkpoint.mkdir(exist_ok=True)
+        if not (checkpoint / "checkpoint.json").exists():
+            text = json_text({"spec": spec.path, "fingerprint": fp})
+            atomic_write(checkpoint / "checkpoint.json", lambda tmp: tmp.write_text(text))
+    except OSError as exc:
+        raise UsageError(os_error_text(exc, exc.filename or out, "create")) from None
+    return checkpoint, created
+
+
+def _clean_unstarted(out: Path, checkpoint: Path, created: bool) -> None:
+    """After a run that checkpointed nothing: remove the empty checkpoint (and OUT, if this
+    run created it), so nothing is left that looks like output."""
+    if _part_files(checkpoint):
+        return
+    shutil.rmtree(checkpoint, ignore_errors=True)
+    if created:
+        try:
+            (out / MARKER).unlink(missing_ok=True)
+            out.rmdir()  # only if empty: never a folder with anything of the user's
+        except OSError:
+            pass
+
+
+def checkpoint_note(out: str | Path) -> str | None:
+    """What an unfinished sweep left and how to resume or remove it (None if nothing)."""
+    checkpoint = Path(out) / CHECKPOINT
+    parts = _part_files(checkpoint)
+    if not parts:
+        return None
+    points = len(_done_points(checkpoint))
+    return (
+        f"{points} point(s) are checkpointed in {checkpoint} (the sweep is not finished: no "
+        "results/ or manifest.json); rerun the same command to resume, or delete that folder "
+        "to start again"
+    )
+
+
+def finish_sweep(run: SweepRun, report: dict[str, str] | None = None) -> Path:
+    """Finish a complete sweep: partitions to ``OUT/results/``, then ``OUT/manifest.json``.
+
+    Parameters
+    ----------
+    run : SweepRun
+        A run with every point done and no partition lost.
+    report : dict, optional
+        ``{file name: sha256}`` of the report files written beside the results.
+
+    Returns
+    -------
+    Path
+        The manifest.
+
+    Raises
+    ------
+    UsageError
+        If the run is not complete (partitions lost or points missing).
+    """
+    out = Path(run.out)
+    checkpoint = out / CHECKPOINT
+    results = out / "results"
+    if run.lost or len(_done_points(checkpoint, results)) < run.n_points:
+        raise UsageError(f"{out}: the sweep is not complete; rerun the same command to resume")
+    fp = json.loads((checkpoint / "checkpoint.json").read_text(encoding="utf-8"))
+    # Ctrl-C waits until the manifest is written: never results/ without it (a few renames)
+    try:
+        with no_interrupt():
+            results.mkdir(exist_ok=True)
+            for f in _part_files(checkpoint):
+                os.replace(f, results / f.name)
+            shutil.rmtree(checkpoint)
+            files = [
+                {"path": f"results/{f.name}", "file_sha256": file_sha256(f)}
+                for f in _part_files(results)
+            ]
+            files += [{"path": k, "file_sha256": v} for k, v in (report or {}).items()]
+            manifest = {"spec": fp["spec"], "fingerprint": fp["fingerprint"], "files": files}
+            with atomic_outputs() as o:
+                o.write_text(out / "manifest.json", json_text(manifest))
+    except OSError as exc:
+        raise UsageError(os_error_text(exc, exc.filename or out)) from None
+    return out / "manifest.json"
 
 
 def run_sweep(
@@ -151,6 +285,8 @@ def run_sweep(
     scheduler="serial",
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
+    finish: bool = True,
 ) -> SweepRun:
     """Run (or resume) a sweep and return all its results.
 
@@ -158,7 +294,9 @@ def run_sweep(
     ----------
     spec : SweepSpec
     out : path
-        Output directory; ``results/`` holds the partitioned Parquet.
+        Output folder: new, empty, or this sweep's (``force`` to use another non-empty
+        folder; see :func:`toolkit.outputs.check_output_folder`). ``checkpoint/`` holds the
+        partitions while the sweep runs; ``results/`` once it is finished.
     scheduler : {"serial", "processes", "local"}, str address, or dask.distributed.Client
         ``serial`` runs in this process (no Dask needed); ``processes`` uses Dask's local
         multiprocessing scheduler; ``local`` starts a ``dask.distributed.LocalCluster``; any
@@ -168,13 +306,30 @@ def run_sweep(
         Worker processes for ``processes``/``local`` (default: CPU count).
     progress : callable, optional
         Called with (points done, points total) as partitions finish.
+    force : bool
+        Use a non-empty ``out`` that is not a sweep's (nothing in it is deleted).
+    finish : bool
+        Finish the sweep when every point is done (:func:`finish_sweep`); the command passes
+        False and finishes after writing its report, so the manifest comes last.
     """
-    import time
 
     out = Path(out)
-    results_dir = _prepare_out(out, spec)
+    checkpoint, created = _prepare_out(out, spec, force)
+    try:
+        run = _run(spec, out, checkpoint, scheduler, workers, progress)
+    except BaseException:
+        _clean_unstarted(out, checkpoint, created)
+        raise
+    if finish and not run.lost:
+        finish_sweep(run)
+    return run
+
+
+def _run(spec, out, checkpoint, scheduler, workers, progress) -> SweepRun:
+    import time
+
     points = spec.design()
-    done = _done_points(results_dir)
+    done = _done_points(checkpoint, out / "results")
     todo = points[~points["point"].isin(done)]
     parts = _partitions(todo, spec.partition_size)
     total = len(points)
@@ -184,7 +339,7 @@ def run_sweep(
 
     def finished(df: pd.DataFrame) -> None:
         nonlocal n_done
-        _write_part(results_dir, df)
+        _write_part(checkpoint, df)
         n_done += df["point"].nunique()
         if progress:
             progress(n_done, total)
@@ -237,12 +392,29 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
     own_cluster = own_client = None
     if isinstance(scheduler, str):
         if scheduler == "local":
-            own_cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-            )
+            # Workers start with Ctrl-C ignored (the disposition is inherited): only this
+            # process handles it, closes the cluster and prints one line (issue 20: each
+            # worker printed its own message and left semaphores behind).
+            ignore = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore else None
+            # Workers log at "error" unless the user set a level: a Ctrl-C cancels their
+            # tasks, which they would otherwise report as warnings under the one message.
+            env_key = "DASK_LOGGING__DISTRIBUTED"
+            env_set = env_key not in os.environ
+            if env_set:
+                os.environ[env_key] = "error"
+            try:
+                own_cluster = LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                )
+            finally:
+                if ignore:
+                    signal.signal(signal.SIGINT, previous)
+                if env_set:
+                    del os.environ[env_key]
             own_client = Client(own_cluster)
         else:
             try:
@@ -274,9 +446,8 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
 
 
 def read_results(out: str | Path) -> pd.DataFrame:
-    """All finished scenarios of a sweep, sorted by scenario."""
-    d = Path(out) / "results"
-    files = sorted(f for f in d.glob("part-*.parquet") if _PART.match(f.name))
+    """All finished scenarios of a sweep (finished or checkpointed), sorted by scenario."""
+    files = _part_files(Path(out) / "results") + _part_files(Path(out) / CHECKPOINT)
     if not files:
         return pd.DataFrame()
     df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
