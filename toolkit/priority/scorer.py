@@ -223,14 +223,45 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
         cols = [FEATURES.index(f) for f in BINARY_FEATURES]
         miss = np.isnan(raw[:, cols])
         used = [j for j in range(len(cols)) if miss[:, j].any()]
+        # Accommodation need and secured are not independent: "secured" happens only with a
+        # need. Their unknown values are averaged over the joint (no need; need, not secured;
+        # need, secured), never over the impossible "secured without a need", on which the
+        # additive model would extrapolate without bound.
+        i_need, i_sec = (
+            FEATURES.index("accommodation_need"),
+            FEATURES.index("accommodation_secured"),
+        )
+        pair = {cols.index(i_need), cols.index(i_sec)}
+        pn, ps = float(self.fill_[i_need]), float(self.fill_[i_sec])
+        ps = min(ps, pn)
+        prior = np.array([[1 - pn, 0.0], [pn - ps, ps]])  # [need, secured]
+        known_n, known_s = ~np.isnan(raw[:, i_need]), ~np.isnan(raw[:, i_sec])
+        kn = np.nan_to_num(raw[:, i_need]).astype(int).clip(0, 1)
+        ks = np.nan_to_num(raw[:, i_sec]).astype(int).clip(0, 1)
+        denom = np.where(
+            known_n & known_s,
+            prior[kn, ks],
+            np.where(
+                known_n, prior[kn].sum(axis=1), np.where(known_s, prior[:, ks].sum(axis=0), 1.0)
+            ),
+        )
         for combo in np.ndindex(*(2,) * len(used)):
             w = np.ones(len(B))
             a = raw.copy()
             for j, v in zip(used, combo):
-                share = self.fill_[cols[j]]
                 m = miss[:, j]
-                w = np.where(m, w * (share if v else 1 - share), w * (1.0 if v == 0 else 0.0))
+                # a row whose value is known is counted once (in the combos with v = 0)
+                if j in pair:
+                    f = 1.0  # weighted jointly below
+                else:
+                    share = self.fill_[cols[j]]
+                    f = share if v else 1 - share
+                w = np.where(m, w * f, w * (1.0 if v == 0 else 0.0))
                 a[m, cols[j]] = v
+            if pair & set(used):
+                n_, s_ = a[:, i_need].astype(int).clip(0, 1), a[:, i_sec].astype(int).clip(0, 1)
+                both = known_n & known_s
+                w = w * np.where(both, 1.0, prior[n_, s_] / np.where(denom > 0, denom, 1.0))
             if not w.any():
                 continue
             Bc = self._basis(self._filled(pd.DataFrame(a, columns=list(FEATURES)))) if used else B
