@@ -475,13 +475,13 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
             error="case_reference|duplicate case reference (compared ignoring case)",
         ),
         pa.Check(
+            lambda d: ~(parse_dates(d["sed_date"]) < parse_dates(d["recall_date"])),
+            error="sed_date|SED before the recall date",
+        ),
+        pa.Check(
             lambda d: ~(parse_dates(d["sed_date"]) < as_of),
             error=f"sed_date|SED before the as-of date {as_of.date()}: the sentence has expired "
             "(check the date, or give the date of the suggestions with --as-of)",
-        ),
-        pa.Check(
-            lambda d: ~(parse_dates(d["sed_date"]) < parse_dates(d["recall_date"])),
-            error="sed_date|SED before the recall date",
         ),
         pa.Check(
             lambda d: d["sed_date"].ne("") | d["recall_type"].str.lower().isin(no_sed + ("",)),
