@@ -63,6 +63,8 @@ def priority_report_html(
     from toolkit.report.html import render_priority_report
 
     fair = caseload_fairness(ranked, caseload.frame)
+    if len(fair):
+        fair = fair[fair["attribute"].isin(("sex", "ethnicity", "age_band"))]
     return render_priority_report(
         ranked,
         as_of=caseload.as_of,
@@ -72,6 +74,7 @@ def priority_report_html(
         fairness=fair if len(fair) and np.isfinite(fair["flag_rate"]).any() else None,
         manifest=getattr(scorer, "manifest_", {}),
         source_name=source_name,
+        interval=scorer.interval,
     )
 
 
@@ -130,8 +133,9 @@ def demo_caseload(
         {
             "href": RANKED_FILE,
             "title": "Ranked caseload (CSV)",
-            "caption": "Rank, chance releasable within 28 days with its interval, days gained, "
-            "suggested action and reasons per synthetic case; a suggestion, never a decision.",
+            "caption": "Rank, release route, readiness (chance releasable within 28 days, with "
+            "its interval), days gained, suggested action and reasons per synthetic case; a "
+            "suggestion, never a decision.",
             "figure": False,
         },
         {
