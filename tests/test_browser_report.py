@@ -84,6 +84,42 @@ def test_report_in_headless_chromium(report, tmp_path):
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") > 1
 
 
+def test_list_sorts_and_filters_in_the_browser_with_no_network(report, tmp_path):
+    """Clicking a heading sorts the list (both ways); the filters narrow it by action, route
+    and text; nothing is fetched."""
+    html, ranked = report
+    with chromium_page(tmp_path) as page:
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(html.as_uri(), wait_until="load")
+        rows = page.locator("#ranked-table tbody tr:not(.hidden)")
+
+        def column(i):
+            return [
+                rows.nth(k).locator("td").nth(i).get_attribute("data-v")
+                for k in range(rows.count())
+            ]
+
+        days = page.locator("#ranked-table thead th", has_text="Days gained")
+        days.click()
+        asc = [float(v) for v in column(5)]
+        assert asc == sorted(asc) and asc[0] < asc[-1]
+        days.click()
+        desc = [float(v) for v in column(5)]
+        assert desc == sorted(desc, reverse=True)
+        page.select_option("#filter-action", "review now")
+        n_now = int((ranked["suggested_action"] == "review now").sum())
+        assert rows.count() == n_now > 0
+        assert page.locator("#shown-count").inner_text() == f"{n_now} of {len(ranked)} shown"
+        page.select_option("#filter-action", "")
+        ref = ranked.at[len(ranked) // 2, "case_reference"]
+        page.fill("#filter-text", ref.lower())
+        assert rows.count() == 1 and rows.first.locator("td.ref").inner_text() == ref
+        page.fill("#filter-text", "")
+        assert rows.count() == len(ranked)
+    assert [u for u in requests if not u.startswith("file://")] == []
+
+
 def test_blank_page_fails_the_screenshot_check(tmp_path):
     """The screenshot check is able to fail: an empty page is caught."""
     from PIL import Image
