@@ -62,7 +62,7 @@ def run(args) -> int:
     import pandas as pd
 
     from toolkit.priority.fairness import SIMULATED_GAP_NOTE, fairness_audit
-    from toolkit.priority.scorer import load_default_scorer
+    from toolkit.priority.model import load_scoring_model
 
     note = ""
     if _is_simulation_records(args.records):
@@ -88,7 +88,7 @@ def run(args) -> int:
         )
         _finish(table, args, note)
         return 0
-    scorer = load_default_scorer()
+    scorer = load_scoring_model()
     if args.records == "simulated":
         from toolkit.priority.train import held_out_fairness, simulated_caseload
 

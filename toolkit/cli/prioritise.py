@@ -54,7 +54,6 @@ def run(args) -> int:
     from toolkit.priority.caseload import validate_caseload
     from toolkit.priority.io import atomic_write, write_csv
     from toolkit.priority.rank import prioritise
-    from toolkit.priority.scorer import load_default_scorer
 
     _check_outputs(args)
     try:
@@ -62,7 +61,9 @@ def run(args) -> int:
     except ValueError:
         raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
     caseload = validate_caseload(args.caseload, as_of=as_of, **caseload_vocab(args))
-    scorer = load_default_scorer(args.scorer)
+    from toolkit.priority.model import load_scoring_model
+
+    scorer = load_scoring_model(args.scorer)
     ranked = prioritise(caseload, scorer=scorer, capacity=args.capacity)
     html = None
     if args.report:

@@ -14,9 +14,9 @@ import pandas as pd
 
 from toolkit.priority.caseload import Caseload
 from toolkit.priority.features import FAR_DAYS, design
+from toolkit.priority.model import ScoringModel, load_scoring_model
 from toolkit.priority.reasons import reasons_text
 from toolkit.priority.routes import automatic_release_date, load_rules, routes
-from toolkit.priority.scorer import PriorityScorer, load_default_scorer
 
 #: Weeks ahead a "review by DATE" suggestion looks; later than this the ranking is "no change".
 WEEKS_AHEAD = 4
@@ -60,7 +60,7 @@ BOARD_ACTION = {
 }
 
 
-def fitted_types(scorer: PriorityScorer) -> tuple[str, ...]:
+def fitted_types(scorer: ScoringModel) -> tuple[str, ...]:
     """Recall types a scorer was fitted on (its manifest's ``recall_types``)."""
     man = getattr(scorer, "manifest_", {}) or {}
     return tuple(man.get("recall_types", DEFAULT_FITTED_TYPES))
@@ -91,7 +91,7 @@ def gain_bound(frame: pd.DataFrame, as_of: pd.Timestamp, rules) -> np.ndarray:
 def prioritise(
     caseload: Caseload,
     *,
-    scorer: PriorityScorer | None = None,
+    scorer: ScoringModel | None = None,
     capacity: int = DEFAULT_CAPACITY,
     rules=None,
 ) -> pd.DataFrame:
@@ -102,8 +102,8 @@ def prioritise(
     ----------
     caseload : Caseload
         From :func:`toolkit.priority.caseload.validate_caseload`.
-    scorer : PriorityScorer, optional
-        Default: the shipped scorer.
+    scorer : ScoringModel or PriorityScorer, optional
+        Default: the shipped readiness model (:func:`toolkit.priority.model.load_scoring_model`).
     capacity : int
         Reviews available per week: the top ``capacity`` ranked cases are "review now", the next
         ones "review by" the end of the week they fall in (up to four weeks), the rest
@@ -116,7 +116,7 @@ def prioritise(
     pandas.DataFrame with :data:`RANKED_COLUMNS`: ranked cases first (``rank`` 1, 2, ...), then
     the unranked ones (blank ``rank``) with the step their route calls for.
     """
-    scorer = load_default_scorer() if scorer is None else scorer
+    scorer = load_scoring_model() if scorer is None else scorer
     rules = load_rules(rules)
     f = caseload.frame
     as_of = caseload.as_of
