@@ -21,6 +21,7 @@ chances to succeed".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +76,7 @@ G_NEAR = "Better Outcomes 3: identify those suitable for release now or soon"
 class Reason:
     code: str
     mask: np.ndarray  # bool per case
-    text: np.ndarray  # object array of text per case (only read where mask)
+    text: Callable[[np.ndarray], np.ndarray]  # rows -> their words (built only where shown)
     strength: np.ndarray  # higher = listed first
 
 
@@ -146,7 +147,12 @@ def candidate_reasons(
         # Model reasons rank by their contribution but below the rule reasons (2-3), which a
         # practitioner can act on directly.
         strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
-        text = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+        if not callable(text):
+            fixed = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+
+            def text(i, fixed=fixed):
+                return fixed[i]
+
         out.append(Reason(code, mask, text, np.broadcast_to(strength, n)))
 
     if "om_contact_since_recall" in f:
@@ -154,7 +160,11 @@ def candidate_reasons(
         add(
             "no_contact",
             no_contact,
-            "no offender-manager contact since recall " + _int(t) + f" days ago ({G_CONTACT})",
+            lambda i: (
+                "no offender-manager contact since recall "
+                + _int(t[i])
+                + f" days ago ({G_CONTACT})"
+            ),
             3.0,
             where=~auto,
         )
@@ -165,17 +175,19 @@ def candidate_reasons(
             since = (acc.notna() & (lr.isna() | (acc > lr))).to_numpy()
             tail = np.where(
                 lr.isna().to_numpy(), " and no review since recall", " and no review since then"
-            )
+            ).astype(object)
         else:
             since = np.zeros(n, dtype=bool)
-            tail = ""
+            tail = np.full(n, "", dtype=object)
         add(
             "accommodation_since_review",
             since,
-            "accommodation secured on "
-            + acc.dt.strftime("%Y-%m-%d").fillna("")
-            + tail
-            + f" ({G_BARRIERS})",
+            lambda i: (
+                "accommodation secured on "
+                + _obj(acc.iloc[i].dt.strftime("%Y-%m-%d").fillna(""))
+                + tail[i]
+                + f" ({G_BARRIERS})"
+            ),
             2.5,
         )
     if "last_review_date" in f:
@@ -185,10 +197,12 @@ def candidate_reasons(
         add(
             "long_to_sed_no_review",
             long_gap,
-            _int(to_sed)
-            + " days to SED and no review in "
-            + _int(months)
-            + f" months ({G_ANY_POINT})",
+            lambda i: (
+                _int(to_sed[i])
+                + " days to SED and no review in "
+                + _int(months[i])
+                + f" months ({G_ANY_POINT})"
+            ),
             2.0,
         )
     if "programmes_needed" in f:
@@ -203,19 +217,23 @@ def candidate_reasons(
         add(
             "programme_before_sed",
             unmet_short,
-            "unmet "
-            + _obj(unmet_prog.str.replace("_", "-"))
-            + " need with "
-            + _int(to_sed)
-            + " days to SED: cannot finish the programme before SED ("
-            + G_BARRIERS
-            + ")",
+            lambda i: (
+                "unmet "
+                + _obj(unmet_prog.iloc[i].str.replace("_", "-"))
+                + " need with "
+                + _int(to_sed[i])
+                + " days to SED: cannot finish the programme before SED ("
+                + G_BARRIERS
+                + ")"
+            ),
             2.2,
         )
     add(
         "sed_near",
         to_sed < 28,
-        "SED in " + _int(to_sed) + f" days: little supervision left to gain ({G_BEFORE_SED})",
+        lambda i: (
+            "SED in " + _int(to_sed[i]) + f" days: little supervision left to gain ({G_BEFORE_SED})"
+        ),
         1.0,
     )
     # Model-based reasons: named only where the contribution is large, the row shows it and
@@ -224,8 +242,10 @@ def candidate_reasons(
     add(
         "early_in_recall",
         c_t >= MIN_CONTRIBUTION,
-        "recalled " + _int(t) + " days ago: at this point of a recall the model's readiness "
-        f"score is higher than for the average case ({G_NEAR})",
+        lambda i: (
+            "recalled " + _int(t[i]) + " days ago: at this point of a recall the model's "
+            f"readiness score is higher than for the average case ({G_NEAR})"
+        ),
         c_t,
     )
     if "wants_release" in f:
@@ -260,40 +280,55 @@ def candidate_reasons(
         add(
             "board_referred",
             referred.to_numpy(),
-            "referred to the Parole Board ("
-            + _obj(stage.str.replace("_", " "))
-            + "): executive release remains possible at any time before the Board decides "
-            f"({G_ANY_POINT})",
+            lambda i: (
+                "referred to the Parole Board ("
+                + _obj(stage.iloc[i].str.replace("_", " "))
+                + "): executive release remains possible at any time before the Board decides "
+                f"({G_ANY_POINT})"
+            ),
             1.5,
             where=route == "executive",
         )
-    type_words = pd.Series(rtype).str.replace("_", "/").str.upper().to_numpy(dtype=object)
-    stat = _statutes(rtype, rules)
+
+    def type_words(i):
+        return _obj(pd.Series(rtype[i]).str.replace("_", "/").str.upper())
+
+    def dashed(i):
+        return _obj(pd.Series(rtype[i]).str.replace("_", "-"))
+
+    def stat(i):
+        return _statutes(rtype[i], rules)
+
     add(
         "parole_board_route",
         board,
-        type_words + " recall: re-release only on a Parole Board direction (" + stat + "), "
-        "never by an executive review",
+        lambda i: (
+            type_words(i)
+            + " recall: re-release only on a Parole Board direction ("
+            + stat(i)
+            + "), "
+            "never by an executive review"
+        ),
         5.0,
         where=board,
     )
     add(
         "not_fitted",
         (route == "executive") & ~scored,
-        _obj(pd.Series(rtype).str.replace("_", "-"))
-        + " recall: the readiness model was fitted on other recall types, so it does not rank "
-        "this case",
+        lambda i: (
+            dashed(i) + " recall: the readiness model was fitted on other recall types, so it "
+            "does not rank this case"
+        ),
         5.0,
         where=(route == "executive") & ~scored,
     )
     add(
         "automatic_release",
         auto,
-        "automatic release ("
-        + _obj(pd.Series(rtype).str.replace("_", "-"))
-        + " recall, "
-        + stat
-        + "): a review cannot bring it forward",
+        lambda i: (
+            "automatic release (" + dashed(i) + " recall, " + stat(i) + "): a review cannot "
+            "bring it forward"
+        ),
         5.0,
         where=auto,
     )
@@ -340,13 +375,16 @@ def reasons_text(
     n = len(frame)
     strength = np.column_stack([np.where(r.mask, r.strength, -np.inf) for r in cands])
     order = np.argsort(-strength, axis=1, kind="stable")[:, :k]
-    texts = np.column_stack([r.text for r in cands])
     rows = np.arange(n)
     out = np.full(n, "", dtype=object)
     for j in range(order.shape[1]):  # k rounds, each vectorised over cases
         pick = order[:, j]
         ok = np.isfinite(strength[rows, pick])
-        piece = np.where(ok, texts[rows, pick], "")
+        piece = np.full(n, "", dtype=object)
+        for c_i, r in enumerate(cands):  # a dozen reason kinds; words built only where shown
+            sel = np.flatnonzero(ok & (pick == c_i))
+            if sel.size:
+                piece[sel] = r.text(sel)
         sep = np.where((out != "") & ok, "; ", "")
         out = out + sep + piece
     out = np.where(out == "", "no specific reason beyond the ranking", out)
