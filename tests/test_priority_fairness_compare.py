@@ -159,3 +159,20 @@ def test_records_fairness_gaps_over_replications_paired_between_strategies(
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(out)) == len(t)
     assert "cannot detect bias in real decisions" in r.stderr
+
+
+def test_flag_rate_difference_interval_is_newcombes():
+    """The hand-written Newcombe interval equals statsmodels' on shares from 0 to 1."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from toolkit.priority.fairness import _diff_interval
+
+    rng = np.random.default_rng(3)
+    n1, n0 = rng.integers(1, 400, 200), rng.integers(1, 400, 200)
+    k1 = np.minimum(rng.integers(0, 400, 200), n1)
+    k0 = np.minimum(rng.integers(0, 400, 200), n0)
+    k1[:5], k0[5:10] = 0, n0[5:10]  # shares of exactly 0 and 1
+    lo, hi = _diff_interval(k1, n1, k0, n0)
+    want = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff")
+    np.testing.assert_allclose(lo, want[0], atol=1e-10)
+    np.testing.assert_allclose(hi, want[1], atol=1e-10)
