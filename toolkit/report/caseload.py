@@ -20,8 +20,8 @@ import pandas as pd
 from toolkit.priority.caseload import CASELOAD_COLUMNS, Caseload, validate_caseload
 from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, to_csv_text
 from toolkit.priority.io import atomic_write, write_csv
+from toolkit.priority.model import ScoringModel, load_scoring_model
 from toolkit.priority.rank import DEFAULT_CAPACITY, prioritise
-from toolkit.priority.scorer import PriorityScorer, load_default_scorer
 
 #: Rows in the demo's caseload: a few hundred, the size of a large team's caseload (the same
 #: default as ``template caseload --n``); it takes about a second to simulate and rank.
@@ -52,7 +52,7 @@ def example_caseload(
 def priority_report_html(
     ranked: pd.DataFrame,
     caseload: Caseload,
-    scorer: PriorityScorer,
+    scorer: ScoringModel,
     *,
     capacity: int,
     source_name: str,
@@ -112,7 +112,7 @@ def demo_caseload(
     as_of = pd.Timestamp(as_of).normalize()
     text = example_caseload(cohort, n, as_of=as_of, rng=rng)
     caseload = validate_caseload(text, as_of=as_of)
-    scorer = load_default_scorer()
+    scorer = load_scoring_model()
     ranked = prioritise(caseload, scorer=scorer, capacity=capacity)
     html = priority_report_html(
         ranked, caseload, scorer, capacity=capacity, source_name=EXAMPLE_FILE
