@@ -80,10 +80,13 @@ def _set_fitted(est, meta, arrays, man) -> None:
 class ScoringModel:
     """A stored readiness model's prediction (see the module docstring)."""
 
-    def __init__(self, degree: int = 3, interval: float = 0.9, **params):
+    def __init__(
+        self, degree: int = 3, interval: float = 0.9, rank_by: str = "days_gained", **params
+    ):
         self.degree = degree
         self.interval = interval
-        self.params = dict(params, degree=degree, interval=interval)
+        self.rank_by = rank_by
+        self.params = dict(params, degree=degree, interval=interval, rank_by=rank_by)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -207,6 +210,11 @@ class ScoringModel:
         for name, cols in zip(FEATURES, self._groups()):
             out[f"contrib_{name}"] = centred[:, cols].sum(axis=1)
         return pd.DataFrame(out, index=X.index)
+
+    def rank_score(self, X: pd.DataFrame) -> np.ndarray:
+        """Higher = review sooner (``rank_by``)."""
+        s = self.score_frame(X)
+        return s["days_gained" if self.rank_by == "days_gained" else "probability"].to_numpy()
 
 
 def load_scoring_model(directory: str | Path | None = None) -> ScoringModel:

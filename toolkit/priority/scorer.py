@@ -161,11 +161,6 @@ class PriorityScorer(ScoringModel, ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba(X)[:, 1] >= 0.5
 
-    def rank_score(self, X: pd.DataFrame) -> np.ndarray:
-        """Higher = review sooner (``rank_by``)."""
-        s = self.score_frame(X)
-        return s["days_gained" if self.rank_by == "days_gained" else "probability"].to_numpy()
-
     # -- storage (JSON + npz, never pickle) ------------------------------------------------
     _ARRAYS = ARRAYS
 
