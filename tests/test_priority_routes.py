@@ -309,3 +309,30 @@ def test_case_references_trimmed_and_duplicates_ignore_case(tmp_path):
 
 def test_routes_on_unknown_types_are_blank():
     assert routes(pd.Series(["standard", "nonsense"])).tolist() == ["executive", ""]
+
+
+def test_cleared_nearest_sed_baseline_ordering():
+    """The caseload-column baseline: everyone with every shown barrier cleared and more than 21
+    days to SED first, nearest SED first; then the rest, longest since recall first."""
+    from types import SimpleNamespace
+
+    from toolkit.review.ordering import ClearedNearestSED, make_ordering
+
+    inf = np.inf
+    ep = SimpleNamespace(
+        cohort_row=np.arange(6),
+        accommodation_day=np.array([inf, 5.0, 50.0, inf, inf, inf]),
+        programme_day=np.array([inf, inf, inf, 10.0, inf, inf]),
+        om_contact_day=np.array([1.0, 1.0, 1.0, 1.0, 90.0, 1.0]),
+        declines=np.array([False, False, False, False, False, True]),
+        sed=np.array([100.0, 60.0, 200.0, 40.0, 70.0, 80.0]),
+        admit_day=np.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.0]),
+    )
+    t = np.full(6, 30.0)
+    o = make_ordering("cleared_nearest_sed")
+    assert isinstance(o, ClearedNearestSED)
+    order = np.argsort(o.priority(ep, np.arange(6), t), kind="stable")
+    assert o.select(ep, np.arange(6), t, k=2).tolist() == [1, 0]
+    # 0 and 1 cleared (1 nearer SED: 30 days left); 3 cleared but only 10 days left; 2 has
+    # accommodation pending, 4 no contact, 5 declines: those by admission day.
+    assert order.tolist() == [1, 0, 5, 4, 3, 2]
