@@ -104,6 +104,7 @@ def run(args) -> int:
         except ValueError:
             raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
         cl = validate_caseload(args.records, as_of=as_of, **caseload_vocab(args))
+        print(f"as of {cl.as_of.date()}", file=sys.stderr)
         ranked = prioritise(cl, scorer=scorer, capacity=args.capacity)
         by = ranked.set_index("case_reference").loc[cl.frame["case_reference"]]
         text = read_caseload_text(args.records)
