@@ -101,9 +101,11 @@ def test_ranking_invariants(case):
     assert (g[off] == 0).all()
     board = r["route"].eq("parole_board").to_numpy() & ~charge.to_numpy()
     assert r.loc[board, "suggested_action"].str.startswith("Parole Board route").all()
-    assert r.loc[r["route"].eq("automatic"), "suggested_action"].str.startswith(
-        "automatic release by"
-    ).all()
+    assert (
+        r.loc[r["route"].eq("automatic"), "suggested_action"]
+        .str.startswith("automatic release by")
+        .all()
+    )
     p = r.loc[ranked]
     assert ((p["chance_releasable_28d_pct"] >= 0) & (p["chance_releasable_28d_pct"] <= 100)).all()
     assert (p["chance_releasable_28d_pct_lo"] <= p["chance_releasable_28d_pct_hi"]).all()
