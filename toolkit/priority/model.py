@@ -60,7 +60,10 @@ def read_stored(directory: str | Path):
         meta = json.loads((d / "scorer.json").read_text())
         arrays = np.load(d / "scorer.npz", allow_pickle=False)
     except (OSError, KeyError, ValueError) as exc:
-        raise UsageError(f"{d}: not a stored PriorityScorer ({exc})") from None
+        raise UsageError(
+            f"{d}: not a stored readiness model (expected manifest.json, scorer.json and "
+            f"scorer.npz, as the toolkit writes them; {exc})"
+        ) from None
     if meta.get("features") != list(FEATURES):
         raise UsageError(f"{d}: stored features {meta.get('features')} differ from {FEATURES}")
     return meta, arrays, man
