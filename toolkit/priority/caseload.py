@@ -682,7 +682,11 @@ def _describe(fc: pd.DataFrame, text: pd.DataFrame, columns=None) -> list[str]:
             c = by_name.get(col)
             if c is not None and c.kind == "programmes":
                 hint = _did_you_mean(rec["failure_case"], c.values)
-                msg = f"{rec['failure_case']!r}: {hint}" if hint else msg
+                if hint:
+                    msg = (
+                        f"{rec['failure_case']!r}: {hint} (known: {', '.join(c.values)}; another "
+                        "programme file is given with --rules FILE)"
+                    )
         if idx is None or pd.isna(idx):
             lines.append((0, target, msg))
         else:
