@@ -244,7 +244,7 @@ board = typ[typ.isin(["ipp_dpp", "life"])].index
 assert rr.loc[board, "suggested_action"].str.startswith("Parole Board route").all()
 assert (rr.loc[board, "days_gained_if_reviewed_now"] == 0).all()
 auto = typ[typ.isin(["fixed_term", "hdc"])].index
-assert rr.loc[auto, "suggested_action"].str.startswith("automatic release by").all()
+assert rr.loc[auto, "suggested_action"].str.startswith(("automatic release by", "automatic release date")).all()
 
 # Interval lo <= score <= hi wherever there is a score (automatic-release recalls have none).
 p = ranked[["chance_releasable_28d_pct_lo", "chance_releasable_28d_pct",

@@ -106,6 +106,10 @@ def test_automatic_release_labelled_with_its_date_from_the_rules():
     assert r.at["C0", "suggested_action"].startswith("automatic release by 2026-01-17")
     assert r.at["C1", "suggested_action"].startswith("automatic release by 2026-01-30")
     assert r["suggested_action"].str.contains("where the law allows").all()
+    # a release date already past is not offered as a future step
+    df = rows(1, recall_type=["fixed_term"], recall_date=["2025-11-01"])
+    r = prioritise(validate_caseload(df, as_of=AS_OF))
+    assert r.at[0, "suggested_action"].startswith("automatic release date 2025-11-29 has passed")
 
 
 def test_a_pending_charge_takes_the_case_out_of_the_ranking():

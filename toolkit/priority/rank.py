@@ -201,6 +201,12 @@ def _route_actions(f, route, rtype, scored, charge, action, as_of, rules) -> np.
         + ": no review needed (representations for early release, or to cancel the "
         "revocation, where the law allows)"
     )
+    passed = is_auto & (auto_day < as_of).to_numpy()
+    action[passed] = (
+        "automatic release date "
+        + auto_txt[passed]
+        + " has passed: check the release was made, or the recall type"
+    )
     board = route == "parole_board"
     stage = (
         f["parole_board_stage"].astype(object).where(f["parole_board_stage"].notna(), "")
