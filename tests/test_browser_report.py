@@ -30,6 +30,13 @@ def report(tmp_path_factory):
         check=True,
         capture_output=True,
     )
+    import pandas as pd
+
+    # a few cases on the other release routes, so the route filter has something to separate
+    ex = pd.read_csv(d / "caseload_example.csv", dtype=str, keep_default_na=False)
+    ex.loc[:3, "recall_type"] = ["ipp_dpp", "fixed_term", "extended", "life"]
+    ex.loc[[0, 3], "sed_date"] = ""
+    ex.to_csv(d / "caseload_example.csv", index=False)
     subprocess.run(
         [
             *run,
@@ -47,8 +54,6 @@ def report(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    import pandas as pd
-
     return d / "report.html", pd.read_csv(d / "ranked.csv")
 
 
@@ -111,7 +116,13 @@ def test_list_sorts_and_filters_in_the_browser_with_no_network(report, tmp_path)
         n_now = int((ranked["suggested_action"] == "review now").sum())
         assert rows.count() == n_now > 0
         assert page.locator("#shown-count").inner_text() == f"{n_now} of {len(ranked)} shown"
+        page.select_option("#filter-action", "not ranked")
+        assert rows.count() == int(ranked["rank"].isna().sum()) == 4
         page.select_option("#filter-action", "")
+        page.select_option("#filter-route", "parole_board")
+        assert rows.count() == int((ranked["route"] == "parole_board").sum()) == 2
+        assert all("Parole Board" in rows.nth(k).inner_text() for k in range(2))
+        page.select_option("#filter-route", "")
         ref = ranked.at[len(ranked) // 2, "case_reference"]
         page.fill("#filter-text", ref.lower())
         assert rows.count() == 1 and rows.first.locator("td.ref").inner_text() == ref
