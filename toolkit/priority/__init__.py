@@ -24,5 +24,5 @@ def simulation_score(features):
     """
     from toolkit.priority.features import design_from_review_features
 
-    s = _default().score_frame(design_from_review_features(features))
+    s = _default().score_frame(design_from_review_features(features), full=False)
     return s["probability"].to_numpy()

@@ -135,8 +135,10 @@ class ScoringModel:
         self._check_fitted()
         return self._basis(self._filled(self._frame(X))) @ self.coef_ + self.intercept_
 
-    def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Everything the ranking needs, vectorised over cases.
+    def score_frame(self, X: pd.DataFrame, *, full: bool = True) -> pd.DataFrame:
+        """Everything the ranking needs, vectorised over cases (``full=False``: the chance and
+        days gained only, without intervals or contributions, for the review simulation, which
+        scores every candidate on every review day).
 
         Returns
         -------
@@ -203,12 +205,17 @@ class ScoringModel:
                 continue
             Bc = self._basis(self._filled(pd.DataFrame(a, columns=list(FEATURES)))) if used else B
             eta = Bc @ self.coef_ + self.intercept_
-            Z = np.column_stack([np.ones(len(Bc)), Bc])
-            se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
+            if full:
+                Z = np.column_stack([np.ones(len(Bc)), Bc])
+                se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
+            else:
+                se = np.full(len(Bc), np.nan)
             out["probability"] += w * expit(eta)
             out["probability_lo"] += w * expit(eta - zq * se)
             out["probability_hi"] += w * expit(eta + zq * se)
             out["days_gained"] += w * np.exp(Bc @ self.gain_coef_ + self.gain_intercept_)
+        if not full:
+            return pd.DataFrame(out, index=X.index)
         centred = (B - self.basis_mean_) * self.coef_
         for name, cols in zip(FEATURES, self._groups()):
             out[f"contrib_{name}"] = centred[:, cols].sum(axis=1)

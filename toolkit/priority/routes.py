@@ -20,6 +20,7 @@ through :func:`toolkit.review.load_release_rules`; nothing here lists recall typ
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -28,9 +29,13 @@ ROUTES = ("executive", "parole_board", "automatic")
 
 
 def load_rules(rules=None):
-    """The release rules in force (default: the shipped file), through the public loader."""
-    if rules is not None:
-        return rules
+    """The release rules in force (default: the shipped file, read once per process through the
+    public loader: the review simulation's scorer ordering asks for it on every review day)."""
+    return _shipped_rules() if rules is None else rules
+
+
+@lru_cache(maxsize=1)
+def _shipped_rules():
     from toolkit.review import load_release_rules
 
     return load_release_rules()
