@@ -3,9 +3,10 @@
 #
 # For offender managers and their team leads. A synthetic caseload goes through the same public
 # functions `recall-toolkit prioritise` runs: `validate_caseload` (the documented CSV schema,
-# every problem listed at once), the shipped default scorer, `prioritise` (rank, chance
-# releasable within 28 days with its interval, supervised days a review now is expected to
-# gain, suggested action, reasons) and the fairness panel of the HTML report.
+# every problem listed at once), the shipped readiness model, `prioritise` (each case on its
+# release route; for the cases the model ranks, readiness for release under the model's process
+# as the chance of being releasable within 28 days with its interval, supervised days a review
+# now is expected to gain, suggested action, reasons) and the fairness panel of the HTML report.
 #
 # **What the score is:** a *suggestion with reasons*, never a decision. It orders cases for a
 # human review; whether to release is the reviewer's judgement under the law and the guidance.
@@ -30,7 +31,7 @@ from toolkit.priority.compare import snapshot_comparison
 from toolkit.report.caseload import example_caseload, priority_report_html
 from toolkit.priority.fairness import caseload_fairness
 from toolkit.priority.rank import MIN_DAYS_GAINED, WEEKS_AHEAD, prioritise
-from toolkit.priority.scorer import load_default_scorer
+from toolkit.priority.model import load_scoring_model
 
 SEED = 20261125
 AS_OF = pd.Timestamp("2026-01-05")
@@ -61,13 +62,13 @@ text.head(3).T
 # ## Ranked, with reasons
 #
 # Cases are ranked by the supervised days a review now is expected to gain (the guidance's
-# reason to release before SED). The top `capacity` are "review now", the next ones "review by"
-# the end of the week they fall in (up to four weeks), the rest "no change"; a case is never
-# suggested for review if it is expected to gain under one day (automatic-release recalls gain
-# nothing from a review).
+# reason to release before SED), never more than the days left to SED. The top `capacity` are
+# "review now", the next ones "review by" the end of the week they fall in (up to four weeks),
+# the rest "no change"; a case is never suggested for review if it is expected to gain under
+# one day.
 
 # %%
-scorer = load_default_scorer()
+scorer = load_scoring_model()
 ranked = prioritise(caseload, scorer=scorer, capacity=CAPACITY)
 counts = ranked["suggested_action"].str.replace(r"review by .*", "review by a date", regex=True)
 print(counts.value_counts().to_string())
@@ -81,35 +82,57 @@ ranked.head(5)
 # * **rules you can check in the row**: no offender-manager contact since recall;
 #   accommodation secured since the last review; long to SED and no recent review; an unmet
 #   programme that cannot be finished before SED; SED close;
-# * **the model's largest contributions**, named only when the row shows what the words say
-#   (recalled recently, wants or declines re-release, a lower or higher OGRS3).
+# * **the model's largest contributions**, named only when the row shows what the words say and
+#   the case is suggested for review (time since recall raising the score, wants re-release), or
+#   a declined release.
 #
+# No reason names a static score such as OGRS3: it cannot change, so it is nothing to act on.
 # Each cites the passage of the Better Outcomes guide (or the HMPPS principles) it follows.
 
 # %%
 for _, r in ranked.head(3).iterrows():
-    print(f"#{r['rank']} {r['case_reference']}: {r['suggested_action']}, "
-          f"{r['chance_releasable_28d_pct']:.0f}% "
-          f"({r['chance_releasable_28d_pct_lo']:.0f} to {r['chance_releasable_28d_pct_hi']:.0f}) "
-          f"releasable within 28 days, {r['days_gained_if_reviewed_now']:.0f} days gained")
+    print(f"#{r['rank']} {r['case_reference']}: {r['suggested_action']}; readiness "
+          f"{r['readiness']}; {r['days_gained_if_reviewed_now']:.0f} days gained")
     for reason in r["reasons"].split("; "):
         print("   -", reason)
 
 # %% [markdown]
+# ## Each recall type on its route
+#
+# The release rules file says which route each recall type takes. Only standard recalls (the
+# type the model was fitted on) are ranked; an extended recall is listed unranked with the
+# reason; IPP/DPP and life recalls get the Parole Board step for their stage (never "review
+# now"); fixed-term and HDC recalls are released automatically on their date. Here four rows
+# of the caseload are given other recall types, a Parole Board stage and a MAPPA level.
+
+# %%
+mixed = text.head(6).copy()
+mixed["recall_type"] = ["standard", "extended", "ipp_dpp", "life", "fixed_term", "hdc"]
+mixed.loc[mixed["recall_type"].isin(["ipp_dpp", "life"]), "sed_date"] = ""
+mixed["parole_board_stage"] = ["", "", "dossier_sent", "", "", ""]
+mixed["legal_representative"] = ["", "", "no", "yes", "", ""]
+mixed["mappa_level"] = ["", "", "3", "", "", ""]
+routes_ranked = prioritise(validate_caseload(mixed, as_of=AS_OF), scorer=scorer)
+routes_ranked[["case_reference", "rank", "route", "suggested_action", "days_gained_if_reviewed_now"]]
+
+# %% [markdown]
 # ## What the score means, and does not
 #
-# *Chance releasable within 28 days* is the model's probability that the person could be
-# released (by the review model's rules) within four weeks; the interval is its uncertainty
-# from the fit. *Days gained* is the supervised time in the community a review today is
-# expected to add. Neither is a risk assessment, a parole decision or a prediction about a
-# real person. The held-out figures below come from the shipped scorer's manifest
+# *Readiness for release*, shown as the chance of being releasable within 28 days, is the
+# model's probability that the person would be ready for release *under the review model's
+# process* (contact made, barriers cleared, wanting release) within four weeks; the interval
+# covers the uncertainty of the fit only. It moves with those process steps: it is not a risk
+# score. *Days gained* is the supervised time in the community a review today is expected to
+# add, never more than the days to SED. Neither is a risk assessment, a parole decision or a
+# prediction about a real person. The held-out figures below come from the shipped scorer's manifest
 # (`toolkit/priority/default/manifest.json`), measured on simulated records the scorer was
 # not trained on.
 
 # %%
 manifest = scorer.manifest_
 held = manifest["held_out"]
-print(f"trained on {manifest['n_train']:,} simulated records: {manifest['trained_on']}")
+print(f"trained on {manifest['n_train']:,} simulated records of "
+      f"{', '.join(manifest['recall_types'])} recalls")
 print(f"held out: {held['n_held_out']:,} records; AUC {held['auc']:.3f} "
       f"(ranking by OGRS3 alone {held['auc_ogrs3_placeholder']:.3f}); Brier {held['brier']:.3f} "
       f"(predicting the prevalence: {held['brier_of_prevalence']:.3f}); calibration slope "
@@ -152,11 +175,13 @@ snap.set_index("ordering")[["released_per_week", "released_per_week_lo",
 # %% [markdown]
 # ## The fairness panel
 #
-# Among the people on this caseload, the share suggested for review within the planning window
-# and the mean predicted chance, by sex, ethnicity and age band (95% intervals; groups under
-# 20 people get none). Differences can reflect real differences in the simulated population's
-# recall types and dates, so read them as questions, not verdicts. The report below carries the
-# same panel, plus the held-out one from the manifest.
+# Among the cases the model ranks, the share suggested for review within the planning window,
+# its difference from the largest group (Newcombe's 95% interval) and the mean predicted
+# chance, by sex, ethnicity and age band; groups under 20 cases are marked too small to read
+# and get no interval. Sex and ethnicity are never used by the ranking, so differences come
+# from the groups' circumstances (time since recall, time to SED, barriers): read them as
+# questions, not verdicts. The report below carries the same panel, plus the held-out one from
+# the manifest, with what simulated calibration gaps can and cannot detect.
 
 # %%
 f = caseload.frame
@@ -165,8 +190,8 @@ html = priority_report_html(ranked, caseload, scorer, capacity=CAPACITY,
                             source_name=csv_path.name)
 (work / "report.html").write_text(html, encoding="utf-8")
 print(f"report: {work / 'report.html'} ({len(html) // 1024} KB, self-contained)")
-fair[["attribute", "group", "n", "flag_rate", "flag_rate_lo", "flag_rate_hi",
-      "mean_predicted"]].round(3)
+fair[["attribute", "group", "n", "too_small", "flag_rate", "flag_rate_diff",
+      "flag_rate_diff_lo", "flag_rate_diff_hi", "mean_predicted"]].round(3)
 
 # %% [markdown]
 # ## A bad caseload: every problem at once
@@ -202,10 +227,24 @@ r = ranked.set_index("case_reference")
 t = (AS_OF - f["recall_date"]).dt.days
 to_sed = (f["sed_date"] - AS_OF).dt.days
 
-# Ranks are 1..n, in order of expected days gained (highest first), every case once.
+# Ranks are 1..n, in order of expected days gained (highest first), every case once (the
+# example caseload holds standard recalls, all ranked).
 assert ranked["rank"].tolist() == list(range(1, N_CASES + 1))
 assert sorted(ranked["case_reference"]) == sorted(text["case_reference"])
 assert (np.diff(ranked["days_gained_if_reviewed_now"]) <= 1e-9).all()
+# Days gained lie between 0 and the days left to SED.
+g = r["days_gained_if_reviewed_now"]
+assert (g >= 0).all() and (g <= to_sed[g.index]).all()
+# Each route: only the standard recall is ranked; the Board cases never "review", and the
+# automatic ones are released on their date.
+rr = routes_ranked.set_index("case_reference")
+typ = mixed.set_index("case_reference")["recall_type"]
+assert rr["rank"].notna().to_dict() == (typ == "standard").to_dict()
+board = typ[typ.isin(["ipp_dpp", "life"])].index
+assert rr.loc[board, "suggested_action"].str.startswith("Parole Board route").all()
+assert (rr.loc[board, "days_gained_if_reviewed_now"] == 0).all()
+auto = typ[typ.isin(["fixed_term", "hdc"])].index
+assert rr.loc[auto, "suggested_action"].str.startswith(("automatic release by", "automatic release date")).all()
 
 # Interval lo <= score <= hi wherever there is a score (automatic-release recalls have none).
 p = ranked[["chance_releasable_28d_pct_lo", "chance_releasable_28d_pct",
@@ -227,7 +266,7 @@ assert (ranked.loc[acts.eq("review now"), "rank"] <= CAPACITY).all()
 assert (ranked.loc[acts.ne("no change"), "days_gained_if_reviewed_now"] >= MIN_DAYS_GAINED).all()
 
 # Every reason is supported by its row: re-check four kinds against the row's columns.
-checked = dict(no_contact=0, sed_near=0, ogrs3=0, accommodation=0)
+checked = dict(no_contact=0, sed_near=0, accommodation=0)
 for ref, reasons in r["reasons"].items():
     row = f.loc[ref]
     for reason in reasons.split("; "):
@@ -238,15 +277,13 @@ for ref, reasons in r["reasons"].items():
         elif reason.startswith("SED in "):
             assert reason.startswith(f"SED in {to_sed[ref]} days") and to_sed[ref] < 28, ref
             checked["sed_near"] += 1
-        elif reason.startswith("OGRS3 "):
-            assert reason.startswith(f"OGRS3 {round(row['ogrs3_2yr'])}%"), (ref, reason)
-            checked["ogrs3"] += 1
         elif reason.startswith("accommodation secured on "):
             day = pd.Timestamp(reason.removeprefix("accommodation secured on ")[:10])
             assert row["accommodation_secured_date"] == day, ref
             assert pd.isna(row["last_review_date"]) or day > row["last_review_date"], ref
             checked["accommodation"] += 1
 assert sum(checked.values()) > 0, checked
+assert not r["reasons"].str.contains("OGRS3").any()  # a static score is never a reason
 print("reasons re-checked against their rows:", checked)
 
 # The ordering helps: the scorer releases more people this week than FIFO at the same capacity
@@ -257,6 +294,7 @@ assert s.loc["scorer", "released_per_week"] <= s.loc["oracle", "released_per_wee
 
 # The fairness panel covers every group present, with flag rates inside their intervals.
 ok = fair["flag_rate_lo"].notna()
+assert (fair["too_small"] == (fair["n"] < 20)).all()
 assert set(fair["attribute"]) == {"sex", "ethnicity", "age_band"}
 assert (fair.loc[ok, "flag_rate_lo"] <= fair.loc[ok, "flag_rate"] + 1e-9).all()
 assert (fair.loc[ok, "flag_rate"] <= fair.loc[ok, "flag_rate_hi"] + 1e-9).all()

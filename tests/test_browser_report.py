@@ -30,6 +30,13 @@ def report(tmp_path_factory):
         check=True,
         capture_output=True,
     )
+    import pandas as pd
+
+    # a few cases on the other release routes, so the route filter has something to separate
+    ex = pd.read_csv(d / "caseload_example.csv", dtype=str, keep_default_na=False)
+    ex.loc[:3, "recall_type"] = ["ipp_dpp", "fixed_term", "extended", "life"]
+    ex.loc[[0, 3], "sed_date"] = ""
+    ex.to_csv(d / "caseload_example.csv", index=False)
     subprocess.run(
         [
             *run,
@@ -47,8 +54,6 @@ def report(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    import pandas as pd
-
     return d / "report.html", pd.read_csv(d / "ranked.csv")
 
 
@@ -82,6 +87,48 @@ def test_report_in_headless_chromium(report, tmp_path):
     assert white_share < 0.97, white_share
     assert sum(1 for h in hist if h) > 10  # more than a few grey levels: text, rules
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") > 1
+
+
+def test_list_sorts_and_filters_in_the_browser_with_no_network(report, tmp_path):
+    """Clicking a heading sorts the list (both ways); the filters narrow it by action, route
+    and text; nothing is fetched."""
+    html, ranked = report
+    with chromium_page(tmp_path) as page:
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(html.as_uri(), wait_until="load")
+        rows = page.locator("#ranked-table tbody tr:not(.hidden)")
+
+        def column(i):
+            return [
+                rows.nth(k).locator("td").nth(i).get_attribute("data-v")
+                for k in range(rows.count())
+            ]
+
+        days = page.locator("#ranked-table thead th", has_text="Days gained")
+        days.click()
+        asc = [float(v) for v in column(5)]
+        assert asc == sorted(asc) and asc[0] < asc[-1]
+        days.click()
+        desc = [float(v) for v in column(5)]
+        assert desc == sorted(desc, reverse=True)
+        page.select_option("#filter-action", "review now")
+        n_now = int((ranked["suggested_action"] == "review now").sum())
+        assert rows.count() == n_now > 0
+        assert page.locator("#shown-count").inner_text() == f"{n_now} of {len(ranked)} shown"
+        page.select_option("#filter-action", "not ranked")
+        assert rows.count() == int(ranked["rank"].isna().sum()) == 4
+        page.select_option("#filter-action", "")
+        page.select_option("#filter-route", "parole_board")
+        assert rows.count() == int((ranked["route"] == "parole_board").sum()) == 2
+        assert all("Parole Board" in rows.nth(k).inner_text() for k in range(2))
+        page.select_option("#filter-route", "")
+        ref = ranked.at[len(ranked) // 2, "case_reference"]
+        page.fill("#filter-text", ref.lower())
+        assert rows.count() == 1 and rows.first.locator("td.ref").inner_text() == ref
+        page.fill("#filter-text", "")
+        assert rows.count() == len(ranked)
+    assert [u for u in requests if not u.startswith("file://")] == []
 
 
 def test_blank_page_fails_the_screenshot_check(tmp_path):

@@ -70,8 +70,14 @@ def test_every_problem_listed_at_once_with_row_column_value():
         ("row 2, column recall_date", "2025-13-40"),
         ("row 3, column sed_date", "SED before the recall date"),
         ("row 4, column recall_type", "licence"),
-        ("row 5, column case_reference", "duplicate case reference 'C4'"),
-        ("row 6, column case_reference", "duplicate case reference 'C4'"),
+        (
+            "row 5, column case_reference",
+            "duplicate case reference (compared ignoring case); value 'C4'",
+        ),
+        (
+            "row 6, column case_reference",
+            "duplicate case reference (compared ignoring case); value 'C4'",
+        ),
         ("row 6, column ogrs3_2yr", "140"),
         ("row 7, column wants_release", "maybe"),
     ]
@@ -81,10 +87,10 @@ def test_every_problem_listed_at_once_with_row_column_value():
 
 
 def test_missing_required_columns_named():
-    df = good_rows().drop(columns=["rosh", "sex"])
+    df = good_rows().drop(columns=["rosh", "ogrs3_2yr"])
     p = problems(df)
     assert "missing required column `rosh`" in p
-    assert "missing required column `sex`" in p
+    assert "missing required column `ogrs3_2yr`" in p
 
 
 def test_blank_sed_only_for_indeterminate_sentences():
@@ -169,8 +175,6 @@ def test_required_columns_are_documented_and_complete():
         "recall_type",
         "recall_date",
         "sed_date",
-        "sex",
-        "ethnicity",
         "ogrs3_2yr",
         "rosh",
     }

@@ -92,9 +92,37 @@ def test_prioritise_end_to_end(workdir, tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["ranked.csv", "report.html"]
     printed = r.stdout + r.stderr
     assert not any(ref in printed for ref in ranked["case_reference"])
-    # Self-contained: no external resources referenced.
-    for pattern in ("http://", "https://", "<script", "<link", "@import", "src="):
+    # Self-contained: no external resources referenced (the sorting script is inline).
+    for pattern in ("http://", "https://", "<script src", "<link", "@import", "src="):
         assert pattern not in html, pattern
+    # The as-of date at the top of every output; no internal names, issue numbers or targets.
+    assert r.stderr.splitlines()[0] == f"as of {AS_OF}"
+    assert (ranked["as_of"] == AS_OF).all()
+    assert html.index(f"As of <strong>{AS_OF}</strong>") < html.index('id="privacy"')
+    for internal in ("Issue ", "issue ", "toolkit.", "_from_simulation", "target"):
+        assert internal not in html, internal
+
+
+def test_blank_template_says_no_cases(workdir, tmp_path):
+    """The blank template the tool writes, given straight back: a plain message, exit 2."""
+    r = cli(
+        "prioritise",
+        str(workdir / "caseload_template.csv"),
+        "--out",
+        str(tmp_path / "r.csv"),
+        cwd=tmp_path,
+    )
+    assert r.returncode == 2
+    assert f"no cases in {workdir / 'caseload_template.csv'}" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "r.csv").exists()
+
+
+def test_readme_prioritise_command_gives_the_as_of_date():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    lines = [x for x in readme.splitlines() if x.startswith("recall-toolkit prioritise")]
+    assert lines and all("--as-of" in x for x in lines)
 
 
 def test_prioritise_refuses_to_overwrite_its_input(workdir):

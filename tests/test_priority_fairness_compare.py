@@ -35,6 +35,16 @@ def test_fairness_audit_matches_plain_group_means():
         # 95% interval half-width is 1.96 SE of a mean.
         half = 1.96 * flagged[m].std(ddof=1) / np.sqrt(m.sum())
         assert sex.loc[s, "flag_rate_hi"] - sex.loc[s, "flag_rate"] == pytest.approx(half)
+    # Flag-rate difference from the largest group (male): the difference of the two shares,
+    # with an interval around it; none for the reference group itself.
+    m, f = (g["sex"].to_numpy() == v for v in ("male", "female"))
+    assert (sex["reference"] == "male").all()
+    assert sex.loc["female", "flag_rate_diff"] == pytest.approx(
+        flagged[f].mean() - flagged[m].mean()
+    )
+    assert sex.loc["female", "flag_rate_diff_lo"] < sex.loc["female", "flag_rate_diff"]
+    assert sex.loc["female", "flag_rate_diff"] < sex.loc["female", "flag_rate_diff_hi"]
+    assert np.isnan(sex.loc["male", "flag_rate_diff_lo"])
     # Calibrated by construction: every group's gap interval covers 0 (95%; 7 groups, seed fixed).
     assert ((t["calibration_gap_lo"] <= 0) & (t["calibration_gap_hi"] >= 0)).all()
 
@@ -85,27 +95,58 @@ def test_capacity_comparison_targets(default_cohort):
     assert s.loc[name["scorer"], "sfo_per_1000_lo"] <= s.loc[name["fifo"], "sfo_per_1000_hi"]
 
 
-def test_records_fairness_matches_group_means(default_cohort, tmp_path):
-    """`fairness RECORDS` on simulate's records: benefit by group equals plain group means."""
+def test_records_fairness_gaps_over_replications_paired_between_strategies(
+    default_cohort, tmp_path
+):
+    """`fairness RECORDS` on simulate's records: each group's level is the mean over
+    replications of its plain group mean; the gap to the largest group and the change of that
+    gap against the baseline strategy are computed within each replication, and their 95%
+    intervals are t intervals over the replications (recomputed here with pandas and scipy)."""
     import subprocess
     import sys
+
+    from scipy import stats
 
     from toolkit.priority.fairness import records_fairness
     from toolkit.review import FormalReviews, ReleaseAtSED, simulate_reviews
 
     cohort = default_cohort[default_cohort["population"] == "standard"]
     rec = simulate_reviews(
-        cohort, {"sed": ReleaseAtSED(), "formal": FormalReviews()}, n=1500, n_replications=1, rng=4
+        cohort, {"sed": ReleaseAtSED(), "formal": FormalReviews()}, n=1500, n_replications=4, rng=4
     ).records
-    t = records_fairness(rec)
-    f = t[(t["strategy"] == "formal") & (t["attribute"] == "sex")].set_index("group")
-    r = rec[rec["strategy"] == "formal"]
-    for sex, d in r.groupby("sex", observed=True):
-        assert f.loc[sex, "n"] == len(d)
-        assert f.loc[sex, "released_before_sed"] == pytest.approx((d["route"] != "sed").mean())
-        assert f.loc[sex, "supervised_days"] == pytest.approx(d["supervised_days"].mean())
+    t = records_fairness(rec, baseline="sed")
+    before = rec["route"].astype(str).isin(["executive", "parole_board"]).astype(float)
+    per = (
+        rec.assign(before=before, sex=rec["sex"].astype(str))
+        .groupby(["strategy", "replication", "sex"], observed=True)["before"]
+        .mean()
+        .unstack("sex")
+    )
+    ref = rec["sex"].astype(str).value_counts().idxmax()
+    gap = per.sub(per[ref], axis=0)
+    for sex in per.columns:
+        row = t[
+            (t["strategy"] == "formal")
+            & (t["attribute"] == "sex")
+            & (t["group"] == sex)
+            & (t["metric"] == "released_before_sed")
+        ].iloc[0]
+        assert row["reference"] == ref and row["n_replications"] == 4
+        assert row["level"] == pytest.approx(per.loc["formal", sex].mean())
+        g = gap.loc["formal", sex].to_numpy()
+        assert row["gap"] == pytest.approx(g.mean())
+        change = g - gap.loc["sed", sex].to_numpy()  # paired by replication
+        assert row["gap_change"] == pytest.approx(change.mean())
+        if sex != ref and not row["too_small"]:
+            lo, hi = stats.t.interval(0.95, 3, loc=g.mean(), scale=stats.sem(g))
+            assert (row["gap_lo"], row["gap_hi"]) == pytest.approx((lo, hi))
+            lo, hi = stats.t.interval(0.95, 3, loc=change.mean(), scale=stats.sem(change))
+            assert (row["gap_change_lo"], row["gap_change_hi"]) == pytest.approx((lo, hi))
     # Every strategy's groups partition its records.
-    assert (t.groupby(["strategy", "attribute"])["n"].sum() == 1500).all()
+    n = t[t["metric"] == "sfo"].groupby(["strategy", "attribute"])["n"].sum()
+    assert (n == 1500 * 4).all()
+    # The baseline's change against itself is zero.
+    assert (t.loc[t["strategy"] == "sed", "gap_change"].fillna(0) == 0).all()
     # The command reads the records file and writes the same table.
     path = tmp_path / "rec.parquet"
     rec.to_parquet(path)
@@ -117,3 +158,21 @@ def test_records_fairness_matches_group_means(default_cohort, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(out)) == len(t)
+    assert "cannot detect bias in real decisions" in r.stderr
+
+
+def test_flag_rate_difference_interval_is_newcombes():
+    """The hand-written Newcombe interval equals statsmodels' on shares from 0 to 1."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from toolkit.priority.fairness import _diff_interval
+
+    rng = np.random.default_rng(3)
+    n1, n0 = rng.integers(1, 400, 200), rng.integers(1, 400, 200)
+    k1 = np.minimum(rng.integers(0, 400, 200), n1)
+    k0 = np.minimum(rng.integers(0, 400, 200), n0)
+    k1[:5], k0[5:10] = 0, n0[5:10]  # shares of exactly 0 and 1
+    lo, hi = _diff_interval(k1, n1, k0, n0)
+    want = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff")
+    np.testing.assert_allclose(lo, want[0], atol=1e-10)
+    np.testing.assert_allclose(hi, want[1], atol=1e-10)

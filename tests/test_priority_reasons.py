@@ -17,6 +17,7 @@ from toolkit.priority.reasons import (
     PROGRAMME_DAYS,
     reasons_text,
 )
+from toolkit.priority.routes import types_on
 from toolkit.priority.scorer import load_default_scorer
 from toolkit.priority.train import simulated_caseload
 
@@ -69,10 +70,16 @@ def check(reason: str, row: pd.Series, as_of: pd.Timestamp) -> bool:
         return row["wants_release"] == True  # noqa: E712
     if reason.startswith("does not want re-release"):
         return row["wants_release"] == False  # noqa: E712
-    if m := re.match(r"OGRS3 (\d+)%: (lower|higher)", reason):
-        return int(m.group(1)) == int(round(row["ogrs3_2yr"]))
     if reason.startswith("automatic release"):
-        return row["recall_type"] in ("fixed_term", "hdc")
+        return row["recall_type"] in types_on("automatic")
+    if re.match(r"[A-Z/]+ recall: re-release only on a Parole Board direction", reason):
+        return row["recall_type"] in types_on("parole_board")
+    if re.match(r"[a-z-]+ recall: the readiness model was fitted on other", reason):
+        return row["recall_type"] in types_on("executive") and row["recall_type"] != "standard"
+    if reason.startswith("further charge pending or remanded"):
+        return row["further_charge_or_remand"] == True  # noqa: E712
+    if m := re.match(r"referred to the Parole Board \(([a-z ]+)\)", reason):
+        return row["parole_board_stage"] == m.group(1).replace(" ", "_")
     if reason.startswith("no specific reason"):
         return True
     raise AssertionError(f"unknown reason wording: {reason!r}")
@@ -98,10 +105,10 @@ def test_reason_kinds_all_occur(ranked_with_rows):
         "cannot finish the programme before SED",
         "wants re-release",
         "does not want re-release",
-        "OGRS3",
         "recalled",
     ):
         assert phrase in text, phrase
+    assert "OGRS3" not in text  # a static score is never a reason
 
 
 def test_model_reasons_follow_contributions(ranked_with_rows):
@@ -110,14 +117,14 @@ def test_model_reasons_follow_contributions(ranked_with_rows):
     sc = load_default_scorer()
     s = sc.score_frame(design(frame, DEFAULT_AS_OF))
     txt = reasons_text(frame, DEFAULT_AS_OF, s, k=20)
-    has_low = txt.str.contains("lower proven-reoffending").to_numpy()
-    assert np.all(s["contrib_logit_ogrs3"].to_numpy()[has_low] >= 0.3)
     has_recent = txt.str.contains("^recalled|; recalled", regex=True).to_numpy()
     assert np.all(s["contrib_log_days_since_recall"].to_numpy()[has_recent] >= 0.3)
 
 
 def test_hand_written_case_gets_the_rule_reasons():
-    """A case built by hand: no contact for 41 days, accommodation secured after the review."""
+    """A case built by hand: accommodation secured after the review, an unmet programme; then
+    the same case with no contact for 41 days (the contact reason is shown whatever the
+    ranking: making contact does not depend on it)."""
     df = pd.DataFrame(
         {
             "case_reference": ["A"],
@@ -129,7 +136,7 @@ def test_hand_written_case_gets_the_rule_reasons():
             "ethnicity": ["black"],
             "ogrs3_2yr": ["30"],
             "rosh": ["medium"],
-            "om_contact_since_recall": ["no"],
+            "om_contact_since_recall": ["yes"],
             "last_review_date": ["2025-12-01"],
             "accommodation_secured": ["yes"],
             "accommodation_secured_date": ["2025-12-20"],
@@ -140,6 +147,13 @@ def test_hand_written_case_gets_the_rule_reasons():
     )
     cl = validate_caseload(df, as_of="2026-01-05")
     r = prioritise(cl).at[0, "reasons"]
-    assert "no offender-manager contact since recall 41 days ago" in r
-    assert "accommodation secured on 2025-12-20 and no review since then" in r
     assert "unmet cognitive-skills need with 55 days to SED" in r
+    # With the programme completed the case is suggested for review, and the reason that
+    # argues for a review (accommodation secured since the last one) is shown.
+    df["programmes_completed"] = ["cognitive_skills"]
+    out = prioritise(validate_caseload(df, as_of="2026-01-05"))
+    assert out.at[0, "suggested_action"] == "review now"
+    assert "accommodation secured on 2025-12-20 and no review since then" in out.at[0, "reasons"]
+    df["om_contact_since_recall"] = ["no"]
+    r = prioritise(validate_caseload(df, as_of="2026-01-05")).at[0, "reasons"]
+    assert "no offender-manager contact since recall 41 days ago" in r

@@ -159,3 +159,30 @@ def test_missing_optional_columns_keep_the_chance_calibrated(test_set, drop):
     p = load_default_scorer().score_frame(X[m])["probability"].to_numpy()
     assert abs(p.mean() - y.mean()) < 0.03
     assert roc_auc_score(y, p) > 0.7
+
+
+def test_prediction_without_sklearn_matches_the_estimator():
+    """``prioritise`` scores with the stored model loaded without scikit-learn; its scores
+    equal the estimator's, and its spline basis equals SplineTransformer's, inside and outside
+    the knots (constant extrapolation)."""
+    from sklearn.preprocessing import SplineTransformer
+
+    from toolkit.priority.model import _bspline_basis, load_scoring_model
+    from toolkit.priority.scorer import load_default_scorer
+
+    est, light = load_default_scorer(), load_scoring_model()
+    rng = np.random.default_rng(12)
+    k = est.knots_
+    x = np.column_stack([rng.uniform(k[0, j] - 2, k[-1, j] + 2, 3000) for j in range(k.shape[1])])
+    spl = SplineTransformer(knots=k, degree=est.degree, extrapolation="constant").fit(k)
+    mine = np.column_stack(
+        [_bspline_basis(x[:, j], k[:, j], est.degree) for j in range(k.shape[1])]
+    )
+    np.testing.assert_allclose(mine, spl.transform(x), atol=1e-12)
+    from toolkit.priority.train import simulated_caseload
+
+    _, X, _ = simulated_caseload(500, rng=8)
+    X = X.copy()
+    X.loc[X.index[::3], ["wants_release", "accommodation_secured", "om_contact"]] = np.nan
+    pd.testing.assert_frame_equal(est.score_frame(X), light.score_frame(X))
+    assert light.manifest_ == est.manifest_ and light.interval == est.interval

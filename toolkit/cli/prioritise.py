@@ -13,10 +13,14 @@ def register(sub) -> None:
     p = sub.add_parser(
         "prioritise",
         help="rank a caseload for review, with reasons",
-        description="Validate a caseload CSV (see `recall-toolkit template caseload`), rank "
-        "the cases by the supervised days a review now is expected to gain, and write a ranked "
-        "CSV (case reference first; chance releasable within 28 days with its interval; "
-        "suggested action; reasons). A suggestion, never a decision. Nothing is sent anywhere "
+        description="Validate a caseload CSV (see `recall-toolkit template caseload`), put each "
+        "case on its release route (from the release rules: executive review, Parole Board, "
+        "or automatic), rank the executive-route cases the model was fitted on by the "
+        "supervised days a review now is expected to gain, and write a ranked CSV (case "
+        "reference first; readiness for release under the model's process, as the chance of "
+        "being releasable within 28 days with its interval; suggested action; reasons; route; "
+        "the as-of date). A suggestion, never a decision. Give --as-of (the date the caseload "
+        "describes): day counts and SED checks are relative to it. Nothing is sent anywhere "
         "and nothing is written except the files named here. A bad caseload lists every "
         "problem on stderr and exits 2 with nothing written.",
     )
@@ -67,14 +71,15 @@ def _rank(args, outputs, write_csv):
 
     from toolkit.priority.caseload import validate_caseload
     from toolkit.priority.rank import prioritise
-    from toolkit.priority.scorer import load_default_scorer
 
     try:
         as_of = pd.Timestamp(args.as_of).normalize() if args.as_of else None
     except ValueError:
         raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
     caseload = validate_caseload(args.caseload, as_of=as_of, **caseload_vocab(args))
-    scorer = load_default_scorer(args.scorer)
+    from toolkit.priority.model import load_scoring_model
+
+    scorer = load_scoring_model(args.scorer)
     ranked = prioritise(caseload, scorer=scorer, capacity=args.capacity)
     html = None
     if args.report:
@@ -87,11 +92,13 @@ def _rank(args, outputs, write_csv):
 
 
 def _summary(args, caseload, ranked) -> int:
-    counts = ranked["suggested_action"].str.replace(r"review by .*", "review by", regex=True)
+    counts = ranked["suggested_action"].where(ranked["rank"].notna(), "not ranked (own route)")
+    counts = counts.str.replace(r"review by .*", "review by", regex=True)
     summary = ", ".join(f"{v} {k}" for k, v in counts.value_counts().items())
     # Counts only: no case rows in anything the command prints.
+    print(f"as of {caseload.as_of.date()}", file=sys.stderr)
     print(
-        f"ranked {len(ranked)} cases ({summary}); wrote {args.out}"
+        f"{len(ranked)} cases ({summary}); wrote {args.out}"
         + (f" and {args.report}" if args.report else ""),
         file=sys.stderr,
     )

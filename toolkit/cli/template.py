@@ -18,9 +18,9 @@ def register(sub) -> None:
         help="write an empty caseload template and a filled example",
         description="Write an empty caseload template (the header of every column) and a "
         "filled example of synthetic people (made from the synthetic cohort and the review "
-        "model; no real person) into --out (default: the current directory). The columns are "
-        "documented in toolkit.priority.caseload and by `recall-toolkit template caseload "
-        "--schema`.",
+        "model; no real person) into --out (default: the current directory). `--schema` prints "
+        "every column: its meaning, allowed values, how the suggestions use it and what "
+        "leaving it out costs.",
     )
     p.add_argument("kind", choices=["caseload"], help="which template (caseload)")
     p.add_argument("--out", metavar="DIR", default=".", help="directory (default: .)")

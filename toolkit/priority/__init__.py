@@ -7,9 +7,9 @@ __all__ = ["simulation_score"]
 
 @lru_cache(maxsize=1)
 def _default():
-    from toolkit.priority.scorer import load_default_scorer
+    from toolkit.priority.model import load_scoring_model
 
-    return load_default_scorer()
+    return load_scoring_model()
 
 
 def simulation_score(features):
@@ -17,12 +17,12 @@ def simulation_score(features):
     the shipped scorer's chance of being releasable within 28 days (higher = review sooner)
     from the engine's caseload view (``toolkit.review.FEATURES``).
 
-    The simulation ranks by the chance because issue 13's targets count people released
-    before SED; ``prioritise`` ranks by expected supervised days gained (the guidance's
+    The simulation ranks by the chance because its comparison counts people released before
+    SED; ``prioritise`` ranks by expected supervised days gained (the guidance's
     reason to release before SED). Measured at 20 and 60 reviews a week, ranking by days
     gained releases fewer people but gives more supervised days (benchmarks/README.md).
     """
     from toolkit.priority.features import design_from_review_features
 
-    s = _default().score_frame(design_from_review_features(features))
+    s = _default().score_frame(design_from_review_features(features), full=False)
     return s["probability"].to_numpy()

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import ToolkitError
+from toolkit.priority.routes import no_sed_types
 from toolkit.schema import (
     ETHNICITIES,
     NEED_ITEMS,
@@ -30,8 +31,6 @@ from toolkit.schema import (
     default_programmes,
 )
 
-#: Recall types without a sentence expiry date (indeterminate sentences); SED may be blank.
-NO_SED_TYPES = ("ipp_dpp", "life")
 YES = ("yes", "y", "true", "1")
 NO = ("no", "n", "false", "0")
 #: Ages accepted (completed years on the as-of date). Recall applies to people released from
@@ -61,6 +60,7 @@ class CaseloadColumn:
     description: str
     values: tuple[str, ...] = field(default=())
     cost: str = ""  # what leaving an optional column out costs
+    effect: str = ""  # how the suggestions use it
 
 
 def _need(item: str) -> CaseloadColumn:
@@ -78,14 +78,30 @@ def _need(item: str) -> CaseloadColumn:
 #: names: :func:`caseload_columns` fills in the programmes of the rules in force. The names are
 #: a public contract.
 BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
-    CaseloadColumn("case_reference", True, "text", "Your case reference; unique in the file."),
-    CaseloadColumn("recall_type", True, "category", "Recall type.", RECALL_TYPES),
+    CaseloadColumn(
+        "case_reference",
+        True,
+        "text",
+        "Your case reference; unique in the file (compared ignoring case and spaces around).",
+    ),
+    CaseloadColumn(
+        "recall_type",
+        True,
+        "category",
+        "Recall type.",
+        RECALL_TYPES,
+        effect="decides the release route (release rules file): standard and extended by "
+        "executive review, IPP/DPP and life by the Parole Board, fixed-term and HDC "
+        "automatically; only types the model was fitted on are ranked",
+    ),
     CaseloadColumn("recall_date", True, "date", "Date returned to custody on recall."),
     CaseloadColumn(
         "sed_date",
         True,
         "date",
-        "Sentence expiry date; blank only for indeterminate sentences (ipp_dpp, life).",
+        "Sentence expiry date; blank only for indeterminate sentences (ipp_dpp, life). "
+        "A date before the as-of date is refused (the sentence has expired).",
+        effect="bounds the days a review can gain (never more than the days to SED)",
     ),
     CaseloadColumn(
         "age",
@@ -94,9 +110,32 @@ BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
         f"Age in completed years ({AGE_RANGE[0]}-{AGE_RANGE[1]}); give age or date_of_birth.",
     ),
     CaseloadColumn("date_of_birth", False, "date", "Date of birth; give age or date_of_birth."),
-    CaseloadColumn("sex", True, "category", "Sex as recorded on NOMIS.", SEXES),
-    CaseloadColumn("ethnicity", True, "category", "Broad ethnic group.", ETHNICITIES),
-    CaseloadColumn("ogrs3_2yr", True, "score", "OGRS3 2-year proven reoffending, percent 0-100."),
+    CaseloadColumn(
+        "sex",
+        False,
+        "category",
+        "Sex as recorded on NOMIS (special-category data: optional).",
+        SEXES,
+        cost="the fairness panel cannot compare flag rates by sex",
+        effect="never used by the score or the ranking; only by the fairness panel",
+    ),
+    CaseloadColumn(
+        "ethnicity",
+        False,
+        "category",
+        "Broad ethnic group (special-category data: optional).",
+        ETHNICITIES,
+        cost="the fairness panel cannot compare flag rates by ethnicity",
+        effect="never used by the score or the ranking; only by the fairness panel",
+    ),
+    CaseloadColumn(
+        "ogrs3_2yr",
+        True,
+        "score",
+        "OGRS3 2-year proven reoffending, percent 0-100.",
+        effect="a model feature (the simulated person's latent risk day depends on it); "
+        "never given as a reason, being a static score",
+    ),
     CaseloadColumn(
         "rsr_2yr",
         False,
@@ -104,7 +143,14 @@ BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
         "Risk of Serious Recidivism, 2-year, percent 0-100.",
         cost="no serious-harm context in the reasons",
     ),
-    CaseloadColumn("rosh", True, "category", "Risk of Serious Harm level.", ROSH_LEVELS),
+    CaseloadColumn(
+        "rosh",
+        True,
+        "category",
+        "Risk of Serious Harm level.",
+        ROSH_LEVELS,
+        effect="a model feature (very high RoSH)",
+    ),
     CaseloadColumn(
         "need_domains",
         False,
@@ -162,6 +208,44 @@ BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
         "Whether the person wants re-release (yes/no).",
         cost="the score uses the simulated share who decline release, so it is less sharp",
     ),
+    CaseloadColumn(
+        "further_charge_or_remand",
+        False,
+        "yesno",
+        "A further charge is pending, or the person is remanded in custody on one (yes/no).",
+        cost="a pending charge or remand is not seen: check it before acting on a suggestion",
+        effect="yes: the case is not ranked and the action is to resolve the charge first "
+        "(release on licence would not end a remand in custody)",
+    ),
+    CaseloadColumn(
+        "mappa_level",
+        False,
+        "category",
+        "MAPPA management level (blank if not a MAPPA case).",
+        ("1", "2", "3"),
+        cost="no MAPPA step in the suggested actions",
+        effect="level 2 or 3 adds to the action: agree the release plan with the MAPPA meeting",
+    ),
+    CaseloadColumn(
+        "parole_board_stage",
+        False,
+        "category",
+        "Where the case is with the Parole Board.",
+        ("none", "referred", "dossier_due", "dossier_sent", "hearing_listed", "decided"),
+        cost="for IPP/DPP and life recalls the action starts from checking the referral",
+        effect="IPP/DPP and life recalls: the suggested action is the Board step for this stage "
+        "(dossier, representations, hearing); other recalls: a reason notes that executive "
+        "release remains possible while the Board considers the case",
+    ),
+    CaseloadColumn(
+        "legal_representative",
+        False,
+        "yesno",
+        "The person has a legal representative for the recall (yes/no).",
+        cost="no prompt to arrange legal representation",
+        effect="IPP/DPP and life recalls: no adds 'help arrange a legal representative' to the "
+        "Board step",
+    ),
 )
 COLUMN_BY_NAME = {c.name: c for c in BASE_COLUMNS}
 REQUIRED_COLUMNS = tuple(c.name for c in BASE_COLUMNS if c.required)
@@ -202,16 +286,36 @@ def __getattr__(name: str):
     # the caseload columns under the shipped programme rules (names read from the data file)
     if name == "CASELOAD_COLUMNS":
         return caseload_columns()
+    if name == "NO_SED_TYPES":  # recall types with no SED, read from the release rules
+        from toolkit.priority.routes import no_sed_types
+
+        return no_sed_types()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def schema_markdown(columns: Sequence[CaseloadColumn] | None = None) -> str:
-    """The schema as a Markdown table (for the README and ``template --help``)."""
-    rows = ["| column | required | meaning | allowed values |", "|---|---|---|---|"]
+    """The schema as a Markdown table (for the README and ``template --help``): each column,
+    whether it is required, its meaning, allowed values, how the suggestions use it and what
+    leaving it out costs."""
+    rows = [
+        "| column | required | meaning | allowed values | how it is used | if not given |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in caseload_columns() if columns is None else columns:
         vals = ", ".join(c.values) if c.values else _KIND_TEXT[c.kind]
-        rows.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} | {vals} |")
+        rows.append(
+            f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} | {vals} | "
+            f"{c.effect or _effect(c)} | {c.cost or ('refused' if c.required else '')} |"
+        )
     return "\n".join(rows)
+
+
+def _effect(c: CaseloadColumn) -> str:
+    if c.name == "need_accommodation":
+        return "a model feature (accommodation need)"
+    if c.kind == "need":
+        return "not used by the score; kept with the case"
+    return "a model feature or a reason" if c.kind != "text" else "shown in the outputs"
 
 
 _KIND_TEXT = {
@@ -222,7 +326,7 @@ _KIND_TEXT = {
     "need": "0, 1 or 2",
     "count": "whole number 0-10",
     "age": f"whole number {AGE_RANGE[0]}-{AGE_RANGE[1]}",
-    "yesno": "yes or no",
+    "yesno": "yes or no (Y/N, true/false, 1/0)",
     "programmes": "",
 }
 
@@ -293,10 +397,11 @@ def _check_for(col: CaseloadColumn):
     elif k == "yesno":
         fn, exp = (lambda s: s.str.lower().isin(YES + NO)), "yes or no"
     elif k == "programmes":
+        known = {_prog_key(v) for v in col.values}
 
         def _valid_lists(u):
-            parts = u.str.lower().str.split(";").explode().str.strip()
-            good = parts.isin(col.values) | parts.eq("")
+            parts = u.str.split(";").explode().map(_prog_key)
+            good = parts.isin(known) | parts.eq("")
             return good.groupby(level=0).all().reindex(u.index)
 
         def fn(s):
@@ -305,8 +410,8 @@ def _check_for(col: CaseloadColumn):
         exp = (
             "programme names from "
             + ", ".join(col.values)
-            + " separated by ';' (the programmes of the rules in force; another programme "
-            "file is given with --rules FILE)"
+            + " separated by ';', case, spaces and underscores ignored (the programmes of the "
+            "rules in force; another programme file is given with --rules FILE)"
         )
     else:
         fn, exp = (lambda s: s.ne("")), "a value"
@@ -315,6 +420,34 @@ def _check_for(col: CaseloadColumn):
     else:
         exp_full = f"{exp} or blank"
     return pa.Check(ok(fn), error=exp_full), exp_full
+
+
+def _prog_key(name) -> str:
+    """A programme name compared ignoring case, spaces, underscores and hyphens."""
+    return "".join(ch for ch in str(name).lower() if ch not in " _-\t")
+
+
+def _did_you_mean(value: str, values: Sequence[str]) -> str:
+    """The unknown names in a ';' list, each with the nearest known name (difflib)."""
+    import difflib
+
+    keys = {_prog_key(v): v for v in values}
+    out = []
+    for part in str(value).split(";"):
+        k = _prog_key(part)
+        if not k or k in keys:
+            continue
+        near = difflib.get_close_matches(k, list(keys), n=1, cutoff=0.6)
+        hint = f"; did you mean {keys[near[0]]!r}?" if near else ""
+        out.append(f"unknown programme {part.strip()!r}{hint}")
+    return ", ".join(out)
+
+
+def _canonical_programmes(u: pd.Series, values: Sequence[str]) -> pd.Series:
+    """Programme lists with each name written as the rules write it ('' parts dropped)."""
+    keys = {_prog_key(v): v for v in values}
+    parts = u.str.split(";").explode().map(_prog_key).map(keys).dropna()
+    return parts.groupby(level=0).agg(";".join).reindex(u.index).fillna("")
 
 
 def _whole(s: pd.Series) -> pd.Series:
@@ -332,20 +465,29 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
             str,
             check,
             required=c.required,
-            unique=c.name == "case_reference",
             nullable=False,
         )
     # Cross-column rules: pandera wide checks, each reported against the columns it names.
+    no_sed = no_sed_types()
     wide = [
+        pa.Check(
+            lambda d: ~d["case_reference"].str.lower().duplicated(keep=False),
+            error="case_reference|duplicate case reference (compared ignoring case)",
+        ),
         pa.Check(
             lambda d: ~(parse_dates(d["sed_date"]) < parse_dates(d["recall_date"])),
             error="sed_date|SED before the recall date",
         ),
         pa.Check(
-            lambda d: (
-                d["sed_date"].ne("") | d["recall_type"].str.lower().isin(NO_SED_TYPES + ("",))
-            ),
-            error="sed_date|blank SED; only indeterminate sentences (ipp_dpp, life) have none",
+            lambda d: ~(parse_dates(d["sed_date"]) < as_of),
+            error=f"sed_date|SED before the as-of date {as_of.date()}: the sentence has expired "
+            "(check the date, or give the date of the suggestions with --as-of)",
+        ),
+        pa.Check(
+            lambda d: d["sed_date"].ne("") | d["recall_type"].str.lower().isin(no_sed + ("",)),
+            error="sed_date|blank SED; only indeterminate sentences ("
+            + ", ".join(no_sed)
+            + ") have none",
         ),
         pa.Check(
             lambda d: ~(parse_dates(d["recall_date"]) > as_of),
@@ -394,6 +536,21 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
                 error=f"date_of_birth|age on {as_of.date()} outside {AGE_RANGE[0]}-{AGE_RANGE[1]}",
             )
         )
+    if has_dob and has_age:
+        wide.append(
+            pa.Check(
+                lambda d: (
+                    d["date_of_birth"].eq("")
+                    | d["age"].eq("")
+                    | ~(
+                        _numbers(d["age"])
+                        != _age_from_dob(parse_dates(d["date_of_birth"]), as_of).astype(float)
+                    )
+                ),
+                error=f"age|age disagrees with date_of_birth (age on {as_of.date()} from the "
+                "date of birth); correct one of them",
+            )
+        )
     return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
 
 
@@ -405,15 +562,77 @@ def _age_from_dob(dob: pd.Series, as_of: pd.Timestamp) -> pd.Series:
     return years - before.astype("Int64")
 
 
+SAVE_AS = "save it from the spreadsheet as 'CSV UTF-8 (comma delimited)' and try again"
+
+
+def _decode(p: Path, raw: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without the BOM spreadsheets add), else Windows-1252
+    (what a spreadsheet's plain "CSV (comma delimited)" writes on Windows); a NUL byte (a
+    UTF-16 "Unicode text" file, or a binary file) is refused with its row."""
+    if b"\x00" in raw:
+        row = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise CaseloadError(
+            str(p), [f"row {row}: a NUL byte: this is not a plain-text CSV file; {SAVE_AS}"]
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        raise CaseloadError(
+            str(p),
+            [f"row {row}: text in an unknown encoding (not UTF-8 or Windows-1252); {SAVE_AS}"],
+        ) from None
+
+
+def _delimiter(header: str) -> str:
+    """Comma, or the semicolon (or tab) a spreadsheet in a comma-decimal locale writes, told
+    from the header line (column names hold none of them)."""
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
 def read_caseload_text(path: str | Path) -> pd.DataFrame:
-    """Read a caseload CSV as text (every cell a stripped string, blanks as ``""``)."""
+    """Read a caseload CSV as text (every cell a stripped string, blanks as ``""``).
+
+    Reads UTF-8 (with or without a BOM) or Windows-1252, comma-, semicolon- or tab-separated;
+    refuses a NUL byte with its row, and a file with no case rows ("no cases in FILE").
+    """
+    import io
+
     p = Path(path)
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+        raw = p.read_bytes()
     except FileNotFoundError:
         raise CaseloadError(str(p), ["file not found"]) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CaseloadError(str(p), [f"not a readable CSV file ({exc})"]) from None
+    except OSError as exc:
+        raise CaseloadError(str(p), [f"cannot read ({exc.strerror})"]) from None
+    text = _decode(p, raw)
+    header = text.split("\n", 1)[0]
+    if not header.strip():
+        raise CaseloadError(str(p), [f"no cases in {p}: the file is empty"])
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=_delimiter(header),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CaseloadError(str(p), [f"not a readable CSV file ({exc}); {SAVE_AS}"]) from None
+    if len(df) == 0:
+        raise CaseloadError(
+            str(p),
+            [
+                f"no cases in {p}: the file has column names but no case rows; add one row per "
+                "case below the header"
+            ],
+        )
     df.columns = [str(c).strip().lower() for c in df.columns]
     for c in df.columns:
         s = df[c]
@@ -432,11 +651,12 @@ def problems_in(text: pd.DataFrame, as_of: pd.Timestamp, columns=None) -> list[s
     try:
         schema.validate(text, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return _describe(exc.failure_cases, text)
+        return _describe(exc.failure_cases, text, columns)
     return []
 
 
-def _describe(fc: pd.DataFrame, text: pd.DataFrame) -> list[str]:
+def _describe(fc: pd.DataFrame, text: pd.DataFrame, columns=None) -> list[str]:
+    by_name = {c.name: c for c in (caseload_columns() if columns is None else columns)}
     lines: list[tuple[int, str, str]] = []
     seen = set()
     for rec in fc.to_dict("records"):
@@ -459,6 +679,14 @@ def _describe(fc: pd.DataFrame, text: pd.DataFrame) -> list[str]:
         else:
             target = col
             msg = f"{rec['failure_case']!r} is not {check}"
+            c = by_name.get(col)
+            if c is not None and c.kind == "programmes":
+                hint = _did_you_mean(rec["failure_case"], c.values)
+                if hint:
+                    msg = (
+                        f"{rec['failure_case']!r}: {hint} (known: {', '.join(c.values)}; another "
+                        "programme file is given with --rules FILE)"
+                    )
         if idx is None or pd.isna(idx):
             lines.append((0, target, msg))
         else:
@@ -524,6 +752,8 @@ def _typed(text: pd.DataFrame, as_of: pd.Timestamp, columns=None) -> pd.DataFram
             out[name] = _numbers(s).astype("float64")
         elif col.kind == "yesno":
             out[name] = parse_yesno(s)
+        elif col.kind == "programmes":
+            out[name] = _by_unique(s, lambda u, v=col.values: _canonical_programmes(u, v))
         else:
             out[name] = s
     df = pd.DataFrame(out, index=text.index)
@@ -563,6 +793,9 @@ def validate_caseload(
         name = "caseload"
         text = source.astype(str).replace({"nan": "", "<NA>": "", "NaT": "", "None": ""})
         text.columns = [str(c).strip().lower() for c in text.columns]
+        if len(text) == 0:
+            raise CaseloadError(name, [f"no cases in the {name}: it has no rows"])
+        text = text.apply(lambda c: c.str.strip())
     else:
         name = str(source)
         text = read_caseload_text(source)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
+from toolkit.priority.routes import board_review_points, no_sed_types
 from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 #: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
@@ -51,8 +52,6 @@ BINARY_FEATURES = (
     "om_contact",
     "wants_release",
 )
-#: Recall types released automatically (no review can bring release forward).
-AUTOMATIC_TYPES = ("fixed_term", "hdc")
 DEFAULT_AS_OF = pd.Timestamp("2026-01-05")
 
 
@@ -61,23 +60,26 @@ def days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Seri
     return (later - earlier).dt.days.astype("float64")
 
 
-def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def design(frame: pd.DataFrame, as_of: pd.Timestamp, rules=None) -> pd.DataFrame:
     """The scorer's features from a typed caseload (see :data:`FEATURES`).
 
-    Unknown optional values are NaN here; the scorer fills them with training means.
+    Unknown optional values are NaN here; the scorer averages over unknown yes/no values and
+    fills other unknowns with training means. Accommodation secured counts only where the
+    person has an accommodation need: in the review model (and so in the training data)
+    accommodation is a barrier only for people who need it, and "secured" without a need never
+    occurs, so the model has nothing to say about it.
     """
     t = days_between(as_of, frame["recall_date"]).clip(lower=0)
     to_sed = days_between(frame["sed_date"], pd.Series(as_of, index=frame.index))
-    indeterminate = frame["recall_type"].isin(("ipp_dpp", "life")).to_numpy()
+    indeterminate = frame["recall_type"].isin(no_sed_types(rules)).to_numpy()
     to_sed = to_sed.where(~indeterminate, FAR_DAYS).clip(0, FAR_DAYS)
     if "last_review_date" in frame:
         since_review = days_between(as_of, frame["last_review_date"]).fillna(t)
     else:
-        # Unknown: assume the statutory points were held (day 28, then yearly), as the
-        # simulation's formal reviews are (release_rules.toml: review_days = [28],
-        # annual_review_every = 365); before day 28, no review yet.
+        # Unknown: assume the statutory points were held (the Board referral day, then the
+        # yearly review), as the simulation's formal reviews are; before the first, none yet.
         tt = t.to_numpy()
-        last = np.where(tt >= 28, 28 + 365 * np.floor((tt - 28) / 365), np.nan)
+        last = board_review_points(tt, rules)
         since_review = pd.Series(np.where(np.isnan(last), tt, tt - last), index=frame.index)
     ogrs = np.clip(frame["ogrs3_2yr"].to_numpy(float) / 100, 1e-3, 1 - 1e-3)
     if "need_domains" in frame:
@@ -92,7 +94,7 @@ def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "logit_ogrs3": logit(ogrs),
             "need_domains": need.astype("float64"),
             "accommodation_need": _flag(frame, "need_accommodation", lambda s: s >= 1),
-            "accommodation_secured": _flag(frame, "accommodation_secured", lambda s: s),
+            "accommodation_secured": _secured_if_needed(frame),
             "unmet_programme": _unmet_programme(frame),
             "om_contact": _flag(frame, "om_contact_since_recall", lambda s: s),
             "wants_release": _flag(frame, "wants_release", lambda s: s),
@@ -102,6 +104,12 @@ def design(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         index=frame.index,
     )
     return out
+
+
+def _secured_if_needed(frame) -> np.ndarray:
+    secured = _flag(frame, "accommodation_secured", lambda s: s)
+    need = _flag(frame, "need_accommodation", lambda s: s >= 1)
+    return np.where(need == 0, 0.0, secured)
 
 
 def _unmet_programme(frame) -> np.ndarray:
@@ -200,8 +208,8 @@ def caseload_from_simulation(
     needed, completed = _programmes(
         c, r["unmet_programme_need"].to_numpy(bool), prog_done, programmes
     )
-    # Last review: the statutory points held (day 28, then yearly), as the formal strategy.
-    last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
+    # Last review: the statutory points held (referral day, then yearly), as the formal strategy.
+    last = board_review_points(t, rules)
     frame = pd.DataFrame(
         {
             "case_reference": [f"SIM{i:06d}" for i in range(1, n + 1)],
@@ -308,10 +316,10 @@ def design_from_review_features(features: pd.DataFrame) -> pd.DataFrame:
     (:data:`toolkit.review.FEATURES`, one row per candidate on a review day)."""
     t = features["days_since_recall"].to_numpy(float)
     rtype = features["recall_type"].astype(str)
-    indeterminate = rtype.isin(("ipp_dpp", "life")).to_numpy()
+    indeterminate = rtype.isin(no_sed_types()).to_numpy()
     to_sed = np.where(indeterminate, FAR_DAYS, features["days_to_sed"].to_numpy(float))
     to_sed = np.clip(np.nan_to_num(to_sed, nan=FAR_DAYS, posinf=FAR_DAYS), 0, FAR_DAYS)
-    last = np.where(t >= 28, 28 + 365 * np.floor((t - 28) / 365), np.nan)
+    last = board_review_points(t)
     since = np.where(np.isnan(last), t, t - last)
     ogrs = np.clip(features["ogrs3_2yr"].to_numpy(float) / 100, 1e-3, 1 - 1e-3)
     unmet = features["unmet_programme_need"].to_numpy(bool) & ~features[

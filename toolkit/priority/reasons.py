@@ -21,18 +21,19 @@ chances to succeed".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from toolkit.priority.features import AUTOMATIC_TYPES, days_between
+from toolkit.priority.features import days_between
 
 #: A model feature is named when it moves the log-odds by at least this much (about a 7-point
 #: change in a 50% chance): smaller effects are not worth a practitioner's reading time.
 MIN_CONTRIBUTION = 0.3
 #: Days from starting a programme to finishing it (waiting list plus length): the review
-#: model's assumed median (release_rules.toml [person] programme_day_median).
+#: model's assumed median (release_rules.toml [person] programme_median).
 PROGRAMME_DAYS = 180
 #: "No review in N months": flagged from four months (the guidance asks for regular reviews
 #: between the 28-day and annual points; four months is a third of the way to the annual one).
@@ -41,13 +42,27 @@ NO_REVIEW_DAYS = 120
 LONG_TO_SED_DAYS = 183
 MAX_REASONS = 3
 MODEL_CAP = 1.9
-MODEL_REASONS = (
-    "early_in_recall",
-    "wants_release",
-    "declines_release",
-    "lower_ogrs3",
-    "higher_ogrs3",
-)
+MODEL_REASONS = ("early_in_recall", "wants_release")
+
+#: Every reason kind and the direction it argues: +1 "review sooner" (shown only on cases the
+#: list suggests reviewing), -1 "little to gain from a review now" (never on a "review now"
+#: case), 0 a step that does not depend on the ranking (contact, barriers, the route). No
+#: reason names a static score (OGRS3): it cannot change, so it is not something to act on.
+REASON_KINDS = {
+    "no_contact": 0,
+    "accommodation_since_review": 1,
+    "long_to_sed_no_review": 1,
+    "programme_before_sed": 0,
+    "sed_near": -1,
+    "early_in_recall": 1,
+    "wants_release": 1,
+    "declines_release": -1,
+    "automatic_release": 0,
+    "parole_board_route": 0,
+    "not_fitted": 0,
+    "board_referred": 0,
+    "further_charge": 0,
+}
 
 G_CONTACT = "Better Outcomes 2: make contact as soon as possible after return to custody"
 G_ANY_POINT = "Better Outcomes 3: release safely at any point, not only at formal reviews"
@@ -61,7 +76,7 @@ G_NEAR = "Better Outcomes 3: identify those suitable for release now or soon"
 class Reason:
     code: str
     mask: np.ndarray  # bool per case
-    text: np.ndarray  # object array of text per case (only read where mask)
+    text: Callable[[np.ndarray], np.ndarray]  # rows -> their words (built only where shown)
     strength: np.ndarray  # higher = listed first
 
 
@@ -75,25 +90,69 @@ def _obj(s) -> np.ndarray:
     return np.asarray(s.to_numpy(dtype=object) if isinstance(s, pd.Series) else s, dtype=object)
 
 
+def _statutes(rtype: np.ndarray, rules) -> np.ndarray:
+    """The statute the release rules cite for each case's recall type."""
+    raw = rules.raw.get("recall_types", {})
+    m = {k: str(v.get("statute", "")) for k, v in raw.items()}
+    return pd.Series(rtype).map(m).fillna("").to_numpy(dtype=object)
+
+
 def candidate_reasons(
-    frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataFrame
+    frame: pd.DataFrame,
+    as_of: pd.Timestamp,
+    scores: pd.DataFrame,
+    *,
+    scored: np.ndarray | None = None,
+    action: np.ndarray | None = None,
+    route: np.ndarray | None = None,
+    rules=None,
 ) -> list[Reason]:
-    """Every reason kind with its mask, words and strength (vectorised)."""
+    """Every reason kind with its mask, words and strength (vectorised).
+
+    ``scored`` marks the cases the model ranks, ``action`` their suggested action and
+    ``route`` each case's release route (:func:`toolkit.priority.rank.prioritise` passes
+    them); a reason is shown only where it agrees with them (:data:`REASON_KINDS`).
+    """
+    from toolkit.priority.routes import load_rules, routes
+
+    rules = load_rules(rules)
     n = len(frame)
     idx = pd.RangeIndex(n)
     f = frame.reset_index(drop=True)
     s = scores.reset_index(drop=True)
+    route = routes(f["recall_type"], rules) if route is None else np.asarray(route, dtype=object)
+    scored = (route == "executive") if scored is None else np.asarray(scored, dtype=bool)
+    action = (
+        np.where(scored, "review now", "no change").astype(object)
+        if action is None
+        else np.asarray(action, dtype=object)
+    )
+    review = pd.Series(action).str.startswith("review").to_numpy(dtype=bool) & scored
+    now = (action == "review now") & scored
     t = days_between(as_of, f["recall_date"]).to_numpy()
     to_sed = days_between(f["sed_date"], pd.Series(as_of, index=idx)).to_numpy()
-    auto = f["recall_type"].isin(AUTOMATIC_TYPES).to_numpy()
+    auto = route == "automatic"
+    board = route == "parole_board"
+    rtype = f["recall_type"].astype(str).to_numpy(dtype=object)
     out: list[Reason] = []
 
-    def add(code, mask, text, strength):
-        mask = np.asarray(mask, dtype=bool) & ~auto
+    def add(code, mask, text, strength, where=None):
+        d = REASON_KINDS[code]
+        ok = scored if where is None else where
+        if d > 0:
+            ok = ok & review
+        elif d < 0:
+            ok = ok & ~now
+        mask = np.asarray(mask, dtype=bool) & ok
         # Model reasons rank by their contribution but below the rule reasons (2-3), which a
         # practitioner can act on directly.
         strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
-        text = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+        if not callable(text):
+            fixed = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+
+            def text(i, fixed=fixed):
+                return fixed[i]
+
         out.append(Reason(code, mask, text, np.broadcast_to(strength, n)))
 
     if "om_contact_since_recall" in f:
@@ -101,8 +160,13 @@ def candidate_reasons(
         add(
             "no_contact",
             no_contact,
-            "no offender-manager contact since recall " + _int(t) + f" days ago ({G_CONTACT})",
+            lambda i: (
+                "no offender-manager contact since recall "
+                + _int(t[i])
+                + f" days ago ({G_CONTACT})"
+            ),
             3.0,
+            where=~auto,
         )
     if "accommodation_secured_date" in f:
         acc = f["accommodation_secured_date"]
@@ -111,17 +175,19 @@ def candidate_reasons(
             since = (acc.notna() & (lr.isna() | (acc > lr))).to_numpy()
             tail = np.where(
                 lr.isna().to_numpy(), " and no review since recall", " and no review since then"
-            )
+            ).astype(object)
         else:
             since = np.zeros(n, dtype=bool)
-            tail = ""
+            tail = np.full(n, "", dtype=object)
         add(
             "accommodation_since_review",
             since,
-            "accommodation secured on "
-            + acc.dt.strftime("%Y-%m-%d").fillna("")
-            + tail
-            + f" ({G_BARRIERS})",
+            lambda i: (
+                "accommodation secured on "
+                + _obj(acc.iloc[i].dt.strftime("%Y-%m-%d").fillna(""))
+                + tail[i]
+                + f" ({G_BARRIERS})"
+            ),
             2.5,
         )
     if "last_review_date" in f:
@@ -131,10 +197,12 @@ def candidate_reasons(
         add(
             "long_to_sed_no_review",
             long_gap,
-            _int(to_sed)
-            + " days to SED and no review in "
-            + _int(months)
-            + f" months ({G_ANY_POINT})",
+            lambda i: (
+                _int(to_sed[i])
+                + " days to SED and no review in "
+                + _int(months[i])
+                + f" months ({G_ANY_POINT})"
+            ),
             2.0,
         )
     if "programmes_needed" in f:
@@ -149,31 +217,35 @@ def candidate_reasons(
         add(
             "programme_before_sed",
             unmet_short,
-            "unmet "
-            + _obj(unmet_prog.str.replace("_", "-"))
-            + " need with "
-            + _int(to_sed)
-            + " days to SED: cannot finish the programme before SED ("
-            + G_BARRIERS
-            + ")",
+            lambda i: (
+                "unmet "
+                + _obj(unmet_prog.iloc[i].str.replace("_", "-"))
+                + " need with "
+                + _int(to_sed[i])
+                + " days to SED: cannot finish the programme before SED ("
+                + G_BARRIERS
+                + ")"
+            ),
             2.2,
         )
-    near = to_sed < 28
     add(
         "sed_near",
-        near,
-        "SED in " + _int(to_sed) + f" days: little supervision left to gain ({G_BEFORE_SED})",
+        to_sed < 28,
+        lambda i: (
+            "SED in " + _int(to_sed[i]) + f" days: little supervision left to gain ({G_BEFORE_SED})"
+        ),
         1.0,
     )
-    # Model-based reasons: named only where the contribution is large and the row shows it.
+    # Model-based reasons: named only where the contribution is large, the row shows it and
+    # the case is suggested for review (the words say the score is raised).
     c_t = s["contrib_log_days_since_recall"].to_numpy()
     add(
         "early_in_recall",
         c_t >= MIN_CONTRIBUTION,
-        # Worded for what the contribution says (the chance at this time since recall is above
-        # the average case's), not "early": a positive contribution can come at 219 days.
-        "recalled " + _int(t) + " days ago: at this point of a recall the review model finds "
-        f"release more likely than for the average case ({G_NEAR})",
+        lambda i: (
+            "recalled " + _int(t[i]) + " days ago: at this point of a recall the model's "
+            f"readiness score is higher than for the average case ({G_NEAR})"
+        ),
         c_t,
     )
     if "wants_release" in f:
@@ -191,30 +263,75 @@ def candidate_reasons(
             "does not want re-release: a review now is unlikely to release, so "
             "discuss the route to release (Better Outcomes 4)",
             np.abs(c_w),
+            where=~auto,
         )
-    c_o = s["contrib_logit_ogrs3"].to_numpy()
-    og = f["ogrs3_2yr"].to_numpy(float)
+    if "further_charge_or_remand" in f:
+        add(
+            "further_charge",
+            f["further_charge_or_remand"].eq(True).fillna(False).to_numpy(),
+            "further charge pending or remanded: release on licence would not end a remand in "
+            "custody, and the charge bears on the public-protection test",
+            4.0,
+            where=~auto,
+        )
+    if "parole_board_stage" in f:
+        stage = f["parole_board_stage"].astype(object).where(f["parole_board_stage"].notna(), "")
+        referred = stage.isin(("referred", "dossier_due", "dossier_sent", "hearing_listed"))
+        add(
+            "board_referred",
+            referred.to_numpy(),
+            lambda i: (
+                "referred to the Parole Board ("
+                + _obj(stage.iloc[i].str.replace("_", " "))
+                + "): executive release remains possible at any time before the Board decides "
+                f"({G_ANY_POINT})"
+            ),
+            1.5,
+            where=route == "executive",
+        )
+
+    def type_words(i):
+        return _obj(pd.Series(rtype[i]).str.replace("_", "/").str.upper())
+
+    def dashed(i):
+        return _obj(pd.Series(rtype[i]).str.replace("_", "-"))
+
+    def stat(i):
+        return _statutes(rtype[i], rules)
+
     add(
-        "lower_ogrs3",
-        c_o >= MIN_CONTRIBUTION,
-        "OGRS3 " + _int(og) + "%: lower proven-reoffending risk than most recalled people",
-        c_o,
+        "parole_board_route",
+        board,
+        lambda i: (
+            type_words(i)
+            + " recall: re-release only on a Parole Board direction ("
+            + stat(i)
+            + "), "
+            "never by an executive review"
+        ),
+        5.0,
+        where=board,
     )
     add(
-        "higher_ogrs3",
-        c_o <= -MIN_CONTRIBUTION,
-        "OGRS3 " + _int(og) + "%: higher proven-reoffending risk makes release soon less likely",
-        np.abs(c_o) * 0.8,
+        "not_fitted",
+        (route == "executive") & ~scored,
+        lambda i: (
+            dashed(i) + " recall: the readiness model was fitted on other recall types, so it "
+            "does not rank this case"
+        ),
+        5.0,
+        where=(route == "executive") & ~scored,
     )
-    auto_r = Reason(
+    add(
         "automatic_release",
         auto,
-        "automatic release ("
-        + _obj(f["recall_type"].astype(str).str.replace("_", "-"))
-        + " recall): a review cannot bring it forward",
-        np.full(n, 5.0),
+        lambda i: (
+            "automatic release (" + dashed(i) + " recall, " + stat(i) + "): a review cannot "
+            "bring it forward"
+        ),
+        5.0,
+        where=auto,
     )
-    out.append(auto_r)
     return out
 
 
@@ -246,21 +363,29 @@ def _first_unmet_unique(needed: pd.Series, done: pd.Series) -> pd.Series:
 
 
 def reasons_text(
-    frame: pd.DataFrame, as_of: pd.Timestamp, scores: pd.DataFrame, k: int = MAX_REASONS
+    frame: pd.DataFrame,
+    as_of: pd.Timestamp,
+    scores: pd.DataFrame,
+    k: int = MAX_REASONS,
+    **context,
 ) -> pd.Series:
-    """The top ``k`` reasons per case joined with '; ' (strongest first)."""
-    cands = candidate_reasons(frame, as_of, scores)
+    """The top ``k`` reasons per case joined with '; ' (strongest first); ``context`` is passed
+    to :func:`candidate_reasons` (scored, action, route, rules)."""
+    cands = candidate_reasons(frame, as_of, scores, **context)
     n = len(frame)
     strength = np.column_stack([np.where(r.mask, r.strength, -np.inf) for r in cands])
     order = np.argsort(-strength, axis=1, kind="stable")[:, :k]
-    texts = np.column_stack([r.text for r in cands])
     rows = np.arange(n)
     out = np.full(n, "", dtype=object)
     for j in range(order.shape[1]):  # k rounds, each vectorised over cases
         pick = order[:, j]
         ok = np.isfinite(strength[rows, pick])
-        piece = np.where(ok, texts[rows, pick], "")
+        piece = np.full(n, "", dtype=object)
+        for c_i, r in enumerate(cands):  # a dozen reason kinds; words built only where shown
+            sel = np.flatnonzero(ok & (pick == c_i))
+            if sel.size:
+                piece[sel] = r.text(sel)
         sep = np.where((out != "") & ok, "; ", "")
         out = out + sep + piece
-    out = np.where(out == "", "no specific reason: score near the caseload average", out)
+    out = np.where(out == "", "no specific reason beyond the ranking", out)
     return pd.Series(out, index=range(n), dtype=object)

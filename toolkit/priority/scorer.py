@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, ndtri
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.preprocessing import SplineTransformer
@@ -33,17 +33,21 @@ from sklearn.utils.validation import check_is_fitted
 
 from toolkit.exceptions import UsageError
 from toolkit.priority.features import (
-    BINARY_FEATURES,
     FEATURES,
     LINEAR_FEATURES,
     SPLINE_FEATURES,
 )
+from toolkit.priority.model import (
+    ARRAYS,
+    DEFAULT_DIR,
+    FORMAT_VERSION,
+    ScoringModel,
+    _set_fitted,
+    read_stored,
+)
 
-DEFAULT_DIR = Path(__file__).with_name("default")
-FORMAT_VERSION = 1
 
-
-class PriorityScorer(ClassifierMixin, BaseEstimator):
+class PriorityScorer(ScoringModel, ClassifierMixin, BaseEstimator):
     """Chance of being releasable within 28 days, and supervised days gained by reviewing now.
 
     Parameters
@@ -148,48 +152,7 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
             self.gain_intercept_ = float("nan")
         return self
 
-    # -- the basis --------------------------------------------------------------------------
-    def _frame(self, X) -> pd.DataFrame:
-        if not isinstance(X, pd.DataFrame):
-            raise UsageError(
-                "PriorityScorer takes a DataFrame from toolkit.priority.features.design"
-            )
-        missing = [f for f in FEATURES if f not in X.columns]
-        if missing:
-            raise UsageError(f"feature table lacks {', '.join(missing)}")
-        return X[list(FEATURES)]
-
-    def _filled(self, X: pd.DataFrame) -> np.ndarray:
-        a = X.to_numpy(dtype=float, copy=True)
-        nan = np.isnan(a)
-        if nan.any():
-            a[nan] = np.broadcast_to(self.fill_, a.shape)[nan]
-        return a
-
-    def _spline(self) -> SplineTransformer:
-        spl = SplineTransformer(knots=self.knots_, degree=self.degree, extrapolation="constant")
-        return spl.fit(self.knots_)  # explicit knots: fit only records them
-
-    def _basis(self, filled: np.ndarray) -> np.ndarray:
-        k = len(SPLINE_FEATURES)
-        S = self._spline().transform(filled[:, :k])
-        L = (filled[:, k:] - self.loc_) / self.scale_
-        return np.column_stack([S, L])
-
-    def _groups(self) -> list[np.ndarray]:
-        """Basis columns of each feature, in FEATURES order."""
-        per = self.knots_.shape[0] + self.degree - 1  # SplineTransformer's n_splines
-        cols = [np.arange(i * per, (i + 1) * per) for i in range(len(SPLINE_FEATURES))]
-        start = per * len(SPLINE_FEATURES)
-        cols += [np.array([start + j]) for j in range(len(LINEAR_FEATURES))]
-        return cols
-
-    # -- prediction -------------------------------------------------------------------------
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        """Log-odds of being releasable within 28 days."""
-        check_is_fitted(self, "coef_")
-        return self._basis(self._filled(self._frame(X))) @ self.coef_ + self.intercept_
-
+    # -- prediction (basis, decision_function, score_frame: toolkit.priority.model) ------
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Columns: not releasable, releasable within 28 days."""
         p = expit(self.decision_function(X))
@@ -198,61 +161,8 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_proba(X)[:, 1] >= 0.5
 
-    def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Everything the ranking needs, vectorised over cases.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``probability``, ``probability_lo``, ``probability_hi`` (delta-method interval on
-            the log-odds, parameter uncertainty only), ``days_gained`` (expected) and one
-            ``contrib_<feature>`` column per feature (log-odds, centred on the training mean;
-            an unknown value contributes 0). Unknown yes/no features are averaged over.
-        """
-        check_is_fitted(self, "coef_")
-        Xf = self._frame(X)
-        B = self._basis(self._filled(Xf))
-        zq = ndtri(0.5 + self.interval / 2)
-        out = {k: np.zeros(len(B)) for k in ("probability", "probability_lo", "probability_hi")}
-        out["days_gained"] = np.zeros(len(B))
-        # Unknown yes/no features are averaged over, not filled: the chance is the mixture of
-        # the chances with the value yes and no, weighted by the training share of yes (a
-        # filled 0.74 "wants release" would put the case between two very different
-        # log-odds and understate its chance). Known values pass through unchanged.
-        raw = Xf.to_numpy(dtype=float)
-        cols = [FEATURES.index(f) for f in BINARY_FEATURES]
-        miss = np.isnan(raw[:, cols])
-        used = [j for j in range(len(cols)) if miss[:, j].any()]
-        for combo in np.ndindex(*(2,) * len(used)):
-            w = np.ones(len(B))
-            a = raw.copy()
-            for j, v in zip(used, combo):
-                share = self.fill_[cols[j]]
-                m = miss[:, j]
-                w = np.where(m, w * (share if v else 1 - share), w * (1.0 if v == 0 else 0.0))
-                a[m, cols[j]] = v
-            if not w.any():
-                continue
-            Bc = self._basis(self._filled(pd.DataFrame(a, columns=list(FEATURES)))) if used else B
-            eta = Bc @ self.coef_ + self.intercept_
-            Z = np.column_stack([np.ones(len(Bc)), Bc])
-            se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
-            out["probability"] += w * expit(eta)
-            out["probability_lo"] += w * expit(eta - zq * se)
-            out["probability_hi"] += w * expit(eta + zq * se)
-            out["days_gained"] += w * np.exp(Bc @ self.gain_coef_ + self.gain_intercept_)
-        centred = (B - self.basis_mean_) * self.coef_
-        for name, cols in zip(FEATURES, self._groups()):
-            out[f"contrib_{name}"] = centred[:, cols].sum(axis=1)
-        return pd.DataFrame(out, index=X.index)
-
-    def rank_score(self, X: pd.DataFrame) -> np.ndarray:
-        """Higher = review sooner (``rank_by``)."""
-        s = self.score_frame(X)
-        return s["days_gained" if self.rank_by == "days_gained" else "probability"].to_numpy()
-
     # -- storage (JSON + npz, never pickle) ------------------------------------------------
-    _ARRAYS = ("knots_", "fill_", "loc_", "scale_", "basis_mean_", "coef_", "cov_", "gain_coef_")
+    _ARRAYS = ARRAYS
 
     def save(self, directory: str | Path, *, manifest: dict | None = None) -> Path:
         """Write ``scorer.json``, ``scorer.npz`` and ``manifest.json`` (with SHA-256 of both)."""
@@ -283,27 +193,9 @@ class PriorityScorer(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, directory: str | Path = DEFAULT_DIR) -> PriorityScorer:
         """Read a scorer written by :meth:`save`, checking the manifest's hashes."""
-        d = Path(directory)
-        try:
-            man = json.loads((d / "manifest.json").read_text())
-            for f, digest in man["files"].items():
-                if hashlib.sha256((d / f).read_bytes()).hexdigest() != digest:
-                    raise UsageError(f"{d / f}: contents do not match manifest.json")
-            meta = json.loads((d / "scorer.json").read_text())
-            arrays = np.load(d / "scorer.npz", allow_pickle=False)
-        except (OSError, KeyError, ValueError) as exc:
-            raise UsageError(f"{d}: not a stored PriorityScorer ({exc})") from None
-        if meta.get("features") != list(FEATURES):
-            raise UsageError(f"{d}: stored features {meta.get('features')} differ from {FEATURES}")
+        meta, arrays, man = read_stored(directory)
         est = cls(**meta["params"])
-        for k in cls._ARRAYS:
-            setattr(est, k, arrays[k])
-        est.intercept_ = float(meta["intercept_"])
-        est.gain_intercept_ = float(meta["gain_intercept_"])
-        est.feature_names_in_ = np.asarray(FEATURES, dtype=object)
-        est.n_features_in_ = len(FEATURES)
-        est.classes_ = np.array([False, True])
-        est.manifest_ = man
+        _set_fitted(est, meta, arrays, man)
         return est
 
 

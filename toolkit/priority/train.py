@@ -164,7 +164,9 @@ def fit_default_scorer(
     }
     capacity = capacity_table(scorer, seed=seed)
     manifest = {
-        "what": "Default review-priority scorer (issue 13)",
+        "what": "Default review-priority readiness model",
+        # the recall types it was fitted on: prioritise ranks no other type
+        "recall_types": ["standard"],
         "trained_on": "toolkit.priority.features.caseload_from_simulation: standard recalls "
         "from toolkit.review.build_episodes on a generate_cohort census, seen while in custody "
         "under formal reviews (length-biased)",

@@ -20,8 +20,8 @@ import pandas as pd
 from toolkit.priority.caseload import CASELOAD_COLUMNS, Caseload, validate_caseload
 from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, to_csv_text
 from toolkit.priority.io import atomic_write, write_csv
+from toolkit.priority.model import ScoringModel, load_scoring_model
 from toolkit.priority.rank import DEFAULT_CAPACITY, prioritise
-from toolkit.priority.scorer import PriorityScorer, load_default_scorer
 
 #: Rows in the demo's caseload: a few hundred, the size of a large team's caseload (the same
 #: default as ``template caseload --n``); it takes about a second to simulate and rank.
@@ -52,7 +52,7 @@ def example_caseload(
 def priority_report_html(
     ranked: pd.DataFrame,
     caseload: Caseload,
-    scorer: PriorityScorer,
+    scorer: ScoringModel,
     *,
     capacity: int,
     source_name: str,
@@ -63,6 +63,8 @@ def priority_report_html(
     from toolkit.report.html import render_priority_report
 
     fair = caseload_fairness(ranked, caseload.frame)
+    if len(fair):
+        fair = fair[fair["attribute"].isin(("sex", "ethnicity", "age_band"))]
     return render_priority_report(
         ranked,
         as_of=caseload.as_of,
@@ -72,6 +74,7 @@ def priority_report_html(
         fairness=fair if len(fair) and np.isfinite(fair["flag_rate"]).any() else None,
         manifest=getattr(scorer, "manifest_", {}),
         source_name=source_name,
+        interval=scorer.interval,
     )
 
 
@@ -109,7 +112,7 @@ def demo_caseload(
     as_of = pd.Timestamp(as_of).normalize()
     text = example_caseload(cohort, n, as_of=as_of, rng=rng)
     caseload = validate_caseload(text, as_of=as_of)
-    scorer = load_default_scorer()
+    scorer = load_scoring_model()
     ranked = prioritise(caseload, scorer=scorer, capacity=capacity)
     html = priority_report_html(
         ranked, caseload, scorer, capacity=capacity, source_name=EXAMPLE_FILE
@@ -130,8 +133,9 @@ def demo_caseload(
         {
             "href": RANKED_FILE,
             "title": "Ranked caseload (CSV)",
-            "caption": "Rank, chance releasable within 28 days with its interval, days gained, "
-            "suggested action and reasons per synthetic case; a suggestion, never a decision.",
+            "caption": "Rank, release route, readiness (chance releasable within 28 days, with "
+            "its interval), days gained, suggested action and reasons per synthetic case; a "
+            "suggestion, never a decision.",
             "figure": False,
         },
         {

@@ -35,14 +35,16 @@ def render_index(*, practitioner_hint: str, **context) -> str:
     )
 
 
-# -- review-priority report (issue 13) ----------------------------------------------------------
+# -- review-priority report ----------------------------------------------------------------------
 import datetime as _dt  # noqa: E402
 import math  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-#: Rows of the ranked list shown in the report; the CSV holds them all.
-MAX_ROWS = 200
+#: Rows of the ranked list shown (and sortable) in the report; the CSV holds them all. A team's
+#: caseload is a few hundred; beyond this the page gets slow to open.
+MAX_ROWS = 1000
 
 
 def _priority_env() -> Environment:
@@ -51,6 +53,7 @@ def _priority_env() -> Environment:
     env = _env()
     env.filters["num"] = _num
     env.filters["pct"] = lambda v, d=0: "" if _nan(v) else f"{100 * v:.{d}f}%"
+    env.filters["signed_pct"] = lambda v, d=1: "" if _nan(v) else f"{100 * v:+.{d}f} points"
     return env
 
 
@@ -75,6 +78,7 @@ def render_priority_report(
     manifest: dict,
     source_name: str,
     max_rows: int = MAX_ROWS,
+    interval: float = 0.9,
 ) -> str:
     """The review-priority report as one HTML string.
 
@@ -88,6 +92,7 @@ def render_priority_report(
     fairness : flag rates on this caseload by group (``fairness_audit``), optional
     manifest : the scorer's manifest (held-out metrics, comparison, held-out fairness)
     source_name : file name of the caseload (no path: the report may be shared)
+    interval : coverage of the readiness interval (the scorer's ``interval``)
     """
     actions = ranked["suggested_action"].str.replace(
         r"review by .*", "review by a date", regex=True
@@ -100,6 +105,21 @@ def render_priority_report(
     }
     capacity_rows = manifest.get("capacity_comparison", {})
     fair_sim = pd.DataFrame(manifest.get("held_out_fairness", []))
+    from toolkit.priority.fairness import MIN_GROUP, SIMULATED_GAP_NOTE
+
+    shown = ranked.head(max_rows)
+    ranked_mask = shown["rank"].notna().to_numpy()
+    chance = shown["chance_releasable_28d_pct"].to_numpy(dtype=float)
+    gain = shown["days_gained_if_reviewed_now"].to_numpy(dtype=float)
+    rows = shown.assign(
+        rank_text=np.where(ranked_mask, shown["rank"].astype(str), "—"),
+        rank_v=np.where(ranked_mask, shown["rank"].astype("float64").fillna(0), 1e9),
+        filter_action=np.where(ranked_mask, shown["suggested_action"], "not ranked"),
+        chance_v=np.nan_to_num(chance, nan=-1.0),
+        gain_v=np.nan_to_num(gain, nan=-1.0),
+        gain_text=[_num(g) if np.isfinite(g) else "not estimated" for g in gain],
+    )
+    routes = [r for r in ("executive", "parole_board", "automatic") if (ranked["route"] == r).any()]
     return (
         _priority_env()
         .get_template("priority_report.html.j2")
@@ -110,7 +130,11 @@ def render_priority_report(
             capacity=capacity,
             n_cases=n_cases,
             n_shown=min(max_rows, len(ranked)),
-            rows=ranked.head(max_rows).to_dict("records"),
+            rows=rows.to_dict("records"),
+            route_names=routes,
+            interval_pct=round(100 * interval),
+            min_group=MIN_GROUP,
+            simulated_note=SIMULATED_GAP_NOTE,
             counts=counts,
             absence_costs=absence_costs,
             fairness=None if fairness is None else fairness.to_dict("records"),

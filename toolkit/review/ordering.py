@@ -164,7 +164,40 @@ class Oracle(Ordering):
         return np.where(useful, -1e7 + left, ep.exec_open_day[idx])
 
 
-ORDERINGS = {o.name: o for o in (Fifo, RandomOrder, NearestSED, Scorer, Oracle)}
+# -- a baseline from caseload columns only (kept apart from the review model's own orderings) ---
+#: Days to SED a case must have left to be put first by :class:`ClearedNearestSED`: with less,
+#: an executive decision (median two weeks) may not land before SED. *Assumed*, from the
+#: baseline rule as first measured (21 days); the rule is a baseline, not a tuned ordering.
+CLEARED_MIN_DAYS_TO_SED = 21
+
+
+@dataclass(frozen=True)
+class ClearedNearestSED(Ordering):
+    """A baseline any scorer should beat, from caseload columns only: first the people with
+    every barrier the caseload shows cleared (offender-manager contact since recall,
+    accommodation secured or not needed, programme completed or not needed, wanting release)
+    and more than :data:`CLEARED_MIN_DAYS_TO_SED` days to SED, nearest SED first; then everyone
+    else, longest since recall first."""
+
+    name = "cleared_nearest_sed"
+
+    def priority(self, ep, idx, t, census=None):
+        rows = ep.cohort_row[idx]
+        accom_need = np.isfinite(ep.accommodation_day[idx]) | (
+            census.accommodation_need[rows] if census is not None else False
+        )
+        cleared = (
+            (ep.om_contact_day[idx] <= t)
+            & (~accom_need | (ep.accommodation_day[idx] <= t))
+            & (~np.isfinite(ep.programme_day[idx]) | (ep.programme_day[idx] <= t))
+            & ~ep.declines[idx]
+        )
+        left = ep.sed[idx] - t
+        first = cleared & (left > CLEARED_MIN_DAYS_TO_SED)
+        return np.where(first, -1e7 + left, ep.admit_day[idx])
+
+
+ORDERINGS = {o.name: o for o in (Fifo, RandomOrder, NearestSED, Scorer, Oracle, ClearedNearestSED)}
 
 
 def make_ordering(name: str, *, score=None) -> Ordering:
