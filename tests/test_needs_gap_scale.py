@@ -1,0 +1,93 @@
+"""Needs gaps at scale (issue 23): the count bootstrap and vectorised cohort validation."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from toolkit.exceptions import UsageError
+from toolkit.needs.gap import (
+    N_BOOT,
+    bootstrap_endpoint_mc_error,
+    bootstrap_mean_interval,
+    estimate_needs_gap,
+)
+
+
+def test_count_bootstrap_matches_scipy_index_bootstrap():
+    """Resampled counts give the same interval as scipy's resampled indices.
+
+    Both are percentile bootstraps of the same resampling distribution; with B = 20,000 each
+    end of each interval has a Monte Carlo standard error of 1.2% of the half-width
+    (bootstrap_endpoint_mc_error), so two independent runs differ by at most 4 x sqrt(2) x 1.2%
+    = 7% of the half-width except with probability about 1e-4. We allow 8%.
+    """
+    rng = np.random.default_rng(5)
+    values = rng.poisson(1.1, size=4000).clip(0, 6)
+    b = 20_000
+    lo, hi = bootstrap_mean_interval(values, b, 0.95, rng=1)
+    ref = stats.bootstrap(
+        (values.astype(float),),
+        np.mean,
+        n_resamples=b,
+        confidence_level=0.95,
+        method="percentile",
+        vectorized=True,
+        rng=2,
+    ).confidence_interval
+    half = (ref.high - ref.low) / 2
+    assert abs(lo - ref.low) < 0.08 * half
+    assert abs(hi - ref.high) < 0.08 * half
+    # and both agree with the normal theory interval of a mean at this n (CLT holds well at
+    # n = 4,000 for a variable bounded by 6): within the same tolerance plus 5% for skew
+    se = values.std(ddof=1) / np.sqrt(values.size)
+    z = stats.norm.isf(0.025)
+    assert abs(lo - (values.mean() - z * se)) < 0.13 * half
+    assert abs(hi - (values.mean() + z * se)) < 0.13 * half
+
+
+def test_mc_error_formula_matches_repeated_bootstraps():
+    """The stated Monte Carlo error (what justifies N_BOOT) is what repeated runs show.
+
+    200 repetitions at B = 1,000: the sample SD of the lower end estimates the true one with a
+    relative standard error of 1/sqrt(2 x 199) = 5%; we allow 20% (four of those).
+    """
+    values = np.random.default_rng(8).integers(0, 4, size=3000)
+    ends = np.array([bootstrap_mean_interval(values, 1000, 0.95, rng=s) for s in range(200)])
+    half = np.mean(ends[:, 1] - ends[:, 0]) / 2
+    observed = ends[:, 0].std(ddof=1) / half
+    assert observed == pytest.approx(bootstrap_endpoint_mc_error(1000), rel=0.20)
+    # the default's error: under 1.5% of the half-width
+    assert bootstrap_endpoint_mc_error(N_BOOT) < 0.015
+
+
+def test_default_resamples_wobble_below_the_printed_digits(default_cohort):
+    """At N_BOOT the ends wobble (one Monte Carlo SE) by less than the last printed decimal."""
+    res = estimate_needs_gap(default_cohort, stock=None, rng=1).unmet_needs_per_person
+    half = (res["hi"] - res["lo"]) / 2
+    assert res["n_resamples"] == N_BOOT
+    assert half * bootstrap_endpoint_mc_error(N_BOOT) < 0.001
+
+
+def test_count_bootstrap_is_reproducible_and_small():
+    values = np.random.default_rng(0).integers(0, 7, size=2_000_000).astype(np.int64)
+    a = bootstrap_mean_interval(values, 1000, 0.95, rng=3)
+    assert a == bootstrap_mean_interval(values, 1000, 0.95, rng=3)
+    assert a != bootstrap_mean_interval(values, 1000, 0.95, rng=4)
+    tracemalloc.start()
+    bootstrap_mean_interval(values, 10_000, 0.95, rng=3)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # resampling indices would hold 10,000 x 2,000,000 of them (160 GB); counting needs the
+    # tally (a few values), the (B x 7) draws and an intp view of the input at most (16 MB)
+    assert peak < 20e6, peak
+
+
+def test_count_bootstrap_refuses_what_it_cannot_count():
+    with pytest.raises(UsageError, match="non-negative whole numbers"):
+        bootstrap_mean_interval(np.array([0.5, 1.0]), 10, 0.95)
+    with pytest.raises(UsageError, match="non-negative whole numbers"):
+        bootstrap_mean_interval(np.array([-1, 1]), 10, 0.95)
