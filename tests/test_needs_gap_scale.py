@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -91,3 +92,101 @@ def test_count_bootstrap_refuses_what_it_cannot_count():
         bootstrap_mean_interval(np.array([0.5, 1.0]), 10, 0.95)
     with pytest.raises(UsageError, match="non-negative whole numbers"):
         bootstrap_mean_interval(np.array([-1, 1]), 10, 0.95)
+
+
+# --- validation: one vectorised pass per column, the same problems as pandera -----------------
+
+
+@pytest.fixture(scope="module")
+def small_cohort(default_cohort):
+    return default_cohort.iloc[:300].reset_index(drop=True)
+
+
+def test_screen_finds_the_same_problems_as_pandera(small_cohort):
+    """Typed (Parquet-like) and text (CSV-like) tables with a few bad cells: the screened run
+    reports exactly the problems of a whole-table pandera run."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from toolkit.schema import COLUMNS
+    from toolkit.validation import cohort_schema, find_problems
+
+    schema = cohort_schema(tuple(COLUMNS))
+    text = small_cohort.astype(object).where(small_cohort.notna(), None).astype(str)
+    text = text.mask(small_cohort.isna().to_numpy(), None)
+    assert find_problems(small_cohort, schema) == []
+    assert find_problems(text, schema) == []
+    names = [c.name for c in COLUMNS]
+    bad_values = st.sampled_from(["abc", "-5", "2.5", "1e9", "", None, "TRUE", "0", "inf"])
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        cells=st.lists(
+            st.tuples(st.integers(0, len(text) - 1), st.sampled_from(names), bad_values),
+            min_size=1,
+            max_size=4,
+        ),
+        drop=st.booleans(),
+    )
+    def check(cells, drop):
+        bad = text.copy()
+        for row, col, value in cells:
+            bad.loc[row, col] = value
+        if drop:
+            bad = bad.drop(columns=cells[0][1])
+        assert find_problems(bad, schema) == find_problems(bad, schema, screen=False)
+
+    check()
+
+
+def test_large_valid_cohort_skips_pandera(small_cohort, monkeypatch):
+    """A table that passes never reaches pandera's validate (its copies were the cost)."""
+    import pandera.pandas as pa
+
+    from toolkit.validation import validate_cohort
+
+    def refuse(*a, **k):  # pragma: no cover - reaching it is the failure
+        raise AssertionError("pandera ran on a valid table")
+
+    monkeypatch.setattr(pa.DataFrameSchema, "validate", refuse)
+    big = pd.concat([small_cohort] * 20, ignore_index=True)
+    big["person_id"] = np.arange(1, len(big) + 1)  # unique, as the schema requires
+    assert len(validate_cohort(big, "big")) == len(big)
+
+
+# --- memory checked before the work ------------------------------------------------------------
+
+
+def test_row_estimate(small_cohort, tmp_path):
+    from toolkit.cohort.io import write_cohort
+    from toolkit.cohort.rows import estimate_rows
+
+    big = pd.concat([small_cohort] * 40, ignore_index=True)  # 12,000 rows, > 1 MB of CSV
+    for suffix in (".parquet", ".csv", ".csv.gz"):
+        p = tmp_path / f"c{suffix}"
+        write_cohort(big, p)
+        got = estimate_rows(p)
+        if suffix == ".parquet":
+            assert got == len(big)
+        else:  # from the mean line length of the first megabyte: rows repeat, so within 2%
+            assert abs(got - len(big)) < 0.02 * len(big), (suffix, got)
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    assert estimate_rows(tmp_path / "junk.parquet") is None
+    assert estimate_rows(tmp_path / "missing.csv") is None
+
+
+def test_gaps_refuses_a_cohort_too_large_before_reading_it(small_cohort, tmp_path, monkeypatch):
+    import toolkit.cli._common as common
+    from toolkit.cli import main
+    from toolkit.cli.gaps import BASE_BYTES, BYTES_PER_ROW
+    from toolkit.cohort.io import write_cohort
+
+    path = tmp_path / "c.parquet"
+    write_cohort(small_cohort, path)
+    need = BASE_BYTES + BYTES_PER_ROW["parquet"] * len(small_cohort)
+    monkeypatch.setattr(common, "machine_memory", lambda: (int(need - 1), int(4 * need)))
+    read = []
+    monkeypatch.setattr("toolkit.cohort.io.read_cohort", lambda *a, **k: read.append(1))
+    out = tmp_path / "g.json"
+    assert main(["gaps", str(path), "--json", str(out)]) == 2
+    assert read == [] and not out.exists() and list(tmp_path.iterdir()) == [path]
