@@ -71,6 +71,8 @@ def test_default_resamples_wobble_below_the_printed_digits(default_cohort):
     half = (res["hi"] - res["lo"]) / 2
     assert res["n_resamples"] == N_BOOT
     assert half * bootstrap_endpoint_mc_error(N_BOOT) < 0.001
+    assert half * bootstrap_endpoint_mc_error(1000) > 0.001  # the old default moved it
+    assert 0.01 < half < 0.1  # "a few hundredths of a need per person" (docs)
 
 
 def test_count_bootstrap_is_reproducible_and_small():
@@ -190,3 +192,9 @@ def test_gaps_refuses_a_cohort_too_large_before_reading_it(small_cohort, tmp_pat
     out = tmp_path / "g.json"
     assert main(["gaps", str(path), "--json", str(out)]) == 2
     assert read == [] and not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_figures_quoted_in_the_docs():
+    """docs/needs_gap_intervals.md quotes these shares of the half-width."""
+    assert round(100 * bootstrap_endpoint_mc_error(1000), 1) == 4.3
+    assert round(100 * bootstrap_endpoint_mc_error(10_000), 1) == 1.4
