@@ -17,12 +17,16 @@ def load() -> str:
         return "?"
 
 
-def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Run ``cmd`` (checked); return (wall seconds, peak RSS in MB)."""
+def timed(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float]:
+    """Run ``cmd`` (checked); return (wall seconds, peak RSS in MB).
+
+    ``python -m`` puts the working folder first on ``sys.path``: give ``cwd`` outside any
+    checkout when timing a version of the toolkit chosen by ``PYTHONPATH``.
+    """
     gnu_time = "/usr/bin/time"
     full = [gnu_time, "-v", *cmd] if os.path.exists(gnu_time) else cmd
     t = time.perf_counter()
-    r = subprocess.run(full, capture_output=True, text=True, env=env)
+    r = subprocess.run(full, capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - t
     if r.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")

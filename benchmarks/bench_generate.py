@@ -20,6 +20,8 @@ quantile table with ``np.interp``), put in a DataFrame and written to Parquet, a
 ``python`` process. (The floor before issue 23, 48 columns through per-column inverse CDFs,
 took longer than the toolkit and bounded nothing.) The two alternate, RUNS times each (default
 5); the medians, their ratio, peak RSS (``/usr/bin/time -v``) and the load average are printed.
+``--cli RUNS --base DIR`` also times another version of the toolkit unpacked in DIR, in the
+same loop (the before of a change).
 """
 
 from __future__ import annotations
@@ -119,8 +121,12 @@ pd.DataFrame(cols).to_parquet(out, index=False)
 """
 
 
-def cli_main(runs: int) -> None:
-    """Median wall time and peak RSS of the user's command and of the floor, fresh processes."""
+def cli_main(runs: int, base: str | None = None) -> None:
+    """Median wall time and peak RSS of the user's command and of the floor, fresh processes.
+
+    ``base``: a folder holding another version of the toolkit (``git archive COMMIT | tar -x``
+    plus the ``toolkit/papers -> ../papers`` link), timed as a third command in the same loop.
+    """
     import os
     import statistics
     import tempfile
@@ -140,10 +146,16 @@ def cli_main(runs: int) -> None:
             + ["standard", "--n", str(N), "--seed", "{seed}", "--out", out],
             "floor": [sys.executable, "-c", FLOOR_CLI, str(N), out],
         }
+        envs = {k: None for k in cmds}
+        if base:
+            cmds["base"] = cmds["generate"]
+            envs["base"] = dict(os.environ, PYTHONPATH=os.path.abspath(base))
+            res["base"] = []
         for rep in range(runs):
             for kind, cmd in cmds.items():
                 before = load()
-                wall, peak = timed([c.replace("{seed}", str(rep)) for c in cmd])
+                cmd = [c.replace("{seed}", str(rep)) for c in cmd]
+                wall, peak = timed(cmd, env=envs[kind], cwd=d)
                 res[kind].append((wall, peak))
                 print(f"  {kind:9s} {wall:6.2f} s {peak:6.0f} MB  (load {before})")
     med = {k: statistics.median(w for w, _ in v) for k, v in res.items()}
@@ -151,12 +163,16 @@ def cli_main(runs: int) -> None:
         peak = statistics.median(p for _, p in v)
         print(f"{k:9s} median {med[k]:.2f} s, peak {peak:.0f} MB")
     print(f"ratio generate / floor: {med['generate'] / med['floor']:.2f}")
+    if base:
+        print(f"ratio base / floor: {med['base'] / med['floor']:.2f}")
 
 
 def main() -> None:
     if "--cli" in sys.argv:
         rest = sys.argv[sys.argv.index("--cli") + 1 :]
-        cli_main(int(rest[0]) if rest else 5)
+        base = rest[rest.index("--base") + 1] if "--base" in rest else None
+        runs = [a for a in rest if a.isdigit()]
+        cli_main(int(runs[0]) if runs else 5, base)
         return
     print(
         f"machine: {platform.machine()} {platform.processor() or ''}, "
