@@ -58,3 +58,13 @@ def test_large_cohort_meets_the_published_shares():
         got = 100 * suit[p.name].mean()
         want = 100 * p.suitable / rules.base_n
         assert abs(got - want) < 0.05, (p.name, got, want)
+
+
+def test_stable_argsort_is_numpys_stable_sort():
+    rng = np.random.default_rng(0)
+    for t in range(300):
+        n = int(rng.integers(0, 60))
+        a = rng.integers(0, 5, n).astype(float) if t % 2 else rng.random(n)
+        if t % 7 == 0 and n:
+            a[rng.integers(0, n, 3)] = np.nan
+        np.testing.assert_array_equal(P._stable_argsort(a), np.argsort(a, kind="stable"))

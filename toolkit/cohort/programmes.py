@@ -89,6 +89,21 @@ def _top(score: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(-score, k - 1)[:k]
 
 
+def _stable_argsort(a: np.ndarray) -> np.ndarray:
+    """``np.argsort(a, kind="stable")``, faster when ``a`` has no ties.
+
+    Without ties the sorted order is unique, so numpy's default (introsort, about a third
+    faster than its stable merge sort on floats) gives the same permutation; ties, checked on
+    the sorted values in one pass, fall back to the stable sort. Floats only.
+    """
+    order = np.argsort(a)
+    s = a[order]
+    # NaN (sorted last) never equals itself: treat any NaN as a tie
+    if s.size > 1 and (np.any(s[1:] == s[:-1]) or np.isnan(s[-1])):
+        return np.argsort(a, kind="stable")
+    return order
+
+
 def _normal_scores(x: np.ndarray, rng) -> np.ndarray:
     """Rank-based normal scores with random tie-breaking."""
     order = np.lexsort((rng.random(x.size), x))
@@ -519,7 +534,7 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
             nxt = []
             for members, st in groups:
                 vals = states[st, d]
-                ranked = members[np.argsort(keys[d][members], kind="stable")]
+                ranked = members[_stable_argsort(keys[d][members])]
                 pos = 0
                 for v in np.unique(vals):
                     sub = st[vals == v]
