@@ -12,10 +12,16 @@ Run: ``python benchmarks/bench_generate.py`` (the copulas fit takes about 7 minu
 ``--skip-copulas`` to leave it out). Not a timed test.
 
 ``python benchmarks/bench_generate.py --cli [RUNS]`` instead times what a user runs, from outside
-the process (issue 10): ``recall-toolkit generate --n 1000000 --seed S --out x.parquet`` against
-the floor, a plain numpy Gaussian copula of the same shape (1,000,000 x 48 columns) written to
-Parquet by pandas, also as a fresh ``python`` process. The two alternate, RUNS times each
-(default 5), and the medians and their ratio are printed.
+the process (issues 10, 23): ``recall-toolkit generate --population standard --n 1000000 --seed S
+--out x.parquet`` against the floor defined in issue 23, the cheapest honest generator of the
+same size: a numpy Gaussian copula of 1,000,000 x 30 columns (a 30 x 30 correlation, a third of
+the columns cut into small integers with ``searchsorted``, the rest mapped through a 257-point
+quantile table with ``np.interp``), put in a DataFrame and written to Parquet, also as a fresh
+``python`` process. (The floor before issue 23, 48 columns through per-column inverse CDFs,
+took longer than the toolkit and bounded nothing.) The two alternate, RUNS times each (default
+5); the medians, their ratio, peak RSS (``/usr/bin/time -v``) and the load average are printed.
+``--cli RUNS --base DIR`` also times another version of the toolkit unpacked in DIR, in the
+same loop (the before of a change).
 """
 
 from __future__ import annotations
@@ -94,54 +100,79 @@ def run(kind: str, n: int) -> dict | None:
 FLOOR_CLI = r"""
 import sys
 import numpy as np, pandas as pd
-from scipy.special import ndtr, ndtri
-n, k, out = int(sys.argv[1]), 48, sys.argv[2]
+n, k, out = int(sys.argv[1]), 30, sys.argv[2]
 rng = np.random.default_rng(0)
-corr = np.full((k, k), 0.2) + 0.8 * np.eye(k)
+# a 30 x 30 correlation (random positive definite, unit diagonal)
+g = rng.standard_normal((k, 2 * k))
+cov = g @ g.T
+d = np.sqrt(np.diag(cov))
+corr = cov / d[:, None] / d[None, :]
 z = rng.standard_normal((n, k)) @ np.linalg.cholesky(corr).T
-u = ndtr(z)
 cols = {}
+grid = np.linspace(-4.0, 4.0, 257)            # a 257-point quantile table per column
 for j in range(k):
-    if j < 16:
-        cols[f"c{j}"] = 18 + 67 * u[:, j]                         # bounded continuous
-    elif j < 32:
-        cols[f"c{j}"] = np.exp(ndtri(u[:, j]))                    # lognormal
-    else:
-        cols[f"c{j}"] = np.floor(3 * u[:, j]).astype(np.int64)    # ordinal 0-2
+    if j < k // 3:                            # a third cut into small integers
+        cuts = np.sort(rng.standard_normal(4))
+        cols[f"c{j}"] = np.searchsorted(cuts, z[:, j]).astype(np.int8)
+    else:                                     # the rest through the quantile table
+        table = np.sort(rng.gamma(2.0, 10.0, size=257))
+        cols[f"c{j}"] = np.interp(z[:, j], grid, table)
 pd.DataFrame(cols).to_parquet(out, index=False)
 """
 
 
-def cli_main(runs: int) -> None:
-    """Median wall time of the user's command and of the floor, each in a fresh process."""
+def cli_main(runs: int, base: str | None = None) -> None:
+    """Median wall time and peak RSS of the user's command and of the floor, fresh processes.
+
+    ``base``: a folder holding another version of the toolkit (``git archive COMMIT | tar -x``
+    plus the ``toolkit/papers -> ../papers`` link), timed as a third command in the same loop.
+    """
     import os
     import statistics
     import tempfile
 
-    times: dict[str, list[float]] = {"generate": [], "floor": []}
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _outside import load, timed
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')} UTC"
+    )
+    res: dict[str, list[tuple[float, float]]] = {"generate": [], "floor": []}
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "x.parquet")
         cmds = {
-            "generate": [sys.executable, "-m", "toolkit.cli", "generate", "--n", str(N)]
-            + ["--seed", "{seed}", "--out", out],
+            "generate": [sys.executable, "-m", "toolkit.cli", "generate", "--population"]
+            + ["standard", "--n", str(N), "--seed", "{seed}", "--out", out],
             "floor": [sys.executable, "-c", FLOOR_CLI, str(N), out],
         }
+        envs = {k: None for k in cmds}
+        if base:
+            cmds["base"] = cmds["generate"]
+            envs["base"] = dict(os.environ, PYTHONPATH=os.path.abspath(base))
+            res["base"] = []
         for rep in range(runs):
             for kind, cmd in cmds.items():
+                before = load()
                 cmd = [c.replace("{seed}", str(rep)) for c in cmd]
-                t = time.perf_counter()
-                subprocess.run(cmd, check=True, capture_output=True)
-                times[kind].append(time.perf_counter() - t)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    for k, v in times.items():
-        print(f"{k:9s} median {med[k]:.2f} s  runs {', '.join(f'{x:.2f}' for x in v)}")
+                wall, peak = timed(cmd, env=envs[kind], cwd=d)
+                res[kind].append((wall, peak))
+                print(f"  {kind:9s} {wall:6.2f} s {peak:6.0f} MB  (load {before})")
+    med = {k: statistics.median(w for w, _ in v) for k, v in res.items()}
+    for k, v in res.items():
+        peak = statistics.median(p for _, p in v)
+        print(f"{k:9s} median {med[k]:.2f} s, peak {peak:.0f} MB")
     print(f"ratio generate / floor: {med['generate'] / med['floor']:.2f}")
+    if base:
+        print(f"ratio base / floor: {med['base'] / med['floor']:.2f}")
 
 
 def main() -> None:
     if "--cli" in sys.argv:
         rest = sys.argv[sys.argv.index("--cli") + 1 :]
-        cli_main(int(rest[0]) if rest else 5)
+        base = rest[rest.index("--base") + 1] if "--base" in rest else None
+        runs = [a for a in rest if a.isdigit()]
+        cli_main(int(runs[0]) if runs else 5, base)
         return
     print(
         f"machine: {platform.machine()} {platform.processor() or ''}, "

@@ -401,13 +401,15 @@ def apply_dtypes(df: pd.DataFrame, columns: Iterable[Column] | None = None) -> p
         The same data with the documented dtypes.
     """
     columns = cohort_columns() if columns is None else tuple(columns)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: only converted columns are new memory
     for c in columns:
-        if c.name in out.columns:
+        if c.name in out.columns and out[c.name].dtype != c.dtype:
             out[c.name] = out[c.name].astype(c.dtype)
     names = [c.name for c in columns]
     extra = [c for c in out.columns if c not in names]
-    return out[[c for c in names if c in out.columns] + extra]
+    order = [c for c in names if c in out.columns] + extra
+    # selecting columns copies every block; skip it when the order is already right
+    return out if list(out.columns) == order else out[order]
 
 
 # --------------------------------------------------------------------------------------------

@@ -122,6 +122,21 @@ def parse_bool(s: pd.Series) -> pd.Series:
     return words.map(BOOL_WORDS, na_action="ignore").astype("boolean")
 
 
+def _is_bool(s: pd.Series) -> pd.Series:
+    """True where a value reads as a boolean (:func:`parse_bool`)."""
+    if pd.api.types.is_bool_dtype(s.dtype):  # already booleans: nothing to parse
+        return s.notna()
+    return parse_bool(s).notna()
+
+
+def _is_whole(s: pd.Series) -> pd.Series:
+    """True where a value is a whole number (an integer column is, without arithmetic)."""
+    if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.notna()
+    x = _numbers(s)
+    return x.notna() & (x % 1 == 0)
+
+
 def _range_text(lo, hi) -> str:
     def f(x):
         return f"{x:g}" if isinstance(x, float) else f"{x:,}"
@@ -145,7 +160,7 @@ def column_checks(col: Column) -> list:
         shown = ", ".join(map(str, cats))
         checks.append(pa.Check(lambda s, c=cats: s.isin(c), error=f"one of {shown}"))
     elif str(dtype) in ("bool", "boolean"):
-        checks.append(pa.Check(lambda s: parse_bool(s).notna(), error="true or false"))
+        checks.append(pa.Check(_is_bool, error="true or false"))
     elif str(dtype) in ("string", "str", "object"):
         pass  # free text: only presence (nullable) and uniqueness apply
     elif str(dtype).startswith("datetime64"):
@@ -158,12 +173,7 @@ def column_checks(col: Column) -> list:
     else:
         whole = str(dtype) in ("int64", "Int64")
         if whole:
-            checks.append(
-                pa.Check(
-                    lambda s: (lambda x: x.notna() & (x % 1 == 0))(_numbers(s)),
-                    error="a whole number",
-                )
-            )
+            checks.append(pa.Check(_is_whole, error="a whole number"))
         else:
             checks.append(
                 pa.Check(
@@ -239,7 +249,48 @@ def _expected(check: str, failure_case) -> tuple[object, str]:
     return failure_case, str(check)
 
 
-def find_problems(df: pd.DataFrame, schema, *, min_rows: int = 0) -> list[Problem]:
+def _suspect_columns(df: pd.DataFrame, schema) -> list[str] | None:
+    """Columns that may fail ``schema``: one vectorised pass per column, no per-row work.
+
+    Runs each column's own checks as pandera would (null rows dropped first, as
+    ``Check(ignore_na=True)`` does) plus its nullability and uniqueness, but only asks whether
+    anything fails, without pandera's per-column copies and failure-case tables (5.6 of 7.5 s
+    of reading a 2,000,000-row cohort, issue 23). A column flagged here is then checked by
+    pandera itself, so the problems reported are pandera's.
+
+    Returns
+    -------
+    list of str or None
+        The flagged columns (empty: the table passes); None when a declared column is missing
+        or a check cannot be screened (the caller runs the whole schema).
+    """
+    out = []
+    for name, col in schema.columns.items():
+        if name not in df.columns:
+            return None
+        s = df[name]
+        na = s.isna()
+        has_na = bool(na.any())
+        if (has_na and not col.nullable) or (col.unique and bool(s.duplicated().any())):
+            out.append(name)
+            continue
+        values = s[~na] if has_na else s
+        for check in col.checks:
+            fn = getattr(check, "_check_fn", None)
+            if fn is None or not check.ignore_na or check.element_wise or check.groupby:
+                return None
+            ok = fn(values)
+            if isinstance(ok, pd.Series):
+                ok = bool(ok.fillna(False).astype(bool).all())
+            if not bool(ok):
+                out.append(name)
+                break
+    return out
+
+
+def find_problems(
+    df: pd.DataFrame, schema, *, min_rows: int = 0, screen: bool = True
+) -> list[Problem]:
     """Every problem pandera finds in ``df``, as :class:`Problem` objects in row order.
 
     Parameters
@@ -250,6 +301,10 @@ def find_problems(df: pd.DataFrame, schema, *, min_rows: int = 0) -> list[Proble
         Any pandera pandas schema, e.g. from :func:`table_schema`.
     min_rows : int
         Fewest rows the table may have; fewer is reported as a whole-table problem.
+    screen : bool
+        Screen every column in one vectorised pass first and give pandera only the columns
+        that fail (the same problems, far faster on a large table that passes); False runs
+        pandera on the whole table.
 
     Returns
     -------
@@ -268,6 +323,17 @@ def find_problems(df: pd.DataFrame, schema, *, min_rows: int = 0) -> list[Proble
                 f"the table has {len(df):,} row(s); at least {min_rows:,} needed",
             )
         )
+    suspect = _suspect_columns(df, schema) if screen else None
+    if suspect is not None:
+        if not suspect:
+            return problems
+        # Only the columns the screen flagged go through pandera, for its failure cases: the
+        # same problems as a whole-table run (each is about one column) at a fraction of the
+        # cost.
+        schema = pa.DataFrameSchema(
+            {k: schema.columns[k] for k in suspect}, strict=False, name=schema.name
+        )
+        df = df[suspect]
     positional = df.reset_index(drop=True)  # pandera reports positions as the index
     try:
         schema.validate(positional, lazy=True)
@@ -350,7 +416,7 @@ def coerce_table(df: pd.DataFrame, columns: Iterable[Column]) -> pd.DataFrame:
     Booleans are parsed (``"False"`` is False); numbers go through :func:`pandas.to_numeric`
     first so ``"3"`` and ``3.0`` both become 3.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: columns are copied only if changed
     for c in columns:
         if c.name not in out.columns:
             continue

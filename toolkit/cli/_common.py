@@ -115,7 +115,9 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:,.1f} GB" if n < 1e15 else f"{n / 1e15:,.0f} PB"
 
 
-def require_memory(base: float, per_unit: float, units: int, what: str, *, flag: str) -> None:
+def require_memory(
+    base: float, per_unit: float, units: int, what: str, *, flag: str, advice: str | None = None
+) -> None:
     """Refuse work that cannot fit in memory before it starts.
 
     The estimate is ``base + per_unit * units`` bytes (constants measured per command).
@@ -132,6 +134,9 @@ def require_memory(base: float, per_unit: float, units: int, what: str, *, flag:
         The request as the user gave it, e.g. ``"generate --n 10,000,000,000"``.
     flag : str
         The argument to lower, e.g. ``"--n"``.
+    advice : str, optional
+        What to do instead, with ``{fits}`` for the largest ``units`` that fits (for a command
+        whose size is its input file, not a flag); default: ``"use FLAG FITS or less"``.
 
     Raises
     ------
@@ -149,5 +154,7 @@ def require_memory(base: float, per_unit: float, units: int, what: str, *, flag:
     fits = max(int((budget - base) // per_unit), 0)
     raise UsageError(
         f"{what} needs about {_gb(needed)} of memory; this machine has {_gb(budget)} available "
-        f"({_gb(total or budget)} in all); use {flag} {fits:,} or less, or a larger machine"
+        f"({_gb(total or budget)} in all); "
+        + (advice.format(fits=f"{fits:,}") if advice else f"use {flag} {fits:,} or less")
+        + ", or a larger machine"
     )

@@ -104,6 +104,14 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+#: Memory ``gaps`` needs: interpreter and libraries, then bytes per cohort row by format.
+#: Measured (issue 23, ``/usr/bin/time -v``): a standard-recall Parquet cohort peaks at
+#: 0.41 GB at 250,000 rows, 0.71 GB at 1,000,000 and 1.42 GB at 2,000,000 (about 710 bytes a
+#: row); CSV at 0.51 GB at 250,000 rows (text parsed to strings first, about 1,000 a row).
+#: Rounded up by about 10% (*assumed* margin for other profiles' columns).
+BASE_BYTES = 250e6
+BYTES_PER_ROW = {"parquet": 800, "csv": 1_100, "csv.gz": 1_100}
+
 #: Fewest people in the Table 2 base (standard recalls with OASys) that ``gaps`` will scale to
 #: a national figure. *Assumed*: below 30 the 95% Wilson interval of a share near 50% is wider
 #: than +/-17 percentage points, i.e. more than +/-1,100 people on the 6,564 stock, so a national
@@ -137,6 +145,7 @@ def run(args) -> int:
         for out in (args.json, args.csv):
             if out:
                 outputs.reserve(out)
+        _check_memory(args.cohort)  # before any work, as generate does
         bar = progress(2, "gaps")  # a bar on a terminal, lines in a log
         bar.stage(f"reading {args.cohort}")
         rules = load_programme_rules(args.rules)
@@ -232,3 +241,22 @@ def _capacity_admissions():
     from toolkit.review.national import capacity_admissions
 
     return capacity_admissions()
+
+
+def _check_memory(path: str) -> None:
+    """Refuse a cohort too large for this machine's memory before reading it."""
+    from toolkit.cli._common import require_memory
+    from toolkit.cohort.io import cohort_format
+    from toolkit.cohort.rows import estimate_rows
+
+    rows = estimate_rows(path)
+    if rows is None:  # unreadable: read_cohort gives the error
+        return
+    require_memory(
+        BASE_BYTES,
+        BYTES_PER_ROW[cohort_format(path)],
+        rows,
+        f"gaps {path} (about {rows:,} rows)",
+        flag="--n",
+        advice="use a cohort of {fits} rows or fewer",
+    )
