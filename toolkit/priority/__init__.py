@@ -2,7 +2,17 @@
 
 from functools import lru_cache
 
-__all__ = ["simulation_score"]
+__all__ = ["PriorityScorer", "load_default_scorer", "simulation_score"]
+
+
+def __getattr__(name):
+    # The README documents `from toolkit.priority import PriorityScorer`; scikit-learn is
+    # imported only when the estimator is asked for (prioritise itself does not need it).
+    if name in ("PriorityScorer", "load_default_scorer"):
+        from toolkit.priority import scorer
+
+        return getattr(scorer, name)
+    raise AttributeError(f"module 'toolkit.priority' has no attribute {name!r}")
 
 
 @lru_cache(maxsize=1)

@@ -50,7 +50,9 @@ def national_flow(
     flow_2015 = float(nat["annual_recalls"] if annual_recalls is None else annual_recalls)
     g = 0.0 if growth is None else float(growth)
     r = np.log1p(g)
-    if r > 0:
+    # growth or decline alike (a negative --growth was ignored before: `r > 0`); the formulas
+    # below hold for any r != 0 and tend to the stationary ones as r -> 0
+    if abs(r) > 1e-12:
         rep = np.repeat(rows, _DRAWS)
         ep = draw_episodes(census, rep, rules, params, np.random.default_rng(CENSUS_SEED))
         stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"] / 365.0
@@ -138,7 +140,12 @@ def littles_law_text(nat: dict) -> str:
     also = "; ".join(f"{c:,.0f} on {lab}" for lab, c in others)
     return (
         f"Little's law: {nat['annual_recalls']:,.0f} recalls ({nat['flow_label']})"
-        + (f", growing {100 * nat['growth']:.0f}% a year" if nat["growth"] else ", stationary")
+        + (
+            f", {'growing' if nat['growth'] > 0 else 'shrinking'} "
+            f"{100 * abs(nat['growth']):.0f}% a year"
+            if nat["growth"]
+            else ", stationary"
+        )
         + f"; mean stay over all recall types {nat['mean_stay_days']:.0f} days -> implied stock "
         f"{nat['implied_stock']:,.0f} against {nat['published_stock']:,.0f} published "
         f"({nat['published_stock_label']}" + (f"; {also}" if also else "") + "): ratio "
