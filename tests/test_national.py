@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from seeds import seeds_dir
 
 from toolkit.datafiles import paper_file
 from toolkit.exceptions import SpecError
 from toolkit.national import load_national
 
-SEEDS = Path("/work/shared/seeds")
 TEXT = paper_file("recall_process_experience", "national.toml").read_text(encoding="utf-8")
 
 
@@ -41,9 +41,8 @@ def test_figures_dates_and_labels(nat):
     assert (nat.anchor, nat.anchor_stock.count) == ("stock", 6564)
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not on this machine")
 def test_every_quote_is_in_the_seed_at_its_line(nat):
-    lines = (SEEDS / nat.document).read_text(encoding="utf-8").splitlines()
+    lines = (seeds_dir() / nat.document).read_text(encoding="utf-8").splitlines()
     quoted = [*nat.stocks, *nat.flows, *nat.growths]
     quoted.append(
         type("S", (), {"line": nat.standard_share_line, "quote": nat.standard_share_quote})
