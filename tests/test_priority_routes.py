@@ -102,9 +102,16 @@ def test_extended_recalls_are_not_scored_by_a_model_fitted_on_standard_ones():
 def test_automatic_release_labelled_with_its_date_from_the_rules():
     df = rows(2, recall_type=["fixed_term", "hdc"], recall_date=["2025-12-20", "2025-12-01"])
     r = prioritise(validate_caseload(df, as_of=AS_OF)).set_index("case_reference")
-    # fixed-term: 28 days (CJA 2003 s.255B); HDC: the rules' assumed 60 days
+    # fixed-term: 28 days (CJA 2003 s.255B); HDC: at the conditional release date, which a
+    # caseload does not hold, so the latest the rules allow (curfew_max_days after recall)
+    from toolkit.review import load_release_rules
+
+    hdc = load_release_rules().types["hdc"]
+    latest = pd.Timestamp("2025-12-01") + pd.Timedelta(days=hdc.curfew_max_days)
     assert r.at["C0", "suggested_action"].startswith("automatic release by 2026-01-17")
-    assert r.at["C1", "suggested_action"].startswith("automatic release by 2026-01-30")
+    assert r.at["C1", "suggested_action"].startswith(
+        f"automatic release by {latest.date()} at the latest (the conditional release date)"
+    )
     assert r["suggested_action"].str.contains("where the law allows").all()
     # a release date already past is not offered as a future step
     df = rows(1, recall_type=["fixed_term"], recall_date=["2025-11-01"])

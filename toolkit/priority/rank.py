@@ -195,11 +195,19 @@ def _route_actions(f, route, rtype, scored, charge, action, as_of, rules) -> np.
     auto_day = automatic_release_date(f["recall_type"], f["recall_date"], rules)
     auto_txt = auto_day.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
     is_auto = route == "automatic"
+    curfew = {n for n, r in load_rules(rules).types.items() if r.curfew_max_days is not None}
+    at_crd = is_auto & f["recall_type"].astype(str).isin(curfew).to_numpy()
     action[is_auto] = (
         "automatic release by "
         + auto_txt[is_auto]
         + ": no review needed (representations for early release, or to cancel the "
         "revocation, where the law allows)"
+    )
+    action[at_crd] = (
+        "automatic release by "
+        + auto_txt[at_crd]
+        + " at the latest (the conditional release date): no review needed "
+        "(representations to cancel the revocation, where the law allows)"
     )
     passed = is_auto & (auto_day < as_of).to_numpy()
     action[passed] = (

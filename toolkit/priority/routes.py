@@ -75,16 +75,21 @@ def no_sed_types(rules=None) -> tuple[str, ...]:
 
 
 def automatic_release_date(recall_type: pd.Series, recall_date: pd.Series, rules=None) -> pd.Series:
-    """The automatic re-release date (recall date + the rules' release day; NaT elsewhere).
+    """The latest automatic re-release date (recall date + the rules' release day; NaT
+    elsewhere).
 
     For fixed-term recalls the rules give 28 days (14 for sentences under 12 months, which a
-    caseload does not record: the longer period is shown, labelled in the action).
+    caseload does not record: the longer period is shown, labelled in the action). A recall
+    type with ``curfew_max_days`` (HDC: release at the conditional release date, which a
+    caseload does not record) gets the latest date the rules allow, recall + curfew_max_days,
+    not the modelled mean (``automatic_release_day``), so a date shown as passed has passed.
     """
     rules = load_rules(rules)
     days = {
-        n: float(r.automatic_release_day)
+        n: float(r.curfew_max_days if r.curfew_max_days is not None else r.automatic_release_day)
         for n, r in rules.types.items()
-        if r.release == "automatic" and r.automatic_release_day is not None
+        if r.release == "automatic"
+        and (r.automatic_release_day is not None or r.curfew_max_days is not None)
     }
     d = recall_type.astype(str).map(days).astype("float64")
     return recall_date + pd.to_timedelta(d, unit="D")
