@@ -71,7 +71,7 @@ def test_cached_sweep_equals_uncached_byte_for_byte(tmp_path):
     assert (cached.results["status"] == "ok").all() and len(cached.results) == 8 * 3
     pd.testing.assert_frame_equal(cached.results, fresh.results, check_exact=True)
     assert _parts(tmp_path / "cached") == _parts(tmp_path / "fresh")
-    again = run_sweep(spec, tmp_path / "again")  # warm cache, same seed: same bytes
+    run_sweep(spec, tmp_path / "again")  # warm cache, same seed: same bytes
     assert _parts(tmp_path / "again") == _parts(tmp_path / "cached")
 
 
