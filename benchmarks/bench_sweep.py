@@ -95,6 +95,7 @@ def main() -> None:
         f"{spec_path}: {scenarios} scenarios of {spec.admissions:,} admissions x "
         f"{spec.replications} replications"
     )
+    spec_path = str((ROOT / spec_path).resolve())  # the same file for --baseline
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     commands: dict[str, tuple[list[str], Path]] = {}
     if a.engine or a.example:
