@@ -1,10 +1,20 @@
 """Benchmark: `recall-toolkit sweep`, timed from outside the process.
 
-Runs ``benchmarks/sweep_small.toml`` (40 scenarios of 10,000 admissions x 20 replications)
-serially (the baseline, same session) and on a 2-worker LocalCluster, ``--runs`` times each,
-into fresh output directories, and prints the median wall time, the throughput per worker and
-the 1-minute load average (other processes on the machine slow every figure down).
-Run: ``python benchmarks/bench_sweep.py [--runs 3] [--spec benchmarks/sweep_1000.toml]``.
+Three modes, each command run ``--runs`` times into fresh output directories, interleaved
+(so every command sees the same load), timed with ``os.wait4`` (wall clock; CPU = user + sys of
+the command and the children it waited for); medians printed with the 1-minute load average
+(other processes on the machine slow every wall-clock figure down).
+
+* default: ``benchmarks/sweep_small.toml`` serially and on a 2-worker LocalCluster.
+* ``--example``: the shipped example, ``sweep papers/recall_process_experience/
+  sweep_example.toml --scheduler local --workers 2`` (issue 23: at most 60 s).
+* ``--engine``: ``benchmarks/sweep_engine.toml`` serially beside ``simulate`` on the same
+  admissions (2,000 per replication, as many replications as the sweep, the same strategies):
+  CPU per episode (admission x strategy) of each and their ratio (issue 23: at most 1.5).
+
+``--baseline DIR`` adds the same sweep command run from another checkout (e.g. ``git worktree
+add /tmp/base main`` with its own ``toolkit/papers`` link), for a before/after ratio.
+Run: ``python benchmarks/bench_sweep.py [--runs 3] [--example | --engine] [--baseline DIR]``.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -21,6 +32,43 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
+EXAMPLE = "papers/recall_process_experience/sweep_example.toml"
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(cmd: list[str], root: Path) -> dict:
+    """Run ``cmd`` in ``root`` (its code on PYTHONPATH): wall clock, CPU (user + sys of the
+    command and every process it waited for, e.g. a LocalCluster's workers) and the 1-minute
+    load average at the start."""
+    env = dict(os.environ, PYTHONPATH=str(root), MPLBACKEND="Agg")
+    load, cpu = os.getloadavg()[0], _children_cpu()
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = p.communicate()
+    wall = time.perf_counter() - t
+    if p.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()[-2000:]}")
+    return {"wall": wall, "cpu": _children_cpu() - cpu, "load": load}
+
+
+def sweep_cmd(spec: str, out: Path, scheduler: str, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "toolkit.cli",
+        "sweep",
+        spec,
+        "--out",
+        str(out),
+        "--scheduler",
+        scheduler,
+        "--workers",
+        str(workers),
+    ]
 
 
 def main() -> None:
@@ -28,49 +76,76 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--spec", default=str(ROOT / "benchmarks/sweep_small.toml"))
     ap.add_argument("--schedulers", default="serial,local")
+    ap.add_argument("--example", action="store_true", help="time the shipped example sweep")
+    ap.add_argument("--engine", action="store_true", help="sweep vs simulate, CPU per episode")
+    ap.add_argument("--baseline", type=Path, help="another checkout to time the same sweep from")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from toolkit.sweep import load_sweep_spec
 
-    spec = load_sweep_spec(a.spec)
-    scenarios = len(spec.design()) * len(spec.strategies)
+    spec_path = EXAMPLE if a.example else a.spec
+    if a.engine:
+        spec_path = "benchmarks/sweep_engine.toml"
+    spec = load_sweep_spec(ROOT / spec_path)
+    points = len(spec.design())
+    scenarios = points * len(spec.strategies)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
-        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}; {scenarios} scenarios "
-        f"of {spec.admissions:,} admissions x {spec.replications} replications"
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{spec_path}: {scenarios} scenarios of {spec.admissions:,} admissions x "
+        f"{spec.replications} replications"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
-    base = None
-    for sched in a.schedulers.split(","):
-        workers = 1 if sched == "serial" else 2
-        times, loads = [], []
-        for _ in range(a.runs):
-            out = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
-            cmd = [
-                sys.executable,
-                "-m",
-                "toolkit.cli",
-                "sweep",
-                a.spec,
-                "--out",
-                str(out / "o"),
-                "--scheduler",
-                sched,
-                "--workers",
-                str(workers),
-            ]
-            loads.append(os.getloadavg()[0])
-            t = time.perf_counter()
-            subprocess.run(cmd, check=True, env=env, capture_output=True)
-            times.append(time.perf_counter() - t)
-            shutil.rmtree(out)
-        med = statistics.median(times)
-        base = base or med
-        print(
-            f"{sched:>8} x{workers}: median {med:.1f} s of {[round(t, 1) for t in times]}, "
-            f"{scenarios / med / workers:.3f} scenarios/s per worker, ratio to serial "
-            f"{base / med:.2f}, load average at start {[round(x, 1) for x in loads]}"
-        )
+    spec_path = str((ROOT / spec_path).resolve())  # the same file for --baseline
+    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
+    commands: dict[str, tuple[list[str], Path]] = {}
+    if a.engine or a.example:
+        sched, workers = ("serial", 1) if a.engine else ("local", 2)
+        commands["sweep"] = (sweep_cmd(spec_path, tmp / "o", sched, workers), ROOT)
+        if a.baseline:
+            commands["sweep (baseline)"] = (
+                sweep_cmd(spec_path, tmp / "o", sched, workers),
+                a.baseline.resolve(),
+            )
+        if a.engine:
+            strategies = [x for s in spec.strategies for x in ("--strategy", s)]
+            reps = points * spec.replications
+            commands["simulate"] = (
+                [sys.executable, "-m", "toolkit.cli", "simulate", "--n", str(spec.admissions),
+                 "--replications", str(reps), *strategies, "--seed", "1",
+                 "--out", str(tmp / "rec.parquet")],
+                ROOT,
+            )  # fmt: skip
+    else:
+        for sched in a.schedulers.split(","):
+            w = 1 if sched == "serial" else 2
+            commands[f"{sched} x{w}"] = (sweep_cmd(spec_path, tmp / "o", sched, w), ROOT)
+    runs: dict[str, list[dict]] = {k: [] for k in commands}
+    for _ in range(a.runs):
+        for name, (cmd, root) in commands.items():
+            shutil.rmtree(tmp / "o", ignore_errors=True)
+            r = timed(cmd, root)
+            runs[name].append(r)
+            print(f"  {name}: wall {r['wall']:.1f} s, CPU {r['cpu']:.1f} s, load {r['load']:.1f}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    episodes = points * spec.replications * spec.admissions * len(spec.strategies)
+    med = {
+        k: {f: statistics.median(x[f] for x in v) for f in ("wall", "cpu")} for k, v in runs.items()
+    }
+    first = next(iter(med))
+    for name, m in med.items():
+        loads = [round(x["load"], 1) for x in runs[name]]
+        line = f"{name}: median wall {m['wall']:.1f} s, CPU {m['cpu']:.1f} s (load {loads})"
+        if a.engine:
+            line += f", CPU per episode {m['cpu'] / episodes * 1e6:.2f} us"
+        elif name != first:
+            line += f", wall ratio to {first} {m['wall'] / med[first]['wall']:.2f}"
+        print(line)
+    if a.engine:
+        ratio = med["sweep"]["cpu"] / med["simulate"]["cpu"]
+        print(f"sweep / simulate, CPU per episode: {ratio:.2f} (goal: at most 1.5)")
+        if "sweep (baseline)" in med:
+            base = med["sweep (baseline)"]["cpu"] / med["simulate"]["cpu"]
+            print(f"baseline sweep / simulate, CPU per episode: {base:.2f}")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ base_samples = 8
 [assumptions]
 "executive.notice_probability" = {{ dist = "uniform", low = 0.6, high = 0.95 }}
 "preference.declines_release_share" = {{ dist = "uniform", low = 0.25, high = 0.75 }}
-"hazards.re_recall_multiplier" = {{ dist = "triangular", low = 0.5, high = 2.0, peak = "rules" }}
+"hazards.re_recall_multiplier" = {{ dist = "triangular", low = 2.2, high = 6.5, peak = "rules" }}
 
 [report]
 tornado_strategy = "proactive:every=28"

@@ -79,8 +79,14 @@ def test_distribution_checked(tmp_path):
     p = write_spec(tmp_path, notice="low = 0.9, high = 0.6")
     with pytest.raises(SpecError, match="must be above low"):
         load_sweep_spec(p)
+    # the range declared in the rules file (`ranges = { notice_probability = [0.5, 1.0] }`)
     p = write_spec(tmp_path, notice="low = 0.5, high = 1.5")
-    with pytest.raises(SpecError, match="within the model's range 0 to 1"):
+    with pytest.raises(SpecError, match=r"must lie within its range 0\.5 to 1\.0 \(`ranges` in"):
+        load_sweep_spec(p)
+    # no declared range: the rules loader's own check (q_never is a probability)
+    p = write_spec(tmp_path)
+    p.write_text(p.read_text().replace("low = 0.25, high = 0.4", "low = 0.25, high = 1.5"))
+    with pytest.raises(SpecError, match=r"q_never\.high` is refused.*between 0 and 1"):
         load_sweep_spec(p)
     p = write_spec(tmp_path, dist="normal", notice="mean = 0.8")
     with pytest.raises(SpecError, match=r"notice_probability\.sd` is required"):
@@ -275,14 +281,14 @@ def test_other_sweep_in_same_directory_refused(tmp_path):
 
 
 def test_failing_scenario_reported_with_parameters_others_run(tmp_path):
-    # a normal around 1.0 draws probabilities above 1 for some points: those scenarios fail in
-    # the adapter, naming the value; the rest of the sweep is unaffected
+    # a normal around 1.0 draws probabilities outside the declared range 0.5-1 for some points:
+    # those scenarios fail in the adapter, naming the value; the rest of the sweep is unaffected
     spec = load_sweep_spec(write_spec(tmp_path, dist="normal", notice="mean = 1.0, sd = 0.2"))
     r = run_sweep(spec, tmp_path / "o").results
-    bad = r["executive.notice_probability"] > 1
+    bad = ~r["executive.notice_probability"].between(0.5, 1.0)
     assert bad.any() and (~bad).any()
     assert (r.loc[bad, "status"] == "failed").all() and (r.loc[~bad, "status"] == "ok").all()
-    assert r.loc[bad, "error"].str.contains("executive.notice_probability = 1.").all()
+    assert r.loc[bad, "error"].str.contains(r"executive.notice_probability = .* is outside").all()
     assert r.loc[~bad, ["released_at_sed_pct", "mean_custody_days"]].notna().all().all()
     fails = (
         pd.read_csv(tmp_path / "o/failures.csv") if (tmp_path / "o/failures.csv").exists() else None
@@ -293,7 +299,7 @@ def test_failing_scenario_reported_with_parameters_others_run(tmp_path):
     summary = write_report(run_sweep(spec, tmp_path / "o"), spec)
     fails = pd.read_csv(tmp_path / "o/failures.csv")
     assert sorted(fails["point"]) == sorted(r.loc[bad, "point"].unique())
-    assert (fails["executive.notice_probability"] > 1).all()
+    assert (~fails["executive.notice_probability"].between(0.5, 1.0)).all()
     assert summary["scenarios_failed"] == bad.sum()
 
 
@@ -306,12 +312,13 @@ def test_sobol_indices_of_a_known_function(tmp_path):
     p = write_spec(tmp_path, notice="low = 0, high = 1")
     p.write_text(
         p.read_text()
+        .replace("executive.notice_probability", "preference.prefer_stay_share")
         .replace("base_samples = 2", "base_samples = 1024")
         .replace("low = 0.25, high = 0.4", "low = 0, high = 1")
     )
     spec = load_sweep_spec(p)
     d = spec.design()
-    y = 2 * d["executive.notice_probability"] + d["calibrated.q_never"]
+    y = 2 * d["preference.prefer_stay_share"] + d["calibrated.q_never"]
     fake = d.assign(
         strategy="formal",
         status="ok",
@@ -323,12 +330,12 @@ def test_sobol_indices_of_a_known_function(tmp_path):
     fake = pd.concat([fake.assign(strategy=s) for s in spec.strategies], ignore_index=True)
     si = sobol_indices(fake, spec)
     one = si[(si.strategy == "formal") & (si.outcome == "re_recall_pct")].set_index("parameter")
-    assert one.loc["executive.notice_probability", "S1"] == pytest.approx(0.8, abs=0.03)
+    assert one.loc["preference.prefer_stay_share", "S1"] == pytest.approx(0.8, abs=0.03)
     assert one.loc["calibrated.q_never", "ST"] == pytest.approx(0.2, abs=0.03)
     assert (one["S1_conf"] < 0.1).all()
     tor = tornado(fake, spec, "formal", "re_recall_pct")
     # X1 in its top vs bottom fifth moves Y by 2 x (0.9 - 0.1) = 1.6; X2 by 0.8
-    assert list(tor["parameter"]) == ["executive.notice_probability", "calibrated.q_never"]
+    assert list(tor["parameter"]) == ["preference.prefer_stay_share", "calibrated.q_never"]
     assert tor["swing"].tolist() == pytest.approx([1.6, 0.8], abs=0.05)
 
 

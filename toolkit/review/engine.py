@@ -479,7 +479,9 @@ class RecordStream:
 
     :func:`simulate_reviews` joins them into one DataFrame; the command line writes them to
     Parquet as they come, so all records never need to be in memory at once. Parameters as
-    :func:`simulate_reviews`; iterate once.
+    :func:`simulate_reviews`, plus ``weights``: the flow weights of the census rows of
+    ``populations`` if already computed (:func:`~toolkit.review.episodes.stay_weights` with the
+    same census, rules and params; None: computed here). Iterate once.
     """
 
     def __init__(
@@ -494,6 +496,7 @@ class RecordStream:
         params: dict | None = None,
         rng: np.random.Generator | int | None = None,
         progress=None,
+        weights: np.ndarray | None = None,
     ):
         rules = load_release_rules() if rules is None else rules
         named = (
@@ -510,7 +513,17 @@ class RecordStream:
         self.params = p = params_from(rules, params)
         codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
         rows = np.flatnonzero(np.isin(census.recall_type, codes))
-        self.weights = stay_weights(census, rows, rules, p) if rows.size else None
+        if weights is not None and np.shape(weights) != rows.shape:
+            raise UsageError(
+                f"weights: expected one per census row of {list(populations)} ({rows.size}), "
+                f"got shape {np.shape(weights)}"
+            )
+        # weights given: stay_weights(census, rows, rules, params) computed by the caller (a
+        # sweep computes them once for every scenario that shares what they depend on)
+        if not rows.size:
+            self.weights = None
+        else:
+            self.weights = stay_weights(census, rows, rules, p) if weights is None else weights
         self.streams = np.random.default_rng(rng).spawn(n_replications)
         self.names = list(named)
         #: Categories of the categorical columns (records hold codes into them).

@@ -275,6 +275,22 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
         data, _ = read_toml(path, *_DEFAULT)
     else:
         data, label = read_toml(path, *_DEFAULT)
+    return rules_from_data(data, label)
+
+
+def rules_from_data(data: dict, label: str) -> ReleaseRules:
+    """Validate parsed release rules (the TOML's tables) and build :class:`ReleaseRules`.
+
+    The one validation of a rules file: :func:`load_release_rules` reads the file and calls this;
+    a sweep builds the rules of each scenario by changing values of ``rules.raw`` and calling
+    this, so a swept value the loader would refuse is refused, by the same check and message.
+    ``data`` is modified (defaults filled in); pass a copy to keep it.
+
+    Raises
+    ------
+    SpecError
+        As :func:`load_release_rules`, with ``label`` as the file name.
+    """
     # [national] is optional: national figures live in national.toml (toolkit.national); a
     # rules file that still carries the block overrides those figures (older files keep working)
     required = [b for b in _BLOCKS if b not in _OPTIONAL_BLOCKS and b != "national"]

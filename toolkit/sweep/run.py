@@ -375,12 +375,18 @@ def _run_processes(spec, parts, n_workers, finished) -> None:
     """Dask's local multiprocessing scheduler, in waves of ``n_workers`` partitions so every
     wave is checkpointed before the next starts."""
     _need_dask("processes")
-    import dask
+    from concurrent.futures import ProcessPoolExecutor
 
-    for i in range(0, len(parts), n_workers):
-        wave = [dask.delayed(run_partition)(spec, p) for p in parts[i : i + n_workers]]
-        for df in dask.compute(*wave, scheduler="processes", num_workers=n_workers):
-            finished(df)
+    import dask
+    from dask.multiprocessing import get_context
+
+    # one pool for every wave: a worker process keeps what scenarios share (its census and
+    # flow weights, toolkit.sweep.cache) from one wave to the next
+    with ProcessPoolExecutor(n_workers, mp_context=get_context()) as pool:
+        for i in range(0, len(parts), n_workers):
+            wave = [dask.delayed(run_partition)(spec, p) for p in parts[i : i + n_workers]]
+            for df in dask.compute(*wave, scheduler="processes", pool=pool):
+                finished(df)
 
 
 def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:

@@ -1,69 +1,29 @@
 """The ONE adapter between sweeps and the review model (``toolkit.review``).
 
-Everything the sweep stage knows about the review model goes through this module: which
-parameters of ``release_rules.toml`` an assumption may vary (:data:`ASSUMABLE`), how a varied
-value is put into a :class:`~toolkit.review.ReleaseRules` (:func:`with_assumptions`), how one
-scenario is simulated and reduced to headline outcomes (:func:`run_scenario`) and how a stay
-distribution is drawn for the national projection (:func:`custody_days`). When the review model
-changes, only this module should need to change.
-
-The review API has no public way to override one value of a loaded rules object (it documents
-``dataclasses.replace``), so :func:`with_assumptions` replaces fields of the frozen
-``ReleaseRules`` and gives it fresh ``person``/``costs``/``calibrated`` mappings (the engine
-reads the calibrated person-model parameters from ``rules.calibrated``).
+Everything the sweep stage knows about the review model goes through this module and its
+cache (:mod:`toolkit.sweep.cache`): which parameters of ``release_rules.toml`` an assumption may
+vary and within what range (:func:`assumable`, derived from the rules file: its numbers and
+their ``ranges``), how varied values are put into a :class:`~toolkit.review.ReleaseRules`
+(:func:`with_assumptions`, through the rules loader's own checks), how one scenario is simulated
+and reduced to headline outcomes (:func:`run_scenario`) and how a stay distribution is drawn for
+the national projection (:func:`custody_days`). When the review model changes, only these two
+modules should need to change.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import difflib
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from toolkit.exceptions import UsageError
-
-#: Dotted release-rules key -> (where it lives, allowed low, allowed high). "field:NAME" is a
-#: ReleaseRules field; "person"/"costs"/"calibrated" a key of that mapping (the calibrated
-#: person-model parameters are read from ``rules.calibrated`` by the engine). Ranges are the
-#: loader's (toolkit/review/policy.py), so a sampled value the loader would refuse is refused
-#: here too, per scenario, naming the value.
-ASSUMABLE: dict[str, tuple[str, float, float]] = {
-    "executive.notice_probability": ("field:notice_probability", 0, 1),
-    "parole_board.direction_probability": ("field:board_direction_probability", 0, 1),
-    "decision_delay_days.executive_median": ("field:delay_executive", 0, 3650),
-    "decision_delay_days.executive_sigma": ("field:delay_executive_sigma", 0, 5),
-    "decision_delay_days.parole_board_median": ("field:delay_parole_board", 0, 3650),
-    "decision_delay_days.parole_board_sigma": ("field:delay_parole_board_sigma", 0, 5),
-    "preference.prefer_stay_share": ("field:prefer_stay_share", 0, 1),
-    "preference.declines_release_share": ("field:declines_release_share", 0, 1),
-    "hazards.re_recall_multiplier": ("field:re_recall_multiplier", 0, 100),
-    "hazards.reoffending_multiplier": ("field:reoffending_multiplier", 0, 100),
-    "hazards.sfo_multiplier": ("field:sfo_multiplier", 0, 100),
-    "person.risk_loading": ("person", -5, 5),
-    "person.need_loading": ("person", -5, 5),
-    "person.rosh_loading": ("person", -5, 5),
-    "person.never_risk_loading": ("person", -5, 5),
-    "person.never_rosh_loading": ("person", -5, 5),
-    "person.sigma": ("person", 0.01, 5),
-    "person.om_contact_sigma": ("person", 0.01, 5),
-    "person.accommodation_sigma": ("person", 0.01, 5),
-    "person.programme_sigma": ("person", 0.01, 5),
-    "person.om_contact_median": ("person", 1, 3650),
-    "person.accommodation_median": ("person", 1, 3650),
-    "person.programme_median": ("person", 1, 3650),
-    "costs.custody_per_day": ("costs", 0, 1e7),
-    "costs.supervision_per_day": ("costs", 0, 1e7),
-    "costs.review_hours": ("costs", 0, 1e7),
-    "costs.staff_cost_per_hour": ("costs", 0, 1e7),
-    "calibrated.mu_d": ("calibrated", 0, 12),
-    "calibrated.sigma_d": ("calibrated", 0.001, 5),
-    "calibrated.q_never": ("calibrated", 0, 1),
-    "calibrated.mu_m": ("calibrated", -5, 12),
-}
+from toolkit.exceptions import SpecError, UsageError
+from toolkit.sweep import cache
 
 #: Headline outcomes of one scenario (per person admitted, averaged over replications).
 OUTCOMES = (
@@ -86,45 +46,151 @@ def check_strategy(text: str) -> str:
     return text
 
 
-def baseline_value(rules, name: str) -> float:
-    """The value of assumption ``name`` in a loaded rules object."""
-    where, _, _ = ASSUMABLE[name]
-    key = name.split(".", 1)[1]
-    if where.startswith("field:"):
-        return float(getattr(rules, where[6:]))
-    return float(getattr(rules, where)[key])
+#: Blocks of the rules file that no simulated scenario reads: ``[calibration]`` holds the
+#: calibration's targets and checks (read by ``calibrate``), ``[meta]`` and ``[national]`` the
+#: document and the national figures (national scaling). A number there is refused as an
+#: assumption, with this reason, rather than swept without effect.
+NOT_SIMULATED = {
+    "calibration": "a calibration target or check, read by `calibrate` only",
+    "meta": "document metadata",
+    "national": "a national figure (national.toml), read by national scaling only",
+}
+#: Keys of a block that are provenance, not parameters (``line = 5066`` is a number).
+_PROVENANCE = frozenset({"line", "stock_line", "sept_line", "ranges"})
 
 
-def with_assumptions(rules, values: Mapping[str, float]):
-    """A copy of ``rules`` with the assumed values put in.
+@dataclass(frozen=True)
+class Assumable:
+    """A parameter of the release rules a sweep may vary.
+
+    ``low``/``high``: the plausible range the rules file declares for it (``ranges`` in its
+    block), or None where it declares none (then only the loader's own check applies: a
+    probability in 0-1, a positive median ...).
+    """
+
+    name: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+def _path(name: str) -> tuple[str, ...]:
+    """``"person.sigma"`` -> ("person", "sigma"); ``"recall_types.fixed_term.x"`` -> 3 parts."""
+    if name.startswith("recall_types."):
+        parts = tuple(name.split(".", 2))
+        return parts if len(parts) == 3 else (name,)
+    return tuple(name.split(".", 1))
+
+
+def assumable(rules) -> dict[str, Assumable]:
+    """The parameters of ``rules`` a sweep may vary, derived from the rules file itself.
+
+    Every number of a block the simulation reads (not :data:`NOT_SIMULATED`, not provenance
+    such as ``line``), and every size with a declared range (``ranges``, including those of a
+    recall type, e.g. ``recall_types.fixed_term.short_sentence_share``); the range comes from
+    the file (:func:`toolkit.review.policy.assumed_ranges`), nothing is copied here.
+    """
+    from toolkit.review.policy import assumed_ranges
+
+    out: dict[str, Assumable] = {}
+    for block, blk in rules.raw.items():
+        if block in NOT_SIMULATED or block == "recall_types" or not isinstance(blk, Mapping):
+            continue
+        for key, v in blk.items():
+            if key in _PROVENANCE or key.endswith("_line"):
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[f"{block}.{key}"] = Assumable(f"{block}.{key}", float(v))
+    for name, (v, lo, hi) in assumed_ranges(rules).items():
+        if _path(name)[0] not in NOT_SIMULATED:
+            out[name] = Assumable(name, v, lo, hi)
+    return dict(sorted(out.items()))
+
+
+def check_assumable(rules, name: str) -> Assumable:
+    """The :class:`Assumable` called ``name``.
 
     Raises
     ------
     UsageError
-        If a name is not assumable or a value is outside the loader's range (names the value).
+        Naming why: not a number of the rules, or one no simulated scenario reads.
     """
-    fields: dict = {}
-    maps = {m: dict(getattr(rules, m)) for m in ("person", "costs", "calibrated")}
-    raw = {k: dict(v) if isinstance(v, Mapping) else v for k, v in rules.raw.items()}
+    table = assumable(rules)
+    if name in table:
+        return table[name]
+    block = _path(name)[0]
+    if block in NOT_SIMULATED and _lookup(rules.raw, name) is not None:
+        raise UsageError(
+            f"{name!r} is {NOT_SIMULATED[block]}: no simulated scenario reads it, so no sweep "
+            "outcome can depend on it"
+        )
+    near = difflib.get_close_matches(name, list(table), n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    raise UsageError(f"{name!r} is not a number of the release rules a sweep can vary{hint}")
+
+
+def _lookup(raw, name: str):
+    v = raw
+    for part in _path(name):
+        if not isinstance(v, Mapping) or part not in v:
+            return None
+        v = v[part]
+    return v
+
+
+def __getattr__(attr: str):
+    # ASSUMABLE: the assumable parameters of the shipped rules (the spec checks names against
+    # the rules file it names, through assumable()); built on first use
+    if attr == "ASSUMABLE":
+        return MappingProxyType(assumable(load_rules()))
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+
+
+def baseline_value(rules, name: str) -> float:
+    """The value of assumption ``name`` in a loaded rules object."""
+    return check_assumable(rules, name).value
+
+
+def with_assumptions(rules, values: Mapping[str, float]):
+    """A copy of ``rules`` with the assumed values put in, built and checked by the rules
+    loader itself (:func:`toolkit.review.policy.rules_from_data` on ``rules.raw`` with the
+    values replaced), so every derived value follows and a value the loader would refuse is
+    refused.
+
+    Raises
+    ------
+    UsageError
+        If a name is not assumable, or a value is outside its declared range or refused by the
+        loader (naming the value).
+    """
+    from toolkit.review.policy import rules_from_data
+
+    if not values:
+        return rules
+    raw = _copy(rules.raw)
+    table = assumable(rules)
     for name, value in values.items():
-        if name not in ASSUMABLE:
-            raise UsageError(f"{name!r} is not an assumption the sweep can vary")
-        where, lo, hi = ASSUMABLE[name]
+        a = table.get(name) or check_assumable(rules, name)
         v = float(value)
-        if not (math.isfinite(v) and lo <= v <= hi):
-            raise UsageError(f"{name} = {v!r} is outside the allowed range {lo} to {hi}")
-        block, key = name.split(".", 1)
-        raw.setdefault(block, {})[key] = v
-        if where.startswith("field:"):
-            fields[where[6:]] = v
-        else:
-            maps[where][key] = v
-    return dataclasses.replace(
-        rules,
-        **{m: MappingProxyType(d) for m, d in maps.items()},
-        raw=MappingProxyType(raw),
-        **fields,
-    )
+        if not math.isfinite(v) or (a.low is not None and not a.low <= v <= a.high):
+            where = f" {a.low} to {a.high} (`ranges` in {rules.path})" if a.low is not None else ""
+            raise UsageError(f"{name} = {v!r} is outside the allowed range{where}")
+        *blocks, key = _path(name)
+        d = raw
+        for b in blocks:
+            d = d[b]
+        d[key] = v
+    try:
+        return rules_from_data(raw, rules.path)
+    except SpecError as exc:
+        got = ", ".join(f"{k} = {float(v)!r}" for k, v in values.items())
+        raise UsageError(f"{got}: refused by the release rules' checks: {exc}") from None
+
+
+def _copy(d):
+    """A copy of the parsed rules deep enough to replace numbers in (strings and lists of
+    ``ranges`` are shared: they are never modified)."""
+    return {k: _copy(v) for k, v in d.items()} if isinstance(d, Mapping) else d
 
 
 @lru_cache(maxsize=4)
@@ -142,6 +208,13 @@ def _rules(path: str | None):
     return load_release_rules(path)
 
 
+@lru_cache(maxsize=64)
+def _parsed(strategies: tuple[str, ...]) -> dict:
+    from toolkit.review import parse_strategy
+
+    return {s: parse_strategy(s) for s in strategies}
+
+
 def run_scenario(
     values: Mapping[str, float],
     strategies: Sequence[str],
@@ -156,42 +229,94 @@ def run_scenario(
     """Simulate every strategy under one set of assumed values; headline outcomes per strategy.
 
     The strategies share the episodes of each replication (common random numbers), so their
-    differences within a scenario are not blurred by sampling noise.
+    differences within a scenario are not blurred by sampling noise. The census and the flow
+    weights come from :mod:`toolkit.sweep.cache` (computed once per process for what they
+    depend on); inside :func:`toolkit.sweep.cache.disabled` everything is computed afresh by
+    ``simulate_reviews``, with the same result.
 
     Returns
     -------
     list of dict
         One dict per strategy, in order, with the keys of :data:`OUTCOMES`.
     """
-    from toolkit.review import parse_strategy, simulate_reviews
+    from toolkit.review import RecordStream, simulate_reviews
+    from toolkit.review.episodes import params_from
 
     rules = with_assumptions(_rules(rules_path), values)
-    cohort = default_cohort(tuple(populations), cohort_seed)
-    res = simulate_reviews(
-        cohort,
-        {s: parse_strategy(s) for s in strategies},
+    named = _parsed(tuple(strategies))
+    rng = np.random.default_rng(seed)
+    if not cache.enabled():
+        res = simulate_reviews(
+            default_cohort(tuple(populations), cohort_seed),
+            named,
+            rules,
+            n=n,
+            n_replications=replications,
+            populations=list(populations),
+            rng=rng,
+        )
+        return _headline(res.records, strategies)
+    pops = tuple(populations)
+    census, _ = cache.census(pops, cohort_seed)
+    stream = RecordStream(
+        census,
+        named,
         rules,
         n=n,
         n_replications=replications,
-        populations=list(populations),
-        rng=np.random.default_rng(seed),
+        populations=list(pops),
+        rng=rng,
+        weights=cache.stay_weights(pops, cohort_seed, rules, params_from(rules, None)),
     )
-    return _headline(res.records, strategies)
+    # only the columns the headline reads, in record order (replication, then strategy)
+    parts = [{c: cols[c] for c in _HEADLINE_COLUMNS} for _, _, cols in stream]
+    rec = {c: np.concatenate([p[c] for p in parts]) for c in _HEADLINE_COLUMNS}
+    return _reduce(rec["strategy"], len(stream.names), rec, stream.names, strategies)
+
+
+#: Record columns the headline outcomes are computed from.
+_HEADLINE_COLUMNS = (
+    "strategy",
+    "route",
+    "bed_days_saved",
+    "re_recalled",
+    "sfo",
+    "custody_days",
+    "reviews",
+    "review_hours",
+    "cost",
+)
 
 
 def _headline(rec: pd.DataFrame, strategies: Sequence[str]) -> list[dict]:
+    """Headline outcomes from a records DataFrame (``SimulationResult.records``)."""
+    from toolkit.review.mechanism import ROUTES
+
+    strat = rec["strategy"].cat
+    if tuple(rec["route"].cat.categories) != ROUTES:
+        raise UsageError(f"records' routes are {list(rec['route'].cat.categories)}")
+    cols = {c: rec[c].to_numpy() for c in _HEADLINE_COLUMNS[2:]}
+    cols["route"] = rec["route"].cat.codes.to_numpy()
+    return _reduce(
+        strat.codes.to_numpy(), len(strat.categories), cols, list(strat.categories), strategies
+    )
+
+
+def _reduce(
+    code: np.ndarray, k: int, rec: Mapping[str, np.ndarray], names, strategies: Sequence[str]
+) -> list[dict]:
     """Means per strategy over all records (every replication has the same n, so the mean of
     the records is the mean of the replication means). Sums over the strategy codes with
-    ``np.bincount``: a pandas groupby here cost more than some strategies' simulation."""
-    strat = rec["strategy"].cat
-    code = strat.codes.to_numpy()
-    k = len(strat.categories)
+    ``np.bincount`` (sequential sums in record order: the same bytes whichever path built the
+    records); a pandas groupby here cost more than some strategies' simulation."""
+    from toolkit.review.mechanism import ROUTES
+
     count = np.bincount(code, minlength=k).astype(float)
 
     def mean(values) -> np.ndarray:
         return np.bincount(code, weights=np.asarray(values, float), minlength=k) / count
 
-    sed = rec["route"].cat.codes.to_numpy() == list(rec["route"].cat.categories).index("sed")
+    sed = np.asarray(rec["route"]) == ROUTES.index("sed")
     cols = {
         "released_at_sed_pct": 100 * mean(sed),
         "bed_days_saved_per_person": mean(rec["bed_days_saved"]),
@@ -202,7 +327,7 @@ def _headline(rec: pd.DataFrame, strategies: Sequence[str]) -> list[dict]:
         "review_hours_per_person": mean(rec["review_hours"]),
         "cost_per_person": mean(rec["cost"]),
     }
-    pos = {c: i for i, c in enumerate(strat.categories)}
+    pos = {c: i for i, c in enumerate(names)}
     return [{o: float(cols[o][pos[s]]) for o in OUTCOMES} for s in strategies]
 
 
@@ -218,21 +343,46 @@ def custody_days(
 ) -> pd.DataFrame:
     """Days in custody and recall type of every admitted episode under ``strategy``, at the
     rules file's values (for the stock projection)."""
-    from toolkit.review import parse_strategy, simulate_reviews
+    from toolkit.categories import RECALL_TYPES
+    from toolkit.review import RecordStream, simulate_reviews
+    from toolkit.review.episodes import params_from
 
     if not populations:
         raise UsageError("give at least one recall type to project")
-    cohort = default_cohort(tuple(populations), cohort_seed)
-    res = simulate_reviews(
-        cohort,
-        {strategy: parse_strategy(strategy)},
-        _rules(rules_path),
+    rules = _rules(rules_path)
+    named = _parsed((strategy,))
+    rng = np.random.default_rng(seed)
+    if not cache.enabled():
+        res = simulate_reviews(
+            default_cohort(tuple(populations), cohort_seed),
+            named,
+            rules,
+            n=n,
+            n_replications=replications,
+            populations=list(populations),
+            rng=rng,
+        )
+        return res.records[["custody_days", "recall_type"]].reset_index(drop=True)
+    pops = tuple(populations)
+    census, _ = cache.census(pops, cohort_seed)
+    stream = RecordStream(
+        census,
+        named,
+        rules,
         n=n,
         n_replications=replications,
-        populations=list(populations),
-        rng=np.random.default_rng(seed),
+        populations=list(pops),
+        rng=rng,
+        weights=cache.stay_weights(pops, cohort_seed, rules, params_from(rules, None)),
     )
-    return res.records[["custody_days", "recall_type"]].reset_index(drop=True)
+    parts = [(cols["custody_days"], cols["recall_type"]) for _, _, cols in stream]
+    codes = np.concatenate([t for _, t in parts])
+    return pd.DataFrame(
+        {
+            "custody_days": np.concatenate([d for d, _ in parts]),
+            "recall_type": pd.Categorical.from_codes(codes, categories=list(RECALL_TYPES)),
+        }
+    )
 
 
 def load_rules(path: str | None = None):

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from toolkit.datafiles import check_keys, read_toml
-from toolkit.exceptions import SpecError, ToolkitError
+from toolkit.exceptions import SpecError, ToolkitError, UsageError
 from toolkit.schema import RECALL_TYPES
-from toolkit.sweep.scenario import ASSUMABLE, OUTCOMES, check_strategy
+from toolkit.sweep import scenario
+from toolkit.sweep.scenario import OUTCOMES, check_strategy
 
 #: Distribution name -> (SALib name, parameters in the order SALib reads its "bounds").
 DISTRIBUTIONS = {
@@ -93,10 +94,13 @@ class SweepSpec:
         """One row per assumption point (``point`` = 0..P-1, one column per assumption).
 
         ``sobol``: SALib's Saltelli/Sobol' sample, N x (D + 2) points (first-order and total
-        indices); ``baseline``: one point with the rules file's values (no columns).
+        indices); ``baseline``: one point with the rules file's values (a column per
+        assumption, holding that value).
         """
         if self.method == "baseline" or not self.assumptions:
-            return pd.DataFrame({"point": [0]})
+            rules = scenario.load_rules(self.rules)
+            base = {a.name: [scenario.baseline_value(rules, a.name)] for a in self.assumptions}
+            return pd.DataFrame({"point": [0], **base})
         from SALib.sample import sobol as sobol_sample
 
         x = sobol_sample.sample(
@@ -146,8 +150,11 @@ ALIASES = {"sed": "board_only"}
 
 def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> Assumption:
     w = f"assumptions.{name}"
-    if name not in ASSUMABLE:
-        check_keys({name: 0}, ASSUMABLE, label, "assumptions")
+    rules = scenario.load_rules(rules_path)
+    try:
+        assumable = scenario.check_assumable(rules, name)
+    except UsageError as exc:
+        raise SpecError(label, w, f"cannot be varied: {exc}") from None
     if not isinstance(blk, dict):
         raise SpecError(label, w, 'must be a table like {dist = "uniform", low = 0, high = 1}')
     dist = blk.get("dist")
@@ -159,10 +166,7 @@ def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> As
     for k in keys:
         v = blk[k]
         if v == "rules" and k == CENTRE.get(dist):
-            from toolkit.review import load_release_rules
-            from toolkit.sweep.scenario import baseline_value
-
-            v = baseline_value(load_release_rules(rules_path), name)
+            v = assumable.value
             if dist == "lognormal":
                 v = float(np.log(v))
         if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -177,10 +181,26 @@ def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> As
     for k in ("sd", "sdlog"):
         if k in p and p[k] <= 0:
             raise SpecError(label, f"{w}.{k}", "must be positive", p[k])
-    _, lo, hi = ASSUMABLE[name]
-    if "low" in p and (p["low"] < lo or p["high"] > hi):
-        raise SpecError(label, w, f"must lie within the model's range {lo} to {hi}", vals)
+    if "low" in p:
+        _within(label, w, rules, assumable, p["low"], p["high"])
     return Assumption(name, dist, tuple(vals), str(blk.get("reason", "")))
+
+
+def _within(label: str, where: str, rules, a: scenario.Assumable, low: float, high: float):
+    """A bounded distribution must lie in the parameter's declared range (``ranges`` in the
+    rules file) and both its ends must pass the rules loader's checks (a probability in 0-1)."""
+    if a.low is not None and (low < a.low or high > a.high):
+        raise SpecError(
+            label,
+            where,
+            f"must lie within its range {a.low} to {a.high} (`ranges` in {rules.path})",
+            [low, high],
+        )
+    for end, v in (("low", low), ("high", high)):
+        try:
+            scenario.with_assumptions(rules, {a.name: v})
+        except UsageError as exc:
+            raise SpecError(label, f"{where}.{end}", f"is refused by the rules: {exc}") from None
 
 
 def load_sweep_spec(path: str | Path) -> SweepSpec:
