@@ -116,9 +116,11 @@ by = results.pivot(index="point", columns="strategy", values="mean_custody_days"
 assert (by["formal"] <= by["board_only"] + 1e-9).all()
 assert (by["proactive:every=28"] <= by["formal"] + 1e-9).all()
 assert (by["proactive:every=91"] <= by["formal"] + 1e-9).all()
-# the re-recall multiplier is what drives re-recalls most (its total index is the largest)
+# re-recalls move with the re-recall multiplier and the share who decline release (held to SED,
+# so less time on licence) far more than with the notice probability: its total index is the
+# smallest (at this small N the order of the other two is within their intervals)
 top = si[(si.strategy == "proactive:every=28") & (si.outcome == "re_recall_pct")]
-assert top.sort_values("ST").iloc[-1]["parameter"] == "hazards.re_recall_multiplier"
+assert top.sort_values("ST").iloc[0]["parameter"] == "executive.notice_probability"
 # board_only holds no executive reviews: no review hours, so it starts the frontier
 assert np.allclose(results.loc[results.strategy == "board_only", "review_hours_per_person"], 0)
 assert summ.set_index("strategy").loc["board_only", "on_frontier"]
