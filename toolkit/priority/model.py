@@ -235,3 +235,113 @@ def load_scoring_model(directory: str | Path | None = None) -> ScoringModel:
     est = ScoringModel(**params)
     _set_fitted(est, meta, arrays, man)
     return est
+
+
+class ReviewGain:
+    """Expected people released before SED by reviewing a case this week, from the caseload
+    view the review simulation shows (:func:`toolkit.review.ordering.case_arrays`).
+
+    The product of four chances, each as the review model applies it:
+
+    * **readiness**: the stored model's chance the case is releasable within 28 days (fitted to
+      the review model's records; RoSH enters as the model's loading does);
+    * **route open**: whether the release rules give the executive the power for this recall
+      type and do not exclude the case's RoSH level (``executive.excluded_rosh``; none by
+      default, since s.255C(3) sets a public-protection test, not a RoSH bar);
+    * **noticed**: the rules' chance that a review of a releasable person recognises it;
+    * **lands before SED**: the chance the executive decision delay (log-normal, the rules'
+      median and spread) is shorter than the days left to SED.
+
+    The readiness spline terms are evaluated as one spline function per feature
+    (:class:`scipy.interpolate.BSpline` with the fitted coefficients), the same sum as
+    :meth:`ScoringModel.decision_function` without building the basis matrix.
+    """
+
+    def __init__(self, model: ScoringModel, rules=None):
+        from scipy.interpolate import BSpline
+
+        from toolkit.priority.routes import load_rules
+        from toolkit.review.policy import ROSH_LEVELS
+        from toolkit.schema import RECALL_TYPES
+
+        model._check_fitted()
+        self.model = model
+        self.rules = rules = load_rules(rules)
+        d = model.degree
+        groups = model._groups()
+        self.splines = []
+        for j in range(len(SPLINE_FEATURES)):
+            base = model.knots_[:, j]
+            lo_step, hi_step = base[1] - base[0], base[-1] - base[-2]
+            t = np.r_[
+                np.linspace(base[0] - d * lo_step, base[0] - lo_step, d),
+                base,
+                np.linspace(base[-1] + hi_step, base[-1] + d * hi_step, d),
+            ]
+            self.splines.append(
+                (BSpline(t, model.coef_[groups[j]], d, extrapolate=False), base[0], base[-1])
+            )
+        k = len(SPLINE_FEATURES)
+        self.lin_coef = model.coef_[k * len(groups[0]) :] / model.scale_
+        self.lin_const = model.intercept_ - float(model.loc_ @ self.lin_coef)
+        self.fill = model.fill_
+        excluded = [ROSH_LEVELS.index(x) for x in rules.excluded_rosh]
+        self.excluded_rosh = np.array(excluded, dtype=np.int64)
+        self.exec_type = np.array(
+            [rules.types[t].release == "review" and rules.types[t].executive for t in RECALL_TYPES]
+        )
+        self.no_sed = np.array([not rules.types[t].release_at_sed for t in RECALL_TYPES])
+        std = rules.types["standard"]
+        self.first, self.every = float(std.board_referral_day), float(std.board_review_every)
+        self.p_notice = float(rules.notice_probability)
+        self.delay_log = np.log(max(rules.delay_executive, 1e-9))
+        self.delay_sigma = float(rules.delay_executive_sigma)
+
+    def readiness(self, a: dict) -> np.ndarray:
+        """The stored model's chance of being releasable within 28 days (all features known,
+        as in the simulation; need domains at the training mean)."""
+        from toolkit.priority.features import FAR_DAYS
+
+        t = np.asarray(a["days_since_recall"], dtype=float)
+        rtype = np.asarray(a["recall_type"])
+        indet = self.no_sed[rtype]
+        to_sed = np.where(indet, FAR_DAYS, np.asarray(a["days_to_sed"], dtype=float))
+        to_sed = np.clip(np.nan_to_num(to_sed, nan=FAR_DAYS, posinf=FAR_DAYS), 0, FAR_DAYS)
+        with np.errstate(invalid="ignore"):
+            last = self.first + self.every * np.floor((t - self.first) / self.every)
+        since = np.where(t >= self.first, t - last, t)
+        ogrs = np.asarray(a["ogrs3_2yr"], dtype=float) / 100
+        clipped = np.clip(np.nan_to_num(ogrs, nan=0.5), 1e-3, 1 - 1e-3)
+        lg = np.where(np.isnan(ogrs), self.fill[3], np.log(clipped / (1 - clipped)))
+        xs = (np.log1p(np.maximum(t, 0)), np.log1p(to_sed), np.log1p(since), lg)
+        eta = np.full(t.size, self.lin_const)
+        for (spl, lo, hi), x in zip(self.splines, xs):
+            eta += spl(np.clip(x, lo, hi))
+        unmet = np.asarray(a["unmet_programme_need"], bool) & ~np.asarray(
+            a["programme_completed"], bool
+        )
+        lin = (
+            self.fill[len(SPLINE_FEATURES)],  # need domains: not in the caseload view
+            np.asarray(a["accommodation_need"], float),
+            np.asarray(a["accommodation_secured"], float),
+            unmet.astype(float),
+            np.asarray(a["om_contact"], float),
+            np.asarray(a["wants_release"], float),
+            (np.asarray(a["rosh"]) == 3).astype(float),
+            indet.astype(float),
+        )
+        for c, x in zip(self.lin_coef, lin):
+            eta += c * x
+        return expit(eta)
+
+    def __call__(self, a: dict) -> np.ndarray:
+        from scipy.special import ndtr
+
+        rtype = np.asarray(a["recall_type"])
+        rosh = np.asarray(a["rosh"])
+        open_ = self.exec_type[rtype] & ~np.isin(rosh, self.excluded_rosh)
+        left = np.asarray(a["days_to_sed"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (np.log(np.maximum(left, 0.0)) - self.delay_log) / self.delay_sigma
+        lands = ndtr(np.nan_to_num(z, nan=-np.inf))
+        return self.readiness(a) * open_ * self.p_notice * lands

@@ -73,6 +73,46 @@ def case_features(ep, idx: np.ndarray, t: np.ndarray, census=None) -> pd.DataFra
     )
 
 
+def case_arrays(ep, idx: np.ndarray, t: np.ndarray, census=None) -> dict[str, np.ndarray]:
+    """As :func:`case_features`, as plain numpy arrays (no DataFrame): ``recall_type`` and
+    ``rosh`` as codes into :data:`~toolkit.categories.RECALL_TYPES` and
+    :data:`~toolkit.review.policy.ROSH_LEVELS` (-1: unknown). The simulation scores every
+    candidate on every review day, so a score function that takes these (its ``arrays``
+    attribute) avoids building a DataFrame hundreds of times a replication."""
+    rows = ep.cohort_row[idx]
+    n = idx.size
+    accom_need = np.isfinite(ep.accommodation_day[idx])
+    if census is not None:
+        accom_need = accom_need | census.accommodation_need[rows]
+    return {
+        "recall_type": ep.recall_type[idx],
+        "days_since_recall": t,
+        "days_to_sed": ep.sed[idx] - t,
+        "ogrs3_2yr": census.ogrs[rows] * 100 if census is not None else np.full(n, np.nan),
+        "rsr_2yr": census.rsr[rows] * 100 if census is not None else np.full(n, np.nan),
+        "rosh": census.rosh[rows] if census is not None else np.full(n, -1),
+        "accommodation_need": accom_need,
+        "accommodation_secured": ep.accommodation_day[idx] <= t,
+        "unmet_programme_need": np.isfinite(ep.programme_day[idx]),
+        "programme_completed": ep.programme_day[idx] <= t,
+        "om_contact": ep.om_contact_day[idx] <= t,
+        "wants_release": ~ep.declines[idx],
+    }
+
+
+def frame_to_arrays(features: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A :func:`case_features` frame as :func:`case_arrays` gives it (categories as codes)."""
+    out = {k: features[k].to_numpy() for k in FEATURES}
+    for k, names in (("recall_type", RECALL_TYPES), ("rosh", ROSH_LEVELS)):
+        col = features[k]
+        if hasattr(col, "cat") and tuple(col.cat.categories) == tuple(names):
+            out[k] = col.cat.codes.to_numpy()
+        else:
+            lookup = {n: i for i, n in enumerate(names)}
+            out[k] = np.array([lookup.get(str(v), -1) for v in col], dtype=np.int64)
+    return out
+
+
 def fallback_score(features: pd.DataFrame) -> np.ndarray:
     """Rule-of-thumb score used until a fitted scorer is injected (higher = review sooner).
 
@@ -152,6 +192,9 @@ class Scorer(Ordering):
 
     def priority(self, ep, idx, t, census=None):
         fn = self.score or fallback_score
+        fast = getattr(fn, "arrays", None)  # the same score from numpy arrays (no DataFrame)
+        if fast is not None:
+            return -np.asarray(fast(case_arrays(ep, idx, t, census)), dtype=float)
         return -np.asarray(fn(case_features(ep, idx, t, census)), dtype=float)
 
 
