@@ -270,6 +270,4 @@ def decision_records(
         for name in DECISION_ORDERINGS:
             prio = Scorer(score) if name == "scorer" else name
             strategies[f"{name}@{cap}"] = CapacityLimited(per_week=cap, priority=prio)
-    return simulate_reviews(
-        cohort, strategies, n=n, n_replications=n_replications, rng=rng
-    ).records
+    return simulate_reviews(cohort, strategies, n=n, n_replications=n_replications, rng=rng).records
