@@ -48,11 +48,19 @@ def simulation_score(features):
 
     The stated objective of the simulation's ranking is people released before SED (the
     executive and Board routes); ``prioritise`` ranks by expected supervised days gained.
-    ``simulation_score.arrays`` is the same score from numpy arrays (the engine's fast path).
+    ``simulation_score.arrays`` is the same score from numpy arrays, and
+    ``simulation_score.prepare(episodes, census)`` the same score as ``f(idx, t)`` with the
+    parts that do not change while a person waits computed once (the engine's fast path).
     """
     from toolkit.review.ordering import frame_to_arrays
 
     return _score_arrays(frame_to_arrays(features))
 
 
+def _prepare(ep, census=None):
+    """:func:`simulation_score` for one set of simulation episodes, as ``f(idx, t)``."""
+    return _gain().prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
+
+
 simulation_score.arrays = _score_arrays
+simulation_score.prepare = _prepare

@@ -190,12 +190,30 @@ class Scorer(Ordering):
     score: Callable[[pd.DataFrame], np.ndarray] | None = field(default=None, compare=True)
     name = "scorer"
 
+    def prepare(self, ep, rules, census, *, per_week: int, formal: dict, stop: np.ndarray):
+        """A score function with a ``prepare(episodes, census)`` attribute gives ``f(idx, t)``
+        for these episodes (the same score, static parts computed once)."""
+        prep = getattr(self.score, "prepare", None)
+        return self if prep is None else _PreparedScore(prep(ep, census))
+
     def priority(self, ep, idx, t, census=None):
         fn = self.score or fallback_score
         fast = getattr(fn, "arrays", None)  # the same score from numpy arrays (no DataFrame)
         if fast is not None:
             return -np.asarray(fast(case_arrays(ep, idx, t, census)), dtype=float)
         return -np.asarray(fn(case_features(ep, idx, t, census)), dtype=float)
+
+
+class _PreparedScore(Ordering):
+    """A :class:`Scorer` bound to one set of episodes (``gain(idx, t)``, higher first)."""
+
+    name = "scorer"
+
+    def __init__(self, gain):
+        self.gain = gain
+
+    def priority(self, ep, idx, t, census=None):
+        return -np.asarray(self.gain(idx, np.asarray(t, dtype=float)), dtype=float)
 
 
 @dataclass(frozen=True)
