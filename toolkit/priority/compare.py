@@ -219,8 +219,15 @@ def decision_table(records: pd.DataFrame, capacities, confidence: float = 0.95) 
         for name in DECISION_ORDERINGS:
             s = per.loc[f"{name}@{cap}"]
             row = {"per_week": cap, "ordering": name}
-            row["released_before_sed_pct"], lo, hi = paired_interval(s["before"], confidence)
-            row["supervised_days"] = float(s["supervised_days"].mean())
+            # levels, with t intervals over replications (not paired)
+            for label, col in (
+                ("released_before_sed_pct", "before"),
+                ("mean_supervised_days", "supervised_days"),
+                ("sfo_per_1000", "sfo_per_1000"),
+                ("re_recall_pct", "re_recall_pct"),
+            ):
+                m, lo, hi = paired_interval(s[col], confidence)
+                row[label], row[f"{label}_lo"], row[f"{label}_hi"] = m, lo, hi
             span = (o["before"] - f["before"]).to_numpy()
             with np.errstate(divide="ignore", invalid="ignore"):
                 share = np.where(span > 0, (s["before"] - f["before"]).to_numpy() / span, np.nan)
