@@ -54,7 +54,9 @@ def markdown(t, n, reps, seconds) -> str:
             f"| {_ci(r, 'age_gap_change')} | {_ci(r, 'sex_gap_change')} "
             f"| {_ci(r, 'ethnicity_gap_change')} |"
         )
-    lines += ["", "## Targets for the scorer (met or missed)", ""]
+    from toolkit.priority.compare import decision_summary
+
+    lines += ["", "## Targets for the scorer (met or missed)", "", decision_summary(t), ""]
     sc = t[t["ordering"] == "scorer"]
     base = t[t["ordering"] == "cleared_nearest_sed"].set_index("per_week")
     for _, r in sc.iterrows():

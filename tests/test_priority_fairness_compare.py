@@ -266,3 +266,25 @@ def test_scorer_beats_the_caseload_column_baseline(default_cohort):
     d = (n.loc["scorer@40"] - n.loc["cleared_nearest_sed@40"]).to_numpy()  # people
     _, lo, _ = paired_interval(d)
     assert lo > 0
+
+
+def test_readme_states_the_generated_decision_table():
+    """The README's plain-words decision paragraph is the generated table's
+    (`benchmarks/scorer_bound.csv`, written by `benchmarks/bench_scorer_bound.py`), and the
+    table's met/missed flags follow its own numbers (targets 80% and 1.2x; no rise = the paired
+    interval reaches zero or below)."""
+    from pathlib import Path
+
+    from toolkit.priority.compare import decision_summary
+
+    root = Path(__file__).resolve().parents[1]
+    t = pd.read_csv(root / "benchmarks" / "scorer_bound.csv")
+    readme = " ".join((root / "README.md").read_text().split())
+    assert " ".join(decision_summary(t).split()) in readme
+    md = (root / "benchmarks" / "scorer_bound.md").read_text()
+    assert " ".join(decision_summary(t).split()) in " ".join(md.split())
+    assert (t["oracle_gain_met"] == (t["share_of_oracle_gain"] >= 0.8)).all()
+    ratio = t[t["per_week"] >= 20]
+    assert (ratio["ratio_to_fifo_met"].astype(bool) == (ratio["ratio_to_fifo"] >= 1.2)).all()
+    for col in ("sfo_per_1000", "re_recall_pct", "age_gap", "sex_gap", "ethnicity_gap"):
+        assert (t[f"no_rise_{col}_met"] == (t[f"{col}_change_lo"] <= 0)).all()

@@ -278,3 +278,53 @@ def decision_records(
             prio = Scorer(score) if name == "scorer" else name
             strategies[f"{name}@{cap}"] = CapacityLimited(per_week=cap, priority=prio)
     return simulate_reviews(cohort, strategies, n=n, n_replications=n_replications, rng=rng).records
+
+
+def _caps(values) -> str:
+    v = [str(int(c)) for c in values]
+    return v[0] if len(v) == 1 else ", ".join(v[:-1]) + " and " + v[-1]
+
+
+def decision_summary(table: pd.DataFrame) -> str:
+    """The scorer's rows of :func:`decision_table` in plain words: which aims are met at which
+    capacities (the README's paragraph; a test checks the README carries it)."""
+    sc = table[table["ordering"] == "scorer"].set_index("per_week")
+    base = table[table["ordering"] == "cleared_nearest_sed"].set_index("per_week")
+    caps = list(sc.index)
+
+    def split(mask, what, met_words="met", missed_words="**not met**"):
+        met = [c for c in caps if mask.get(c) is True]
+        missed = [c for c in caps if mask.get(c) is False]
+        parts = []
+        if met:
+            parts.append(f"{met_words} at {_caps(met)} a week")
+        if missed:
+            parts.append(f"{missed_words} at {_caps(missed)}")
+        return f"{what}: " + ", ".join(parts)
+
+    def flags(col):
+        return {
+            c: (None if pd.isna(v) else bool(v) if not isinstance(v, str) else v == "True")
+            for c, v in sc[col].items()
+        }
+
+    beats = {
+        c: bool(sc.loc[c, "released_before_sed_pct"] > base.loc[c, "released_before_sed_pct"])
+        for c in caps
+    }
+    sentences = [
+        split(
+            beats, "more people released before SED than the caseload-column rule", "yes", "**no**"
+        ),
+        split(flags("oracle_gain_met"), "80% of the oracle's gain over FIFO"),
+        split(flags("ratio_to_fifo_met"), "20% more people released before SED than FIFO"),
+    ]
+    for col, words in (
+        ("sfo_per_1000", "no rise in modelled serious reoffending"),
+        ("re_recall_pct", "no rise in re-recall"),
+        ("age_gap", "no wider age gap"),
+        ("sex_gap", "no wider sex gap"),
+        ("ethnicity_gap", "no wider ethnicity gap"),
+    ):
+        sentences.append(split(flags(f"no_rise_{col}_met"), words))
+    return "; ".join(sentences) + "."
