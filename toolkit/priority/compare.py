@@ -1,19 +1,21 @@
-"""Does the scorer help? Its ordering against FIFO, random, nearest-SED and an oracle.
+"""Does the scorer help? Its ordering against FIFO, a caseload-column rule and an oracle.
 
-Two comparisons:
-
-* :func:`snapshot_comparison` (works today): held-out simulated caseloads of a team's size; each
-  ordering picks ``capacity`` cases to review now; we count how many picked cases a review
-  releases and the supervised days it gains, using the engine's own outcomes
+* :func:`snapshot_comparison`: held-out simulated caseloads of a team's size; each ordering
+  picks ``capacity`` cases to review now; we count how many picked cases a review releases and
+  the supervised days it gains, using the engine's own outcomes
   (:func:`toolkit.priority.features.caseload_from_simulation`). One week, one decision.
-* :func:`capacity_comparison` (issue 13 item 6): the full weekly capacity simulation in
-  :func:`toolkit.review.simulate_reviews`, with the scorer injected as the ordering of
-  ``capacity:per_week=R,priority=scorer`` (the review model's ``Scorer`` ordering takes the
-  score function; :func:`toolkit.priority.simulation_score` is the one ``simulate`` wires in).
+* :func:`decision_records` and :func:`decision_table`: the review model's weekly capacity
+  simulation at several capacities, with FIFO, the caseload-column rule
+  (``cleared_nearest_sed``), the scorer (:func:`toolkit.priority.simulation_score`) and the
+  oracle (an exact maximum allocation over every draw, so a true upper bound) on the same
+  episodes; every comparison paired with FIFO by replication, with t intervals over
+  replications, and the targets marked met or missed (never asserted).
+* :func:`capacity_comparison`: the older one-capacity summary (kept for scripts).
 
-Targets (issue 13): at least 20% more people released before SED than FIFO at the same
-capacity; at least 80% of the oracle's gain over FIFO; no rise in modelled serious further
-offences.
+The stated objective is people released before SED by the executive or the Parole Board (not
+the five-year-horizon route). Targets: at least 80% of the oracle's gain over FIFO; at least
+20% more people released before SED than FIFO from 20 a week up; no rise in modelled serious
+reoffending, re-recall, or an age, sex or ethnicity gap.
 """
 
 from __future__ import annotations
