@@ -260,16 +260,23 @@ def test_review_gain_follows_the_release_rules(mixed_episodes):
 
 
 def test_spline_tables_are_within_their_stated_error():
-    """Each tabulated spline term and the tabulated normal CDF lie within 1e-8 of the exact
-    function over and beyond their range (held at the end values outside)."""
+    """Each spline term (de Boor, numpy only) equals scipy's BSpline on the same knots and
+    coefficients to rounding; its table and the tabulated normal CDF lie within 1e-8 of the
+    exact function over and beyond their range (held at the end values outside); the numpy
+    normal CDF equals scipy's."""
+    from scipy.interpolate import BSpline
     from scipy.special import ndtr
 
     from toolkit.priority import _gain
-    from toolkit.priority.model import _NDTR, _Tabulated
+    from toolkit.priority.gain import _NDTR, _Tabulated
+    from toolkit.priority.gain import ndtr as np_ndtr
 
     rng = np.random.default_rng(8)
-    for spl, lo, hi in _gain().splines:
-        x = rng.uniform(lo - 1, hi + 1, 200_000)
-        np.testing.assert_allclose(_Tabulated(spl, lo, hi)(x), spl(np.clip(x, lo, hi)), atol=1e-8)
+    for sp in _gain().splines:
+        x = rng.uniform(sp.lo - 1, sp.hi + 1, 200_000)
+        exact = BSpline(sp.t, sp.c, sp.d, extrapolate=False)(np.clip(x, sp.lo, sp.hi))
+        np.testing.assert_allclose(sp(x), exact, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(_Tabulated(sp, sp.lo, sp.hi)(x), exact, atol=1e-8)
     z = rng.uniform(-10, 10, 200_000)
     np.testing.assert_allclose(_NDTR(z), ndtr(z), atol=1e-8)
+    np.testing.assert_allclose(np_ndtr(z), ndtr(z), rtol=1e-12, atol=1e-15)

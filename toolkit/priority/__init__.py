@@ -14,9 +14,26 @@ def _default():
 
 @lru_cache(maxsize=1)
 def _gain():
-    from toolkit.priority.model import ReviewGain
+    # numpy only: ``simulate`` with the scorer ordering imports neither pandas nor scipy
+    from toolkit.priority.gain import ReviewGain, StoredModel
 
-    return ReviewGain(_default())
+    return ReviewGain(StoredModel())
+
+
+_BY_RULES: dict = {}
+
+
+def _gain_for(rules):
+    """The gain under the simulation's release rules (the shipped ones: :func:`_gain`)."""
+    if rules is None:
+        return _gain()
+    hit = _BY_RULES.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        from toolkit.priority.gain import ReviewGain
+
+        _BY_RULES.clear()  # one simulation's rules at a time
+        hit = _BY_RULES[id(rules)] = (rules, ReviewGain(_gain().model, rules))
+    return hit[1]
 
 
 #: Days to SED below which a case counts as if it had this many left when its expected gain is
@@ -57,9 +74,10 @@ def simulation_score(features):
     return _score_arrays(frame_to_arrays(features))
 
 
-def _prepare(ep, census=None):
-    """:func:`simulation_score` for one set of simulation episodes, as ``f(idx, t)``."""
-    return _gain().prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
+def _prepare(ep, census=None, rules=None):
+    """:func:`simulation_score` for one set of simulation episodes, as ``f(idx, t)``, under the
+    simulation's release rules (``rules``; default the shipped ones)."""
+    return _gain_for(rules).prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
 
 
 simulation_score.arrays = _score_arrays

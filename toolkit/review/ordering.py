@@ -191,10 +191,11 @@ class Scorer(Ordering):
     name = "scorer"
 
     def prepare(self, ep, rules, census, *, per_week: int, formal: dict, stop: np.ndarray):
-        """A score function with a ``prepare(episodes, census)`` attribute gives ``f(idx, t)``
-        for these episodes (the same score, static parts computed once)."""
+        """A score function with a ``prepare(episodes, census, rules=rules)`` attribute gives
+        ``f(idx, t)`` for these episodes under the simulation's rules (the same score, static
+        parts computed once)."""
         prep = getattr(self.score, "prepare", None)
-        return self if prep is None else _PreparedScore(prep(ep, census))
+        return self if prep is None else _PreparedScore(prep(ep, census, rules=rules))
 
     def priority(self, ep, idx, t, census=None):
         fn = self.score or fallback_score
