@@ -105,7 +105,7 @@ def capacity_table(
     from toolkit.cohort.generate import generate_cohort
     from toolkit.priority import URGENCY_FLOOR_DAYS
     from toolkit.priority.compare import decision_records, decision_table
-    from toolkit.priority.model import ReviewGain
+    from toolkit.priority.gain import ReviewGain
     from toolkit.review.ordering import frame_to_arrays
 
     gain = ReviewGain(scorer)
@@ -114,7 +114,11 @@ def capacity_table(
         a = frame_to_arrays(features)
         return gain(a) / np.maximum(np.asarray(a["days_to_sed"], float), URGENCY_FLOOR_DAYS)
 
-    score.prepare = lambda ep, census=None: gain.prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
+    def prepare(ep, census=None, rules=None):
+        g = gain if rules is None else ReviewGain(scorer, rules)
+        return g.prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
+
+    score.prepare = prepare
     cohort = generate_cohort(populations=["standard"], rng=20140331)
     rec = decision_records(
         cohort, capacities=capacities, n=n, n_replications=reps, rng=seed, score=score
