@@ -288,3 +288,53 @@ def test_readme_states_the_generated_decision_table():
     assert (ratio["ratio_to_fifo_met"].astype(bool) == (ratio["ratio_to_fifo"] >= 1.2)).all()
     for col in ("sfo_per_1000", "re_recall_pct", "age_gap", "sex_gap", "ethnicity_gap"):
         assert (t[f"no_rise_{col}_met"] == (t[f"{col}_change_lo"] <= 0)).all()
+
+
+@pytest.fixture(scope="module")
+def small_census():
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.review.census import prepare_census
+
+    pops = ["standard", "extended", "ipp_dpp", "fixed_term"]
+    return prepare_census(generate_cohort(populations=pops, rng=515)), pops
+
+
+def test_oracle_bound_holds_on_generated_settings(small_census):
+    """The bound and its monotonicity are properties of the allocation, not of the shipped
+    settings: over generated notice probabilities, capacities, minimum gaps and episode draws
+    (Hypothesis), the oracle releases at least as many before SED as FIFO, random, nearest SED
+    and the caseload-column rule, and never fewer with more capacity."""
+    import dataclasses
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from toolkit.review import CapacityLimited, build_episodes, load_release_rules
+
+    census, pops = small_census
+    base_rules = load_release_rules()
+
+    def before(out, *_):
+        r = out["route"]
+        return int(((r == 1) | (r == 2)).sum())
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        p=st.floats(0.3, 1.0),
+        cap=st.integers(1, 6),
+        more=st.integers(1, 6),
+        gap=st.integers(7, 56),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def check(p, cap, more, gap, seed):
+        rules = dataclasses.replace(base_rules, notice_probability=p)
+        ep = build_episodes(census, rules, 400, populations=pops, rng=seed)
+        o = CapacityLimited(per_week=cap, priority="oracle", min_gap=gap)
+        bound = before(o.outcomes(ep, rules, census), ep, rules)
+        for name in ("fifo", "random", "nearest_sed", "cleared_nearest_sed"):
+            s = CapacityLimited(per_week=cap, priority=name, min_gap=gap)
+            assert before(s.outcomes(ep, rules, census), ep, rules) <= bound, name
+        o2 = CapacityLimited(per_week=cap + more, priority="oracle", min_gap=gap)
+        assert before(o2.outcomes(ep, rules, census), ep, rules) >= bound
+
+    check()
