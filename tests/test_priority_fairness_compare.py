@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.priority.compare import capacity_comparison, snapshot_comparison
+from toolkit.priority.compare import snapshot_comparison
 from toolkit.priority.fairness import AGE_LABELS, age_band, fairness_audit
 from toolkit.priority.scorer import load_default_scorer
 
@@ -72,27 +72,68 @@ def test_snapshot_comparison_scorer_beats_fifo_and_random():
     )
 
 
-def test_capacity_comparison_targets(default_cohort):
-    """Issue 13 item 6 in the review model's weekly capacity simulation, the scorer injected.
+def _before_sed(rec) -> pd.DataFrame:
+    """Share released before SED (executive and Board routes) per strategy x replication."""
+    b = rec["route"].astype(str).isin(["executive", "parole_board"])
+    return rec.assign(b=b).groupby(["strategy", "replication"], observed=True)["b"].sum().unstack()
 
-    3,000 admissions a year x 3 replications with 18 extra reviews a week (the 60-in-10,000
-    ratio measured at full size in benchmarks/README.md: +30% over FIFO, 80% of the oracle's
-    gain). Tolerances for this small N: at least 20% more released before SED than FIFO
-    (measured +30%; the replication SE of each share is about 0.5 points), at least 60% of the
-    oracle's gain (80% at full size), and serious further offences not significantly higher
-    than under FIFO (95% intervals overlap).
-    """
+
+@pytest.mark.parametrize("populations", [("standard",), ("standard", "extended", "ipp_dpp")])
+def test_oracle_bounds_every_ordering_and_never_falls_with_capacity(default_cohort, populations):
+    """The oracle is an exact maximum allocation of people to review weeks (a maximum flow over
+    every draw), so, on the same episodes (common random numbers), no ordering releases more
+    people before SED in any replication, and more capacity never releases fewer. Both are
+    guarantees, not statistical claims: checked exactly in every replication, at capacities
+    small enough to bind (1 to 24 a week for 2,500 admissions a year) and on populations with
+    a Parole Board route (IPP) as well as executive ones."""
     from toolkit.priority import simulation_score
+    from toolkit.review import CapacityLimited, simulate_reviews
+    from toolkit.review.ordering import Scorer
+
+    caps = (0, 1, 3, 6, 12, 24)
+    strategies = {}
+    for c in caps:
+        strategies[f"oracle{c}"] = CapacityLimited(per_week=c, priority="oracle")
+        for o in ("fifo", "random", "nearest_sed", "cleared_nearest_sed"):
+            strategies[f"{o}{c}"] = CapacityLimited(per_week=c, priority=o)
+        strategies[f"scorer{c}"] = CapacityLimited(per_week=c, priority=Scorer(simulation_score))
+    cohort = default_cohort[default_cohort["recall_type"].isin(populations)]
+    rec = simulate_reviews(
+        cohort, strategies, n=2500, n_replications=2, populations=populations, rng=11
+    ).records
+    n = _before_sed(rec)
+    for c in caps:
+        for o in ("fifo", "random", "nearest_sed", "cleared_nearest_sed", "scorer"):
+            assert (n.loc[f"oracle{c}"] >= n.loc[f"{o}{c}"]).all(), (o, c)
+    for a, b in zip(caps, caps[1:]):
+        assert (n.loc[f"oracle{b}"] >= n.loc[f"oracle{a}"]).all(), (a, b)
+    # the bound is not vacuous: with capacity it releases more than with none
+    assert (n.loc["oracle24"] > n.loc["oracle0"]).all()
+
+
+def test_oracle_reviews_only_people_it_releases(default_cohort):
+    """The oracle spends no review that misses: every extra review it holds notices someone."""
+    from toolkit.review import CapacityLimited, FormalReviews, simulate_reviews
 
     cohort = default_cohort[default_cohort["population"] == "standard"]
-    s = capacity_comparison(simulation_score, cohort, per_week=18, n=3000, n_replications=3, rng=2)
-    s = s.set_index("strategy")
-    name = {k.rsplit("=", 1)[1]: k for k in s.index if "priority=" in k}
-    before = 100 - s["released_at_sed_pct"]
-    fifo, sc, oracle = before[name["fifo"]], before[name["scorer"]], before[name["oracle"]]
-    assert sc >= 1.2 * fifo
-    assert sc - fifo >= 0.6 * (oracle - fifo)
-    assert s.loc[name["scorer"], "sfo_per_1000_lo"] <= s.loc[name["fifo"], "sfo_per_1000_hi"]
+    rec = simulate_reviews(
+        cohort,
+        {"formal": FormalReviews(), "oracle": CapacityLimited(per_week=5, priority="oracle")},
+        n=2000,
+        n_replications=2,
+        rng=3,
+    ).records
+    f = rec[rec["strategy"] == "formal"].reset_index(drop=True)
+    o = rec[rec["strategy"] == "oracle"].reset_index(drop=True)
+    extra = o["reviews"].to_numpy() - f["reviews"].to_numpy()
+    # re-recall stays are reviewed too; look at people with no re-recall
+    clean = ~o["re_recalled"].to_numpy() & ~f["re_recalled"].to_numpy()
+    noticed_extra = o["notice_day"].to_numpy() < f["notice_day"].to_numpy()
+    # (an extra review before day 28 can also save the formal one, so ``extra`` may be 0 for
+    # someone the oracle released; it is never positive for someone it did not)
+    assert extra[clean].max() <= 1
+    assert not (extra[clean] > 0)[~noticed_extra[clean]].any()
+    assert noticed_extra[clean].sum() > 0
 
 
 def test_records_fairness_gaps_over_replications_paired_between_strategies(
@@ -176,3 +217,124 @@ def test_flag_rate_difference_interval_is_newcombes():
     want = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff")
     np.testing.assert_allclose(lo, want[0], atol=1e-10)
     np.testing.assert_allclose(hi, want[1], atol=1e-10)
+
+
+def test_decision_table_intervals_are_paired_t_intervals(default_cohort):
+    """Each change against FIFO is averaged over replications with a paired t interval: the
+    table equals scipy's interval on the per-replication differences, recomputed here from the
+    records; the oracle's share of its own gain is 1 and FIFO's ratio to itself is 1."""
+    from scipy import stats
+
+    from toolkit.priority.compare import decision_records, decision_table
+
+    cohort = default_cohort[default_cohort["population"] == "standard"]
+    rec = decision_records(cohort, capacities=(8,), n=2000, n_replications=4, rng=21)
+    t = decision_table(rec, (8,)).set_index("ordering")
+    before = rec["route"].astype(str).isin(["executive", "parole_board"]) * 100.0
+    per = (
+        rec.assign(b=before, s=rec["rsr_serious_reoffending"] * 1000.0)
+        .groupby(["strategy", "replication"], observed=True)[["b", "s"]]
+        .mean()
+    )
+    for name in ("scorer", "cleared_nearest_sed"):
+        d = (per.loc[f"{name}@8", "s"] - per.loc["fifo@8", "s"]).to_numpy()
+        lo, hi = stats.t.interval(0.95, d.size - 1, loc=d.mean(), scale=stats.sem(d))
+        row = t.loc[name]
+        assert row["sfo_per_1000_change"] == pytest.approx(d.mean())
+        assert (row["sfo_per_1000_change_lo"], row["sfo_per_1000_change_hi"]) == pytest.approx(
+            (lo, hi)
+        )
+        share = (per.loc[f"{name}@8", "b"] - per.loc["fifo@8", "b"]) / (
+            per.loc["oracle@8", "b"] - per.loc["fifo@8", "b"]
+        )
+        assert row["share_of_oracle_gain"] == pytest.approx(share.mean())
+    assert t.loc["oracle", "share_of_oracle_gain"] == pytest.approx(1.0)
+    assert t.loc["fifo", "ratio_to_fifo"] == pytest.approx(1.0)
+
+
+def test_scorer_beats_the_caseload_column_baseline(default_cohort):
+    """The scorer ordering releases more people before SED than the caseload-column baseline
+    (``cleared_nearest_sed``) at 40 a week for 10,000 admissions a year, paired over 3
+    replications on a cohort seed not used to choose it. Measured in benchmarks/scorer_bound.md
+    at 10 replications: +2.7 points (the per-replication SD of such a paired difference is
+    about half a point), so the paired interval's lower end must be above zero."""
+    from toolkit.priority.compare import decision_records, paired_interval
+
+    cohort = default_cohort[default_cohort["population"] == "standard"]
+    rec = decision_records(cohort, capacities=(40,), n=10_000, n_replications=3, rng=31)
+    n = _before_sed(rec)
+    d = (n.loc["scorer@40"] - n.loc["cleared_nearest_sed@40"]).to_numpy()  # people
+    _, lo, _ = paired_interval(d)
+    assert lo > 0
+
+
+def test_readme_states_the_generated_decision_table():
+    """The README's plain-words decision paragraph is the generated table's
+    (`benchmarks/scorer_bound.csv`, written by `benchmarks/bench_scorer_bound.py`), and the
+    table's met/missed flags follow its own numbers (targets 80% and 1.2x; no rise = the paired
+    interval reaches zero or below)."""
+    from pathlib import Path
+
+    from toolkit.priority.compare import decision_summary
+
+    root = Path(__file__).resolve().parents[1]
+    t = pd.read_csv(root / "benchmarks" / "scorer_bound.csv")
+    readme = " ".join((root / "README.md").read_text().split())
+    assert " ".join(decision_summary(t).split()) in readme
+    md = (root / "benchmarks" / "scorer_bound.md").read_text()
+    assert " ".join(decision_summary(t).split()) in " ".join(md.split())
+    assert (t["oracle_gain_met"] == (t["share_of_oracle_gain"] >= 0.8)).all()
+    ratio = t[t["per_week"] >= 20]
+    assert (ratio["ratio_to_fifo_met"].astype(bool) == (ratio["ratio_to_fifo"] >= 1.2)).all()
+    for col in ("sfo_per_1000", "re_recall_pct", "age_gap", "sex_gap", "ethnicity_gap"):
+        assert (t[f"no_rise_{col}_met"] == (t[f"{col}_change_lo"] <= 0)).all()
+
+
+@pytest.fixture(scope="module")
+def small_census():
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.review.census import prepare_census
+
+    pops = ["standard", "extended", "ipp_dpp", "fixed_term"]
+    return prepare_census(generate_cohort(populations=pops, rng=515)), pops
+
+
+def test_oracle_bound_holds_on_generated_settings(small_census):
+    """The bound and its monotonicity are properties of the allocation, not of the shipped
+    settings: over generated notice probabilities, capacities, minimum gaps and episode draws
+    (Hypothesis), the oracle releases at least as many before SED as FIFO, random, nearest SED
+    and the caseload-column rule, and never fewer with more capacity."""
+    import dataclasses
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from toolkit.review import CapacityLimited, build_episodes, load_release_rules
+
+    census, pops = small_census
+    base_rules = load_release_rules()
+
+    def before(out, *_):
+        r = out["route"]
+        return int(((r == 1) | (r == 2)).sum())
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        p=st.floats(0.3, 1.0),
+        cap=st.integers(1, 6),
+        more=st.integers(1, 6),
+        gap=st.integers(7, 56),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def check(p, cap, more, gap, seed):
+        rules = dataclasses.replace(base_rules, notice_probability=p)
+        ep = build_episodes(census, rules, 400, populations=pops, rng=seed)
+        o = CapacityLimited(per_week=cap, priority="oracle", min_gap=gap)
+        bound = before(o.outcomes(ep, rules, census), ep, rules)
+        for name in ("fifo", "random", "nearest_sed", "cleared_nearest_sed"):
+            s = CapacityLimited(per_week=cap, priority=name, min_gap=gap)
+            assert before(s.outcomes(ep, rules, census), ep, rules) <= bound, name
+        o2 = CapacityLimited(per_week=cap + more, priority="oracle", min_gap=gap)
+        assert before(o2.outcomes(ep, rules, census), ep, rules) >= bound
+
+    check()

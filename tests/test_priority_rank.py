@@ -117,7 +117,9 @@ def test_ranking_invariants(case):
 
 
 def test_simulation_score_on_the_engine_caseload_view():
-    """The function the review model's ``scorer`` ordering calls: finite, in [0, 1], and
+    """The function the review model's ``scorer`` ordering calls: the expected releases before
+    SED from a review this week per day left to SED (at least 28): times the days left, a
+    chance no larger than the rules' chance that a review notices a releasable person; and
     higher when the caseload shows the barriers the model makes matter as cleared."""
     from toolkit.priority import simulation_score
 
@@ -140,6 +142,11 @@ def test_simulation_score_on_the_engine_caseload_view():
         }
     )
     cleared = base.assign(accommodation_secured=True, programme_completed=True, om_contact=True)
-    a, b = simulation_score(base), simulation_score(cleared)
-    assert a.shape == (n,) and np.all((a >= 0) & (a <= 1))
+    from toolkit.priority import URGENCY_FLOOR_DAYS
+    from toolkit.review.policy import load_release_rules
+
+    left = np.maximum(base["days_to_sed"].to_numpy(), URGENCY_FLOOR_DAYS)
+    a, b = simulation_score(base) * left, simulation_score(cleared) * left
+    p = load_release_rules().notice_probability
+    assert a.shape == (n,) and np.all((a >= 0) & (a <= p))
     assert np.all(b >= a) and b.mean() > a.mean() + 0.1

@@ -16,6 +16,7 @@ from toolkit.exceptions import UsageError
 from toolkit.priority.features import FEATURES
 from toolkit.priority.scorer import PriorityScorer, load_default_scorer
 from toolkit.priority.train import simulated_caseload
+from toolkit.schema import RECALL_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,96 @@ def test_prediction_without_sklearn_matches_the_estimator():
     X.loc[X.index[::3], ["wants_release", "accommodation_secured", "om_contact"]] = np.nan
     pd.testing.assert_frame_equal(est.score_frame(X), light.score_frame(X))
     assert light.manifest_ == est.manifest_ and light.interval == est.interval
+
+
+@pytest.fixture(scope="module")
+def mixed_episodes():
+    """Episodes of every recall type (written for this test, not the shipped census alone)."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.review.census import prepare_census
+    from toolkit.review.episodes import build_episodes
+    from toolkit.review.policy import load_release_rules
+
+    census = prepare_census(generate_cohort(populations=list(RECALL_TYPES), rng=404))
+    ep = build_episodes(census, load_release_rules(), 4000, populations=list(RECALL_TYPES), rng=405)
+    return ep, census
+
+
+def test_review_gain_readiness_equals_the_stored_model(fitted, mixed_episodes):
+    """The gain's readiness (one spline function per feature) is the stored model's chance
+    from its basis matrix, to rounding (1e-12), on days from recall to beyond a year; and the
+    simulation's three ways to the score (DataFrame, arrays, prepared per episode set with
+    tabulated splines) agree within what the tables' stated 1e-8 allows: three spline terms
+    within 1e-8 each on the log-odds move the score by at most about 3e-8 relative (rtol 1e-7),
+    and the normal CDF within 1e-8, divided by at least 28 days left, by under 1e-9 absolute."""
+    from toolkit.priority import simulation_score
+    from toolkit.priority.features import design_from_review_features
+    from toolkit.priority.model import ReviewGain
+    from toolkit.review.ordering import case_arrays, case_features
+
+    ep, census = mixed_episodes
+    idx = np.arange(ep.n)
+    t = np.random.default_rng(6).uniform(0, 800, ep.n)
+    frame = case_features(ep, idx, t, census)
+    for model in (fitted, load_default_scorer()):
+        want = model.score_frame(design_from_review_features(frame), full=False)["probability"]
+        got = ReviewGain(model).readiness(case_arrays(ep, idx, t, census))
+        np.testing.assert_allclose(got, want.to_numpy(), rtol=0, atol=1e-12)
+    a = simulation_score(frame)
+    b = simulation_score.arrays(case_arrays(ep, idx, t, census))
+    c = simulation_score.prepare(ep, census)(idx, t)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(c, a, rtol=1e-7, atol=1e-9)
+    assert a.max() > 0
+
+
+def test_review_gain_follows_the_release_rules(mixed_episodes):
+    """The gain is zero where the rules give no executive route (automatic and Board-only
+    types, or a RoSH level the rules exclude) and for a case whose SED has passed; excluding a
+    RoSH level in the rules zeroes exactly that level's cases."""
+    import dataclasses
+
+    from toolkit.priority.model import ReviewGain, load_scoring_model
+    from toolkit.priority.routes import load_rules
+    from toolkit.review.ordering import case_arrays
+    from toolkit.review.policy import ROSH_LEVELS
+
+    ep, census = mixed_episodes
+    rules = load_rules()
+    idx = np.arange(ep.n)
+    t = np.full(ep.n, 60.0)
+    a = case_arrays(ep, idx, t, census)
+    g = ReviewGain(load_scoring_model(), rules)(a)
+    no_exec = ~np.array(
+        [rules.types[x].release == "review" and rules.types[x].executive for x in RECALL_TYPES]
+    )[a["recall_type"]]
+    assert (g[no_exec] == 0).all() and (g[~no_exec] > 0).any()
+    assert (g[a["days_to_sed"] <= 0] == 0).all()
+    strict = dataclasses.replace(rules, excluded_rosh=("very_high",))
+    g2 = ReviewGain(load_scoring_model(), strict)(a)
+    vh = a["rosh"] == ROSH_LEVELS.index("very_high")
+    assert vh.any() and (g2[vh] == 0).all()
+    np.testing.assert_array_equal(g2[~vh], g[~vh])
+
+
+def test_spline_tables_are_within_their_stated_error():
+    """Each spline term (de Boor, numpy only) equals scipy's BSpline on the same knots and
+    coefficients to rounding; its table and the tabulated normal CDF lie within 1e-8 of the
+    exact function over and beyond their range (held at the end values outside); the numpy
+    normal CDF equals scipy's."""
+    from scipy.interpolate import BSpline
+    from scipy.special import ndtr
+
+    from toolkit.priority import _gain
+    from toolkit.priority.gain import _NDTR, _Tabulated
+    from toolkit.priority.gain import ndtr as np_ndtr
+
+    rng = np.random.default_rng(8)
+    for sp in _gain().splines:
+        x = rng.uniform(sp.lo - 1, sp.hi + 1, 200_000)
+        exact = BSpline(sp.t, sp.c, sp.d, extrapolate=False)(np.clip(x, sp.lo, sp.hi))
+        np.testing.assert_allclose(sp(x), exact, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(_Tabulated(sp, sp.lo, sp.hi)(x), exact, atol=1e-8)
+    z = rng.uniform(-10, 10, 200_000)
+    np.testing.assert_allclose(_NDTR(z), ndtr(z), atol=1e-8)
+    np.testing.assert_allclose(np_ndtr(z), ndtr(z), rtol=1e-12, atol=1e-15)

@@ -40,7 +40,7 @@ def episodes(cohort, rules):
     return build_episodes(cohort, rules, 300, populations=pops, rng=8)
 
 
-@pytest.mark.parametrize("name", ["fifo", "random", "nearest_sed", "scorer", "oracle"])
+@pytest.mark.parametrize("name", ["fifo", "random", "nearest_sed", "scorer", "cleared_nearest_sed"])
 def test_capacity_matches_discrete_event_reference(episodes, rules, cohort, name):
     census = prepare_census(cohort)
     strat = CapacityLimited(per_week=4, priority=name, min_gap=21)
@@ -55,6 +55,30 @@ def test_capacity_matches_discrete_event_reference(episodes, rules, cohort, name
     np.testing.assert_array_equal(fast["route"], route)
     np.testing.assert_array_equal(fast["reviews"], rev)
     assert fast["reviews"].sum() > FormalReviews().outcomes(episodes, rules)["reviews"].sum()
+
+
+def test_oracle_capacity_equals_its_allocation_as_explicit_reviews(episodes, rules, cohort):
+    """The oracle plans its reviews up front (a maximum flow, not a per-day key, so the
+    discrete-event reference above does not apply): the capacity loop must give exactly the
+    releases of the formal reviews plus one executive review on each person's allocated day,
+    at most ``per_week`` a week."""
+    from toolkit.review.mechanism import ReviewPlan, formal_plan, merge_days, release_outcomes
+    from toolkit.review.ordering import oracle_weeks
+
+    census = prepare_census(cohort)
+    strat = CapacityLimited(per_week=4, priority="oracle")
+    fast = strat.outcomes(episodes, rules, census)
+    formal = release_outcomes(episodes, formal_plan(episodes, rules), rules)
+    limit = np.minimum(episodes.sed, rules.horizon_days)
+    stop = np.minimum.reduce([formal["notice_day"], episodes.board_day, limit])
+    week = oracle_weeks(episodes, rules, per_week=4, formal=formal, stop=stop)
+    assert week.max() >= 0 and np.bincount(week[week >= 0]).max() <= 4
+    day = np.where(week >= 0, 7.0 * week - episodes.admit_day, np.inf)[:, None]
+    explicit = release_outcomes(
+        episodes, ReviewPlan(merge_days(formal_plan(episodes, rules).days, day)), rules
+    )
+    np.testing.assert_array_equal(fast["release_day"], explicit["release_day"])
+    np.testing.assert_array_equal(fast["route"], explicit["route"])
 
 
 def test_common_random_numbers_whichever_strategies_run(cohort, rules):

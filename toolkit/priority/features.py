@@ -17,41 +17,20 @@ import pandas as pd
 from scipy.special import logit
 
 from toolkit.priority.routes import board_review_points, no_sed_types
+
+# the feature names live with the stored model (numpy only); re-exported here
+from toolkit.priority.stored import (  # noqa: F401
+    BINARY_FEATURES,  # noqa: F401
+    FAR_DAYS,
+    FEATURES,
+    LINEAR_FEATURES,
+    SPLINE_FEATURES,  # noqa: F401
+)
 from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 #: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
 #: review point and the usual executive decision window).
 HORIZON_DAYS = 28
-#: SED further than this counts as "far" (and indeterminate sentences are set to it): five
-#: years is the longest follow-up the simulation runs.
-FAR_DAYS = 1825.0
-#: Features modelled with a spline (non-linear in the log of days / logit of a score).
-SPLINE_FEATURES = (
-    "log_days_since_recall",
-    "log_days_to_sed",
-    "log_days_since_review",
-    "logit_ogrs3",
-)
-#: Features entering linearly (yes/no as 0/1; unknown -> the training mean).
-LINEAR_FEATURES = (
-    "need_domains",
-    "accommodation_need",
-    "accommodation_secured",
-    "unmet_programme",
-    "om_contact",
-    "wants_release",
-    "rosh_very_high",
-    "indeterminate",
-)
-FEATURES = SPLINE_FEATURES + LINEAR_FEATURES
-#: Yes/no features a caseload may leave unknown; the scorer averages over them when unknown.
-BINARY_FEATURES = (
-    "accommodation_need",
-    "accommodation_secured",
-    "unmet_programme",
-    "om_contact",
-    "wants_release",
-)
 DEFAULT_AS_OF = pd.Timestamp("2026-01-05")
 
 

@@ -12,8 +12,6 @@ outer knots held at the boundary (its ``extrapolation="constant"``); a test chec
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +25,7 @@ from toolkit.priority.features import (
     LINEAR_FEATURES,
     SPLINE_FEATURES,
 )
-
-DEFAULT_DIR = Path(__file__).with_name("default")
-FORMAT_VERSION = 1
-ARRAYS = ("knots_", "fill_", "loc_", "scale_", "basis_mean_", "coef_", "cov_", "gain_coef_")
+from toolkit.priority.stored import ARRAYS, DEFAULT_DIR, FORMAT_VERSION, read_stored  # noqa: F401
 
 
 def _bspline_basis(x: np.ndarray, base: np.ndarray, degree: int) -> np.ndarray:
@@ -47,26 +42,6 @@ def _bspline_basis(x: np.ndarray, base: np.ndarray, degree: int) -> np.ndarray:
     ]
     xc = np.clip(np.asarray(x, dtype=float), base[0], base[-1])
     return BSpline.design_matrix(xc, t, d).toarray()
-
-
-def read_stored(directory: str | Path):
-    """The stored model's settings, arrays and manifest, checking the manifest's hashes."""
-    d = Path(directory)
-    try:
-        man = json.loads((d / "manifest.json").read_text())
-        for f, digest in man["files"].items():
-            if hashlib.sha256((d / f).read_bytes()).hexdigest() != digest:
-                raise UsageError(f"{d / f}: contents do not match manifest.json")
-        meta = json.loads((d / "scorer.json").read_text())
-        arrays = np.load(d / "scorer.npz", allow_pickle=False)
-    except (OSError, KeyError, ValueError) as exc:
-        raise UsageError(
-            f"{d}: not a stored readiness model (expected manifest.json, scorer.json and "
-            f"scorer.npz, as the toolkit writes them; {exc})"
-        ) from None
-    if meta.get("features") != list(FEATURES):
-        raise UsageError(f"{d}: stored features {meta.get('features')} differ from {FEATURES}")
-    return meta, arrays, man
 
 
 def _set_fitted(est, meta, arrays, man) -> None:
@@ -235,3 +210,6 @@ def load_scoring_model(directory: str | Path | None = None) -> ScoringModel:
     est = ScoringModel(**params)
     _set_fitted(est, meta, arrays, man)
     return est
+
+
+from toolkit.priority.gain import _NDTR, ReviewGain, _Tabulated  # noqa: E402, F401 - re-exported

@@ -90,41 +90,47 @@ def held_out_fairness(scorer, frame, X, outcomes) -> pd.DataFrame:
     )
 
 
-def capacity_table(scorer: PriorityScorer, *, seed: int, n: int = 10_000, reps: int = 5) -> dict:
-    """Released before SED, supervised days and SFOs per ordering in the review model's weekly
-    capacity simulation, the scorer's chance injected as the ``scorer`` ordering."""
+def capacity_table(
+    scorer: PriorityScorer,
+    *,
+    seed: int,
+    n: int = 10_000,
+    reps: int = 5,
+    capacities=(10, 20, 40, 60),
+) -> dict:
+    """The decision-quality table (:func:`toolkit.priority.compare.decision_table`) in the
+    review model's weekly capacity simulation, with this scorer's expected gain per day left
+    to SED as the ``scorer`` ordering (as :func:`toolkit.priority.simulation_score` ranks with
+    the shipped one); on cohort seed 20140331, not used to fit the scorer."""
     from toolkit.cohort.generate import generate_cohort
-    from toolkit.priority.compare import capacity_comparison
-    from toolkit.priority.features import design_from_review_features
+    from toolkit.priority import URGENCY_FLOOR_DAYS
+    from toolkit.priority.compare import decision_records, decision_table
+    from toolkit.priority.gain import ReviewGain
+    from toolkit.review.ordering import frame_to_arrays
+
+    gain = ReviewGain(scorer)
 
     def score(features):
-        return scorer.score_frame(design_from_review_features(features))["probability"].to_numpy()
+        a = frame_to_arrays(features)
+        return gain(a) / np.maximum(np.asarray(a["days_to_sed"], float), URGENCY_FLOOR_DAYS)
 
+    def prepare(ep, census=None, rules=None):
+        g = gain if rules is None else ReviewGain(scorer, rules)
+        return g.prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
+
+    score.prepare = prepare
     cohort = generate_cohort(populations=["standard"], rng=20140331)
+    rec = decision_records(
+        cohort, capacities=capacities, n=n, n_replications=reps, rng=seed, score=score
+    )
+    t = decision_table(rec, capacities)
     out = {}
-    for pw in (20, 60):
-        s = capacity_comparison(score, cohort, per_week=pw, n=n, n_replications=reps, rng=seed)
-        rows = []
-        for r in s.to_dict("records"):
-            name = r["strategy"].rsplit("=", 1)[-1] if "priority=" in r["strategy"] else "formal"
-            rows.append(
-                {
-                    "ordering": name,
-                    "released_before_sed_pct": 100 - r["released_at_sed_pct"],
-                    "released_before_sed_pct_lo": 100 - r["released_at_sed_pct_hi"],
-                    "released_before_sed_pct_hi": 100 - r["released_at_sed_pct_lo"],
-                    "mean_supervised_days": r["mean_supervised_days"],
-                    "sfo_per_1000": r["sfo_per_1000"],
-                    "sfo_per_1000_lo": r["sfo_per_1000_lo"],
-                    "sfo_per_1000_hi": r["sfo_per_1000_hi"],
-                }
-            )
-        fifo = next(r for r in rows if r["ordering"] == "fifo")["released_before_sed_pct"]
-        orc = next(r for r in rows if r["ordering"] == "oracle")["released_before_sed_pct"]
-        for r in rows:
-            r["ratio_to_fifo"] = r["released_before_sed_pct"] / fifo
-            r["share_of_oracle_gain"] = (r["released_before_sed_pct"] - fifo) / (orc - fifo)
-        out[str(pw)] = rows
+    for cap in capacities:
+        rows = t[t["per_week"] == cap].drop(columns="per_week")
+        out[str(cap)] = [
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in rows.to_dict("records")
+        ]
     return out
 
 

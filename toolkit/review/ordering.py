@@ -73,6 +73,46 @@ def case_features(ep, idx: np.ndarray, t: np.ndarray, census=None) -> pd.DataFra
     )
 
 
+def case_arrays(ep, idx: np.ndarray, t: np.ndarray, census=None) -> dict[str, np.ndarray]:
+    """As :func:`case_features`, as plain numpy arrays (no DataFrame): ``recall_type`` and
+    ``rosh`` as codes into :data:`~toolkit.categories.RECALL_TYPES` and
+    :data:`~toolkit.review.policy.ROSH_LEVELS` (-1: unknown). The simulation scores every
+    candidate on every review day, so a score function that takes these (its ``arrays``
+    attribute) avoids building a DataFrame hundreds of times a replication."""
+    rows = ep.cohort_row[idx]
+    n = idx.size
+    accom_need = np.isfinite(ep.accommodation_day[idx])
+    if census is not None:
+        accom_need = accom_need | census.accommodation_need[rows]
+    return {
+        "recall_type": ep.recall_type[idx],
+        "days_since_recall": t,
+        "days_to_sed": ep.sed[idx] - t,
+        "ogrs3_2yr": census.ogrs[rows] * 100 if census is not None else np.full(n, np.nan),
+        "rsr_2yr": census.rsr[rows] * 100 if census is not None else np.full(n, np.nan),
+        "rosh": census.rosh[rows] if census is not None else np.full(n, -1),
+        "accommodation_need": accom_need,
+        "accommodation_secured": ep.accommodation_day[idx] <= t,
+        "unmet_programme_need": np.isfinite(ep.programme_day[idx]),
+        "programme_completed": ep.programme_day[idx] <= t,
+        "om_contact": ep.om_contact_day[idx] <= t,
+        "wants_release": ~ep.declines[idx],
+    }
+
+
+def frame_to_arrays(features: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A :func:`case_features` frame as :func:`case_arrays` gives it (categories as codes)."""
+    out = {k: features[k].to_numpy() for k in FEATURES}
+    for k, names in (("recall_type", RECALL_TYPES), ("rosh", ROSH_LEVELS)):
+        col = features[k]
+        if hasattr(col, "cat") and tuple(col.cat.categories) == tuple(names):
+            out[k] = col.cat.codes.to_numpy()
+        else:
+            lookup = {n: i for i, n in enumerate(names)}
+            out[k] = np.array([lookup.get(str(v), -1) for v in col], dtype=np.int64)
+    return out
+
+
 def fallback_score(features: pd.DataFrame) -> np.ndarray:
     """Rule-of-thumb score used until a fitted scorer is injected (higher = review sooner).
 
@@ -97,6 +137,12 @@ class Ordering:
 
     def priority(self, ep, idx: np.ndarray, t: np.ndarray, census=None) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - interface
+
+    def prepare(self, ep, rules, census, *, per_week: int, formal: dict, stop: np.ndarray):
+        """The ordering to use for these episodes (most orderings: themselves). The capacity
+        strategy calls it once before its weekly loop with the formal reviews' outcomes and
+        the day each person's reviews stop; the oracle plans its allocation here."""
+        return self
 
     def select(self, ep, idx: np.ndarray, t: np.ndarray, k: int, census=None) -> np.ndarray:
         """The ``k`` candidates reviewed first (``idx`` ascending; ties to the earlier index)."""
@@ -144,24 +190,133 @@ class Scorer(Ordering):
     score: Callable[[pd.DataFrame], np.ndarray] | None = field(default=None, compare=True)
     name = "scorer"
 
+    def prepare(self, ep, rules, census, *, per_week: int, formal: dict, stop: np.ndarray):
+        """A score function with a ``prepare(episodes, census, rules=rules)`` attribute gives
+        ``f(idx, t)`` for these episodes under the simulation's rules (the same score, static
+        parts computed once)."""
+        prep = getattr(self.score, "prepare", None)
+        return self if prep is None else _PreparedScore(prep(ep, census, rules=rules))
+
     def priority(self, ep, idx, t, census=None):
         fn = self.score or fallback_score
+        fast = getattr(fn, "arrays", None)  # the same score from numpy arrays (no DataFrame)
+        if fast is not None:
+            return -np.asarray(fast(case_arrays(ep, idx, t, census)), dtype=float)
         return -np.asarray(fn(case_features(ep, idx, t, census)), dtype=float)
+
+
+class _PreparedScore(Ordering):
+    """A :class:`Scorer` bound to one set of episodes (``gain(idx, t)``, higher first)."""
+
+    name = "scorer"
+
+    def __init__(self, gain):
+        self.gain = gain
+
+    def priority(self, ep, idx, t, census=None):
+        return -np.asarray(self.gain(idx, np.asarray(t, dtype=float)), dtype=float)
 
 
 @dataclass(frozen=True)
 class Oracle(Ordering):
-    """Knows who is releasable and when each decision would land: first the people releasable
-    now whose executive release would still come before SED, nearest SED first (the most
-    releases before SED per review); then the rest by the day they will become releasable.
-    An upper bound for any scorer on the share released before SED."""
+    """An upper bound on people released before SED: knows every draw (who becomes releasable
+    when, whether each review would notice it, the Board's day, the executive delay) and
+    allocates the week's reviews to release the most people before SED.
+
+    Used by :class:`~toolkit.review.strategies.CapacityLimited` through :meth:`prepare`: the
+    allocation is a maximum bipartite *b*-matching of people to review weeks (each person at
+    most once, at most ``per_week`` a week), solved exactly as a maximum flow
+    (:func:`scipy.sparse.csgraph.maximum_flow`). A person is linked to a week when a review
+    that week would notice them (the same draw the simulation uses), their release would land
+    before SED (or the horizon), and neither the formal review nor the Board already releases
+    them before SED. Every ordering's extra releases are such a matching, so no ordering
+    releases more people before SED in any replication; more capacity only adds feasible
+    matchings, so the bound never falls as capacity rises. The oracle never spends a review
+    that misses, so the minimum gap between reviews never binds for it.
+
+    The objective is the count released before SED (executive and Board routes). Which of the
+    maximum allocations the flow returns is not chosen for supervised days, so the oracle
+    bounds the count only (not supervised days or bed-days).
+    """
 
     name = "oracle"
 
     def priority(self, ep, idx, t, census=None):
+        # Without prepare (a direct call): the old greedy rule, releasable now first.
         left = ep.sed[idx] - t
         useful = (ep.exec_open_day[idx] <= t) & (left > ep.exec_delay[idx])
         return np.where(useful, -1e7 + left, ep.exec_open_day[idx])
+
+    def prepare(self, ep, rules, census, *, per_week: int, formal: dict, stop: np.ndarray):
+        """The allocation for these episodes (see the class docstring)."""
+        return _OraclePlan(oracle_weeks(ep, rules, per_week=per_week, formal=formal, stop=stop))
+
+
+def oracle_edges(ep, rules, *, formal: dict, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(person, week)`` pairs where an extra review that week would notice a person whom no
+    other route releases before SED, early enough for release before SED (or the horizon)."""
+    from toolkit.review.mechanism import hash_uniform
+
+    limit = np.minimum(ep.sed, rules.horizon_days)
+    base = np.minimum(formal["notice_day"] + ep.exec_delay, ep.board_day) < limit
+    open_ = np.where(ep.reviewable, ep.exec_open_day, np.inf)
+    lo = np.maximum(open_, 0.0)
+    hi = np.minimum(stop, limit - ep.exec_delay)  # review day t must satisfy lo <= t < hi
+    who = np.flatnonzero(ep.reviewable & ~base & np.isfinite(lo) & (lo < hi))
+    if not who.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a = ep.admit_day[who]
+    w_lo = np.ceil((lo[who] + a) / 7.0 - 1e-9).astype(np.int64)
+    w_hi = np.floor((hi[who] + a) / 7.0 + 1e-9).astype(np.int64) + 1  # exclusive, checked below
+    cnt = np.maximum(w_hi - w_lo, 0)
+    person = np.repeat(who, cnt)
+    week = np.repeat(w_lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    # the simulation's own review day and draw for that person and week
+    t = 7.0 * week - ep.admit_day[person]
+    ok = (t >= lo[person]) & (t < hi[person])
+    person, week, t = person[ok], week[ok], t[ok]
+    hit = hash_uniform(ep.key[person], t) < rules.notice_probability
+    return person[hit], week[hit]
+
+
+def oracle_weeks(ep, rules, *, per_week: int, formal: dict, stop: np.ndarray) -> np.ndarray:
+    """The week each person gets the oracle's review (-1: none), from a maximum flow."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow
+
+    out = np.full(ep.n, -1, dtype=np.int64)
+    person, week = oracle_edges(ep, rules, formal=formal, stop=stop)
+    if not person.size or per_week <= 0:
+        return out
+    pu, pi = np.unique(person, return_inverse=True)
+    wu, wi = np.unique(week, return_inverse=True)
+    n_p, n_w = pu.size, wu.size
+    src, sink = 0, n_p + n_w + 1
+    rows = np.concatenate([np.zeros(n_p, np.int64), 1 + pi, 1 + n_p + np.arange(n_w)])
+    cols = np.concatenate([1 + np.arange(n_p), 1 + n_p + wi, np.full(n_w, sink)])
+    cap = np.concatenate(
+        [np.ones(n_p, np.int32), np.ones(pi.size, np.int32), np.full(n_w, per_week, np.int32)]
+    )
+    g = csr_matrix((cap, (rows, cols)), shape=(sink + 1, sink + 1))
+    flow = maximum_flow(g, src, sink, method="dinic").flow.tocsr()
+    f = np.asarray(flow[1 + pi, 1 + n_p + wi]).ravel()
+    used = f > 0
+    out[pu[pi[used]]] = wu[wi[used]]
+    return out
+
+
+class _OraclePlan(Ordering):
+    """The oracle's allocation for one set of episodes: reviews exactly the people assigned
+    to this week (possibly fewer than the capacity)."""
+
+    name = "oracle"
+
+    def __init__(self, week: np.ndarray):
+        self.week = week
+
+    def select(self, ep, idx, t, k, census=None):
+        w = np.rint((np.asarray(t) + ep.admit_day[idx]) / 7.0).astype(np.int64)
+        return idx[self.week[idx] == w]
 
 
 # -- a baseline from caseload columns only (kept apart from the review model's own orderings) ---

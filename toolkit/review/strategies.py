@@ -170,6 +170,9 @@ class CapacityLimited(Strategy):
         last = np.full(ep.n, -np.inf)
         live = np.flatnonzero(ep.reviewable)
         p = rules.notice_probability
+        order = self.priority.prepare(
+            ep, rules, census, per_week=self.per_week, formal=formal, stop=stop.copy()
+        )
         week = 0
         while live.size and self.per_week > 0:
             t = 7.0 * week - ep.admit_day[live]
@@ -178,7 +181,7 @@ class CapacityLimited(Strategy):
             ok = (t >= 0) & (t - last[live] >= self.min_gap)
             cand, tc = live[ok], t[ok]
             if cand.size:
-                chosen = self.priority.select(ep, cand, tc, self.per_week, census)
+                chosen = order.select(ep, cand, tc, self.per_week, census)
                 tc = 7.0 * week - ep.admit_day[chosen]
                 last[chosen] = tc
                 extra[chosen] += 1
