@@ -785,6 +785,38 @@ def test_unreachable_scheduler_leaves_nothing(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 
 
+def test_ctrl_c_is_held_with_other_threads_running(tmp_path):
+    """The kernel may deliver a process-directed SIGINT to any thread that has it unmasked (a
+    Dask, tqdm or BLAS thread); the hold must still keep it until the block ends (a signal mask
+    on the main thread alone did not: this ran in the full suite after a test left a thread)."""
+    import threading
+
+    from toolkit.outputs import atomic_outputs
+
+    stop = threading.Event()
+    others = [threading.Thread(target=stop.wait, daemon=True) for _ in range(4)]
+    for t in others:
+        t.start()
+    reached = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with atomic_outputs() as out:
+                out.write_text(tmp_path / "a.txt", "1")
+                os.kill(os.getpid(), signal.SIGINT)  # before the commit: not held, interrupts
+                reached.append("not reached")
+        assert reached == [] and not (tmp_path / "a.txt").exists()
+        from toolkit.outputs import no_interrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            with no_interrupt():
+                for _ in range(50):  # give every thread the chance to take the signal
+                    os.kill(os.getpid(), signal.SIGINT)
+                reached.append("held")
+        assert reached == ["held"]
+    finally:
+        stop.set()
+
+
 def test_ctrl_c_is_held_while_outputs_are_renamed(tmp_path):
     """A SIGINT raised during the renames (here: inside a nested hold) is delivered only after
     the outermost block: the set is renamed whole, then the interrupt arrives."""

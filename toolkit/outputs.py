@@ -108,19 +108,45 @@ def _umask() -> int:
     return mask
 
 
+# Ctrl-C is held by deferring Python's SIGINT handler, not by masking the signal: the kernel
+# delivers a process-directed SIGINT to any thread that has it unmasked (a Dask, tqdm or BLAS
+# thread), and Python then runs the handler in the main thread at once, so a mask on the main
+# thread alone does not hold it (seen: a sweep's renames interrupted after a thread started).
+_HOLD = {"depth": 0, "previous": None, "pending": False}
+
+
+def _deferred_sigint(signum, frame) -> None:
+    _HOLD["pending"] = True
+
+
 def _block_sigint():
-    """Block SIGINT in this thread; return the previous mask (None where it cannot be set)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "pthread_sigmask"
-    ):
+    """Start holding SIGINT (nested holds count); return a token for :func:`_unblock_sigint`
+    (None where Python cannot set handlers: outside the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
         return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if _HOLD["depth"] == 0:
+        _HOLD["previous"] = signal.signal(signal.SIGINT, _deferred_sigint)
+        _HOLD["pending"] = False
+    _HOLD["depth"] += 1
+    return True
 
 
-def _unblock_sigint(previous) -> None:
-    """Restore the mask :func:`_block_sigint` returned (so nested blocks nest)."""
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+def _unblock_sigint(token) -> None:
+    """End one hold; when the outermost ends, restore the handler and deliver a SIGINT that
+    arrived meanwhile to it (the default handler raises KeyboardInterrupt)."""
+    if token is None:
+        return
+    _HOLD["depth"] -= 1
+    if _HOLD["depth"] > 0:
+        return
+    previous, pending = _HOLD["previous"], _HOLD["pending"]
+    _HOLD["previous"], _HOLD["pending"] = None, False
+    signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+    if pending:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 @contextmanager
