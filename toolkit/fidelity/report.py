@@ -31,6 +31,7 @@ from toolkit.schema import (
     GROUPS,
     NEED_ITEMS,
     RELATIONS,
+    SIX_MONTHS_DAYS,
     YEAR_DAYS,
     relation_violations,
 )
@@ -43,7 +44,11 @@ EVALUATED_ROLES = ("target", "approximate")
 #: setting it aside), not_comparable (``table2_rows(comparable=False)`` only: the report
 #: itself leaves out a Table 2 that describes another population than the profile's).
 _OASYS_VARS = (*NEED_ITEMS, "need_domains")
-_DAYS_BANDS = {"under_6m": (0, 183), "6_to_12m": (183, 365), "over_12m": (365, np.inf)}
+_DAYS_BANDS = {
+    "under_6m": (0, SIX_MONTHS_DAYS),
+    "6_to_12m": (SIX_MONTHS_DAYS, YEAR_DAYS),
+    "over_12m": (YEAR_DAYS, np.inf),
+}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from toolkit.review.census import prepare_census
 from toolkit.review.episodes import DEFAULT_PARAMS, _cells, draw_episodes
 from toolkit.review.mechanism import formal_plan, release_outcomes
 from toolkit.review.policy import ReleaseRules, load_release_rules
+from toolkit.schema import SIX_MONTHS_DAYS, YEAR_DAYS
 
 PARAM_NAMES = tuple(DEFAULT_PARAMS)
 #: Precision (standard error, percentage points) of each published target, for the fit's
@@ -148,7 +149,7 @@ def model_moments(
     s = out["release_day"]
     route = out["route"]
     at_sed = route == 3
-    margin = float(rules.calibration.get("releasable_margin_days", 28))
+    margin = rules.releasable_margin_days
     releasable = ep.releasable_day <= ep.sed - margin
     ws = w * s
     tot = ws.sum()
@@ -204,15 +205,15 @@ def _bands(s, sed, w, r: float) -> dict:
 
     tot = (w * held(0, np.inf)).sum()
     # a year or more to SED: elapsed a with sed - a >= 365, i.e. a < sed - 365
-    cut = np.maximum(sed - 365, 0)
+    cut = np.maximum(sed - YEAR_DAYS, 0)
     if r == 0:
         yr = np.minimum(s, cut)
     else:
         yr = -np.expm1(-r * np.minimum(s, cut)) / r
     return {
-        "census_under_6m_pct": 100 * (w * held(0, 183)).sum() / tot,
-        "census_6_to_12m_pct": 100 * (w * held(183, 365)).sum() / tot,
-        "census_over_12m_pct": 100 * (w * held(365, np.inf)).sum() / tot,
+        "census_under_6m_pct": 100 * (w * held(0, SIX_MONTHS_DAYS)).sum() / tot,
+        "census_6_to_12m_pct": 100 * (w * held(SIX_MONTHS_DAYS, YEAR_DAYS)).sum() / tot,
+        "census_over_12m_pct": 100 * (w * held(YEAR_DAYS, np.inf)).sum() / tot,
         "census_1yr_plus_to_sed_pct": 100 * (w * yr).sum() / tot,
     }
 

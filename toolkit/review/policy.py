@@ -221,6 +221,9 @@ class ReleaseRules:
     charge_share: float = 0.0
     charge_delay_median: float = 1.0
     charge_delay_sigma: float = 0.0
+    #: Days before SED by which a recall counts as "releasable earlier" ([calibration]
+    #: releasable_margin_days): read by the records and the calibration alike.
+    releasable_margin_days: float = 28.0
 
 
 def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
@@ -354,6 +357,8 @@ def rules_from_data(data: dict, label: str) -> ReleaseRules:
         _num(label, data, "calibration", k, 0, 100)
     _num(label, data, "calibration", "max_day_share_pct", 0, 100)
     _num(label, data, "calibration", "min_latent_median_days", 0.01, 3650)
+    cal.setdefault("releasable_margin_days", 28)
+    margin = _num(label, data, "calibration", "releasable_margin_days", 0, 3650)
     bands = cal.get("census_days_on_recall_pct")
     if not isinstance(bands, dict):
         raise SpecError(label, "calibration.census_days_on_recall_pct", "must be a table", bands)
@@ -426,6 +431,7 @@ def rules_from_data(data: dict, label: str) -> ReleaseRules:
         calibrated=MappingProxyType(calibrated),
         raw=MappingProxyType(_freeze(data)),
         modelled_date=str(modelled),
+        releasable_margin_days=margin,
         charge_share=charge[0],
         charge_delay_median=charge[1],
         charge_delay_sigma=charge[2],
