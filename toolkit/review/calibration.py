@@ -34,13 +34,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from toolkit.categories import RECALL_TYPES
+from toolkit.categories import RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 from toolkit.exceptions import CohortError
 from toolkit.review.census import prepare_census
 from toolkit.review.episodes import DEFAULT_PARAMS, _cells, draw_episodes
 from toolkit.review.mechanism import formal_plan, release_outcomes
 from toolkit.review.policy import ReleaseRules, load_release_rules
-from toolkit.schema import SIX_MONTHS_DAYS, YEAR_DAYS
 
 PARAM_NAMES = tuple(DEFAULT_PARAMS)
 #: Precision (standard error, percentage points) of each published target, for the fit's
@@ -242,15 +241,15 @@ def _littles_law(rules, params, seed: int, k: int = 2) -> dict:
     stock = float(rules.national["stock"])
     share = float(cal.get("post_ora_share", 0.0))
     short = float(cal.get("post_ora_stay_days", 14.0))
-    one = flow * mean_stay / 365
-    two = flow * ((1 - share) * mean_stay + share * short) / 365
+    one = flow * mean_stay / YEAR_DAYS
+    two = flow * ((1 - share) * mean_stay + share * short) / YEAR_DAYS
     # out of sample: the c.2016 snapshot of all recall types (Better Outcomes, lines 4697-4699)
     # under the published growth, the post-ORA stream (all under six months) added
     r = np.log1p(float(rules.national["growth_per_year"])) / 365.0
     stay = out["release_day"]
     b = _bands(stay, np.full(stay.size, np.inf), w, r)
-    main = (1 - share) * flow * mean_stay / 365
-    ora = share * flow * short / 365
+    main = (1 - share) * flow * mean_stay / YEAR_DAYS
+    ora = share * flow * short / YEAR_DAYS
     return {
         "snapshot_2016_under_6m_pct": (main * b["census_under_6m_pct"] + 100 * ora) / (main + ora),
         "snapshot_2016_over_12m_pct": main * b["census_over_12m_pct"] / (main + ora),
