@@ -301,7 +301,7 @@ def _ogrs3_reach(cohort: pd.DataFrame, t: Target, tol: float) -> str:
     """
     from scipy.special import expit
 
-    from toolkit.cohort.generate import FINE_REPAIR_MAX, _fine_sanctions
+    from toolkit.cohort.generate import FINE_REPAIR_MAX, fine_sanctions
     from toolkit.cohort.ogrs3 import coefficients, ogrs3_linear
     from toolkit.schema import INDEX_OFFENCES
 
@@ -322,7 +322,7 @@ def _ogrs3_reach(cohort: pd.DataFrame, t: Target, tol: float) -> str:
         return expit(c.intercept_2yr + lin)
 
     start = sub["previous_sanctions"].to_numpy(dtype=np.int64)
-    s = _fine_sanctions(start, breaches, prob2, t.value, 1e-4)
+    s = fine_sanctions(start, breaches, prob2, t.value, 1e-4)
     best = 100.0 * float(prob2(s).mean())
     if abs(best - t.value) <= tol + 1e-9:
         return ""

@@ -57,7 +57,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
-from toolkit.needs.national import NationalFigures, _as_date, load_national
+from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
 from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 
@@ -678,7 +678,7 @@ def _scaling(national: NationalFigures, stock, target_date, base, standard_share
         ]
     else:
         point_stock = float(stock)
-        target_date = str(_as_date(target_date))
+        target_date = str(as_date(target_date))
         time_window = [{"date": target_date, "count": point_stock, "document": "user"}]
     if base == "table2":
         if standard_share is None:

@@ -460,7 +460,7 @@ _EPISODE_ORDER = tuple(
 )
 
 
-def _join(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
+def join_records(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
     """Concatenate per-strategy record arrays column by column into one DataFrame."""
     import pandas as pd
 
@@ -655,7 +655,7 @@ def simulate_reviews(
         rng=rng,
         progress=progress,
     )
-    records = _join([cols for _, _, cols in stream], stream.categories)
+    records = join_records([cols for _, _, cols in stream], stream.categories)
     nat = stream.national(
         annual_recalls=annual_recalls, growth=growth, national_census=national_census, cohort=cohort
     )
