@@ -134,3 +134,39 @@ def test_import_changes_no_signal_handler():
     )
     assert out.stdout.strip() == "True", out.stderr
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sensitivity_grid_is_read_from_the_rules(tmp_path):
+    """The sensitivity analysis varies what the rules file's [calibration] sensitivity_grid
+    lists (names and values), and the loader refuses a grid it could not run."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.exceptions import SpecError, UsageError
+    from toolkit.review.calibration import sensitivity
+    from toolkit.review.policy import default_rules_path, load_release_rules
+
+    text = default_rules_path().read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("sensitivity_grid = "))
+    edited = tmp_path / "rules.toml"
+    # a grid written here, different from the shipped one in names, order and values
+    edited.write_text(
+        text.replace(line, "sensitivity_grid = { delay_parole_board = [30.0, 90.0] }"),
+        encoding="utf-8",
+    )
+    cohort = generate_cohort(populations=["standard"], rng=DEFAULT_SEED)
+    out = sensitivity(cohort, load_release_rules(edited), n=300, seed=1)
+    assert list(zip(out["parameter"], out["value"], strict=True)) == [
+        ("delay_parole_board", 30.0),
+        ("delay_parole_board", 90.0),
+    ]
+    for bad, field in (
+        ("{ horizon_days = [10.0] }", "horizon_days"),
+        ("{ notice_probability = [1.5] }", "notice_probability"),
+        ("{ delay_executive = [] }", "delay_executive"),
+        ("[1, 2]", "sensitivity_grid"),
+    ):
+        edited.write_text(text.replace(line, f"sensitivity_grid = {bad}"), encoding="utf-8")
+        with pytest.raises(SpecError, match=field):
+            load_release_rules(edited)
+    edited.write_text(text.replace(line + "\n", ""), encoding="utf-8")
+    with pytest.raises(UsageError, match="sensitivity_grid"):
+        sensitivity(cohort, load_release_rules(edited), n=300, seed=1)

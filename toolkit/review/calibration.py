@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from toolkit.categories import RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
-from toolkit.exceptions import CohortError
+from toolkit.exceptions import CohortError, UsageError
 from toolkit.review.census import prepare_census
 from toolkit.review.episodes import DEFAULT_PARAMS, _cells, draw_episodes
 from toolkit.review.mechanism import formal_plan, release_outcomes
@@ -485,12 +485,12 @@ def sensitivity(
     from toolkit.review.strategies import FormalReviews, ProactiveReview
 
     rules = load_release_rules() if rules is None else rules
-    grid = [
-        ("notice_probability", (0.6, 0.8, 1.0)),
-        ("delay_executive", (7.0, 14.0, 42.0)),
-        ("delay_parole_board", (42.0, 70.0, 168.0)),
-        ("declines_release_share", (0.25, 0.5, 0.75)),
-    ]
+    # the grid is an assumption of the rules file ([calibration] sensitivity_grid, checked by
+    # the loader), not of this function
+    grid = rules.calibration.get("sensitivity_grid")
+    if grid is None:
+        raise UsageError(f"{rules.path}: [calibration] has no sensitivity_grid to vary")
+    grid = [(param, tuple(float(v) for v in values)) for param, values in grid.items()]
     strategies = {"formal": FormalReviews(), "proactive:every=28": ProactiveReview(every=28)}
     rows = []
     for param, values in grid:
