@@ -6,6 +6,7 @@ import pytest
 
 from toolkit import load_profile
 from toolkit.cohort.generate import generate_cohort
+from toolkit.defaults import DEFAULT_SEED
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +16,7 @@ def spec():
 
 @pytest.fixture(scope="session")
 def default_cohort(spec):
-    return generate_cohort(spec, rng=20140331)
+    return generate_cohort(spec, rng=DEFAULT_SEED)
 
 
 @pytest.fixture(scope="session")

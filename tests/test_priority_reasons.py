@@ -14,10 +14,9 @@ from toolkit.priority.rank import prioritise
 from toolkit.priority.reasons import (
     LONG_TO_SED_DAYS,
     NO_REVIEW_DAYS,
-    PROGRAMME_DAYS,
     reasons_text,
 )
-from toolkit.priority.routes import types_on
+from toolkit.priority.routes import programme_days, types_on
 from toolkit.priority.scorer import load_default_scorer
 from toolkit.priority.train import simulated_caseload
 
@@ -61,7 +60,7 @@ def check(reason: str, row: pd.Series, as_of: pd.Timestamp) -> bool:
         prog = m.group(1).replace("-", "_")
         needed = row["programmes_needed"].split(";")
         done = (row.get("programmes_completed") or "").split(";")
-        return prog in needed and prog not in done and int(m.group(2)) == to_sed < PROGRAMME_DAYS
+        return prog in needed and prog not in done and int(m.group(2)) == to_sed < programme_days()
     if m := re.match(r"SED in (-?\d+) days", reason):
         return int(m.group(1)) == to_sed and to_sed < 28
     if m := re.match(r"recalled (\d+) days ago", reason):

@@ -14,6 +14,7 @@ from reference_des import simulate as des_simulate  # noqa: E402
 
 from toolkit import CohortError, SpecError, UsageError  # noqa: E402
 from toolkit.cohort.generate import generate_cohort  # noqa: E402
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.review import (  # noqa: E402
     RECORD_COLUMNS,
     CapacityLimited,
@@ -41,7 +42,7 @@ def rules():
 
 @pytest.fixture(scope="module")
 def all_cohort():
-    return generate_cohort(populations=list(ALL_TYPES), rng=20140331)
+    return generate_cohort(populations=list(ALL_TYPES), rng=DEFAULT_SEED)
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +257,7 @@ def test_random_extra_review_days_never_delay(episodes, rules):
 
 @pytest.fixture(scope="module")
 def result(rules):
-    coh = generate_cohort(populations=["standard"], rng=20140331)
+    coh = generate_cohort(populations=["standard"], rng=DEFAULT_SEED)
     strategies = {
         "sed": ReleaseAtSED(),
         "formal": FormalReviews(),

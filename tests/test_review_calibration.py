@@ -5,6 +5,7 @@ import pytest
 
 from toolkit.cohort.generate import generate_cohort
 from toolkit.datafiles import paper_file
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import SpecError
 from toolkit.review import load_release_rules
 from toolkit.review.calibration import (
@@ -28,7 +29,7 @@ def rules():
 
 @pytest.fixture(scope="module")
 def cohort():
-    return generate_cohort(populations=["standard"], rng=20140331)
+    return generate_cohort(populations=["standard"], rng=DEFAULT_SEED)
 
 
 @pytest.mark.slow

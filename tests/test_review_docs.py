@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.cohort.generate import generate_cohort
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.report.tables import documented_calibration
 from toolkit.review import load_release_rules
 from toolkit.review.calibration import TOLERANCE, calibration_targets, model_moments
@@ -22,7 +23,7 @@ def rules():
 
 @pytest.fixture(scope="module")
 def m(rules):
-    standard = generate_cohort(populations=["standard"], rng=20140331)
+    standard = generate_cohort(populations=["standard"], rng=DEFAULT_SEED)
     return model_moments(standard, rules, dict(rules.calibrated))
 
 

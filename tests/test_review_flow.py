@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from toolkit.cohort.generate import generate_cohort
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.review import FormalReviews, build_episodes, load_release_rules, simulate_reviews
 from toolkit.review.episodes import params_from
 from toolkit.review.national import national_flow
@@ -23,7 +24,7 @@ def rules():
 
 @pytest.fixture(scope="module")
 def census():
-    return generate_cohort(populations=list(TYPES), rng=20140331)
+    return generate_cohort(populations=list(TYPES), rng=DEFAULT_SEED)
 
 
 def test_flow_reproduces_its_census(census, rules):
@@ -119,7 +120,7 @@ def test_littles_law_and_national_scaling(rules, census):
 
 
 def test_formal_route_shares_have_no_day_spike(rules):
-    coh = generate_cohort(populations=["standard"], rng=20140331)
+    coh = generate_cohort(populations=["standard"], rng=DEFAULT_SEED)
     res = simulate_reviews(
         coh, {"formal": FormalReviews()}, rules, n=20_000, n_replications=1, rng=3
     )

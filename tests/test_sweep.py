@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.sweep import load_sweep_spec, read_results, run_sweep
 from toolkit.sweep import scenario as sc
@@ -422,7 +423,7 @@ def test_headline_outcomes_equal_the_engine_summary():
     from toolkit.review import parse_strategy, simulate_reviews
 
     names = ["sed", "formal", "proactive:every=28", "capacity:per_week=20,priority=fifo"]
-    cohort = sc.default_cohort(("standard",), 20140331)
+    cohort = sc.default_cohort(("standard",), DEFAULT_SEED)
     res = simulate_reviews(
         cohort, {s: parse_strategy(s) for s in names}, n=800, n_replications=3, rng=3
     )

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.sweep.projection import (
     MONTH_DAYS,
     load_national_flow,
@@ -154,7 +155,7 @@ def test_the_validation_table_in_docs_is_what_the_projection_gives():
         populations=nat.projection.populations,
         seed=seed,
         rules_path=None,
-        cohort_seed=20140331,
+        cohort_seed=DEFAULT_SEED,
     )
     val = validate_projection(nat, project_stock(nat, {"formal": st})).set_index("figure")
     doc = (Path(__file__).parents[1] / "docs" / "sweeps.md").read_text(encoding="utf-8")

@@ -18,3 +18,8 @@ POPULATIONS: tuple[str, ...] = (
     "other_sentenced",
 )
 RECALL_TYPES: tuple[str, ...] = POPULATIONS[:-1]
+
+#: Band edges in days: six months and a year on the census day (``toolkit.schema`` re-exports
+#: them; here so that the simulation can use them without importing pandas).
+SIX_MONTHS_DAYS = 183
+YEAR_DAYS = 365

@@ -166,7 +166,7 @@ class NationalModel:
 
     def stock_at(self, date: _dt.date | str) -> DatedStock:
         """The published stock on exactly this date (no interpolation: only dated counts)."""
-        d = _as_date(date)
+        d = as_date(date)
         for s in self.stocks:
             if s.date == d:
                 return s
@@ -178,7 +178,7 @@ class NationalModel:
 
     def window(self, date: _dt.date | str, days: int = TIME_WINDOW_DAYS) -> tuple[DatedStock, ...]:
         """Published stocks within ``days`` of ``date`` (inclusive), excluding the census."""
-        d = _as_date(date)
+        d = as_date(date)
         return tuple(
             s for s in self.stocks if abs((s.date - d).days) <= days and s.date != self.census_date
         )
@@ -216,7 +216,7 @@ class NationalModel:
         return self.path
 
 
-def _as_date(value) -> _dt.date:
+def as_date(value) -> _dt.date:
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):

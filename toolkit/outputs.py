@@ -310,11 +310,11 @@ class OutputSet:
     def write_cohort(self, df, path: str | Path) -> dict[str, str | None]:
         """Write a cohort (format from the suffix); return ``{"csv_sha256", "file_sha256"}``
         (``csv_sha256`` None for Parquet; see :func:`toolkit.cohort.io.write_cohort`)."""
-        from toolkit.cohort.io import _write_cohort_file, cohort_format
+        from toolkit.cohort.io import cohort_format, write_cohort_file
 
         fmt = cohort_format(path)
         hashes: dict[str, str | None] = {}
-        self.write(path, lambda tmp: hashes.update(_write_cohort_file(df, tmp, fmt)))
+        self.write(path, lambda tmp: hashes.update(write_cohort_file(df, tmp, fmt)))
         return hashes
 
     def sha256_of(self, path: str | Path) -> str:

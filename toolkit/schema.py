@@ -17,7 +17,7 @@ import pandas as pd
 # POPULATIONS (the published Appendix's, in print order, plus the rest of the sentenced
 # population) and RECALL_TYPES live in toolkit.categories, which imports nothing, so that the
 # simulation can name them without importing pandas.
-from toolkit.categories import POPULATIONS, RECALL_TYPES
+from toolkit.categories import POPULATIONS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS  # noqa: F401
 
 #: Population groups a published figure can refer to, as lists of populations.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -86,9 +86,6 @@ OFFENCE_TO_GROUP: dict[str, str] = {
 }
 
 DAYS_ON_RECALL_BANDS = ("under_6m", "6_to_12m", "over_12m")
-#: Band edges in days: six months and a year on the census day.
-SIX_MONTHS_DAYS = 183
-YEAR_DAYS = 365
 
 NEED_ITEMS: tuple[str, ...] = (
     "need_accommodation",

@@ -16,7 +16,23 @@ from __future__ import annotations
 import signal
 import sys
 
-from toolkit.cli import (
+if sys.argv[:1] == ["-m"] or sys.argv[0].endswith("recall-toolkit"):  # pragma: no cover
+    # Started as the command line (`python -m toolkit.cli`, whose package is imported while
+    # argv[0] is still "-m", or the console script): until main() takes over, Ctrl-C ends the
+    # process with one line and exit 130 instead of a traceback from the middle of an import
+    # (issue 12). Nothing has been written yet. Installed here, in the command line's own
+    # package and before its imports, so that `import toolkit` from a library or a notebook
+    # changes no signal handling (issue 24).
+    import os
+
+    def _interrupted_at_start_up(signum, frame):
+        os.write(2, b"recall-toolkit: interrupted; no output written\n")
+        os._exit(130)
+
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _interrupted_at_start_up)
+
+from toolkit.cli import (  # noqa: E402 - after the start-up Ctrl-C handling
     audit,
     calibrate,
     demo,
@@ -30,7 +46,7 @@ from toolkit.cli import (
     sweep,
     template,
 )
-from toolkit.exceptions import ToolkitError
+from toolkit.exceptions import ToolkitError  # noqa: E402
 
 COMMANDS = (
     generate,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-DEFAULT_DEMO_SEED = 20140331
+from toolkit.defaults import DEFAULT_SEED
+
+DEFAULT_DEMO_SEED = DEFAULT_SEED
 
 PROFILE_ARG = {
     "metavar": "PATH",

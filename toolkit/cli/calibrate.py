@@ -85,7 +85,7 @@ def run(args) -> int:
     from toolkit.review import calibration as cal
     from toolkit.review import load_release_rules
     from toolkit.review.national import littles_law_text, national_flow
-    from toolkit.review.output import _copyable
+    from toolkit.review.output import copyable_path
 
     rules = load_release_rules(args.rules)
     if args.cohort and args.profile:
@@ -142,7 +142,7 @@ def run(args) -> int:
     )
     print(cal.case_review_frames_text(res.case_review_frames, rules))
     print(nat_text)
-    path = _copyable(rules.path)
+    path = copyable_path(rules.path)
     print(
         "Nothing on disk was changed. To use these parameters, copy the rules file and put them "
         f"in its [calibrated] block:\n  cp {path} my_rules.toml\n"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 
 from toolkit.cli._common import seed_arg
+from toolkit.defaults import DEFAULT_SEED
 
-#: The sources with a write-up (the keys of ``toolkit.report.markdown.SOURCES``) and the seed the
-#: committed write-ups use: named here so that building the parser (for every command) does not
-#: import the markdown renderer, which imports pandas (0.4 s of every command's start-up; a test
-#: checks they agree).
+#: The sources with a write-up (the keys of ``toolkit.report.markdown.SOURCES``): named here so
+#: that building the parser (for every command) does not import the markdown renderer, which
+#: imports pandas (0.4 s of every command's start-up; a test checks they agree). The seed the
+#: committed write-ups use is :data:`toolkit.defaults.DEFAULT_SEED`, imported by both.
 SOURCES = ("howard_2009_ogrs3", "recall_process_experience", "ttg_minimum_specification")
-DEFAULT_SEED = 20140331
 
 
 def register(sub) -> None:

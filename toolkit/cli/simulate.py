@@ -9,6 +9,7 @@ from toolkit.cli._common import (
     require_memory,
     seed_arg,
 )
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import UsageError
 
 
@@ -25,7 +26,7 @@ def register(sub) -> None:
         "--cohort",
         metavar="FILE",
         default=None,
-        help="census cohort (default: generate one from --profile, seed 20140331)",
+        help=f"census cohort (default: generate one from --profile, seed {DEFAULT_SEED})",
     )
     p.add_argument("--profile", **PROFILE_ARG)
     p.add_argument(

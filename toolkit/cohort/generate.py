@@ -425,7 +425,7 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
                 break
             s[cand[j]] += step
     if m <= FINE_REPAIR_MAX and abs(target - 100.0 * prob2(s).mean()) > tol:
-        s = _fine_sanctions(s, breaches, prob2, target, tol)
+        s = fine_sanctions(s, breaches, prob2, target, tol)
     p2 = prob2(s)
     term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
     lin1 = fixed - c.intercept_2yr + c.intercept_1yr + c.copas * (np.log1p(s) - log_den) + term
@@ -485,7 +485,7 @@ def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
             lin = ogrs3_linear(age[sub], female[sub], off[sub], np.asarray(s), years[sub])
             return expit(c.intercept_2yr + lin)
 
-        s = _fine_sanctions(
+        s = fine_sanctions(
             cols["previous_sanctions"][idx], cols["previous_breaches"][idx], prob2, target, 1e-4
         )
         lin = ogrs3_linear(age, female, off, s, years)
@@ -500,7 +500,7 @@ FINE_REPAIR_MAX = 500
 _SANCTION_CHOICES = np.arange(1, 401, dtype=np.int64)
 
 
-def _fine_sanctions(s, breaches, prob2, target, tol, rounds: int = 200):
+def fine_sanctions(s, breaches, prob2, target, tol, rounds: int = 200):
     """Change one person's sanctions at a time to the value that best closes the gap.
 
     Every person x candidate count (0 to 400, never below their

@@ -70,7 +70,7 @@ def cohort_csv_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _write_cohort_file(df: pd.DataFrame, tmp: Path, fmt: str) -> dict[str, str | None]:
+def write_cohort_file(df: pd.DataFrame, tmp: Path, fmt: str) -> dict[str, str | None]:
     """Serialise once and hash what was serialised (issue 10: no second serialisation)."""
     if fmt == "parquet":
         df.to_parquet(tmp, index=False)

@@ -31,6 +31,7 @@ from toolkit.schema import (
     GROUPS,
     NEED_ITEMS,
     RELATIONS,
+    SIX_MONTHS_DAYS,
     YEAR_DAYS,
     relation_violations,
 )
@@ -43,7 +44,11 @@ EVALUATED_ROLES = ("target", "approximate")
 #: setting it aside), not_comparable (``table2_rows(comparable=False)`` only: the report
 #: itself leaves out a Table 2 that describes another population than the profile's).
 _OASYS_VARS = (*NEED_ITEMS, "need_domains")
-_DAYS_BANDS = {"under_6m": (0, 183), "6_to_12m": (183, 365), "over_12m": (365, np.inf)}
+_DAYS_BANDS = {
+    "under_6m": (0, SIX_MONTHS_DAYS),
+    "6_to_12m": (SIX_MONTHS_DAYS, YEAR_DAYS),
+    "over_12m": (YEAR_DAYS, np.inf),
+}
 
 
 @dataclass(frozen=True)
@@ -296,7 +301,7 @@ def _ogrs3_reach(cohort: pd.DataFrame, t: Target, tol: float) -> str:
     """
     from scipy.special import expit
 
-    from toolkit.cohort.generate import FINE_REPAIR_MAX, _fine_sanctions
+    from toolkit.cohort.generate import FINE_REPAIR_MAX, fine_sanctions
     from toolkit.cohort.ogrs3 import coefficients, ogrs3_linear
     from toolkit.schema import INDEX_OFFENCES
 
@@ -317,7 +322,7 @@ def _ogrs3_reach(cohort: pd.DataFrame, t: Target, tol: float) -> str:
         return expit(c.intercept_2yr + lin)
 
     start = sub["previous_sanctions"].to_numpy(dtype=np.int64)
-    s = _fine_sanctions(start, breaches, prob2, t.value, 1e-4)
+    s = fine_sanctions(start, breaches, prob2, t.value, 1e-4)
     best = 100.0 * float(prob2(s).mean())
     if abs(best - t.value) <= tol + 1e-9:
         return ""

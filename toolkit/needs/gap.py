@@ -57,9 +57,9 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
-from toolkit.needs.national import NationalFigures, _as_date, load_national
+from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
-from toolkit.schema import GROUPS, RECALL_TYPES
+from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,7 +72,11 @@ DEFAULT_TARGET_DATE = "2016-03-31"
 
 DERIVED_BY = {
     "age_band": ("age", [18, 25, 30, 40, 50, 200], ["18-24", "25-29", "30-39", "40-49", "50+"]),
-    "sed_band": ("days_to_sed", [0, 91, 183, 365, 1e9], ["under 3m", "3-6m", "6-12m", "12m+"]),
+    "sed_band": (
+        "days_to_sed",
+        [0, 91, SIX_MONTHS_DAYS, YEAR_DAYS, 1e9],
+        ["under 3m", "3-6m", "6-12m", "12m+"],
+    ),
 }
 OUTCOMES = ("attended", "attended_other", "unmet")
 BASES = ("table2", "recalled", "all")
@@ -674,7 +678,7 @@ def _scaling(national: NationalFigures, stock, target_date, base, standard_share
         ]
     else:
         point_stock = float(stock)
-        target_date = str(_as_date(target_date))
+        target_date = str(as_date(target_date))
         time_window = [{"date": target_date, "count": point_stock, "document": "user"}]
     if base == "table2":
         if standard_share is None:

@@ -7,7 +7,7 @@ import (``NationalFigures`` is the national model).
 
 from __future__ import annotations
 
-from toolkit.national import TIME_WINDOW_DAYS, DatedStock, _as_date, load_national
+from toolkit.national import TIME_WINDOW_DAYS, DatedStock, as_date, load_national
 from toolkit.national import NationalModel as NationalFigures
 
-__all__ = ["TIME_WINDOW_DAYS", "DatedStock", "NationalFigures", "_as_date", "load_national"]
+__all__ = ["TIME_WINDOW_DAYS", "DatedStock", "NationalFigures", "as_date", "load_national"]

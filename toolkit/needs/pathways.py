@@ -29,7 +29,7 @@ import pandas as pd
 
 from toolkit.datafiles import check_keys, read_toml
 from toolkit.exceptions import SpecError, UsageError
-from toolkit.profile.rules import Condition, _parse_conditions
+from toolkit.profile.rules import Condition, parse_conditions
 
 #: Complexity flags computed here rather than from ``[groups]``.
 BUILTIN_FLAGS = ("recalled", "significant_need")
@@ -119,7 +119,7 @@ _GROUP_KEYS = (
 
 
 def _conds(label, key, items) -> tuple[Condition, ...]:
-    return _parse_conditions(label, key, items) if items else ()
+    return parse_conditions(label, key, items) if items else ()
 
 
 def _pathway(label: str, where: str, name: str, blk: dict, keys=_PATHWAY_KEYS) -> Pathway:

@@ -28,18 +28,16 @@ import numpy as np
 import pandas as pd
 
 from toolkit.priority.features import days_between
+from toolkit.schema import SIX_MONTHS_DAYS
 
 #: A model feature is named when it moves the log-odds by at least this much (about a 7-point
 #: change in a 50% chance): smaller effects are not worth a practitioner's reading time.
 MIN_CONTRIBUTION = 0.3
-#: Days from starting a programme to finishing it (waiting list plus length): the review
-#: model's assumed median (release_rules.toml [person] programme_median).
-PROGRAMME_DAYS = 180
 #: "No review in N months": flagged from four months (the guidance asks for regular reviews
 #: between the 28-day and annual points; four months is a third of the way to the annual one).
 NO_REVIEW_DAYS = 120
 #: "Long to SED": at least six months of supervision is at stake.
-LONG_TO_SED_DAYS = 183
+LONG_TO_SED_DAYS = SIX_MONTHS_DAYS
 MAX_REASONS = 3
 MODEL_CAP = 1.9
 MODEL_REASONS = ("early_in_recall", "wants_release")
@@ -113,7 +111,7 @@ def candidate_reasons(
     ``route`` each case's release route (:func:`toolkit.priority.rank.prioritise` passes
     them); a reason is shown only where it agrees with them (:data:`REASON_KINDS`).
     """
-    from toolkit.priority.routes import load_rules, routes
+    from toolkit.priority.routes import load_rules, programme_days, routes
 
     rules = load_rules(rules)
     n = len(frame)
@@ -213,7 +211,9 @@ def candidate_reasons(
             else pd.Series("", index=idx)
         )
         unmet_prog = first_unmet(needed, done)
-        unmet_short = unmet_prog.ne("").to_numpy() & (to_sed < PROGRAMME_DAYS)
+        # days from starting a programme to finishing it (waiting list plus length): the review
+        # model's assumed median, release rules [person] programme_median
+        unmet_short = unmet_prog.ne("").to_numpy() & (to_sed < programme_days(rules))
         add(
             "programme_before_sed",
             unmet_short,

@@ -41,6 +41,12 @@ def _shipped_rules():
     return load_release_rules()
 
 
+def programme_days(rules=None) -> float:
+    """Days from starting an accredited programme to finishing it (waiting list plus length):
+    the review model's assumed median, release rules ``[person] programme_median``."""
+    return float(load_rules(rules).person["programme_median"])
+
+
 def route_of_type(rules=None) -> dict[str, str]:
     """Recall type -> route, as the release rules say."""
     rules = load_rules(rules)

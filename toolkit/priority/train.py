@@ -19,6 +19,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from toolkit import defaults
 from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, design
 from toolkit.priority.scorer import DEFAULT_DIR, PriorityScorer
 
@@ -101,7 +102,8 @@ def capacity_table(
     """The decision-quality table (:func:`toolkit.priority.compare.decision_table`) in the
     review model's weekly capacity simulation, with this scorer's expected gain per day left
     to SED as the ``scorer`` ordering (as :func:`toolkit.priority.simulation_score` ranks with
-    the shipped one); on cohort seed 20140331, not used to fit the scorer."""
+    the shipped one); on cohort seed :data:`toolkit.defaults.DEFAULT_SEED`, not used to fit
+    the scorer."""
     from toolkit.cohort.generate import generate_cohort
     from toolkit.priority import URGENCY_FLOOR_DAYS
     from toolkit.priority.compare import decision_records, decision_table
@@ -119,7 +121,7 @@ def capacity_table(
         return g.prepare(ep, census, floor_days=URGENCY_FLOOR_DAYS)
 
     score.prepare = prepare
-    cohort = generate_cohort(populations=["standard"], rng=20140331)
+    cohort = generate_cohort(populations=["standard"], rng=defaults.DEFAULT_SEED)
     rec = decision_records(
         cohort, capacities=capacities, n=n, n_replications=reps, rng=seed, score=score
     )

@@ -243,7 +243,7 @@ def _parse_value(text: str):
         return text
 
 
-def _parse_conditions(label: str, key: str, items, *, empty_ok: bool = False, or_ok: bool = False):
+def parse_conditions(label: str, key: str, items, *, empty_ok: bool = False, or_ok: bool = False):
     if not isinstance(items, list) or (not items and not empty_ok):
         raise SpecError(
             label, key, "must be a non-empty list of conditions like 'ogrs3_2yr >= 25'", items
@@ -431,10 +431,10 @@ def _parse_column(label: str, name: str, blk) -> ColumnSpec:
         name,
         kind,
         tuple(rank_by),
-        true_when=_parse_conditions(
+        true_when=parse_conditions(
             label, f"{w}.true_when", blk.get("true_when", []), empty_ok=True
         ),
-        requires=_parse_conditions(label, f"{w}.requires", blk.get("requires", []), empty_ok=True),
+        requires=parse_conditions(label, f"{w}.requires", blk.get("requires", []), empty_ok=True),
         implies=tuple(implies),
         rate=_number(label, f"{w}.rate", blk.get("rate", 0.0), 0, 1, "a share in [0, 1]"),
         reason=str(blk.get("reason", "")),
@@ -554,7 +554,7 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
                 label, f"{w}.hold", "must name two of attended, attended_other, unmet", list(hold)
             )
         alts = {
-            k: _parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
+            k: parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
             for k, v in blk.get("alternatives", {}).items()
         }
         notes = dict(blk.get("notes", {}))
@@ -586,7 +586,7 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
             Programme(
                 name=name,
                 label=blk["label"],
-                criteria=_parse_conditions(label, f"{w}.criteria", blk["criteria"]),
+                criteria=parse_conditions(label, f"{w}.criteria", blk["criteria"]),
                 alternatives=MappingProxyType(alts),
                 suitable=s,
                 attended_pct=float(blk["attended_pct"]),

@@ -45,6 +45,7 @@ from toolkit.schema import (
     RECALL_TYPES,
     SHARE_VARIABLES,
     SIX_MONTHS_DAYS,
+    YEAR_DAYS,
 )
 
 #: Variables whose means are built per population from person-level draws (not OASys items).
@@ -613,7 +614,7 @@ def assumed_shares(spec: ProfileSpec, var: str, pop: str) -> np.ndarray:
         if "bands" in blk:
             v = np.array([blk["bands"].get(c, 0.0) for c in cats[:-1]] + [0.0])
         elif "max_days" in blk:
-            edges = (SIX_MONTHS_DAYS, 365, np.inf)
+            edges = (SIX_MONTHS_DAYS, YEAR_DAYS, np.inf)
             band = next(i for i, e in enumerate(edges) if blk["max_days"] <= e)
             v = np.zeros(k)
             v[band] = 100.0

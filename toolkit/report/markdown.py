@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import UsageError
+from toolkit.needs.gap import CAPACITY_SHOWN
 from toolkit.report.counts import figure_counts
 from toolkit.report.tables import audit_findings, not_evaluated, side_by_side
-
-#: The seed every committed write-up is generated with (the census date of Study 1).
-DEFAULT_SEED = 20140331
 
 
 def _cell(value) -> str:
@@ -195,15 +194,8 @@ def _recall_process_experience(seed: int) -> dict:
         }
     )
     national = _national_components(gap)
-    cap_cols = [
-        "programme",
-        "national_unmet",
-        "national_arrivals",
-        "places_in_horizon",
-        "national_met_before_sed",
-        "national_released_unmet",
-        "national_waiting_at_end",
-    ]
+    # the capacity summary shows the columns the terminal shows (one list, in needs.gap)
+    cap_cols = list(CAPACITY_SHOWN)
     capacity_table = _fmt_frame(gap.capacity[cap_cols], {c: 0 for c in cap_cols[1:]})
 
     return {

@@ -247,7 +247,8 @@ def calibration_fit(standard: pd.DataFrame, rules=None, *, n: int | None = None)
     ----------
     standard : pandas.DataFrame
         Standard recalls of a census cohort (the fit itself uses
-        ``generate_cohort(populations=["standard"], rng=20140331)``).
+        ``generate_cohort(populations=["standard"], rng=DEFAULT_SEED)``, the seed
+        :data:`toolkit.defaults.DEFAULT_SEED`).
     rules : ReleaseRules, optional
     n : int, optional
         Episodes (default: the calibration's own ``FIT_N`` and seed, so the figures are those

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from toolkit.categories import RECALL_TYPES
-from toolkit.exceptions import CohortError
+from toolkit.categories import RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
+from toolkit.exceptions import CohortError, UsageError
 from toolkit.review.census import prepare_census
 from toolkit.review.episodes import DEFAULT_PARAMS, _cells, draw_episodes
 from toolkit.review.mechanism import formal_plan, release_outcomes
@@ -148,7 +148,7 @@ def model_moments(
     s = out["release_day"]
     route = out["route"]
     at_sed = route == 3
-    margin = float(rules.calibration.get("releasable_margin_days", 28))
+    margin = rules.releasable_margin_days
     releasable = ep.releasable_day <= ep.sed - margin
     ws = w * s
     tot = ws.sum()
@@ -204,15 +204,15 @@ def _bands(s, sed, w, r: float) -> dict:
 
     tot = (w * held(0, np.inf)).sum()
     # a year or more to SED: elapsed a with sed - a >= 365, i.e. a < sed - 365
-    cut = np.maximum(sed - 365, 0)
+    cut = np.maximum(sed - YEAR_DAYS, 0)
     if r == 0:
         yr = np.minimum(s, cut)
     else:
         yr = -np.expm1(-r * np.minimum(s, cut)) / r
     return {
-        "census_under_6m_pct": 100 * (w * held(0, 183)).sum() / tot,
-        "census_6_to_12m_pct": 100 * (w * held(183, 365)).sum() / tot,
-        "census_over_12m_pct": 100 * (w * held(365, np.inf)).sum() / tot,
+        "census_under_6m_pct": 100 * (w * held(0, SIX_MONTHS_DAYS)).sum() / tot,
+        "census_6_to_12m_pct": 100 * (w * held(SIX_MONTHS_DAYS, YEAR_DAYS)).sum() / tot,
+        "census_over_12m_pct": 100 * (w * held(YEAR_DAYS, np.inf)).sum() / tot,
         "census_1yr_plus_to_sed_pct": 100 * (w * yr).sum() / tot,
     }
 
@@ -241,15 +241,15 @@ def _littles_law(rules, params, seed: int, k: int = 2) -> dict:
     stock = float(rules.national["stock"])
     share = float(cal.get("post_ora_share", 0.0))
     short = float(cal.get("post_ora_stay_days", 14.0))
-    one = flow * mean_stay / 365
-    two = flow * ((1 - share) * mean_stay + share * short) / 365
+    one = flow * mean_stay / YEAR_DAYS
+    two = flow * ((1 - share) * mean_stay + share * short) / YEAR_DAYS
     # out of sample: the c.2016 snapshot of all recall types (Better Outcomes, lines 4697-4699)
     # under the published growth, the post-ORA stream (all under six months) added
     r = np.log1p(float(rules.national["growth_per_year"])) / 365.0
     stay = out["release_day"]
     b = _bands(stay, np.full(stay.size, np.inf), w, r)
-    main = (1 - share) * flow * mean_stay / 365
-    ora = share * flow * short / 365
+    main = (1 - share) * flow * mean_stay / YEAR_DAYS
+    ora = share * flow * short / YEAR_DAYS
     return {
         "snapshot_2016_under_6m_pct": (main * b["census_under_6m_pct"] + 100 * ora) / (main + ora),
         "snapshot_2016_over_12m_pct": main * b["census_over_12m_pct"] / (main + ora),
@@ -485,12 +485,12 @@ def sensitivity(
     from toolkit.review.strategies import FormalReviews, ProactiveReview
 
     rules = load_release_rules() if rules is None else rules
-    grid = [
-        ("notice_probability", (0.6, 0.8, 1.0)),
-        ("delay_executive", (7.0, 14.0, 42.0)),
-        ("delay_parole_board", (42.0, 70.0, 168.0)),
-        ("declines_release_share", (0.25, 0.5, 0.75)),
-    ]
+    # the grid is an assumption of the rules file ([calibration] sensitivity_grid, checked by
+    # the loader), not of this function
+    grid = rules.calibration.get("sensitivity_grid")
+    if grid is None:
+        raise UsageError(f"{rules.path}: [calibration] has no sensitivity_grid to vary")
+    grid = [(param, tuple(float(v) for v in values)) for param, values in grid.items()]
     strategies = {"formal": FormalReviews(), "proactive:every=28": ProactiveReview(every=28)}
     rows = []
     for param, values in grid:

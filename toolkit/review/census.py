@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.categories import RECALL_TYPES
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import CohortError
 from toolkit.review.policy import ROSH_LEVELS
 
@@ -64,7 +65,7 @@ def _logit_array(x: np.ndarray) -> np.ndarray:
 #: standard-recall mean), so an episode's draws do not depend on who else is sampled.
 RISK_CENTRE, RISK_SCALE = _logit(0.62), 1.0
 #: Seed of the default census (the same as the reference cohort's).
-CENSUS_SEED = 20140331
+CENSUS_SEED = DEFAULT_SEED
 DATA_FILE = Path(__file__).parent / "data" / "default_census.npz"
 
 

@@ -344,7 +344,7 @@ _CATEGORIES = {
 }
 
 
-def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
+def _episode_columns(r: int, ep: Episodes, census, rules: ReleaseRules) -> dict[str, np.ndarray]:
     """The record columns that do not depend on the strategy (the person and the episode's
     draws): computed once per replication and shared by every strategy's records."""
     n = ep.n
@@ -373,7 +373,7 @@ def _episode_columns(r: int, ep: Episodes, census) -> dict[str, np.ndarray]:
         "recall_day": ep.admit_day.astype(f32),
         "first_board_day": ep.first_board_day.astype(f32),
         "sed_day": ep.sed,
-        "releasable_earlier": ep.releasable_day <= ep.sed - 28,
+        "releasable_earlier": ep.releasable_day <= ep.sed - rules.releasable_margin_days,
     }
 
 
@@ -384,7 +384,7 @@ def _records(
     ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given). ``back``:
     ``(ep2, strategy)``, a second draw for the same people and the strategy, for the stay of a
     re-recall (None: re-recalls are counted but not returned to custody)."""
-    e = _episode_columns(r, ep, census) if shared is None else shared
+    e = _episode_columns(r, ep, census, rules) if shared is None else shared
     n = ep.n
     costs = rules.costs
     w = rules.follow_up_days
@@ -460,7 +460,7 @@ _EPISODE_ORDER = tuple(
 )
 
 
-def _join(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
+def join_records(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.DataFrame:
     """Concatenate per-strategy record arrays column by column into one DataFrame."""
     import pandas as pd
 
@@ -545,7 +545,7 @@ class RecordStream:
                 weights=self.weights,
                 rng=g,
             )
-            shared = _episode_columns(r, ep, census)
+            shared = _episode_columns(r, ep, census, rules)
             # a second draw for the same people: the stay of a re-recall (common to strategies)
             ep2 = draw_episodes(census, ep.cohort_row, rules, self.params, g)
             for name, strat in self.named.items():
@@ -623,7 +623,7 @@ def simulate_reviews(
         rate, not the 2015 average.
     national_census : pandas.DataFrame, optional
         A census of all recall types giving the national stock mix (default: the shipped
-        profile's, seed 20140331).
+        profile's, seed :data:`toolkit.defaults.DEFAULT_SEED`).
     rng : numpy.random.Generator or int, optional
     progress : callable, optional
         Called with (done, total) after each replication.
@@ -655,7 +655,7 @@ def simulate_reviews(
         rng=rng,
         progress=progress,
     )
-    records = _join([cols for _, _, cols in stream], stream.categories)
+    records = join_records([cols for _, _, cols in stream], stream.categories)
     nat = stream.national(
         annual_recalls=annual_recalls, growth=growth, national_census=national_census, cohort=cohort
     )

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from toolkit.categories import RECALL_TYPES
+from toolkit.categories import RECALL_TYPES, YEAR_DAYS
 from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
 from toolkit.review.episodes import draw_episodes, stay_weights
 from toolkit.review.mechanism import formal_plan, release_outcomes
@@ -64,7 +64,7 @@ def national_flow(
         now = flow_2015
     # E over admissions of f(S): census rows weighted by w (= the admission mix)
     # stationary: E_adm[S] = N / sum(w) exactly (the smoothed stays behind the weights)
-    exposure = float((w * f).sum() / w.sum()) if f is not None else rows.size / w.sum() / 365
+    exposure = float((w * f).sum() / w.sum()) if f is not None else rows.size / w.sum() / YEAR_DAYS
     implied_stock = now * exposure  # the check: published flow x the model's stays
     stock = nat["stock"]
     anchor = "flow" if annual_recalls is not None else nat.get("anchor", "flow")
@@ -99,7 +99,7 @@ def national_flow(
         "flow_label": nat["flow_label"],
         "source": nat["source"],
         "implied_stock_over_published": float(implied_stock / stock),
-        "flow_implied_by_stock": float(np.nansum(stock_t * 365 / mean_stay_t)),
+        "flow_implied_by_stock": float(np.nansum(stock_t * YEAR_DAYS / mean_stay_t)),
     }
 
 

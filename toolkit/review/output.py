@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.review.engine import RecordStream, _join, replication_means
+from toolkit.review.engine import RecordStream, join_records, replication_means
 
 #: Columns written uncompressed: continuous draws (and the days and costs made from them) that
 #: snappy shrinks by under a quarter (8-13% at 2,000,000 records) while compressing them costs
@@ -80,7 +80,7 @@ def write_records(stream: RecordStream, path: str | Path, fmt: str):
         for r, name, cols in stream:
             means.append({"strategy": name, "replication": r} | replication_means(cols))
             parts.append(cols)
-        _join(parts, stream.categories).to_csv(path, index=False)
+        join_records(parts, stream.categories).to_csv(path, index=False)
     return means
 
 
@@ -371,7 +371,7 @@ def render_differences(diffs: list[dict], baseline: str, confidence: float = 0.9
     return "\n".join(parts)
 
 
-def _copyable(label: str) -> str:
+def copyable_path(label: str) -> str:
     """A data file's label as a path the user can copy (``<default>/...`` is the shipped one)."""
     if label.startswith("<default>/"):
         from toolkit.datafiles import paper_file
@@ -395,7 +395,7 @@ def inputs_line(rules, national: dict) -> str:
                 kinds.setdefault(kd, []).append(block)
     lines = [
         "Inputs. Published: the census profile the cohort reproduces; the national stocks, flow "
-        f"and growth ({national['source']}). Release rules ({_copyable(rules.path)}), as each "
+        f"and growth ({national['source']}). Release rules ({copyable_path(rules.path)}), as each "
         "block is labelled:"
     ]
     lines.append("; ".join(f"{kd}: {', '.join(sorted(kinds[kd]))}" for kd in sorted(kinds)) + ".")

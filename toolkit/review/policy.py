@@ -115,6 +115,8 @@ _BLOCKS = {
         "max_day_share_pct",
         "board_share_range_pct",
         "min_latent_median_days",
+        "sensitivity_grid",
+        "sensitivity_grid_reason",
         "case_review_frame",
         "case_review_frame_reason",
         "releasable_reading",
@@ -221,6 +223,46 @@ class ReleaseRules:
     charge_share: float = 0.0
     charge_delay_median: float = 1.0
     charge_delay_sigma: float = 0.0
+    #: Days before SED by which a recall counts as "releasable earlier" ([calibration]
+    #: releasable_margin_days): read by the records and the calibration alike.
+    releasable_margin_days: float = 28.0
+
+
+#: Release-rules fields the sensitivity grid may vary (numbers the simulation reads directly).
+SENSITIVITY_FIELDS = (
+    "notice_probability",
+    "board_direction_probability",
+    "delay_executive",
+    "delay_parole_board",
+    "prefer_stay_share",
+    "declines_release_share",
+)
+
+
+def _sensitivity_grid(label: str, grid) -> None:
+    """``[calibration] sensitivity_grid`` (optional): field name -> non-empty list of numbers
+    (probabilities and shares within 0-1, delays within 0-3650 days)."""
+    if grid is None:
+        return
+    where = "calibration.sensitivity_grid"
+    if not isinstance(grid, dict) or not grid:
+        raise SpecError(label, where, "must be a table of field = [values]", grid)
+    for name, values in grid.items():
+        if name not in SENSITIVITY_FIELDS:
+            raise SpecError(
+                label, f"{where}.{name}", f"must be one of {', '.join(SENSITIVITY_FIELDS)}", name
+            )
+        hi = 3650 if name.startswith("delay_") else 1
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= hi
+                for v in values
+            )
+        ):
+            what = f"must be a non-empty list of numbers within 0-{hi}"
+            raise SpecError(label, f"{where}.{name}", what, values)
 
 
 def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
@@ -354,6 +396,9 @@ def rules_from_data(data: dict, label: str) -> ReleaseRules:
         _num(label, data, "calibration", k, 0, 100)
     _num(label, data, "calibration", "max_day_share_pct", 0, 100)
     _num(label, data, "calibration", "min_latent_median_days", 0.01, 3650)
+    cal.setdefault("releasable_margin_days", 28)
+    _sensitivity_grid(label, cal.get("sensitivity_grid"))
+    margin = _num(label, data, "calibration", "releasable_margin_days", 0, 3650)
     bands = cal.get("census_days_on_recall_pct")
     if not isinstance(bands, dict):
         raise SpecError(label, "calibration.census_days_on_recall_pct", "must be a table", bands)
@@ -426,6 +471,7 @@ def rules_from_data(data: dict, label: str) -> ReleaseRules:
         calibrated=MappingProxyType(calibrated),
         raw=MappingProxyType(_freeze(data)),
         modelled_date=str(modelled),
+        releasable_margin_days=margin,
         charge_share=charge[0],
         charge_delay_median=charge[1],
         charge_delay_sigma=charge[2],

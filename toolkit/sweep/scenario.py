@@ -22,6 +22,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.sweep import cache
 
@@ -224,7 +225,7 @@ def run_scenario(
     populations: Sequence[str],
     seed: np.random.SeedSequence,
     rules_path: str | None = None,
-    cohort_seed: int = 20140331,
+    cohort_seed: int = DEFAULT_SEED,
 ) -> list[dict]:
     """Simulate every strategy under one set of assumed values; headline outcomes per strategy.
 
@@ -339,7 +340,7 @@ def custody_days(
     populations: Sequence[str],
     seed: int | np.random.SeedSequence,
     rules_path: str | None = None,
-    cohort_seed: int = 20140331,
+    cohort_seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Days in custody and recall type of every admitted episode under ``strategy``, at the
     rules file's values (for the stock projection)."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.datafiles import check_keys, read_toml
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import SpecError, ToolkitError, UsageError
 from toolkit.schema import RECALL_TYPES
 from toolkit.sweep import scenario
@@ -305,7 +306,7 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         admissions=_int(label, sw, "sweep", "admissions", 10_000),
         populations=tuple(pops),
         partition_size=_int(label, sw, "sweep", "partition_size", 16),
-        cohort_seed=_int(label, sw, "sweep", "cohort_seed", 20140331, lo=0),
+        cohort_seed=_int(label, sw, "sweep", "cohort_seed", DEFAULT_SEED, lo=0),
         rules=rules,
         strategies=tuple(names),
         method=method,
