@@ -92,26 +92,6 @@ def test_many_strategies_widen_the_codes(tmp_path):
     assert t.column("strategy").to_pylist() == ["s0", "s129"]
 
 
-@pytest.mark.parametrize("p", [0.55, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995])
-def test_t_quantile_matches_scipy(p):
-    # the summary's t quantile without scipy: A&S 26.7.3-4 inverted by bisection. Rounding in
-    # the finite sums grows with df (about 1e-14 relative at df 300); 1e-13 bounds it
-    from scipy.special import stdtrit
-
-    from toolkit.review.engine import t_quantile
-
-    for df in [*range(1, 60), 99, 100, 299, 300]:
-        assert t_quantile(p, df) == pytest.approx(float(stdtrit(df, p)), rel=1e-13, abs=0)
-
-
-@pytest.mark.parametrize("p, df", [(0.5, 3), (1.0, 3), (0.9, 0), (0.9, 2.5)])
-def test_t_quantile_refuses_bad_arguments(p, df):
-    from toolkit.review.engine import t_quantile
-
-    with pytest.raises(ValueError, match="t_quantile needs"):
-        t_quantile(p, df)
-
-
 def test_simulate_does_not_import_scipy_or_pandas(tmp_path):
     # start-up cost (issue 10): the default census is stored, the records go to Parquet from
     # numpy buffers and the summary is formatted without pandas
