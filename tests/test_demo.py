@@ -9,6 +9,9 @@ import sys
 import pytest
 from browser import broken_links_and_images, chromium_page, require_chromium
 
+#: Slow tier (the whole demo end to end, in a subprocess, and in Chromium): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
+
 EXPECTED = {
     "index.html",
     "cohort.parquet",

@@ -64,6 +64,7 @@ def test_ends_with_assertions(path):
     assert "assert " in code[-1], f"{path.name}: the last code cell must assert headline numbers"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path, monkeypatch):
     """Run in a real kernel; a failing assertion cell raises CellExecutionError here."""

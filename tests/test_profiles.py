@@ -33,6 +33,7 @@ def judged(path: Path, seed: int = 1):
     return spec, df, fidelity_report(df, spec)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_profile_met(name):
     spec, df, rep = judged(HERE / name)
@@ -236,6 +237,7 @@ def test_cli_refuses_bad_profile_exit_2(tmp_path, small):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_generates_small_census(tmp_path):
     out = tmp_path / "c.parquet"
     r = subprocess.run(

@@ -33,6 +33,7 @@ def _assert_same(a: cen.Census, b: cen.Census) -> None:
         np.testing.assert_array_equal(x, y, err_msg=f.name, strict=True)
 
 
+@pytest.mark.slow
 def test_stored_census_is_current_and_equals_the_generated_one(generated):
     stored = cen.load_census(cen.DATA_FILE, cen.fingerprint())
     assert stored is not None, REBUILD
@@ -50,6 +51,7 @@ def test_round_trip_and_stale_tag(tmp_path, generated):
     assert cen.load_census(tmp_path / "bad.npz", "abc") is None
 
 
+@pytest.mark.slow
 def test_stale_file_falls_back_to_generating(tmp_path, monkeypatch, generated):
     path = tmp_path / "c.npz"
     small = cen.prepare_census(
@@ -120,6 +122,7 @@ def test_risk_centre_is_scipys_logit():
     assert cen.RISK_CENTRE == float(logit(0.62))
 
 
+@pytest.mark.slow
 def test_cli_default_census_gives_the_generated_census_records(tmp_path):
     # without --profile the stored census is used; with the same profile named explicitly it
     # is generated: the records must be the same
@@ -143,6 +146,7 @@ def user_cohort():
     return generate_cohort(populations=["standard", "extended", "hdc"], n=3000, rng=12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_read_census_equals_read_cohort_then_prepare(tmp_path, user_cohort, suffix):
     """Reading only the model's columns (and checking them vectorised) gives the census that

@@ -36,6 +36,7 @@ def result():
     return simulate_reviews(default_census(), STRATEGIES, load_release_rules(), **KW)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_streamed_records_equal_simulate_reviews(tmp_path, result, fmt):
     path = tmp_path / f"r.{fmt}"
