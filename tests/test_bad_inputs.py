@@ -171,6 +171,7 @@ _COHORT_RUNS = [(c, "fidelity") for c in COHORT_CASES] + [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("case", "command"), _COHORT_RUNS, ids=[f"{c[0]}-{cmd}" for c, cmd in _COHORT_RUNS]
 )
@@ -341,6 +342,7 @@ def test_corpus_size():
 # -- Ctrl-C --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.15, 0.6, 1.5])
 def test_ctrl_c_leaves_nothing(tmp_path, delay):
     """SIGINT during start-up, imports or generation: exit 130, one line, no files."""
@@ -396,6 +398,7 @@ def _bad_value(col):
     return st.one_of(outside).map(str)
 
 
+@pytest.mark.slow
 def test_any_single_bad_cell_is_named(cohort_csv):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
@@ -548,6 +551,7 @@ def test_sweep_refuses_a_folder_of_the_users_and_the_specs_folder(thesis, tmp_pa
     assert _tree(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_sweep_force_writes_into_a_folder_and_deletes_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     spec = tmp_path / "s.toml"
@@ -742,6 +746,7 @@ def _sweep_cmd(spec, out, scheduler):
             "--scheduler", scheduler, "--workers", "2"]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheduler", ["serial", "local"])
 def test_interrupted_sweep_keeps_a_checkpoint_and_says_so(scheduler, tmp_path):
     """Ctrl-C after the first checkpoint: exit 130, one message that names the checkpoint and
@@ -772,6 +777,7 @@ def test_interrupted_sweep_keeps_a_checkpoint_and_says_so(scheduler, tmp_path):
     assert any((out / "checkpoint").glob("part-*.parquet"))
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_leaves_nothing(tmp_path, capsys):
     pytest.importorskip("dask.distributed")
     spec = tmp_path / "s.toml"
@@ -876,6 +882,7 @@ def test_progress_helper_lines_and_bar():
     assert "bar" in tty.getvalue() and "first" in tty.getvalue()
 
 
+@pytest.mark.slow
 def test_one_count_of_published_figures(spec, default_cohort):
     """The count every output uses agrees with the fidelity report's own summary (computed
     separately there) and with what the demo, write-up and caption print."""

@@ -10,6 +10,9 @@ import sys
 import pytest
 from browser import chromium_page, require_chromium  # the shared launch (tests/browser.py)
 
+#: Slow tier (headless Chromium): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def _chromium():

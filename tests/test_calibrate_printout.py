@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+#: Slow tier (the calibrate command end to end): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
+
 
 def test_calibrate_prints_progress_figures_as_printed_and_a_copyable_path():
     r = subprocess.run(

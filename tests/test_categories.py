@@ -64,6 +64,7 @@ def ethnicity_cohort(tmp_path_factory):
 # --- a new ethnic group -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_new_ethnicity_generated_and_judged():
     spec = load_profile(HERE / "new_ethnicity.toml")
     assert spec.categories["ethnicity"][-1] == "gypsy_traveller"
@@ -78,6 +79,7 @@ def test_new_ethnicity_generated_and_judged():
     assert rep.passed
 
 
+@pytest.mark.slow
 def test_cohort_with_a_new_category_needs_its_profile(ethnicity_cohort, tmp_path):
     with pytest.raises(CohortError, match=r"'gypsy_traveller' is not one of .*--profile"):
         read_cohort(ethnicity_cohort)
@@ -105,6 +107,7 @@ def test_cohort_with_a_new_category_needs_its_profile(ethnicity_cohort, tmp_path
     assert "table2." not in r.stdout and "table2_sum" not in r.stdout
 
 
+@pytest.mark.slow
 def test_caseload_accepts_declared_ethnicity(tmp_path):
     from toolkit.priority.caseload import CaseloadError, validate_caseload
 
@@ -155,6 +158,7 @@ def test_new_recall_reason():
     assert fidelity_report(df, spec).passed
 
 
+@pytest.mark.slow
 def test_new_offence_group_holds_its_offences():
     spec = load_profile(HERE / "new_offence_group.toml")
     df = generate_cohort(spec, rng=5)
@@ -175,6 +179,7 @@ def test_new_offence_group_holds_its_offences():
 ETH_TEXT = (HERE / "new_ethnicity.toml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "old, new, key, pattern",
     [
@@ -260,6 +265,7 @@ def test_rule_naming_a_category_the_profile_lacks(tmp_path):
 # --- programmes named by the programme file ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_renamed_programme_flows_through_every_command(tmp_path):
     rules = load_programme_rules(RENAMED_RULES)
     names = [p.name for p in rules.programmes]
@@ -362,6 +368,7 @@ def _small_profile(var: str, shares: dict[str, int]) -> str:
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -88,6 +88,7 @@ def test_fidelity_exit_1_on_failure(tmp_path, capsys):
     assert main(["fidelity", str(out)]) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -117,6 +118,7 @@ def test_bad_input_exit_2_no_output(tmp_path, args, message):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_bad_cohort_file(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text("person_id,age\n1,30\n")
@@ -133,6 +135,7 @@ def test_audit_command(capsys):
     assert "resolution:" in out
 
 
+@pytest.mark.slow
 def test_demo(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 0
@@ -146,6 +149,7 @@ def test_demo(tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
 
 
+@pytest.mark.slow
 def test_bad_value_names_row_and_column(tmp_path):
     out = tmp_path / "c.csv"
     main(["generate", "--seed", "1", "--population", "hdc", "--out", str(out)])

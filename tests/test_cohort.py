@@ -20,6 +20,7 @@ def test_schema_columns_and_dtypes(default_cohort):
     assert len(default_cohort) == 64_494
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 7, 2024])
 def test_every_published_target_met_at_published_n(spec, seed):
     """Exactness is by construction, so it must hold for any seed, not just a lucky one."""
@@ -84,6 +85,7 @@ def test_internal_coherence(default_cohort):
         assert df[item].dropna().isin([0, 1, 2]).all()
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_and_different_seed_differs(spec):
     a = cohort_csv_bytes(generate_cohort(spec, populations=["standard", "hdc"], rng=11))
     b = cohort_csv_bytes(generate_cohort(spec, populations=["standard", "hdc"], rng=11))
@@ -98,6 +100,7 @@ def test_generator_object_and_seed_agree(spec):
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
 def test_restricting_populations_keeps_their_people(spec, default_cohort):
     # One random stream per population: restricting does not change anyone's draws, so the
     # standard recalls' ages are the same with or without the other populations.

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 from browser import broken_links_and_images, chromium_page, require_chromium
 
-#: The issue's limit on this 2-core machine (the demo takes about 10 s alone).
-DEMO_LIMIT_S = 60
+#: Slow tier (the whole demo end to end, in a subprocess, and in Chromium): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
+
 EXPECTED = {
     "index.html",
     "cohort.parquet",
@@ -35,26 +35,25 @@ CASELOAD_FILES = {"caseload_example.csv", "caseload_ranked.csv", "caseload_repor
 def demo(tmp_path_factory):
     base = tmp_path_factory.mktemp("demo")
     out = base / "demo-out"
-    t0 = time.perf_counter()
     p = subprocess.run(
         [sys.executable, "-m", "toolkit.cli", "demo", "--out", str(out)],
         capture_output=True,
         text=True,
     )
-    return p, out, time.perf_counter() - t0
+    return p, out
 
 
-def test_demo_runs_in_time_and_says_where(demo):
-    p, out, elapsed = demo
+def test_demo_runs_and_says_where(demo):
+    # its time (limit 60 s) is measured by benchmarks/bench_demo_notebooks.py, not asserted here
+    p, out = demo
     assert p.returncode == 0, p.stderr
-    assert elapsed < DEMO_LIMIT_S, f"demo took {elapsed:.0f} s"
     assert f"Open first: {(out / 'index.html').resolve()}" in p.stdout
     # Not a terminal: no progress bar in the captured output.
     assert "\r" not in p.stderr and "it/s" not in p.stderr and "step/s" not in p.stderr
 
 
 def test_demo_writes_every_file_and_no_temporary_folder(demo):
-    _, out, _ = demo
+    _, out = demo
     assert EXPECTED | CASELOAD_FILES <= {f.name for f in out.iterdir()}
     assert [f.name for f in out.parent.iterdir()] == [out.name]
 
@@ -67,7 +66,7 @@ def test_demo_manifest_hashes_the_bytes_written_and_counts_agree(demo):
 
     from toolkit.outputs import MARKER
 
-    p, out, _ = demo
+    p, out = demo
     man = json.loads((out / "cohort.manifest.json").read_text())
     parquet = (out / "cohort.parquet").read_bytes()
     assert man["file_sha256"] == hashlib.sha256(parquet).hexdigest()
@@ -86,7 +85,7 @@ def test_demo_manifest_hashes_the_bytes_written_and_counts_agree(demo):
 
 def test_index_links_and_images_resolve_in_chromium(demo, tmp_path):
     require_chromium()
-    _, out, _ = demo
+    _, out = demo
     index = out / "index.html"
     with chromium_page(tmp_path) as page:
         page.goto(index.as_uri())
@@ -109,7 +108,7 @@ def test_ranked_caseload_is_a_full_ranking_with_reasons(demo):
     an action and a reason on every row, and the terminal says it is synthetic."""
     import pandas as pd
 
-    p, out, _ = demo
+    p, out = demo
     example = pd.read_csv(out / "caseload_example.csv", dtype=str)
     ranked = pd.read_csv(out / "caseload_ranked.csv")
     assert 100 <= len(ranked) == len(example)
@@ -125,13 +124,13 @@ def test_fidelity_text_keeps_notes_whole(demo):
     """Notes are wrapped at word boundaries, never cut mid-word."""
     from toolkit.cohort.generate import generate_cohort  # noqa: F401 (import check)
 
-    _, out, _ = demo
+    _, out = demo
     text = (out / "fidelity.txt").read_text(encoding="utf-8")
     assert "5,191 is reported, not" in text and "targeted." in text
 
 
 def test_simulation_text_has_units_and_currency(demo):
-    _, out, _ = demo
+    _, out = demo
     text = (out / "simulation.txt").read_text(encoding="utf-8")
     assert "cost per person (GBP)" in text
     assert "still in custody at horizon (%)" in text

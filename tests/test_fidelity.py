@@ -64,6 +64,7 @@ def test_dropping_people_fails_counts(default_cohort, spec):
     assert {"appendix.n.all_prisoners", "appendix.n.standard"} <= failed
 
 
+@pytest.mark.slow
 def test_scaled_cohort_judged_at_its_own_granularity(spec):
     from toolkit.cohort.generate import generate_cohort
 

@@ -108,6 +108,7 @@ def test_the_review_model_labels_come_from_the_data(tmp_path, nat):
     assert "7,000 on 31 March 2017" in littles_law_text(national_flow(r2, dict(rules.calibrated)))
 
 
+@pytest.mark.slow
 def test_simulate_and_gaps_capacity_stand_on_one_national_footing(tmp_path):
     """The capacity scenario admits the recalls a year that simulate scales by (both from the
     national model's anchor), not the published flow with a separate factor."""

@@ -232,6 +232,7 @@ def test_subgroups_sum_to_total(default_cohort, gap):
 # --- CLI ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_gaps_cli(tmp_path):
     root = Path(__file__).parents[1]
     cohort = root / "synthetic" / "default_cohort.csv.gz"
@@ -274,6 +275,7 @@ def test_gaps_cli(tmp_path):
     assert "Covers standard recalls only" in r.stdout
 
 
+@pytest.mark.slow
 def test_gaps_cli_bad_capacity(tmp_path):
     root = Path(__file__).parents[1]
     bad = tmp_path / "cap.toml"
@@ -444,6 +446,7 @@ def test_capacity_without_places_keeps_the_unmet_stock_steady(default_cohort, ru
     assert res.capacity["national_met_before_sed"].sum() == 0
 
 
+@pytest.mark.slow
 def test_gaps_cli_date_and_bad_months(tmp_path):
     root = Path(__file__).parents[1]
     cohort = str(root / "synthetic" / "default_cohort.csv.gz")
@@ -511,6 +514,7 @@ def test_subgroup_caveat_when_no_figure_by_sex_is_published(default_cohort, rule
     assert "split assumed" in "\n".join(nat)
 
 
+@pytest.mark.slow
 def test_subgroup_caveat_follows_the_profile_not_the_column(tmp_path, rules):
     """A profile where every figure is by sex (a census of recalled women, 0% men) makes the
     split by sex published; one where men are 60% leaves it assumed. Same column, same code."""

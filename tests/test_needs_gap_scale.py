@@ -18,6 +18,7 @@ from toolkit.needs.gap import (
 )
 
 
+@pytest.mark.slow
 def test_count_bootstrap_matches_scipy_index_bootstrap():
     """Resampled counts give the same interval as scipy's resampled indices.
 
@@ -104,6 +105,7 @@ def small_cohort(default_cohort):
     return default_cohort.iloc[:300].reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_screen_finds_the_same_problems_as_pandera(small_cohort):
     """Typed (Parquet-like) and text (CSV-like) tables with a few bad cells: the screened run
     reports exactly the problems of a whole-table pandera run."""

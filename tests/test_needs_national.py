@@ -186,6 +186,7 @@ def cohorts(draw):
     return df
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     cohort=cohorts(),

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+#: Slow tier (builds and installs a wheel): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[1]
 
 
-@pytest.mark.slow
 def test_wheel_works_without_the_source_tree(installed_wheel, tmp_path):
     wheel, site = installed_wheel
     names = zipfile.ZipFile(wheel).namelist()

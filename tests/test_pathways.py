@@ -152,6 +152,7 @@ def test_bad_reading_and_flags(tmp_path):
         load_pathway_rules(p)
 
 
+@pytest.mark.slow
 def test_gaps_cli_pathways(tmp_path):
     root = Path(__file__).parents[1]
     out = tmp_path / "g.json"
@@ -213,6 +214,7 @@ def random_cohorts(draw):
     return df
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(random_cohorts())
 def test_level_invariants(cohort):

@@ -151,6 +151,7 @@ BAD = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     col=st.sampled_from(

@@ -34,6 +34,7 @@ def workdir(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow
 def test_template_writes_empty_template_and_example_into_current_dir(workdir):
     assert sorted(p.name for p in workdir.iterdir()) == [
         "caseload_example.csv",
@@ -49,6 +50,7 @@ def test_template_writes_empty_template_and_example_into_current_dir(workdir):
     assert r.returncode == 2 and "exists" in r.stderr
 
 
+@pytest.mark.slow
 def test_prioritise_end_to_end(workdir, tmp_path):
     out, rep = tmp_path / "ranked.csv", tmp_path / "report.html"
     r = cli(
@@ -133,6 +135,7 @@ def test_prioritise_refuses_to_overwrite_its_input(workdir):
     assert src.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_optional_columns_may_be_missing_and_absence_is_reported(workdir, tmp_path):
     ex = pd.read_csv(workdir / "caseload_example.csv", dtype=str, keep_default_na=False)
     slim = ex.drop(columns=["wants_release", "last_review_date", "om_contact_since_recall"])
@@ -146,6 +149,7 @@ def test_optional_columns_may_be_missing_and_absence_is_reported(workdir, tmp_pa
     assert "note: last_review_date not given" in r.stderr
 
 
+@pytest.mark.slow
 def test_fairness_command_on_a_caseload_with_outcomes(workdir, tmp_path):
     ex = pd.read_csv(workdir / "caseload_example.csv", dtype=str, keep_default_na=False)
     rng = np.random.default_rng(5)

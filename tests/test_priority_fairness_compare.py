@@ -78,6 +78,7 @@ def _before_sed(rec) -> pd.DataFrame:
     return rec.assign(b=b).groupby(["strategy", "replication"], observed=True)["b"].sum().unstack()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("populations", [("standard",), ("standard", "extended", "ipp_dpp")])
 def test_oracle_bounds_every_ordering_and_never_falls_with_capacity(default_cohort, populations):
     """The oracle is an exact maximum allocation of people to review weeks (a maximum flow over
@@ -299,6 +300,7 @@ def small_census():
     return prepare_census(generate_cohort(populations=pops, rng=515)), pops
 
 
+@pytest.mark.slow
 def test_oracle_bound_holds_on_generated_settings(small_census):
     """The bound and its monotonicity are properties of the allocation, not of the shipped
     settings: over generated notice probabilities, capacities, minimum gaps and episode draws

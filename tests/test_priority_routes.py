@@ -205,6 +205,7 @@ def test_only_required_columns_give_bounded_days_gained():
 
 
 # -- reasons agree with the ranking ----------------------------------------------------------------
+@pytest.mark.slow
 def test_every_reason_kind_agrees_with_the_direction_of_the_ranking():
     """Each reason kind argues one way (REASON_KINDS): 'review sooner' reasons appear only on
     cases suggested for review, 'little to gain' reasons never on a 'review now' case. Checked

@@ -35,6 +35,7 @@ def fitted(train):
     return PriorityScorer().fit(X, o["releasable_28d"], days_gained=o["days_gained"])
 
 
+@pytest.mark.slow
 def test_sklearn_contract(fitted):
     est = PriorityScorer(n_knots=4, C=2.0)
     assert est.get_params() == {
@@ -162,6 +163,7 @@ def test_missing_optional_columns_keep_the_chance_calibrated(test_set, drop):
     assert roc_auc_score(y, p) > 0.7
 
 
+@pytest.mark.slow
 def test_prediction_without_sklearn_matches_the_estimator():
     """``prioritise`` scores with the stored model loaded without scikit-learn; its scores
     equal the estimator's, and its spline basis equals SplineTransformer's, inside and outside
@@ -202,6 +204,7 @@ def mixed_episodes():
     return ep, census
 
 
+@pytest.mark.slow
 def test_review_gain_readiness_equals_the_stored_model(fitted, mixed_episodes):
     """The gain's readiness (one spline function per feature) is the stored model's chance
     from its basis matrix, to rounding (1e-12), on days from recall to beyond a year; and the

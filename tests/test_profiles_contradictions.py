@@ -328,6 +328,7 @@ def _censuses(draw):
     return sizes, where, draw(st.booleans()), draw(st.integers(0, 2**31 - 1)), var, cat
 
 
+@pytest.mark.slow
 @settings(
     max_examples=16,
     deadline=None,

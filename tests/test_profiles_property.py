@@ -12,6 +12,7 @@ and every logical relation to hold for every person.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from profile_maker import CENSUS_2014_SIZES, figures, make_truth, to_toml
@@ -20,6 +21,9 @@ from toolkit.cohort.generate import generate_cohort
 from toolkit.fidelity.report import fidelity_report
 from toolkit.profile.spec import load_profile
 from toolkit.schema import RECALL_REASONS, RECALL_TYPES
+
+#: Slow tier (Hypothesis over whole profiles, each generated and judged): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
 
 #: The default profile's published sizes: the proportions a drawn census keeps.
 WEIGHTS = CENSUS_2014_SIZES

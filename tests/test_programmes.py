@@ -352,6 +352,7 @@ reason = "Test flag."
 """
 
 
+@pytest.mark.slow
 def test_new_programme_generated_judged_and_gap_estimated(tmp_path):
     rules_path = write(tmp_path, RULES_TEXT + NEW_PROGRAMME)
     cohort = tmp_path / "c.csv"
@@ -551,6 +552,7 @@ def test_first_format_file_still_loads_and_generates():
 # --- small N: every N generates (issue 12 item 5) ------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(min_value=1, max_value=220),
@@ -572,6 +574,7 @@ def test_small_n_always_generates(n, seed, standard_only):
     assert not df.loc[~df["has_oasys"], "attended_other_programme"].any()
 
 
+@pytest.mark.slow
 def test_generation_is_reproducible_with_rules(tmp_path):
     rules = load_programme_rules(write(tmp_path, RULES_TEXT + NEW_PROGRAMME))
     a = generate_cohort(n=300, rng=9, programmes=rules)

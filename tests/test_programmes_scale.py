@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from toolkit.cohort import programmes as P
 
 
+@pytest.mark.slow
 def test_guided_solution_meets_the_full_milp_gap():
     """A transport-like problem with large counts (as at 1,000,000 people): the guided solve is
     integral, feasible and within the same relative gap of the full MILP's optimum."""

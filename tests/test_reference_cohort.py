@@ -5,9 +5,14 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from toolkit import load_profile
 from toolkit.cohort.generate import generate_cohort
 from toolkit.cohort.io import cohort_csv_bytes
+
+#: Slow tier (regenerates the 64,494-person reference cohort): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
 
 SYNTHETIC = Path(__file__).parents[1] / "synthetic"
 

@@ -30,6 +30,7 @@ def _diff(a: str, b: str) -> str:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_committed_write_up_is_fresh(source):
     committed = committed_path(source).read_text(encoding="utf-8")
@@ -174,6 +175,7 @@ def test_calibration_fit_status_follows_its_tolerance():
     assert (fit["documented"] != "not documented").all()
 
 
+@pytest.mark.slow
 def test_plot_capacity_over_time_one_line_per_programme():
     import matplotlib
 

@@ -76,6 +76,7 @@ def test_bad_strategy(text, pattern):
         parse_strategy(text)
 
 
+@pytest.mark.slow
 def test_identical_strategies_refused(all_cohort, rules):
     with pytest.raises(UsageError, match="'a' and 'b' are the same strategy"):
         simulate_reviews(
@@ -388,6 +389,7 @@ def test_simulate_cli(tmp_path):
     assert out.stat().st_size > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -434,6 +436,7 @@ def test_simulation_plots_take_and_return_axes(all_cohort, rules):
         plt.close(fig)
 
 
+@pytest.mark.slow
 def test_simulate_cli_profile_and_growth(tmp_path):
     profile = Path(__file__).parents[1] / "papers" / "recall_process_experience" / "profile.toml"
     out, summ = tmp_path / "rec.csv", tmp_path / "s.json"
@@ -464,6 +467,7 @@ def test_simulate_cli_profile_and_growth(tmp_path):
     assert both.returncode == 2 and "not both" in both.stderr
 
 
+@pytest.mark.slow
 def test_calibrate_cli_writes_nothing(tmp_path):
     before = default_rules_path().read_bytes()
     r = _cli("calibrate", "--n", "500", "--maxiter", "3")

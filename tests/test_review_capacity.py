@@ -40,6 +40,7 @@ def episodes(cohort, rules):
     return build_episodes(cohort, rules, 300, populations=pops, rng=8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["fifo", "random", "nearest_sed", "scorer", "cleared_nearest_sed"])
 def test_capacity_matches_discrete_event_reference(episodes, rules, cohort, name):
     census = prepare_census(cohort)

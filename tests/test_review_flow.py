@@ -27,6 +27,7 @@ def census():
     return generate_cohort(populations=list(TYPES), rng=DEFAULT_SEED)
 
 
+@pytest.mark.slow
 def test_flow_reproduces_its_census(census, rules):
     """The steady-state stock of the simulated flow (each admission held for its stay) has the
     census's recall-type mix and, within standard recalls, its accommodation-need share."""

@@ -94,6 +94,7 @@ def test_every_assumed_size_has_a_range_around_it(rules):
         assert lo <= v <= hi and lo < hi, k
 
 
+@pytest.mark.slow
 def test_sed_ratios_come_from_the_cohort(rules):
     """Each recall type's median time to SED over the standard recalls' is the default
     cohort's (days_to_sed medians; 3 decimals as stored)."""
@@ -113,6 +114,7 @@ def _episodes(census, rules, types, n_each=4000, seed=3):
     return draw_episodes(census, rows, rules, params_from(rules, None), np.random.default_rng(seed))
 
 
+@pytest.mark.slow
 def test_extended_recalls_have_their_own_longer_clock(census, rules):
     """Extended recalls' median time to SED is the standard median times 1.567 (sampling
     error of a median of 4,000 log-normal draws with sigma 1.1: about 2.5%, so 6%)."""

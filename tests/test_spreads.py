@@ -111,6 +111,7 @@ def test_median_only_example():
         assert float(ages.median()) == med.loc[f"median.age.{pop}", "published_value"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_group_mean_median_sd_example(seed):
     spec, df, rep = _judged(HERE / "group_mean_median_sd.toml", seed)
@@ -126,6 +127,7 @@ def test_group_mean_median_sd_example(seed):
     assert abs(rsr.median() - want["median.rsr_2yr.all_recalled"].value) <= 0.005 + 1e-9
 
 
+@pytest.mark.slow
 def test_group_sd_example():
     spec, df, rep = _judged(HERE / "group_sd.toml")
     assert rep.passed, rep.failures[["target_id", "published", "synthetic"]]

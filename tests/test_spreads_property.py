@@ -12,6 +12,7 @@ own N must meet every figure at printed precision, or ``fidelity`` must report i
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from profile_maker import (
@@ -30,6 +31,9 @@ from toolkit.cohort.generate import generate_cohort
 from toolkit.fidelity.report import fidelity_report
 from toolkit.profile.spec import load_profile
 from toolkit.schema import RECALL_TYPES
+
+#: Slow tier (Hypothesis over whole profiles, each generated and judged): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
 
 WEIGHTS = CENSUS_2014_SIZES
 LEVELS = (*WEIGHTS, "all_recalled", "all_prisoners", "not_standard")

@@ -220,6 +220,7 @@ def test_processes_scheduler_equals_serial(tmp_path):
     pd.testing.assert_frame_equal(a.results, b.results)
 
 
+@pytest.mark.slow
 def test_serial_runs_without_dask(tmp_path):
     spec = write_spec(tmp_path)
     code = textwrap.dedent(f"""
@@ -357,6 +358,7 @@ def test_frontier_marks_dominated_strategies():
 # --- the command -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_sweep_serial_writes_results_and_summary(tmp_path):
     spec = write_spec(tmp_path)
     cmd = [
@@ -433,6 +435,7 @@ def test_headline_outcomes_equal_the_engine_summary():
             assert got[k] == pytest.approx(summ.loc[s, k], rel=1e-12, abs=1e-12), (s, k)
 
 
+@pytest.mark.slow
 def test_cli_killed_mid_sweep_resumes_to_the_same_results(tmp_path):
     """SIGKILL the command after its first checkpoint, rerun it: identical to a run that was
     never interrupted, with the finished points skipped."""

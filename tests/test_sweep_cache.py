@@ -232,6 +232,7 @@ def test_ranges_come_from_the_rules_file(tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_baseline_method_with_assumptions_runs_at_the_rules_values(tmp_path):
     """``method = "baseline"`` with an [assumptions] block (a KeyError traceback before): one
     point, each assumption's column holding the rules file's value, outcomes equal to the

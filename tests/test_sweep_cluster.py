@@ -23,6 +23,9 @@ import pytest
 
 from toolkit.sweep import read_results
 
+#: Slow tier (a local dask cluster of processes): run by python -m pytest -m "slow or not slow".
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("dask.distributed")
 
 ROOT = Path(__file__).parents[1]

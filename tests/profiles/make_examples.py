@@ -1,6 +1,6 @@
 """Rewrite the example profiles in this folder (run from the repository root).
 
-    python tests/profiles/make_examples.py
+    python tests/profiles/make_examples.py [OUT_DIR]   # OUT_DIR defaults to this folder
 
 Each file is one case from issue 9's "Why" list, written as a user would write it: only
 ``[meta]`` and published figures (rounded as a research summary prints them), except
@@ -43,7 +43,10 @@ def _default_blocks() -> str:
     return text[start:end].rsplit("# ====", 1)[0]
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write every example profile into ``out`` (this folder by default; the test passes a
+    temporary folder and compares, so running the tests never writes into the checkout)."""
+    (out / "rules").mkdir(parents=True, exist_ok=True)
     # 0. the same shape with other values and the [derived] block written by hand
     t = make_truth(DEFAULT_SIZES | {"other_sentenced": 59369}, np.random.default_rng(0))
     derived = ["[derived.oasys_counts]", 'method = "counted by hand"']
@@ -53,7 +56,7 @@ def main() -> None:
 
     for g, n in t.oasys.items():
         derived.append(f"{g} = {{ " + ", ".join(f"{i} = {n}" for i in NEED_ITEMS) + " }")
-    (HERE / "other_values_with_derived.toml").write_text(
+    (out / "other_values_with_derived.toml").write_text(
         to_toml("Same shape, other values, [derived] by hand", figures(t))
         + "\n"
         + _default_blocks()
@@ -71,29 +74,29 @@ def main() -> None:
         "other_sentenced": 60650,
     }
     t = make_truth(sizes, np.random.default_rng(1))
-    (HERE / "published_only_other_n.toml").write_text(
+    (out / "published_only_other_n.toml").write_text(
         to_toml("Later census, published figures only", figures(t))
     )
     # 2. a small census: a prison region with 40 recalled people, 5-9 in some recall types
     sizes = {"standard": 19, "extended": 7, "fixed_term": 5, "life": 9}
     t = make_truth(sizes, np.random.default_rng(2))
-    (HERE / "small_census.toml").write_text(to_toml("A region with 40 recalls", figures(t)))
+    (out / "small_census.toml").write_text(to_toml("A region with 40 recalls", figures(t)))
     # 3. women only, written as a person would: female 100%, no male rows
     sizes = {"standard": 160, "extended": 12, "fixed_term": 20, "hdc": 9}
     t = make_truth(sizes, np.random.default_rng(3), female_share=100.0)
-    (HERE / "women_only.toml").write_text(
+    (out / "women_only.toml").write_text(
         to_toml("Women recalled to prison", figures(t, include_male=False))
     )
     # 4. a census without one recall type (no IPP/DPP rows at all)
     sizes = {p: n for p, n in DEFAULT_SIZES.items() if p != "ipp_dpp"}
     t = make_truth(sizes, np.random.default_rng(4))
-    (HERE / "without_ipp_dpp.toml").write_text(
+    (out / "without_ipp_dpp.toml").write_text(
         to_toml("Recall types we hold (no IPP/DPP)", figures(t))
     )
     # 5. a figure kind the 2014 profile did not print: the share of one ethnic group; and a
     #    category nobody is in (no 'out of touch' recalls), simply not printed
     t = make_truth(DEFAULT_SIZES, np.random.default_rng(5), drop_reason="out_of_touch")
-    (HERE / "ethnic_group_share.toml").write_text(
+    (out / "ethnic_group_share.toml").write_text(
         to_toml("Black share printed; no out-of-touch recalls", figures(t, black_share=True))
     )
     # 6. new categories in a variable's list (issue 9 item 2), each declared in [variables]:
@@ -111,7 +114,7 @@ def main() -> None:
             "gypsy_traveller",
         )
     )
-    (HERE / "new_ethnicity.toml").write_text(
+    (out / "new_ethnicity.toml").write_text(
         to_toml("Gypsy, Roma and Traveller share printed", figs)
         + "\n[variables.ethnicity]\n"
         + 'categories = ["white", "black", "asian", "mixed", "other", "gypsy_traveller"]\n'
@@ -120,7 +123,7 @@ def main() -> None:
     #    a recall reason the schema does not list: part of 'other' printed on its own
     t = make_truth(DEFAULT_SIZES, np.random.default_rng(7))
     figs = _split(figures(t), "recall_reason", "all_recalled", "other", "contact_with_victim", 4.0)
-    (HERE / "new_recall_reason.toml").write_text(
+    (out / "new_recall_reason.toml").write_text(
         to_toml("Contact with the victim printed as a recall reason", figs)
         + "\n[variables.recall_reason]\n"
         + 'categories = ["contact_with_victim"]\n'
@@ -129,7 +132,7 @@ def main() -> None:
     #    an index offence group the schema does not list: drug offences apart from 'other'
     t = make_truth(DEFAULT_SIZES, np.random.default_rng(8))
     figs = _split(figures(t), "index_offence_group", "standard", "other", "drugs", 8.0)
-    (HERE / "new_offence_group.toml").write_text(
+    (out / "new_offence_group.toml").write_text(
         to_toml("Drug offences printed as their own group", figs)
         + "\n[variables.index_offence_group]\n"
         + 'categories = ["drugs"]\n'
@@ -142,7 +145,7 @@ def main() -> None:
     first = next(line for line in rules.splitlines() if line.startswith("[programmes."))
     name = first[len("[programmes.") : -1]
     label = next(line for line in rules.splitlines() if line.startswith("label = "))
-    (HERE / "rules" / "renamed_programme.toml").write_text(
+    (out / "rules" / "renamed_programme.toml").write_text(
         "# The shipped programme rules with the first programme renamed (a test file).\n"
         + rules.replace(f"[programmes.{name}", "[programmes.thinking_skills").replace(
             label, 'label = "Thinking skills"', 1
@@ -150,7 +153,7 @@ def main() -> None:
     )
 
     # 8-10. medians and standard deviations (issue 9, item 3), from a truth of whole people
-    _spread_examples()
+    _spread_examples(out)
 
 
 def _split(figs: list[dict], var: str, pop: str, old: str, new: str, value: float) -> list[dict]:
@@ -174,7 +177,7 @@ def _spread_truth(sizes: dict[str, int], seed: int):
     return t, values, item_counts(t, rng)
 
 
-def _spread_examples() -> None:
+def _spread_examples(out: Path) -> None:
     recall = {p: n for p, n in DEFAULT_SIZES.items()}
     # 8. a median only: ages printed as medians (every recall type and All recalled), with
     #    no mean of age anywhere; and the median number of need domains of standard recalls
@@ -182,7 +185,7 @@ def _spread_examples() -> None:
     levels = [*recall, "all_recalled"]
     picks = [("age", lvl, "median") for lvl in levels] + [("need_domains", "standard", "median")]
     figs = [f for f in figures(t) if not (f["variable"] == "age" and f["statistic"] == "mean")]
-    (HERE / "median_only.toml").write_text(
+    (out / "median_only.toml").write_text(
         to_toml("Ages printed as medians only", figs + spread_figures(t, values, picks, items))
     )
     # 9. mean + median + SD for a group: All recalled prints all three for age and RSR, and
@@ -196,7 +199,7 @@ def _spread_examples() -> None:
         ("age", "standard", "median"),
         ("age", "standard", "sd"),
     ]
-    (HERE / "group_mean_median_sd.toml").write_text(
+    (out / "group_mean_median_sd.toml").write_text(
         to_toml(
             "Mean, median and SD for All recalled",
             figures(t) + spread_figures(t, values, picks, items),
@@ -211,10 +214,10 @@ def _spread_examples() -> None:
         ("age", "all_prisoners", "sd"),
         ("need_accommodation", "standard", "sd"),
     ]
-    (HERE / "group_sd.toml").write_text(
+    (out / "group_sd.toml").write_text(
         to_toml("SDs printed for groups", figures(t) + spread_figures(t, values, picks, items))
     )
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

@@ -15,12 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.mathfn import expit
 from toolkit.priority.stored import DEFAULT_DIR, FAR_DAYS, SPLINE_FEATURES, read_stored
-
-
-def expit(x: np.ndarray) -> np.ndarray:
-    """The logistic function (scipy.special.expit's formula)."""
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def ndtr(z: np.ndarray) -> np.ndarray:

@@ -10,7 +10,6 @@ model's stays (:mod:`toolkit.review.national`).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ import numpy as np
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import UsageError
+from toolkit.mathfn import t_quantile  # noqa: F401 - re-exported (it lived here before)
 from toolkit.review.episodes import (
     DEFAULT_PARAMS,
     REQUIRED,
@@ -259,45 +259,6 @@ def summary_rows(
         out.append(row)
     order = {s: i for i, s in enumerate(strategies)}
     return sorted(out, key=lambda r: order.get(r["strategy"], len(order)))
-
-
-def t_quantile(p: float, df: int) -> float:
-    """Quantile ``p`` (0.5 < p < 1) of Student's t with ``df`` (a whole number >= 1) degrees of
-    freedom, to about 1e-15 relative (a test checks it against scipy.special.stdtrit).
-
-    Written out because importing scipy.special costs about 0.15-0.3 s, a tenth of the whole
-    ``simulate`` command: the t CDF for whole ``df`` is a finite sum in theta = atan(t /
-    sqrt(df)) (Abramowitz and Stegun 26.7.3-4), increasing in theta, inverted by bisection.
-    """
-    if not 0.5 < p < 1 or df < 1 or int(df) != df:
-        raise ValueError(f"t_quantile needs 0.5 < p < 1 and a whole df >= 1; got {p}, {df}")
-    df = int(df)
-    target = 2 * p - 1  # P(|T| < t)
-
-    def central(theta: float) -> float:
-        c2, sin = math.cos(theta) ** 2, math.sin(theta)
-        if df % 2:  # odd: (2 / pi) (theta + sin cos (1 + 2/3 c^2 + (2 4)/(3 5) c^4 + ...))
-            term, total = 1.0, 1.0 if df > 1 else 0.0
-            for k in range(1, (df - 1) // 2):
-                term *= c2 * (2 * k) / (2 * k + 1)
-                total += term
-            return 2 / math.pi * (theta + sin * math.cos(theta) * total)
-        term, total = 1.0, 1.0  # even: sin (1 + 1/2 c^2 + (1 3)/(2 4) c^4 + ...)
-        for k in range(1, df // 2):
-            term *= c2 * (2 * k - 1) / (2 * k)
-            total += term
-        return sin * total
-
-    lo, hi = 0.0, math.pi / 2
-    for _ in range(200):  # bisection to adjacent doubles
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if central(mid) < target:
-            lo = mid
-        else:
-            hi = mid
-    return math.sqrt(df) * math.tan(0.5 * (lo + hi))
 
 
 def render_summary(summary) -> str:

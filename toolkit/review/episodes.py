@@ -16,6 +16,7 @@ import numpy as np
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import CohortError, UsageError
+from toolkit.mathfn import expit, logit
 from toolkit.review.census import (  # noqa: F401 - re-exported (they lived here before)
     REQUIRED,
     RISK_CENTRE,
@@ -23,14 +24,7 @@ from toolkit.review.census import (  # noqa: F401 - re-exported (they lived here
     Census,
     prepare_census,
 )
-from toolkit.review.census import _logit as logit
 from toolkit.review.policy import ROSH_LEVELS, ReleaseRules
-
-
-def expit(x: np.ndarray) -> np.ndarray:
-    """Logistic function, scipy.special.expit's formula (without importing scipy)."""
-    return 1.0 / (1.0 + np.exp(-x))
-
 
 DEFAULT_PARAMS = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.3, "mu_m": 3.0}
 #: Seed of the probe episodes that estimate E[stay | person] (fixed: weights are a property of
