@@ -153,3 +153,21 @@ def test_cli_prints_board_only_for_sed_and_the_groups(tmp_path):
         [*args, "--strategy", "board_only", "--out", str(out)], capture_output=True, text=True
     )
     assert both.returncode == 2 and "given twice" in both.stderr
+
+
+def test_help_lists_every_capacity_ordering():
+    """`simulate --help` names every ordering the engine accepts (the list is typed in the
+    help so that --help does not import numpy; this keeps the two in step)."""
+    import os
+    import re
+
+    from toolkit.review.ordering import ORDERINGS
+
+    out = subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", "simulate", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+    ).stdout
+    listed = re.search(r"priority=([\w|]+)", out).group(1).split("|")
+    assert sorted(listed) == sorted(ORDERINGS)

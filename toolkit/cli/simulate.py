@@ -42,7 +42,7 @@ def register(sub) -> None:
         metavar="NAME[:k=v,...]",
         help="board_only (alias sed: no executive reviews, the Parole Board's statutory reviews "
         "still run), formal, proactive:every=K, event[:after=K], "
-        "capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle "
+        "capacity:per_week=R,priority=fifo|random|nearest_sed|cleared_nearest_sed|scorer|oracle "
         "(repeatable; each at most once)",
     )
     p.add_argument("--replications", type=positive_int, default=10, metavar="R")
