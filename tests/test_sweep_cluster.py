@@ -228,7 +228,9 @@ def test_worker_killed_mid_run_loses_nothing(tmp_path, serial, cluster):
         deadline = time.monotonic() + 120
         killed = None
         while time.monotonic() < deadline and proc.poll() is None:
-            done = len(list((out / "results").glob("part-*.parquet"))) if out.exists() else 0
+            # finished partitions are checkpointed in OUT/checkpoint/ while the sweep runs
+            # (OUT/results/ appears only when it has finished)
+            done = len(list((out / "checkpoint").glob("part-*.parquet")))
             if done >= 1:
                 # the scheduler's view: a worker with a partition in hand right now
                 info = watcher.scheduler_info()["workers"]
