@@ -240,35 +240,13 @@ def run_scenario(
     list of dict
         One dict per strategy, in order, with the keys of :data:`OUTCOMES`.
     """
-    from toolkit.review import RecordStream, simulate_reviews
-    from toolkit.review.episodes import params_from
+    from toolkit.review import RecordStream
 
     rules = with_assumptions(_rules(rules_path), values)
     named = _parsed(tuple(strategies))
-    rng = np.random.default_rng(seed)
-    if not cache.enabled():
-        res = simulate_reviews(
-            default_cohort(tuple(populations), cohort_seed),
-            named,
-            rules,
-            n=n,
-            n_replications=replications,
-            populations=list(populations),
-            rng=rng,
-        )
-        return _headline(res.records, strategies)
-    pops = tuple(populations)
-    census, _ = cache.census(pops, cohort_seed)
-    stream = RecordStream(
-        census,
-        named,
-        rules,
-        n=n,
-        n_replications=replications,
-        populations=list(pops),
-        rng=rng,
-        weights=cache.stay_weights(pops, cohort_seed, rules, params_from(rules, None)),
-    )
+    stream = _simulation(rules, named, populations, n, replications, seed, cohort_seed)
+    if not isinstance(stream, RecordStream):  # the cache disabled: the reference path
+        return _headline(stream.records, strategies)
     # only the columns the headline reads, in record order (replication, then strategy)
     parts = [{c: cols[c] for c in _HEADLINE_COLUMNS} for _, _, cols in stream]
     rec = {c: np.concatenate([p[c] for p in parts]) for c in _HEADLINE_COLUMNS}
@@ -345,28 +323,46 @@ def custody_days(
     """Days in custody and recall type of every admitted episode under ``strategy``, at the
     rules file's values (for the stock projection)."""
     from toolkit.categories import RECALL_TYPES
-    from toolkit.review import RecordStream, simulate_reviews
-    from toolkit.review.episodes import params_from
+    from toolkit.review import RecordStream
 
     if not populations:
         raise UsageError("give at least one recall type to project")
     rules = _rules(rules_path)
     named = _parsed((strategy,))
+    stream = _simulation(rules, named, populations, n, replications, seed, cohort_seed)
+    if not isinstance(stream, RecordStream):  # the cache disabled: the reference path
+        return stream.records[["custody_days", "recall_type"]].reset_index(drop=True)
+    parts = [(cols["custody_days"], cols["recall_type"]) for _, _, cols in stream]
+    codes = np.concatenate([t for _, t in parts])
+    return pd.DataFrame(
+        {
+            "custody_days": np.concatenate([d for d, _ in parts]),
+            "recall_type": pd.Categorical.from_codes(codes, categories=list(RECALL_TYPES)),
+        }
+    )
+
+
+def _simulation(rules, named, populations, n, replications, seed, cohort_seed):
+    """What a scenario runs: a ``RecordStream`` over this worker's cached census and flow
+    weights, or, with the cache disabled (the reference path the tests compare with), a
+    whole ``simulate_reviews`` result. Both draw from ``default_rng(seed)`` the same way."""
+    from toolkit.review import RecordStream, simulate_reviews
+    from toolkit.review.episodes import params_from
+
     rng = np.random.default_rng(seed)
+    pops = tuple(populations)
     if not cache.enabled():
-        res = simulate_reviews(
-            default_cohort(tuple(populations), cohort_seed),
+        return simulate_reviews(
+            default_cohort(pops, cohort_seed),
             named,
             rules,
             n=n,
             n_replications=replications,
-            populations=list(populations),
+            populations=list(pops),
             rng=rng,
         )
-        return res.records[["custody_days", "recall_type"]].reset_index(drop=True)
-    pops = tuple(populations)
     census, _ = cache.census(pops, cohort_seed)
-    stream = RecordStream(
+    return RecordStream(
         census,
         named,
         rules,
@@ -375,14 +371,6 @@ def custody_days(
         populations=list(pops),
         rng=rng,
         weights=cache.stay_weights(pops, cohort_seed, rules, params_from(rules, None)),
-    )
-    parts = [(cols["custody_days"], cols["recall_type"]) for _, _, cols in stream]
-    codes = np.concatenate([t for _, t in parts])
-    return pd.DataFrame(
-        {
-            "custody_days": np.concatenate([d for d, _ in parts]),
-            "recall_type": pd.Categorical.from_codes(codes, categories=list(RECALL_TYPES)),
-        }
     )
 
 
