@@ -9,7 +9,6 @@ import pkgutil
 import pytest
 
 import toolkit
-from toolkit.results import Result
 
 #: result classes not yet converted; each conversion removes its name (the test below fails when
 #: a listed class already conforms, so the list cannot go stale)
