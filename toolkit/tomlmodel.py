@@ -20,7 +20,17 @@ from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
 
 from toolkit.exceptions import SpecError
 
-__all__ = ["FileModel", "ValueAt", "choice", "is_number", "iso_date", "number", "parse", "whole"]
+__all__ = [
+    "FileModel",
+    "ValueAt",
+    "choice",
+    "is_number",
+    "iso_date",
+    "number",
+    "parse",
+    "toml_date",
+    "whole",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -114,6 +124,17 @@ def _iso(v):
 
 #: An ISO date given as text or a TOML date, kept as its text.
 iso_date = Annotated[str, PlainValidator(_iso)]
+
+
+def _toml_date(v):
+    # a TOML date (2016-03-31), not a date-time and not text
+    if isinstance(v, _dt.datetime) or not isinstance(v, _dt.date):
+        raise ValueError("must be a TOML date (YYYY-MM-DD)")
+    return v
+
+
+#: A TOML date (``2016-03-31`` unquoted), returned as :class:`datetime.date`.
+toml_date = Annotated[_dt.date, PlainValidator(_toml_date)]
 
 
 def _dotted(loc: tuple) -> str:
