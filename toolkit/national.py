@@ -7,8 +7,8 @@ figures are anchored on, and the projection's assumptions. ``simulate``
 sweep's projection (:mod:`toolkit.sweep.projection`) and the notebooks read it through
 :func:`load_national`; dates and labels in their output come from the data.
 
-This module is a leaf (it imports only the TOML reader and the exceptions), so every stage can
-use it.
+This module is a leaf (it imports only the TOML reader, the declared-validation helpers, the
+argument checks, the category names and the exceptions), so every stage can use it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, Field, PlainValidator, model_validator
 
 from toolkit.args import check_real
+from toolkit.categories import RECALL_TYPES
 from toolkit.datafiles import read_toml
 from toolkit.exceptions import UsageError
 from toolkit.tomlmodel import (
@@ -29,6 +30,7 @@ from toolkit.tomlmodel import (
     ValueAt,
     choice,
     is_number,
+    listed,
     number,
     parse,
     toml_date,
@@ -354,14 +356,6 @@ class _Anchor(FileModel):
     assumed: str = ""
 
 
-def _populations(v):
-    from toolkit.categories import RECALL_TYPES
-
-    if not isinstance(v, list) or not v or any(x not in RECALL_TYPES for x in v):
-        raise ValueError(f"must list recall types ({', '.join(RECALL_TYPES)})")
-    return tuple(v)
-
-
 def _month(v):
     switch = str(v)
     try:
@@ -375,7 +369,7 @@ class _Projection(FileModel):
     growth_until: toml_date
     growth_after_pct_per_year: number(-99, 1000)
     growth_after_range: list
-    populations: Annotated[tuple, PlainValidator(_populations)]
+    populations: listed(RECALL_TYPES, "recall types")
     status_quo_strategy: str
     switch: Annotated[str, PlainValidator(_month)]
     years: whole(1, 30, what="a whole number of years, 1 to 30")

@@ -113,6 +113,19 @@ def choice(options: Sequence[str]) -> Any:
     return Annotated[str, PlainValidator(check)]
 
 
+def listed(options: Sequence[str], what: str) -> Any:
+    """A non-empty list of names from ``options``, returned as a tuple; the message says
+    ``must list {what} (a, b, c)``."""
+    options = tuple(options)
+
+    def check(v):
+        if not isinstance(v, list) or not v or any(x not in options for x in v):
+            raise ValueError(f"must list {what} ({', '.join(options)})")
+        return tuple(v)
+
+    return Annotated[tuple, PlainValidator(check)]
+
+
 def _iso(v):
     # a TOML date or its text; returned as the text (YYYY-MM-DD)
     try:
