@@ -145,7 +145,7 @@ def test_growth_is_refused_outside_its_range_by_the_api(g):
         with pytest.raises(UsageError) as err:
             check_growth(g)
         msg = str(err.value)
-        assert msg.startswith("growth must be a yearly rate between -0.99 and 10.0 (exclusive)")
+        assert msg.startswith("growth must be a yearly rate between -0.99 and 10 (exclusive)")
         assert "--" not in msg  # the API's message names no command-line flag
 
 

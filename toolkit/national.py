@@ -61,7 +61,7 @@ TIME_WINDOW_DAYS = 183
 
 #: Yearly growth rates of the recall flow the national figures accept (exclusive): above -99%
 #: (a flow that stops leaves nothing to scale) and below 1,000% a year.
-GROWTH_RANGE = (-0.99, 10.0)
+GROWTH_RANGE = (-0.99, 10)
 
 
 def check_growth(growth: float | None) -> float | None:
@@ -71,7 +71,7 @@ def check_growth(growth: float | None) -> float | None:
     Raises
     ------
     UsageError
-        ``growth must be a yearly rate between -0.99 and 10.0 (exclusive); got 50``.
+        ``growth must be a yearly rate between -0.99 and 10 (exclusive); got 50``.
 
     Examples
     --------
