@@ -127,7 +127,8 @@ def check_real(
     Raises
     ------
     UsageError
-        ``growth must be a yearly rate between -0.99 and 10 (exclusive); got 50``.
+        Naming the argument, its bounds (open ends marked) and the value, e.g.
+        ``confidence must be a number between 0 and 1 (exclusive); got 1.5``.
 
     Examples
     --------
