@@ -62,7 +62,6 @@ PENDING_FUNCTIONS: set[str] = {
     "toolkit.cohort.programmes._construct",
     "toolkit.cohort.programmes.add_programme_columns",
     "toolkit.fidelity.report.fidelity_report",
-    "toolkit.national._load",
     "toolkit.needs.capacity.capacity_over_time",
     "toolkit.needs.gap.estimate_needs_gap",
     "toolkit.needs.gap.load_capacity",
@@ -89,9 +88,7 @@ PENDING_FUNCTIONS: set[str] = {
     "toolkit.review.calibration.calibrate",
     "toolkit.review.engine.simulate_reviews",
     "toolkit.review.episodes.draw_episodes",
-    "toolkit.review.policy.rules_from_data",
     "toolkit.sweep.report._write_report",
-    "toolkit.sweep.spec.load_sweep_spec",
 }
 
 
