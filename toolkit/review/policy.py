@@ -20,6 +20,8 @@ from toolkit.categories import RECALL_TYPES
 from toolkit.datafiles import paper_file, read_toml
 from toolkit.tomlmodel import FileModel, ValueAt, choice, is_number, iso_date, number, parse
 
+#: RoSH levels, lowest first (the same as :data:`toolkit.schema.ROSH_LEVELS`, kept here so the
+#: simulation can name them without importing pandas).
 ROSH_LEVELS = ("low", "medium", "high", "very_high")
 
 #: Whose release the case review's shares describe: every admission (a cohort followed from
@@ -34,7 +36,6 @@ RELEASABLE_READINGS = ("barriers_cleared", "judgement")
 #: the population's flow share) or the published stock (admissions a year = stock / the
 #: model's mean stay, so the national stock is the published one by construction).
 NATIONAL_ANCHORS = ("flow", "stock")
-RT = "recall_types."
 _DEFAULT = ("recall_process_experience", "release_rules.toml")
 
 
