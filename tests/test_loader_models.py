@@ -512,3 +512,11 @@ def test_plain_keeps_types_apart():
     comparison would see a change of type)."""
     assert plain(28) != plain(28.0) or type(plain(28)) is not type(plain(28.0))
     assert plain((1,)) != plain([1])
+
+
+def test_rosh_levels_kept_beside_the_schema_are_the_same():
+    """policy keeps its own ROSH_LEVELS (no pandas import for the simulation); one fact."""
+    from toolkit.review.policy import ROSH_LEVELS
+    from toolkit.schema import ROSH_LEVELS as SCHEMA_ROSH
+
+    assert ROSH_LEVELS == SCHEMA_ROSH
