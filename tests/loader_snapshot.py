@@ -4,7 +4,8 @@
 model and example sweep spec made by the hand-written loaders (main at 8f07b23, before the
 declared pydantic models of issue 24 item 2). ``tests/test_loader_models.py`` checks the declared
 loaders give the same objects. Regenerate (only after checking a diff is an intended data
-change) with ``cd tests && python loader_snapshot.py > data/loader_golden.json``.
+change) with ``cd tests && python loader_snapshot.py > data/loader_golden.json``; this copy was
+made with the hand-written loaders (``PYTHONPATH`` at main 162c7dd, before the change).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Mapping
-from pathlib import Path
-
-ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def plain(obj):
@@ -35,19 +34,20 @@ def plain(obj):
     if isinstance(obj, float) and math.isnan(obj):
         return {"__float__": "nan"}
     if isinstance(obj, str):
-        # the shipped files' path: the checkout's papers/ (an editable install may map it
-        # through toolkit/papers)
-        return obj.replace(ROOT, "<root>").replace("<root>/toolkit/papers/", "<root>/papers/")
+        # a shipped file's path, wherever the data files are installed (the checkout's papers/,
+        # toolkit/papers in an editable install, site-packages)
+        return re.sub(r"^/\S*?/papers/", "<papers>/", obj)
     return obj
 
 
 def snapshot() -> dict:
+    from toolkit.datafiles import paper_file
     from toolkit.national import load_national
     from toolkit.review.policy import load_release_rules
     from toolkit.sweep import scenario
     from toolkit.sweep.spec import load_sweep_spec
 
-    example = Path(ROOT) / "papers" / "recall_process_experience" / "sweep_example.toml"
+    example = paper_file("recall_process_experience", "sweep_example.toml")
     return {
         "release_rules": plain(load_release_rules()),
         "national": plain(load_national()),
