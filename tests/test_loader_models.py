@@ -520,3 +520,15 @@ def test_rosh_levels_kept_beside_the_schema_are_the_same():
     from toolkit.schema import ROSH_LEVELS as SCHEMA_ROSH
 
     assert ROSH_LEVELS == SCHEMA_ROSH
+
+
+def test_an_edited_national_file_is_read_again(tmp_path):
+    """load_national caches per file version: the same object while the file is unchanged, the
+    new figures once it is edited (a notebook that edits the file and loads it again)."""
+    p = write(tmp_path, NATIONAL, "national.toml")
+    first = load_national(p)
+    assert load_national(p) is first
+    d = copy.deepcopy(NATIONAL)
+    d["stock"][2]["count"] = 123_456  # another size, whatever the clock's resolution
+    p.write_text(to_toml(d), encoding="utf-8")
+    assert load_national(p).stock_at("2016-09-30").count == 123_456

@@ -430,7 +430,10 @@ class NationalFile(FileModel):
 
 
 def load_national(path: str | Path | None = None) -> NationalModel:
-    """Read and check ``national.toml`` (default: the shipped one; cached).
+    """Read and check ``national.toml`` (default: the shipped one; cached per file version).
+
+    The cache holds the file as last read: every consumer gets the same object while the file is
+    unchanged, and a file edited since (another modification time or size) is read again.
 
     Raises
     ------
@@ -444,11 +447,25 @@ def load_national(path: str | Path | None = None) -> NationalModel:
     >>> nat.stock_at("2016-09-30").count, nat.flows[0].label, nat.anchor_stock.label
     (6710, '2015', '31 March 2016')
     """
-    return _load(None if path is None else str(Path(path).resolve()))
+    resolved = None if path is None else str(Path(path).resolve())
+    return _load(resolved, _version(resolved))
+
+
+def _version(path: str | None) -> tuple[int, int] | None:
+    """(modification time in ns, size) of the file, None if it cannot be read (the loader then
+    reports why)."""
+    from toolkit.datafiles import paper_file
+
+    try:
+        st = Path(path if path is not None else paper_file(_SOURCE, _NAME)).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 @lru_cache(maxsize=8)
-def _load(path: str | None) -> NationalModel:
+def _load(path: str | None, version: tuple[int, int] | None) -> NationalModel:
+    """The file at ``path`` parsed and checked; ``version`` keys the cache to its contents."""
     data, label = read_toml(path, _SOURCE, _NAME)
     m = parse(NationalFile, data, label)
     sh = m.standard_share
