@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from toolkit.exceptions import ToolkitError
+from toolkit.priority.features import simulated_caseload
 from toolkit.priority.scorer import PriorityScorer
 
 ORDERINGS = ("fifo", "random", "nearest_sed", "scorer", "oracle")
@@ -66,8 +67,6 @@ def snapshot_comparison(
         with 95% t intervals), ``ratio_to_fifo`` and ``share_of_oracle_gain`` (of the oracle's
         gain over FIFO, in released people).
     """
-    from toolkit.priority.train import simulated_caseload
-
     rng = np.random.default_rng(rng)
     sim_rng, pick_rng = rng.spawn(2)
     n = caseload_size * n_caseloads

@@ -25,6 +25,9 @@ from toolkit.priority.features import (
     LINEAR_FEATURES,
     SPLINE_FEATURES,
 )
+
+# ReviewGain (numpy only) is re-exported: scripts import it from here
+from toolkit.priority.gain import ReviewGain  # noqa: F401
 from toolkit.priority.stored import ARRAYS, DEFAULT_DIR, FORMAT_VERSION, read_stored  # noqa: F401
 
 
@@ -44,7 +47,11 @@ def _bspline_basis(x: np.ndarray, base: np.ndarray, degree: int) -> np.ndarray:
     return BSpline.design_matrix(xc, t, d).toarray()
 
 
-def _set_fitted(est, meta, arrays, man) -> None:
+def set_fitted(est, meta: dict, arrays, man: dict) -> None:
+    """Give ``est`` (a :class:`ScoringModel` or ``PriorityScorer``) the fitted attributes a
+    stored model holds: ``meta`` and ``arrays`` as :func:`toolkit.priority.stored.read_stored`
+    returns them, ``man`` its manifest. Shared by :func:`load_scoring_model` and
+    ``PriorityScorer.load`` so that both read a stored model the same way."""
     for k in ARRAYS:
         setattr(est, k, arrays[k])
     est.intercept_ = float(meta["intercept_"])
@@ -208,8 +215,6 @@ def load_scoring_model(directory: str | Path | None = None) -> ScoringModel:
     meta, arrays, man = read_stored(DEFAULT_DIR if directory is None else directory)
     params = dict(meta["params"])
     est = ScoringModel(**params)
-    _set_fitted(est, meta, arrays, man)
+    set_fitted(est, meta, arrays, man)
     return est
 
-
-from toolkit.priority.gain import _NDTR, ReviewGain, _Tabulated  # noqa: E402, F401 - re-exported

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from toolkit.priority.features import days_between
+from toolkit.priority.dates import days_between
+from toolkit.priority.routes import load_rules, programme_days, routes
 from toolkit.schema import SIX_MONTHS_DAYS
 
 #: A model feature is named when it moves the log-odds by at least this much (about a 7-point
@@ -111,8 +112,6 @@ def candidate_reasons(
     ``route`` each case's release route (:func:`toolkit.priority.rank.prioritise` passes
     them); a reason is shown only where it agrees with them (:data:`REASON_KINDS`).
     """
-    from toolkit.priority.routes import load_rules, programme_days, routes
-
     rules = load_rules(rules)
     n = len(frame)
     idx = pd.RangeIndex(n)

@@ -20,26 +20,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from toolkit import defaults
-from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, design
+from toolkit.priority.compare import decision_records, decision_table, snapshot_comparison
+from toolkit.priority.features import DEFAULT_AS_OF, simulated_caseload  # noqa: F401 - re-exported
 from toolkit.priority.scorer import DEFAULT_DIR, PriorityScorer
 
 DEFAULT_SEED = 20261125
 N_TRAIN = 40_000
 N_TEST = 20_000
-
-
-def simulated_caseload(n: int, *, rng, cohort=None, populations=("standard",)):
-    """Typed caseload, its feature table and outcomes from the review simulation."""
-    from toolkit.cohort.generate import generate_cohort
-
-    rng = np.random.default_rng(rng)
-    c_rng, s_rng = rng.spawn(2)
-    if cohort is None:
-        cohort = generate_cohort(populations=list(populations), rng=c_rng)
-    frame, outcomes = caseload_from_simulation(
-        cohort, n, populations=populations, as_of=DEFAULT_AS_OF, rng=s_rng
-    )
-    return frame, design(frame, DEFAULT_AS_OF), outcomes
 
 
 def evaluate(scorer: PriorityScorer, X: pd.DataFrame, outcomes: pd.DataFrame) -> dict:
@@ -106,7 +93,6 @@ def capacity_table(
     the scorer."""
     from toolkit.cohort.generate import generate_cohort
     from toolkit.priority import URGENCY_FLOOR_DAYS
-    from toolkit.priority.compare import decision_records, decision_table
     from toolkit.priority.gain import ReviewGain
     from toolkit.review.ordering import frame_to_arrays
 
@@ -162,8 +148,6 @@ def fit_default_scorer(
     ft, Xt, ot = simulated_caseload(n_test, rng=test_rng)
     metrics = evaluate(scorer, Xt, ot)
     fair = held_out_fairness(scorer, ft, Xt, ot)
-    from toolkit.priority.compare import snapshot_comparison
-
     comparison = {
         str(cap): snapshot_comparison(
             scorer, capacity=cap, caseload_size=300, n_caseloads=40, rng=seed + cap
