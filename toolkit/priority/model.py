@@ -147,7 +147,8 @@ class ScoringModel:
         for w, a in self._unknown_yes_no(raw):
             if not w.any():
                 continue
-            Bc = B if a is None else self._basis(self._filled(pd.DataFrame(a, columns=list(FEATURES))))
+            filled = None if a is None else self._filled(pd.DataFrame(a, columns=list(FEATURES)))
+            Bc = B if filled is None else self._basis(filled)
             eta = Bc @ self.coef_ + self.intercept_
             if full:
                 Z = np.column_stack([np.ones(len(Bc)), Bc])
