@@ -21,7 +21,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from toolkit import defaults
 from toolkit.priority.compare import decision_records, decision_table, snapshot_comparison
-from toolkit.priority.features import DEFAULT_AS_OF, simulated_caseload  # noqa: F401 - re-exported
+from toolkit.priority.fairness import held_out_fairness
+from toolkit.priority.features import DEFAULT_AS_OF, simulated_caseload
 from toolkit.priority.scorer import DEFAULT_DIR, PriorityScorer
 
 DEFAULT_SEED = 20261125
@@ -58,24 +59,6 @@ def evaluate(scorer: PriorityScorer, X: pd.DataFrame, outcomes: pd.DataFrame) ->
         "days_gained_auc_any": float(roc_auc_score(g > 0, gp)) if (g > 0).any() else None,
         "auc_ogrs3_placeholder": float(roc_auc_score(y, 1 - X["logit_ogrs3"].to_numpy()[m])),
     }
-
-
-def held_out_fairness(scorer, frame, X, outcomes) -> pd.DataFrame:
-    """Fairness audit on held-out simulated cases, where the outcomes are known."""
-    from toolkit.priority.fairness import fairness_audit
-
-    m = outcomes["review_type"].to_numpy()
-    s = scorer.score_frame(X[m])
-    # "flagged": above the caseload's top fifth by expected days gained (a 20-in-100 capacity).
-    gain = s["days_gained"].to_numpy()
-    return fairness_audit(
-        frame[m],
-        flagged=gain >= np.quantile(gain, 0.8),
-        probability=s["probability"].to_numpy(),
-        days_gained=gain,
-        observed=outcomes["releasable_28d"].to_numpy()[m],
-        observed_days=outcomes["days_gained"].to_numpy()[m],
-    )
 
 
 def capacity_table(

@@ -3,10 +3,9 @@ which ``recall-toolkit prioritise --report`` writes) and the demo's practitioner
 synthetic example caseload, ranked, with its report (:func:`demo_caseload`).
 
 ``recall-toolkit demo`` (``toolkit.report.demo``) calls :func:`demo_caseload`. The caseload is
-made exactly as ``recall-toolkit template caseload`` makes its
-filled example (:func:`toolkit.priority.features.caseload_from_simulation`, written out as CSV
-text by :func:`toolkit.priority.features.to_csv_text`), here from the demo's own cohort, and then
-goes through the same public functions ``recall-toolkit prioritise`` runs: validation, the
+made by the function that makes ``recall-toolkit template caseload``'s filled example
+(:func:`toolkit.priority.template.example_caseload`, re-exported here), from the demo's own
+cohort, and then goes through the same public functions ``recall-toolkit prioritise`` runs: validation, the
 shipped default scorer, ranking with reasons, the fairness panel and the report.
 """
 
@@ -17,36 +16,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.priority.caseload import CASELOAD_COLUMNS, Caseload, validate_caseload
-from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, to_csv_text
+from toolkit.priority.caseload import Caseload, validate_caseload
+from toolkit.priority.fairness import caseload_fairness
+from toolkit.priority.features import DEFAULT_AS_OF
 from toolkit.priority.io import atomic_write, write_csv
 from toolkit.priority.model import ScoringModel, load_scoring_model
 from toolkit.priority.rank import DEFAULT_CAPACITY, prioritise
+from toolkit.priority.template import EXAMPLE_N, EXAMPLE_NAME, example_caseload
+from toolkit.report.html import render_priority_report
 
-#: Rows in the demo's caseload: a few hundred, the size of a large team's caseload (the same
-#: default as ``template caseload --n``); it takes about a second to simulate and rank.
-DEMO_N = 300
-EXAMPLE_FILE = "caseload_example.csv"
+__all__ = ["demo_caseload", "example_caseload", "priority_report_html"]
+
+#: Rows in the demo's caseload: a few hundred, the size of a large team's caseload (the
+#: template command's default); it takes about a second to simulate and rank.
+DEMO_N = EXAMPLE_N
+EXAMPLE_FILE = EXAMPLE_NAME
 RANKED_FILE = "caseload_ranked.csv"
 REPORT_FILE = "caseload_report.html"
-
-
-def example_caseload(
-    cohort: pd.DataFrame,
-    n: int = DEMO_N,
-    *,
-    as_of: pd.Timestamp = DEFAULT_AS_OF,
-    rng: np.random.Generator | int | None = None,
-) -> pd.DataFrame:
-    """A synthetic caseload as the CSV text a practitioner's file holds (template column order).
-
-    The rows are the review model's simulated people in custody on ``as_of``
-    (:func:`~toolkit.priority.features.caseload_from_simulation`), the same rows
-    ``recall-toolkit template caseload`` writes as its example; no real person.
-    """
-    frame, _ = caseload_from_simulation(cohort, n, as_of=as_of, rng=rng)
-    names = [c.name for c in CASELOAD_COLUMNS if c.name in frame.columns]
-    return to_csv_text(frame)[names]
 
 
 def priority_report_html(
@@ -59,9 +45,6 @@ def priority_report_html(
 ) -> str:
     """The review-priority HTML report for a ranked caseload, with the fairness panel on this
     caseload (as ``recall-toolkit prioritise --report`` writes it)."""
-    from toolkit.priority.fairness import caseload_fairness
-    from toolkit.report.html import render_priority_report
-
     fair = caseload_fairness(ranked, caseload.frame)
     if len(fair):
         fair = fair[fair["attribute"].isin(("sex", "ethnicity", "age_band"))]
