@@ -5,18 +5,23 @@ synthetic example caseload, ranked, with its report (:func:`demo_caseload`).
 ``recall-toolkit demo`` (``toolkit.report.demo``) calls :func:`demo_caseload`. The caseload is
 made by the function that makes ``recall-toolkit template caseload``'s filled example
 (:func:`toolkit.priority.template.example_caseload`, re-exported here), from the demo's own
-cohort, and then goes through the same public functions ``recall-toolkit prioritise`` runs: validation, the
-shipped default scorer, ranking with reasons, the fairness panel and the report.
+cohort, and then goes through the same public functions ``recall-toolkit prioritise`` runs
+(:func:`write_ranked_caseload`): validation, the shipped default scorer, ranking with reasons,
+the fairness panel and the report.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from toolkit.exceptions import UsageError
+from toolkit.outputs import atomic_outputs
 from toolkit.priority.caseload import Caseload, validate_caseload
+from toolkit.priority.dates import as_of_date
 from toolkit.priority.fairness import caseload_fairness
 from toolkit.priority.features import DEFAULT_AS_OF
 from toolkit.priority.io import atomic_write, write_csv
@@ -25,7 +30,13 @@ from toolkit.priority.rank import DEFAULT_CAPACITY, prioritise
 from toolkit.priority.template import EXAMPLE_N, EXAMPLE_NAME, example_caseload
 from toolkit.report.html import render_priority_report
 
-__all__ = ["demo_caseload", "example_caseload", "priority_report_html"]
+__all__ = [
+    "RankedCaseload",
+    "demo_caseload",
+    "example_caseload",
+    "priority_report_html",
+    "write_ranked_caseload",
+]
 
 #: Rows in the demo's caseload: a few hundred, the size of a large team's caseload (the
 #: template command's default); it takes about a second to simulate and rank.
@@ -129,3 +140,102 @@ def demo_caseload(
             "figure": False,
         },
     ]
+
+
+class RankedCaseload(NamedTuple):
+    """What :func:`write_ranked_caseload` ranked and wrote."""
+
+    caseload: Caseload
+    ranked: pd.DataFrame
+    out: Path
+    report: Path | None
+
+    def summary(self) -> str:
+        """Counts only (no case rows): cases by suggested action, and the files written."""
+        ranked = self.ranked
+        counts = ranked["suggested_action"].where(ranked["rank"].notna(), "not ranked (own route)")
+        counts = counts.str.replace(r"review by .*", "review by", regex=True)
+        summary = ", ".join(f"{v} {k}" for k, v in counts.value_counts().items())
+        return f"{len(ranked)} cases ({summary}); wrote {self.out}" + (
+            f" and {self.report}" if self.report is not None else ""
+        )
+
+
+def _check_paths(caseload: Path, out: Path, report: Path | None) -> None:
+    """Refuse a folder for the caseload, an output that is the caseload, and one file for both
+    outputs, before any work."""
+    if caseload.is_dir():
+        raise UsageError(f"{caseload}: is a folder; give the caseload CSV file")
+    src = caseload.resolve()
+    for o in [out] + ([report] if report is not None else []):
+        if o.resolve() == src:
+            raise UsageError(f"{o}: would overwrite the caseload; choose another output path")
+    if report is not None and report.resolve() == out.resolve():
+        raise UsageError(f"{out}: the ranked list and the report would be the same file")
+
+
+def write_ranked_caseload(
+    caseload: str | Path,
+    out: str | Path,
+    *,
+    report: str | Path | None = None,
+    capacity: int = DEFAULT_CAPACITY,
+    as_of: str | pd.Timestamp | None = None,
+    scorer: str | Path | ScoringModel | None = None,
+    programmes=None,
+    categories=None,
+    protect=(),
+) -> RankedCaseload:
+    """Validate a caseload file, rank it (:func:`toolkit.priority.rank.prioritise`) and write
+    the ranked CSV and, with ``report``, the HTML report: both or neither, nothing written
+    before everything is computed (what ``recall-toolkit prioritise`` runs).
+
+    Parameters
+    ----------
+    caseload : path
+        The caseload CSV (never modified).
+    out, report : path
+        The ranked CSV and the optional HTML report.
+    capacity : int
+        Reviews a week (at least 1).
+    as_of : date, optional
+        The date the caseload describes (default today).
+    scorer : path or ScoringModel, optional
+        A stored scorer's folder, or a loaded one; default the shipped one.
+    programmes, categories
+        The programme names and profile categories the caseload may hold
+        (:func:`toolkit.priority.caseload.validate_caseload`).
+    protect : iterable of paths
+        Other input files (rules, profile) an output must never overwrite.
+
+    Raises
+    ------
+    UsageError, CaseloadError
+        Bad paths or arguments; a caseload that breaks the schema (every problem listed).
+    """
+    caseload, out = Path(caseload), Path(out)
+    report = None if report is None else Path(report)
+    _check_paths(caseload, out, report)
+    # Both outputs reserved before any work and renamed together (issue 20: a report in a
+    # missing folder left the ranked CSV behind).
+    with atomic_outputs() as outputs:
+        outputs.protect(caseload, *protect)
+        outputs.reserve(out)
+        if report is not None:
+            outputs.reserve(report)
+        cl = validate_caseload(
+            caseload, as_of=as_of_date(as_of), programmes=programmes, categories=categories
+        )
+        if not isinstance(scorer, ScoringModel):
+            scorer = load_scoring_model(scorer)
+        ranked = prioritise(cl, scorer=scorer, capacity=capacity)
+        html = None
+        if report is not None:
+            html = priority_report_html(
+                ranked, cl, scorer, capacity=capacity, source_name=caseload.name
+            )
+        # Everything computed before anything is written: no partial outputs.
+        write_csv(ranked, out, outputs)
+        if html is not None:
+            outputs.write_text(report, html)
+    return RankedCaseload(cl, ranked, out, report)
