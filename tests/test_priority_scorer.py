@@ -271,7 +271,7 @@ def test_spline_tables_are_within_their_stated_error():
     from scipy.special import ndtr
 
     from toolkit.priority import _gain
-    from toolkit.priority.gain import ndtr_tabulated, Tabulated
+    from toolkit.priority.gain import Tabulated, ndtr_tabulated
     from toolkit.priority.gain import ndtr as np_ndtr
 
     rng = np.random.default_rng(8)

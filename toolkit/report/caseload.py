@@ -31,9 +31,11 @@ from toolkit.priority.template import EXAMPLE_N, EXAMPLE_NAME, example_caseload
 from toolkit.report.html import render_priority_report
 
 __all__ = [
+    "ExampleRanking",
     "RankedCaseload",
     "demo_caseload",
     "example_caseload",
+    "example_ranking",
     "priority_report_html",
     "write_ranked_caseload",
 ]
@@ -72,6 +74,73 @@ def priority_report_html(
     )
 
 
+class ExampleRanking(NamedTuple):
+    """A ranked synthetic example caseload and its report, ready to write
+    (:func:`example_ranking`)."""
+
+    text: pd.DataFrame
+    ranked: pd.DataFrame
+    html: str
+    #: ``{"href", "title", "caption", "figure"}`` per file, as the demo's index lists them
+    entries: list[dict]
+    #: file name -> ``write(path)``
+    writers: dict
+
+
+def example_ranking(
+    cohort: pd.DataFrame,
+    *,
+    rng: np.random.Generator | int | np.random.SeedSequence | None = None,
+    n: int = DEMO_N,
+    capacity: int = DEFAULT_CAPACITY,
+    as_of: pd.Timestamp = DEFAULT_AS_OF,
+) -> ExampleRanking:
+    """A synthetic example caseload from ``cohort`` (:func:`example_caseload`), validated,
+    ranked by the shipped scorer and rendered as the HTML report, as ``prioritise`` would;
+    nothing written (see :func:`demo_caseload`)."""
+    rng = np.random.default_rng(rng)
+    as_of = pd.Timestamp(as_of).normalize()
+    text = example_caseload(cohort, n, as_of=as_of, rng=rng)
+    caseload = validate_caseload(text, as_of=as_of)
+    scorer = load_scoring_model()
+    ranked = prioritise(caseload, scorer=scorer, capacity=capacity)
+    html = priority_report_html(
+        ranked, caseload, scorer, capacity=capacity, source_name=EXAMPLE_FILE
+    )
+    writers = {
+        EXAMPLE_FILE: lambda p: atomic_write(p, lambda tmp: text.to_csv(tmp, index=False)),
+        RANKED_FILE: lambda p: write_csv(ranked, p),
+        REPORT_FILE: lambda p: atomic_write(p, lambda tmp: tmp.write_text(html, encoding="utf-8")),
+    }
+    now = int(ranked["suggested_action"].eq("review now").sum())
+    entries = [
+        {
+            "href": REPORT_FILE,
+            "title": "Review priorities (example caseload)",
+            "caption": f"{len(ranked)} synthetic cases ranked for review on {as_of.date()}, "
+            f"{now} suggested for review now at {capacity} reviews a week, each with its "
+            "reasons; suggestions, never decisions.",
+            "figure": False,
+        },
+        {
+            "href": RANKED_FILE,
+            "title": "Ranked caseload (CSV)",
+            "caption": "Rank, release route, readiness (chance releasable within 28 days, with "
+            "its interval), days gained, suggested action and reasons per synthetic case; a "
+            "suggestion, never a decision.",
+            "figure": False,
+        },
+        {
+            "href": EXAMPLE_FILE,
+            "title": "Example caseload (CSV)",
+            "caption": "The synthetic caseload ranked above (simulated people, no real person), "
+            "in the format recall-toolkit template caseload writes.",
+            "figure": False,
+        },
+    ]
+    return ExampleRanking(text, ranked, html, entries, writers)
+
+
 def demo_caseload(
     cohort: pd.DataFrame,
     out_dir: str | Path,
@@ -101,45 +170,10 @@ def demo_caseload(
     list of dict
         ``{"href", "title", "caption", "figure"}`` per file, for the demo's index.html.
     """
-    out_dir = Path(out_dir)
-    rng = np.random.default_rng(rng)
-    as_of = pd.Timestamp(as_of).normalize()
-    text = example_caseload(cohort, n, as_of=as_of, rng=rng)
-    caseload = validate_caseload(text, as_of=as_of)
-    scorer = load_scoring_model()
-    ranked = prioritise(caseload, scorer=scorer, capacity=capacity)
-    html = priority_report_html(
-        ranked, caseload, scorer, capacity=capacity, source_name=EXAMPLE_FILE
-    )
-    atomic_write(out_dir / EXAMPLE_FILE, lambda tmp: text.to_csv(tmp, index=False))
-    write_csv(ranked, out_dir / RANKED_FILE)
-    atomic_write(out_dir / REPORT_FILE, lambda tmp: tmp.write_text(html, encoding="utf-8"))
-    now = int(ranked["suggested_action"].eq("review now").sum())
-    return [
-        {
-            "href": REPORT_FILE,
-            "title": "Review priorities (example caseload)",
-            "caption": f"{len(ranked)} synthetic cases ranked for review on {as_of.date()}, "
-            f"{now} suggested for review now at {capacity} reviews a week, each with its "
-            "reasons; suggestions, never decisions.",
-            "figure": False,
-        },
-        {
-            "href": RANKED_FILE,
-            "title": "Ranked caseload (CSV)",
-            "caption": "Rank, release route, readiness (chance releasable within 28 days, with "
-            "its interval), days gained, suggested action and reasons per synthetic case; a "
-            "suggestion, never a decision.",
-            "figure": False,
-        },
-        {
-            "href": EXAMPLE_FILE,
-            "title": "Example caseload (CSV)",
-            "caption": "The synthetic caseload ranked above (simulated people, no real person), "
-            "in the format recall-toolkit template caseload writes.",
-            "figure": False,
-        },
-    ]
+    ex = example_ranking(cohort, rng=rng, n=n, capacity=capacity, as_of=as_of)
+    for name in (EXAMPLE_FILE, RANKED_FILE, REPORT_FILE):
+        ex.writers[name](Path(out_dir) / name)
+    return ex.entries
 
 
 class RankedCaseload(NamedTuple):
