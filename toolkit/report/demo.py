@@ -31,6 +31,7 @@ from toolkit.fidelity.report import fidelity_report
 from toolkit.needs.gap import estimate_needs_gap, load_capacity
 from toolkit.outputs import atomic_outputs, output_folder, write_json
 from toolkit.outputs import progress as make_progress
+from toolkit.priority.seeds import recorded_seed
 from toolkit.profile.rules import default_rules_path, load_programme_rules, sensitivity_table
 from toolkit.profile.spec import load_profile
 from toolkit.report.caseload import example_ranking
@@ -142,13 +143,7 @@ def demo_seed(rng: np.random.Generator | int | np.random.SeedSequence | None) ->
     """The integer seed every stage draws from: ``rng`` itself when an int (None: the
     project's :data:`~toolkit.defaults.DEFAULT_SEED`), else one draw from it, so that the
     seed the manifest and index record reproduces the folder (``recall-toolkit demo --seed``)."""
-    if rng is None:
-        return DEFAULT_SEED
-    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
-        return int(np.random.default_rng(rng).integers(0, 2**31))
-    if rng < 0:
-        raise UsageError(f"seed must be a non-negative whole number; got {rng}")
-    return int(rng)
+    return recorded_seed(rng, DEFAULT_SEED)
 
 
 def run_demo(
