@@ -28,6 +28,8 @@ from toolkit.priority.stored import (  # noqa: F401
     LINEAR_FEATURES,
     SPLINE_FEATURES,  # noqa: F401
 )
+from toolkit.profile.rules import load_programme_rules
+from toolkit.review import FormalReviews, load_release_rules, simulate_reviews
 from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 #: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
@@ -135,10 +137,6 @@ def caseload_from_simulation(
         executive decision delay to the release the formal path gives; *assumed* mean of the
         engine's random delay), ``review_type`` (True for review-based recalls).
     """
-    # the review engine is imported here, not at the top: ranking a caseload (which imports
-    # this module for design) never simulates, and the engine costs about 0.2 s of start-up
-    from toolkit.review import load_release_rules
-
     rng = np.random.default_rng(rng)
     rules = load_release_rules() if rules is None else rules
     sim_rng, pick_rng, _ = rng.spawn(3)  # the third stream is kept so that seeds stay stable
@@ -150,8 +148,6 @@ def caseload_from_simulation(
 
 def _formal_records(cohort, n_admissions, rules, populations, rng) -> pd.DataFrame:
     """One replication of the formal reviews: one record per admission."""
-    from toolkit.review import FormalReviews, simulate_reviews  # see caseload_from_simulation
-
     return simulate_reviews(
         cohort,
         {"formal": FormalReviews()},
@@ -292,11 +288,10 @@ def _programmes(
     one (completed once its day has passed); everything else suitable counts as completed.
     Programme names are those of ``rules`` (the programme rules the cohort was built with;
     default the shipped ones)."""
-    from toolkit.profile.rules import load_programme_rules
-
     rules = load_programme_rules() if rules is None else rules
     names = [p.name for p in rules.programmes]
     try:
+        # the needs stage (about 3 s of import) only for a cohort with programme columns
         from toolkit.needs.gap import outcome_matrix
 
         suit, att, _ = outcome_matrix(c, rules)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.categories import RECALL_TYPES
+from toolkit.exceptions import UsageError
 from toolkit.mathfn import expit
 from toolkit.priority.stored import DEFAULT_DIR, FAR_DAYS, SPLINE_FEATURES, read_stored
 
@@ -125,12 +127,10 @@ class ReviewGain:
     """
 
     def __init__(self, model, rules=None):
-        from toolkit.categories import RECALL_TYPES
+        # the review package imports pandas, which this numpy-only module must not at import
         from toolkit.review.policy import ROSH_LEVELS
 
         if not hasattr(model, "coef_"):
-            from toolkit.exceptions import UsageError
-
             raise UsageError("the readiness model is not fitted: call fit, or load a stored one")
         self.model = model
         self.rules = rules = _shipped_rules() if rules is None else rules
@@ -274,6 +274,7 @@ class ReviewGain:
 
 @lru_cache(maxsize=1)
 def _shipped_rules():
+    # the review package imports pandas, which this numpy-only module must not at import
     from toolkit.review.policy import load_release_rules
 
     return load_release_rules()

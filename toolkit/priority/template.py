@@ -20,6 +20,7 @@ from toolkit.outputs import atomic_outputs
 from toolkit.priority.caseload import CASELOAD_COLUMNS
 from toolkit.priority.dates import as_of_date
 from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, to_csv_text
+from toolkit.profile.rules import load_programme_rules
 
 TEMPLATE_NAME = "caseload_template.csv"
 EXAMPLE_NAME = "caseload_example.csv"
@@ -33,8 +34,6 @@ def _programme_rules(programmes):
     """Programme rules from a path (or already loaded; None stays None: the shipped ones)."""
     if programmes is None or not isinstance(programmes, str | Path):
         return programmes
-    from toolkit.profile.rules import load_programme_rules  # a TOML read, only when a path
-
     return load_programme_rules(programmes)
 
 
