@@ -15,7 +15,7 @@ def register(sub) -> None:
         "its manifest. Re-run after the review model changes; same seed, same files. Prints "
         "the held-out AUC, Brier score and calibration.",
     )
-    # defaults None: toolkit.priority.train's (seed 20261125, the shipped folder, 40,000 cases)
+    # defaults None: toolkit.priority.train's DEFAULT_SEED, N_TRAIN and the shipped folder
     p.add_argument("--seed", type=seed_arg, default=None, help="random seed")
     p.add_argument("--out", default=None, metavar="DIR", help="folder (default: the shipped one)")
     p.add_argument("--n-train", type=positive_int, default=None, metavar="N")

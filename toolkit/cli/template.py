@@ -17,7 +17,7 @@ def register(sub) -> None:
     )
     p.add_argument("kind", choices=["caseload"], help="which template (caseload)")
     p.add_argument("--out", metavar="DIR", default=".", help="directory (default: .)")
-    # defaults None: toolkit.priority.template's (300 rows, seed 20261125, 2026-01-05)
+    # defaults None: toolkit.priority.template's EXAMPLE_N, EXAMPLE_SEED and EXAMPLE_AS_OF
     p.add_argument("--n", type=positive_int, default=None, metavar="N", help="example rows")
     p.add_argument("--seed", type=seed_arg, default=None)
     p.add_argument("--as-of", default=None, metavar="DATE", help="example's as-of date")

@@ -14,6 +14,12 @@ band, with intervals.
   strategies of one replication share their people and random numbers). Vectorised with
   ``numpy.bincount``: 1.35 million records in a few seconds.
 
+What ``recall-toolkit fairness RECORDS`` runs, by what RECORDS is (:func:`audit_fairness`
+chooses): :func:`audit_caseload` for a caseload file (ranked as ``prioritise`` ranks it; outcome
+columns read where present), :func:`audit_simulated` for the word ``simulated`` (held-out
+simulated cases with known outcomes), :func:`audit_records` for simulation records. Each
+returns a :class:`FairnessResult` (the table and the note that reads it).
+
 What a calibration gap on *simulated* cases can and cannot show: the simulation has no
 mechanism that differs by sex or ethnicity, so its gaps are about zero by construction; they
 can reveal only that the score, fitted on everyone, reads the *modelled* process worse for a
