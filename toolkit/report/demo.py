@@ -231,8 +231,10 @@ def write_files(folder: Path, files: list[DemoFile]) -> None:
 
 
 # -- the steps: each computes its stage and says which files it yields ---------------------------
-def generate(spec, seed: int) -> Stage:
-    """The synthetic cohort (Parquet) and the manifest that identifies it."""
+def generate(spec, rng: np.random.Generator | int | np.random.SeedSequence | None) -> Stage:
+    """The synthetic cohort (Parquet) and the manifest that identifies it (with the integer
+    seed :func:`demo_seed` makes of ``rng``)."""
+    seed = demo_seed(rng)
     df = generate_cohort(spec, rng=seed)
 
     def write(path: Path) -> None:
@@ -296,7 +298,7 @@ def fidelity(df: pd.DataFrame, spec) -> Stage:
     return Stage(rep, files, headline)
 
 
-def gaps(df: pd.DataFrame, seed: int) -> Stage:
+def gaps(df: pd.DataFrame, rng: np.random.Generator | int | np.random.SeedSequence | None) -> Stage:
     """The Table 2 needs gap under the shipped programme rules and the illustrative capacity
     scenario, with each reading's counts; its value is ``(gap, rules)``."""
     rules = load_programme_rules()
@@ -305,7 +307,7 @@ def gaps(df: pd.DataFrame, seed: int) -> Stage:
         rules,
         capacity=load_capacity(default_rules_path().with_name("capacity_example.toml"), rules),
         annual_recalls=capacity_admissions(),
-        rng=seed,
+        rng=rng,
     )
     text = (
         gap.render()
@@ -338,7 +340,9 @@ def gaps(df: pd.DataFrame, seed: int) -> Stage:
     return Stage((gap, rules), files, headline)
 
 
-def simulate(df: pd.DataFrame, seed: int) -> Stage:
+def simulate(
+    df: pd.DataFrame, rng: np.random.Generator | int | np.random.SeedSequence | None
+) -> Stage:
     """The review strategies of :data:`DEMO_STRATEGIES`, with the calibration (and what it
     misses) and the sensitivity to assumed parameters."""
     sim = simulate_reviews(
@@ -346,7 +350,7 @@ def simulate(df: pd.DataFrame, seed: int) -> Stage:
         {nm: parse_strategy(nm) for nm in DEMO_STRATEGIES},
         n=DEMO_ADMISSIONS,
         n_replications=DEMO_REPLICATIONS,
-        rng=seed,
+        rng=rng,
     )
     std = df[df["population"] == "standard"]
     fit = calibration_fit(std)[["label", "published", "model", "tolerance", "status", "documented"]]
@@ -445,11 +449,13 @@ def figures(df: pd.DataFrame, spec, rep, gap, rules, sim) -> Stage:
     return Stage(None, files)
 
 
-def caseload(df: pd.DataFrame, seed: int) -> Stage:
+def caseload(
+    df: pd.DataFrame, rng: np.random.Generator | int | np.random.SeedSequence | None
+) -> Stage:
     """The practitioner part: a synthetic example caseload from the demo's cohort, ranked, with
     its HTML report (:func:`toolkit.report.caseload.example_ranking`); its value says whether
     it is there (the index words its hint on it)."""
-    ex = example_ranking(df, rng=seed)
+    ex = example_ranking(df, rng=rng)
     files = [
         DemoFile(e["href"], e["title"], e["caption"], e["figure"], write=ex.writers[e["href"]])
         for e in ex.entries
