@@ -18,7 +18,6 @@ PENDING: set[str] = {
     "toolkit.needs.gap.NeedsGapResult",
     "toolkit.needs.pathways.TTGReport",
     "toolkit.profile.audit.AuditResult",
-    "toolkit.report.demo.DemoResult",
     "toolkit.review.calibration.CalibrationResult",
     "toolkit.review.engine.SimulationResult",
     "toolkit.sweep.run.SweepRun",

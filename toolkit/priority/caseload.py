@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import ToolkitError
-from toolkit.priority.routes import no_sed_types
+from toolkit.priority.routes import no_sed_types, route_of_type
 from toolkit.schema import (
     ETHNICITIES,
     NEED_ITEMS,
@@ -90,17 +90,18 @@ BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
         "category",
         "Recall type.",
         RECALL_TYPES,
-        effect="decides the release route (release rules file): standard and extended by "
-        "executive review, IPP/DPP and life by the Parole Board, fixed-term and HDC "
-        "automatically; only types the model was fitted on are ranked",
+        effect="decides the release route (release rules file: which types go by executive "
+        "review, by the Parole Board, or automatically); only types the model was fitted on "
+        "are ranked",
     ),
     CaseloadColumn("recall_date", True, "date", "Date returned to custody on recall."),
     CaseloadColumn(
         "sed_date",
         True,
         "date",
-        "Sentence expiry date; blank only for indeterminate sentences (ipp_dpp, life). "
-        "A date before the as-of date is refused (the sentence has expired).",
+        "Sentence expiry date; blank only for indeterminate sentences (the recall types the "
+        "release rules give no SED). A date before the as-of date is refused (the sentence has "
+        "expired).",
         effect="bounds the days a review can gain (never more than the days to SED)",
     ),
     CaseloadColumn(
@@ -274,7 +275,16 @@ def caseload_columns(
     cats = dict(categories or {})
     out = []
     for c in BASE_COLUMNS:
-        if c.kind == "programmes":
+        if c.name == "recall_type":  # name each route's types, from the release rules in force
+            c = replace(c, effect=c.effect.replace(_ROUTES_GENERIC, _route_words()))
+        elif c.name == "sed_date":  # name the types, from the release rules in force
+            c = replace(
+                c,
+                description=c.description.replace(
+                    "the recall types the release rules give no SED", ", ".join(no_sed_types())
+                ),
+            )
+        elif c.kind == "programmes":
             c = replace(c, values=progs)
         elif c.kind == "category" and c.name in cats:
             c = replace(c, values=tuple(cats[c.name]))
@@ -282,13 +292,37 @@ def caseload_columns(
     return tuple(out)
 
 
+_ROUTES_GENERIC = (
+    "(release rules file: which types go by executive review, by the Parole Board, or "
+    "automatically)"
+)
+#: How a recall type is written in running text (a type not listed: its name).
+TYPE_WORDS = {"ipp_dpp": "IPP/DPP", "fixed_term": "fixed-term", "hdc": "HDC"}
+ROUTE_WORDS = {
+    "executive": "by executive review",
+    "parole_board": "by the Parole Board",
+    "automatic": "automatically",
+}
+
+
+def _route_words() -> str:
+    """Each route's recall types in words, from the release rules: "(release rules file:
+    standard and extended by executive review, ...)"."""
+    by_route = route_of_type()
+    parts = []
+    for route, words in ROUTE_WORDS.items():
+        names = [TYPE_WORDS.get(t, t) for t, r in by_route.items() if r == route]
+        if names:
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            parts.append(f"{joined} {words}")
+    return "(release rules file): " + ", ".join(parts)
+
+
 def __getattr__(name: str):
     # the caseload columns under the shipped programme rules (names read from the data file)
     if name == "CASELOAD_COLUMNS":
         return caseload_columns()
     if name == "NO_SED_TYPES":  # recall types with no SED, read from the release rules
-        from toolkit.priority.routes import no_sed_types
-
         return no_sed_types()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
