@@ -28,16 +28,11 @@ CLI_LINES = 85
 
 PENDING_CYCLES: set[frozenset[str]] = {
     frozenset(["toolkit.cohort.io", "toolkit.outputs"]),
-    frozenset(["toolkit.priority.compare", "toolkit.priority.train"]),
-    frozenset(["toolkit.priority.features", "toolkit.priority.reasons"]),
     frozenset(["toolkit.profile.spreads", "toolkit.profile.targets"]),
     frozenset(["toolkit.sweep.cache", "toolkit.sweep.scenario"]),
 }
 PENDING_PRIVATE: set[tuple[str, str]] = {
     ("toolkit.cohort.generate", "_bounds"),
-    ("toolkit.priority.model", "_NDTR"),
-    ("toolkit.priority.model", "_Tabulated"),
-    ("toolkit.priority.scorer", "_set_fitted"),
     ("toolkit.profile.audit", "_bounds"),
     ("toolkit.profile.audit", "_capped_band"),
     ("toolkit.profile.spreads", "_bounds"),
@@ -45,16 +40,12 @@ PENDING_PRIVATE: set[tuple[str, str]] = {
 }
 PENDING_CLI: set[str] = {
     "calibrate.py",
-    "fairness.py",
     "gaps.py",
     "generate.py",
-    "prioritise.py",
     "simulate.py",
     "sweep.py",
-    "template.py",
 }
 PENDING_FUNCTIONS: set[str] = {
-    "toolkit.cli.fairness.run",
     "toolkit.cli.gaps.register",
     "toolkit.cli.gaps.run",
     "toolkit.cohort.construct.meet_spread",
@@ -68,12 +59,6 @@ PENDING_FUNCTIONS: set[str] = {
     "toolkit.needs.pathways.load_pathway_rules",
     "toolkit.needs.pathways.pathway_levels",
     "toolkit.priority.caseload._build_schema",
-    "toolkit.priority.fairness.fairness_audit",
-    "toolkit.priority.fairness.records_fairness",
-    "toolkit.priority.features.caseload_from_simulation",
-    "toolkit.priority.model.score_frame",
-    "toolkit.priority.rank.prioritise",
-    "toolkit.priority.reasons.candidate_reasons",
     "toolkit.profile.audit._check_cross_source",
     "toolkit.profile.audit._check_mixtures",
     "toolkit.profile.rules.load_programme_rules",
@@ -81,7 +66,6 @@ PENDING_FUNCTIONS: set[str] = {
     "toolkit.profile.spreads._median_pins",
     "toolkit.profile.targets._need_groups",
     "toolkit.profile.targets._solve",
-    "toolkit.report.demo.run_demo",
     "toolkit.report.markdown._recall_process_experience",
     "toolkit.report.plots.plot_fidelity",
     "toolkit.report.plots.plot_needs_gap",
