@@ -8,7 +8,6 @@ readings.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,20 +17,15 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from toolkit.conditions import (  # noqa: F401 - the rules' condition language, re-exported
+    OPS,
+    PERCENT_COLUMNS,
+    Condition,
+    parse_conditions,
+)
 from toolkit.datafiles import check_keys, paper_file, read_toml
 from toolkit.exceptions import SpecError
 
-OPS = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
-_COND = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
-#: ``<column> in a,b,c``: the value is one of the listed categories.
-_IN = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+in\s+([A-Za-z0-9_]+(?:,[A-Za-z0-9_]+)*)\s*$")
 #: What a reading is against its footnote (``kinds`` in the file):
 #: ``literal`` -- the footnote's rule as printed (a quantity it names without a version, e.g.
 #: which violence score, is chosen and labelled in the note); ``reading`` -- one reading of a
@@ -46,81 +40,6 @@ KIND_TEXT = {
     "fitted": "FITTED to the published count (the rule adds a quantity the footnote does not name)",
     "no_criteria": "assumed (no criteria printed)",
 }
-#: Columns on a 0-100 percent scale and on the 0-2 item scale, for range checks.
-PERCENT_COLUMNS = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr", "ovp_2yr")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition of a rule, e.g. ``ogrs3_2yr >= 25`` or ``index_offence_group in a,b``.
-
-    ``or_else`` holds further conditions joined by ``or`` (``"a >= 1 or b >= 1"``): the
-    condition holds when any part does. Only alternative readings may use ``or`` (the generator
-    builds its columns for the default readings' conjunctions); ``column``, ``op`` and ``value``
-    are the first part's.
-    """
-
-    column: str
-    op: str
-    value: object
-    or_else: tuple[Condition, ...] = ()
-
-    @property
-    def parts(self) -> tuple[Condition, ...]:
-        """Every part of the condition (one unless it has ``or``)."""
-        return (Condition(self.column, self.op, self.value), *self.or_else)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Every column the condition reads."""
-        return tuple(c.column for c in self.parts)
-
-    def __str__(self) -> str:
-        if self.or_else:
-            return " or ".join(self._str_one(c) for c in self.parts)
-        return self._str_one(self)
-
-    @staticmethod
-    def _str_one(c: Condition) -> str:
-        if isinstance(c.value, bool):
-            v = str(c.value).lower()
-        elif isinstance(c.value, float):
-            v = f"{c.value:g}"
-        elif isinstance(c.value, tuple):
-            v = ",".join(c.value)
-        else:
-            v = c.value
-        return f"{c.column} {c.op} {v}"
-
-    def evaluate(self, df: pd.DataFrame) -> np.ndarray:
-        """Boolean array; missing values never satisfy a condition."""
-        if self.or_else:
-            out = np.zeros(len(df), dtype=bool)
-            for c in self.parts:
-                out |= c.evaluate(df)
-            return out
-        s = df[self.column]
-        if isinstance(s.dtype, pd.CategoricalDtype) and isinstance(self.value, (str, tuple)):
-            # compare codes, not strings: fast on a million rows
-            values = self.value if isinstance(self.value, tuple) else (self.value,)
-            cats = s.cat.categories
-            codes = s.cat.codes.to_numpy()
-            hit = np.isin(codes, [cats.get_loc(v) for v in values if v in cats])
-            return ~hit & (codes >= 0) if self.op == "!=" else hit
-        if self.op == "in":
-            res = s.astype("string").isin(self.value)
-            return (
-                pd.array(res, dtype="boolean").fillna(False).to_numpy(dtype=bool)
-                & s.notna().to_numpy()
-            )
-        if isinstance(self.value, bool):
-            arr = s.astype("boolean")
-            res = OPS[self.op](arr, self.value)
-        elif isinstance(self.value, str):
-            res = OPS[self.op](s.astype("string"), self.value)
-        else:
-            res = OPS[self.op](s.astype("float64"), float(self.value))
-        return pd.array(res, dtype="boolean").fillna(False).to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -232,70 +151,6 @@ class ProgrammeRules:
 def default_rules_path() -> Path:
     """The shipped rules file (works from a wheel)."""
     return paper_file("recall_process_experience", "programmes.toml")
-
-
-def _parse_value(text: str):
-    if text in ("true", "false"):
-        return text == "true"
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def parse_conditions(label: str, key: str, items, *, empty_ok: bool = False, or_ok: bool = False):
-    if not isinstance(items, list) or (not items and not empty_ok):
-        raise SpecError(
-            label, key, "must be a non-empty list of conditions like 'ogrs3_2yr >= 25'", items
-        )
-    out = []
-    for i, text in enumerate(items):
-        parts = re.split(r"\s+or\s+", text.strip()) if isinstance(text, str) else [text]
-        if len(parts) > 1 and not or_ok:
-            raise SpecError(
-                label,
-                f"{key}[{i}]",
-                "may not use 'or': only alternative readings can (the generator builds the "
-                "unpublished columns for the default readings, which are conjunctions)",
-                text,
-            )
-        conds = [_parse_one(label, f"{key}[{i}]", t) for t in parts]
-        out.append(
-            conds[0]
-            if len(conds) == 1
-            else Condition(**{**conds[0].__dict__, "or_else": tuple(conds[1:])})
-        )
-    return tuple(out)
-
-
-def _parse_one(label: str, key: str, text) -> Condition:
-    m_in = _IN.match(text) if isinstance(text, str) else None
-    if m_in:
-        return Condition(m_in.group(1), "in", tuple(m_in.group(2).split(",")))
-    m = _COND.match(text) if isinstance(text, str) else None
-    if not m:
-        raise SpecError(
-            label,
-            key,
-            "must look like '<column> <op> <value>' with op one of == != >= > <= < "
-            "(or '<column> in a,b'; alternatives may join conditions with 'or')",
-            text,
-        )
-    col, op, raw = m.groups()
-    value = _parse_value(raw)
-    if isinstance(value, float):
-        lo, hi = (
-            (0, 100)
-            if col in PERCENT_COLUMNS
-            else (0, 2)
-            if col.startswith("need_")
-            else (-np.inf, np.inf)
-        )
-        if not lo <= value <= hi:
-            raise SpecError(label, key, f"threshold for {col} must lie in [{lo}, {hi}]", value)
-    if isinstance(value, (bool, str)) and op not in ("==", "!="):
-        raise SpecError(label, key, "can only use == or != with true/false or a category", text)
-    return Condition(col, op, value)
 
 
 def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] | None:
