@@ -136,6 +136,10 @@ def test_plots_take_and_return_axes(default_cohort, spec, report):
     assert len(ax.patches) == 24
     fig2, ax2 = plt.subplots()
     assert plot_fidelity(report, ax=ax2) is ax2
+    # the report draws itself through the same function (toolkit.results protocol)
+    fig3, ax3 = plt.subplots()
+    assert report.plot(ax=ax3) is ax3
+    assert [t.get_text() for t in ax3.texts] == [t.get_text() for t in ax2.texts]
     plt.close("all")
     tab = figure1_table(default_cohort, spec)
     assert (abs(tab["synthetic_standard"] - tab["published_standard"]) < 5e-4).all()
