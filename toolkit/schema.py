@@ -59,31 +59,26 @@ INDEX_OFFENCES = (
 )
 #: The four groups the paper prints for standard recalls (29/15/22/34%).
 INDEX_OFFENCE_GROUPS = ("violence", "robbery", "acquisitive", "other")
+#: The offences of each printed group but ``other``, which holds every offence not named here.
+_NAMED_GROUP_MEMBERS: dict[str, tuple[str, ...]] = {
+    "violence": ("violence",),
+    "robbery": ("robbery",),
+    "acquisitive": (
+        "burglary_domestic",
+        "burglary_other",
+        "theft",
+        "handling",
+        "fraud",
+        "taking_vehicle",
+        "theft_from_vehicle",
+    ),
+}
 OFFENCE_TO_GROUP: dict[str, str] = {
-    "violence": "violence",
-    "robbery": "robbery",
-    "burglary_domestic": "acquisitive",
-    "burglary_other": "acquisitive",
-    "theft": "acquisitive",
-    "handling": "acquisitive",
-    "fraud": "acquisitive",
-    "taking_vehicle": "acquisitive",
-    "theft_from_vehicle": "acquisitive",
+    **{o: g for g, members in _NAMED_GROUP_MEMBERS.items() for o in members},
     **{
         o: "other"
-        for o in (
-            "public_order",
-            "sexual_not_child",
-            "sexual_child",
-            "soliciting",
-            "absconding_bail",
-            "other_motoring",
-            "drink_driving",
-            "criminal_damage",
-            "drug_import_production",
-            "drug_possession_supply",
-            "other",
-        )
+        for o in INDEX_OFFENCES
+        if not any(o in members for members in _NAMED_GROUP_MEMBERS.values())
     },
 }
 

@@ -18,6 +18,7 @@ import json
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,7 +27,11 @@ from scipy import stats
 
 from toolkit.exceptions import CohortError
 from toolkit.profile.audit import AuditResult, audit_profile
-from toolkit.profile.rules import load_programme_rules, programme_figures_describe
+from toolkit.profile.rules import (
+    ProgrammeRules,
+    load_programme_rules,
+    programme_figures_describe,
+)
 from toolkit.profile.spec import ProfileSpec, Target, load_profile
 from toolkit.profile.targets import derive_targets, interval_half
 from toolkit.results import ResultMixin
@@ -596,6 +601,50 @@ def fidelity_report(
         audit=audit,
         tests=claim_tests(cohort, spec),
     )
+
+
+def check_cohort_file(
+    cohort: str | Path, profile: str | Path | None = None, rules=None, *, bar=None
+) -> FidelityReport:
+    """Judge a cohort file against a profile: what ``recall-toolkit fidelity`` runs.
+
+    Parameters
+    ----------
+    cohort : str or Path
+        A cohort file (``.parquet``, ``.csv``, ``.csv.gz``).
+    profile : str or Path, optional
+        A ``profile.toml`` (default: the shipped profile).
+    rules : str, Path or ProgrammeRules, optional
+        Programme rules (default: the shipped Table 2 rules).
+    bar : toolkit.outputs.Progress, optional
+        Told each of the two stages (reading, comparing).
+
+    Raises
+    ------
+    ProfileContradictionError
+        The profile's published figures contradict each other (named before the cohort is
+        read, so a contradiction is never blamed on N).
+    CohortError
+        The cohort file is unreadable, empty or breaks the columns and categories the profile
+        and rules give.
+    """
+    from toolkit.cohort.io import read_cohort
+    from toolkit.profile.audit import refuse_contradictions
+
+    if bar is not None:
+        bar.stage(f"reading {cohort}")
+    spec = load_profile(profile)
+    if not isinstance(rules, ProgrammeRules):
+        rules = load_programme_rules(rules)
+    refuse_contradictions(spec, rules)
+    df = read_cohort(cohort, rules=rules, spec=spec)
+    if bar is not None:
+        bar.update()
+        bar.stage("comparing with the published figures")
+    rep = fidelity_report(df, spec, programmes=rules)
+    if bar is not None:
+        bar.update()
+    return rep
 
 
 def _require_columns(cohort: pd.DataFrame) -> None:

@@ -17,10 +17,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
+from toolkit.declared import read_table
 from toolkit.exceptions import SpecError
 from toolkit.profile import tables
 from toolkit.profile.model import (
@@ -43,36 +42,13 @@ from toolkit.schema import (
     SHARE_VARIABLES,
     SPREAD_VARIABLES,
 )
-from toolkit.tomlmodel import parse
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-M = TypeVar("M", bound=BaseModel)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def read_table(
-    model: type[M], data: Any, label: str, where: str = "", context: dict | None = None
-) -> M:
-    """Validate one table against its declaration; raise :class:`SpecError` on the first problem.
-
-    A declared rule (:func:`toolkit.profile.tables.rule`) names the key below the table where
-    it found the problem; any other problem is reported by :func:`toolkit.tomlmodel.parse`.
-    """
-    try:
-        return model.model_validate(data, context=context)
-    except ValidationError as exc:
-        errors = exc.errors()
-    if any(e["type"] != tables.RULE for e in errors):
-        parse(model, data, label, where)  # raises for the first key, type or range problem
-    err = next(e for e in errors if e["type"] == tables.RULE)
-    ctx = err["ctx"]
-    path = [where, *(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]), ctx["key"]]
-    key = ".".join(p for p in path if p).replace(".[", "[")
-    raise SpecError(label, key, ctx["message"], ctx["value"])
 
 
 def _freeze(obj: Any) -> Any:

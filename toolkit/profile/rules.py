@@ -23,8 +23,10 @@ from toolkit.conditions import (  # noqa: F401 - the rules' condition language, 
     Condition,
     parse_conditions,
 )
-from toolkit.datafiles import check_keys, paper_file, read_toml
+from toolkit.datafiles import paper_file, read_toml
+from toolkit.declared import read_table
 from toolkit.exceptions import SpecError
+from toolkit.profile import rules_tables as tables
 
 #: What a reading is against its footnote (``kinds`` in the file):
 #: ``literal`` -- the footnote's rule as printed (a quantity it names without a version, e.g.
@@ -32,7 +34,8 @@ from toolkit.exceptions import SpecError
 #: footnote that leaves a gap (a threshold, horizon or scope not printed); ``fitted`` -- the rule
 #: adds a quantity the footnote does not name, whose share the generator sets so that the count
 #: meets Table 2; ``no_criteria`` -- no criteria are printed, the whole rule is assumed.
-READING_KINDS = ("literal", "reading", "fitted", "no_criteria")
+READING_KINDS = tables.READING_KINDS
+_PROGRAMME_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 #: The kinds in words, for reports.
 KIND_TEXT = {
     "literal": "the footnote's literal rule",
@@ -166,157 +169,69 @@ def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] 
     return (lo, hi) if seen else None
 
 
-_TOP_KEYS = ("meta", "band_groups", "programmes", "assumptions", "columns", "claims")
-_META_KEYS = (
-    "document",
-    "title",
-    "locator",
-    "line",
-    "base_population",
-    "base_requires",
-    "base_n",
-    "base_quote",
-    "base_line",
-    "note",
-)
-_PROGRAMME_KEYS = (
-    "label",
-    "line",
-    "quote",
-    "footnote",
-    "suitable",
-    "attended_pct",
-    "attended_other_pct",
-    "unmet_pct",
-    "hold",
-    "criteria",
-    "assumed",
-    "reason",
-    "alternatives",
-    "notes",
-    "kinds",
-    "offered_to",
-    "offered_note",
-)
-_PROGRAMME_REQUIRED = (
-    "label",
-    "criteria",
-    "suitable",
-    "attended_pct",
-    "attended_other_pct",
-    "unmet_pct",
-    "assumed",
-    "reason",
-)
-#: ``[assumptions]`` of the first format (kept so files written in it keep loading).
-_LEGACY_ASSUMPTIONS = (
-    "ovp_2yr_band_shares",
-    "violent_history_rate_below_30",
-    "acquisitive_history_rate_low_ogrs",
-    "history_reason",
-    "link_reason",
-    "ovp_reason",
-    "attendance_reason",
-    "other_populations_reason",
-)
-_SCORE_KEYS = ("kind", "rank_by", "rank_weight", "at_least", "range", "reason")
-_FLAG_KEYS = ("kind", "rank_by", "true_when", "requires", "implies", "rate", "reason")
-_CLAIM_KEYS = ("text", "label", "source", "reason")
-_LABELS = ("cited", "assumed")
-
-
-def _number(label, key, v, lo=-np.inf, hi=np.inf, what="a number"):
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
-        raise SpecError(label, key, f"must be {what}", v)
-    return float(v)
-
-
-def _parse_column(label: str, name: str, blk) -> ColumnSpec:
+def _column(label: str, name: str, blk) -> ColumnSpec:
+    """``[columns.<name>]``: a score or flag column the generator builds (declared in
+    :mod:`toolkit.profile.rules_tables`)."""
     w = f"columns.{name}"
+    kind = blk.get("kind") if isinstance(blk, dict) else None
     if not isinstance(blk, dict):
         raise SpecError(label, w, "must be a table")
-    kind = blk.get("kind")
     if kind not in ("score", "flag"):
         raise SpecError(label, f"{w}.kind", "must be 'score' or 'flag'", kind)
-    check_keys(blk, _SCORE_KEYS if kind == "score" else _FLAG_KEYS, label, w, required=("kind",))
-    rank_by = blk.get("rank_by", [])
-    rank_by = [rank_by] if isinstance(rank_by, str) else rank_by
-    if not isinstance(rank_by, list) or not all(isinstance(r, str) for r in rank_by):
-        raise SpecError(label, f"{w}.rank_by", "must be a column name or a list of them", rank_by)
+    tab = read_table(tables.ScoreColumn if kind == "score" else tables.FlagColumn, blk, label, w)
+    rank_by = (tab.rank_by,) if isinstance(tab.rank_by, str) else tuple(tab.rank_by)
     if kind == "score":
-        rng_ = blk.get("range", [0.0, 100.0])
-        if (
-            not isinstance(rng_, list)
-            or len(rng_) != 2
-            or not all(isinstance(x, (int, float)) for x in rng_)
-            or not 0 <= rng_[0] < rng_[1] <= 100
-        ):
-            raise SpecError(
-                label, f"{w}.range", "must be [low, high] with 0 <= low < high <= 100", rng_
-            )
-        at = {}
-        for k, v in dict(blk.get("at_least", {})).items():
-            try:
-                t = float(k)
-            except ValueError:
-                raise SpecError(label, f"{w}.at_least.{k}", "keys must be thresholds") from None
-            if not rng_[0] < t < rng_[1]:
-                raise SpecError(label, f"{w}.at_least.{k}", f"threshold must lie inside {rng_}", t)
-            at[t] = _number(label, f"{w}.at_least.{k}", v, 0, 100, "a percentage 0-100")
-        ys = [at[t] for t in sorted(at)]
-        if any(b > a for a, b in zip(ys, ys[1:])):
-            raise SpecError(
-                label, f"{w}.at_least", "percent at or above must fall as thresholds rise", ys
-            )
         return ColumnSpec(
             name,
             kind,
-            tuple(rank_by),
-            rank_weight=_number(
-                label, f"{w}.rank_weight", blk.get("rank_weight", 0.8), 0, 1, "in [0, 1]"
-            ),
-            at_least=MappingProxyType(at),
-            range=(float(rng_[0]), float(rng_[1])),
-            reason=str(blk.get("reason", "")),
+            rank_by,
+            rank_weight=float(tab.rank_weight),
+            at_least=MappingProxyType({float(k): float(v) for k, v in tab.at_least.items()}),
+            range=(float(tab.range[0]), float(tab.range[1])),
+            reason=tab.reason,
         )
-    implies = blk.get("implies", [])
-    if not isinstance(implies, list) or not all(isinstance(x, str) for x in implies):
-        raise SpecError(label, f"{w}.implies", "must be a list of flag column names", implies)
     return ColumnSpec(
         name,
         kind,
-        tuple(rank_by),
-        true_when=parse_conditions(
-            label, f"{w}.true_when", blk.get("true_when", []), empty_ok=True
-        ),
-        requires=parse_conditions(label, f"{w}.requires", blk.get("requires", []), empty_ok=True),
-        implies=tuple(implies),
-        rate=_number(label, f"{w}.rate", blk.get("rate", 0.0), 0, 1, "a share in [0, 1]"),
-        reason=str(blk.get("reason", "")),
+        rank_by,
+        true_when=parse_conditions(label, f"{w}.true_when", tab.true_when, empty_ok=True),
+        requires=parse_conditions(label, f"{w}.requires", tab.requires, empty_ok=True),
+        implies=tuple(tab.implies),
+        rate=float(tab.rate),
+        reason=tab.reason,
     )
 
 
-def _parse_offered(label: str, w: str, blk: Mapping) -> tuple[dict, str]:
-    """``offered_to = { column = [categories] }`` and its ``offered_note`` (cited or assumed)."""
-    offered = blk.get("offered_to", {})
-    note = blk.get("offered_note", "")
-    if not isinstance(offered, dict):
-        raise SpecError(label, f"{w}.offered_to", "must be a table: column = [categories]", offered)
-    out = {}
-    for col, cats in offered.items():
-        if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
-            raise SpecError(
-                label, f"{w}.offered_to.{col}", "must be a non-empty list of categories", cats
-            )
-        out[col] = tuple(cats)
-    if out and not (isinstance(note, str) and note.startswith(tuple(f"{x}:" for x in _LABELS))):
-        raise SpecError(
-            label,
-            f"{w}.offered_note",
-            "must say where offered_to comes from, starting 'cited:' or 'assumed:'",
-            note,
-        )
-    return out, str(note)
+def _programme(label: str, name: str, raw: dict, base_n: int) -> Programme:
+    """One ``[programmes.<name>]`` table, validated, with its conditions parsed."""
+    w = f"programmes.{name}"
+    if not _PROGRAMME_NAME.match(name):
+        raise SpecError(label, w, "programme names must be lower_snake_case", name)
+    tab = read_table(tables.ProgrammeTable, raw, label, w, {"base_n": base_n})
+    alts = {
+        k: parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
+        for k, v in tab.alternatives.items()
+    }
+    return Programme(
+        name=name,
+        label=tab.label,
+        criteria=parse_conditions(label, f"{w}.criteria", tab.criteria),
+        alternatives=MappingProxyType(alts),
+        suitable=tab.suitable,
+        attended_pct=float(tab.attended_pct),
+        attended_other_pct=float(tab.attended_other_pct),
+        unmet_pct=float(tab.unmet_pct),
+        hold=tuple(tab.hold),
+        line=tab.line,
+        quote=tab.quote,
+        footnote=tab.footnote,
+        assumed=tab.assumed,
+        reason=tab.reason,
+        notes=MappingProxyType(dict(tab.notes)),
+        kinds=MappingProxyType(dict(tab.kinds)),
+        offered_to=MappingProxyType({k: tuple(v) for k, v in tab.offered_to.items()}),
+        offered_note=tab.offered_note,
+    )
 
 
 def _legacy_columns(assumptions: Mapping) -> dict[str, ColumnSpec]:
@@ -376,119 +291,28 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     (6, 'ogrs3_2yr >= 25', 'assumed')
     """
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
-    check_keys(data, _TOP_KEYS, label, required=("programmes",))
-    meta = data.get("meta", {})
-    check_keys(meta, _META_KEYS, label, "meta", required=("base_n",))
-    if (
-        not isinstance(meta["base_n"], int)
-        or isinstance(meta["base_n"], bool)
-        or meta["base_n"] < 1
-    ):
-        raise SpecError(label, "meta.base_n", "must be a positive whole number", meta["base_n"])
-    progs = data.get("programmes")
-    if not isinstance(progs, dict) or not progs:
-        raise SpecError(label, "programmes", "must be a table of programmes")
-    out = []
-    for name, blk in progs.items():
-        w = f"programmes.{name}"
-        if not re.match(r"^[a-z_][a-z0-9_]*$", name):
-            raise SpecError(label, w, "programme names must be lower_snake_case", name)
-        check_keys(blk, _PROGRAMME_KEYS, label, w, required=_PROGRAMME_REQUIRED)
-        for key in ("attended_pct", "attended_other_pct", "unmet_pct"):
-            v = blk[key]
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 100:
-                raise SpecError(label, f"{w}.{key}", "must be a percentage 0-100", v)
-        s = blk["suitable"]
-        if not isinstance(s, int) or isinstance(s, bool) or s < 0:
-            raise SpecError(label, f"{w}.suitable", "must be a non-negative whole number", s)
-        if s > meta["base_n"]:
-            raise SpecError(label, f"{w}.suitable", f"exceeds meta.base_n ({meta['base_n']})", s)
-        hold = tuple(blk.get("hold", ()))
-        if hold and (len(hold) != 2 or not set(hold) <= {"attended", "attended_other", "unmet"}):
-            raise SpecError(
-                label, f"{w}.hold", "must name two of attended, attended_other, unmet", list(hold)
-            )
-        alts = {
-            k: parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
-            for k, v in blk.get("alternatives", {}).items()
-        }
-        notes = dict(blk.get("notes", {}))
-        for k, v in notes.items():
-            if k != "default" and k not in alts:
-                raise SpecError(
-                    label, f"{w}.notes.{k}", "names no reading of this programme", k
-                ) from None
-            if not isinstance(v, str) or not v.startswith(tuple(f"{x}:" for x in _LABELS)):
-                raise SpecError(
-                    label, f"{w}.notes.{k}", "must start with 'cited:' or 'assumed:'", v
-                )
-        kinds = blk.get("kinds", {})
-        if not isinstance(kinds, dict):
-            raise SpecError(label, f"{w}.kinds", "must be a table: reading = kind", kinds)
-        for k, v in kinds.items():
-            if k != "default" and k not in alts:
-                raise SpecError(label, f"{w}.kinds.{k}", "names no reading of this programme", k)
-            if v not in READING_KINDS:
-                raise SpecError(
-                    label, f"{w}.kinds.{k}", f"must be one of {', '.join(READING_KINDS)}", v
-                )
-        if list(kinds.values()).count("literal") > 1:
-            raise SpecError(
-                label, f"{w}.kinds", "names more than one literal reading (the footnote has one)"
-            )
-        offered, offered_note = _parse_offered(label, w, blk)
-        out.append(
-            Programme(
-                name=name,
-                label=blk["label"],
-                criteria=parse_conditions(label, f"{w}.criteria", blk["criteria"]),
-                alternatives=MappingProxyType(alts),
-                suitable=s,
-                attended_pct=float(blk["attended_pct"]),
-                attended_other_pct=float(blk["attended_other_pct"]),
-                unmet_pct=float(blk["unmet_pct"]),
-                hold=hold,
-                line=int(blk.get("line", 0)),
-                quote=str(blk.get("quote", "")),
-                footnote=str(blk.get("footnote", "")),
-                assumed=blk["assumed"],
-                reason=blk["reason"],
-                notes=MappingProxyType(notes),
-                kinds=MappingProxyType(dict(kinds)),
-                offered_to=MappingProxyType(offered),
-                offered_note=offered_note,
-            )
-        )
+    f = read_table(tables.RulesFile, data, label)
+    out = tuple(_programme(label, k, v, f.meta.base_n) for k, v in f.programmes.items())
     assumptions = data.get("assumptions", {})
-    if "columns" in data:
-        check_keys(assumptions, (*_LEGACY_ASSUMPTIONS[3:],), label, "assumptions")
-        columns = {k: _parse_column(label, k, v) for k, v in data["columns"].items()}
+    if f.columns is not None:
+        read_table(tables.RulesAssumptions, assumptions, label, "assumptions")
+        columns = {k: _column(label, k, v) for k, v in f.columns.items()}
     else:  # the first format: columns are the shipped ones with this file's assumptions
-        check_keys(assumptions, _LEGACY_ASSUMPTIONS, label, "assumptions")
+        read_table(tables.LegacyAssumptions, assumptions, label, "assumptions")
         columns = _legacy_columns(assumptions)
     for c in columns.values():
-        for f in c.implies:
-            if f not in columns or columns[f].kind != "flag":
-                raise SpecError(label, f"columns.{c.name}.implies", "names no flag column", f)
-    claims = []
-    for i, cl in enumerate(data.get("claims", [])):
-        check_keys(cl, _CLAIM_KEYS, label, f"claims[{i}]", required=("text", "label"))
-        if cl["label"] not in _LABELS:
-            raise SpecError(
-                label, f"claims[{i}].label", "must be 'cited' or 'assumed'", cl["label"]
-            )
-        if cl["label"] == "cited" and not cl.get("source"):
-            raise SpecError(label, f"claims[{i}].source", "a cited claim needs its source")
-        claims.append(MappingProxyType(dict(cl)))
+        for flag in c.implies:
+            if flag not in columns or columns[flag].kind != "flag":
+                raise SpecError(label, f"columns.{c.name}.implies", "names no flag column", flag)
     rules = ProgrammeRules(
         label,
-        MappingProxyType(dict(meta)),
-        tuple(out),
+        MappingProxyType(dict(data["meta"])),
+        out,
         MappingProxyType(dict(assumptions)),
         MappingProxyType(columns),
-        tuple(claims),
+        tuple(MappingProxyType(dict(cl)) for cl in data.get("claims", [])),
     )
-    _check_band_groups(rules, data.get("band_groups", {}), label)
+    _check_band_groups(rules, f.band_groups, label)
     return rules
 
 

@@ -22,7 +22,8 @@ nothing downstream re-checks it.
 
 from __future__ import annotations
 
-from toolkit.profile.load import build_spec, inherit_defaults, load_profile, read_table
+from toolkit.declared import read_table
+from toolkit.profile.load import build_spec, inherit_defaults, load_profile
 from toolkit.profile.model import (
     DEFAULT_SOURCE,
     GENERATED_COUNTS,

@@ -8,8 +8,9 @@ needs another table (the offence groups ``[variables]`` declares, the population
 targets give) reads it from the validation context :func:`toolkit.profile.load.load_profile`
 passes.
 
-A rule reports the key below its table and the value it found by raising :func:`rule`, so
-messages name the exact key, e.g. ``assumptions.correlation.matrix[0][1]``.
+A rule reports the key below its table and the value it found by raising
+:func:`toolkit.declared.rule`, so messages name the exact key, e.g.
+``assumptions.correlation.matrix[0][1]``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Annotated, Any
 
 import numpy as np
 from pydantic import AfterValidator, Field, ValidationInfo, create_model, model_validator
-from pydantic_core import PydanticCustomError
 
+from toolkit.declared import rule
 from toolkit.profile.model import LATENTS, MEAN_RANGES, ROLES, STATISTICS, TARGET_POPULATIONS
 from toolkit.schema import (
     ETHNICITIES,
@@ -35,15 +36,8 @@ from toolkit.schema import (
 )
 from toolkit.tomlmodel import FileModel
 
-#: Error type of a declared cross-field rule (its ``ctx`` holds the sub-key and the value).
-RULE = "profile_rule"
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 DAYS_ON_RECALL_BANDS = ("under_6m", "6_to_12m", "over_12m")
-
-
-def rule(key: str, message: str, value: object = ...) -> PydanticCustomError:
-    """The error a declared rule raises: ``key`` below the table, what is wrong, what was found."""
-    return PydanticCustomError(RULE, "{message}", {"message": message, "key": key, "value": value})
 
 
 def _one_of(allowed: tuple[str, ...], text: str | None = None):
@@ -105,20 +99,27 @@ class ProfileFile(FileModel):
     variables: dict[str, Any] = {}
 
 
-class MetaTable(FileModel):
-    """``[meta]``: the source document (other keys are descriptive)."""
-
-    document: str
-    title: str
-    spec_version: Any = None
-    source_id: Any = None
-    authors: Any = None
-    publisher: Any = None
-    census_date: Any = None
-    population_description: Any = None
-    population_line: Any = None
-    inherited: Any = None
-    programme_figures: Any = None
+#: ``[meta]``: the source document and title; the other keys are descriptive (any value).
+MetaTable = create_model(
+    "MetaTable",
+    __base__=FileModel,
+    document=(str, ...),
+    title=(str, ...),
+    **dict.fromkeys(
+        (
+            "spec_version",
+            "source_id",
+            "authors",
+            "publisher",
+            "census_date",
+            "population_description",
+            "population_line",
+            "inherited",
+            "programme_figures",
+        ),
+        (Any, None),
+    ),
+)
 
 
 class TargetTable(FileModel):
