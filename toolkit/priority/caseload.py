@@ -438,6 +438,8 @@ def _canonical_programmes(u: pd.Series, values: Sequence[str]) -> pd.Series:
 
 
 def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
+    """The caseload's pandera schema: every column as text with its check, then the
+    cross-column rules (dates, then age), each reported against the column it names."""
     import pandera.pandas as pa
 
     cols = {}
@@ -449,7 +451,14 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
             required=c.required,
             nullable=False,
         )
-    # Cross-column rules: pandera wide checks, each reported against the columns it names.
+    wide = [*_date_checks(present, as_of), *_age_checks(present, as_of)]
+    return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
+
+
+def _date_checks(present: list[str], as_of: pd.Timestamp) -> list:
+    """Cross-column rules on the case reference and the dates (pandera wide checks)."""
+    import pandera.pandas as pa
+
     no_sed = no_sed_types()
     wide = [
         pa.Check(
@@ -496,6 +505,14 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
                 error="accommodation_secured_date|a date given but accommodation_secured is no",
             )
         )
+    return wide
+
+
+def _age_checks(present: list[str], as_of: pd.Timestamp) -> list:
+    """Cross-column rules on age and date of birth (either is required; they must agree)."""
+    import pandera.pandas as pa
+
+    wide = []
     has_age = "age" in present
     has_dob = "date_of_birth" in present
     if not has_age and not has_dob:
@@ -533,7 +550,7 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
                 "date of birth); correct one of them",
             )
         )
-    return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
+    return wide
 
 
 def _age_from_dob(dob: pd.Series, as_of: pd.Timestamp) -> pd.Series:
