@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.conditions import ColumnRef, Condition, parse_condition, parse_conditions
 from toolkit.exceptions import SpecError
@@ -97,3 +99,48 @@ def test_relation_counts_only_known_breaches(df):
     always = Relation("y", (), "sanctions >= breaches", "test")
     assert relation_violations(df, always).tolist() == [False, True, False, False, False]
     assert relation_violations(df.drop(columns="breaches"), always) is None
+
+
+# -- any condition, any values: the vectorised evaluation is the plain reading, person by person
+
+_PY_OPS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(0, 100)), min_size=1, max_size=30),
+    op=st.sampled_from(list(_PY_OPS)),
+    threshold=st.integers(0, 100),
+)
+def test_numeric_condition_is_the_plain_reading(values, op, threshold):
+    df = pd.DataFrame({"ogrs3_2yr": pd.array(values, dtype="Int64")})
+    cond = parse_condition(f"ogrs3_2yr {op} {threshold}")
+    expected = [v is not None and _PY_OPS[op](v, threshold) for v in values]
+    assert cond.evaluate(df).tolist() == expected
+    assert parse_condition(str(cond)) == cond
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.sampled_from(["a", "b", "c", None]), min_size=1, max_size=30),
+    op=st.sampled_from(["==", "!=", "in"]),
+    picked=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=3, unique=True),
+    categorical=st.booleans(),
+)
+def test_category_condition_is_the_plain_reading(values, op, picked, categorical):
+    col = pd.Series(values, dtype=pd.CategoricalDtype(["a", "b", "c"]) if categorical else object)
+    df = pd.DataFrame({"group": col})
+    text = f"group in {','.join(picked)}" if op == "in" else f"group {op} {picked[0]}"
+    cond = parse_condition(text)
+    if op == "in":
+        expected = [v is not None and v in picked for v in values]
+    else:
+        expected = [v is not None and _PY_OPS[op](v, picked[0]) for v in values]
+    assert cond.evaluate(df).tolist() == expected
