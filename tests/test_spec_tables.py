@@ -145,3 +145,10 @@ def test_default_profile_passes_and_keeps_the_raw_assumptions(raw):
     spec = load_profile()
     assert spec.assumptions["age"]["sigma"] == raw["assumptions"]["age"]["sigma"]
     assert set(spec.assumptions) == set(raw["assumptions"])
+
+
+def test_empty_targets_say_what_a_profile_needs(raw):
+    data = copy.deepcopy(raw)
+    data["targets"] = []
+    with pytest.raises(SpecError, match=r"`targets` must be a non-empty array of tables"):
+        build_spec("bad.toml", "0" * 64, data)

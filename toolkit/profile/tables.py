@@ -87,11 +87,17 @@ def _keyed(name: str, keys: tuple[str, ...], value_type: Any) -> type[FileModel]
 # -- the published figures -----------------------------------------------------------------
 
 
+def _non_empty_targets(v: list) -> list:
+    if not v:
+        raise ValueError("must be a non-empty array of tables ([[targets]])")
+    return v
+
+
 class ProfileFile(FileModel):
     """The file's top level; each table is then read against its own declaration below."""
 
     meta: dict[str, Any]
-    targets: list[Any] = Field(min_length=1)
+    targets: Annotated[list[Any], AfterValidator(_non_empty_targets)]
     claims: list[Any] = []
     assumptions: dict[str, Any]
     derived: dict[str, Any] = {}
