@@ -223,7 +223,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     a = spec.assumptions
     T = plan.targets
     is_recall = pop in RECALL_TYPES
-    z = g.standard_normal((m, len(LATENTS))) @ chol.T
+    z = C.correlated_normals(g, m, chol)
 
     out: dict[str, np.ndarray] = {}
     out["population"] = np.full(m, POPULATIONS.index(pop), dtype=np.int16)

@@ -432,8 +432,7 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
             ).astype(np.int64)
             << k
         )
-    keys, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    keys, inverse, sizes = C.group_codes(key)
     patterns = (keys[:, None] >> np.arange(len(plan.fixed), dtype=np.int64)) & 1 == 1
     n_p, states = patterns.shape[0], plan.states
     n_s = states.shape[0]
@@ -525,7 +524,9 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
     # step 3: states to people, pattern by pattern, dimension by dimension
     keys = [latent[s.name] for s in plan.scores]
     keys += [_rank_key(cols, f, o, rng) for f in plan.flags]
-    assign = np.zeros((o.size, states.shape[1]), dtype=np.int64)
+    # one contiguous array per dimension: scattered writes into a column of an (n, d) array
+    # touch d times the memory
+    assign = np.zeros((states.shape[1], o.size), dtype=np.int64)
     order = np.argsort(inverse, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
     for p in range(n_p):
@@ -540,15 +541,15 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
                     sub = st[vals == v]
                     k = int(x[p, sub].sum())
                     chosen = ranked[pos : pos + k]
-                    assign[chosen, d] = v
+                    assign[d][chosen] = v
                     nxt.append((chosen, sub))
                     pos += k
             groups = nxt
-    out_flags = {f.name: assign[:, plan.dim[f.name]].astype(np.int8) for f in plan.flags}
+    out_flags = {f.name: assign[plan.dim[f.name]].astype(np.int8) for f in plan.flags}
     for f in plan.free_flags:
         out_flags[f.name] = _free_flag(cols, plan, f, o, out_flags, rng)
     return {
-        "bands": {s.name: assign[:, plan.dim[s.name]] for s in plan.scores},
+        "bands": {s.name: assign[plan.dim[s.name]] for s in plan.scores},
         "flags": out_flags,
     }
 
@@ -659,9 +660,10 @@ def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check, dtyp
     suit = suitability(frame, rules).to_numpy()
     names = [p.name for p in rules.programmes]
     n_prog = len(names)
-    key = suit.astype(np.int64) @ (1 << np.arange(n_prog, dtype=np.int64))
-    patterns, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    key = np.zeros(suit.shape[0], dtype=np.int64)
+    for j in range(n_prog):  # bit j: suitable for programme j (an integer matmul is slower)
+        key |= suit[:, j].astype(np.int64) << j
+    patterns, inverse, sizes = C.group_codes(key)
     n_out = n_prog + 2  # 0 none, 1..n programmes, last: another programme
     k = patterns.size
     nx = k * n_out
@@ -721,7 +723,7 @@ def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check, dtyp
             stacklevel=4,
         )
     x = np.round(res.x[:nx]).astype(np.int64).reshape(k, n_out)
-    order = np.argsort(inverse * 2.0 + rng.random(o.size), kind="stable")  # shuffled by pattern
+    order = _stable_argsort(inverse * 2.0 + rng.random(o.size))  # shuffled by pattern
     start = 0
     cols_out = [None, *(f"attended_{n}" for n in names), "attended_other_programme"]
     for i in range(k):
