@@ -34,19 +34,14 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
+from toolkit.profile.intervals import bounds, figures, interval_half
 from toolkit.profile.rules import (
     ProgrammeRules,
     load_programme_rules,
     programme_figures_describe,
 )
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
-from toolkit.profile.targets import (
-    DerivedTargets,
-    _bounds,
-    derive_targets,
-    figures,
-    interval_half,
-)
+from toolkit.profile.targets import DerivedTargets, derive_targets
 from toolkit.schema import (
     GROUPS,
     INDEX_OFFENCES,
@@ -258,7 +253,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     br_total = int(round(m * T.means["previous_breaches"][pop]))
     xb = np.exp(a["previous_breaches"]["sigma"] * z[:, _LAT["breaches"]])
     xb *= (br_total / m) / xb.mean() if br_total else 0.0
-    lo_b, hi_b = _bounds(spec, "previous_breaches")
+    lo_b, hi_b = bounds(spec, "previous_breaches")
     breaches = _reshape(T, "previous_breaches", pop, xb, lo_b, hi_b, br_total / m, br_total)
     breaches = C.integerise_to_sum(xb, br_total) if breaches is None else breaches
     out["previous_breaches"] = breaches

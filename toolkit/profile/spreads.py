@@ -35,8 +35,8 @@ from fractions import Fraction
 import numpy as np
 from scipy.special import ndtr
 
+from toolkit.profile.intervals import bounds, figures, interval_half
 from toolkit.profile.spec import ProfileSpec, Target
-from toolkit.profile.targets import _bounds, figures, interval_half
 from toolkit.schema import GROUPS, MEAN_VARIABLES, SPREAD_VARIABLES
 
 
@@ -120,13 +120,13 @@ def _range(spec: ProfileSpec, var: str) -> tuple[float, float]:
         return 0.0, float(spec.assumptions["need_domains"]["max_domains"])
     if MEAN_VARIABLES[var].oasys:
         return 0.0, 2.0
-    return _bounds(spec, var)
+    return bounds(spec, var)
 
 
 def _assumed_sd(spec: ProfileSpec, var: str, mean: float) -> float:
     """A rough SD of a population's assumed distribution (used only to place group medians)."""
     a = spec.assumptions
-    lo, hi = _bounds(spec, var)
+    lo, hi = bounds(spec, var)
     w = hi - lo
     q = min(max((mean - lo) / w, 0.01), 0.99)
     if var == "age":

@@ -27,7 +27,6 @@ category.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,7 +35,17 @@ from types import MappingProxyType
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from toolkit.profile.intervals import (
+    EVALUATED,
+    bounds,
+    capped_band,
+    figures,
+    grim_reachable,
+    interval_half,
+    printed_decimals,
+)
 from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.spreads import oasys_spreads, person_spreads
 from toolkit.schema import (
     GROUPS,
     MEAN_VARIABLES,
@@ -53,35 +62,8 @@ PERSON_MEANS = tuple(v for v, d in MEAN_VARIABLES.items() if not d.oasys)
 OASYS_MEANS = tuple(v for v, d in MEAN_VARIABLES.items() if d.oasys)
 #: Share variables built by the generator (``population`` shares follow from the sizes).
 BUILT_SHARES = tuple(v for v in SHARE_VARIABLES if v != "population")
-EVALUATED = ("target", "approximate")
 #: Decimals from which a printed mean of 0-2 scores pins down its denominator (inverse GRIM).
 RAW_DECIMALS = 10
-
-
-def interval_half(spec: ProfileSpec, t: Target) -> float:
-    """Half-width of the interval a synthetic value must fall in to meet ``t``.
-
-    Half a unit of the printed precision; a figure's own ``tolerance`` if it has one; for a
-    figure the source calls approximate, the spec's ``assumptions.fidelity`` tolerance.
-    """
-    if t.tolerance is not None:
-        return t.tolerance
-    if t.statistic == "count":
-        return 0.0
-    if t.approximate:
-        fid = spec.assumptions.get("fidelity", {})
-        pts = float(fid.get("approximate_tolerance_points", 2.5))
-        return pts if t.statistic in ("share", "max_share") else max(t.half_unit, 0.05 * t.value)
-    return t.half_unit
-
-
-def grim_reachable(value: float, half: float, n: int, scale: float) -> bool:
-    """Whether some whole ``k`` in ``0..n*?`` gives ``scale * k / n`` within ``half`` of value."""
-    if n <= 0:
-        return False
-    lo = math.ceil((value - half) * n / scale - 1e-9)
-    hi = math.floor((value + half) * n / scale + 1e-9)
-    return hi >= max(lo, 0)
 
 
 @dataclass(frozen=True)
@@ -123,24 +105,6 @@ class DerivedTargets:
     unreachable: Mapping[str, str] = field(default_factory=dict)
     #: variable -> population (or OASys group name) -> :class:`toolkit.profile.spreads.Spread`
     spreads: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-
-
-def printed_decimals(t: Target) -> int:
-    """Decimals in the printed text (a raw chart value carries 15 or more)."""
-    m = re.search(r"\.(\d+)", t.printed)
-    return len(m.group(1)) if m else 0
-
-
-def figures(spec: ProfileSpec, variable: str, statistic: str) -> list[Target]:
-    """The evaluated figures of one variable and statistic (any population or category)."""
-    return [
-        t
-        for t in spec.targets
-        if t.variable == variable
-        and t.statistic == statistic
-        and t.role in EVALUATED
-        and t.population in GROUPS
-    ]
 
 
 def _members(group: str, sizes: Mapping[str, int]) -> tuple[str, ...] | None:
@@ -209,7 +173,6 @@ def _derive_targets(
     _check_population_shares(spec, sizes, complete, unreachable)
     _check_max_shares(spec, sizes, counts, unreachable)
     groups, oasys = _need_groups(spec, sizes, published, complete, unreachable)
-    from toolkit.profile.spreads import oasys_spreads, person_spreads
 
     spreads = person_spreads(spec, sizes, complete, means, unreachable)
     spreads.update(oasys_spreads(spec, groups, unreachable))
@@ -419,17 +382,6 @@ def _implied(spec: ProfileSpec, figs: list[Target], pop: str, category=None) -> 
     return best[1]
 
 
-def _bounds(spec: ProfileSpec, var: str) -> tuple[float, float]:
-    d = MEAN_VARIABLES[var]
-    lo, hi = float(d.lower), float(d.upper)
-    a = spec.assumptions
-    if var == "age":
-        lo, hi = float(a["age"]["lower"]), float(a["age"]["upper"])
-    elif var == "years_since_first_sanction":
-        hi = float(a["age"]["upper"]) - float(a["career"]["min_age_first_sanction"])
-    return lo, hi
-
-
 def _fallback_mean(spec: ProfileSpec, var: str, pops: tuple[str, ...] = ()) -> float:
     """The mean to build where the profile prints none for these populations (assumed).
 
@@ -443,9 +395,9 @@ def _fallback_mean(spec: ProfileSpec, var: str, pops: tuple[str, ...] = ()) -> f
         return float(fb[var])
     inherited = _inherited_mean(var, pops)
     if inherited is not None:
-        lo, hi = _bounds(spec, var)
+        lo, hi = bounds(spec, var)
         return min(max(inherited, lo), hi)
-    lo, hi = _bounds(spec, var)
+    lo, hi = bounds(spec, var)
     return 0.5 * (lo + hi)
 
 
@@ -488,7 +440,7 @@ def _median_as_mean(spec: ProfileSpec, var: str, pop: str, complete) -> float | 
     if t is None:
         return None
     sd = next((x for x in figures(spec, var, "sd") if x.population == t.population), None)
-    lo, hi = _bounds(spec, var)
+    lo, hi = bounds(spec, var)
     if sd is None or not lo < t.value < hi:
         return t.value
     from numpy.polynomial.hermite_e import hermegauss
@@ -515,7 +467,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     figs = figures(spec, var, "mean")
     d = MEAN_VARIABLES[var]
     pops = list(sizes)
-    lo_v, hi_v = _bounds(spec, var)
+    lo_v, hi_v = bounds(spec, var)
     # keep strictly inside the variable's range: the constructions need room on both sides
     margin = 1e-3 * (hi_v - lo_v)
     n = np.array([sizes[p] for p in pops], dtype=float)
@@ -708,7 +660,7 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
         j = cats.index(t.category)
         pb.cons.append((rows, j, max(lo_s, 0), hi_s, 100.0 / (n_t * max(h, 1e-12)), t))
         if var == "days_on_recall" and len(rows) > 1:
-            forced_rows.update(i for i in rows if _capped_band(spec, pops[i]) == j)
+            forced_rows.update(i for i in rows if capped_band(spec, pops[i]) == j)
     for i in forced_rows:
         # a group figure counts the band a capped recall (fixed-term: 28 days) is always in:
         # its counts are what the generator makes (everyone in that band), so the group
@@ -723,18 +675,6 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
             f"{var} shares (rows and their groups cannot all print as published)",
         )
     return {p: sol[i].astype(np.int64) for i, p in enumerate(pops)}
-
-
-def _capped_band(spec: ProfileSpec, pop: str) -> int | None:
-    """The ``days_on_recall`` band a recall type is always in, or ``None``.
-
-    A recall whose assumed ``max_days`` is at most six months is under six months (its days
-    are drawn below the cap); a longer cap spans bands, so it fixes none.
-    """
-    blk = spec.assumptions.get("days_on_recall", {}).get(pop, {})
-    if "max_days" not in blk or blk["max_days"] > SIX_MONTHS_DAYS:
-        return None
-    return 0
 
 
 def _check_population_shares(spec, sizes, complete, unreachable) -> None:
