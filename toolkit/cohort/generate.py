@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,14 +33,13 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
-from toolkit.profile.intervals import bounds, figures, interval_half
+from toolkit.profile.plan import GenerationPlan, generation_plan
 from toolkit.profile.rules import (
     ProgrammeRules,
     load_programme_rules,
     programme_figures_describe,
 )
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
-from toolkit.profile.targets import DerivedTargets, derive_targets
 from toolkit.schema import (
     GROUPS,
     INDEX_OFFENCES,
@@ -59,13 +57,6 @@ _OFF = {o: i for i, o in enumerate(INDEX_OFFENCES)}
 #: Decimals kept for continuous columns, so files are byte-stable across platforms' last-ulp
 #: differences in exp/log while means stay exact far below the printed precision.
 FLOAT_DECIMALS = 4
-
-
-@dataclass(frozen=True)
-class _Plan:
-    sizes: Mapping[str, int]
-    oasys: Mapping[str, int]
-    targets: DerivedTargets
 
 
 def _generate_cohort_iv(spec, n, populations, rng):
@@ -95,13 +86,13 @@ def _generate_cohort_iv(spec, n, populations, rng):
     return spec, [p for p in known if p in pops], n, np.random.default_rng(rng)
 
 
-def _plan(spec: ProfileSpec, pops: list[str], n: int | None) -> _Plan:
+def _plan(spec: ProfileSpec, pops: list[str], n: int | None, rules) -> GenerationPlan:
+    """Population sizes (published N scaled to ``n`` by largest remainder), then the profile
+    stage's plan for them: the one visit to :mod:`toolkit.profile`."""
     published = np.array([spec.population_n(p) for p in pops], dtype=float)
     total = int(published.sum()) if n is None else int(n)
-    sizes_arr = C.largest_remainder(published, total)
-    sizes = {p: int(s) for p, s in zip(pops, sizes_arr) if s > 0}
-    targets = derive_targets(spec, sizes, {p: spec.population_n(p) for p in spec.populations})
-    return _Plan(sizes=sizes, oasys=dict(targets.oasys), targets=targets)
+    sizes = C.largest_remainder(published, total)
+    return generation_plan(spec, dict(zip(pops, (int(s) for s in sizes))), rules)
 
 
 def generate_cohort(
@@ -158,7 +149,8 @@ def generate_cohort(
     (74, 31.9)
     """
     spec, pops, n, rng = _generate_cohort_iv(spec, n, populations, rng)
-    plan = _plan(spec, pops, n)
+    rules = load_programme_rules() if programmes is None else programmes
+    plan = _plan(spec, pops, n, rules)
     chol = np.linalg.cholesky(np.asarray(spec.assumptions["correlation"]["matrix"], dtype=float))
     # One stream per population (by its fixed position) and a few for the group-level steps,
     # so restricting populations leaves the others' draws unchanged.
@@ -172,13 +164,12 @@ def generate_cohort(
     else:
         cols = {k: np.concatenate([b.pop(k) for b in blocks]) for k in list(blocks[0])}
     del blocks
-    _meet_ogrs3_groups(cols, spec, plan, streams[-3])
+    _meet_ogrs3_groups(cols, plan, streams[-3])
     _need_items(cols, spec, plan, streams[-3])
-    rules = load_programme_rules() if programmes is None else programmes
     columns = cohort_columns([p.name for p in rules.programmes], spec.categories)
     cols["index_offence_group"] = _offence_group_codes(spec)[cols["index_offence"]]
     # columns the cohort's columns lack (a new flag of the rules' [columns])
-    extra = _programme_columns(cols, spec, rules, streams[-1])
+    extra = _programme_columns(cols, spec, rules, plan.programme_figures_apply, streams[-1])
     enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
     df = _to_frame(cols, columns)
@@ -191,14 +182,14 @@ def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
     return programme_figures_describe(spec, rules)[0]
 
 
-def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dict:
+def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, apply: bool, g) -> dict:
     """Programme attributes; Table 2 is constructed exactly only where it describes the census.
 
     For a profile the programme figures do not describe (another census, women only, ...),
     the same columns are built with the rules' figures as non-binding guides (scaled, never
     refused), and ``fidelity`` does not judge Table 2.
     """
-    if programme_figures_apply(spec, rules):
+    if apply:
         return add_programme_columns(cols, rules, g, categories=spec.categories)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
     return add_programme_columns(cols, guide, g, categories=spec.categories)
@@ -253,7 +244,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     br_total = int(round(m * T.means["previous_breaches"][pop]))
     xb = np.exp(a["previous_breaches"]["sigma"] * z[:, _LAT["breaches"]])
     xb *= (br_total / m) / xb.mean() if br_total else 0.0
-    lo_b, hi_b = bounds(spec, "previous_breaches")
+    lo_b, hi_b = plan.bounds["previous_breaches"]
     breaches = _reshape(T, "previous_breaches", pop, xb, lo_b, hi_b, br_total / m, br_total)
     breaches = C.integerise_to_sum(xb, br_total) if breaches is None else breaches
     out["previous_breaches"] = breaches
@@ -427,7 +418,7 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     return s, expit(lin1), p2
 
 
-def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
+def _meet_ogrs3_groups(cols, plan: GenerationPlan, g) -> None:
     """Meet OGRS3 group rows (All recalled, All prisoners) where a member's row cannot be met.
 
     Each population's OGRS3 mean is met with whole sanctions where its people allow; with one
@@ -438,18 +429,11 @@ def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
 
     c = ogrs3_coefficients()
     pop = cols["population"]
-    groups = [
-        t
-        for t in figures(spec, "ogrs3_2yr", "mean")
-        if len(GROUPS[t.population]) > 1
-        and all(p in plan.sizes for p in GROUPS[t.population] if p in spec.populations)
-    ]
-    own = {t.population: t for t in figures(spec, "ogrs3_2yr", "mean")}
     locked: set[str] = set()  # populations of a smaller group already met: left alone
-    for t in sorted(groups, key=lambda t: len(GROUPS[t.population])):
+    for t in plan.ogrs3_groups:  # smallest group first
         members = [p for p in GROUPS[t.population] if p in plan.sizes]
         m = np.isin(pop, [POPULATIONS.index(p) for p in members])
-        h = interval_half(spec, t)
+        h = t.half
         score = cols["ogrs3_2yr"]
         done = set(locked)
         locked |= set(members)
@@ -460,8 +444,8 @@ def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
             if p in done:
                 continue
             mp = pop == POPULATIONS.index(p)
-            o = own.get(p)
-            if o is None or abs(float(score[mp].mean()) - o.value) > interval_half(spec, o):
+            o = plan.ogrs3_rows.get(p)
+            if o is None or abs(float(score[mp].mean()) - o.value) > o.half:
                 free_pops.append(POPULATIONS.index(p))
         idx = np.flatnonzero(np.isin(pop, free_pops))
         if idx.size == 0:
