@@ -205,31 +205,47 @@ def _codes(counts: np.ndarray, g) -> np.ndarray:
 
 
 def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
-    m = plan.sizes[pop]
-    a = spec.assumptions
-    T = plan.targets
-    is_recall = pop in RECALL_TYPES
-    z = C.correlated_normals(g, m, chol)
+    """Every person-level column of one population, each marginal meeting the plan.
 
+    The steps draw from ``g`` in a fixed order (the cohort's bytes depend on it): sex and
+    ethnicity, the index offence, sanctions, then the recall columns and OASys coverage.
+    """
+    m = plan.sizes[pop]
+    z = C.correlated_normals(g, m, chol)
+    is_recall = pop in RECALL_TYPES
     out: dict[str, np.ndarray] = {}
     out["population"] = np.full(m, POPULATIONS.index(pop), dtype=np.int16)
     out["recall_type"] = np.full(m, RECALL_TYPES.index(pop) if is_recall else -1, dtype=np.int16)
+    _demographics(out, pop, plan, spec, z, g)
+    _criminal_history(out, pop, plan, spec, z, g)
+    _risk_scores(out, pop, plan, spec, z)
+    _recall_columns(out, pop, plan, spec, z, g)
+    out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
+    return out
 
-    # Sex and ethnicity: exact counts (derived from the profile's shares), random order.
-    sex = _codes(T.counts["sex"][pop], g)
-    out["sex"] = sex
+
+def _demographics(out, pop, plan, spec, z, g) -> None:
+    """Sex and ethnicity (exact derived counts, random order); age (logit-normal on the
+    assumed range, exact integer sum, reshaped to printed medians and SDs)."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    out["sex"] = _codes(T.counts["sex"][pop], g)
     out["ethnicity"] = _codes(T.counts["ethnicity"][pop], g)
-
-    # Age: logit-normal on [lower, upper], exact integer sum.
-    ag = a["age"]
+    ag = spec.assumptions["age"]
     age_total = int(round(m * T.means["age"][pop]))
     age_c = C.bounded_logit_normal(
         z[:, _LAT["age"]], ag["lower"], ag["upper"], ag["sigma"], age_total / m
     )
     age = _reshape(T, "age", pop, age_c, ag["lower"], ag["upper"], age_total / m, age_total)
-    age = C.integerise_to_sum(age_c, age_total) if age is None else age
-    out["age"] = age
+    out["age"] = C.integerise_to_sum(age_c, age_total) if age is None else age
 
+
+def _criminal_history(out, pop, plan, spec, z, g) -> None:
+    """Career length, previous breaches, index offence, previous sanctions and OGRS3."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    a = spec.assumptions
+    age = out["age"]
     # Career length: a fraction of (age - minimum age at first sanction), mean exact.
     cr = a["career"]
     room = age - cr["min_age_first_sanction"]
@@ -260,7 +276,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
         years,
         breaches,
         age,
-        sex == 1,
+        out["sex"] == 1,
         off_codes,
         T.means["ogrs3_2yr"][pop],
         g,
@@ -269,7 +285,14 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     out["ogrs3_1yr"] = np.round(100 * p1, FLOAT_DECIMALS)
     out["ogrs3_2yr"] = np.round(100 * p2, FLOAT_DECIMALS)
 
-    # Other scores: logit-normal with offence shifts, means exact.
+
+def _risk_scores(out, pop, plan, spec, z) -> None:
+    """OGRS4/v, OSP and RSR (logit-normal with offence shifts, means exact) and RoSH levels
+    (exact High/Very High count, levels by rank of a latent)."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    a = spec.assumptions
+    off_codes = out["index_offence"]
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
@@ -278,8 +301,6 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
         )
         y = _reshape(T, col, pop, x, 0.0, 100.0, T.means[col][pop])
         out[col] = np.round(x if y is None else y, FLOAT_DECIMALS)
-
-    # RoSH: exact High/Very High count, levels by rank of a latent.
     rs = a["rosh"]
     n_hv = int(T.counts["rosh"][pop][0])
     n_vh = int(round(n_hv * rs["very_high_share_of_high_or_very_high"]))
@@ -287,22 +308,23 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     latent = z[:, _LAT["rosh"]] + _offence_shift(rs.get("offence_shift", {}))[off_codes]
     out["rosh"] = C.assign_by_rank(latent, [m - n_hv - n_med, n_med, n_hv - n_vh, n_vh])
 
-    # Recall reason: counts derived over the whole recalled population (not rounded per type).
-    if is_recall:
+
+def _recall_columns(out, pop, plan, spec, z, g) -> None:
+    """Recall reason (counts derived over the whole recalled population), days on recall,
+    days to the sentence end date, and who has OASys data."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    if pop in RECALL_TYPES:
         out["recall_reason"] = _codes(T.counts["recall_reason"][pop], g)
     else:
         out["recall_reason"] = np.full(m, -1, dtype=np.int16)
-
     out["days_on_recall"] = _days_on_recall(spec, T, pop, m, z[:, _LAT["recall_time"]], g)
     out["days_to_sed"] = _days_to_sed(spec, T, pop, m, z[:, _LAT["sed_time"]], g)
-
     has = np.zeros(m, dtype=bool)
     k = plan.oasys.get(pop, 0)
     if k:
         has[g.choice(m, size=k, replace=False)] = True
     out["has_oasys"] = has
-    out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
-    return out
 
 
 def _reshape(T, var, unit, x, lower, upper, mean, integer_total=None):
