@@ -743,16 +743,7 @@ def enforce_relations(cols, g, columns=None) -> None:
                     a2 &= _holds(cols, cond, cats)[0]
                 guarded |= a2
         donors_all = (item >= 1) & ~guarded
-        left = []
-        for k in np.unique(groups[bad]):
-            b = bad[groups[bad] == k]
-            d = np.flatnonzero(donors_all & (groups == k))
-            take = min(b.size, d.size)
-            if take:
-                d = g.permutation(d)[:take]
-                item[b[:take]], item[d] = item[d], item[b[:take]].copy()
-            left.append(b[take:])
-        left = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+        left = _swap_within_groups(item, bad, donors_all, groups, g)
         # Too few donors: if the relation's condition is itself an item score, hand that score
         # to someone who meets the conclusion instead (again a swap, so no marginal moves).
         if left.size and len(rel.if_) == 1:
@@ -760,13 +751,26 @@ def enforce_relations(cols, g, columns=None) -> None:
             if c_col in NEED_ITEMS and c_op == ">=":
                 cond = cols[c_col]
                 ok = (item >= 1) & (cond >= 0) & (cond < float(c_raw))
-                for k in np.unique(groups[left]):
-                    b = left[groups[left] == k]
-                    d = np.flatnonzero(ok & (groups == k))
-                    take = min(b.size, d.size)
-                    if take:
-                        d = g.permutation(d)[:take]
-                        cond[b[:take]], cond[d] = cond[d], cond[b[:take]].copy()
+                _swap_within_groups(cond, left, ok, groups, g)
+
+
+def _swap_within_groups(values, takers, donor, groups, g) -> np.ndarray:
+    """Swap ``values`` of each taker with a random donor of the same group, in place.
+
+    Groups in ascending code order; within a group, as many takers as there are donors (the
+    first ones) swap with donors drawn by ``g.permutation``. Returns the takers left without
+    a donor. A swap moves no group's distribution of ``values``.
+    """
+    left = []
+    for k in np.unique(groups[takers]):
+        b = takers[groups[takers] == k]
+        d = np.flatnonzero(donor & (groups == k))
+        take = min(b.size, d.size)
+        if take:
+            d = g.permutation(d)[:take]
+            values[b[:take]], values[d] = values[d], values[b[:take]].copy()
+        left.append(b[take:])
+    return np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------
