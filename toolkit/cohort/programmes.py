@@ -346,28 +346,18 @@ def add_programme_columns(
         rows = np.flatnonzero(cols["population"] == code)
         if rows.size == 0:
             continue
-        latent, bands = {}, {}
-        for s in plan.scores:  # natural bands for everyone in the population
-            w = s.rank_weight
-            lat = w * _normal_scores(np.asarray(cols[s.rank_by[0]][rows], float), rng) + np.sqrt(
-                1 - w * w
-            ) * rng.standard_normal(rows.size)
-            e = plan.edges[s.name]
-            shares = [s.share_at_least(a) - s.share_at_least(b) for a, b in zip(e, e[1:])]
-            latent[s.name] = lat
-            bands[s.name] = C.assign_by_rank(lat, C.largest_remainder(shares, rows.size))
+        latent, bands = _natural_bands(cols, plan, rows, rng)
         has = np.asarray(cols["has_oasys"][rows], dtype=bool)
         o = rows[has]
+        check = pop == base_pop and o.size == rules.base_n
         if o.size:
-            scale = o.size / rules.base_n
-            check = pop == base_pop and o.size == rules.base_n
             got = _construct(
                 cols,
                 plan,
                 o,
                 {k: v[has] for k, v in latent.items()},
                 {k: v[has] for k, v in bands.items()},
-                scale,
+                o.size / rules.base_n,
                 rng,
                 pop,
                 check,
@@ -376,13 +366,7 @@ def add_programme_columns(
                 bands[name][has] = b
             for name, f in got["flags"].items():
                 flags[name][o] = f
-        for s in plan.scores:
-            e = np.asarray(plan.edges[s.name])
-            b = bands[s.name]
-            lo, hi = e[b], e[b + 1]
-            # strictly inside the band, so a threshold at an edge never reads a value wrongly
-            u = 0.001 + 0.998 * rng.random(rows.size)
-            scores[s.name][rows] = np.round(lo + (hi - lo) * u, 4)
+        _score_values(scores, plan, rows, bands, rng)
         if o.size:
             _attendance(
                 cols,
@@ -394,12 +378,49 @@ def add_programme_columns(
                 att,
                 rng,
                 pop,
-                pop == base_pop and o.size == rules.base_n,
+                check,
                 plan.dtypes,
             )
     made = {**scores, **flags, **att}
     cols.update(made)
-    # schema columns this file does not build (e.g. a flag it drops): missing, not absent
+    _missing_columns(cols, plan, n_all)
+    extra = {}
+    for name, v in made.items():
+        if name in plan.dtypes:
+            continue
+        extra[name] = pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
+    return extra
+
+
+def _natural_bands(cols, plan: _Plan, rows, rng) -> tuple[dict, dict]:
+    """Step 1: each score's latent and natural band for everyone in the population (the
+    score before any published count is imposed), by rank of its ``rank_by`` column."""
+    latent, bands = {}, {}
+    for s in plan.scores:
+        w = s.rank_weight
+        lat = w * _normal_scores(np.asarray(cols[s.rank_by[0]][rows], float), rng) + np.sqrt(
+            1 - w * w
+        ) * rng.standard_normal(rows.size)
+        e = plan.edges[s.name]
+        shares = [s.share_at_least(a) - s.share_at_least(b) for a, b in zip(e, e[1:])]
+        latent[s.name] = lat
+        bands[s.name] = C.assign_by_rank(lat, C.largest_remainder(shares, rows.size))
+    return latent, bands
+
+
+def _score_values(scores: dict, plan: _Plan, rows, bands: dict, rng) -> None:
+    """Each score's value: uniform strictly inside its band (4 decimals), so a threshold at an
+    edge never reads a value wrongly."""
+    for s in plan.scores:
+        e = np.asarray(plan.edges[s.name])
+        b = bands[s.name]
+        lo, hi = e[b], e[b + 1]
+        u = 0.001 + 0.998 * rng.random(rows.size)
+        scores[s.name][rows] = np.round(lo + (hi - lo) * u, 4)
+
+
+def _missing_columns(cols: dict, plan: _Plan, n_all: int) -> None:
+    """Schema columns this file does not build (e.g. a flag it drops): missing, not absent."""
     for name, dtype in plan.dtypes.items():
         if name not in cols and name != "person_id":
             if dtype == "boolean":
@@ -408,12 +429,6 @@ def add_programme_columns(
                 cols[name] = np.zeros(n_all, dtype=bool)
             elif dtype == "float64":
                 cols[name] = np.full(n_all, np.nan)
-    extra = {}
-    for name, v in made.items():
-        if name in plan.dtypes:
-            continue
-        extra[name] = pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
-    return extra
 
 
 # --------------------------------------------------------------------------------------------
