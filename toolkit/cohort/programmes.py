@@ -437,8 +437,35 @@ def _missing_columns(cols: dict, plan: _Plan, n_all: int) -> None:
 
 
 def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) -> dict:
-    rules = plan.rules
-    # one integer per person (bit k: fixed condition k holds), so grouping is a 1-D unique
+    """Steps 2-3 for the people ``o`` with OASys data: states by pattern, then to people."""
+    inverse, sizes, patterns = _patterns(cols, plan, o)
+    xp, xs = np.nonzero(_allowed(plan, patterns))
+    problem, targets = _state_problem(plan, patterns, xp, xs, sizes, inverse, nat_bands, o, scale)
+    res = _solve_states(*problem, guided=o.size >= _GUIDED_MIN_PEOPLE)
+    if res.x is None:  # pragma: no cover - always feasible by construction (slack)
+        raise SpecError(
+            plan.rules.path, "programmes", f"construction for {pop} failed: {res.message}"
+        )
+    x = np.zeros((patterns.shape[0], plan.states.shape[0]), dtype=np.int64)
+    x[xp, xs] = np.round(res.x[: xp.size]).astype(np.int64)
+    if check:
+        _warn_unmet(plan.rules, plan, patterns, x, targets, pop)
+    keys = [latent[s.name] for s in plan.scores]
+    keys += [_rank_key(cols, f, o, rng) for f in plan.flags]
+    assign = _assign_states(plan.states, x, inverse, sizes, keys)
+    out_flags = {f.name: assign[plan.dim[f.name]].astype(np.int8) for f in plan.flags}
+    for f in plan.free_flags:
+        out_flags[f.name] = _free_flag(cols, plan, f, o, out_flags, rng)
+    return {
+        "bands": {s.name: assign[plan.dim[s.name]] for s in plan.scores},
+        "flags": out_flags,
+    }
+
+
+def _patterns(cols, plan: _Plan, o) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People grouped by the truth values of the fixed conditions: (pattern of each person,
+    people per pattern, patterns x conditions truth table)."""
+    # one integer per person (bit k: fixed condition k holds), so grouping is a 1-D count
     key = np.zeros(o.size, dtype=np.int64)
     for k, c in enumerate(plan.fixed):
         key |= (
@@ -449,10 +476,13 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
         )
     keys, inverse, sizes = C.group_codes(key)
     patterns = (keys[:, None] >> np.arange(len(plan.fixed), dtype=np.int64)) & 1 == 1
-    n_p, states = patterns.shape[0], plan.states
-    n_s = states.shape[0]
-    # allowed[p, s]: a state breaks no flag's forcing in this pattern
-    allowed = np.ones((n_p, n_s), dtype=bool)
+    return inverse, sizes, patterns
+
+
+def _allowed(plan: _Plan, patterns: np.ndarray) -> np.ndarray:
+    """``allowed[p, s]``: state ``s`` breaks no flag's forcing in pattern ``p``."""
+    states = plan.states
+    allowed = np.ones((patterns.shape[0], states.shape[0]), dtype=bool)
     for f in plan.flags:
         v = states[:, plan.dim[f.name]]
         if f.true_when:
@@ -463,31 +493,51 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
             allowed &= ~((~ok)[:, None] & (v == 1)[None, :])
         for g in f.implies:
             allowed &= ~((v == 1) & (states[:, plan.dim[g]] == 0))[None, :]
-    xp, xs = np.nonzero(allowed)
-    nx = xp.size
-    rows_i, rows_j, rows_v, lb, ub, cost = [], [], [], [], [], [np.zeros(nx)]
-    n_var = nx
+    return allowed
 
-    def new_vars(k: int, c: float) -> np.ndarray:
-        nonlocal n_var
-        idx = np.arange(n_var, n_var + k)
-        n_var += k
-        cost.append(np.full(k, c))
+
+class _Rows:
+    """A sparse constraint matrix built row by row, with slack variables added as needed."""
+
+    def __init__(self, n_var: int):
+        self.i, self.j, self.v, self.lb, self.ub = [], [], [], [], []
+        self.n_var = n_var
+        self.cost = [np.zeros(n_var)]
+
+    def new_vars(self, k: int, c: float) -> np.ndarray:
+        idx = np.arange(self.n_var, self.n_var + k)
+        self.n_var += k
+        self.cost.append(np.full(k, c))
         return idx
 
-    def add_row(cols_idx, vals, lo, hi):
-        r = len(lb)
-        rows_i.append(np.full(len(cols_idx), r))
-        rows_j.append(np.asarray(cols_idx))
-        rows_v.append(np.asarray(vals, dtype=float))
-        lb.append(lo)
-        ub.append(hi)
+    def add(self, cols_idx, vals, lo, hi) -> None:
+        r = len(self.lb)
+        self.i.append(np.full(len(cols_idx), r))
+        self.j.append(np.asarray(cols_idx))
+        self.v.append(np.asarray(vals, dtype=float))
+        self.lb.append(lo)
+        self.ub.append(hi)
 
-    for p in range(n_p):  # each pattern's people are split over states
+    def matrix(self) -> sparse.csr_array:
+        return sparse.csr_array(
+            (np.concatenate(self.v), (np.concatenate(self.i), np.concatenate(self.j))),
+            shape=(len(self.lb), self.n_var),
+        )
+
+
+def _state_problem(plan: _Plan, patterns, xp, xs, sizes, inverse, nat_bands, o, scale):
+    """The state MILP: how many people of each pattern take each allowed state ``(xp, xs)``.
+
+    Returns ``(cost, integrality, bounds, constraints)`` and each programme's target count.
+    """
+    states = plan.states
+    nx = xp.size
+    rows = _Rows(nx)
+    for p in range(patterns.shape[0]):  # each pattern's people are split over states
         sel = np.flatnonzero(xp == p)
-        add_row(sel, np.ones(sel.size), sizes[p], sizes[p])
+        rows.add(sel, np.ones(sel.size), sizes[p], sizes[p])
     targets = []
-    for prog in rules.programmes:  # published counts, soft
+    for prog in plan.rules.programmes:  # published counts, soft
         ok = np.ones(nx, dtype=bool)
         for c in prog.criteria:
             if c.column in plan.dim:
@@ -496,55 +546,46 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
                 ok &= patterns[xp, plan.fixed_index[str(c)]]
         want = int(round(prog.suitable * scale))
         targets.append(want)
-        e = new_vars(2, _COUNT_WEIGHT * max(o.size, 100))
+        e = rows.new_vars(2, _COUNT_WEIGHT * max(o.size, 100))
         sel = np.flatnonzero(ok)
-        add_row(np.r_[sel, e], np.r_[np.ones(sel.size), 1.0, -1.0], want, want)
+        rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), 1.0, -1.0], want, want)
     for s in plan.scores:  # stay near the natural bands
         d = plan.dim[s.name]
-        nat = np.zeros((n_p, len(plan.edges[s.name]) - 1))
+        nat = np.zeros((patterns.shape[0], len(plan.edges[s.name]) - 1))
         np.add.at(nat, (inverse, nat_bands[s.name]), 1)
-        for p in range(n_p):
+        for p in range(patterns.shape[0]):
             for b in range(nat.shape[1]):
                 sel = np.flatnonzero((xp == p) & (states[xs, d] == b))
-                e = new_vars(2, 1.0)
-                add_row(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], nat[p, b], nat[p, b])
+                e = rows.new_vars(2, 1.0)
+                rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], nat[p, b], nat[p, b])
     for f in plan.flags:  # and near the assumed rates
         d = plan.dim[f.name]
-        for p in range(n_p):
+        for p in range(patterns.shape[0]):
             sel = np.flatnonzero((xp == p) & (states[xs, d] == 1))
-            e = new_vars(2, 1.0)
+            e = rows.new_vars(2, 1.0)
             t = f.rate * sizes[p]
-            add_row(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], t, t)
-    a = sparse.csr_array(
-        (np.concatenate(rows_v), (np.concatenate(rows_i), np.concatenate(rows_j))),
-        shape=(len(lb), n_var),
-    )
-    upper = np.full(n_var, np.inf)
+            rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], t, t)
+    upper = np.full(rows.n_var, np.inf)
     upper[:nx] = sizes[xp]
-    integrality = np.zeros(n_var)
+    integrality = np.zeros(rows.n_var)
     integrality[:nx] = 1
-    res = _solve_states(
-        np.concatenate(cost),
-        integrality,
-        Bounds(0, upper),
-        LinearConstraint(a, lb, ub),
-        guided=o.size >= _GUIDED_MIN_PEOPLE,
-    )
-    if res.x is None:  # pragma: no cover - always feasible by construction (slack)
-        raise SpecError(rules.path, "programmes", f"construction for {pop} failed: {res.message}")
-    x = np.zeros((n_p, n_s), dtype=np.int64)
-    x[xp, xs] = np.round(res.x[:nx]).astype(np.int64)
-    if check:
-        _warn_unmet(rules, plan, patterns, x, targets, pop)
-    # step 3: states to people, pattern by pattern, dimension by dimension
-    keys = [latent[s.name] for s in plan.scores]
-    keys += [_rank_key(cols, f, o, rng) for f in plan.flags]
+    constraints = LinearConstraint(rows.matrix(), rows.lb, rows.ub)
+    return (np.concatenate(rows.cost), integrality, Bounds(0, upper), constraints), targets
+
+
+def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
+    """Step 3: within each pattern, states go to people by rank, dimension by dimension.
+
+    ``x[p, s]`` people of pattern ``p`` take state ``s``; in dimension ``d`` the people of a
+    group are ranked by ``keys[d]`` and the lowest values of the dimension go to the lowest
+    ranked. Returns ``assign[d]``: each person's value in dimension ``d``.
+    """
     # one contiguous array per dimension: scattered writes into a column of an (n, d) array
     # touch d times the memory
-    assign = np.zeros((states.shape[1], o.size), dtype=np.int64)
+    assign = np.zeros((states.shape[1], inverse.size), dtype=np.int64)
     order = np.argsort(inverse, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
-    for p in range(n_p):
+    for p in range(x.shape[0]):
         groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0))]
         for d in range(states.shape[1]):
             nxt = []
@@ -560,13 +601,7 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
                     nxt.append((chosen, sub))
                     pos += k
             groups = nxt
-    out_flags = {f.name: assign[plan.dim[f.name]].astype(np.int8) for f in plan.flags}
-    for f in plan.free_flags:
-        out_flags[f.name] = _free_flag(cols, plan, f, o, out_flags, rng)
-    return {
-        "bands": {s.name: assign[plan.dim[s.name]] for s in plan.scores},
-        "flags": out_flags,
-    }
+    return assign
 
 
 def _solve_states(cost, integrality, bounds: Bounds, constraints: LinearConstraint, *, guided):
