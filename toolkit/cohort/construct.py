@@ -327,73 +327,116 @@ def meet_spread(
     numpy.ndarray
         Values in the order of ``x``.
     """
-    n = x.size
-    width = upper - lower
-    e, order = _logit_scores(np.asarray(x, dtype=float), lower, upper)
-    pins = tuple(sorted((int(r), float(v)) for r, v in pins if 0 <= int(r) < n))
-    if integer_total is not None and pins:
-        # whole numbers pinned at a bound: everyone beyond that pin is at the bound too (no
-        # continuous value lies beyond a bound, so rounding could not keep them on their side)
-        r0, v0 = pins[0]
-        r1, v1 = pins[-1]
-        extra = [(r, v0) for r in range(r0)] if v0 <= lower else []
-        extra += [(r, v1) for r in range(r1 + 1, n)] if v1 >= upper else []
-        pins = tuple(sorted(set(pins) | set(extra)))
-    if pins:
-        ranks = np.array([r for r, _ in pins])
-        vals = np.array([v for _, v in pins])
-        pin_idx = order[ranks]
-        ek = e[pin_idx]
-        uk = np.clip((vals - lower) / width, 1e-12, 1 - 1e-12)
-        lk = np.log(uk) - np.log1p(-uk)
-    centre = float(np.median(e))
-    free = np.ones(n, dtype=bool)
-    if pins:
-        free[pin_idx] = False
+    m = _SpreadMap(x, lower, upper, pins, integer_total)
+    target_mean = float(target_mean)
+    if target_sd is None or x.size < 2:
+        return m.build(1.0, target_mean)
 
-    def continuous(scale: float, b: float) -> np.ndarray:
-        if not pins:
-            return lower + width * expit(b + scale * (e - centre))
+    def sd_gap(scale: float) -> float:
+        return float(np.std(m.build(scale, target_mean), ddof=1)) - target_sd
+
+    s_lo, s_hi = 1e-3, 1e4  # a wide bracket: two close template values may need a big stretch
+    g_lo, g_hi = sd_gap(s_lo), sd_gap(s_hi)
+    if g_lo >= 0:
+        return m.build(s_lo, target_mean)
+    if g_hi <= 0:
+        return m.build(s_hi, target_mean)
+    s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9, rtol=1e-10)
+    y = m.build(s, target_mean)
+    if integer_total is None:
+        return y
+    # Whole numbers: the SD is a step function of the scale, so brentq stops at a jump; unit
+    # moves between people then bring the sum of squares to the nearest reachable value.
+    n = x.size
+    fixed = np.zeros(n, dtype=bool)
+    fixed[[r for r, _ in m.pins]] = True
+    q_target = target_sd**2 * (n - 1) + float(integer_total) ** 2 / n
+    y[m.order] = spread_integers(y[m.order], fixed, q_target, lower, upper)
+    return y
+
+
+class _SpreadMap:
+    """The monotone map of :func:`meet_spread` from a template to values, and its solves.
+
+    Built once per template: the template's logit scores ``e`` (and their order), the pins
+    (extended to the bounds for whole numbers), the pins' knots ``(ek, lk)`` on the logit scale.
+    ``build(scale, mean)`` solves the skew or location that meets ``mean`` at that ``scale``,
+    warm-starting each solve from the previous one.
+    """
+
+    def __init__(self, x, lower: float, upper: float, pins, integer_total: int | None):
+        n = x.size
+        self.n, self.lower, self.upper = n, lower, upper
+        self.width = upper - lower
+        self.integer_total = integer_total
+        self.e, self.order = _logit_scores(np.asarray(x, dtype=float), lower, upper)
+        pins = tuple(sorted((int(r), float(v)) for r, v in pins if 0 <= int(r) < n))
+        if integer_total is not None and pins:
+            # whole numbers pinned at a bound: everyone beyond that pin is at the bound too
+            # (no continuous value lies beyond a bound, so rounding could not keep them on
+            # their side)
+            r0, v0 = pins[0]
+            r1, v1 = pins[-1]
+            extra = [(r, v0) for r in range(r0)] if v0 <= lower else []
+            extra += [(r, v1) for r in range(r1 + 1, n)] if v1 >= upper else []
+            pins = tuple(sorted(set(pins) | set(extra)))
+        self.pins = pins
+        self.free = np.ones(n, dtype=bool)
+        if pins:
+            ranks = np.array([r for r, _ in pins])
+            self.vals = np.array([v for _, v in pins])
+            self.pin_idx = self.order[ranks]
+            self.ek = self.e[self.pin_idx]
+            uk = np.clip((self.vals - lower) / self.width, 1e-12, 1 - 1e-12)
+            self.lk = np.log(uk) - np.log1p(-uk)
+            self.free[self.pin_idx] = False
+        self.centre = float(np.median(self.e))
+        self.last: list[float] = []  # the previous solution narrows the next bracket
+
+    def continuous(self, scale: float, b: float) -> np.ndarray:
+        """Values before rounding: location ``b`` (no pins) or skew ``b`` (pins)."""
+        e = self.e
+        if not self.pins:
+            return self.lower + self.width * expit(b + scale * (e - self.centre))
+        ek, lk = self.ek, self.lk
         g = np.interp(e, ek, lk)
         lo_side, hi_side = e < ek[0], e > ek[-1]
         g[lo_side] = lk[0] + scale * np.exp(-b) * (e[lo_side] - ek[0])
         g[hi_side] = lk[-1] + scale * np.exp(b) * (e[hi_side] - ek[-1])
-        y = lower + width * expit(g)
-        y[pin_idx] = vals
+        y = self.lower + self.width * expit(g)
+        y[self.pin_idx] = self.vals
         return y
 
-    def finish(y: np.ndarray) -> np.ndarray:
-        if integer_total is None:
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        """Whole numbers summing to ``integer_total`` (pins keep their whole values)."""
+        if self.integer_total is None:
             return y
-        out = np.empty(n, dtype=np.int64)
-        if pins:
-            out[pin_idx] = np.round(vals).astype(np.int64)
-        rest = int(integer_total - out[~free].sum()) if pins else int(integer_total)
+        out = np.empty(self.n, dtype=np.int64)
+        free = self.free
+        if self.pins:
+            out[self.pin_idx] = np.round(self.vals).astype(np.int64)
+        rest = int(self.integer_total - out[~free].sum()) if self.pins else int(self.integer_total)
         yr = y[free]
         floor_sum = np.floor(yr).sum()
         if not floor_sum <= rest <= floor_sum + yr.size:  # mean out of reach: best effort
-            yr = np.clip(yr + (rest - yr.sum()) / max(yr.size, 1), lower, upper)
+            yr = np.clip(yr + (rest - yr.sum()) / max(yr.size, 1), self.lower, self.upper)
         try:
             out[free] = integerise_to_sum(yr, rest)
         except ValueError:
             out[free] = np.round(yr).astype(np.int64)
         return out
 
-    target_mean = float(target_mean)
-    if pins:
+    def solve_b(self, scale: float, target_mean: float) -> float:
+        """The location or skew at which the continuous values have ``target_mean``."""
         b_lo, b_hi = -40.0, 40.0  # wide: one free value beside a pin may need a big stretch
-    else:
-        b_lo, b_hi = -40.0, 40.0
 
-    last: list[float] = []  # the previous solution narrows the next bracket (warm start)
-
-    def solve_b(scale: float) -> float:
         def f(b):
-            return float(np.mean(continuous(scale, b))) - target_mean
+            return float(np.mean(self.continuous(scale, b))) - target_mean
 
         lo_b, hi_b = b_lo, b_hi
-        for width in (0.01, 0.1, 1.0) if last else ():
-            a, b = max(b_lo, last[-1] - width), min(b_hi, last[-1] + width)
+        last = self.last
+        for step in (0.01, 0.1, 1.0) if last else ():
+            a, b = max(b_lo, last[-1] - step), min(b_hi, last[-1] + step)
             if f(a) <= 0 <= f(b):
                 lo_b, hi_b = a, b
                 break
@@ -406,36 +449,8 @@ def meet_spread(
         last.append(brentq(f, lo_b, hi_b, xtol=1e-12))
         return last[-1]
 
-    def build(scale: float) -> np.ndarray:
-        return finish(continuous(scale, solve_b(scale)))
-
-    if target_sd is None or n < 2:
-        return build(1.0)
-
-    def sd_gap(scale: float) -> float:
-        return float(np.std(build(scale), ddof=1)) - target_sd
-
-    s_lo, s_hi = 1e-3, 1e4  # a wide bracket: two close template values may need a big stretch
-    g_lo, g_hi = sd_gap(s_lo), sd_gap(s_hi)
-    if g_lo >= 0:
-        return build(s_lo)
-    if g_hi <= 0:
-        return build(s_hi)
-    s = brentq(sd_gap, s_lo, s_hi, xtol=1e-9, rtol=1e-10)
-    if integer_total is None:
-        return build(s)
-    # Whole numbers: the SD is a step function of the scale, so brentq stops at a jump; unit
-    # moves between people then bring the sum of squares to the nearest reachable value.
-    y = build(s)
-    w = y[order]
-    fixed = np.zeros(n, dtype=bool)
-    if pins:
-        fixed[ranks] = True
-        fixed[[r for r, _ in pins]] = True
-    q_target = target_sd**2 * (n - 1) + float(integer_total) ** 2 / n
-    w = spread_integers(w, fixed, q_target, lower, upper)
-    y[order] = w
-    return y
+    def build(self, scale: float, target_mean: float) -> np.ndarray:
+        return self.finish(self.continuous(scale, self.solve_b(scale, target_mean)))
 
 
 def spread_integers(
