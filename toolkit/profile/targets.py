@@ -257,8 +257,21 @@ def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
             return fast, []
     P, C = len(pb.pops), pb.cats
     nx = P * C
+    x = _two_phase(pb, *_constraint_rows(pb, nx), nx)
+    if x is None:  # bounds or row sums alone infeasible: fall back to the clipped preference
+        sol = np.clip(pb.pref, pb.lo, pb.hi)
+        return (np.round(sol) if pb.integer else sol), [c for c in pb.cons]
+    sol = x[:nx].reshape(P, C)
+    if pb.integer:
+        sol = np.round(sol)
+    return sol, _violated(pb, sol)
+
+
+def _constraint_rows(pb: _Problem, nx: int) -> tuple[np.ndarray, list, list]:
+    """Rows of the programme of :func:`_solve`: row sums, each figure's range with its two
+    slacks, and ``d >= |x - pref|``. Variables: x (nx), d (nx) deviations, s (2K) slacks."""
+    P, C = len(pb.pops), pb.cats
     K = len(pb.cons)
-    # variables: x (nx), d (nx) deviations, s (2K) slacks
     nv = 2 * nx + 2 * K
     A, lb, ub = [], [], []
 
@@ -297,7 +310,14 @@ def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
         A.append(r)
         lb.append(pb.pref.ravel()[j])
         ub.append(np.inf)
-    A = np.array(A) if A else np.zeros((0, nv))
+    return (np.array(A) if A else np.zeros((0, nv))), lb, ub
+
+
+def _two_phase(pb: _Problem, A, lb, ub, nx: int) -> np.ndarray | None:
+    """Phase 1: least total miss of the figures (in printed units); phase 2: keeping that
+    optimum, closest to the preference. The solution vector, or None if infeasible."""
+    C = pb.cats
+    K = len(pb.cons)
     lower = np.concatenate([pb.lo.ravel(), np.zeros(nx + 2 * K)])
     upper = np.concatenate([pb.hi.ravel(), np.full(nx + 2 * K, np.inf)])
     integrality = np.concatenate([np.full(nx, 1 if pb.integer else 0), np.zeros(nx + 2 * K)])
@@ -321,15 +341,7 @@ def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
         constraints=cons,
         options={"mip_rel_gap": 1e-3, "time_limit": 5.0},
     )
-    if r2.x is not None:
-        x = r2.x
-    if x is None:  # bounds or row sums alone infeasible: fall back to the clipped preference
-        sol = np.clip(pb.pref, pb.lo, pb.hi)
-        return (np.round(sol) if pb.integer else sol), [c for c in pb.cons]
-    sol = x[:nx].reshape(P, C)
-    if pb.integer:
-        sol = np.round(sol)
-    return sol, _violated(pb, sol)
+    return r2.x if r2.x is not None else x
 
 
 # --------------------------------------------------------------------------------------------
@@ -749,24 +761,10 @@ def infer_denominators(value: float, n_lo: int, n_hi: int, rel_tol: float = 5e-1
 
 
 def _need_groups(spec, sizes, published, complete, unreachable):
-    names = need_group_names(spec)
-    groups = []
-    covered: set[str] = set()
-    for g in names:
-        members = tuple(p for p in GROUPS[g] if p in sizes)
-        if not members:
-            continue
-        groups.append((g, members))
-        covered |= set(members)
-    rest = tuple(p for p in sizes if p not in covered)
-    if rest:
-        groups.append(("rest", rest))
-    cov_default = float(spec.assumptions.get("oasys", {}).get("coverage_default", 1.0))
-    coverage = spec.assumptions.get("oasys", {}).get("coverage", {})
-    derived_counts = spec.derived.get("oasys_counts", {})
-    derived_dens = spec.derived.get("figure1_denominators", {})
+    """The OASys groups at these sizes (who has OASys data, who is scored on each item, the
+    item sums) and the people with OASys data per population."""
     out, oasys = [], {}
-    for g, members in groups:
+    for g, members in _need_group_members(spec, sizes):
         n_g = sum(sizes[p] for p in members)
         pub_g = sum(published.get(p, 0) for p in GROUPS.get(g, members) if p in published)
         at_pub = pub_g == n_g and all(sizes[p] == published.get(p) for p in members)
@@ -775,65 +773,98 @@ def _need_groups(spec, sizes, published, complete, unreachable):
             v: next((t for t in figures(spec, v, "mean") if t.population == g), None)
             for v in OASYS_MEANS
         }
-        count_fig = next(
-            (t for t in figures(spec, "has_oasys", "count") if t.population == g), None
-        )
-        # people with OASys data: published > [derived] override > inferred > assumed coverage
-        inferred = {}
-        upper = int(count_fig.value) if count_fig is not None else (pub_g or n_g)
-        for v, t in item_figs.items():
-            if t is not None and printed_decimals(t) >= RAW_DECIMALS and v != "need_domains":
-                found = infer_denominators(t.value, upper // 2, upper)
-                if found:
-                    inferred[v] = found[-1]
-        if count_fig is not None:
-            n_o_pub = int(count_fig.value)
-        elif g in derived_counts:
-            n_o_pub = int(derived_counts[g])
-        elif inferred:
-            n_o_pub = max(inferred.values())
-        else:
-            share = np.mean([coverage.get(p, cov_default) for p in members])
-            n_o_pub = _grim_oasys(spec, item_figs, pub_g or n_g, share)
+        n_o_pub, inferred = _oasys_published(spec, g, members, item_figs, pub_g or n_g)
         n_o = n_o_pub if at_pub else int(round(n_o_pub * ratio))
         n_o = min(n_o, n_g)
         scored, totals = {}, {}
         for v in OASYS_MEANS:
-            t = item_figs[v]
-            if v == "need_domains":
-                n_j = n_o
-            elif g in derived_dens and v in derived_dens[g]:
-                n_j = int(derived_dens[g][v])
-            elif v in inferred:
-                n_j = inferred[v]
-            else:
-                n_j = n_o_pub
-            if v != "need_domains":
-                n_j = n_j if at_pub else int(round(n_j * ratio))
-                n_j = min(n_j, n_o)
+            n_j = _scored(spec, g, v, n_o, n_o_pub, inferred, at_pub, ratio)
             scored[v] = n_j
-            hi_v = MEAN_VARIABLES[v].upper
-            if v == "need_domains":
-                hi_v = float(spec.assumptions["need_domains"]["max_domains"])
-            if t is None:  # no mean printed: a printed median of the group, else assumed
-                med = next((x for x in figures(spec, v, "median") if x.population == g), None)
-                mean = med.value if med is not None else _fallback_mean(spec, v, members)
-            else:
-                mean = t.value
-            total = int(round(mean * n_j))
-            if t is not None and n_j > 0:
-                h = interval_half(spec, t)
-                if not grim_reachable(t.value, h, n_j, 1.0):
-                    unreachable[t.id] = (
-                        f"unreachable at N = {n_j:,}: no sum of whole scores over {n_j:,} people "
-                        f"gives a mean that prints {t.value:.{t.decimals}f}"
-                    )
-            # the construction needs a mean strictly inside the scale
-            totals[v] = int(min(max(total, 0), n_j * hi_v))
+            totals[v] = _item_total(spec, g, v, item_figs[v], n_j, members, unreachable)
         alloc = _split(n_o, [sizes[p] for p in members])
         oasys.update(zip(members, alloc))
         out.append(NeedGroup(g, members, n_o, MappingProxyType(scored), MappingProxyType(totals)))
     return out, oasys
+
+
+def _need_group_members(spec, sizes) -> list[tuple[str, tuple[str, ...]]]:
+    """The profile's need groups present in the cohort, then ``rest`` for everyone else."""
+    groups = []
+    covered: set[str] = set()
+    for g in need_group_names(spec):
+        members = tuple(p for p in GROUPS[g] if p in sizes)
+        if not members:
+            continue
+        groups.append((g, members))
+        covered |= set(members)
+    rest = tuple(p for p in sizes if p not in covered)
+    if rest:
+        groups.append(("rest", rest))
+    return groups
+
+
+def _oasys_published(spec, g, members, item_figs, upper_n) -> tuple[int, dict]:
+    """People with OASys data in group ``g`` at the published size, and item denominators
+    inferred from raw chart values: published > ``[derived]`` override > inferred > assumed
+    coverage."""
+    count_fig = next((t for t in figures(spec, "has_oasys", "count") if t.population == g), None)
+    inferred = {}
+    upper = int(count_fig.value) if count_fig is not None else upper_n
+    for v, t in item_figs.items():
+        if t is not None and printed_decimals(t) >= RAW_DECIMALS and v != "need_domains":
+            found = infer_denominators(t.value, upper // 2, upper)
+            if found:
+                inferred[v] = found[-1]
+    derived_counts = spec.derived.get("oasys_counts", {})
+    if count_fig is not None:
+        return int(count_fig.value), inferred
+    if g in derived_counts:
+        return int(derived_counts[g]), inferred
+    if inferred:
+        return max(inferred.values()), inferred
+    oas = spec.assumptions.get("oasys", {})
+    cov_default = float(oas.get("coverage_default", 1.0))
+    share = np.mean([oas.get("coverage", {}).get(p, cov_default) for p in members])
+    return _grim_oasys(spec, item_figs, upper_n, share), inferred
+
+
+def _scored(spec, g, v, n_o, n_o_pub, inferred, at_pub, ratio) -> int:
+    """People of group ``g`` scored on item ``v`` (all with OASys data for need_domains)."""
+    if v == "need_domains":
+        return n_o
+    derived_dens = spec.derived.get("figure1_denominators", {})
+    if g in derived_dens and v in derived_dens[g]:
+        n_j = int(derived_dens[g][v])
+    elif v in inferred:
+        n_j = inferred[v]
+    else:
+        n_j = n_o_pub
+    n_j = n_j if at_pub else int(round(n_j * ratio))
+    return min(n_j, n_o)
+
+
+def _item_total(spec, g, v, t, n_j, members, unreachable) -> int:
+    """The sum of item ``v``'s scores over its ``n_j`` scored people (mean ``t`` if printed,
+    else a printed median, else assumed), kept strictly inside the scale; a mean no whole sum
+    can print is noted unreachable."""
+    hi_v = MEAN_VARIABLES[v].upper
+    if v == "need_domains":
+        hi_v = float(spec.assumptions["need_domains"]["max_domains"])
+    if t is None:  # no mean printed: a printed median of the group, else assumed
+        med = next((x for x in figures(spec, v, "median") if x.population == g), None)
+        mean = med.value if med is not None else _fallback_mean(spec, v, members)
+    else:
+        mean = t.value
+    total = int(round(mean * n_j))
+    if t is not None and n_j > 0:
+        h = interval_half(spec, t)
+        if not grim_reachable(t.value, h, n_j, 1.0):
+            unreachable[t.id] = (
+                f"unreachable at N = {n_j:,}: no sum of whole scores over {n_j:,} people "
+                f"gives a mean that prints {t.value:.{t.decimals}f}"
+            )
+    # the construction needs a mean strictly inside the scale
+    return int(min(max(total, 0), n_j * hi_v))
 
 
 def _grim_oasys(spec: ProfileSpec, item_figs, n_group: int, coverage: float) -> int:
