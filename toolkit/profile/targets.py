@@ -243,6 +243,16 @@ def _rounded_preference(pb: _Problem) -> np.ndarray:
     return out
 
 
+def _note_missed(unreachable: dict, missed: list, what: str) -> None:
+    """Note each figure the programme could not meet (an earlier, more precise reason stays)."""
+    for c in missed:
+        unreachable.setdefault(
+            c[5].id,
+            "unreachable at these population sizes: cannot be met together with the other "
+            f"{what} as published)",
+        )
+
+
 def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
     """Solve; return the P x C solution and the constraints that could not be met.
 
@@ -523,13 +533,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
         if not missed:
             break
     unreachable.update(notes)
-    for c in missed:
-        t = c[5]
-        unreachable.setdefault(
-            t.id,
-            f"unreachable at these population sizes: cannot be met together with the other "
-            f"{var} figures (the N-weighted rows cannot all print as published)",
-        )
+    _note_missed(unreachable, missed, f"{var} figures (the N-weighted rows cannot all print")
     return {p: float(sol[i, 0] / n[i]) for i, p in enumerate(pops)}
 
 
@@ -679,13 +683,7 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
         # figure is met by the other populations
         lo[i] = hi[i] = n[i] * assumed_shares(spec, var, pops[i]) / 100.0
     sol, missed = _solve(pb)
-    for c in missed:
-        t = c[5]
-        unreachable.setdefault(
-            t.id,
-            f"unreachable at these population sizes: cannot be met together with the other "
-            f"{var} shares (rows and their groups cannot all print as published)",
-        )
+    _note_missed(unreachable, missed, f"{var} shares (rows and their groups cannot all print")
     return {p: sol[i].astype(np.int64) for i, p in enumerate(pops)}
 
 
