@@ -16,7 +16,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 
-def correlated_normals(g: np.random.Generator, m: int, chol: np.ndarray) -> np.ndarray:
+def correlated_normals(rng, m: int, chol: np.ndarray) -> np.ndarray:
     """``m`` rows of standard normals correlated by the Cholesky factor ``chol`` (``z @ chol.T``).
 
     The product runs on one BLAS thread: OpenBLAS's threads cost far more CPU than they save on
@@ -27,7 +27,7 @@ def correlated_normals(g: np.random.Generator, m: int, chol: np.ndarray) -> np.n
     """
     from threadpoolctl import threadpool_limits
 
-    z = g.standard_normal((m, chol.shape[0]))
+    z = np.random.default_rng(rng).standard_normal((m, chol.shape[0]))
     with threadpool_limits(1, user_api="blas"):
         return z @ chol.T
 
@@ -274,10 +274,13 @@ def assign_by_rank(latent: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return codes
 
 
-def exact_shuffle(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Category codes with exactly ``counts[k]`` of category ``k``, in random order."""
+def exact_shuffle(counts: np.ndarray, rng) -> np.ndarray:
+    """Category codes with exactly ``counts[k]`` of category ``k``, in random order.
+
+    ``rng``: a numpy Generator (used as is), an int seed or a SeedSequence.
+    """
     codes = np.repeat(np.arange(len(counts), dtype=np.int16), np.asarray(counts, dtype=np.int64))
-    return rng.permutation(codes)
+    return np.random.default_rng(rng).permutation(codes)
 
 
 def _logit_scores(x: np.ndarray, lower: float, upper: float) -> tuple[np.ndarray, np.ndarray]:

@@ -706,7 +706,7 @@ def _holds(cols, text: str, categories: dict):
     return _OPS[op](v, value) & known, known
 
 
-def enforce_relations(cols, g, columns=None) -> None:
+def enforce_relations(cols, rng, columns=None) -> None:
     """Make every declared relation hold by swapping scores, never by changing a marginal.
 
     A relation ``if ... then ITEM >= 1`` on an OASys item is enforced by giving each person who
@@ -714,8 +714,10 @@ def enforce_relations(cols, g, columns=None) -> None:
     it (the relation's ``if`` is false for them) and is not needed by another relation; the two
     swap scores, so every item's distribution in every group is unchanged. Relations whose
     columns are not built yet are left for a later call; the others hold by construction.
-    ``columns`` (:func:`toolkit.schema.cohort_columns`) give the categories the codes stand for.
+    ``columns`` (:func:`toolkit.schema.cohort_columns`) give the categories the codes stand for;
+    ``rng`` (a Generator, int seed or SeedSequence) draws the donors.
     """
+    g = np.random.default_rng(rng)
     groups = cols.get("_need_group")
     if groups is None:
         return

@@ -310,7 +310,7 @@ def _rank_key(cols: dict, spec: ColumnSpec, rows: np.ndarray, rng) -> np.ndarray
 
 
 def add_programme_columns(
-    cols: dict, rules: ProgrammeRules, rng: np.random.Generator, *, categories=None
+    cols: dict, rules: ProgrammeRules, rng, *, categories=None
 ) -> dict[str, object]:
     """Add the programme columns to the generator's column dict in place (see module doc).
 
@@ -320,7 +320,7 @@ def add_programme_columns(
         The generator's columns (categorical columns as codes, missing need items negative).
     rules : ProgrammeRules
         The programme file: readings, published counts and ``[columns]``.
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator, int or numpy.random.SeedSequence
     categories : mapping, optional
         The profile's categories of categorical columns (``ProfileSpec.categories``), so the
         rules read the codes of ``cols`` with the profile's labels.
@@ -336,6 +336,7 @@ def add_programme_columns(
     SpecError
         If a rule names a column nobody provides, or a category the profile does not have.
     """
+    rng = np.random.default_rng(rng)
     plan = _Plan(rules, cols, categories)
     n_all = len(cols["population"])
     scores = {s.name: np.full(n_all, np.nan) for s in plan.scores}
