@@ -401,8 +401,12 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
         term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
         return expit(fixed[idx] + c.copas * (np.log1p(s) - log_den[idx]) + term)
 
+    seen: dict[float, float] = {}  # the range ends are asked for twice: evaluate once
+
     def cont_mean(logc):
-        return 100.0 * float(np.mean(prob2(np.maximum(np.exp(logc) * base, breaches))))
+        if logc not in seen:
+            seen[logc] = 100.0 * float(np.mean(prob2(np.maximum(np.exp(logc) * base, breaches))))
+        return seen[logc]
 
     # With very few people the OGRS3 of their ages and offences may not reach the target at
     # any number of sanctions: aim at the nearest reachable mean (fidelity then shows the gap).
