@@ -587,6 +587,11 @@ def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
     ``x[p, s]`` people of pattern ``p`` take state ``s``; in dimension ``d`` the people of a
     group are ranked by ``keys[d]`` and the lowest values of the dimension go to the lowest
     ranked. Returns ``assign[d]``: each person's value in dimension ``d``.
+
+    A group whose states all hold one value in dimension ``d`` (most groups: a flag forced by
+    the pattern) takes it without being ranked; the ranking it skipped is remembered and
+    replayed only if a later ranking has ties (then the order it left decides), so the result
+    is the one ranking every group in every dimension would give.
     """
     # one contiguous array per dimension: scattered writes into a column of an (n, d) array
     # touch d times the memory
@@ -594,22 +599,41 @@ def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
     order = np.argsort(inverse, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
     for p in range(x.shape[0]):
-        groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0))]
+        groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0), ())]
         for d in range(states.shape[1]):
             nxt = []
-            for members, st in groups:
+            for members, st, skipped in groups:
                 vals = states[st, d]
-                ranked = members[_stable_argsort(keys[d][members])]
+                values = np.unique(vals)
+                if values.size == 1 and int(x[p, st].sum()) == members.size:
+                    assign[d][members] = values[0]
+                    nxt.append((members, st, (*skipped, d)))
+                    continue
+                ranked = _ranked(members, keys, skipped, d)
                 pos = 0
-                for v in np.unique(vals):
+                for v in values:
                     sub = st[vals == v]
                     k = int(x[p, sub].sum())
                     chosen = ranked[pos : pos + k]
                     assign[d][chosen] = v
-                    nxt.append((chosen, sub))
+                    nxt.append((chosen, sub, ()))
                     pos += k
             groups = nxt
     return assign
+
+
+def _ranked(members: np.ndarray, keys, skipped: tuple[int, ...], d: int) -> np.ndarray:
+    """``members`` ranked by ``keys[d]``, ties kept in the order the rankings in ``skipped``
+    (earlier dimensions, in turn) would have left them."""
+    key = keys[d][members]
+    order = np.argsort(key)
+    s = key[order]
+    ties = s.size > 1 and (np.any(s[1:] == s[:-1]) or np.isnan(s[-1]))
+    if not ties:  # a unique order: the same whatever order the members came in
+        return members[order]
+    for dd in (*skipped, d):
+        members = members[_stable_argsort(keys[dd][members])]
+    return members
 
 
 def _solve_states(cost, integrality, bounds: Bounds, constraints: LinearConstraint, *, guided):
