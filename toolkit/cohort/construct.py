@@ -184,10 +184,54 @@ def bounded_logit_normal(
         guess = solve_location(
             lambda m: lower + width * float(np.mean(expit(m + sub))), target_mean
         )
-    mu = solve_location(
-        lambda m: lower + width * float(np.mean(expit(m + eta))), target_mean, guess=guess
-    )
+    if eta.size >= NEWTON_MIN_PEOPLE:
+
+        def mean_and_slope(m: float) -> tuple[float, float]:
+            p = expit(m + eta)
+            return lower + width * float(np.mean(p)), width * float(np.mean(p * (1.0 - p)))
+
+        mu = newton_location(mean_and_slope, target_mean, guess)
+    else:
+        mu = solve_location(
+            lambda m: lower + width * float(np.mean(expit(m + eta))), target_mean, guess=guess
+        )
     return lower + width * expit(mu + eta)
+
+
+#: From this many values, a location is refined from its subsample solution by Newton's method
+#: (:func:`newton_location`: about 3 passes over the data, against brentq's 6-7 including its
+#: bracket). *Assumed* threshold: above every population of the shipped cohorts (the largest,
+#: other sentenced prisoners, is 59,369), so they are unchanged; both methods solve the mean
+#: to machine precision.
+NEWTON_MIN_PEOPLE = 100_000
+
+
+def newton_location(
+    mean_and_slope: Callable[[float], tuple[float, float]],
+    target: float,
+    guess: float,
+    lo: float = -40.0,
+    hi: float = 40.0,
+) -> float:
+    """The location ``mu`` with ``mean(mu) == target``, by Newton's method from ``guess``.
+
+    ``mean_and_slope(mu)`` returns the mean and its derivative (positive: the mean increases
+    with ``mu``). Stops when a step is below ``1e-13`` (brentq's ``xtol`` in
+    :func:`solve_location`); if the iteration leaves ``[lo, hi]``, meets a flat slope or has
+    not converged in 12 steps, the bracketing solve is used instead.
+    """
+    mu = float(guess)
+    for _ in range(12):
+        f, slope = mean_and_slope(mu)
+        if not slope > 0:
+            break
+        step = (f - target) / slope
+        mu -= step
+        if not lo <= mu <= hi:
+            break
+        if abs(step) <= 1e-13:
+            return mu
+    return solve_location(lambda m: mean_and_slope(m)[0], target, lo, hi, guess=guess)
 
 
 def spread_for_sd(

@@ -94,7 +94,7 @@ def generate_file(
         For a bad suffix or seed, an unwritable folder, an output that is an input, a profile
         or rules file that cannot be read or contradict each other (before any work).
     """
-    from toolkit.cohort.io import atomic_outputs, build_manifest, manifest_path
+    from toolkit.cohort.io import atomic_outputs, manifest_path
 
     seed = _generate_file_iv(path, rng, seed)
     with atomic_outputs() as out:
@@ -126,17 +126,24 @@ def generate_file(
             )
             bar.update()
             bar.set_postfix_str(f"writing {path}")
-            hashes = out.write_cohort(df, path)
-            manifest = build_manifest(
-                spec=spec,
-                seed=seed,
-                n=n,
-                populations=populations,
-                csv_sha256=hashes["csv_sha256"],
-                file_sha256=hashes["file_sha256"],
-                n_rows=len(df),
-                rules=programmes,
-            )
-            out.write_json(manifest, manifest_path(path))
+            _write(out, df, path, spec, programmes, seed, n, populations)
             bar.update()
     return GeneratedFile(Path(path), Path(manifest_path(path)), len(df))
+
+
+def _write(out, df, path, spec, programmes, seed, n, populations) -> None:
+    """The cohort file, then its manifest (hashes of what was written, the seed, the inputs)."""
+    from toolkit.cohort.io import build_manifest, manifest_path
+
+    hashes = out.write_cohort(df, path)
+    manifest = build_manifest(
+        spec=spec,
+        seed=seed,
+        n=n,
+        populations=populations,
+        csv_sha256=hashes["csv_sha256"],
+        file_sha256=hashes["file_sha256"],
+        n_rows=len(df),
+        rules=programmes,
+    )
+    out.write_json(manifest, manifest_path(path))

@@ -251,7 +251,19 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
     room = age - cr["min_age_first_sanction"]
     eta = cr["sigma"] * z[:, _LAT["career"]]
     target_years = min(T.means["years_since_first_sanction"][pop], 0.999 * float(room.mean()))
-    mu = C.solve_location(lambda u: float(np.mean(room * expit(u + eta))), target_years)
+    if m >= C.NEWTON_MIN_PEOPLE:  # subsample solution, refined by Newton on everyone
+        sub = slice(None, None, m // 20_000)
+        guess = C.solve_location(
+            lambda u: float(np.mean(room[sub] * expit(u + eta[sub]))), target_years
+        )
+
+        def mean_and_slope(u: float) -> tuple[float, float]:
+            p = expit(u + eta)
+            return float(np.mean(room * p)), float(np.mean(room * p * (1.0 - p)))
+
+        mu = C.newton_location(mean_and_slope, target_years, guess)
+    else:
+        mu = C.solve_location(lambda u: float(np.mean(room * expit(u + eta))), target_years)
     years = np.round(room * expit(mu + eta), 2)
     out["years_since_first_sanction"] = years
     out["age_at_first_sanction"] = np.round(age - years, 2)
@@ -411,7 +423,18 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     # With very few people the OGRS3 of their ages and offences may not reach the target at
     # any number of sanctions: aim at the nearest reachable mean (fidelity then shows the gap).
     target = min(max(target, cont_mean(-20.0) + 1e-9), cont_mean(20.0) - 1e-9)
-    logc = C.solve_location(cont_mean, target, lo=-20.0, hi=20.0)
+    guess = None
+    if len(base) >= C.NEWTON_MIN_PEOPLE:  # a subsample's solution narrows the bracket
+        sub = slice(None, None, len(base) // 20_000)
+
+        def sub_mean(logc):
+            s = np.maximum(np.exp(logc) * base[sub], breaches[sub])
+            return 100.0 * float(np.mean(prob2(s, sub)))
+
+        guess = C.solve_location(
+            sub_mean, min(max(target, sub_mean(-20.0)), sub_mean(20.0)), lo=-20.0, hi=20.0
+        )
+    logc = C.solve_location(cont_mean, target, lo=-20.0, hi=20.0, guess=guess)
     s = np.maximum(np.floor(np.exp(logc) * base + 0.5), breaches).astype(np.int64)
     m = len(s)
     tol = 1e-3  # percent points; far inside the printed half-unit (0.05)

@@ -392,12 +392,11 @@ def add_programme_columns(
     made = {**scores, **flags, **att}
     cols.update(made)
     _missing_columns(cols, plan, n_all)
-    extra = {}
-    for name, v in made.items():
-        if name in plan.dtypes:
-            continue
-        extra[name] = pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
-    return extra
+    return {  # built columns the cohort columns do not list, as pandas arrays
+        name: pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
+        for name, v in made.items()
+        if name not in plan.dtypes
+    }
 
 
 def _natural_bands(cols, plan: _Plan, rows, rng) -> tuple[dict, dict]:
@@ -805,14 +804,20 @@ def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check, dtyp
             stacklevel=4,
         )
     x = np.round(res.x[:nx]).astype(np.int64).reshape(k, n_out)
+    cols_out = [None, *(f"attended_{n}" for n in names), "attended_other_programme"]
+    _attend(att, cols_out, x, o, inverse, sizes, rng)
+
+
+def _attend(att: dict, cols_out: list, x: np.ndarray, o, inverse, sizes, rng) -> None:
+    """``x[i, a]`` people of suitability pattern ``i``, in random order, attend outcome ``a``
+    (0: none, then each programme, last: another programme)."""
     order = _stable_argsort(inverse * 2.0 + rng.random(o.size))  # shuffled by pattern
     start = 0
-    cols_out = [None, *(f"attended_{n}" for n in names), "attended_other_programme"]
-    for i in range(k):
+    for i in range(x.shape[0]):
         members = o[order[start : start + sizes[i]]]
         start += sizes[i]
         pos = 0
-        for a_idx in range(1, n_out):
+        for a_idx in range(1, x.shape[1]):
             cnt = x[i, a_idx]
             att[cols_out[a_idx]][members[pos : pos + cnt]] = True
             pos += cnt
