@@ -22,7 +22,8 @@ took longer than the toolkit and bounded nothing.) The two alternate, RUNS times
 5); the medians of wall time and of CPU time (user + system), their ratios, peak RSS
 (``/usr/bin/time -v``) and the load average are printed.
 ``--cli RUNS --base DIR`` also times another version of the toolkit unpacked in DIR, in the
-same loop (the before of a change).
+same loop (the before of a change). Also printed: the median of the run-by-run ratios (each
+run against the floor run beside it, at the same moment's load).
 """
 
 from __future__ import annotations
@@ -202,10 +203,24 @@ def cli_main(runs: int, base: str | None = None) -> dict:
     }
     for k, r in ratios.items():
         print(f"ratio {k} / floor: wall {r['wall']:.2f}, cpu {r['cpu']:.2f}")
-    return {"runs": res, "medians": med, "ratios": ratios}
+    # each run beside the floor run next to it (the same moment's load), then the median
+    paired = {
+        k: {
+            m: statistics.median(a[m] / b[m] for a, b in zip(res[k], res["floor"]))
+            for m in ("wall", "cpu")
+        }
+        for k in res
+        if k != "floor"
+    }
+    for k, r in paired.items():
+        print(f"median of run-by-run ratios {k} / floor: wall {r['wall']:.2f}, cpu {r['cpu']:.2f}")
+    return {"runs": res, "medians": med, "ratios": ratios, "paired": paired}
 
 
 def main() -> None:
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(__doc__)
+        return
     if "--cli" in sys.argv:
         rest = sys.argv[sys.argv.index("--cli") + 1 :]
         base = rest[rest.index("--base") + 1] if "--base" in rest else None
