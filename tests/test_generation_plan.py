@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from types import SimpleNamespace
+
+import pytest
 
 from toolkit import load_profile
 from toolkit.cohort.generate import generate_cohort
 from toolkit.profile.intervals import bounds, figures, interval_half
-from toolkit.profile.plan import generation_plan
+from toolkit.profile.plan import generation_plan, within_group_mix
 from toolkit.profile.rules import load_programme_rules, programme_figures_describe
 from toolkit.profile.targets import derive_targets
-from toolkit.schema import GROUPS, MEAN_VARIABLES
+from toolkit.schema import GROUPS, INDEX_OFFENCES, MEAN_VARIABLES
 
 
 def test_plan_holds_what_generation_reads():
@@ -36,6 +39,45 @@ def test_plan_holds_what_generation_reads():
         assert all(p in plan.sizes for p in GROUPS[r.population] if p in spec.populations)
     sizes_in_order = [len(GROUPS[r.population]) for r in plan.ogrs3_groups]
     assert sizes_in_order == sorted(sizes_in_order)
+    # offence groups in category order, each with its offences and their assumed mix
+    groups = spec.categories["index_offence_group"]
+    assert [g.name for g in plan.offence_groups] == list(groups)
+    for g in plan.offence_groups:
+        assert g.members == tuple(spec.group_members(g.name)) and len(g.mix) == len(g.members)
+    for o, code in zip(INDEX_OFFENCES, plan.offence_group_codes):
+        assert groups[code] == spec.offence_groups[o]
+
+
+@pytest.mark.parametrize(
+    "group, expected",
+    [
+        # the assumed shares, in the order of the group's members (an offence the profile
+        # gives no share gets 0)
+        ("violent", [0.6, 0.4, 0.0]),
+        # a group the profile gives no mix (a new group): an even split
+        ("new_group", [1.0, 1.0]),
+        # a mix whose members all moved elsewhere sums to 0: an even split too
+        ("emptied", [1.0]),
+    ],
+)
+def test_within_group_mix(group, expected):
+    members = {
+        "violent": ["violence", "robbery", "public_order"],
+        "new_group": ["fraud", "drugs"],
+        "emptied": ["theft"],
+    }
+    spec = SimpleNamespace(
+        group_members=members.__getitem__,
+        assumptions={
+            "index_offence": {
+                "within_group": {
+                    "violent": {"violence": 0.6, "robbery": 0.4},
+                    "emptied": {"burglary": 1.0},
+                }
+            }
+        },
+    )
+    assert within_group_mix(spec, group) == expected
 
 
 def test_generation_visits_the_profile_stage_once():
@@ -68,3 +110,6 @@ def test_generation_visits_the_profile_stage_once():
     assert derivation == {}
     assert calls[("toolkit.profile.plan", "generation_plan")] == 1
     assert calls[("toolkit.profile.rules", "programme_figures_describe")] == 0
+    # offence groups and categories come with the plan too
+    assert calls[("toolkit.profile.spec", "group_members")] == 0
+    assert calls[("toolkit.profile.spec", "categories")] == 0

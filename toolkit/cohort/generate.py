@@ -33,7 +33,7 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
-from toolkit.profile.plan import GenerationPlan, generation_plan
+from toolkit.profile.plan import GenerationPlan, generation_plan, within_group_mix  # noqa: F401
 from toolkit.profile.rules import (
     ProgrammeRules,
     load_programme_rules,
@@ -166,10 +166,11 @@ def generate_cohort(
     del blocks
     _meet_ogrs3_groups(cols, plan, streams[-3])
     _need_items(cols, spec, plan, streams[-3])
-    columns = cohort_columns([p.name for p in rules.programmes], spec.categories)
-    cols["index_offence_group"] = _offence_group_codes(spec)[cols["index_offence"]]
+    columns = cohort_columns([p.name for p in rules.programmes], plan.categories)
+    group_codes = np.array(plan.offence_group_codes, dtype=np.int16)
+    cols["index_offence_group"] = group_codes[cols["index_offence"]]
     # columns the cohort's columns lack (a new flag of the rules' [columns])
-    extra = _programme_columns(cols, spec, rules, plan.programme_figures_apply, streams[-1])
+    extra = _programme_columns(cols, plan, rules, streams[-1])
     enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
     df = _to_frame(cols, columns)
@@ -182,17 +183,17 @@ def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
     return programme_figures_describe(spec, rules)[0]
 
 
-def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, apply: bool, g) -> dict:
+def _programme_columns(cols, plan: GenerationPlan, rules: ProgrammeRules, g) -> dict:
     """Programme attributes; Table 2 is constructed exactly only where it describes the census.
 
     For a profile the programme figures do not describe (another census, women only, ...),
     the same columns are built with the rules' figures as non-binding guides (scaled, never
     refused), and ``fidelity`` does not judge Table 2.
     """
-    if apply:
-        return add_programme_columns(cols, rules, g, categories=spec.categories)
+    if plan.programme_figures_apply:
+        return add_programme_columns(cols, rules, g, categories=plan.categories)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
-    return add_programme_columns(cols, guide, g, categories=spec.categories)
+    return add_programme_columns(cols, guide, g, categories=plan.categories)
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,7 +279,7 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
     out["previous_breaches"] = breaches
 
     # Index offence: group counts derived from the profile, offences within groups assumed.
-    off_codes = C.exact_shuffle(_offence_counts(spec, T.counts["index_offence_group"][pop]), g)
+    off_codes = C.exact_shuffle(_offence_counts(plan, T.counts["index_offence_group"][pop]), g)
     out["index_offence"] = off_codes
 
     # Previous sanctions solved so OGRS3 (published formula) meets the derived mean.
@@ -360,38 +361,15 @@ def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
     return v
 
 
-def _offence_group_codes(spec: ProfileSpec) -> np.ndarray:
-    """Code of each OGRS3 offence's group among the profile's ``index_offence_group`` categories."""
-    groups = list(spec.categories["index_offence_group"])
-    return np.array([groups.index(spec.offence_groups[o]) for o in INDEX_OFFENCES], dtype=np.int16)
-
-
-def within_group_mix(spec: ProfileSpec, group: str) -> list[float]:
-    """Assumed mix of OGRS3 offences inside an offence group, over ``spec.group_members``.
-
-    The profile's ``assumptions.index_offence.within_group`` for the group, renormalised over
-    the offences the group still holds when ``[variables.index_offence_group] members`` moved
-    some to a new group; a new group without its own mix splits evenly (*assumed*: nothing
-    published says otherwise).
-    """
-    members = spec.group_members(group)
-    within = spec.assumptions["index_offence"].get("within_group", {}).get(group, {})
-    mix = [float(within.get(o, 0.0)) for o in members]
-    if sum(mix) <= 0:
-        return [1.0] * len(members)
-    return mix
-
-
-def _offence_counts(spec: ProfileSpec, group_counts: np.ndarray) -> np.ndarray:
+def _offence_counts(plan: GenerationPlan, group_counts: np.ndarray) -> np.ndarray:
     """Counts per OGRS3 offence: the derived group counts split by the assumed within-group mix."""
     counts = np.zeros(len(INDEX_OFFENCES), dtype=np.int64)
-    for g_name, g_count in zip(spec.categories["index_offence_group"], group_counts):
-        members = spec.group_members(g_name)
-        if len(members) == 1:
-            counts[_OFF[members[0]]] = g_count
+    for grp, g_count in zip(plan.offence_groups, group_counts):
+        if len(grp.members) == 1:
+            counts[_OFF[grp.members[0]]] = g_count
             continue
-        split = C.largest_remainder(within_group_mix(spec, g_name), int(g_count))
-        for o, c in zip(members, split):
+        split = C.largest_remainder(list(grp.mix), int(g_count))
+        for o, c in zip(grp.members, split):
             counts[_OFF[o]] = c
     return counts
 

@@ -19,7 +19,7 @@ from toolkit.profile.intervals import bounds, figures, interval_half
 from toolkit.profile.rules import ProgrammeRules, programme_figures_describe
 from toolkit.profile.spec import ProfileSpec
 from toolkit.profile.targets import DerivedTargets, derive_targets
-from toolkit.schema import GROUPS, MEAN_VARIABLES
+from toolkit.schema import GROUPS, INDEX_OFFENCES, MEAN_VARIABLES
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,31 @@ class FigureInterval:
     population: str
     value: float
     half: float
+
+
+@dataclass(frozen=True)
+class OffenceGroup:
+    """An ``index_offence_group`` category: its OGRS3 offences and their assumed mix."""
+
+    name: str
+    members: tuple[str, ...]
+    mix: tuple[float, ...]
+
+
+def within_group_mix(spec: ProfileSpec, group: str) -> list[float]:
+    """Assumed mix of OGRS3 offences inside an offence group, over ``spec.group_members``.
+
+    The profile's ``assumptions.index_offence.within_group`` for the group, renormalised over
+    the offences the group still holds when ``[variables.index_offence_group] members`` moved
+    some to a new group; a new group without its own mix splits evenly (*assumed*: nothing
+    published says otherwise).
+    """
+    members = spec.group_members(group)
+    within = spec.assumptions["index_offence"].get("within_group", {}).get(group, {})
+    mix = [float(within.get(o, 0.0)) for o in members]
+    if sum(mix) <= 0:
+        return [1.0] * len(members)
+    return mix
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,12 @@ class GenerationPlan:
     programme_figures_apply : bool
         Whether the programme file's published counts (Table 2) describe this census
         (:func:`toolkit.profile.rules.programme_figures_describe`).
+    categories : Mapping[str, tuple[str, ...]]
+        The profile's categories of each categorical column (``ProfileSpec.categories``).
+    offence_groups : tuple of OffenceGroup
+        The ``index_offence_group`` categories in order, each with its offences and mix.
+    offence_group_codes : tuple of int
+        Each OGRS3 offence's group code (order of :data:`toolkit.schema.INDEX_OFFENCES`).
     """
 
     sizes: Mapping[str, int]
@@ -60,6 +91,9 @@ class GenerationPlan:
     ogrs3_groups: tuple[FigureInterval, ...]
     ogrs3_rows: Mapping[str, FigureInterval]
     programme_figures_apply: bool
+    categories: Mapping[str, tuple[str, ...]]
+    offence_groups: tuple[OffenceGroup, ...]
+    offence_group_codes: tuple[int, ...]
 
     @property
     def oasys(self) -> Mapping[str, int]:
@@ -93,6 +127,7 @@ def generation_plan(
         and all(p in sizes for p in GROUPS[r.population] if p in spec.populations)
     ]
     groups.sort(key=lambda r: len(GROUPS[r.population]))  # stable: file order within a size
+    groups_by_code = list(spec.categories["index_offence_group"])
     return GenerationPlan(
         sizes=MappingProxyType(sizes),
         targets=targets,
@@ -100,4 +135,12 @@ def generation_plan(
         ogrs3_groups=tuple(groups),
         ogrs3_rows=MappingProxyType({r.population: r for r in ogrs3}),
         programme_figures_apply=programme_figures_describe(spec, rules)[0],
+        categories=spec.categories,
+        offence_groups=tuple(
+            OffenceGroup(g, tuple(spec.group_members(g)), tuple(within_group_mix(spec, g)))
+            for g in spec.categories["index_offence_group"]
+        ),
+        offence_group_codes=tuple(
+            groups_by_code.index(spec.offence_groups[o]) for o in INDEX_OFFENCES
+        ),
     )
