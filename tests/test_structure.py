@@ -27,46 +27,34 @@ FUNCTION_LINES = 80
 CLI_LINES = 85
 
 PENDING_CYCLES: set[frozenset[str]] = {
-    frozenset(['toolkit.cohort.io', 'toolkit.outputs']),
-    frozenset(['toolkit.profile.spreads', 'toolkit.profile.targets']),
-    frozenset(['toolkit.sweep.cache', 'toolkit.sweep.scenario']),
+    frozenset(["toolkit.cohort.io", "toolkit.outputs"]),
+    frozenset(["toolkit.sweep.cache", "toolkit.sweep.scenario"]),
 }
 PENDING_PRIVATE: set[tuple[str, str]] = {
-    ('toolkit.cohort.generate', '_bounds'),
-    ('toolkit.profile.audit', '_bounds'),
-    ('toolkit.profile.audit', '_capped_band'),
-    ('toolkit.profile.spreads', '_bounds'),
-    ('toolkit.review.calibration', '_cells'),
+    ("toolkit.review.calibration", "_cells"),
 }
 PENDING_CLI: set[str] = {
-    'calibrate.py',
-    'gaps.py',
-    'generate.py',
-    'simulate.py',
-    'sweep.py',
+    "calibrate.py",
+    "gaps.py",
+    "simulate.py",
+    "sweep.py",
 }
 PENDING_FUNCTIONS: set[str] = {
-    'toolkit.cli.gaps.register',
-    'toolkit.cli.gaps.run',
-    'toolkit.cohort.construct.meet_spread',
-    'toolkit.cohort.generate._population_block',
-    'toolkit.cohort.programmes._construct',
-    'toolkit.cohort.programmes.add_programme_columns',
-    'toolkit.needs.capacity.capacity_over_time',
-    'toolkit.needs.gap.estimate_needs_gap',
-    'toolkit.needs.gap.load_capacity',
-    'toolkit.needs.pathways.load_pathway_rules',
-    'toolkit.needs.pathways.pathway_levels',
-    'toolkit.profile.spreads._median_pins',
-    'toolkit.profile.targets._need_groups',
-    'toolkit.profile.targets._solve',
-    'toolkit.report.markdown._recall_process_experience',
-    'toolkit.report.plots.plot_fidelity',
-    'toolkit.report.plots.plot_needs_gap',
-    'toolkit.review.calibration.calibrate',
-    'toolkit.review.engine.simulate_reviews',
-    'toolkit.review.episodes.draw_episodes',
-    'toolkit.sweep.report._write_report',
+    "toolkit.cli.gaps.register",
+    "toolkit.cli.gaps.run",
+    "toolkit.cohort.programmes.add_programme_columns",
+    "toolkit.needs.capacity.capacity_over_time",
+    "toolkit.needs.gap.estimate_needs_gap",
+    "toolkit.needs.gap.load_capacity",
+    "toolkit.needs.pathways.load_pathway_rules",
+    "toolkit.needs.pathways.pathway_levels",
+    "toolkit.report.markdown._recall_process_experience",
+    "toolkit.report.plots.plot_fidelity",
+    "toolkit.report.plots.plot_needs_gap",
+    "toolkit.review.calibration.calibrate",
+    "toolkit.review.engine.simulate_reviews",
+    "toolkit.review.episodes.draw_episodes",
+    "toolkit.sweep.report._write_report",
 }
 
 
