@@ -96,27 +96,54 @@ def prepare_census(cohort) -> Census:
             f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
             "use a cohort from `recall-toolkit generate`"
         )
-    # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
-    pop_codes = _codes_into(cohort["population"], RECALL_TYPES)
-    ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
-    rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
-    need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
-    accom = np.nan_to_num(cohort["need_accommodation"].astype("float64").to_numpy()) >= 1
-    rosh = _codes_into(cohort["rosh"], ROSH_LEVELS)
-    age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
-    return Census(
-        n=len(cohort),
-        recall_type=np.asarray(pop_codes, dtype=np.int64),
-        ogrs=ogrs,
-        rsr=rsr,
-        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
-        need=need,
-        accommodation_need=accom,
-        unmet_programme=_unmet_programme(cohort),
-        rosh=np.asarray(rosh, dtype=np.int64),
+    return build_census(
+        # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
+        recall_type=_codes_into(cohort["population"], RECALL_TYPES),
+        ogrs3_2yr=cohort["ogrs3_2yr"].to_numpy(float),
+        rsr_2yr=cohort["rsr_2yr"].to_numpy(float),
+        need_domains=cohort["need_domains"].astype("float64").to_numpy(),
+        need_accommodation=cohort["need_accommodation"].astype("float64").to_numpy(),
+        rosh=_codes_into(cohort["rosh"], ROSH_LEVELS),
         sex=_coded(cohort["sex"]),
         ethnicity=_coded(cohort["ethnicity"]),
         person_id=cohort["person_id"].to_numpy(),
+        age=cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan),
+        unmet_programme=_unmet_programme(cohort),
+    )
+
+
+def build_census(
+    *,
+    recall_type: np.ndarray,
+    ogrs3_2yr: np.ndarray,
+    rsr_2yr: np.ndarray,
+    need_domains: np.ndarray,
+    need_accommodation: np.ndarray,
+    rosh: np.ndarray,
+    sex: Coded,
+    ethnicity: Coded,
+    person_id: np.ndarray,
+    age: np.ndarray,
+    unmet_programme: np.ndarray,
+) -> Census:
+    """The :class:`Census` from a cohort's columns as arrays (numbers as float64 with NaN for
+    missing, ``recall_type`` and ``rosh`` as codes into RECALL_TYPES and ROSH_LEVELS): the
+    one place the model's derived columns (probabilities, standardised risk and need) are
+    computed, whichever reader supplied the columns."""
+    ogrs = np.clip(ogrs3_2yr / 100, 1e-4, 1 - 1e-4)
+    return Census(
+        n=int(ogrs.size),
+        recall_type=np.asarray(recall_type, dtype=np.int64),
+        ogrs=ogrs,
+        rsr=np.clip(rsr_2yr / 100, 0, 1 - 1e-4),
+        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
+        need=np.nan_to_num((need_domains - 5.0) / 2.0),
+        accommodation_need=np.nan_to_num(need_accommodation) >= 1,
+        unmet_programme=unmet_programme,
+        rosh=np.asarray(rosh, dtype=np.int64),
+        sex=sex,
+        ethnicity=ethnicity,
+        person_id=person_id,
         age=age,
     )
 
@@ -127,6 +154,16 @@ def prepare_census(cohort) -> Census:
 _ALSO_READ = ("age", "has_oasys")
 
 
+def model_columns(rules) -> set[str]:
+    """The cohort columns the model reads under programme ``rules``: :data:`REQUIRED`, age,
+    has_oasys, and the columns of the rules' default readings and attendance."""
+    want = set(REQUIRED) | set(_ALSO_READ) | {"attended_other_programme"}
+    for p in rules.programmes:
+        want.add(f"attended_{p.name}")
+        want.update(c.column for c in p.reading("default"))
+    return want
+
+
 def read_census(path, *, min_rows: int = 1) -> Census:
     """A user's census cohort file, read for the simulation: only the columns the model uses
     (:data:`REQUIRED`, age, has_oasys, and the columns of the programme rules' default readings
@@ -134,40 +171,32 @@ def read_census(path, *, min_rows: int = 1) -> Census:
     value named by row, column and value), then prepared.
 
     Reading and checking all 49 columns of a 200,000-person cohort cost more CPU than
-    simulating 2,000,000 episodes from it; the columns the model does not read are not read.
+    simulating 2,000,000 episodes from it; the columns the model does not read are not read,
+    and a Parquet or CSV file whose values are certainly valid goes from pyarrow straight to
+    arrays (:mod:`toolkit.review.arrow_census`; same census, no DataFrame).
 
     Raises
     ------
     CohortError
         The file is missing or unreadable, lacks a required column, or holds bad values.
     """
-    from pathlib import Path
-
-    import pandas as pd
-
-    from toolkit.cohort.io import cohort_format, columns_for
+    from toolkit.cohort.io import cohort_format, columns_for, read_table
     from toolkit.profile.rules import load_programme_rules
-    from toolkit.validation import validate_cohort
 
     rules = load_programme_rules()
-    want = set(REQUIRED) | set(_ALSO_READ) | {"attended_other_programme"}
-    for p in rules.programmes:
-        want.add(f"attended_{p.name}")
-        want.update(c.column for c in p.reading("default"))
+    want = model_columns(rules)
     fmt = cohort_format(path)
-    p = Path(path)
-    if not p.is_file():
-        raise CohortError(f"{path}: no such cohort file")
-    try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+    if fmt != "csv.gz":
+        from toolkit.review.arrow_census import read_arrow_census
 
-            names = pq.read_schema(p).names
-            df = pd.read_parquet(p, columns=[c for c in names if c in want])
-        else:
-            df = pd.read_csv(p, low_memory=False, usecols=lambda c: c in want)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
-        raise CohortError(f"{path}: cannot be read as {fmt} ({exc})") from None
+        # straight from Arrow into arrays when every value is certainly valid; None sends the
+        # file to the checked pandas reading below, which names every bad value
+        census = read_arrow_census(path, fmt, want, columns_for(), rules, min_rows)
+        if census is not None:
+            return census
+    from toolkit.validation import validate_cohort
+
+    df = read_table(path, keep=want)
     # the required columns are checked whether present or not (a missing one is named); the
     # programme columns only if present (without them there is no programme barrier)
     cols = tuple(
