@@ -22,12 +22,12 @@ from toolkit.mathfn import t_quantile  # noqa: F401 - re-exported (it lived here
 from toolkit.review.episodes import (
     DEFAULT_PARAMS,
     REQUIRED,
+    Draws,
     Episodes,
     build_episodes,
-    draw_episodes,
+    episodes_from,
     params_from,
     prepare_census,
-    returned,
     stay_weights,
 )
 from toolkit.review.mechanism import ROUTES, hash_uniform, release_outcomes
@@ -343,8 +343,9 @@ def _records(
 ) -> dict[str, np.ndarray]:
     """One strategy's records as arrays (categoricals as codes; joined once at the end).
     ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given). ``back``:
-    ``(ep2, strategy)``, a second draw for the same people and the strategy, for the stay of a
-    re-recall (None: re-recalls are counted but not returned to custody)."""
+    ``(draws, strategy, params)``, a second draw's random numbers for the same people
+    (:class:`~toolkit.review.episodes.Draws`), the strategy and the person-model parameters,
+    for the stay of a re-recall (None: re-recalls are counted but not returned to custody)."""
     e = _episode_columns(r, ep, census, rules) if shared is None else shared
     n = ep.n
     costs = rules.costs
@@ -365,8 +366,12 @@ def _records(
     if back is not None and idx.size:
         # the re-recall is a new recall of the same person with the sentence left: its stay
         # comes from the same rules and strategy (a second draw; one return followed)
-        ep2, strat = back
-        sub = returned(ep2, idx, ep.sed[idx] - rr_day[idx], rules)
+        draws, strat, params = back
+        # the re-recall's episode from the second draw, with the sentence left (at least a day)
+        # as its SED; only the re-recalled people's episodes are built
+        left = ep.sed[idx] - rr_day[idx]
+        left = np.where(np.isfinite(ep.sed[idx]), np.maximum(left, 1.0), np.inf)
+        sub = episodes_from(census, ep.cohort_row[idx], rules, params, draws.take(idx), sed=left)
         o2 = strat.outcomes(sub, rules, census)
         ret_release[idx] = rr_day[idx] + o2["release_day"]
         ret_custody[idx] = np.minimum(o2["release_day"], w - rr_day[idx])
@@ -508,12 +513,11 @@ class RecordStream:
             )
             shared = _episode_columns(r, ep, census, rules)
             # a second draw for the same people: the stay of a re-recall (common to strategies)
-            ep2 = draw_episodes(census, ep.cohort_row, rules, self.params, g)
+            draws = Draws.draw(g, ep.n)
             for name, strat in self.named.items():
                 out = strat.outcomes(ep, rules, census)
-                cols = _records(
-                    r, name, self.names, ep, out, census, rules, shared, back=(ep2, strat)
-                )
+                back = (draws, strat, self.params)
+                cols = _records(r, name, self.names, ep, out, census, rules, shared, back=back)
                 yield r, name, cols
             if self.progress:
                 self.progress(r + 1, self.n_replications)
