@@ -19,8 +19,6 @@ PENDING: set[str] = {
     "toolkit.needs.pathways.TTGReport",
     "toolkit.profile.audit.AuditResult",
     "toolkit.report.demo.DemoResult",
-    "toolkit.review.calibration.CalibrationResult",
-    "toolkit.review.engine.SimulationResult",
     "toolkit.sweep.run.SweepRun",
 }
 

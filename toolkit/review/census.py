@@ -26,7 +26,7 @@ import numpy as np
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.defaults import DEFAULT_SEED
-from toolkit.exceptions import CohortError
+from toolkit.exceptions import CohortError, UsageError
 from toolkit.mathfn import logit
 from toolkit.review.policy import ROSH_LEVELS
 
@@ -295,6 +295,69 @@ def _unmet_programme(cohort) -> np.ndarray:
     att = cohort[att_cols].to_numpy(dtype=bool)
     any_att = att.any(axis=1) | cohort["attended_other_programme"].to_numpy(dtype=bool)
     return np.asarray((suit & ~att & ~any_att[:, None]).any(axis=1))
+
+
+def choose_census(
+    cohort=None,
+    profile=None,
+    *,
+    populations=("standard",),
+    every_type: bool = True,
+) -> tuple[Census, Census | None]:
+    """The census a simulation or calibration reads, and the census of every recall type that
+    gives the national stock mix (None: the default census, see
+    :meth:`toolkit.review.engine.RecordStream.national`).
+
+    Parameters
+    ----------
+    cohort : str, Path, DataFrame or Census, optional
+        A user's census cohort: a file (:func:`read_census`: only the model's columns, checked)
+        or a table. Its national stock mix is the default census's.
+    profile : str, Path or ProfileSpec, optional
+        A profile to generate the census from (seed :data:`CENSUS_SEED`); with ``every_type``
+        the census of every recall type it describes, which is also its national stock mix.
+    populations : sequence of str
+        The recall types to be simulated: a profile must describe them.
+    every_type : bool
+        Neither given: True reads the stored default census of every recall type (identical to
+        generating it, and cheaper than simulating 2,000,000 episodes from it); False generates
+        ``populations`` only from the shipped profile, as a profile's are generated.
+
+    Raises
+    ------
+    UsageError
+        If both ``cohort`` and ``profile`` are given, or the profile lacks a recall type of
+        ``populations``.
+    CohortError
+        If the cohort file is missing or holds bad values.
+    """
+    if cohort is not None and profile is not None:
+        raise UsageError("give a cohort or a profile, not both")
+    if cohort is not None:
+        if isinstance(cohort, (str, Path)):
+            return read_census(cohort), None
+        return prepare_census(cohort), None
+    if profile is None and every_type:
+        census = default_census()
+        return census, census
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.profile.spec import ProfileSpec, load_profile
+
+    spec = profile if isinstance(profile, ProfileSpec) else load_profile(profile)
+    # the recall types the profile describes (a profile may leave any of them out)
+    types = [t for t in spec.populations if t in RECALL_TYPES]
+    missing = [p for p in populations if p not in types]
+    if missing:
+        raise UsageError(
+            f"{spec.path} has no {missing[0]} recalls to simulate; simulate one or more of: "
+            f"{', '.join(types) or '(none: the profile has no recall types)'}"
+        )
+    if not every_type:
+        return prepare_census(
+            generate_cohort(spec, populations=list(populations), rng=CENSUS_SEED)
+        ), None
+    census = prepare_census(generate_cohort(spec, populations=types, rng=CENSUS_SEED))
+    return census, census
 
 
 # --- the stored default census ------------------------------------------------------------------

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import UsageError
 from toolkit.mathfn import t_quantile  # noqa: F401 - re-exported (it lived here before)
+from toolkit.results import ResultMixin
 from toolkit.review.episodes import (
     DEFAULT_PARAMS,
     REQUIRED,
@@ -107,8 +108,16 @@ RECORD_COLUMNS = {
 
 
 @dataclass(frozen=True)
-class SimulationResult:
-    """Records (one row per person x strategy x replication) and their summaries."""
+class SimulationResult(ResultMixin):
+    """Records (one row per person x strategy x replication) and their summaries.
+
+    The result protocol (:mod:`toolkit.results`): :meth:`to_frame` is the summary per strategy,
+    :meth:`to_dict` the JSON summary keyed by strategy, :meth:`render` the headline table and
+    :meth:`plot` the release curves (:func:`toolkit.report.plots.plot_release_curves`; the route
+    mix and the frontier are ``plot_route_mix`` and ``plot_frontier`` there).
+    """
+
+    _plot: ClassVar[str] = "plot_release_curves"
 
     records: pd.DataFrame
     strategies: tuple[str, ...]
@@ -163,6 +172,14 @@ class SimulationResult:
     def summary_json(self, summary: pd.DataFrame | None = None) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
         return summary_json(self.summary() if summary is None else summary, self.strategies)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary per strategy (:meth:`summary`; the records are :attr:`records`)."""
+        return self.summary()
+
+    def to_dict(self) -> dict:
+        """The summary keyed by strategy, as ``simulate --summary`` writes it."""
+        return self.summary_json()
 
 
 #: Record columns averaged per strategy x replication for the summary.

@@ -279,7 +279,7 @@ def episodes_from(
     )
 
 
-def _cells(census: Census, rows: np.ndarray) -> np.ndarray:
+def stay_cells(census: Census, rows: np.ndarray) -> np.ndarray:
     """Cell of each census row for smoothing E[stay | person]: recall type x accommodation need x
     unmet programme need x RoSH x OGRS3 quintile (the attributes the model's stay depends on)."""
     risk = census.risk[rows]
@@ -294,7 +294,7 @@ def stay_weights(census: Census, rows: np.ndarray, rules: ReleaseRules, p: dict)
     """Flow weight ``1 / E[stay | person]`` of each census row, E[stay] from the model.
 
     Each row gets ``_PROBE_DRAWS`` probe episodes under formal reviews (fixed seed); stays are
-    averaged within cells of the attributes the stay depends on (:func:`_cells`), which keeps
+    averaged within cells of the attributes the stay depends on (:func:`stay_cells`), which keeps
     the estimate smooth (a per-row mean of 8 draws would bias ``1/mean`` upward).
     """
     from toolkit.review.mechanism import formal_plan, release_outcomes
@@ -302,7 +302,7 @@ def stay_weights(census: Census, rows: np.ndarray, rules: ReleaseRules, p: dict)
     rep = np.repeat(rows, _PROBE_DRAWS)
     ep = draw_episodes(census, rep, rules, p, np.random.default_rng(_PROBE_SEED))
     stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"]
-    cell = np.repeat(_cells(census, rows), _PROBE_DRAWS)
+    cell = np.repeat(stay_cells(census, rows), _PROBE_DRAWS)
     _, inv = np.unique(cell, return_inverse=True)
     mean = np.bincount(inv, weights=stay) / np.bincount(inv)
     return 1.0 / np.maximum(mean[inv[::_PROBE_DRAWS]], 1.0)

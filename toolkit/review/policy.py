@@ -117,6 +117,10 @@ _BLOCKS = {
         "min_latent_median_days",
         "sensitivity_grid",
         "sensitivity_grid_reason",
+        "target_se_binomial",
+        "target_se_binomial_reason",
+        "target_se_structural",
+        "target_se_structural_reason",
         "case_review_frame",
         "case_review_frame_reason",
         "releasable_reading",
@@ -265,6 +269,20 @@ def _sensitivity_grid(label: str, grid) -> None:
             raise SpecError(label, f"{where}.{name}", what, values)
 
 
+def _target_se(label: str, key: str, table) -> None:
+    """``[calibration] target_se_*`` (optional; the calibration needs them): target name ->
+    standard error in points, each a number within 0-100 (the binomial one above 0)."""
+    if table is None:
+        return
+    where = f"calibration.{key}"
+    if not isinstance(table, dict) or not table:
+        raise SpecError(label, where, "must be a table of target = standard error", table)
+    lo = 0 if key == "target_se_structural" else 1e-9
+    for name, v in table.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= 100:
+            raise SpecError(label, f"{where}.{name}", "must be a number of points within 0-100", v)
+
+
 def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
     v = data.get(block, {}).get(key)
     ok = isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
@@ -398,6 +416,8 @@ def rules_from_data(data: dict, label: str) -> ReleaseRules:
     _num(label, data, "calibration", "min_latent_median_days", 0.01, 3650)
     cal.setdefault("releasable_margin_days", 28)
     _sensitivity_grid(label, cal.get("sensitivity_grid"))
+    for key in ("target_se_binomial", "target_se_structural"):
+        _target_se(label, key, cal.get(key))
     margin = _num(label, data, "calibration", "releasable_margin_days", 0, 3650)
     bands = cal.get("census_days_on_recall_pct")
     if not isinstance(bands, dict):
