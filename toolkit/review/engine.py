@@ -9,7 +9,7 @@ model's stays (:mod:`toolkit.review.national`).
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -279,40 +279,38 @@ def summary_rows(
 
 
 def render_summary(summary) -> str:
-    """The headline columns of a summary (a DataFrame or :func:`summary_rows`' rows) as a
-    readable table: ``DataFrame.round(2).to_string(index=False)``, formatted here without pandas
-    for rows (:mod:`toolkit.review.formatting`) when that gives the same text."""
-    from toolkit.review.formatting import pandas_table
-
+    """The headline columns of a summary (a DataFrame or :func:`summary_rows`' rows) as a plain
+    table the toolkit owns: one header line, the strategy left-aligned, every number with two
+    decimals right-aligned, columns two spaces apart."""
+    rows = summary if isinstance(summary, list) else summary.to_dict("records")
     cols = list(SimulationResult.HEADLINE)
-    if isinstance(summary, list):
-        text = pandas_table(summary, cols, decimals=2)
-        if text is not None:
-            return text
-        import pandas as pd
+    body = [[str(r[cols[0]])] + [f"{float(r[c]):.2f}" for c in cols[1:]] for r in rows]
+    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(cols)]
 
-        summary = pd.DataFrame(summary)
-    return summary[cols].round(2).to_string(index=False)
+    def line(cells):
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))]).rstrip()
+
+    return "\n".join([line(cols), *(line(b) for b in body)])
+
+
+def json_number(value) -> float | None:
+    """A summary value as the JSON summary writes it: a float rounded to 10 decimals (the
+    toolkit's own format; Python's correctly rounded ``round``), None (null) for NaN and
+    infinities, which JSON has no numbers for."""
+    v = float(value)
+    return round(v, 10) if math.isfinite(v) else None
 
 
 def summary_json(summary, strategies: Sequence[str]) -> dict:
     """Summary (a DataFrame or :func:`summary_rows`' rows) keyed by each strategy exactly as
-    named on the command line; floats as pandas' ``to_json`` writes them (10 decimals)."""
-    from toolkit.review.formatting import pandas_json_float
-
-    if isinstance(summary, list):
-        by_name = {r["strategy"]: r for r in summary}
-        out = {}
-        for name in strategies:
-            vals = {k: pandas_json_float(v) for k, v in by_name[name].items() if k != "strategy"}
-            if any(v is NotImplemented for v in vals.values()):
-                import pandas as pd
-
-                return summary_json(pd.DataFrame(summary), strategies)
-            out[name] = vals
-        return out
-    s = summary.set_index("strategy")
-    return {name: json.loads(s.loc[name].to_json()) for name in strategies}
+    named on the command line, every value a number (:func:`json_number`)."""
+    rows = summary if isinstance(summary, list) else summary.to_dict("records")
+    by_name = {r["strategy"]: r for r in rows}
+    return {
+        name: {k: json_number(v) for k, v in by_name[name].items() if k != "strategy"}
+        for name in strategies
+    }
 
 
 _CATEGORIES = {
