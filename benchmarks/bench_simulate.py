@@ -15,7 +15,8 @@ the same command from another checkout (e.g. ``git archive`` of an older commit,
 200,000-person cohort file (``generate --n 200000``, written once before the timing, as Parquet
 and as CSV), 2 strategies (formal, proactive every 28 days) x 5 replications of 200,000
 admissions, against the stored-census path of the same command and SimPy on the same 2
-strategies.
+strategies: the model of the same rules (re-recall returns included) and, for comparison with
+figures measured before the returns existed, the first stay only (``--first-stay-only``).
 """
 
 from __future__ import annotations
@@ -86,7 +87,10 @@ def user_cohort(args) -> None:
         simpy += ["--n", str(args.simpy_n)]
         for s in USER_STRATEGIES:
             simpy += ["--strategy", s]
-        times: dict[str, list] = {k: [] for k in [*cmds, "simpy"]}
+        # the SimPy model of the same rules (re-recall returns included, as simulate has them
+        # since issue 19) and, for comparison with earlier figures, without the returns
+        simpy_first = [*simpy, "--first-stay-only"]
+        times: dict[str, list] = {k: [] for k in [*cmds, "simpy", "simpy first stay"]}
         if args.baseline:
             for k in list(cmds):
                 times[f"baseline {k}"] = []
@@ -96,6 +100,7 @@ def user_cohort(args) -> None:
                 if args.baseline:
                     times[f"baseline {k}"].append(timed(cmd, args.baseline.resolve()))
             times["simpy"].append(timed(simpy))
+            times["simpy first stay"].append(timed(simpy_first))
     med = {k: [statistics.median(x) for x in zip(*v)] for k, v in times.items()}
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
@@ -103,16 +108,19 @@ def user_cohort(args) -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     s_wall, s_cpu, _ = med.pop("simpy")
-    print(
-        f"simpy {n_simpy:,} episodes: median wall {s_wall:.2f} s, CPU {s_cpu:.2f} s "
-        f"({1e6 * s_cpu / n_simpy:.1f} us CPU an episode)"
-    )
+    f_wall, f_cpu, _ = med.pop("simpy first stay")
+    for label, wall, cpu in (("simpy", s_wall, s_cpu), ("simpy first stay only", f_wall, f_cpu)):
+        print(
+            f"{label} {n_simpy:,} episodes: median wall {wall:.2f} s, CPU {cpu:.2f} s "
+            f"({1e6 * cpu / n_simpy:.1f} us CPU an episode)"
+        )
     for k, (wall, cpu, rss) in med.items():
         print(
             f"{k}: {n_engine:,} episodes: median wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS "
             f"{rss:.0f} MB; per episode (CPU) {1e6 * cpu / n_engine:.2f} us; ratio to simpy: "
             f"CPU {(s_cpu / n_simpy) / (cpu / n_engine):.0f}x, wall "
-            f"{(s_wall / n_simpy) / (wall / n_engine):.0f}x"
+            f"{(s_wall / n_simpy) / (wall / n_engine):.0f}x; to simpy first stay only: CPU "
+            f"{(f_cpu / n_simpy) / (cpu / n_engine):.0f}x"
         )
 
 
