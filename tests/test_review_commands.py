@@ -124,3 +124,19 @@ def test_calibration_result_follows_the_protocol(standard):
     assert "95% intervals" in text and "Case review" in text
     with pytest.raises(TypeError, match="no figure"):
         res.plot()
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"n": 2.5}, "n must be a positive whole number; got 2.5"),
+        ({"n_replications": True}, "n_replications must be a positive whole number; got True"),
+        ({"n": 0}, "n must be a positive whole number; got 0"),
+    ],
+)
+def test_simulate_reviews_refuses_counts_that_are_not_positive_whole_numbers(kw, message):
+    from toolkit.review import FormalReviews, simulate_reviews
+
+    args = {"n": 100, "n_replications": 1} | kw
+    with pytest.raises(UsageError, match=message):
+        simulate_reviews(cen.default_census(), [FormalReviews()], rng=1, **args)

@@ -56,18 +56,13 @@ def parse_strategies(given: Sequence[str]) -> dict:
     return strategies
 
 
-def _count(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise UsageError(f"{name} must be a positive whole number; got {value!r}")
-    return value
-
-
 def _check_simulate(out, summary, cohort, profile, growth, n, replications) -> str:
     """The request's own checks (SciPy's ``_iv`` pattern); returns the records' format."""
     from toolkit.cohort.io import cohort_format
+    from toolkit.review.engine import positive_count
 
-    _count("n", n)
-    _count("replications", replications)
+    positive_count("n", n)
+    positive_count("replications", replications)
     if growth is not None and not -0.99 < growth < 10:
         raise UsageError(f"growth must be a yearly rate between -0.99 and 10; got {growth}")
     fmt = cohort_format(out)
@@ -239,14 +234,15 @@ def calibrate_report(
     """
     from toolkit.review import calibration as cal
     from toolkit.review.census import choose_census
+    from toolkit.review.engine import positive_count
     from toolkit.review.national import littles_law_text, national_flow
     from toolkit.review.output import copyable_path
     from toolkit.review.policy import ReleaseRules, load_release_rules
 
     if n is not None:
-        _count("n", n)
+        positive_count("n", n)
     if maxiter is not None:
-        _count("maxiter", maxiter)
+        positive_count("maxiter", maxiter)
     stage = stage or (lambda text: None)
     rules = rules if isinstance(rules, ReleaseRules) else load_release_rules(rules)
     if cohort is not None and profile is not None:

@@ -453,6 +453,23 @@ def join_records(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.
     return pd.DataFrame(data, copy=False)
 
 
+def positive_count(name: str, value) -> int:
+    """``value`` if it is a positive whole number (a Python or numpy integer, not a bool).
+
+    Raises
+    ------
+    UsageError
+        Naming the argument and the value given.
+    """
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or value <= 0
+    ):
+        raise UsageError(f"{name} must be a positive whole number; got {value!r}")
+    return int(value)
+
+
 class RecordStream:
     """The simulation, one strategy x replication at a time: iterating yields
     ``(replication, strategy, records)`` with the records as arrays (the columns of
@@ -486,8 +503,8 @@ class RecordStream:
         if not named:
             raise UsageError("give at least one strategy")
         check_distinct(named)
-        if n <= 0 or n_replications <= 0:
-            raise UsageError("n and n_replications must be positive")
+        positive_count("n", n)
+        positive_count("n_replications", n_replications)
         self.rules, self.named, self.n, self.n_replications = rules, named, n, n_replications
         self.populations, self.progress = populations, progress
         self.census = census = prepare_census(cohort)
