@@ -124,6 +124,56 @@ def user_cohort(args) -> None:
         )
 
 
+#: The ``--stages`` child: the simulate command's steps one by one, CPU seconds each
+#: (``time.process_time``), as ``toolkit.review.commands.simulate_to_files`` runs them.
+STAGES = """
+import sys, time
+T = [time.process_time()]
+def t(label):
+    T.append(time.process_time()); print(f"{label}: {T[-1] - T[-2]:.3f}")
+print(f"interpreter start: {T[0]:.3f}")
+import numpy; t("import numpy")
+import pyarrow, pyarrow.parquet; t("import pyarrow")
+from toolkit.review.commands import parse_strategies
+from toolkit.review import load_release_rules
+rules = load_release_rules(); named = parse_strategies(["formal", "proactive:every=28"])
+t("toolkit imports, rules, strategies")
+from toolkit.review.census import choose_census
+cohort = sys.argv[1] if sys.argv[1] != "-" else None
+if cohort:
+    import toolkit.profile.rules, toolkit.schema; t("import pandas (toolkit.schema, profile.rules)")
+census, national = choose_census(cohort); t("census (stored, or read and checked)")
+from toolkit.review.engine import RecordStream
+from toolkit.review.output import write_records
+stream = RecordStream(census, named, rules, n=200_000, n_replications=5, rng=1)
+t("flow weights")
+write_records(stream, sys.argv[2], "parquet"); t("simulate and write records")
+from toolkit.outputs import file_sha256
+file_sha256(sys.argv[2]); t("sha256 of the records (the output layer)")
+stream.national(national_census=national, cohort=census); t("national figures")
+"""
+
+
+def stages(args) -> None:
+    """The ``--stages`` breakdown (CPU per step) for the stored census and a Parquet cohort."""
+    with tempfile.TemporaryDirectory() as tmp:
+        gen = [sys.executable, "-m", "toolkit.cli", "generate", "--n", str(args.n), "--seed", "5"]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        for suffix in ("parquet", "csv"):
+            subprocess.run(
+                [*gen, "--out", f"{tmp}/c.{suffix}"],
+                check=True,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for cohort in ("-", f"{tmp}/c.parquet", f"{tmp}/c.csv"):
+            print(f"-- cohort: {cohort if cohort != '-' else 'stored census'}")
+            cmd = [sys.executable, "-c", STAGES, cohort, f"{tmp}/rec.parquet"]
+            subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -131,7 +181,11 @@ def main() -> None:
     ap.add_argument("--simpy-n", type=int, default=20_000)
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout to time too")
     ap.add_argument("--user-cohort", action="store_true", help="the user-cohort benchmark")
+    ap.add_argument("--stages", action="store_true", help="CPU of each step of the command")
     args = ap.parse_args()
+    if args.stages:
+        stages(args)
+        return
     if args.user_cohort:
         user_cohort(args)
         return

@@ -191,7 +191,7 @@ def read_census(path, *, min_rows: int = 1) -> Census:
 
         # straight from Arrow into arrays when every value is certainly valid; None sends the
         # file to the checked pandas reading below, which names every bad value
-        census = read_arrow_census(path, fmt, want, columns_for(), rules, min_rows)
+        census = read_arrow_census(path, fmt, want, columns_for(rules), rules, min_rows)
         if census is not None:
             return census
     from toolkit.validation import validate_cohort
@@ -200,7 +200,7 @@ def read_census(path, *, min_rows: int = 1) -> Census:
     # the required columns are checked whether present or not (a missing one is named); the
     # programme columns only if present (without them there is no programme barrier)
     cols = tuple(
-        c for c in columns_for() if c.name in df.columns or c.name in (*REQUIRED, *_ALSO_READ)
+        c for c in columns_for(rules) if c.name in df.columns or c.name in (*REQUIRED, *_ALSO_READ)
     )
     if _certainly_valid(df, cols, min_rows):
         # every value is one the schema allows (checked vectorised below): the same typed
