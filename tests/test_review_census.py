@@ -201,14 +201,12 @@ def test_arrow_reader_reads_a_valid_file_as_the_checked_pandas_reading(
 ):
     """A valid file takes the pyarrow path (not the fallback) and gives, array for array, the
     census the checked pandas reading gives."""
-    from toolkit.cohort.io import columns_for, read_cohort, write_cohort
-    from toolkit.profile.rules import load_programme_rules
+    from toolkit.cohort.io import read_cohort, write_cohort
     from toolkit.review.arrow_census import read_arrow_census
 
     path = tmp_path / f"c{suffix}"
     write_cohort(user_cohort, path)
-    rules = load_programme_rules()
-    fast = read_arrow_census(path, suffix[1:], cen.model_columns(rules), columns_for(), rules, 1)
+    fast = read_arrow_census(path, suffix[1:], cen.reading_plan(), 1)
     assert fast is not None
     _assert_same(fast, cen.prepare_census(read_cohort(path)))
 
@@ -222,20 +220,14 @@ def test_arrow_reader_leaves_a_doubtful_file_to_the_checked_reading(
 ):
     """A value the schema refuses (out of range, a repeated id) is never accepted by the fast
     path: it returns None and the checked reading names the value."""
-    from toolkit.cohort.io import columns_for
     from toolkit.exceptions import CohortError
-    from toolkit.profile.rules import load_programme_rules
     from toolkit.review.arrow_census import read_arrow_census
 
     df = user_cohort.copy()
     df.loc[5, column] = value
     path = tmp_path / "c.parquet"
     df.to_parquet(path)
-    rules = load_programme_rules()
-    assert (
-        read_arrow_census(path, "parquet", cen.model_columns(rules), columns_for(), rules, 1)
-        is None
-    )
+    assert read_arrow_census(path, "parquet", cen.reading_plan(), 1) is None
     with pytest.raises(CohortError, match=column):
         cen.read_census(path)
 
@@ -281,3 +273,23 @@ def test_condition_evaluation_on_arrays_equals_the_rules_evaluation_on_a_frame()
         want = c.evaluate(frame)
         assert want.any() and not want.all(), str(c)  # the case separates people
         np.testing.assert_array_equal(evaluate(c, arrays), want, err_msg=str(c))
+
+
+def test_stored_reading_plan_is_current():
+    """The plan stored with the default census (what the fast reader needs from the schema and
+    the programme rules) equals the one built from them."""
+    assert cen.stored_plan() == cen.reading_plan(), REBUILD
+
+
+def test_a_valid_cohort_is_read_without_pandas(tmp_path, user_cohort):
+    """Reading a valid Parquet cohort imports neither pandas nor the schema (0.24 s of CPU)."""
+    user_cohort.to_parquet(tmp_path / "c.parquet")
+    code = (
+        "import sys; import toolkit.review.census as c; "
+        f"census = c.read_census({str(tmp_path / 'c.parquet')!r}); "
+        "assert census.n == 3000; print(sorted(m for m in ('pandas', 'toolkit.schema') "
+        "if m in sys.modules))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

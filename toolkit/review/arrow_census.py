@@ -10,6 +10,10 @@ allowed values, uniqueness) and the programme rules' default readings are evalua
 arrays, with the semantics of :meth:`toolkit.profile.rules.Condition.evaluate` (missing values
 never satisfy a condition; ``!=`` on a number compares as numpy does).
 
+What a column may hold and the programmes' readings come from a plan
+(:func:`toolkit.review.census.reading_plan`: plain data, stored with the default census), so a
+valid file is read without importing the schema, the programme rules or pandas.
+
 The check is conservative: anything unusual (a value the schema may refuse, a type the file
 should not have, a rule naming a column the file lacks) returns None, and the caller reads the
 file through the checked pandas path, which names every bad value by row, column and value. So a
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import operator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +48,7 @@ class _Unusual(Exception):
     """The fast reading does not apply; the checked pandas reading takes the file."""
 
 
-def read_arrow_census(path, fmt: str, want: set[str], columns, rules, min_rows: int):
+def read_arrow_census(path, fmt: str, plan: dict, min_rows: int):
     """The :class:`~toolkit.review.census.Census` of the cohort file ``path``, or None.
 
     Parameters
@@ -51,12 +56,9 @@ def read_arrow_census(path, fmt: str, want: set[str], columns, rules, min_rows: 
     path : str or Path
     fmt : str
         ``"parquet"`` or ``"csv"``.
-    want : set of str
-        The columns the model reads.
-    columns : tuple of toolkit.schema.Column
-        The cohort's columns (their types and allowed values).
-    rules : ProgrammeRules
-        Whose default readings and attendance columns give the unmet programme need.
+    plan : dict
+        The columns the model reads with their types and allowed values, and the programmes'
+        default readings (:func:`toolkit.review.census.reading_plan`).
     min_rows : int
         Fewest rows accepted.
 
@@ -66,17 +68,37 @@ def read_arrow_census(path, fmt: str, want: set[str], columns, rules, min_rows: 
         None when the file may hold a value the schema refuses (or cannot be read here).
     """
     try:
-        cols = {c.name: c for c in columns if c.name in want}
-        categorical = {n for n, c in cols.items() if str(c.dtype) == "category"}
-        table = _read(Path(path), fmt, want, categorical)
+        cols = {c["name"]: c for c in plan["columns"]}
+        categorical = {n for n, c in cols.items() if c["dtype"] == "category"}
+        table = _read(Path(path), fmt, set(cols), categorical)
         if table.num_rows < min_rows or set(table.column_names) != set(cols):
             raise _Unusual
         arrays = {name: _column(table.column(name), c) for name, c in cols.items()}
-        return _census(arrays, cols, rules)
+        return _census(arrays, plan["programmes"])
     except _Unusual:
         return None
     except Exception:  # noqa: BLE001 - a parser failure: the checked path reports it
         return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A programme rule's condition from the plan (the attributes of
+    :class:`toolkit.profile.rules.Condition` that :func:`evaluate` reads)."""
+
+    column: str
+    op: str
+    value: object
+    or_else: tuple[Rule, ...] = ()
+
+    @classmethod
+    def from_plan(cls, d: dict) -> Rule:
+        value = tuple(d["value"]) if d["tuple"] else d["value"]
+        return cls(d["column"], d["op"], value, tuple(cls.from_plan(x) for x in d["or_else"]))
+
+    @property
+    def parts(self) -> tuple[Rule, ...]:
+        return (Rule(self.column, self.op, self.value), *self.or_else)
 
 
 def _read(path: Path, fmt: str, want: set[str], categorical: set[str]):
@@ -116,8 +138,8 @@ def _read(path: Path, fmt: str, want: set[str], categorical: set[str]):
     )
 
 
-def _kind(c) -> str:
-    kind = str(c.dtype)
+def _kind(c: dict) -> str:
+    kind = c["dtype"]
     if kind == "category":
         return "category"
     if kind in ("bool", "boolean"):
@@ -127,42 +149,42 @@ def _kind(c) -> str:
     raise _Unusual
 
 
-def _column(chunked, c):
+def _column(chunked, c: dict):
     """One column as numpy: ``(codes, categories)``, ``(values, valid)`` for booleans, or
     float64 values with NaN for missing numbers; raises :class:`_Unusual` unless every value is
-    certainly allowed by ``c``."""
+    certainly allowed by the column ``c`` (a plan entry)."""
     kind = _kind(c)
     parts = [_chunk(ch, c, kind) for ch in chunked.chunks]
     if not parts:
         raise _Unusual
     values = np.concatenate([v for v, _ in parts])
     valid = np.concatenate([m for _, m in parts])
-    if not c.nullable and not valid.all():
+    if not c["nullable"] and not valid.all():
         raise _Unusual
     if kind == "category":
-        return values, tuple(str(x) for x in c.dtype.categories)
+        return values, tuple(c["categories"])
     if kind == "bool":
         return values, valid
     v = values[valid]
     if not np.isfinite(v).all():
         raise _Unusual
-    if str(c.dtype) != "float64" and not (v == np.round(v)).all():
+    if c["dtype"] != "float64" and not (v == np.round(v)).all():
         raise _Unusual
-    if c.minimum is not None and (v < c.minimum).any():
+    if c["minimum"] is not None and (v < c["minimum"]).any():
         raise _Unusual
-    if c.maximum is not None and (v > c.maximum).any():
+    if c["maximum"] is not None and (v > c["maximum"]).any():
         raise _Unusual
-    if c.allowed is not None and not np.isin(v, np.asarray(c.allowed, float)).all():
+    if c["allowed"] is not None and not np.isin(v, np.asarray(c["allowed"], float)).all():
         raise _Unusual
-    if c.unique and np.unique(v).size != v.size:
+    if c["unique"] and np.unique(v).size != v.size:
         raise _Unusual
-    if c.name == "person_id":
+    if c["name"] == "person_id":
         # ids keep their integers exactly (the checked path converts them to int64)
         return values.astype(np.int64), valid
     return np.where(valid, values, np.nan), valid
 
 
-def _chunk(arr, c, kind):
+def _chunk(arr, c: dict, kind: str):
     """(values, valid) of one Arrow chunk read from its buffers."""
     import pyarrow as pa
 
@@ -172,7 +194,7 @@ def _chunk(arr, c, kind):
     if kind == "category":
         if not pa.types.is_dictionary(t) or not pa.types.is_string(t.value_type):
             raise _Unusual
-        cats = [str(x) for x in c.dtype.categories]
+        cats = c["categories"]
         lookup = np.array([cats.index(v) if v in cats else -2 for v in arr.dictionary.to_pylist()])
         idx = _fixed(arr.indices, t.index_type)
         codes = np.where(valid, lookup[np.where(valid, idx, 0)] if lookup.size else -2, -1)
@@ -201,7 +223,7 @@ def _bits(buf, offset: int, n: int) -> np.ndarray:
     return bits[offset : offset + n].astype(bool)
 
 
-def _census(arrays: dict, cols: dict, rules):
+def _census(arrays: dict, programmes: list[dict]):
     """The census from checked arrays (the same values :func:`prepare_census` computes from the
     checked DataFrame)."""
 
@@ -227,21 +249,21 @@ def _census(arrays: dict, cols: dict, rules):
         ethnicity=coded("ethnicity"),
         person_id=arrays["person_id"][0],
         age=arrays["age"][0],
-        unmet_programme=_unmet(arrays, rules),
+        unmet_programme=_unmet(arrays, programmes),
     )
 
 
-def _unmet(arrays: dict, rules) -> np.ndarray:
+def _unmet(arrays: dict, programmes: list[dict]) -> np.ndarray:
     """Unmet programme need as :func:`toolkit.review.census._unmet_programme` computes it."""
-    att_cols = [f"attended_{p.name}" for p in rules.programmes]
+    att_cols = [f"attended_{p['name']}" for p in programmes]
     if any(c not in arrays for c in (*att_cols, "attended_other_programme")):
         raise _Unusual
     n = arrays["person_id"][0].size
     suit = np.empty((n, len(att_cols)), dtype=bool)
-    for j, p in enumerate(rules.programmes):
+    for j, p in enumerate(programmes):
         ok = np.ones(n, dtype=bool)
-        for cond in p.reading("default"):
-            ok &= evaluate(cond, arrays)
+        for cond in p["criteria"]:
+            ok &= evaluate(Rule.from_plan(cond), arrays)
         suit[:, j] = ok
     att = np.column_stack([arrays[c][0] for c in att_cols])
     any_att = att.any(axis=1) | arrays["attended_other_programme"][0]
