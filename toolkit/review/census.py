@@ -438,14 +438,12 @@ _INPUTS = (
 CENSUS_VERSION = 2
 
 
-@lru_cache(maxsize=1)
 def fingerprint() -> str:
     """SHA-256 over what the default census depends on: the parsed inputs (:data:`_INPUTS` as
     data, so a comment or layout edit leaves it unchanged), :data:`CENSUS_VERSION` and
     :data:`CENSUS_SEED`. Installed library versions and source text are not in it (another
     numpy or pandas reads the same stored arrays; the test above guards against a generator
-    change). Parsing the TOML costs about 0.02 s, so it is computed once per process (the
-    shipped papers do not change while it runs)."""
+    change). About a millisecond: TOML is parsed, no profile is validated."""
     import json
     from importlib import resources
 
