@@ -9,6 +9,7 @@ same message (naming the argument, not a command-line flag).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import textwrap
 from collections.abc import Callable, Sequence
@@ -138,10 +139,7 @@ def simulate_to_files(
             # summary comes from the same pass (no frame of all records)
             means = write_records(stream, tmp, fmt)
 
-        if bar:
-            with bar:
-                outputs.write(out, write)
-        else:
+        with bar or contextlib.nullcontext():
             outputs.write(out, write)
         nat = stream.national(growth=growth, national_census=national, cohort=census)
         flow = nat["annual_recalls_now"] * nat["flow_share"]
