@@ -140,9 +140,8 @@ rules = load_release_rules(); named = parse_strategies(["formal", "proactive:eve
 t("toolkit imports, rules, strategies")
 from toolkit.review.census import choose_census
 cohort = sys.argv[1] if sys.argv[1] != "-" else None
-if cohort:
-    import toolkit.profile.rules, toolkit.schema; t("import pandas (toolkit.schema, profile.rules)")
 census, national = choose_census(cohort); t("census (stored, or read and checked)")
+print(f"pandas imported: {'pandas' in sys.modules}")
 from toolkit.review.engine import RecordStream
 from toolkit.review.output import write_records
 stream = RecordStream(census, named, rules, n=200_000, n_replications=5, rng=1)
