@@ -15,7 +15,8 @@ the same command from another checkout (e.g. ``git archive`` of an older commit,
 200,000-person cohort file (``generate --n 200000``, written once before the timing, as Parquet
 and as CSV), 2 strategies (formal, proactive every 28 days) x 5 replications of 200,000
 admissions, against the stored-census path of the same command and SimPy on the same 2
-strategies.
+strategies: the model of the same rules (re-recall returns included) and, for comparison with
+figures measured before the returns existed, the first stay only (``--first-stay-only``).
 """
 
 from __future__ import annotations
@@ -86,7 +87,10 @@ def user_cohort(args) -> None:
         simpy += ["--n", str(args.simpy_n)]
         for s in USER_STRATEGIES:
             simpy += ["--strategy", s]
-        times: dict[str, list] = {k: [] for k in [*cmds, "simpy"]}
+        # the SimPy model of the same rules (re-recall returns included, as simulate has them
+        # since issue 19) and, for comparison with earlier figures, without the returns
+        simpy_first = [*simpy, "--first-stay-only"]
+        times: dict[str, list] = {k: [] for k in [*cmds, "simpy", "simpy first stay"]}
         if args.baseline:
             for k in list(cmds):
                 times[f"baseline {k}"] = []
@@ -96,6 +100,7 @@ def user_cohort(args) -> None:
                 if args.baseline:
                     times[f"baseline {k}"].append(timed(cmd, args.baseline.resolve()))
             times["simpy"].append(timed(simpy))
+            times["simpy first stay"].append(timed(simpy_first))
     med = {k: [statistics.median(x) for x in zip(*v)] for k, v in times.items()}
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
@@ -103,17 +108,69 @@ def user_cohort(args) -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     s_wall, s_cpu, _ = med.pop("simpy")
-    print(
-        f"simpy {n_simpy:,} episodes: median wall {s_wall:.2f} s, CPU {s_cpu:.2f} s "
-        f"({1e6 * s_cpu / n_simpy:.1f} us CPU an episode)"
-    )
+    f_wall, f_cpu, _ = med.pop("simpy first stay")
+    for label, wall, cpu in (("simpy", s_wall, s_cpu), ("simpy first stay only", f_wall, f_cpu)):
+        print(
+            f"{label} {n_simpy:,} episodes: median wall {wall:.2f} s, CPU {cpu:.2f} s "
+            f"({1e6 * cpu / n_simpy:.1f} us CPU an episode)"
+        )
     for k, (wall, cpu, rss) in med.items():
         print(
             f"{k}: {n_engine:,} episodes: median wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS "
             f"{rss:.0f} MB; per episode (CPU) {1e6 * cpu / n_engine:.2f} us; ratio to simpy: "
             f"CPU {(s_cpu / n_simpy) / (cpu / n_engine):.0f}x, wall "
-            f"{(s_wall / n_simpy) / (wall / n_engine):.0f}x"
+            f"{(s_wall / n_simpy) / (wall / n_engine):.0f}x; to simpy first stay only: CPU "
+            f"{(f_cpu / n_simpy) / (cpu / n_engine):.0f}x"
         )
+
+
+#: The ``--stages`` child: the simulate command's steps one by one, CPU seconds each
+#: (``time.process_time``), as ``toolkit.review.commands.simulate_to_files`` runs them.
+STAGES = """
+import sys, time
+T = [time.process_time()]
+def t(label):
+    T.append(time.process_time()); print(f"{label}: {T[-1] - T[-2]:.3f}")
+print(f"interpreter start: {T[0]:.3f}")
+import numpy; t("import numpy")
+import pyarrow, pyarrow.parquet; t("import pyarrow")
+from toolkit.review.commands import parse_strategies
+from toolkit.review import load_release_rules
+rules = load_release_rules(); named = parse_strategies(["formal", "proactive:every=28"])
+t("toolkit imports, rules, strategies")
+from toolkit.review.census import choose_census
+cohort = sys.argv[1] if sys.argv[1] != "-" else None
+census, national = choose_census(cohort); t("census (stored, or read and checked)")
+print(f"pandas imported: {'pandas' in sys.modules}")
+from toolkit.review.engine import RecordStream
+from toolkit.review.output import write_records
+stream = RecordStream(census, named, rules, n=200_000, n_replications=5, rng=1)
+t("flow weights")
+write_records(stream, sys.argv[2], "parquet"); t("simulate and write records")
+from toolkit.outputs import file_sha256
+file_sha256(sys.argv[2]); t("sha256 of the records (the output layer)")
+stream.national(national_census=national, cohort=census); t("national figures")
+"""
+
+
+def stages(args) -> None:
+    """The ``--stages`` breakdown (CPU per step) for the stored census and a Parquet cohort."""
+    with tempfile.TemporaryDirectory() as tmp:
+        gen = [sys.executable, "-m", "toolkit.cli", "generate", "--n", str(args.n), "--seed", "5"]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        for suffix in ("parquet", "csv"):
+            subprocess.run(
+                [*gen, "--out", f"{tmp}/c.{suffix}"],
+                check=True,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for cohort in ("-", f"{tmp}/c.parquet", f"{tmp}/c.csv"):
+            print(f"-- cohort: {cohort if cohort != '-' else 'stored census'}")
+            cmd = [sys.executable, "-c", STAGES, cohort, f"{tmp}/rec.parquet"]
+            subprocess.run(cmd, check=True, cwd=ROOT, env=env)
 
 
 def main() -> None:
@@ -123,7 +180,11 @@ def main() -> None:
     ap.add_argument("--simpy-n", type=int, default=20_000)
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout to time too")
     ap.add_argument("--user-cohort", action="store_true", help="the user-cohort benchmark")
+    ap.add_argument("--stages", action="store_true", help="CPU of each step of the command")
     args = ap.parse_args()
+    if args.stages:
+        stages(args)
+        return
     if args.user_cohort:
         user_cohort(args)
         return

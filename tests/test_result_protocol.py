@@ -16,8 +16,6 @@ PENDING: set[str] = {
     "toolkit.needs.capacity.CapacityResult",
     "toolkit.needs.gap.NeedsGapResult",
     "toolkit.needs.pathways.TTGReport",
-    "toolkit.review.calibration.CalibrationResult",
-    "toolkit.review.engine.SimulationResult",
     "toolkit.sweep.run.SweepRun",
 }
 

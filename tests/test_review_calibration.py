@@ -11,13 +11,12 @@ from toolkit.review import load_release_rules
 from toolkit.review.calibration import (
     FIT_N,
     FIT_SEED,
-    STRUCTURAL_SE,
-    TARGET_SE,
     TOLERANCE,
     calibrate,
     calibration_targets,
     case_review_shares,
     model_moments,
+    target_se,
 )
 from toolkit.review.policy import _DEFAULT
 
@@ -70,7 +69,7 @@ def test_structural_error_covers_the_growth_shift(cohort, rules):
     census and the census of a flow growing 15% a year (line 4679), at the stored fit (0.2
     points of simulation error allowed)."""
     m = model_moments(cohort, rules, dict(rules.calibrated))
-    for k, se in STRUCTURAL_SE.items():
+    for k, se in rules.calibration["target_se_structural"].items():
         assert abs(m[f"{k}_growing"] - m[k]) <= se + 0.2, k
 
 
@@ -93,9 +92,10 @@ def test_calibration_improves_on_its_start(cohort, rules):
     # almost everyone released at SED: the objective is not convex, hence two starts in calibrate)
     start = {"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.3, "mu_m": 3.0}
     t = calibration_targets(rules)
+    se = target_se(rules)
 
     def loss(m):
-        return sum(((m[k] - v) / TARGET_SE[k]) ** 2 for k, v in t.items())
+        return sum(((m[k] - v) / se[k]) ** 2 for k, v in t.items())
 
     m0 = model_moments(cohort, rules, start, n=2000)
     res = calibrate(cohort, rules, n=2000, starts=(start,), maxiter=60, intervals=False)
@@ -143,6 +143,16 @@ def test_targeted_frame_follows_the_rules(cohort, rules):
             'case_review_frame = "in_prison"',
             "case_review_frame",
         ),
+        (
+            "target_se_binomial = { released_at_sed_pct = 5.0,",
+            "target_se_binomial = { released_at_sed_pct = -5.0,",
+            "calibration.target_se_binomial.released_at_sed_pct",
+        ),
+        (
+            "census_6_to_12m_pct = 0.5,",
+            'census_6_to_12m_pct = "half",',
+            "calibration.target_se_structural.census_6_to_12m_pct",
+        ),
         # the anchor lives in national.toml now (tests/test_national.py); an old [national]
         # block in a rules file is still checked
         (
@@ -159,3 +169,12 @@ def test_bad_frame_or_anchor_is_refused(tmp_path, old, new, key):
     bad.write_text(text.replace(old, new), encoding="utf-8")
     with pytest.raises(SpecError, match=key):
         load_release_rules(bad)
+
+
+def test_target_precision_is_read_from_the_rules_file(rules):
+    """The fit's weights come from the rules in use: binomial and structural SE combined in
+    quadrature, worked by hand for the census under-6-months band (0.8 and 3.5 points)."""
+    se = target_se(rules)
+    assert se["census_under_6m_pct"] == pytest.approx((0.8**2 + 3.5**2) ** 0.5, abs=1e-12)
+    assert se["released_at_sed_pct"] == 5.0  # no structural term
+    assert set(se) == set(calibration_targets(rules))

@@ -134,3 +134,29 @@ def test_merge_days_is_the_sorted_union(data):
         assert got.shape[0] == n and np.isinf(got).all()
     else:
         np.testing.assert_array_equal(got, want)
+
+
+def test_summary_table_is_the_toolkits_own_plain_format():
+    """Worked by hand: strategy left-aligned, two decimals right-aligned under each header."""
+    from toolkit.review.engine import SimulationResult
+
+    cols = SimulationResult.HEADLINE
+    rows = [
+        {c: 0.0 for c in cols} | {"strategy": "formal", "released_at_sed_pct": 59.126},
+        {c: 0.0 for c in cols} | {"strategy": "p28", "released_at_sed_pct": 7.5},
+    ]
+    lines = render_summary(rows).splitlines()
+    assert lines[0].startswith("strategy  released_at_sed_pct  executive_pct")
+    assert lines[1].startswith("formal                  59.13           0.00")
+    assert lines[2].startswith("p28                      7.50           0.00")
+    assert render_summary(pd.DataFrame(rows)) == render_summary(rows)
+
+
+def test_summary_json_numbers_are_numbers_to_ten_decimals():
+    from toolkit.review.engine import json_number
+
+    assert json_number(1 / 3) == 0.3333333333
+    assert json_number(np.float64(2.5)) == 2.5
+    assert json_number(float("nan")) is None and json_number(float("inf")) is None
+    rows = [{"strategy": "formal", "x": 1 / 3, "y": float("nan")}]
+    assert summary_json(rows, ["formal"]) == {"formal": {"x": 0.3333333333, "y": None}}

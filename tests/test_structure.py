@@ -30,13 +30,9 @@ PENDING_CYCLES: set[frozenset[str]] = {
     frozenset(["toolkit.cohort.io", "toolkit.outputs"]),
     frozenset(["toolkit.sweep.cache", "toolkit.sweep.scenario"]),
 }
-PENDING_PRIVATE: set[tuple[str, str]] = {
-    ("toolkit.review.calibration", "_cells"),
-}
+PENDING_PRIVATE: set[tuple[str, str]] = set()
 PENDING_CLI: set[str] = {
-    "calibrate.py",
     "gaps.py",
-    "simulate.py",
     "sweep.py",
 }
 PENDING_FUNCTIONS: set[str] = {
@@ -53,7 +49,6 @@ PENDING_FUNCTIONS: set[str] = {
     "toolkit.report.plots.plot_needs_gap",
     "toolkit.review.calibration.calibrate",
     "toolkit.review.engine.simulate_reviews",
-    "toolkit.review.episodes.draw_episodes",
     "toolkit.sweep.report._write_report",
 }
 

@@ -132,9 +132,30 @@ def read_cohort(path: str | Path, *, min_rows: int = 1, rules=None, spec=None) -
         If the file cannot be read, lacks schema columns, holds bad values (each named by row,
         column and value) or has fewer than ``min_rows`` rows.
     """
-    import pandas as pd
-
     from toolkit.validation import validate_cohort
+
+    df = read_table(path)
+    return validate_cohort(df, str(path), min_rows=min_rows, columns=columns_for(rules, spec))
+
+
+def read_table(path: str | Path, *, keep=None) -> pd.DataFrame:
+    """A cohort file as it is written, unchecked (see :func:`read_cohort` for the checks).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.parquet``, ``.csv`` or ``.csv.gz``.
+    keep : set of str, optional
+        Read only these columns (those the file has); default: every column.
+
+    Raises
+    ------
+    CohortError
+        If the file is missing or cannot be parsed.
+    UsageError
+        If the suffix is not one of those.
+    """
+    import pandas as pd
 
     fmt = cohort_format(path)
     p = Path(path)
@@ -142,15 +163,20 @@ def read_cohort(path: str | Path, *, min_rows: int = 1, rules=None, spec=None) -
         raise CohortError(f"{path}: no such cohort file")
     try:
         if fmt == "parquet":
+            columns = None
+            if keep is not None:
+                import pyarrow.parquet as pq
+
+                columns = [c for c in pq.read_schema(p).names if c in keep]
             # Arrow's buffers are freed column by column as they are converted, and columns
             # are not consolidated into 2-D blocks (a copy): at 1,000,000 rows 0.6 GB and 1.2 s
             # instead of 0.7 GB and 2.7 s (issue 23).
-            df = pd.read_parquet(p, to_pandas_kwargs={"self_destruct": True, "split_blocks": True})
-        else:
-            df = pd.read_csv(p, low_memory=False)
+            kw = {"self_destruct": True, "split_blocks": True}
+            return pd.read_parquet(p, columns=columns, to_pandas_kwargs=kw)
+        usecols = None if keep is None else (lambda c: c in keep)
+        return pd.read_csv(p, low_memory=False, usecols=usecols)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
         raise CohortError(f"{path}: cannot be read as {fmt} ({exc})") from None
-    return validate_cohort(df, str(path), min_rows=min_rows, columns=columns_for(rules, spec))
 
 
 def columns_for(rules=None, spec=None):

@@ -13,16 +13,17 @@ they are fitted to
 * Little's law: 21,500 recalls a year times the model's mean stay (all recall types) should give
   the published stock of 6,564,
 
-each weighted by its precision (:data:`TARGET_SE`), with two plausibility conditions as
-penalties (seed-supported, in release_rules.toml
-``[calibration]``): no single day holds more than ``max_day_share_pct`` of releases before SED,
-and the Board's share of releases before SED lies within ``board_share_range_pct``.
+each weighted by its precision (:func:`target_se`, from the rules file), with two plausibility
+conditions as penalties (seed-supported, in release_rules.toml ``[calibration]``): no single
+day holds more than ``max_day_share_pct`` of releases before SED, and the Board's share of
+releases before SED lies within ``board_share_range_pct``.
 
 In steady state with constant admissions, the census holds each admitted person for their stay
 ``S``; the census share with elapsed time in a band is ``sum(time spent in band) / sum(S)``,
 and the share with a year or more to SED is ``sum(min(S, max(SED - 365, 0))) / sum(S)``.
 Intervals: Gauss-Newton (the moments' Jacobian at the optimum and each target's precision,
-stated in :data:`TARGET_SE`); everything else (loadings, delays, probabilities) stays assumed.
+stated in the rules file, :func:`target_se`); everything else (loadings, delays, probabilities)
+stays assumed.
 """
 
 from __future__ import annotations
@@ -36,40 +37,46 @@ from scipy.optimize import minimize
 
 from toolkit.categories import RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 from toolkit.exceptions import CohortError, UsageError
+from toolkit.results import ResultMixin
 from toolkit.review.census import prepare_census
-from toolkit.review.episodes import DEFAULT_PARAMS, _cells, draw_episodes
+from toolkit.review.episodes import DEFAULT_PARAMS, draw_episodes, stay_cells
 from toolkit.review.mechanism import formal_plan, release_outcomes
 from toolkit.review.policy import ReleaseRules, load_release_rules
 
 PARAM_NAMES = tuple(DEFAULT_PARAMS)
-#: Precision (standard error, percentage points) of each published target, for the fit's
-#: weights and intervals. Census shares: binomial SE at the 3,912 standard recalls profiled
-#: (about 0.8 points) combined in quadrature with :data:`STRUCTURAL_SE`. Case review: its size is
-#: not published; about 100 cases assumed (SE about 5 points). OM contact: binomial SE of 32% in
-#: a survey of 68 (5.7 points). Little's law: the implied national stock over the published
-#: 6,564, in percent; SE 5 points ("around 21,500" recalls, a 10% tolerance at 2 SE).
-BINOMIAL_SE = {
-    "released_at_sed_pct": 5.0,
-    "releasable_earlier_of_sed_pct": 6.0,
-    "census_under_6m_pct": 0.8,
-    "census_6_to_12m_pct": 0.7,
-    "census_over_12m_pct": 0.6,
-    "census_1yr_plus_to_sed_pct": 0.8,
-    "om_no_contact_in_custody_pct": 5.7,
-    "littles_law_stock_pct": 5.0,
-}
-#: Structural error of the census bands (points): the census is one 2014 snapshot of a system
-#: whose stock grew 15% a year (line 4679); a growing flow holds more recent admissions than
-#: the stationary census the fit assumes. The term is the shift of each share between the
-#: stationary and the 15%-growth census at the fitted parameters, rounded up (a test recomputes
-#: the shift and checks it is within these).
-STRUCTURAL_SE = {
-    "census_under_6m_pct": 3.5,
-    "census_6_to_12m_pct": 0.5,
-    "census_over_12m_pct": 3.5,
-    "census_1yr_plus_to_sed_pct": 1.0,
-}
-TARGET_SE = {k: float(np.hypot(v, STRUCTURAL_SE.get(k, 0.0))) for k, v in BINOMIAL_SE.items()}
+
+
+def target_se(rules: ReleaseRules) -> dict[str, float]:
+    """Precision (standard error, percentage points) of each published target, for the fit's
+    weights and intervals: the rules file's ``[calibration] target_se_binomial`` combined in
+    quadrature with ``target_se_structural`` (the census bands' structural error; reasons in the
+    file).
+
+    Raises
+    ------
+    UsageError
+        If the rules file has no ``target_se_binomial``.
+    """
+    cal = rules.calibration
+    binomial = cal.get("target_se_binomial")
+    if binomial is None:
+        raise UsageError(f"{rules.path}: [calibration] has no target_se_binomial (the targets' SE)")
+    structural = cal.get("target_se_structural") or {}
+    return {k: float(np.hypot(v, structural.get(k, 0.0))) for k, v in binomial.items()}
+
+
+def __getattr__(name: str):
+    # TARGET_SE, BINOMIAL_SE and STRUCTURAL_SE of the shipped rules, for code written before
+    # they moved into release_rules.toml [calibration] (issue 24); read the rules in use instead
+    if name in ("TARGET_SE", "BINOMIAL_SE", "STRUCTURAL_SE"):
+        rules = load_release_rules()
+        if name == "TARGET_SE":
+            return target_se(rules)
+        key = "target_se_binomial" if name == "BINOMIAL_SE" else "target_se_structural"
+        return dict(rules.calibration[key])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: Tolerance each target must be met within (points; tests assert these): the case review's
 #: stated ranges (60%: 55-65; "about a third": 28-38), 2 points for the census shares, the
 #: survey's 2 SE for OM contact, 10% for Little's law.
@@ -90,8 +97,13 @@ STARTS = ({"mu_d": 5.6, "sigma_d": 0.9, "q_never": 0.15, "mu_m": 3.0},)
 
 
 @dataclass(frozen=True)
-class CalibrationResult:
-    """Fitted parameters, their intervals, and the targets beside the model's values."""
+class CalibrationResult(ResultMixin):
+    """Fitted parameters, their intervals, and the targets beside the model's values.
+
+    The result protocol (:mod:`toolkit.results`): :meth:`to_frame` is the targets table,
+    :meth:`to_dict` the parameters, fit status and tables, :meth:`render` the fit as
+    ``recall-toolkit calibrate`` prints it; there is no figure (:meth:`plot` says so).
+    """
 
     params: dict
     table: pd.DataFrame
@@ -101,14 +113,101 @@ class CalibrationResult:
     intervals: pd.DataFrame | None = None
     plausibility: dict | None = None
     case_review_frames: dict | None = None
+    #: model evaluations the fit made (the optimiser's, the final one and the intervals')
+    evaluations: int = 0
+    #: the rules fitted to (their stored parameters and published figures are printed beside)
+    rules: ReleaseRules | None = None
 
     def to_frame(self) -> pd.DataFrame:
+        """The targets: published, model, difference, standard error, tolerance, met."""
         return self.table.copy()
+
+    def to_dict(self) -> dict:
+        """Parameters, fit status, plausibility checks and the two tables as records."""
+        import json
+
+        def records(frame):
+            return None if frame is None else json.loads(frame.to_json(orient="records"))
+
+        return {
+            "params": dict(self.params),
+            "success": self.success,
+            "message": self.message,
+            "evaluations": self.evaluations,
+            "mean_stay_days": float(self.mean_stay_days),
+            "targets": records(self.table),
+            "intervals": records(self.intervals),
+            "plausibility": dict(self.plausibility or {}),
+            "case_review_frames": dict(self.case_review_frames or {}),
+        }
+
+    def render(self) -> str:
+        """The fit beside the stored parameters, the targets as the source prints them, the
+        intervals, the plausibility checks and the case review in both frames."""
+        rules = load_release_rules() if self.rules is None else self.rules
+        lines = [
+            f"Calibrated (formal strategy, standard recalls; {self.evaluations} model "
+            "evaluations):",
+            *(
+                f"  {k} = {v:.4f}   (stored {rules.calibrated[k]:.4f})"
+                for k, v in self.params.items()
+            ),
+            targets_text(self.table, rules),
+            "95% intervals (Gauss-Newton over the targets' precision):",
+            "(not computed)"
+            if self.intervals is None
+            else self.intervals.round(4).to_string(index=False),
+        ]
+        if self.plausibility:
+            lines.append(
+                "Plausibility: busiest day {:.1f}% of releases before SED; Board {:.0f}% of "
+                "them".format(
+                    self.plausibility["max_day_share_pct"], self.plausibility["board_share_pct"]
+                )
+            )
+        if self.case_review_frames:
+            lines.append(case_review_frames_text(self.case_review_frames, rules))
+        return "\n".join(lines)
+
+
+#: Published figures the fit compares with after a transformation: target key -> (the
+#: calibration key as printed in the source, how the fit uses it).
+_AS_PRINTED = {
+    "census_under_6m_pct": ("under_6m", "57 / 21 / 18"),
+    "census_6_to_12m_pct": ("6_to_12m", "57 / 21 / 18"),
+    "census_over_12m_pct": ("over_12m", "57 / 21 / 18"),
+}
+
+
+def targets_text(table: pd.DataFrame, rules: ReleaseRules) -> str:
+    """The fit's table with each published figure as the source prints it (the census bands
+    57 / 21 / 18, not their renormalised 59.38 / 21.88 / 18.75) beside what the fit compares."""
+    bands = rules.calibration["census_days_on_recall_pct"]
+    total = sum(bands.values())
+    t = table.copy()
+    printed = []
+    for k, v in zip(t["target"], t["published"], strict=True):
+        if k in _AS_PRINTED:
+            printed.append(f"{bands[_AS_PRINTED[k][0]]:g}")
+        elif k == "littles_law_stock_pct":
+            printed.append(f"{rules.national['stock']:,.0f} stock")
+        else:
+            printed.append(f"{v:g}")
+    t.insert(1, "published (as printed)", printed)
+    t = t.rename(columns={"published": "fit target"})
+    text = t.round(2).to_string(index=False)
+    if any(k in _AS_PRINTED for k in t["target"]):
+        text += (
+            f"\nThe census bands are printed as {' / '.join(f'{v:g}' for v in bands.values())}% "
+            f"(line 5069; {100 - total:g}% with no band); the fit compares them over the "
+            f"{total:g}% with a band (each / {total / 100:g})."
+        )
+    return text
 
 
 def _admissions(census, rows, rules, params, k: int, seed: int):
     """``k`` episodes per census row (fixed seed) and each episode's admission weight: the
-    row's ``1 / E[stay | person]`` (smoothed within :func:`~toolkit.review.episodes._cells`,
+    row's ``1 / E[stay | person]`` (smoothed within :func:`~toolkit.review.episodes.stay_cells`,
     as :func:`~toolkit.review.episodes.stay_weights`), so that weighted sums over the
     episodes are sums over the flow of admissions. One draw serves both the weights and the
     moments (the former build_episodes path drew the census three times per evaluation)."""
@@ -116,7 +215,7 @@ def _admissions(census, rows, rules, params, k: int, seed: int):
     ep = draw_episodes(census, rep, rules, params, np.random.default_rng(seed))
     out = release_outcomes(ep, formal_plan(ep, rules), rules)
     s = out["release_day"]
-    cell = _cells(census, rep)
+    cell = stay_cells(census, rep)
     _, inv = np.unique(cell, return_inverse=True)
     mean = np.bincount(inv, weights=s) / np.bincount(inv)
     w = 1.0 / np.maximum(mean[inv], 1.0)
@@ -321,12 +420,33 @@ def _pack(p: dict) -> np.ndarray:
     return np.array([p["mu_d"], p["sigma_d"], np.log(q / (1 - q)), p["mu_m"]], dtype=float)
 
 
+def fixed_seed(rng, seed, default: int):
+    """A seed that recreates the same generator at every call (the fit's common random
+    numbers): ``rng`` (int, SeedSequence or Generator; a Generator gives one integer drawn from
+    it) or its alias ``seed``; ``default`` when neither is given.
+
+    Raises
+    ------
+    UsageError
+        If both ``rng`` and ``seed`` are given.
+    """
+    if rng is not None and seed is not None:
+        raise UsageError("give rng or seed (its alias), not both")
+    rng = seed if rng is None else rng
+    if rng is None:
+        return default
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    return rng
+
+
 def calibrate(
     cohort,
     rules: ReleaseRules | None = None,
     *,
     n: int = FIT_N,
-    seed: int = FIT_SEED,
+    rng=None,
+    seed=None,
     starts: tuple[dict, ...] = STARTS,
     maxiter: int = 200,
     intervals: bool = True,
@@ -338,24 +458,39 @@ def calibrate(
     The draws are fixed (common random numbers across evaluations), so the objective is a
     deterministic function of the parameters. Nothing is written: store the result in
     release_rules.toml ``[calibrated]`` by hand if you accept it.
+
+    Parameters
+    ----------
+    cohort : DataFrame or Census
+        Standard recalls (other rows are ignored).
+    rules : ReleaseRules, optional
+    n : int
+        Episodes per evaluation.
+    rng : int, SeedSequence or numpy Generator, optional
+        The draws (default :data:`FIT_SEED`, with which the stored parameters were fitted);
+        ``seed`` is an accepted alias.
+    starts, maxiter, intervals
+        Nelder-Mead starts and iterations per start; whether to compute intervals.
+    progress : callable, optional
+        Called with the number of model evaluations so far after each one.
     """
+    seed = fixed_seed(rng, seed, FIT_SEED)
     rules = load_release_rules() if rules is None else rules
     cohort = prepare_census(cohort)  # once: every evaluation reads the same arrays
     targets = calibration_targets(rules)
+    se = target_se(rules)
     lo = float(np.log(rules.calibration["min_latent_median_days"]))
     evals = [0]
 
-    def unpack(x):
-        return _unpack(x, lo)
-
-    def loss(x):
+    def moments(params):
         evals[0] += 1
         if progress is not None:
             progress(evals[0])
-        m = model_moments(cohort, rules, unpack(x), n=n, seed=seed)
-        return sum(((m[k] - v) / TARGET_SE[k]) ** 2 for k, v in targets.items()) + _penalty(
-            m, rules
-        )
+        return model_moments(cohort, rules, params, n=n, seed=seed)
+
+    def loss(x):
+        m = moments(_unpack(x, lo))
+        return sum(((m[k] - v) / se[k]) ** 2 for k, v in targets.items()) + _penalty(m, rules)
 
     best = None
     for st in starts:
@@ -367,8 +502,8 @@ def calibrate(
         )
         if best is None or res.fun < best.fun:
             best = res
-    params = unpack(best.x)
-    m = model_moments(cohort, rules, params, n=n, seed=seed)
+    params = _unpack(best.x, lo)
+    m = moments(params)
     table = pd.DataFrame(
         [
             {
@@ -376,14 +511,14 @@ def calibrate(
                 "published": v,
                 "model": m[k],
                 "difference": m[k] - v,
-                "target_se": TARGET_SE[k],
+                "target_se": se[k],
                 "tolerance": TOLERANCE[k],
                 "met": bool(abs(m[k] - v) <= TOLERANCE[k]),
             }
             for k, v in targets.items()
         ]
     )
-    iv = _intervals(cohort, rules, params, n, seed, lo) if intervals else None
+    iv = _intervals(moments, params, lo, se) if intervals else None
     keys = (
         "max_day_share_pct",
         "board_share_pct",
@@ -395,7 +530,6 @@ def calibrate(
         "snapshot_2016_under_6m_pct",
         "snapshot_2016_over_12m_pct",
     )
-    plaus = {k: float(m[k]) for k in keys}
     return CalibrationResult(
         {k: round(v, 4) for k, v in params.items()},
         table,
@@ -403,8 +537,10 @@ def calibrate(
         str(best.message),
         m["mean_stay_days"],
         iv,
-        plaus,
+        {k: float(m[k]) for k in keys},
         {k: float(m[k]) for k in FRAME_KEYS},
+        evaluations=evals[0],
+        rules=rules,
     )
 
 
@@ -434,21 +570,22 @@ def case_review_frames_text(m: dict, rules: ReleaseRules) -> str:
     )
 
 
-def _intervals(cohort, rules, params, n, seed, mu_m_min, h=0.05) -> pd.DataFrame:
-    """Gauss-Newton 95% intervals: Cov = (J' W J)^-1, W = diag(1 / TARGET_SE^2), J by central
-    differences on the unconstrained scale (transformed back at the ends). A parameter at its
-    bound (``mu_m``) is held fixed and reported as such."""
-    keys = list(TARGET_SE)
+def _intervals(moments, params, mu_m_min, se, h=0.05) -> pd.DataFrame:
+    """Gauss-Newton 95% intervals: Cov = (J' W J)^-1, W = diag(1 / se^2), J by central
+    differences on the unconstrained scale (transformed back at the ends); ``moments(params)``
+    evaluates the model. A parameter at its bound (``mu_m``) is held fixed and reported as
+    such."""
+    keys = list(se)
     x0 = _pack(params)
     free = [j for j in range(x0.size) if not (j == 3 and params["mu_m"] <= mu_m_min + 1e-9)]
     jac = np.zeros((len(keys), x0.size))
     for j in free:
         e = np.zeros_like(x0)
         e[j] = h
-        up = model_moments(cohort, rules, _unpack(x0 + e), n=n, seed=seed)
-        dn = model_moments(cohort, rules, _unpack(x0 - e), n=n, seed=seed)
+        up = moments(_unpack(x0 + e))
+        dn = moments(_unpack(x0 - e))
         jac[:, j] = [(up[k] - dn[k]) / (2 * h) for k in keys]
-    w = np.diag([1 / TARGET_SE[k] ** 2 for k in keys])
+    w = np.diag([1 / se[k] ** 2 for k in keys])
     sub = jac[:, free]
     sd = np.zeros(x0.size)
     sd[free] = np.sqrt(np.maximum(np.diag(np.linalg.pinv(sub.T @ w @ sub)), 0))
@@ -471,14 +608,16 @@ def _intervals(cohort, rules, params, n, seed, mu_m_min, h=0.05) -> pd.DataFrame
 
 
 def sensitivity(
-    cohort, rules: ReleaseRules | None = None, *, n: int = 10_000, seed: int = 7
+    cohort, rules: ReleaseRules | None = None, *, n: int = 10_000, rng=None, seed=None
 ) -> pd.DataFrame:
     """How formal vs proactive results move across plausible values of the assumptions.
 
     Varies one assumed parameter at a time (notice probability, executive and Parole Board
     delays, the share who decline release) and reports released-at-SED and bed-days saved per
-    person for the formal and proactive (every 28 days) strategies, on common random numbers.
+    person for the formal and proactive (every 28 days) strategies, on common random numbers
+    (``rng``: int, SeedSequence or Generator, default 7; ``seed`` is an accepted alias).
     """
+    seed = fixed_seed(rng, seed, 7)
     from dataclasses import replace
 
     from toolkit.review.engine import simulate_reviews

@@ -26,7 +26,7 @@ import numpy as np
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.defaults import DEFAULT_SEED
-from toolkit.exceptions import CohortError
+from toolkit.exceptions import CohortError, UsageError
 from toolkit.mathfn import logit
 from toolkit.review.policy import ROSH_LEVELS
 
@@ -96,27 +96,54 @@ def prepare_census(cohort) -> Census:
             f"cohort lacks column(s) {', '.join(missing)} needed by the simulation; "
             "use a cohort from `recall-toolkit generate`"
         )
-    # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
-    pop_codes = _codes_into(cohort["population"], RECALL_TYPES)
-    ogrs = np.clip(cohort["ogrs3_2yr"].to_numpy(float) / 100, 1e-4, 1 - 1e-4)
-    rsr = np.clip(cohort["rsr_2yr"].to_numpy(float) / 100, 0, 1 - 1e-4)
-    need = np.nan_to_num((cohort["need_domains"].astype("float64").to_numpy() - 5.0) / 2.0)
-    accom = np.nan_to_num(cohort["need_accommodation"].astype("float64").to_numpy()) >= 1
-    rosh = _codes_into(cohort["rosh"], ROSH_LEVELS)
-    age = cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan)
-    return Census(
-        n=len(cohort),
-        recall_type=np.asarray(pop_codes, dtype=np.int64),
-        ogrs=ogrs,
-        rsr=rsr,
-        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
-        need=need,
-        accommodation_need=accom,
-        unmet_programme=_unmet_programme(cohort),
-        rosh=np.asarray(rosh, dtype=np.int64),
+    return build_census(
+        # codes into RECALL_TYPES; -1 for other populations (e.g. other_sentenced)
+        recall_type=_codes_into(cohort["population"], RECALL_TYPES),
+        ogrs3_2yr=cohort["ogrs3_2yr"].to_numpy(float),
+        rsr_2yr=cohort["rsr_2yr"].to_numpy(float),
+        need_domains=cohort["need_domains"].astype("float64").to_numpy(),
+        need_accommodation=cohort["need_accommodation"].astype("float64").to_numpy(),
+        rosh=_codes_into(cohort["rosh"], ROSH_LEVELS),
         sex=_coded(cohort["sex"]),
         ethnicity=_coded(cohort["ethnicity"]),
         person_id=cohort["person_id"].to_numpy(),
+        age=cohort["age"].to_numpy(float) if "age" in cohort else np.full(len(cohort), np.nan),
+        unmet_programme=_unmet_programme(cohort),
+    )
+
+
+def build_census(
+    *,
+    recall_type: np.ndarray,
+    ogrs3_2yr: np.ndarray,
+    rsr_2yr: np.ndarray,
+    need_domains: np.ndarray,
+    need_accommodation: np.ndarray,
+    rosh: np.ndarray,
+    sex: Coded,
+    ethnicity: Coded,
+    person_id: np.ndarray,
+    age: np.ndarray,
+    unmet_programme: np.ndarray,
+) -> Census:
+    """The :class:`Census` from a cohort's columns as arrays (numbers as float64 with NaN for
+    missing, ``recall_type`` and ``rosh`` as codes into RECALL_TYPES and ROSH_LEVELS): the
+    one place the model's derived columns (probabilities, standardised risk and need) are
+    computed, whichever reader supplied the columns."""
+    ogrs = np.clip(ogrs3_2yr / 100, 1e-4, 1 - 1e-4)
+    return Census(
+        n=int(ogrs.size),
+        recall_type=np.asarray(recall_type, dtype=np.int64),
+        ogrs=ogrs,
+        rsr=np.clip(rsr_2yr / 100, 0, 1 - 1e-4),
+        risk=(logit(ogrs) - RISK_CENTRE) / RISK_SCALE,
+        need=np.nan_to_num((need_domains - 5.0) / 2.0),
+        accommodation_need=np.nan_to_num(need_accommodation) >= 1,
+        unmet_programme=unmet_programme,
+        rosh=np.asarray(rosh, dtype=np.int64),
+        sex=sex,
+        ethnicity=ethnicity,
+        person_id=person_id,
         age=age,
     )
 
@@ -127,6 +154,16 @@ def prepare_census(cohort) -> Census:
 _ALSO_READ = ("age", "has_oasys")
 
 
+def model_columns(rules) -> set[str]:
+    """The cohort columns the model reads under programme ``rules``: :data:`REQUIRED`, age,
+    has_oasys, and the columns of the rules' default readings and attendance."""
+    want = set(REQUIRED) | set(_ALSO_READ) | {"attended_other_programme"}
+    for p in rules.programmes:
+        want.add(f"attended_{p.name}")
+        want.update(c.column for c in p.reading("default"))
+    return want
+
+
 def read_census(path, *, min_rows: int = 1) -> Census:
     """A user's census cohort file, read for the simulation: only the columns the model uses
     (:data:`REQUIRED`, age, has_oasys, and the columns of the programme rules' default readings
@@ -134,44 +171,37 @@ def read_census(path, *, min_rows: int = 1) -> Census:
     value named by row, column and value), then prepared.
 
     Reading and checking all 49 columns of a 200,000-person cohort cost more CPU than
-    simulating 2,000,000 episodes from it; the columns the model does not read are not read.
+    simulating 2,000,000 episodes from it; the columns the model does not read are not read,
+    and a Parquet or CSV file whose values are certainly valid goes from pyarrow straight to
+    arrays (:mod:`toolkit.review.arrow_census`; same census, no DataFrame).
 
     Raises
     ------
     CohortError
         The file is missing or unreadable, lacks a required column, or holds bad values.
     """
-    from pathlib import Path
+    from toolkit.cohort.io import cohort_format, columns_for, read_table
 
-    import pandas as pd
+    fmt = cohort_format(path)
+    if fmt != "csv.gz":
+        from toolkit.review.arrow_census import read_arrow_census
 
-    from toolkit.cohort.io import cohort_format, columns_for
+        # straight from Arrow into arrays when every value is certainly valid; None sends the
+        # file to the checked pandas reading below, which names every bad value
+        census = read_arrow_census(path, fmt, stored_plan() or reading_plan(), min_rows)
+        if census is not None:
+            return census
     from toolkit.profile.rules import load_programme_rules
-    from toolkit.validation import validate_cohort
 
     rules = load_programme_rules()
-    want = set(REQUIRED) | set(_ALSO_READ) | {"attended_other_programme"}
-    for p in rules.programmes:
-        want.add(f"attended_{p.name}")
-        want.update(c.column for c in p.reading("default"))
-    fmt = cohort_format(path)
-    p = Path(path)
-    if not p.is_file():
-        raise CohortError(f"{path}: no such cohort file")
-    try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+    want = model_columns(rules)
+    from toolkit.validation import validate_cohort
 
-            names = pq.read_schema(p).names
-            df = pd.read_parquet(p, columns=[c for c in names if c in want])
-        else:
-            df = pd.read_csv(p, low_memory=False, usecols=lambda c: c in want)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad input file
-        raise CohortError(f"{path}: cannot be read as {fmt} ({exc})") from None
+    df = read_table(path, keep=want)
     # the required columns are checked whether present or not (a missing one is named); the
     # programme columns only if present (without them there is no programme barrier)
     cols = tuple(
-        c for c in columns_for() if c.name in df.columns or c.name in (*REQUIRED, *_ALSO_READ)
+        c for c in columns_for(rules) if c.name in df.columns or c.name in (*REQUIRED, *_ALSO_READ)
     )
     # validate_cohort screens every value against its declaration in one vectorised pass and
     # converts without pandera when all pass; otherwise it names every bad value
@@ -212,6 +242,131 @@ def _unmet_programme(cohort) -> np.ndarray:
     att = cohort[att_cols].to_numpy(dtype=bool)
     any_att = att.any(axis=1) | cohort["attended_other_programme"].to_numpy(dtype=bool)
     return np.asarray((suit & ~att & ~any_att[:, None]).any(axis=1))
+
+
+def choose_census(
+    cohort=None,
+    profile=None,
+    *,
+    populations=("standard",),
+    every_type: bool = True,
+) -> tuple[Census, Census | None]:
+    """The census a simulation or calibration reads, and the census of every recall type that
+    gives the national stock mix (None: the default census, see
+    :meth:`toolkit.review.engine.RecordStream.national`).
+
+    Parameters
+    ----------
+    cohort : str, Path, DataFrame or Census, optional
+        A user's census cohort: a file (:func:`read_census`: only the model's columns, checked)
+        or a table. Its national stock mix is the default census's.
+    profile : str, Path or ProfileSpec, optional
+        A profile to generate the census from (seed :data:`CENSUS_SEED`); with ``every_type``
+        the census of every recall type it describes, which is also its national stock mix.
+    populations : sequence of str
+        The recall types to be simulated: a profile must describe them.
+    every_type : bool
+        Neither given: True reads the stored default census of every recall type (identical to
+        generating it, and cheaper than simulating 2,000,000 episodes from it); False generates
+        ``populations`` only from the shipped profile, as a profile's are generated.
+
+    Raises
+    ------
+    UsageError
+        If both ``cohort`` and ``profile`` are given, or the profile lacks a recall type of
+        ``populations``.
+    CohortError
+        If the cohort file is missing or holds bad values.
+    """
+    if cohort is not None and profile is not None:
+        raise UsageError("give a cohort or a profile, not both")
+    if cohort is not None:
+        if isinstance(cohort, (str, Path)):
+            return read_census(cohort), None
+        return prepare_census(cohort), None
+    if profile is None and every_type:
+        census = default_census()
+        return census, census
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.profile.spec import ProfileSpec, load_profile
+
+    spec = profile if isinstance(profile, ProfileSpec) else load_profile(profile)
+    # the recall types the profile describes (a profile may leave any of them out)
+    types = [t for t in spec.populations if t in RECALL_TYPES]
+    missing = [p for p in populations if p not in types]
+    if missing:
+        raise UsageError(
+            f"{spec.path} has no {missing[0]} recalls to simulate; simulate one or more of: "
+            f"{', '.join(types) or '(none: the profile has no recall types)'}"
+        )
+    if not every_type:
+        return prepare_census(
+            generate_cohort(spec, populations=list(populations), rng=CENSUS_SEED)
+        ), None
+    census = prepare_census(generate_cohort(spec, populations=types, rng=CENSUS_SEED))
+    return census, census
+
+
+def reading_plan(rules=None) -> dict:
+    """What :func:`read_census`'s fast path needs to know, as plain data: each column the model
+    reads with its kind, categories and allowed values (:class:`toolkit.schema.Column`), and each
+    programme's default reading (:class:`toolkit.profile.rules.Condition`, as dicts).
+
+    Building it imports the schema and the programme rules, and so pandas (0.24 s of CPU, more
+    than reading a 200,000-person cohort); the shipped rules' plan is stored with the default
+    census (:func:`stored_plan`) and a test checks it equals this.
+    """
+    from toolkit.cohort.io import columns_for
+    from toolkit.profile.rules import load_programme_rules
+
+    rules = load_programme_rules() if rules is None else rules
+    want = model_columns(rules)
+
+    def column(c) -> dict:
+        kind = str(c.dtype)
+        cats = getattr(c.dtype, "categories", None) if kind == "category" else None
+        return {
+            "name": c.name,
+            "dtype": kind,
+            "categories": None if cats is None else [str(x) for x in cats],
+            "minimum": c.minimum,
+            "maximum": c.maximum,
+            "allowed": None if c.allowed is None else list(c.allowed),
+            "nullable": bool(c.nullable),
+            "unique": bool(c.unique),
+        }
+
+    def condition(c) -> dict:
+        value = list(c.value) if isinstance(c.value, tuple) else c.value
+        return {
+            "column": c.column,
+            "op": c.op,
+            "value": value,
+            "tuple": isinstance(c.value, tuple),
+            "or_else": [condition(x) for x in c.or_else],
+        }
+
+    return {
+        "columns": [column(c) for c in columns_for(rules) if c.name in want],
+        "programmes": [
+            {"name": p.name, "criteria": [condition(c) for c in p.reading("default")]}
+            for p in rules.programmes
+        ],
+    }
+
+
+def stored_plan() -> dict | None:
+    """The shipped rules' :func:`reading_plan`, stored with the default census; None if the
+    stored file is not current (its fingerprint differs) or has none."""
+    import json
+
+    try:
+        with np.load(DATA_FILE, allow_pickle=False) as z:
+            if str(z["_tag"]) != fingerprint() or "_plan" not in z:
+                return None
+            return json.loads(str(z["_plan"]))
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 # --- the stored default census ------------------------------------------------------------------
@@ -257,9 +412,14 @@ def generate_default_census() -> Census:
     return prepare_census(generate_cohort(populations=list(RECALL_TYPES), rng=CENSUS_SEED))
 
 
-def save_census(census: Census, path: str | Path, tag: str = "") -> None:
-    """Write a census's arrays to ``path`` (.npz, no pickle) with a ``tag`` (the fingerprint)."""
+def save_census(census: Census, path: str | Path, tag: str = "", plan: dict | None = None) -> None:
+    """Write a census's arrays to ``path`` (.npz, no pickle) with a ``tag`` (the fingerprint)
+    and, if given, a :func:`reading_plan` (as JSON text)."""
+    import json
+
     arrays = {"_tag": np.array(tag)}
+    if plan is not None:
+        arrays["_plan"] = np.array(json.dumps(plan, sort_keys=True))
     for f in fields(Census):
         v = getattr(census, f.name)
         if isinstance(v, Coded):
@@ -302,5 +462,5 @@ def default_census() -> Census:
 def main() -> None:  # pragma: no cover - maintenance command, run by hand
     """Rebuild the stored default census (see the module docstring)."""
     DATA_FILE.parent.mkdir(exist_ok=True)
-    save_census(generate_default_census(), DATA_FILE, fingerprint())
+    save_census(generate_default_census(), DATA_FILE, fingerprint(), reading_plan())
     print(f"wrote {DATA_FILE}")

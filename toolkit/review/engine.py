@@ -9,25 +9,26 @@ model's stays (:mod:`toolkit.review.national`).
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from toolkit.categories import RECALL_TYPES
 from toolkit.exceptions import UsageError
 from toolkit.mathfn import t_quantile  # noqa: F401 - re-exported (it lived here before)
+from toolkit.results import ResultMixin
 from toolkit.review.episodes import (
     DEFAULT_PARAMS,
     REQUIRED,
+    Draws,
     Episodes,
     build_episodes,
-    draw_episodes,
+    episodes_from,
     params_from,
     prepare_census,
-    returned,
     stay_weights,
 )
 from toolkit.review.mechanism import ROUTES, hash_uniform, release_outcomes
@@ -107,8 +108,16 @@ RECORD_COLUMNS = {
 
 
 @dataclass(frozen=True)
-class SimulationResult:
-    """Records (one row per person x strategy x replication) and their summaries."""
+class SimulationResult(ResultMixin):
+    """Records (one row per person x strategy x replication) and their summaries.
+
+    The result protocol (:mod:`toolkit.results`): :meth:`to_frame` is the summary per strategy,
+    :meth:`to_dict` the JSON summary keyed by strategy, :meth:`render` the headline table and
+    :meth:`plot` the release curves (:func:`toolkit.report.plots.plot_release_curves`; the route
+    mix and the frontier are ``plot_route_mix`` and ``plot_frontier`` there).
+    """
+
+    _plot: ClassVar[str] = "plot_release_curves"
 
     records: pd.DataFrame
     strategies: tuple[str, ...]
@@ -163,6 +172,14 @@ class SimulationResult:
     def summary_json(self, summary: pd.DataFrame | None = None) -> dict:
         """Summary keyed by each strategy exactly as named on the command line."""
         return summary_json(self.summary() if summary is None else summary, self.strategies)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary per strategy (:meth:`summary`; the records are :attr:`records`)."""
+        return self.summary()
+
+    def to_dict(self) -> dict:
+        """The summary keyed by strategy, as ``simulate --summary`` writes it."""
+        return self.summary_json()
 
 
 #: Record columns averaged per strategy x replication for the summary.
@@ -262,40 +279,38 @@ def summary_rows(
 
 
 def render_summary(summary) -> str:
-    """The headline columns of a summary (a DataFrame or :func:`summary_rows`' rows) as a
-    readable table: ``DataFrame.round(2).to_string(index=False)``, formatted here without pandas
-    for rows (:mod:`toolkit.review.formatting`) when that gives the same text."""
-    from toolkit.review.formatting import pandas_table
-
+    """The headline columns of a summary (a DataFrame or :func:`summary_rows`' rows) as a plain
+    table the toolkit owns: one header line, the strategy left-aligned, every number with two
+    decimals right-aligned, columns two spaces apart."""
+    rows = summary if isinstance(summary, list) else summary.to_dict("records")
     cols = list(SimulationResult.HEADLINE)
-    if isinstance(summary, list):
-        text = pandas_table(summary, cols, decimals=2)
-        if text is not None:
-            return text
-        import pandas as pd
+    body = [[str(r[cols[0]])] + [f"{float(r[c]):.2f}" for c in cols[1:]] for r in rows]
+    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(cols)]
 
-        summary = pd.DataFrame(summary)
-    return summary[cols].round(2).to_string(index=False)
+    def line(cells):
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))]).rstrip()
+
+    return "\n".join([line(cols), *(line(b) for b in body)])
+
+
+def json_number(value) -> float | None:
+    """A summary value as the JSON summary writes it: a float rounded to 10 decimals (the
+    toolkit's own format; Python's correctly rounded ``round``), None (null) for NaN and
+    infinities, which JSON has no numbers for."""
+    v = float(value)
+    return round(v, 10) if math.isfinite(v) else None
 
 
 def summary_json(summary, strategies: Sequence[str]) -> dict:
     """Summary (a DataFrame or :func:`summary_rows`' rows) keyed by each strategy exactly as
-    named on the command line; floats as pandas' ``to_json`` writes them (10 decimals)."""
-    from toolkit.review.formatting import pandas_json_float
-
-    if isinstance(summary, list):
-        by_name = {r["strategy"]: r for r in summary}
-        out = {}
-        for name in strategies:
-            vals = {k: pandas_json_float(v) for k, v in by_name[name].items() if k != "strategy"}
-            if any(v is NotImplemented for v in vals.values()):
-                import pandas as pd
-
-                return summary_json(pd.DataFrame(summary), strategies)
-            out[name] = vals
-        return out
-    s = summary.set_index("strategy")
-    return {name: json.loads(s.loc[name].to_json()) for name in strategies}
+    named on the command line, every value a number (:func:`json_number`)."""
+    rows = summary if isinstance(summary, list) else summary.to_dict("records")
+    by_name = {r["strategy"]: r for r in rows}
+    return {
+        name: {k: json_number(v) for k, v in by_name[name].items() if k != "strategy"}
+        for name in strategies
+    }
 
 
 _CATEGORIES = {
@@ -343,8 +358,9 @@ def _records(
 ) -> dict[str, np.ndarray]:
     """One strategy's records as arrays (categoricals as codes; joined once at the end).
     ``shared``: :func:`_episode_columns` of ``ep`` (computed here if not given). ``back``:
-    ``(ep2, strategy)``, a second draw for the same people and the strategy, for the stay of a
-    re-recall (None: re-recalls are counted but not returned to custody)."""
+    ``(draws, strategy, params)``, a second draw's random numbers for the same people
+    (:class:`~toolkit.review.episodes.Draws`), the strategy and the person-model parameters,
+    for the stay of a re-recall (None: re-recalls are counted but not returned to custody)."""
     e = _episode_columns(r, ep, census, rules) if shared is None else shared
     n = ep.n
     costs = rules.costs
@@ -365,8 +381,12 @@ def _records(
     if back is not None and idx.size:
         # the re-recall is a new recall of the same person with the sentence left: its stay
         # comes from the same rules and strategy (a second draw; one return followed)
-        ep2, strat = back
-        sub = returned(ep2, idx, ep.sed[idx] - rr_day[idx], rules)
+        draws, strat, params = back
+        # the re-recall's episode from the second draw, with the sentence left (at least a day)
+        # as its SED; only the re-recalled people's episodes are built
+        left = ep.sed[idx] - rr_day[idx]
+        left = np.where(np.isfinite(ep.sed[idx]), np.maximum(left, 1.0), np.inf)
+        sub = episodes_from(census, ep.cohort_row[idx], rules, params, draws.take(idx), sed=left)
         o2 = strat.outcomes(sub, rules, census)
         ret_release[idx] = rr_day[idx] + o2["release_day"]
         ret_custody[idx] = np.minimum(o2["release_day"], w - rr_day[idx])
@@ -433,6 +453,23 @@ def join_records(parts: list[dict], categories: dict[str, Sequence[str]]) -> pd.
     return pd.DataFrame(data, copy=False)
 
 
+def positive_count(name: str, value) -> int:
+    """``value`` if it is a positive whole number (a Python or numpy integer, not a bool).
+
+    Raises
+    ------
+    UsageError
+        Naming the argument and the value given.
+    """
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or value <= 0
+    ):
+        raise UsageError(f"{name} must be a positive whole number; got {value!r}")
+    return int(value)
+
+
 class RecordStream:
     """The simulation, one strategy x replication at a time: iterating yields
     ``(replication, strategy, records)`` with the records as arrays (the columns of
@@ -466,8 +503,8 @@ class RecordStream:
         if not named:
             raise UsageError("give at least one strategy")
         check_distinct(named)
-        if n <= 0 or n_replications <= 0:
-            raise UsageError("n and n_replications must be positive")
+        positive_count("n", n)
+        positive_count("n_replications", n_replications)
         self.rules, self.named, self.n, self.n_replications = rules, named, n, n_replications
         self.populations, self.progress = populations, progress
         self.census = census = prepare_census(cohort)
@@ -508,12 +545,11 @@ class RecordStream:
             )
             shared = _episode_columns(r, ep, census, rules)
             # a second draw for the same people: the stay of a re-recall (common to strategies)
-            ep2 = draw_episodes(census, ep.cohort_row, rules, self.params, g)
+            draws = Draws.draw(g, ep.n)
             for name, strat in self.named.items():
                 out = strat.outcomes(ep, rules, census)
-                cols = _records(
-                    r, name, self.names, ep, out, census, rules, shared, back=(ep2, strat)
-                )
+                back = (draws, strat, self.params)
+                cols = _records(r, name, self.names, ep, out, census, rules, shared, back=back)
                 yield r, name, cols
             if self.progress:
                 self.progress(r + 1, self.n_replications)

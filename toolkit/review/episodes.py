@@ -90,6 +90,29 @@ def law_applies(since: str | None, date: str) -> bool:
     return since is None or str(date) >= str(since)
 
 
+@dataclass(frozen=True)
+class Draws:
+    """The random numbers of one draw of episodes, one row per episode, in the order they are
+    drawn from the generator (so a draw is reproducible from its generator alone)."""
+
+    z: np.ndarray  # (n, 7) standard normals
+    u: np.ndarray  # (n, 11) uniforms
+    key: np.ndarray  # uint64 hash keys of the review and Board draws
+    e: np.ndarray  # standard normals of the executive decision delay
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> Draws:
+        """``n`` episodes' random numbers from ``rng``."""
+        z = rng.standard_normal((n, 7))
+        u = rng.random((n, 11))
+        key = rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64)
+        return cls(z, u, key, rng.standard_normal(n))
+
+    def take(self, idx: np.ndarray) -> Draws:
+        """The random numbers of the episodes ``idx``."""
+        return Draws(self.z[idx], self.u[idx], self.key[idx], self.e[idx])
+
+
 def draw_episodes(
     census: Census,
     rows: np.ndarray,
@@ -110,12 +133,26 @@ def draw_episodes(
     date (uniform within the longest curfew), a fixed-term recall after 14 or 28 days by the
     law in force at ``rules.modelled_date``.
     """
+    return episodes_from(census, rows, rules, p, Draws.draw(rng, rows.size), sed=sed)
+
+
+def episodes_from(
+    census: Census,
+    rows: np.ndarray,
+    rules: ReleaseRules,
+    p: dict,
+    draws: Draws,
+    *,
+    sed: np.ndarray | None = None,
+) -> Episodes:
+    """Episodes for the census ``rows`` from their random numbers (:class:`Draws`, one row per
+    entry of ``rows``); see :func:`draw_episodes`. Every episode depends on its own row only,
+    so the episodes of a subset are the subset of the episodes."""
     n = rows.size
     rtype = census.recall_type[rows]
     per = rules.person
     types = [rules.types[t] for t in RECALL_TYPES]
-    z = rng.standard_normal((n, 7))
-    u = rng.random((n, 11))
+    z, u = draws.z, draws.u
     has_sed = np.array([t.release_at_sed for t in types])[rtype]
     log_ratio = np.log(np.array([t.sed_median_ratio for t in types]))[rtype]
     drawn = np.maximum(np.exp(p["mu_d"] + log_ratio + p["sigma_d"] * z[:, 0]), 29.0)
@@ -184,7 +221,7 @@ def draw_episodes(
     exec_ok = np.array([t.executive for t in types])[rtype] & ~np.isin(
         rosh, [ROSH_LEVELS.index(x) for x in rules.excluded_rosh]
     )
-    key = rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64)
+    key = draws.key
     referral = np.array([t.board_referral_day or np.inf for t in types])[rtype]
     every = np.array([t.board_review_every or np.inf for t in types])[rtype]
     d_board = np.exp(
@@ -198,8 +235,7 @@ def draw_episodes(
         first_board, every, releasable, limit, key, rules.board_direction_probability
     )
     exec_delay = np.exp(
-        np.log(max(rules.delay_executive, 1e-9))
-        + rules.delay_executive_sigma * rng.standard_normal(n)
+        np.log(max(rules.delay_executive, 1e-9)) + rules.delay_executive_sigma * draws.e
     )
     # a pending further charge holds executive release until it is dealt with (assumed)
     charged = u[:, 10] < rules.charge_share
@@ -243,7 +279,7 @@ def draw_episodes(
     )
 
 
-def _cells(census: Census, rows: np.ndarray) -> np.ndarray:
+def stay_cells(census: Census, rows: np.ndarray) -> np.ndarray:
     """Cell of each census row for smoothing E[stay | person]: recall type x accommodation need x
     unmet programme need x RoSH x OGRS3 quintile (the attributes the model's stay depends on)."""
     risk = census.risk[rows]
@@ -258,7 +294,7 @@ def stay_weights(census: Census, rows: np.ndarray, rules: ReleaseRules, p: dict)
     """Flow weight ``1 / E[stay | person]`` of each census row, E[stay] from the model.
 
     Each row gets ``_PROBE_DRAWS`` probe episodes under formal reviews (fixed seed); stays are
-    averaged within cells of the attributes the stay depends on (:func:`_cells`), which keeps
+    averaged within cells of the attributes the stay depends on (:func:`stay_cells`), which keeps
     the estimate smooth (a per-row mean of 8 draws would bias ``1/mean`` upward).
     """
     from toolkit.review.mechanism import formal_plan, release_outcomes
@@ -266,7 +302,7 @@ def stay_weights(census: Census, rows: np.ndarray, rules: ReleaseRules, p: dict)
     rep = np.repeat(rows, _PROBE_DRAWS)
     ep = draw_episodes(census, rep, rules, p, np.random.default_rng(_PROBE_SEED))
     stay = release_outcomes(ep, formal_plan(ep, rules), rules)["release_day"]
-    cell = np.repeat(_cells(census, rows), _PROBE_DRAWS)
+    cell = np.repeat(stay_cells(census, rows), _PROBE_DRAWS)
     _, inv = np.unique(cell, return_inverse=True)
     mean = np.bincount(inv, weights=stay) / np.bincount(inv)
     return 1.0 / np.maximum(mean[inv[::_PROBE_DRAWS]], 1.0)
@@ -299,33 +335,3 @@ def build_episodes(
     w = stay_weights(census, rows, rules, p) if weights is None else weights
     idx = rows[rng.choice(rows.size, size=n, p=w / w.sum())]
     return draw_episodes(census, idx, rules, p, rng)
-
-
-def returned(ep: Episodes, idx: np.ndarray, sed: np.ndarray, rules: ReleaseRules) -> Episodes:
-    """The episodes ``idx`` of ``ep`` (a second, independent draw for the same people) as
-    re-recalls with ``sed`` days left to SED: every field subset, the Board's release day
-    recomputed for the new sentence end (the same draws, so common random numbers hold)."""
-    from dataclasses import fields, replace
-
-    from toolkit.review.mechanism import board_release_day
-
-    sub = {}
-    for f in fields(Episodes):
-        v = getattr(ep, f.name)
-        sub[f.name] = v[idx] if isinstance(v, np.ndarray) else v
-    sub["n"] = int(idx.size)
-    sed = np.where(np.isfinite(sub["sed"]), np.maximum(np.asarray(sed, dtype=float), 1.0), np.inf)
-    types = [rules.types[t] for t in RECALL_TYPES]
-    every = np.array([t.board_review_every or np.inf for t in types])[sub["recall_type"]]
-    limit = np.minimum(sed, rules.horizon_days)
-    board = board_release_day(
-        sub["first_board_day"],
-        every,
-        sub["releasable_day"],
-        limit,
-        sub["key"],
-        rules.board_direction_probability,
-    )
-    sub["sed"] = sed
-    sub["board_day"] = np.where(sub["reviewable"], board, np.inf)
-    return replace(ep, **sub)

@@ -355,6 +355,20 @@ def _pct_range(r):
     return r
 
 
+def _target_se(lo: float):
+    """``target_se_*``: target name -> standard error in points, each within ``lo``-100."""
+
+    def check(table):
+        if not isinstance(table, dict) or not table:
+            raise ValueError("must be a table of target = standard error")
+        for name, v in table.items():
+            if not (is_number(v) and lo <= v <= 100):
+                raise ValueAt(name, "must be a number of points within 0-100", v)
+        return table
+
+    return check
+
+
 class _Calibration(_Block):
     """The calibration's targets and plausibility checks (read by ``calibrate``)."""
 
@@ -369,6 +383,11 @@ class _Calibration(_Block):
     min_latent_median_days: number(0.01, 3650)
     sensitivity_grid: Annotated[dict, PlainValidator(_sensitivity_grid)] | None = None
     sensitivity_grid_reason: str | None = None
+    #: standard errors (points) the calibration weighs each target by; the binomial ones > 0
+    target_se_binomial: Annotated[dict, PlainValidator(_target_se(1e-9))] | None = None
+    target_se_binomial_reason: str | None = None
+    target_se_structural: Annotated[dict, PlainValidator(_target_se(0))] | None = None
+    target_se_structural_reason: str | None = None
     case_review_frame: choice(CASE_REVIEW_FRAMES) = "admissions"
     case_review_frame_reason: str | None = None
     releasable_reading: choice(RELEASABLE_READINGS) = "barriers_cleared"
