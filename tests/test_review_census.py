@@ -202,7 +202,7 @@ def test_arrow_reader_reads_a_valid_file_as_the_checked_pandas_reading(
     """A valid file takes the pyarrow path (not the fallback) and gives, array for array, the
     census the checked pandas reading gives."""
     from toolkit.cohort.io import read_cohort, write_cohort
-    from toolkit.review.arrow_census import read_arrow_census
+    from toolkit.review.census import read_arrow_census
 
     path = tmp_path / f"c{suffix}"
     write_cohort(user_cohort, path)
@@ -221,7 +221,7 @@ def test_arrow_reader_leaves_a_doubtful_file_to_the_checked_reading(
     """A value the schema refuses (out of range, a repeated id) is never accepted by the fast
     path: it returns None and the checked reading names the value."""
     from toolkit.exceptions import CohortError
-    from toolkit.review.arrow_census import read_arrow_census
+    from toolkit.review.census import read_arrow_census
 
     df = user_cohort.copy()
     df.loc[5, column] = value

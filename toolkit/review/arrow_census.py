@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.categories import RECALL_TYPES
-from toolkit.review.census import Coded, build_census
 from toolkit.review.policy import ROSH_LEVELS
 
 OPS = {
@@ -48,8 +47,11 @@ class _Unusual(Exception):
     """The fast reading does not apply; the checked pandas reading takes the file."""
 
 
-def read_arrow_census(path, fmt: str, plan: dict, min_rows: int):
-    """The :class:`~toolkit.review.census.Census` of the cohort file ``path``, or None.
+def read_arrow_columns(path, fmt: str, plan: dict, min_rows: int) -> dict | None:
+    """The census columns of the cohort file ``path`` as arrays, or None.
+
+    :func:`toolkit.review.census.read_arrow_census` builds the census from them (this module
+    does not import the census module, which calls it).
 
     Parameters
     ----------
@@ -64,8 +66,10 @@ def read_arrow_census(path, fmt: str, plan: dict, min_rows: int):
 
     Returns
     -------
-    Census or None
-        None when the file may hold a value the schema refuses (or cannot be read here).
+    dict or None
+        The keyword arguments of :func:`toolkit.review.census.build_census` (``sex`` and
+        ``ethnicity`` as ``(codes, categories)``); None when the file may hold a value the
+        schema refuses (or cannot be read here).
     """
     try:
         cols = {c["name"]: c for c in plan["columns"]}
@@ -74,7 +78,7 @@ def read_arrow_census(path, fmt: str, plan: dict, min_rows: int):
         if table.num_rows < min_rows or set(table.column_names) != set(cols):
             raise _Unusual
         arrays = {name: _column(table.column(name), c) for name, c in cols.items()}
-        return _census(arrays, plan["programmes"])
+        return _columns(arrays, plan["programmes"])
     except _Unusual:
         return None
     except Exception:  # noqa: BLE001 - a parser failure: the checked path reports it
@@ -223,9 +227,9 @@ def _bits(buf, offset: int, n: int) -> np.ndarray:
     return bits[offset : offset + n].astype(bool)
 
 
-def _census(arrays: dict, programmes: list[dict]):
-    """The census from checked arrays (the same values :func:`prepare_census` computes from the
-    checked DataFrame)."""
+def _columns(arrays: dict, programmes: list[dict]) -> dict:
+    """The census columns from checked arrays (the same values :func:`prepare_census` reads
+    from the checked DataFrame)."""
 
     def codes_into(name, names):
         codes, cats = arrays[name]
@@ -236,9 +240,9 @@ def _census(arrays: dict, programmes: list[dict]):
         codes, cats = arrays[name]
         if len(cats) >= 127:  # pandas would widen the codes; leave it to pandas
             raise _Unusual
-        return Coded(codes.astype(np.int8), cats)
+        return codes.astype(np.int8), cats
 
-    return build_census(
+    return dict(
         recall_type=codes_into("population", RECALL_TYPES),
         ogrs3_2yr=arrays["ogrs3_2yr"][0],
         rsr_2yr=arrays["rsr_2yr"][0],
@@ -297,4 +301,5 @@ def evaluate(cond, arrays: dict) -> np.ndarray:
         return OPS[cond.op](a, cond.value) & b
     if isinstance(cond.value, bool):
         raise _Unusual
-    return OPS[cond.op](a, float(cond.value))
+    # a missing number satisfies no comparison, != included (toolkit.conditions)
+    return OPS[cond.op](a, float(cond.value)) & b

@@ -112,6 +112,18 @@ def prepare_census(cohort) -> Census:
     )
 
 
+def read_arrow_census(path, fmt: str, plan: dict, min_rows: int) -> Census | None:
+    """The :class:`Census` of a Parquet or CSV cohort read straight from Arrow into arrays, or
+    None when a value may be one the schema refuses (see
+    :func:`toolkit.review.arrow_census.read_arrow_columns`)."""
+    from toolkit.review.arrow_census import read_arrow_columns  # pyarrow: only for a file
+
+    cols = read_arrow_columns(path, fmt, plan, min_rows)
+    if cols is None:
+        return None
+    return build_census(**cols | {k: Coded(*cols[k]) for k in ("sex", "ethnicity")})
+
+
 def build_census(
     *,
     recall_type: np.ndarray,
@@ -184,8 +196,6 @@ def read_census(path, *, min_rows: int = 1) -> Census:
 
     fmt = cohort_format(path)
     if fmt != "csv.gz":
-        from toolkit.review.arrow_census import read_arrow_census
-
         # straight from Arrow into arrays when every value is certainly valid; None sends the
         # file to the checked pandas reading below, which names every bad value
         census = read_arrow_census(path, fmt, stored_plan() or reading_plan(), min_rows)

@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from toolkit.exceptions import UsageError
+from toolkit.national import check_growth
 
 #: Strategy names accepted on the command line and the name outputs use for them.
 ALIASES = {"sed": "board_only"}
@@ -64,8 +65,7 @@ def _check_simulate(out, summary, cohort, profile, growth, n, replications) -> s
 
     positive_count("n", n)
     positive_count("replications", replications)
-    if growth is not None and not -0.99 < growth < 10:
-        raise UsageError(f"growth must be a yearly rate between -0.99 and 10; got {growth}")
+    check_growth(growth)
     fmt = cohort_format(out)
     if fmt == "csv.gz":
         raise UsageError(f"{out}: records are written as .parquet or .csv")
@@ -105,8 +105,7 @@ def simulate_to_files(
     """
     from toolkit.cohort.io import atomic_outputs
     from toolkit.review.census import choose_census
-    from toolkit.review.engine import RecordStream, summary_json, summary_rows
-    from toolkit.review.output import write_records
+    from toolkit.review.engine import RecordStream, summary_json
     from toolkit.review.policy import ReleaseRules, load_release_rules
 
     named = parse_strategies(strategies)
@@ -131,33 +130,49 @@ def simulate_to_files(
             rng=rng,
             progress=bar.count if bar else None,
         )
-        means = None
-
-        def write(tmp):
-            nonlocal means
-            # records go to the file strategy x replication by strategy x replication, and the
-            # summary comes from the same pass (no frame of all records)
-            means = write_records(stream, tmp, fmt)
-
-        with bar or contextlib.nullcontext():
-            outputs.write(out, write)
-        nat = stream.national(growth=growth, national_census=national, cohort=census)
-        flow = nat["annual_recalls_now"] * nat["flow_share"]
-        rows = summary_rows(means, stream.names, flow)
-        text = simulation_report(
-            rows,
+        means = _write_records(outputs, out, fmt, stream, bar)
+        rows, text = _summarise(
+            stream,
             means,
-            stream.names,
-            flow,
-            nat,
             rules,
             replications,
             pops,
+            growth,
+            national,
+            census,
             scaled=cohort is not None or profile is not None,
         )
         if summary:
             outputs.write_json(summary_json(rows, stream.names), summary)
     return text
+
+
+def _write_records(outputs, out, fmt: str, stream, bar) -> list[dict]:
+    """Stream the records into ``out`` (strategy x replication by strategy x replication) and
+    return the replication means computed in the same pass (no frame of all records)."""
+    from toolkit.review.output import write_records
+
+    means: list[dict] = []
+
+    def write(tmp):
+        means[:] = write_records(stream, tmp, fmt)
+
+    with bar or contextlib.nullcontext():
+        outputs.write(out, write)
+    return means
+
+
+def _summarise(stream, means, rules, replications, pops, growth, national, census, *, scaled):
+    """The summary rows and the printed report, scaled to the national flow."""
+    from toolkit.review.engine import summary_rows
+
+    nat = stream.national(growth=growth, national_census=national, cohort=census)
+    flow = nat["annual_recalls_now"] * nat["flow_share"]
+    rows = summary_rows(means, stream.names, flow)
+    text = simulation_report(
+        rows, means, stream.names, flow, nat, rules, replications, pops, scaled=scaled
+    )
+    return rows, text
 
 
 def _progress(on: bool, total: int):

@@ -136,27 +136,17 @@ def draw_episodes(
     return episodes_from(census, rows, rules, p, Draws.draw(rng, rows.size), sed=sed)
 
 
-def episodes_from(
-    census: Census,
-    rows: np.ndarray,
-    rules: ReleaseRules,
-    p: dict,
-    draws: Draws,
-    *,
-    sed: np.ndarray | None = None,
-) -> Episodes:
-    """Episodes for the census ``rows`` from their random numbers (:class:`Draws`, one row per
-    entry of ``rows``); see :func:`draw_episodes`. Every episode depends on its own row only,
-    so the episodes of a subset are the subset of the episodes."""
-    n = rows.size
-    rtype = census.recall_type[rows]
-    per = rules.person
-    types = [rules.types[t] for t in RECALL_TYPES]
-    z, u = draws.z, draws.u
-    has_sed = np.array([t.release_at_sed for t in types])[rtype]
+def _per_type(types, rtype: np.ndarray, value) -> np.ndarray:
+    """``value(rule)`` of each recall type, looked up for each episode's type."""
+    return np.array([value(t) for t in types])[rtype]
+
+
+def _sentence_clock(types, rtype, p: dict, z, u, sed):
+    """Days to SED (and, for HDC, to the conditional release date) of each episode."""
+    has_sed = _per_type(types, rtype, lambda t: t.release_at_sed)
     log_ratio = np.log(np.array([t.sed_median_ratio for t in types]))[rtype]
     drawn = np.maximum(np.exp(p["mu_d"] + log_ratio + p["sigma_d"] * z[:, 0]), 29.0)
-    curfew = np.array([t.curfew_max_days or np.nan for t in types])[rtype]
+    curfew = _per_type(types, rtype, lambda t: t.curfew_max_days or np.nan)
     # HDC: days to the conditional release date, uniform over the curfew (at least a day); the
     # SED lies after it (the drawn licence period beyond CRD)
     crd = np.where(np.isfinite(curfew), np.maximum(np.ceil(u[:, 8] * curfew), 1.0), np.nan)
@@ -164,6 +154,13 @@ def episodes_from(
         sed = np.where(has_sed, np.where(np.isfinite(crd), crd + drawn, drawn), np.inf)
     else:
         sed = np.asarray(sed, dtype=float)
+    return sed, crd
+
+
+def _readiness(census: Census, rows, rules: ReleaseRules, p: dict, z, u) -> dict:
+    """When each person is releasable: risk manageable, accommodation and programme barriers,
+    OM contact, and whether they decline release."""
+    per = rules.person
     risk, rosh = census.risk[rows], census.rosh[rows]
     high_rosh = rosh >= 2
     never = u[:, 0] < expit(
@@ -202,28 +199,42 @@ def episodes_from(
     ready = np.maximum.reduce(
         [latent, np.where(accom_need, accom, 0.0), np.where(prog_binds, prog, 0.0)]
     )
-    releasable = np.where(declines, np.inf, ready)
-    reviewable = np.array([t.release == "review" for t in types])[rtype]
-    auto = np.array([t.automatic_release_day or np.nan for t in types])[rtype]
-    short_day = np.array([t.short_sentence_release_day or np.nan for t in types])[rtype]
+    return dict(
+        latent=latent,
+        contact=contact,
+        accom=accom,
+        prog=prog,
+        declines=declines,
+        releasable=np.where(declines, np.inf, ready),
+    )
+
+
+def _routes(types, rtype, rosh, rules: ReleaseRules, draws: Draws, sed, crd, ready: dict) -> dict:
+    """Each episode's release routes: automatic day, the Board's reviews and release day, and
+    when the executive route opens."""
+    z, u, key = draws.z, draws.u, draws.key
+    releasable = ready["releasable"]
+    reviewable = _per_type(types, rtype, lambda t: t.release == "review")
+    auto = _per_type(types, rtype, lambda t: t.automatic_release_day or np.nan)
+    short_day = _per_type(types, rtype, lambda t: t.short_sentence_release_day or np.nan)
     # 14-day fixed-term recalls exist only under the law in force at the modelled date
-    share14 = np.array(
-        [
+    share14 = _per_type(
+        types,
+        rtype,
+        lambda t: (
             t.short_sentence_share
             if law_applies(t.short_sentence_from, rules.modelled_date)
             else 0.0
-            for t in types
-        ]
-    )[rtype]
+        ),
+    )
     short = u[:, 2] < share14
     auto = np.where(short & np.isfinite(short_day), short_day, auto)
     auto = np.where(np.isfinite(crd), crd, auto)
-    exec_ok = np.array([t.executive for t in types])[rtype] & ~np.isin(
+    exec_ok = _per_type(types, rtype, lambda t: t.executive) & ~np.isin(
         rosh, [ROSH_LEVELS.index(x) for x in rules.excluded_rosh]
     )
-    key = draws.key
-    referral = np.array([t.board_referral_day or np.inf for t in types])[rtype]
-    every = np.array([t.board_review_every or np.inf for t in types])[rtype]
+    referral = _per_type(types, rtype, lambda t: t.board_referral_day or np.inf)
+    every = _per_type(types, rtype, lambda t: t.board_review_every or np.inf)
     d_board = np.exp(
         np.log(max(rules.delay_parole_board, 1e-9)) + rules.delay_parole_board_sigma * z[:, 5]
     )
@@ -244,30 +255,63 @@ def episodes_from(
         np.exp(np.log(rules.charge_delay_median) + rules.charge_delay_sigma * z[:, 6]),
         0.0,
     )
-    exec_open = np.where(exec_ok, np.maximum.reduce([releasable, contact, charge_day]), np.inf)
+    exec_open = np.where(
+        exec_ok, np.maximum.reduce([releasable, ready["contact"], charge_day]), np.inf
+    )
+    return dict(
+        reviewable=reviewable,
+        auto=auto,
+        exec_ok=exec_ok,
+        first_board=first_board,
+        board=board,
+        exec_delay=exec_delay,
+        charge_day=charge_day,
+        exec_open=exec_open,
+    )
+
+
+def episodes_from(
+    census: Census,
+    rows: np.ndarray,
+    rules: ReleaseRules,
+    p: dict,
+    draws: Draws,
+    *,
+    sed: np.ndarray | None = None,
+) -> Episodes:
+    """Episodes for the census ``rows`` from their random numbers (:class:`Draws`, one row per
+    entry of ``rows``); see :func:`draw_episodes`. Every episode depends on its own row only,
+    so the episodes of a subset are the subset of the episodes."""
+    rtype = census.recall_type[rows]
+    types = [rules.types[t] for t in RECALL_TYPES]
+    u = draws.u
+    sed, crd = _sentence_clock(types, rtype, p, draws.z, u, sed)
+    ready = _readiness(census, rows, rules, p, draws.z, u)
+    route = _routes(types, rtype, census.rosh[rows], rules, draws, sed, crd, ready)
+    reviewable = route["reviewable"]
     ogrs, rsr = census.ogrs[rows], census.rsr[rows]
     h_reoff = -np.log1p(-ogrs) / 730
     return Episodes(
-        n=n,
+        n=rows.size,
         cohort_row=rows,
         recall_type=rtype,
         sed=sed,
-        releasable_day=releasable,
-        latent_day=latent,
-        declines=declines,
-        exec_ok=exec_ok,
-        exec_open_day=exec_open,
-        charge_day=charge_day,
-        om_contact_day=contact,
-        accommodation_day=accom,
-        programme_day=prog,
-        event_day=np.column_stack([accom, prog]),
-        auto_day=np.where(reviewable, np.nan, auto),
+        releasable_day=ready["releasable"],
+        latent_day=ready["latent"],
+        declines=ready["declines"],
+        exec_ok=route["exec_ok"],
+        exec_open_day=route["exec_open"],
+        charge_day=route["charge_day"],
+        om_contact_day=ready["contact"],
+        accommodation_day=ready["accom"],
+        programme_day=ready["prog"],
+        event_day=np.column_stack([ready["accom"], ready["prog"]]),
+        auto_day=np.where(reviewable, np.nan, route["auto"]),
         reviewable=reviewable,
-        board_day=np.where(reviewable, board, np.inf),
-        first_board_day=first_board,
-        exec_delay=exec_delay,
-        key=key,
+        board_day=np.where(reviewable, route["board"], np.inf),
+        first_board_day=route["first_board"],
+        exec_delay=route["exec_delay"],
+        key=draws.key,
         u_rerecall=u[:, 3],
         u_reoffend=u[:, 4],
         u_sfo=u[:, 5],

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from toolkit.categories import RECALL_TYPES, YEAR_DAYS
+from toolkit.national import check_growth
 from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
 from toolkit.review.episodes import draw_episodes, stay_weights
 from toolkit.review.mechanism import formal_plan, release_outcomes
@@ -48,6 +49,7 @@ def national_flow(
     w = stay_weights(census, rows, rules, params)  # 1 / E[stay | person], per day
     nat = rules.national
     flow_2015 = float(nat["annual_recalls"] if annual_recalls is None else annual_recalls)
+    growth = check_growth(growth)
     g = 0.0 if growth is None else float(growth)
     r = np.log1p(g)
     # growth or decline alike (a negative --growth was ignored before: `r > 0`); the formulas
