@@ -10,13 +10,26 @@ leave them off (e.g. when the caption goes into the paper's text).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from toolkit.profile.spec import ProfileSpec, load_profile
-from toolkit.schema import GROUPS, NEED_ITEM_LABELS, NEED_ITEMS
+#: Figures of one paper, kept under these names for existing callers (see ``__getattr__``).
+_PAPER_FIGURES = {
+    "figure1_table": "toolkit.papers.recall_process_experience.figures",
+    "plot_figure1": "toolkit.papers.recall_process_experience.figures",
+}
 
 
-def _axes(ax, figsize=(8, 6)):
+def __getattr__(name: str):
+    # A paper's own figure lives beside the paper; imported on first use, since the paper's
+    # module draws with the helpers below (an import at the top would be a cycle).
+    if name in _PAPER_FIGURES:
+        import importlib
+
+        return getattr(importlib.import_module(_PAPER_FIGURES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def new_axes(ax, figsize=(8, 6)):
+    """``ax``, or the axes of a new figure of ``figsize`` inches when ``ax`` is None."""
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -29,7 +42,7 @@ _XLABEL_PT = 40
 _LINE_PT = 14  # one legend row / caption line at 'small' size, in points
 
 
-def _legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
+def legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
     """A legend centred under the axes, offset in points (not axes fractions) so it never
     overlaps the x label whatever the figure's size. Returns the points it occupies."""
     from matplotlib.transforms import ScaledTranslation
@@ -49,8 +62,8 @@ def _legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
     return _XLABEL_PT + rows * _LINE_PT + 14
 
 
-def _caption(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
-    """A caption under the axes (and under a legend placed by :func:`_legend_below`), wrapped
+def caption_below(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
+    """A caption under the axes (and under a legend placed by :func:`legend_below`), wrapped
     to about the axes' width, offset in points."""
     import textwrap
 
@@ -70,6 +83,10 @@ def _caption(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
     )
 
 
+# the names this module's figures use (kept for figures added elsewhere)
+_axes, _legend_below, _caption = new_axes, legend_below, caption_below
+
+
 def _short(name: str) -> str:
     r"""A strategy name that fits a tick label: 'capacity:per_week=50,priority=nearest_sed'
     -> 'capacity\nper_week=50, priority=nearest_sed'.
@@ -79,99 +96,6 @@ def _short(name: str) -> str:
     """
     kind, _, opts = name.partition(":")
     return kind if not opts else kind + "\n" + opts.replace(",", ", ")
-
-
-def figure1_table(cohort: pd.DataFrame, spec: ProfileSpec | None = None) -> pd.DataFrame:
-    """Figure 1 item means for standard recalls and everyone else: published and synthetic.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: item; columns ``label``, ``published_standard``, ``synthetic_standard``,
-        ``published_not_standard``, ``synthetic_not_standard``.
-    """
-    spec = load_profile() if spec is None else spec
-    has = cohort["has_oasys"].to_numpy()
-    rows = []
-    for item in NEED_ITEMS:
-        row = {"item": item, "label": NEED_ITEM_LABELS[item]}
-        for group in ("standard", "not_standard"):
-            m = cohort["population"].isin(GROUPS[group]).to_numpy() & has
-            row[f"published_{group}"] = spec.target(f"figure1.{item}.{group}").value
-            vals = cohort.loc[m, item].astype("float64")
-            row[f"synthetic_{group}"] = float(vals.mean()) if vals.notna().any() else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("item")
-
-
-def plot_figure1(
-    cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None, caption: bool = True
-):
-    """Reproduce Figure 1 (mean OASys need item scores) from a cohort beside the published bars.
-
-    Bars are the synthetic means; black markers are the published chart values.
-
-    Parameters
-    ----------
-    cohort : pandas.DataFrame
-    spec : ProfileSpec, optional
-    ax : matplotlib.axes.Axes, optional
-    caption : bool
-        Draw the caption (population, N) under the axes.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    tab = figure1_table(cohort, spec)
-    ax = _axes(ax, (8, 7))
-    y = np.arange(len(tab))
-    h = 0.38
-    ax.barh(
-        y - h / 2,
-        tab["synthetic_standard"],
-        height=h,
-        color="#1f77b4",
-        label="Standard recalled (synthetic)",
-    )
-    ax.barh(
-        y + h / 2,
-        tab["synthetic_not_standard"],
-        height=h,
-        color="#ff7f0e",
-        label="Other sentenced (synthetic)",
-    )
-    ax.scatter(
-        tab["published_standard"],
-        y - h / 2,
-        marker="|",
-        s=160,
-        color="black",
-        zorder=3,
-        label="Published (chart data)",
-    )
-    ax.scatter(tab["published_not_standard"], y + h / 2, marker="|", s=160, color="black", zorder=3)
-    ax.set_yticks(y, tab["label"])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 2)
-    ax.set_xlabel("Mean item score (0 = no problem, 1 = some, 2 = significant)")
-    ax.set_title(
-        "Figure 1: assessment of need,\nstandard recalled vs all other sentenced prisoners"
-    )
-    below = _legend_below(ax, ncol=3)
-    if caption:
-        has = cohort["has_oasys"].to_numpy()
-        n_std = int((cohort["population"].isin(GROUPS["standard"]).to_numpy() & has).sum())
-        n_oth = int((cohort["population"].isin(GROUPS["not_standard"]).to_numpy() & has).sum())
-        _caption(
-            ax,
-            f"Synthetic census cohort, 31 March 2014 (not real people): {n_std:,} standard "
-            f"recalls and {n_oth:,} other sentenced prisoners with an OASys assessment; one "
-            "cohort (no replications: the marginals are constructed exactly). Published values "
-            "are the chart's data.",
-            below,
-        )
-    return ax
 
 
 #: How each source's rows are named on the fidelity figure.
