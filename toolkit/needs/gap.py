@@ -57,9 +57,11 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
+from toolkit.needs.capacity import RELEASE_MODES, capacity_over_time
 from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
 from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
+from toolkit.validation import require_rows
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -262,7 +264,21 @@ class NeedsGapResult:
         ]
 
 
-def _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot):
+def _needs_gap_iv(
+    cohort,
+    rules,
+    by,
+    reading,
+    base,
+    stock,
+    confidence,
+    n_boot,
+    months=36,
+    release="calibrated",
+    capacity=None,
+):
+    """Check :func:`estimate_needs_gap`'s arguments before any work; return the rules in force
+    and ``by`` as a tuple."""
     if not isinstance(cohort, pd.DataFrame):
         raise UsageError("cohort must be a pandas DataFrame from generate_cohort or read_cohort")
     rules = load_programme_rules() if rules is None else rules
@@ -291,9 +307,69 @@ def _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot):
         )
     if not 0 < confidence < 1:
         raise UsageError(f"confidence must be between 0 and 1; got {confidence!r}")
-    if n_boot < 0:
-        raise UsageError(f"n_boot must be zero or more; got {n_boot!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise UsageError(f"n_boot must be a whole number, zero or more; got {n_boot!r}")
+    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
+        raise UsageError(f"capacity_months must be a whole number >= 1; got {months!r}")
+    if release not in RELEASE_MODES:
+        raise UsageError(
+            f"capacity_release must be one of {', '.join(RELEASE_MODES)}; got {release!r}"
+        )
+    if capacity is not None and stock is None:
+        raise UsageError("the capacity scenario needs national figures; give a stock")
     return rules, by
+
+
+#: Fewest people in the base that :func:`estimate_needs_gap` scales to a national figure.
+#: *Assumed*: below 30 the 95% Wilson interval of a share near 50% is wider than +/-17
+#: percentage points, i.e. more than +/-1,100 people on the 6,564 stock, so a national figure
+#: says nothing (issue 12: one person gave a national unmet need of 4,923).
+MIN_BASE = 30
+#: How each base is named in messages.
+BASE_LABELS = {
+    "table2": "Table 2 base (standard recalls with OASys)",
+    "recalled": "base (recalled people with OASys)",
+    "all": "base (everyone with OASys)",
+}
+
+
+def require_national_base(
+    cohort: pd.DataFrame,
+    rules: ProgrammeRules | None = None,
+    base: str = "table2",
+    *,
+    label: str = "cohort",
+    mask: np.ndarray | None = None,
+    minimum: int = MIN_BASE,
+) -> None:
+    """Refuse to scale a base of fewer than :data:`MIN_BASE` people to a national figure.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+    rules : ProgrammeRules, optional
+    base : {"table2", "recalled", "all"}
+    label : str
+        What the cohort is called in the message (e.g. its file name).
+    mask : numpy.ndarray of bool, optional
+        The base's rows, when the caller has them.
+    minimum : int
+        Fewest people allowed (default :data:`MIN_BASE`).
+
+    Raises
+    ------
+    CohortError
+        ``"<label>: has <n> people in the <base>; at least 30 needed (...)"``.
+    """
+    rules = load_programme_rules() if rules is None else rules
+    n = int((_base(cohort, rules, base) if mask is None else mask).sum())
+    require_rows(
+        n,
+        minimum,
+        label,
+        f"people in the {BASE_LABELS[base]}",
+        "fewer cannot support a national figure",
+    )
 
 
 def outcome_matrix(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "default"):
@@ -423,7 +499,8 @@ def estimate_needs_gap(
     capacity_release: str = "calibrated",
     spec=None,
     annual_recalls: tuple[float, str] | None = None,
-    rng: np.random.Generator | int | None = None,
+    min_base: int = MIN_BASE,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
 
@@ -477,7 +554,11 @@ def estimate_needs_gap(
     spec : ProfileSpec, optional
         The profile the cohort was generated from; with ``by`` it decides which subgroups rest
         on a published figure (default: the shipped profile).
-    rng : numpy.random.Generator or int, optional
+    min_base : int
+        Fewest people in the base that national figures are scaled from (default
+        :data:`MIN_BASE`, *assumed*); a smaller base with a ``stock`` is refused.
+    rng : numpy.random.Generator, numpy.random.SeedSequence or int, optional
+        For the bootstrap and the capacity scenario's draws (in that order).
 
     Returns
     -------
@@ -491,23 +572,86 @@ def estimate_needs_gap(
     >>> int(first["suitable"])
     1730
     """
-    rules, by = _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot)
+    rules, by = _needs_gap_iv(
+        cohort,
+        rules,
+        by,
+        reading,
+        base,
+        stock,
+        confidence,
+        n_boot,
+        capacity_months,
+        capacity_release,
+        capacity,
+    )
     rng = np.random.default_rng(rng)
     alpha = 1 - confidence
     mask = _base(cohort, rules, base)
+    if stock is not None:
+        require_national_base(cohort, rules, base, mask=mask, minimum=min_base)
     sub = _base_rows(cohort, mask, rules, by)
     suit, att, oth = outcome_matrix(sub, rules, reading)
-    names = [p.name for p in rules.programmes]
     codes, keys = _group_codes(sub, by)
+    table = _count_table(keys, codes, rules, by, suit, att, oth, alpha)
+    caveats, offered_notes = _subgroup_marks(table, cohort, by, rules, spec)
+    national_fig = nat_info = point_stock = scale = None
+    if stock is not None:
+        national_fig = load_national() if national is None else national
+        point_stock, nat_info = _scaling(national_fig, stock, target_date, base, standard_share)
+        nat_info["readings"], by_reading = _reading_counts(
+            sub, rules, codes, len(keys), reading, table
+        )
+        scale = point_stock * nat_info["share"] / len(sub) if len(sub) else np.nan
+        _national(table, len(sub), point_stock, nat_info, by_reading, alpha)
+    unmet_mat = suit & ~att & ~oth
+    # drawn in this order (bootstrap, then capacity) so one seed gives the same bytes as before
+    per_person = _unmet_per_person(unmet_mat, n_boot, confidence, rng)
+    scenario = None
+    if capacity is not None:
+        scenario = _capacity_scenario(
+            cohort,
+            mask,
+            unmet_mat,
+            rules,
+            capacity,
+            scale,
+            point_stock,
+            national_fig,
+            annual_recalls,
+            capacity_months,
+            capacity_release,
+            rng,
+        )
+    return NeedsGapResult(
+        table=table,
+        reading=reading,
+        confidence=confidence,
+        stock=None if point_stock is None else float(point_stock),
+        by=by,
+        capacity=None if scenario is None else scenario.summary,
+        unmet_needs_per_person=per_person,
+        national=nat_info,
+        capacity_monthly=None if scenario is None else scenario.monthly,
+        capacity_notes=() if scenario is None else tuple(scenario.notes),
+        subgroup_caveats=caveats,
+        offered_notes=offered_notes,
+    )
+
+
+def _count_table(keys, codes, rules, by, suit, att, oth, alpha) -> pd.DataFrame:
+    """Counts per programme x group with each share's Wilson interval.
+
+    Rows are programme-major (all groups of programme 1, then programme 2 ...).
+    """
+    names = [p.name for p in rules.programmes]
     n_groups, n_prog = len(keys), len(names)
     n_base = np.bincount(codes, minlength=n_groups).astype(np.int64)
-    unmet_mat = suit & ~att & ~oth
     sums = {
         "suitable": _group_sums(codes, n_groups, suit),
         "attended": _group_sums(codes, n_groups, att),
         "attended_other": _group_sums(codes, n_groups, oth),
     }
-    # Rows are programme-major (all groups of programme 1, then programme 2 ...).
     table = pd.concat([keys] * n_prog, ignore_index=True)
     table.insert(len(by), "programme", np.repeat(names, n_groups))
     table["n_base"] = np.tile(n_base, n_prog)
@@ -521,79 +665,69 @@ def estimate_needs_gap(
     for o in OUTCOMES:
         table[f"{o}_pct"] = 100 * table[o] / table["suitable"].where(table["suitable"] > 0)
         table[f"{o}_pct_lo"], table[f"{o}_pct_hi"] = _wilson(table[o], table["suitable"], alpha)
-    caveats: tuple[dict, ...] = ()
-    offered_notes: tuple[str, ...] = ()
-    if by:
-        if spec is None:
-            from toolkit.profile.spec import load_profile
+    return table
 
-            spec = load_profile()
-        # Table 2 describes its own base (standard recalls with OASys), whatever base is used
-        published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))
-        caveats = _mark_subgroups(table, by, published)
-        offered_notes = _mark_offered(table, by, rules)
-    nat_info = None
-    point_stock = None
-    scale = None
-    if stock is not None:
-        national = load_national() if national is None else national
-        point_stock, nat_info = _scaling(national, stock, target_date, base, standard_share)
-        nat_info["readings"], by_reading = _reading_counts(
-            sub, rules, codes, n_groups, reading, table
-        )
-        scale = point_stock * nat_info["share"] / len(sub) if len(sub) else np.nan
-        _national(table, len(sub), point_stock, nat_info, by_reading, alpha)
-    per_person = None
-    if n_boot and len(sub) > 1:
-        # Mean number of unmet programme needs per person: a person can have several, so no
-        # binomial closed form; percentile bootstrap from resampled counts (see
-        # bootstrap_mean_interval: no copy of the cohort, no resamples x people array).
-        lo, hi = bootstrap_mean_interval(unmet_mat.sum(axis=1), n_boot, confidence, rng)
-        per_person = {
-            "mean": float(unmet_mat.sum() / len(sub)),
-            "lo": lo,
-            "hi": hi,
-            "n_resamples": int(n_boot),
-        }
-    cap = monthly = None
-    notes: tuple[str, ...] = ()
-    if capacity is not None:
-        if scale is None:
-            raise UsageError("the capacity scenario needs national figures; give a stock")
-        from toolkit.needs.capacity import capacity_over_time
 
-        out = capacity_over_time(
-            cohort,
-            mask,
-            unmet_mat,
-            names,
-            capacity,
-            scale=scale,
-            stock=point_stock,
-            flow_per_year=national.flow if annual_recalls is None else annual_recalls[0],
-            flow_label=(
-                f"published, {national.flows[0].label}"
-                if annual_recalls is None
-                else annual_recalls[1]
-            ),
-            months=capacity_months,
-            release=capacity_release,
-            rng=rng,
-        )
-        cap, monthly, notes = out.summary, out.monthly, out.notes
-    return NeedsGapResult(
-        table=table,
-        reading=reading,
-        confidence=confidence,
-        stock=None if point_stock is None else float(point_stock),
-        by=by,
-        capacity=cap,
-        unmet_needs_per_person=per_person,
-        national=nat_info,
-        capacity_monthly=monthly,
-        capacity_notes=tuple(notes),
-        subgroup_caveats=caveats,
-        offered_notes=offered_notes,
+def _subgroup_marks(table, cohort, by, rules, spec) -> tuple[tuple[dict, ...], tuple[str, ...]]:
+    """With ``by``: mark each row's ``split`` and ``offered``; return the caveats and notes."""
+    if not by:
+        return (), ()
+    if spec is None:
+        from toolkit.profile.spec import load_profile
+
+        spec = load_profile()
+    # Table 2 describes its own base (standard recalls with OASys), whatever base is used
+    published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))
+    return _mark_subgroups(table, by, published), _mark_offered(table, by, rules)
+
+
+def _unmet_per_person(unmet_mat: np.ndarray, n_boot: int, confidence: float, rng) -> dict | None:
+    """Mean number of unmet programme needs per person with its bootstrap interval.
+
+    A person can have several, so there is no binomial closed form: percentile bootstrap from
+    resampled counts (:func:`bootstrap_mean_interval`: no copy of the cohort, no resamples x
+    people array). None when ``n_boot`` is 0 or the base has fewer than two people.
+    """
+    n = len(unmet_mat)
+    if not n_boot or n <= 1:
+        return None
+    lo, hi = bootstrap_mean_interval(unmet_mat.sum(axis=1), n_boot, confidence, rng)
+    return {"mean": float(unmet_mat.sum() / n), "lo": lo, "hi": hi, "n_resamples": int(n_boot)}
+
+
+def _capacity_scenario(
+    cohort,
+    mask,
+    unmet_mat,
+    rules,
+    capacity,
+    scale,
+    point_stock,
+    national,
+    annual_recalls,
+    months,
+    release,
+    rng,
+):
+    """The monthly stock-flow scenario (:func:`toolkit.needs.capacity.capacity_over_time`) on
+    the national footing: the caller's admissions a year, or the national model's flow."""
+    if annual_recalls is None:
+        flow, label = national.flow, f"published, {national.flows[0].label}"
+    else:
+        flow, label = annual_recalls
+    return capacity_over_time(
+        cohort,
+        mask,
+        unmet_mat,
+        [p.name for p in rules.programmes],
+        capacity,
+        scale=scale,
+        stock=point_stock,
+        flow_per_year=flow,
+        flow_label=label,
+        months=months,
+        release=release,
+        rng=rng,
     )
 
 
