@@ -1,10 +1,24 @@
-"""The needs stage's public names: one home each (issue 24 item 4)."""
+"""The needs stage's public names (one home each) and its results' protocol (to_frame, to_dict,
+render, plot(ax=) through toolkit.report.plots; rng= as int, Generator or SeedSequence)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import toolkit
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import toolkit  # noqa: E402
+from toolkit.needs.capacity import CapacityResult  # noqa: E402
+from toolkit.needs.gap import estimate_needs_gap, load_capacity  # noqa: E402
+from toolkit.needs.pathways import ttg_report  # noqa: E402
+from toolkit.profile.rules import default_rules_path, load_programme_rules  # noqa: E402
 
 
 def test_the_needs_gap_alias_is_gone_and_the_package_exports_the_estimator():
@@ -15,3 +29,71 @@ def test_the_needs_gap_alias_is_gone_and_the_package_exports_the_estimator():
 
     assert estimate_needs_gap is home
     assert callable(load_capacity) and NeedsGapResult.__module__ == "toolkit.needs.gap"
+
+
+# --- the result protocol (toolkit.results) on the needs results
+
+
+@pytest.fixture(scope="module")
+def standard():
+    from toolkit.cohort.generate import generate_cohort
+
+    return generate_cohort(populations=["standard"], rng=1)
+
+
+@pytest.fixture(scope="module")
+def gap(standard):
+    rules = load_programme_rules()
+    cap = load_capacity(default_rules_path().with_name("capacity_example.toml"), rules)
+    return estimate_needs_gap(standard, rules, capacity=cap, capacity_months=6, n_boot=50, rng=2)
+
+
+def _bar_widths(ax):
+    return [round(p.get_width(), 9) for p in ax.patches]
+
+
+def test_needs_gap_result_plots_through_plot_needs_gap(gap):
+    from toolkit.report.plots import plot_needs_gap
+
+    fig, (a, b) = plt.subplots(1, 2)
+    assert gap.plot(ax=a) is a
+    plot_needs_gap(gap, ax=b)
+    assert _bar_widths(a) == _bar_widths(b) and len(a.patches) == 3 * len(gap.table)
+    plt.close(fig)
+    frame = gap.to_frame()
+    frame.loc[0, "suitable"] = -1  # a copy: the result does not change
+    assert gap.table.loc[0, "suitable"] >= 0
+    assert json.loads(json.dumps(gap.to_dict()))["table"][0]["programme"] == gap.table.iloc[0, 0]
+
+
+def test_capacity_result_offers_the_protocol(gap):
+    res = CapacityResult(gap.capacity, gap.capacity_monthly, gap.capacity_notes)
+    pd.testing.assert_frame_equal(res.to_frame(), gap.capacity)
+    d = json.loads(json.dumps(res.to_dict()))
+    assert len(d["summary"]) == len(gap.capacity) and len(d["monthly"]) == 6 * len(gap.capacity)
+    assert d["notes"] == list(gap.capacity_notes)
+    # the same lines the needs gap prints for its scenario
+    assert res.render() in gap.render()
+    ax = res.plot(ax=None)
+    assert len(ax.get_lines()) == len(gap.capacity)
+    plt.close(ax.figure)
+
+
+def test_ttg_report_offers_a_frame_and_says_it_has_no_figure(standard):
+    rep = ttg_report(standard)
+    pd.testing.assert_frame_equal(rep.to_frame(), rep.table)
+    assert rep.to_frame() is not rep.table
+    with pytest.raises(TypeError, match="no figure"):
+        rep.plot()
+
+
+def test_rng_takes_a_seed_sequence_with_the_same_bytes_as_a_generator(standard):
+    """`rng=` takes an int, a Generator or a SeedSequence; the same stream gives the same result."""
+    rules = load_programme_rules()
+    cap = load_capacity(default_rules_path().with_name("capacity_example.toml"), rules)
+    kw = {"capacity": cap, "capacity_months": 3, "n_boot": 20}
+    a = estimate_needs_gap(standard, rules, rng=np.random.SeedSequence(7), **kw)
+    b = estimate_needs_gap(
+        standard, rules, rng=np.random.default_rng(np.random.SeedSequence(7)), **kw
+    )
+    assert a.to_dict() == b.to_dict()

@@ -12,7 +12,8 @@ import pandas as pd
 
 from toolkit.cohort.generate import generate_cohort
 from toolkit.fidelity.report import fidelity_report
-from toolkit.needs.gap import CAPACITY_SHOWN, estimate_needs_gap, load_capacity
+from toolkit.needs.capacity import CAPACITY_SHOWN
+from toolkit.needs.gap import estimate_needs_gap, load_capacity
 from toolkit.papers.recall_process_experience.figures import figure1_table
 from toolkit.profile.rules import (
     default_rules_path,
@@ -214,7 +215,7 @@ def _national_components(gap) -> pd.DataFrame:
 
 def _capacity(gap) -> dict:
     """The capacity scenario's summary: the columns the terminal shows (one list, in
-    :data:`toolkit.needs.gap.CAPACITY_SHOWN`)."""
+    :data:`toolkit.needs.capacity.CAPACITY_SHOWN`)."""
     cols = list(CAPACITY_SHOWN)
     return {
         "capacity": fmt_frame(gap.capacity[cols], {c: 0 for c in cols[1:]}),

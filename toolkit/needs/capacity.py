@@ -32,6 +32,8 @@ Vectorised over people: the only loop is over months (and programmes).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +41,7 @@ import pandas as pd
 
 from toolkit.datafiles import read_toml
 from toolkit.exceptions import UsageError
+from toolkit.results import ResultMixin
 
 DAYS_PER_MONTH = 365.25 / 12
 #: Which national figures the scenario stands on (issue 21 item 5: it moves to the review
@@ -50,10 +53,31 @@ FOOTING = (
     "calibration (theta) on the census stays"
 )
 RELEASE_MODES = ("calibrated", "sed")
+#: Capacity summary columns shown on the terminal and in the write-up (all are in the JSON).
+CAPACITY_SHOWN = (
+    "programme",
+    "national_unmet",
+    "national_arrivals",
+    "places_in_horizon",
+    "national_met_before_sed",
+    "national_released_unmet",
+    "national_waiting_at_end",
+)
+
+
+def capacity_lines(summary: pd.DataFrame, notes: Sequence[str]) -> list[str]:
+    """The capacity scenario as terminal text: a heading, the :data:`CAPACITY_SHOWN` columns
+    and one line per note."""
+    return [
+        "Capacity scenario over time (ILLUSTRATIVE: places, length and wait are not "
+        "published; see notes)",
+        summary[list(CAPACITY_SHOWN)].round(1).to_string(index=False),
+        *(f"  - {n}" for n in notes),
+    ]
 
 
 @dataclass(frozen=True)
-class CapacityResult:
+class CapacityResult(ResultMixin):
     """Result of :func:`capacity_over_time`.
 
     Attributes
@@ -71,6 +95,24 @@ class CapacityResult:
     summary: pd.DataFrame
     monthly: pd.DataFrame
     notes: tuple[str, ...]
+
+    _plot = "plot_capacity_over_time"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary, one row per programme (a copy)."""
+        return self.summary.copy()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: ``summary`` and ``monthly`` records and the ``notes``."""
+        return {
+            "summary": json.loads(self.summary.to_json(orient="records")),
+            "monthly": json.loads(self.monthly.to_json(orient="records")),
+            "notes": list(self.notes),
+        }
+
+    def render(self) -> str:
+        """The summary's main columns and the notes, for the terminal."""
+        return "\n".join(capacity_lines(self.summary, self.notes))
 
 
 def stays(cohort: pd.DataFrame) -> np.ndarray:
@@ -110,7 +152,7 @@ def capacity_over_time(
     flow_label: str = "published",
     months: int = 36,
     release: str = "calibrated",
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
 ) -> CapacityResult:
     """Run the monthly stock-flow scenario for every programme.
 
@@ -135,7 +177,7 @@ def capacity_over_time(
     months : int
         Months to run.
     release : {"calibrated", "sed"}
-    rng : numpy.random.Generator or int, optional
+    rng : numpy.random.Generator, numpy.random.SeedSequence or int, optional
         For the Poisson arrivals and which census people they resemble.
 
     Returns

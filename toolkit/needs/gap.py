@@ -57,9 +57,15 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
-from toolkit.needs.capacity import RELEASE_MODES, capacity_over_time
+from toolkit.needs.capacity import (
+    CAPACITY_SHOWN,  # noqa: F401 - a name users import from here
+    RELEASE_MODES,
+    capacity_lines,
+    capacity_over_time,
+)
 from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
+from toolkit.results import ResultMixin
 from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 from toolkit.validation import require_rows
 
@@ -84,16 +90,6 @@ OUTCOMES = ("attended", "attended_other", "unmet")
 BASES = ("table2", "recalled", "all")
 #: Uncertainty components of each national figure, reported apart (see the module docstring).
 COMPONENTS = ("reading", "time", "share", "combined")
-#: Capacity summary columns shown on the terminal (all are in the JSON).
-CAPACITY_SHOWN = (
-    "programme",
-    "national_unmet",
-    "national_arrivals",
-    "places_in_horizon",
-    "national_met_before_sed",
-    "national_released_unmet",
-    "national_waiting_at_end",
-)
 
 #: Default bootstrap resamples B. The Monte Carlo standard error of each end of a 95% percentile
 #: interval is about 1.4% of the interval's half-width at B = 10,000 (4.3% at 1,000, falling as
@@ -105,7 +101,7 @@ N_BOOT = 10_000
 
 
 @dataclass(frozen=True)
-class NeedsGapResult:
+class NeedsGapResult(ResultMixin):
     """Result of :func:`estimate_needs_gap`.
 
     Attributes
@@ -151,6 +147,9 @@ class NeedsGapResult:
     subgroup_caveats: tuple[dict, ...] = field(default=())
     #: One sentence per programme with ``offered_to``: who it was offered to and the source.
     offered_notes: tuple[str, ...] = field(default=())
+
+    #: drawn by :func:`toolkit.report.plots.plot_needs_gap` (Table 2 as stacked bars)
+    _plot = "plot_needs_gap"
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
@@ -221,13 +220,7 @@ class NeedsGapResult:
                 f"({u['lo']:.3f} to {u['hi']:.3f}, bootstrap)"
             )
         if self.capacity is not None:
-            lines += [
-                "",
-                "Capacity scenario over time (ILLUSTRATIVE: places, length and wait are not "
-                "published; see notes)",
-                self.capacity[list(CAPACITY_SHOWN)].round(1).to_string(index=False),
-                *(f"  - {n}" for n in self.capacity_notes),
-            ]
+            lines += ["", *capacity_lines(self.capacity, self.capacity_notes)]
         return "\n".join(lines)
 
     def _render_national(self) -> list[str]:
@@ -735,7 +728,7 @@ def bootstrap_mean_interval(
     values: np.ndarray,
     n_boot: int,
     confidence: float,
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of small non-negative integers.
 
@@ -752,7 +745,7 @@ def bootstrap_mean_interval(
         Resamples B (at least 1).
     confidence : float
         Interval level.
-    rng : numpy.random.Generator or int, optional
+    rng : numpy.random.Generator, numpy.random.SeedSequence or int, optional
 
     Returns
     -------

@@ -30,6 +30,7 @@ import pandas as pd
 from toolkit.datafiles import check_keys, read_toml
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.profile.rules import Condition, parse_conditions
+from toolkit.results import ResultMixin
 
 #: Complexity flags computed here rather than from ``[groups]``.
 BUILTIN_FLAGS = ("recalled", "significant_need")
@@ -458,7 +459,7 @@ def pathway_levels(
 
 
 @dataclass(frozen=True)
-class TTGReport:
+class TTGReport(ResultMixin):
     """Through the Gate levels under both complexity readings, groups, and what is not known.
 
     Attributes
@@ -478,6 +479,10 @@ class TTGReport:
     groups: pd.DataFrame
     notes: tuple[str, ...]
     reading: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The levels table, one row per pathway (a copy)."""
+        return self.table.copy()
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

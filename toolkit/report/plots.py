@@ -493,14 +493,14 @@ def plot_capacity_over_time(
 
     Parameters
     ----------
-    result : NeedsGapResult
-        From :func:`toolkit.needs.gap.estimate_needs_gap` with ``capacity`` given.
+    result : NeedsGapResult or CapacityResult
+        From :func:`toolkit.needs.gap.estimate_needs_gap` with ``capacity`` given, or from
+        :func:`toolkit.needs.capacity.capacity_over_time`.
     rules : ProgrammeRules, optional
         For programme labels; defaults to the shipped rules.
     ax : matplotlib.axes.Axes, optional
     column : str
-        A column of ``result.capacity_monthly`` (``waiting``, ``completed``,
-        ``released_unmet``, ...).
+        A column of the monthly table (``waiting``, ``completed``, ``released_unmet``, ...).
     caption : bool
         Draw the caption under the axes.
 
@@ -510,12 +510,14 @@ def plot_capacity_over_time(
     """
     from toolkit.profile.rules import load_programme_rules
 
-    if result.capacity_monthly is None:
+    # a CapacityResult holds the months as `monthly`; a NeedsGapResult as `capacity_monthly`
+    monthly = getattr(result, "monthly", None)
+    monthly = result.capacity_monthly if monthly is None else monthly
+    if monthly is None:
         raise ValueError("the result has no capacity scenario: pass capacity= to the estimate")
     rules = load_programme_rules() if rules is None else rules
     labels = {p.name: p.label for p in rules.programmes}
     ax = _axes(ax, figsize=(9, 5.5))
-    monthly = result.capacity_monthly
     for name, d in monthly.groupby("programme", sort=False):
         ax.plot(d["month"], d[column], marker=".", label=labels.get(name, name))
     ax.set_xlabel("month of the scenario")
