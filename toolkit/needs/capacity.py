@@ -33,15 +33,23 @@ Vectorised over people: the only loop is over months (and programmes).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from toolkit.datafiles import read_toml
-from toolkit.exceptions import UsageError
+from toolkit.datafiles import check_keys, read_toml
+from toolkit.exceptions import SpecError, UsageError
+from toolkit.profile.rules import ProgrammeRules, load_programme_rules
 from toolkit.results import ResultMixin
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 DAYS_PER_MONTH = 365.25 / 12
 #: Which national figures the scenario stands on (issue 21 item 5: it moves to the review
@@ -74,6 +82,109 @@ def capacity_lines(summary: pd.DataFrame, notes: Sequence[str]) -> list[str]:
         summary[list(CAPACITY_SHOWN)].round(1).to_string(index=False),
         *(f"  - {n}" for n in notes),
     ]
+
+
+#: Capacity scenario fields and their allowed ranges (inclusive). Lengths and waits are capped
+#: at ten years (*assumed*: longer than any programme or wait could be, so a larger number is a
+#: typo such as days entered as hours); a programme takes at least one day.
+CAPACITY_FIELDS: dict[str, tuple[float, float]] = {
+    "places_per_year": (0, 1_000_000),
+    "length_days": (1, 3_650),
+    "wait_days": (0, 3_650),
+}
+
+
+def load_capacity(path: str | Path, rules: ProgrammeRules | None = None) -> pd.DataFrame:
+    """Read a capacity scenario (TOML or CSV): places per year, length and wait per programme.
+
+    TOML: ``[programmes.<name>] places_per_year = ..., length_days = ..., wait_days = ...``.
+    CSV: columns ``programme, places_per_year, length_days, wait_days``. The structure is
+    strict: unknown keys or columns (e.g. ``wait_day``), unknown, repeated or missing programmes
+    and numbers outside :data:`CAPACITY_FIELDS` are errors.
+
+    Raises
+    ------
+    SpecError
+        Naming the file, programme and field, the value found and what is expected.
+    """
+    rules = load_programme_rules() if rules is None else rules
+    path = Path(path)
+    label = str(path)
+    try:
+        rows, where = _capacity_rows(path, label)
+    except OSError as exc:
+        raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
+    except (
+        tomllib.TOMLDecodeError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+    ) as exc:
+        raise SpecError(label, "(file)", f"cannot be parsed: {exc}") from None
+    _check_capacity_rows(rows, where, label, [p.name for p in rules.programmes])
+    return pd.DataFrame(rows)[["programme", *CAPACITY_FIELDS]]
+
+
+def _capacity_rows(path: Path, label: str) -> tuple[list[dict], list[str]]:
+    """The file's rows (one dict per programme) and where each is (``row 2``,
+    ``programmes.<name>``), with unknown keys or columns refused."""
+    fields = list(CAPACITY_FIELDS)
+    if path.suffix.lower() == ".csv":
+        df = pd.read_csv(path)
+        check_keys(dict.fromkeys(df.columns), ["programme", *fields], label, "(columns)")
+        rows = df.to_dict(orient="records")
+        return rows, [f"row {i + 2}" for i in range(len(rows))]  # header = row 1
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    check_keys(data, ["programmes"], label, required=["programmes"])
+    progs = data["programmes"]
+    if not isinstance(progs, dict):
+        raise SpecError(label, "programmes", "must be a table of programmes", progs)
+    rows, where = [], []
+    for k, v in progs.items():
+        if not isinstance(v, dict):
+            raise SpecError(label, f"programmes.{k}", "must be a table", v)
+        check_keys(v, fields, label, f"programmes.{k}")
+        rows.append({"programme": k, **v})
+        where.append(f"programmes.{k}")
+    return rows, where
+
+
+def _check_capacity_rows(rows: list[dict], where: list[str], label: str, known: list[str]):
+    """Every programme once, each a known one, every number a number within its range."""
+    seen: list[str] = []
+    for r, at in zip(rows, where):
+        name = r.get("programme")
+        if name not in known:
+            raise SpecError(
+                label,
+                f"{at}.programme" if at.startswith("row") else at,
+                f"is not a known programme (expected one of {', '.join(known)})",
+                name,
+            )
+        if name in seen:
+            raise SpecError(label, f"{at}.programme", "repeats a programme given above", name)
+        for f, (lo, hi) in CAPACITY_FIELDS.items():
+            _check_capacity_number(r.get(f), lo, hi, label, f"programmes.{name}.{f}")
+        seen.append(name)
+    missing = [k for k in known if k not in seen]
+    if missing:
+        raise SpecError(
+            label,
+            "programmes",
+            f"lacks programme(s) {', '.join(missing)}; give every programme (0 places is allowed)",
+        )
+
+
+def _check_capacity_number(v, lo: float, hi: float, label: str, key: str) -> None:
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float, np.integer, np.floating))
+        or not np.isfinite(v)
+        or v < lo
+    ):
+        raise SpecError(label, key, f"must be a number >= {lo}", v)
+    if v > hi:
+        raise SpecError(label, key, f"must be at most {hi:,}", v)
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,8 @@ of that split. Which groups a programme was offered to is data in the programme 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,22 +55,19 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from toolkit.exceptions import SpecError, UsageError
-from toolkit.needs.capacity import (
-    CAPACITY_SHOWN,  # noqa: F401 - a name users import from here
+from toolkit.needs.capacity import (  # CAPACITY_*, load_capacity: names users import from here
+    CAPACITY_FIELDS,  # noqa: F401
+    CAPACITY_SHOWN,  # noqa: F401
     RELEASE_MODES,
     capacity_lines,
     capacity_over_time,
+    load_capacity,  # noqa: F401
 )
 from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
 from toolkit.results import ResultMixin
 from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 from toolkit.validation import require_rows
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 #: Target date of the national figures unless the caller gives another (a dated stock in
 #: ``national.toml``): 31 March 2016, the Better Outcomes guide's snapshot.
@@ -1072,97 +1067,3 @@ def _national(table, n_total, stock, info, by_reading, alpha):
         r_lo, r_hi = _wilson(kr, n_total, alpha)
         table[f"national_{col}_combined_lo"] = np.nanmin(r_lo, axis=0) / 100 * s_lo * sh_lo
         table[f"national_{col}_combined_hi"] = np.nanmax(r_hi, axis=0) / 100 * s_hi * sh_hi
-
-
-#: Capacity scenario fields and their allowed ranges (inclusive). Lengths and waits are capped
-#: at ten years (*assumed*: longer than any programme or wait could be, so a larger number is a
-#: typo such as days entered as hours); a programme takes at least one day.
-CAPACITY_FIELDS: dict[str, tuple[float, float]] = {
-    "places_per_year": (0, 1_000_000),
-    "length_days": (1, 3_650),
-    "wait_days": (0, 3_650),
-}
-
-
-def load_capacity(path: str | Path, rules: ProgrammeRules | None = None) -> pd.DataFrame:
-    """Read a capacity scenario (TOML or CSV): places per year, length and wait per programme.
-
-    TOML: ``[programmes.<name>] places_per_year = ..., length_days = ..., wait_days = ...``.
-    CSV: columns ``programme, places_per_year, length_days, wait_days``. The structure is
-    strict: unknown keys or columns (e.g. ``wait_day``), unknown, repeated or missing programmes
-    and numbers outside :data:`CAPACITY_FIELDS` are errors.
-
-    Raises
-    ------
-    SpecError
-        Naming the file, programme and field, the value found and what is expected.
-    """
-    from toolkit.datafiles import check_keys
-
-    rules = load_programme_rules() if rules is None else rules
-    path = Path(path)
-    label = str(path)
-    fields = list(CAPACITY_FIELDS)
-    try:
-        if path.suffix.lower() == ".csv":
-            df = pd.read_csv(path)
-            check_keys(dict.fromkeys(df.columns), ["programme", *fields], label, "(columns)")
-            rows = df.to_dict(orient="records")
-            where = [f"row {i + 2}" for i in range(len(rows))]  # header = row 1
-        else:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            check_keys(data, ["programmes"], label, required=["programmes"])
-            progs = data["programmes"]
-            if not isinstance(progs, dict):
-                raise SpecError(label, "programmes", "must be a table of programmes", progs)
-            rows, where = [], []
-            for k, v in progs.items():
-                if not isinstance(v, dict):
-                    raise SpecError(label, f"programmes.{k}", "must be a table", v)
-                check_keys(v, fields, label, f"programmes.{k}")
-                rows.append({"programme": k, **v})
-                where.append(f"programmes.{k}")
-    except OSError as exc:
-        raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
-    except (
-        tomllib.TOMLDecodeError,
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        UnicodeDecodeError,
-    ) as exc:
-        raise SpecError(label, "(file)", f"cannot be parsed: {exc}") from None
-    known = [p.name for p in rules.programmes]
-    seen: list[str] = []
-    for r, at in zip(rows, where):
-        name = r.get("programme")
-        if name not in known:
-            raise SpecError(
-                label,
-                f"{at}.programme" if at.startswith("row") else at,
-                f"is not a known programme (expected one of {', '.join(known)})",
-                name,
-            )
-        if name in seen:
-            raise SpecError(label, f"{at}.programme", "repeats a programme given above", name)
-        for f, (lo, hi) in CAPACITY_FIELDS.items():
-            v = r.get(f)
-            key = f"programmes.{name}.{f}"
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, (int, float, np.integer, np.floating))
-                or not np.isfinite(v)
-            ):
-                raise SpecError(label, key, f"must be a number >= {lo}", v)
-            if v < lo:
-                raise SpecError(label, key, f"must be a number >= {lo}", v)
-            if v > hi:
-                raise SpecError(label, key, f"must be at most {hi:,}", v)
-        seen.append(name)
-    missing = [k for k in known if k not in seen]
-    if missing:
-        raise SpecError(
-            label,
-            "programmes",
-            f"lacks programme(s) {', '.join(missing)}; give every programme (0 places is allowed)",
-        )
-    return pd.DataFrame(rows)[["programme", *fields]]
