@@ -144,7 +144,6 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
     sources += [s for s in dict.fromkeys(m["source"]) if s not in sources]
     ax.axvspan(-1, 1, color="0.9", zorder=0, label="Prints as published (|miss| <= 1)")
     ax.axvline(0, color="0.5", lw=0.8, zorder=1)
-    # Deterministic vertical spread so points in one row do not sit on top of each other.
     evaluated = m["role"].isin(EVALUATED_ROLES)
     styles = (
         (evaluated & (m["pass"] == True), "o", "#2ca02c", "Evaluated, met"),  # noqa: E712
@@ -152,28 +151,8 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
         (~evaluated, "D", "#7f7f7f", "Shown, not evaluated (audit: superseded or unmeetable)"),
     )
     for mask, marker, colour, label in styles:
-        d = m[mask]
-        if d.empty:
-            continue
-        y = d["source"].map({s: i for i, s in enumerate(sources)}).to_numpy(float)
-        rank = d.groupby("source").cumcount().to_numpy()
-        size = d["source"].map(d["source"].value_counts()).to_numpy()
-        y = y + 0.6 * (rank / np.maximum(size - 1, 1) - 0.5)
-        x = d["miss_in_precision"].to_numpy(float)
-        inside = np.abs(x) <= limit
-        ax.scatter(x[inside], y[inside], s=14, marker=marker, color=colour, label=label, zorder=3)
-        for xi, yi, tid in zip(x[~inside], y[~inside], d["target_id"].to_numpy()[~inside]):
-            edge = np.sign(xi) * limit * 0.97
-            ax.scatter([edge], [yi], marker=">" if xi > 0 else "<", s=40, color=colour, zorder=3)
-            ax.annotate(
-                f"{tid}\n({'count differs' if np.isinf(xi) else f'{xi:+.0f} units'})",
-                (edge, yi),
-                xytext=(-6 if xi > 0 else 6, 0),
-                textcoords="offset points",
-                ha="right" if xi > 0 else "left",
-                va="center",
-                fontsize="x-small",
-            )
+        if mask.any():
+            _fidelity_points(ax, m[mask], sources, limit, marker, colour, label)
     ax.set_yticks(range(len(sources)), [SOURCE_LABELS.get(s, s) for s in sources])
     ax.invert_yaxis()
     ax.set_xlim(-limit, limit)
@@ -193,6 +172,31 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
             below,
         )
     return ax
+
+
+def _fidelity_points(ax, d, sources, limit, marker, colour, label) -> None:
+    """One style's points of :func:`plot_fidelity`; those beyond ``limit`` as arrows at the
+    edge, labelled with their target id and miss."""
+    # Deterministic vertical spread so points in one row do not sit on top of each other.
+    y = d["source"].map({s: i for i, s in enumerate(sources)}).to_numpy(float)
+    rank = d.groupby("source").cumcount().to_numpy()
+    size = d["source"].map(d["source"].value_counts()).to_numpy()
+    y = y + 0.6 * (rank / np.maximum(size - 1, 1) - 0.5)
+    x = d["miss_in_precision"].to_numpy(float)
+    inside = np.abs(x) <= limit
+    ax.scatter(x[inside], y[inside], s=14, marker=marker, color=colour, label=label, zorder=3)
+    for xi, yi, tid in zip(x[~inside], y[~inside], d["target_id"].to_numpy()[~inside]):
+        edge = np.sign(xi) * limit * 0.97
+        ax.scatter([edge], [yi], marker=">" if xi > 0 else "<", s=40, color=colour, zorder=3)
+        ax.annotate(
+            f"{tid}\n({'count differs' if np.isinf(xi) else f'{xi:+.0f} units'})",
+            (edge, yi),
+            xytext=(-6 if xi > 0 else 6, 0),
+            textcoords="offset points",
+            ha="right" if xi > 0 else "left",
+            va="center",
+            fontsize="x-small",
+        )
 
 
 def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
@@ -219,60 +223,14 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
     from toolkit.profile.rules import load_programme_rules
 
     rules = load_programme_rules() if rules is None else rules
-    tab = result.table
-    if result.by:
-        tab = (
-            tab.groupby("programme", sort=False)[
-                ["suitable", "attended", "attended_other", "unmet"]
-            ]
-            .sum()
-            .reset_index()
-        )
-        for o in ("attended", "attended_other", "unmet"):
-            tab[f"{o}_pct"] = 100 * tab[o] / tab["suitable"]
-    tab = tab.set_index("programme")
+    tab = _needs_gap_table(result)
     names = [p.name for p in rules.programmes if p.name in tab.index]
     ax = _axes(ax, (9, 5.5))
     y = np.arange(len(names))
-    left = np.zeros(len(names))
-    colours = {"attended": "#2ca02c", "attended_other": "#9ecae1", "unmet": "#d62728"}
-    labels = {
-        "attended": "Attended the programme",
-        "attended_other": "Attended another programme",
-        "unmet": "Unmet need",
-    }
-    for o in ("attended", "attended_other", "unmet"):
-        vals = tab.loc[names, f"{o}_pct"].to_numpy(float)
-        ax.barh(y, vals, left=left, color=colours[o], label=labels[o])
-        left += vals
+    _attendance_bars(ax, tab, names, y)
     if "unmet_pct_lo" in tab and not result.by:
-        unmet = tab.loc[names, "unmet_pct"].to_numpy(float)
-        lo = tab.loc[names, "unmet_pct_lo"].to_numpy(float)
-        hi = tab.loc[names, "unmet_pct_hi"].to_numpy(float)
-        # The red segment starts at 100 - unmet; a higher unmet share moves that edge left.
-        ax.errorbar(
-            100 - unmet,
-            y,
-            xerr=[hi - unmet, unmet - lo],
-            fmt="none",
-            ecolor="black",
-            elinewidth=1.5,
-            capsize=4,
-            label=f"{int(round(100 * result.confidence))}% interval of the unmet share "
-            "(Wilson; read on the top axis)",
-        )
-    pub_att = [rules.programme(n).attended_pct for n in names]
-    pub_unmet = [100 - rules.programme(n).unmet_pct for n in names]
-    ax.scatter(
-        pub_att,
-        y - 0.3,
-        marker="v",
-        s=30,
-        color="black",
-        zorder=3,
-        label="Published (Table 2): where attended ends and where unmet starts",
-    )
-    ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
+        _unmet_interval(ax, tab, names, y, result.confidence)
+    _published_marks(ax, rules, names, y)
     ax.set_yticks(
         y, [f"{rules.programme(n).label} (n = {int(tab.loc[n, 'suitable']):,})" for n in names]
     )
@@ -296,6 +254,74 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
             below,
         )
     return ax
+
+
+#: The needs gap's outcomes as stacked: label and colour.
+NEEDS_GAP_OUTCOMES = {
+    "attended": ("Attended the programme", "#2ca02c"),
+    "attended_other": ("Attended another programme", "#9ecae1"),
+    "unmet": ("Unmet need", "#d62728"),
+}
+
+
+def _needs_gap_table(result):
+    """The result's table indexed by programme, subgroups summed (shares recomputed)."""
+    tab = result.table
+    if result.by:
+        tab = (
+            tab.groupby("programme", sort=False)[
+                ["suitable", "attended", "attended_other", "unmet"]
+            ]
+            .sum()
+            .reset_index()
+        )
+        for o in NEEDS_GAP_OUTCOMES:
+            tab[f"{o}_pct"] = 100 * tab[o] / tab["suitable"]
+    return tab.set_index("programme")
+
+
+def _attendance_bars(ax, tab, names, y) -> None:
+    """Attended / attended another / unmet, stacked from the left."""
+    left = np.zeros(len(names))
+    for o, (label, colour) in NEEDS_GAP_OUTCOMES.items():
+        vals = tab.loc[names, f"{o}_pct"].to_numpy(float)
+        ax.barh(y, vals, left=left, color=colour, label=label)
+        left += vals
+
+
+def _unmet_interval(ax, tab, names, y, confidence: float) -> None:
+    """The unmet share's interval, drawn where the red segment starts (at 100 - unmet)."""
+    unmet = tab.loc[names, "unmet_pct"].to_numpy(float)
+    lo = tab.loc[names, "unmet_pct_lo"].to_numpy(float)
+    hi = tab.loc[names, "unmet_pct_hi"].to_numpy(float)
+    # The red segment starts at 100 - unmet; a higher unmet share moves that edge left.
+    ax.errorbar(
+        100 - unmet,
+        y,
+        xerr=[hi - unmet, unmet - lo],
+        fmt="none",
+        ecolor="black",
+        elinewidth=1.5,
+        capsize=4,
+        label=f"{int(round(100 * confidence))}% interval of the unmet share "
+        "(Wilson; read on the top axis)",
+    )
+
+
+def _published_marks(ax, rules, names, y) -> None:
+    """Black ticks at Table 2's published boundaries: where attended ends, unmet starts."""
+    pub_att = [rules.programme(n).attended_pct for n in names]
+    pub_unmet = [100 - rules.programme(n).unmet_pct for n in names]
+    ax.scatter(
+        pub_att,
+        y - 0.3,
+        marker="v",
+        s=30,
+        color="black",
+        zorder=3,
+        label="Published (Table 2): where attended ends and where unmet starts",
+    )
+    ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
 
 
 def simulation_caption(result, routes: bool = False) -> str:
