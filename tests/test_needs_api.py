@@ -97,3 +97,66 @@ def test_rng_takes_a_seed_sequence_with_the_same_bytes_as_a_generator(standard):
         standard, rules, rng=np.random.default_rng(np.random.SeedSequence(7)), **kw
     )
     assert a.to_dict() == b.to_dict()
+
+
+# --- the API refuses what `gaps` refuses, with the same message (no flag names) ---------------
+
+
+def _refusal(kwargs, standard):
+    from toolkit.exceptions import ToolkitError
+    from toolkit.needs import needs_summary
+
+    with pytest.raises(ToolkitError) as e:
+        needs_summary(standard, **kwargs)
+    return str(e.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"capacity_months": 0}, ["capacity_months", "whole number >= 1", "got 0"]),
+        ({"capacity_months": 2.5}, ["capacity_months", "whole number", "2.5"]),
+        ({"capacity_release": "soon"}, ["capacity_release", "calibrated, sed", "'soon'"]),
+        (
+            {"pathways": True, "pathway_reading": "nope"},
+            ["pathway reading", "'nope'", "person_only"],
+        ),
+        ({"reading": "nope"}, ["unknown reading", "'nope'"]),
+    ],
+)
+def test_needs_summary_refuses_bad_arguments_without_naming_flags(standard, kwargs, words):
+    msg = _refusal(kwargs, standard)
+    assert all(w in msg for w in words), msg
+    assert "--" not in msg
+
+
+def test_national_figures_refuse_a_base_too_small_in_the_api(standard):
+    """MIN_BASE is the API's rule (it was the command's alone): 29 people in the Table 2 base are
+    refused when scaled to the nation, accepted without national figures, and 30 pass."""
+    from toolkit.exceptions import CohortError
+    from toolkit.needs.gap import MIN_BASE, require_national_base
+    from toolkit.profile.rules import base_mask
+
+    rules = load_programme_rules()
+    inside = np.flatnonzero(base_mask(standard, rules))
+    few = standard.iloc[inside[: MIN_BASE - 1]]
+    with pytest.raises(CohortError, match=r"^my\.csv: has 29 people in the Table 2 base"):
+        require_national_base(few, rules, label="my.csv")
+    with pytest.raises(CohortError, match="at least 30 needed"):
+        estimate_needs_gap(few, rules, n_boot=0)
+    assert estimate_needs_gap(few, rules, stock=None, n_boot=0).table["n_base"].iloc[0] == 29
+    enough = standard.iloc[inside[:MIN_BASE]]
+    assert estimate_needs_gap(enough, rules, n_boot=0).stock > 0
+
+
+def test_needs_summary_dict_holds_the_gap_and_what_the_command_adds(standard):
+    from toolkit.needs import needs_summary
+
+    s = needs_summary(standard, pathways=True, sensitivity=True, rng=1)
+    d = s.to_dict()
+    gap = estimate_needs_gap(standard, rng=1)
+    assert {k: v for k, v in d.items() if k in gap.to_dict()} == gap.to_dict()
+    assert {"sensitivity", "reading_summary", "pathways", "pathway_groups"} <= set(d)
+    text = s.render()
+    assert text.startswith(gap.render()) and "Resettlement pathways" in text
+    assert "Suitable and unmet counts under each reading" in text

@@ -1,0 +1,208 @@
+"""Everything ``recall-toolkit gaps`` reports, from one call: the needs gap, the readings'
+sensitivity, the assumed OVP bands and (on request) the Through the Gate levels.
+
+:func:`needs_summary` checks its arguments before any work (the command only parses), so the
+API refuses what the command refuses, with the same message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from toolkit.exceptions import UsageError
+from toolkit.needs.gap import (
+    DEFAULT_TARGET_DATE,
+    NeedsGapResult,
+    estimate_needs_gap,
+    require_national_base,
+)
+from toolkit.needs.pathways import TTGReport, load_pathway_rules, ttg_report
+from toolkit.profile.rules import (
+    ProgrammeRules,
+    load_programme_rules,
+    reading_summary,
+    score_bands,
+    sensitivity_table,
+)
+from toolkit.results import ResultMixin
+
+#: What the readings' columns mean, printed under the sensitivity table.
+SENSITIVITY_KEY = (
+    "  reading_kind: literal = the footnote's rule as printed; reading = one "
+    "reading of what it leaves open; fitted = adds a quantity the footnote does "
+    "not name, set to meet the published count; no_criteria = none printed",
+    "  fitted_to_count: unpublished columns the reading reads, built so the "
+    "default readings meet Table 2",
+)
+
+
+@dataclass(frozen=True)
+class NeedsSummary(ResultMixin):
+    """Result of :func:`needs_summary`.
+
+    Attributes
+    ----------
+    gap : NeedsGapResult
+    sensitivity : pandas.DataFrame
+        Suitable and unmet counts under every reading (Table 2 base).
+    reading_summary : list of str
+    bands : pandas.DataFrame or None
+        The assumed OVP bands (None when the cohort has no ``ovp_2yr``).
+    pathways : TTGReport or None
+    pathway_reading : str
+    show_sensitivity : bool
+        Whether :meth:`render` prints the sensitivity (the JSON always holds it).
+    """
+
+    gap: NeedsGapResult
+    sensitivity: pd.DataFrame
+    reading_summary: list[str]
+    bands: pd.DataFrame | None
+    pathways: TTGReport | None
+    pathway_reading: str = "default"
+    show_sensitivity: bool = False
+
+    _plot = "plot_needs_gap"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The needs gap's table (a copy): what ``gaps --csv`` writes."""
+        return self.gap.to_frame()
+
+    def to_dict(self) -> dict:
+        """The needs gap's dict with the sensitivity, the bands and the pathways added."""
+        d = self.gap.to_dict()
+        d["sensitivity"] = json.loads(self.sensitivity.to_json(orient="records"))
+        d["reading_summary"] = list(self.reading_summary)
+        if self.bands is not None:
+            d["ovp_bands_assumed"] = json.loads(self.bands.to_json(orient="records"))
+        if self.pathways is not None:
+            d["pathways"] = json.loads(self.pathways.table.to_json(orient="records"))
+            d["pathway_groups"] = json.loads(self.pathways.groups.to_json(orient="records"))
+            d["pathway_notes"] = list(self.pathways.notes)
+        return d
+
+    def render(self) -> str:
+        """The needs gap, then the sensitivity (if asked) and the pathways (if computed)."""
+        parts = [self.gap.render()]
+        if self.show_sensitivity:
+            parts += self._render_sensitivity()
+        if self.pathways is not None:
+            parts += [
+                f"\nResettlement pathways, all recalled (reading: {self.pathway_reading})",
+                self.pathways.render(),
+            ]
+        return "\n".join(parts)
+
+    def _render_sensitivity(self) -> list[str]:
+        shown = self.sensitivity.drop(columns=["note", "criteria"]).copy()  # both in the JSON
+        shown["literal"] = ["LITERAL" if x else "" for x in shown["literal"]]
+        shown["unmet_pct"] = shown["unmet_pct"].round(1)
+        out = [
+            "\nSuitable and unmet counts under each reading (Table 2 base)",
+            shown.to_string(index=False),
+            *SENSITIVITY_KEY,
+            *(f"  - {line}" for line in self.reading_summary),
+        ]
+        if self.bands is not None:
+            out += [
+                "\nOVP (2-year) bands the violence readings depend on: ASSUMED, not "
+                "published (the generator builds OVP; index60 and the moderate/high "
+                "split rest on it)",
+                self.bands.round(1).to_string(index=False),
+            ]
+        return out
+
+
+def needs_summary(
+    cohort: pd.DataFrame,
+    rules: ProgrammeRules | None = None,
+    *,
+    label: str = "cohort",
+    by: Sequence[str] | None = None,
+    reading: str = "default",
+    stock: float | str | None = "auto",
+    target_date: str = DEFAULT_TARGET_DATE,
+    capacity: pd.DataFrame | None = None,
+    capacity_months: int = 36,
+    capacity_release: str = "calibrated",
+    annual_recalls: tuple[float, str] | None = None,
+    spec=None,
+    sensitivity: bool = False,
+    pathways: bool = False,
+    pathway_reading: str = "default",
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
+) -> NeedsSummary:
+    """The needs gap with everything ``recall-toolkit gaps`` reports beside it.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+    rules : ProgrammeRules, optional
+    label : str
+        What the cohort is called in messages (the command passes its file name).
+    by, reading, stock, target_date, spec, rng
+        As :func:`toolkit.needs.gap.estimate_needs_gap` (base ``table2``).
+    capacity, capacity_months, capacity_release, annual_recalls
+        The capacity scenario, as :func:`toolkit.needs.gap.estimate_needs_gap`.
+    sensitivity : bool
+        Print the counts under every reading (they are in :meth:`NeedsSummary.to_dict` always).
+    pathways : bool
+        Also the Through the Gate levels of the recalled (:func:`ttg_report`).
+    pathway_reading : str
+        Complexity reading of Level 3 (``default`` or an alternative of the pathway rules).
+
+    Returns
+    -------
+    NeedsSummary
+
+    Raises
+    ------
+    UsageError
+        An unknown pathway reading (checked before any work), or any argument
+        :func:`estimate_needs_gap` refuses.
+    CohortError
+        Fewer than :data:`toolkit.needs.gap.MIN_BASE` people in the Table 2 base when national
+        figures are asked for.
+    """
+    rules = load_programme_rules() if rules is None else rules
+    prules = load_pathway_rules() if pathways else None
+    if prules is not None and pathway_reading not in prules.readings:
+        raise UsageError(
+            f"unknown pathway reading {pathway_reading!r}; expected one of "
+            f"{', '.join(prules.readings)}"
+        )
+    if stock is not None:
+        require_national_base(cohort, rules, "table2", label=label)
+    gap = estimate_needs_gap(
+        cohort,
+        rules,
+        by=by,
+        reading=reading,
+        stock=stock,
+        target_date=target_date,
+        capacity=capacity,
+        capacity_months=capacity_months,
+        capacity_release=capacity_release,
+        spec=spec,
+        annual_recalls=annual_recalls,
+        rng=rng,
+    )
+    pw = None
+    if prules is not None:
+        recalled = cohort[cohort["recall_type"].notna()]
+        pw = ttg_report(recalled, prules, reading=pathway_reading)
+    sens = sensitivity_table(cohort, rules)
+    return NeedsSummary(
+        gap=gap,
+        sensitivity=sens,
+        reading_summary=reading_summary(sens, rules),
+        bands=score_bands(cohort, rules) if "ovp_2yr" in cohort.columns else None,
+        pathways=pw,
+        pathway_reading=pathway_reading,
+        show_sensitivity=sensitivity,
+    )
