@@ -96,12 +96,12 @@ def run(args) -> int:
         bar.update()
         bar.stage("estimating the needs gap")
         res = needs_summary(
-            cohort, rules, label=args.cohort, by=args.by, reading=args.reading,
-            stock="auto" if args.stock is None else args.stock, target_date=args.date,
-            capacity=capacity, capacity_months=args.months, capacity_release=args.release,
-            annual_recalls=capacity_admissions() if capacity is not None else None, spec=spec,
-            sensitivity=args.sensitivity, pathways=args.pathways,
-            pathway_reading=args.pathway_reading, rng=args.seed,
+            cohort, rules, label=args.cohort, sensitivity=args.sensitivity,
+            pathways=args.pathways, pathway_reading=args.pathway_reading, by=args.by,
+            reading=args.reading, stock="auto" if args.stock is None else args.stock,
+            target_date=args.date, capacity=capacity, capacity_months=args.months,
+            capacity_release=args.release, spec=spec, rng=args.seed,
+            annual_recalls=capacity_admissions() if capacity is not None else None,
         )  # fmt: skip
         bar.update()
         bar.close()

@@ -252,21 +252,9 @@ class NeedsGapResult(ResultMixin):
         ]
 
 
-def _needs_gap_iv(
-    cohort,
-    rules,
-    by,
-    reading,
-    base,
-    stock,
-    confidence,
-    n_boot,
-    months=36,
-    release="calibrated",
-    capacity=None,
-):
-    """Check :func:`estimate_needs_gap`'s arguments before any work; return the rules in force
-    and ``by`` as a tuple."""
+def _needs_gap_iv(cohort, rules, by, reading):
+    """Check :func:`estimate_needs_gap`'s cohort, rules, reading and grouping before any work;
+    return the rules in force and ``by`` as a tuple."""
     if not isinstance(cohort, pd.DataFrame):
         raise UsageError("cohort must be a pandas DataFrame from generate_cohort or read_cohort")
     rules = load_programme_rules() if rules is None else rules
@@ -280,6 +268,11 @@ def _needs_gap_iv(
             raise UsageError(
                 f"cannot group by {b!r}: not a cohort column nor one of {', '.join(DERIVED_BY)}"
             )
+    return rules, by
+
+
+def _scaling_iv(base, stock, confidence, n_boot) -> None:
+    """Check the base, the national scaling, the interval level and the resamples."""
     if base not in BASES:
         raise UsageError(f"base must be 'table2', 'recalled' or 'all'; got {base!r}")
     if stock is not None and not isinstance(stock, str):
@@ -297,6 +290,10 @@ def _needs_gap_iv(
         raise UsageError(f"confidence must be between 0 and 1; got {confidence!r}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise UsageError(f"n_boot must be a whole number, zero or more; got {n_boot!r}")
+
+
+def _capacity_iv(capacity, months, release, stock) -> None:
+    """Check the capacity scenario's arguments (always: the API refuses what the command does)."""
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
         raise UsageError(f"capacity_months must be a whole number >= 1; got {months!r}")
     if release not in RELEASE_MODES:
@@ -305,7 +302,6 @@ def _needs_gap_iv(
         )
     if capacity is not None and stock is None:
         raise UsageError("the capacity scenario needs national figures; give a stock")
-    return rules, by
 
 
 #: Fewest people in the base that :func:`estimate_needs_gap` scales to a national figure.
@@ -560,19 +556,9 @@ def estimate_needs_gap(
     >>> int(first["suitable"])
     1730
     """
-    rules, by = _needs_gap_iv(
-        cohort,
-        rules,
-        by,
-        reading,
-        base,
-        stock,
-        confidence,
-        n_boot,
-        capacity_months,
-        capacity_release,
-        capacity,
-    )
+    rules, by = _needs_gap_iv(cohort, rules, by, reading)
+    _scaling_iv(base, stock, confidence, n_boot)
+    _capacity_iv(capacity, capacity_months, capacity_release, stock)
     rng = np.random.default_rng(rng)
     alpha = 1 - confidence
     mask = _base(cohort, rules, base)
@@ -597,19 +583,20 @@ def estimate_needs_gap(
     per_person = _unmet_per_person(unmet_mat, n_boot, confidence, rng)
     scenario = None
     if capacity is not None:
-        scenario = _capacity_scenario(
+        flow, flow_label = _admissions(national_fig, annual_recalls)
+        scenario = capacity_over_time(
             cohort,
             mask,
             unmet_mat,
-            rules,
+            [p.name for p in rules.programmes],
             capacity,
-            scale,
-            point_stock,
-            national_fig,
-            annual_recalls,
-            capacity_months,
-            capacity_release,
-            rng,
+            scale=scale,
+            stock=point_stock,
+            flow_per_year=flow,
+            flow_label=flow_label,
+            months=capacity_months,
+            release=capacity_release,
+            rng=rng,
         )
     return NeedsGapResult(
         table=table,
@@ -683,40 +670,13 @@ def _unmet_per_person(unmet_mat: np.ndarray, n_boot: int, confidence: float, rng
     return {"mean": float(unmet_mat.sum() / n), "lo": lo, "hi": hi, "n_resamples": int(n_boot)}
 
 
-def _capacity_scenario(
-    cohort,
-    mask,
-    unmet_mat,
-    rules,
-    capacity,
-    scale,
-    point_stock,
-    national,
-    annual_recalls,
-    months,
-    release,
-    rng,
-):
-    """The monthly stock-flow scenario (:func:`toolkit.needs.capacity.capacity_over_time`) on
-    the national footing: the caller's admissions a year, or the national model's flow."""
+def _admissions(national: NationalFigures, annual_recalls) -> tuple[float, str]:
+    """Recalls a year the capacity scenario admits and what they are: the caller's, or the
+    national model's published flow."""
     if annual_recalls is None:
-        flow, label = national.flow, f"published, {national.flows[0].label}"
-    else:
-        flow, label = annual_recalls
-    return capacity_over_time(
-        cohort,
-        mask,
-        unmet_mat,
-        [p.name for p in rules.programmes],
-        capacity,
-        scale=scale,
-        stock=point_stock,
-        flow_per_year=flow,
-        flow_label=label,
-        months=months,
-        release=release,
-        rng=rng,
-    )
+        return national.flow, f"published, {national.flows[0].label}"
+    flow, label = annual_recalls
+    return flow, label
 
 
 def bootstrap_mean_interval(

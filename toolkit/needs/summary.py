@@ -8,19 +8,12 @@ API refuses what the command refuses, with the same message.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import UsageError
-from toolkit.needs.gap import (
-    DEFAULT_TARGET_DATE,
-    NeedsGapResult,
-    estimate_needs_gap,
-    require_national_base,
-)
+from toolkit.needs.gap import BASE_LABELS, NeedsGapResult, estimate_needs_gap, require_national_base
 from toolkit.needs.pathways import TTGReport, load_pathway_rules, ttg_report
 from toolkit.profile.rules import (
     ProgrammeRules,
@@ -81,9 +74,9 @@ class NeedsSummary(ResultMixin):
         if self.bands is not None:
             d["ovp_bands_assumed"] = json.loads(self.bands.to_json(orient="records"))
         if self.pathways is not None:
-            d["pathways"] = json.loads(self.pathways.table.to_json(orient="records"))
-            d["pathway_groups"] = json.loads(self.pathways.groups.to_json(orient="records"))
-            d["pathway_notes"] = list(self.pathways.notes)
+            pw = self.pathways.to_dict()
+            d["pathways"], d["pathway_groups"] = pw["table"], pw["groups"]
+            d["pathway_notes"] = pw["notes"]
         return d
 
     def render(self) -> str:
@@ -123,19 +116,10 @@ def needs_summary(
     rules: ProgrammeRules | None = None,
     *,
     label: str = "cohort",
-    by: Sequence[str] | None = None,
-    reading: str = "default",
-    stock: float | str | None = "auto",
-    target_date: str = DEFAULT_TARGET_DATE,
-    capacity: pd.DataFrame | None = None,
-    capacity_months: int = 36,
-    capacity_release: str = "calibrated",
-    annual_recalls: tuple[float, str] | None = None,
-    spec=None,
     sensitivity: bool = False,
     pathways: bool = False,
     pathway_reading: str = "default",
-    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
+    **gap_options,
 ) -> NeedsSummary:
     """The needs gap with everything ``recall-toolkit gaps`` reports beside it.
 
@@ -145,16 +129,16 @@ def needs_summary(
     rules : ProgrammeRules, optional
     label : str
         What the cohort is called in messages (the command passes its file name).
-    by, reading, stock, target_date, spec, rng
-        As :func:`toolkit.needs.gap.estimate_needs_gap` (base ``table2``).
-    capacity, capacity_months, capacity_release, annual_recalls
-        The capacity scenario, as :func:`toolkit.needs.gap.estimate_needs_gap`.
     sensitivity : bool
         Print the counts under every reading (they are in :meth:`NeedsSummary.to_dict` always).
     pathways : bool
         Also the Through the Gate levels of the recalled (:func:`ttg_report`).
     pathway_reading : str
         Complexity reading of Level 3 (``default`` or an alternative of the pathway rules).
+    **gap_options
+        Keyword arguments of :func:`toolkit.needs.gap.estimate_needs_gap` (``by``, ``reading``,
+        ``stock``, ``target_date``, ``capacity``, ``capacity_months``, ``capacity_release``,
+        ``annual_recalls``, ``spec``, ``rng`` ...), passed on as given.
 
     Returns
     -------
@@ -166,8 +150,8 @@ def needs_summary(
         An unknown pathway reading (checked before any work), or any argument
         :func:`estimate_needs_gap` refuses.
     CohortError
-        Fewer than :data:`toolkit.needs.gap.MIN_BASE` people in the Table 2 base when national
-        figures are asked for.
+        Fewer than :data:`toolkit.needs.gap.MIN_BASE` people in the base when national figures
+        are asked for (the message names the cohort by ``label``).
     """
     rules = load_programme_rules() if rules is None else rules
     prules = load_pathway_rules() if pathways else None
@@ -176,22 +160,11 @@ def needs_summary(
             f"unknown pathway reading {pathway_reading!r}; expected one of "
             f"{', '.join(prules.readings)}"
         )
-    if stock is not None:
-        require_national_base(cohort, rules, "table2", label=label)
-    gap = estimate_needs_gap(
-        cohort,
-        rules,
-        by=by,
-        reading=reading,
-        stock=stock,
-        target_date=target_date,
-        capacity=capacity,
-        capacity_months=capacity_months,
-        capacity_release=capacity_release,
-        spec=spec,
-        annual_recalls=annual_recalls,
-        rng=rng,
-    )
+    if gap_options.get("stock", "auto") is not None:
+        base = gap_options.get("base", "table2")
+        if base in BASE_LABELS:  # else estimate_needs_gap says what is wrong with it
+            require_national_base(cohort, rules, base, label=label)
+    gap = estimate_needs_gap(cohort, rules, **gap_options)
     pw = None
     if prules is not None:
         recalled = cohort[cohort["recall_type"].notna()]
