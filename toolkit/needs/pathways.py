@@ -37,19 +37,26 @@ BUILTIN_FLAGS = ("recalled", "significant_need")
 YOUNG_ADULT_DEFINITIONS = ("default", "alternative")
 
 
-@dataclass(frozen=True)
-class Pathway:
-    """One resettlement pathway (or extra-support cohort) and how its need is read."""
+@dataclass(frozen=True, kw_only=True)
+class SourcedItem:
+    """An item of the specification: its name and label, where the document says it (line
+    and quote) and, where the reading is ours, why (``assumed``)."""
 
     name: str
     label: str
-    need: tuple[Condition, ...]
-    significant: tuple[Condition, ...]
-    assumed: str
-    combined_levels: bool = False
-    missing_items: tuple[str, ...] = ()
     line: int = 0
     quote: str = ""
+    assumed: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pathway(SourcedItem):
+    """One resettlement pathway (or extra-support cohort) and how its need is read."""
+
+    need: tuple[Condition, ...]
+    significant: tuple[Condition, ...]
+    combined_levels: bool = False
+    missing_items: tuple[str, ...] = ()
 
     @property
     def estimable(self) -> bool:
@@ -57,19 +64,14 @@ class Pathway:
         return bool(self.need)
 
 
-@dataclass(frozen=True)
-class Group:
+@dataclass(frozen=True, kw_only=True)
+class Group(SourcedItem):
     """A group that can raise Level 3: any of ``any`` holds, or all of ``all``."""
 
-    name: str
-    label: str
     any: tuple[Condition, ...]
     all: tuple[Condition, ...]
     alternative_all: tuple[Condition, ...] = ()
     alternative_label: str = ""
-    line: int = 0
-    quote: str = ""
-    assumed: str = ""
 
 
 @dataclass(frozen=True)
