@@ -233,3 +233,17 @@ def test_api_refuses_an_unknown_source_without_naming_a_flag():
     with pytest.raises(UsageError, match="'nope'") as e:
         render_reproduction("nope")
     assert "--" not in str(e.value)
+
+
+def test_figure1_lives_beside_its_paper_and_keeps_its_old_names():
+    """Study 1's Figure 1 (standard vs not_standard) is the paper's own code; the toolkit's plots
+    module only leads to it, so existing imports keep working."""
+    from toolkit.papers.recall_process_experience import figures
+    from toolkit.report import plots
+
+    assert plots.plot_figure1 is figures.plot_figure1
+    assert plots.figure1_table is figures.figure1_table
+    source = Path(plots.__file__).read_text(encoding="utf-8")
+    assert "def plot_figure1" not in source and "not_standard" not in source
+    with pytest.raises(AttributeError):
+        plots.no_such_figure  # noqa: B018
