@@ -79,12 +79,25 @@ def test_capacity_result_offers_the_protocol(gap):
     plt.close(ax.figure)
 
 
-def test_ttg_report_offers_a_frame_and_says_it_has_no_figure(standard):
-    rep = ttg_report(standard)
+def test_ttg_report_offers_a_frame_and_a_figure_of_its_levels(standard):
+    rep = ttg_report(standard, reading="person_only")
     pd.testing.assert_frame_equal(rep.to_frame(), rep.table)
     assert rep.to_frame() is not rep.table
-    with pytest.raises(TypeError, match="no figure"):
-        rep.plot()
+    ax = rep.plot()
+    t = rep.table.set_index("pathway")
+    rows = list(t.index)
+    # three level segments per row, in PATHWAY_LEVELS order (level 3, level 2 only, combined)
+    widths = np.array([p.get_width() for p in ax.patches]).reshape(3, len(rows))
+    acc = rows.index("accommodation")
+    n = t.loc["accommodation", "n"]
+    assert widths[0, acc] == pytest.approx(100 * t.loc["accommodation", "level_3"] / n)
+    assert widths[1, acc] == pytest.approx(100 * t.loc["accommodation", "level_2_only"] / n)
+    # a pathway the cohort cannot estimate is labelled, not drawn as a zero need
+    texts = [x.get_text() for x in ax.texts]
+    n_missing = int((~t["estimable"].astype(bool)).sum())
+    assert n_missing and sum(x.startswith("not estimable") for x in texts) == n_missing
+    assert "person_only" in ax.get_title()
+    plt.close(ax.figure)
 
 
 def test_rng_takes_a_seed_sequence_with_the_same_bytes_as_a_generator(standard):

@@ -527,6 +527,9 @@ class TTGReport(ResultMixin):
     notes: tuple[str, ...]
     reading: str
 
+    #: drawn by :func:`toolkit.report.plots.plot_pathway_levels`
+    _plot = "plot_pathway_levels"
+
     def to_frame(self) -> pd.DataFrame:
         """The levels table, one row per pathway (a copy)."""
         return self.table.copy()

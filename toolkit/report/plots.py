@@ -324,6 +324,67 @@ def _published_marks(ax, rules, names, y) -> None:
     ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
 
 
+#: Through the Gate levels as drawn: column, label, colour.
+PATHWAY_LEVELS = (
+    ("level_3", "Level 3 (need and complexity)", "#08519c"),
+    ("level_2_only", "Level 2 only (need)", "#6baed6"),
+    ("level_2_3", "Levels 2 and 3 combined (one service)", "#9e9ac8"),
+)
+
+
+def plot_pathway_levels(report, ax=None, caption: bool = True):
+    """People at Level 2 only and Level 3 of each resettlement pathway (Through the Gate), as a
+    share of the cohort, under the report's complexity reading.
+
+    Pathways the specification serves as one level show one "combined" bar; rows the cohort
+    cannot estimate are labelled "not estimable", never drawn as zero.
+
+    Parameters
+    ----------
+    report : TTGReport
+        From :func:`toolkit.needs.pathways.ttg_report`; subgroups are summed.
+    ax : matplotlib.axes.Axes, optional
+    caption : bool
+        Draw the caption under the axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cols = [c for c, _, _ in PATHWAY_LEVELS]
+    t = report.table.groupby("pathway", sort=False).agg(
+        label=("label", "first"),
+        n=("n", "sum"),
+        **{c: (c, lambda v: v.sum(min_count=1)) for c in cols},
+    )
+    ax = _axes(ax, (9, 0.45 * len(t) + 2.5))
+    y = np.arange(len(t))
+    left = np.zeros(len(t))
+    for col, label, colour in PATHWAY_LEVELS:
+        pct = (100 * t[col].astype(float) / t["n"].where(t["n"] > 0)).fillna(0).to_numpy()
+        ax.barh(y, pct, left=left, color=colour, label=label)
+        left += pct
+    missing = t[cols].isna().all(axis=1).to_numpy()
+    for yi in np.flatnonzero(missing):
+        ax.text(1, yi, "not estimable (the cohort lacks the item)", va="center", fontsize="small")
+    ax.set_yticks(y, t["label"], fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share of the cohort (%)")
+    ax.set_title(f"Through the Gate service levels (complexity reading: {report.reading})")
+    below = _legend_below(ax, ncol=2)
+    if caption:
+        _caption(
+            ax,
+            f"Synthetic cohort of {int(t['n'].max()):,} people (not real people), one cohort. "
+            "Needs are read from the OASys items the cohort carries (a lower bound where the "
+            "pathway covers items it lacks); Level 3 adds the reading's complexity groups "
+            "(assumed readings of the specification, pathways.toml).",
+            below,
+        )
+    return ax
+
+
 def simulation_caption(result, routes: bool = False) -> str:
     """Caption of the simulation figures: population, admissions, replications; with
     ``routes``, also the share still in custody at the horizon and what the bars mean."""
