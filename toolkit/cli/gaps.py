@@ -44,13 +44,6 @@ ARGUMENTS = (
     (("--csv",), {"metavar": "OUT", "help": "write the table as CSV"}),
 )  # fmt: skip
 
-#: Memory ``gaps`` needs: interpreter and libraries, then bytes per cohort row by format.
-#: Measured (issue 23, ``/usr/bin/time -v``): a standard-recall Parquet cohort peaks at 0.41 GB
-#: at 250,000 rows, 0.71 GB at 1,000,000 and 1.42 GB at 2,000,000 (about 710 bytes a row); CSV
-#: at 0.51 GB at 250,000 rows (about 1,000 a row). Rounded up by about 10% (*assumed* margin).
-BASE_BYTES = 250e6
-BYTES_PER_ROW = {"parquet": 800, "csv": 1_100, "csv.gz": 1_100}
-
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -69,24 +62,25 @@ def run(args) -> int:
     from toolkit.cohort.io import atomic_outputs, cohort_format, read_cohort
     from toolkit.cohort.rows import estimate_rows
     from toolkit.needs import load_capacity, needs_summary
+    from toolkit.needs.summary import MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW
     from toolkit.outputs import progress
     from toolkit.profile.rules import load_programme_rules
     from toolkit.review.national import capacity_admissions
 
-    for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
-        if out and not str(out).lower().endswith(suffix):
-            raise UsageError(f"{out}: expected a {suffix} file")
     with atomic_outputs() as outputs:
         # Every output is reserved before the work and renamed only when all are written.
         outputs.protect(args.cohort, args.rules, args.capacity, args.profile)
-        for out in (args.json, args.csv):
+        for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
+            if out and not str(out).lower().endswith(suffix):
+                raise UsageError(f"{out}: expected a {suffix} file")
             if out:
                 outputs.reserve(out)
         rows = estimate_rows(args.cohort)  # refuse a cohort too large before reading it
         if rows is not None:  # unreadable: read_cohort gives the error
-            require_memory(BASE_BYTES, BYTES_PER_ROW[cohort_format(args.cohort)], rows,
-                           f"gaps {args.cohort} (about {rows:,} rows)", flag="--n",
-                           advice="use a cohort of {fits} rows or fewer")  # fmt: skip
+            per_row = MEMORY_BYTES_PER_ROW[cohort_format(args.cohort)]
+            require_memory(MEMORY_BASE_BYTES, per_row, rows, f"gaps {args.cohort} (about "
+                           f"{rows:,} rows)", flag="--n", advice="use a cohort of {fits} rows "
+                           "or fewer")  # fmt: skip
         bar = progress(2, "gaps")  # a bar on a terminal, lines in a log
         bar.stage(f"reading {args.cohort}")
         rules = load_programme_rules(args.rules)

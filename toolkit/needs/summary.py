@@ -24,6 +24,15 @@ from toolkit.profile.rules import (
 )
 from toolkit.results import ResultMixin
 
+#: Memory :func:`needs_summary` needs on a cohort read from a file: interpreter and libraries,
+#: then bytes per cohort row by format. Measured (issue 23, ``/usr/bin/time -v``): a
+#: standard-recall Parquet cohort peaks at 0.41 GB at 250,000 rows, 0.71 GB at 1,000,000 and
+#: 1.42 GB at 2,000,000 (about 710 bytes a row); CSV at 0.51 GB at 250,000 rows (text parsed to
+#: strings first, about 1,000 a row). Rounded up by about 10% (*assumed* margin for other
+#: profiles' columns). ``recall-toolkit gaps`` refuses a file that would not fit.
+MEMORY_BASE_BYTES = 250e6
+MEMORY_BYTES_PER_ROW = {"parquet": 800, "csv": 1_100, "csv.gz": 1_100}
+
 #: What the readings' columns mean, printed under the sensitivity table.
 SENSITIVITY_KEY = (
     "  reading_kind: literal = the footnote's rule as printed; reading = one "
