@@ -65,6 +65,7 @@ from toolkit.needs.capacity import (  # CAPACITY_*, load_capacity: names users i
 )
 from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
+from toolkit.profile.spec import load_profile
 from toolkit.results import ResultMixin
 from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
 from toolkit.validation import require_rows
@@ -648,8 +649,6 @@ def _subgroup_marks(table, cohort, by, rules, spec) -> tuple[tuple[dict, ...], t
     if not by:
         return (), ()
     if spec is None:
-        from toolkit.profile.spec import load_profile
-
         spec = load_profile()
     # Table 2 describes its own base (standard recalls with OASys), whatever base is used
     published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import UsageError
+from toolkit.outputs import write_text
 from toolkit.report.sources import TEMPLATE, reproduction_sources
 
 #: The sources with a write-up (``papers/<source>/`` holding ``report.py`` and
@@ -148,7 +149,5 @@ def render_reproduction(
 def write_text_atomic(text: str, out: str | Path) -> Path:
     """Write ``text`` to ``out`` through the output layer (:func:`toolkit.outputs.write_text`:
     a temporary file renamed into place, mode as the umask gives, OS errors in one line)."""
-    from toolkit.outputs import write_text
-
     write_text(out, text)
     return Path(out)

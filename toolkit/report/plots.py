@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from toolkit.fidelity.report import EVALUATED_ROLES
+from toolkit.profile.rules import load_programme_rules
+from toolkit.report.counts import figure_counts
+from toolkit.report.tables import precision_misses
+
 #: Figures of one paper, kept under these names for existing callers (see ``__getattr__``).
 _PAPER_FIGURES = {
     "figure1_table": "toolkit.papers.recall_process_experience.figures",
@@ -131,10 +136,6 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.fidelity.report import EVALUATED_ROLES
-    from toolkit.report.counts import figure_counts
-    from toolkit.report.tables import precision_misses
-
     # published figures only: the declared logical relations are rules, not published figures
     m = precision_misses(report)
     m = m[m["statistic"] != "relation"]
@@ -220,8 +221,6 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.profile.rules import load_programme_rules
-
     rules = load_programme_rules() if rules is None else rules
     tab = _needs_gap_table(result)
     names = [p.name for p in rules.programmes if p.name in tab.index]
@@ -595,8 +594,6 @@ def plot_capacity_over_time(
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.profile.rules import load_programme_rules
-
     # a CapacityResult holds the months as `monthly`; a NeedsGapResult as `capacity_monthly`
     monthly = getattr(result, "monthly", None)
     monthly = result.capacity_monthly if monthly is None else monthly
