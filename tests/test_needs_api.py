@@ -173,3 +173,22 @@ def test_needs_summary_dict_holds_the_gap_and_what_the_command_adds(standard):
     text = s.render()
     assert text.startswith(gap.render()) and "Resettlement pathways" in text
     assert "Suitable and unmet counts under each reading" in text
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "7"])
+def test_a_bad_rng_is_refused_in_words(standard, bad):
+    from toolkit.exceptions import UsageError
+    from toolkit.needs.gap import bootstrap_mean_interval
+
+    with pytest.raises(UsageError, match="rng must be a non-negative whole number"):
+        estimate_needs_gap(standard, n_boot=10, rng=bad)
+    with pytest.raises(UsageError, match="rng must be"):
+        bootstrap_mean_interval(np.array([0, 1]), 10, 0.95, rng=bad)
+
+
+def test_render_reproduction_refuses_a_bad_seed_as_the_command_does():
+    from toolkit.exceptions import UsageError
+    from toolkit.report.markdown import render_reproduction
+
+    with pytest.raises(UsageError, match="seed must be a non-negative whole number; got -1"):
+        render_reproduction("howard_2009_ogrs3", seed=-1)

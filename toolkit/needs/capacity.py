@@ -73,6 +73,30 @@ CAPACITY_SHOWN = (
 )
 
 
+def as_rng(rng) -> np.random.Generator:
+    """``rng`` as a numpy Generator: None (fresh entropy), a non-negative int seed, a
+    SeedSequence or a Generator (used as is).
+
+    Raises
+    ------
+    UsageError
+        For anything else (a negative or fractional seed, a bool, a string ...).
+
+    Examples
+    --------
+    >>> bool(as_rng(1).integers(10) == as_rng(np.random.SeedSequence(1)).integers(10))
+    True
+    """
+    if isinstance(rng, (np.random.Generator, np.random.SeedSequence)) or rng is None:
+        return np.random.default_rng(rng)
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise UsageError(
+            f"rng must be a non-negative whole number, a numpy Generator or SeedSequence, or "
+            f"None; got {rng!r}"
+        )
+    return np.random.default_rng(rng)
+
+
 def capacity_lines(summary: pd.DataFrame, notes: Sequence[str]) -> list[str]:
     """The capacity scenario as terminal text: a heading, the :data:`CAPACITY_SHOWN` columns
     and one line per note."""
@@ -304,7 +328,7 @@ def capacity_over_time(
         (released unmet plus waiting at the end); ``arrival_share`` and ``illustrative``.
     """
     _capacity_iv(months, release)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     base = np.asarray(base, dtype=bool)
     footing = _release_footing(cohort, base, stock, flow_per_year, release)
     cap = capacity.set_index("programme")

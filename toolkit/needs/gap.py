@@ -59,6 +59,7 @@ from toolkit.needs.capacity import (  # CAPACITY_*, load_capacity: names users i
     CAPACITY_FIELDS,  # noqa: F401
     CAPACITY_SHOWN,  # noqa: F401
     RELEASE_MODES,
+    as_rng,
     capacity_lines,
     capacity_over_time,
     load_capacity,  # noqa: F401
@@ -560,7 +561,7 @@ def estimate_needs_gap(
     rules, by = _needs_gap_iv(cohort, rules, by, reading)
     _scaling_iv(base, stock, confidence, n_boot)
     _capacity_iv(capacity, capacity_months, capacity_release, stock)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     alpha = 1 - confidence
     mask = _base(cohort, rules, base)
     if stock is not None:
@@ -714,7 +715,7 @@ def bootstrap_mean_interval(
     >>> bool(lo < 1.0 < hi)
     True
     """
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     values = np.asarray(values)
     if values.size and (values.dtype.kind not in "iub" or values.min() < 0):
         raise UsageError("bootstrap_mean_interval takes non-negative whole numbers")

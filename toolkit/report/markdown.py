@@ -140,6 +140,8 @@ def render_reproduction(
     >>> "| 1 | 20 | male | violence | 0 | 20 | 0.121616 | 0.121616 |" in text
     True
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise UsageError(f"seed must be a non-negative whole number; got {seed!r}")
     module = report_module(source)
     ctx = module.context(seed)
     template = _env(Path(module.__file__).parent).get_template(TEMPLATE)
