@@ -26,17 +26,19 @@ import numpy as np
 import pandas as pd
 
 from toolkit.cohort.generate import generate_cohort
+from toolkit.defaults import DEFAULT_SEED
 from toolkit.priority.caseload import CaseloadError, validate_caseload
 from toolkit.priority.compare import snapshot_comparison
-from toolkit.report.caseload import example_caseload, priority_report_html
+from toolkit.report.caseload import priority_report_html
 from toolkit.priority.fairness import caseload_fairness
 from toolkit.priority.rank import MIN_DAYS_GAINED, WEEKS_AHEAD, prioritise
 from toolkit.priority.model import load_scoring_model
+from toolkit.priority.template import EXAMPLE_AS_OF, EXAMPLE_N, EXAMPLE_SEED, example_caseload
 
-SEED = 20261125
-AS_OF = pd.Timestamp("2026-01-05")
+SEED = EXAMPLE_SEED  # the template command's example: same seed, same rows
+AS_OF = EXAMPLE_AS_OF
 CAPACITY = 20  # reviews a week: the `prioritise --capacity` default
-N_CASES = 300
+N_CASES = EXAMPLE_N
 
 # %% [markdown]
 # ## A synthetic caseload, as a practitioner's CSV
@@ -47,9 +49,7 @@ N_CASES = 300
 # and read it back through the validator, exactly as `prioritise CASELOAD.csv` does.
 
 # %%
-c_rng, s_rng = np.random.default_rng(SEED).spawn(2)
-cohort = generate_cohort(populations=["standard"], rng=c_rng)
-text = example_caseload(cohort, N_CASES, as_of=AS_OF, rng=s_rng)
+text = example_caseload(n=N_CASES, as_of=AS_OF, rng=SEED)
 work = Path(tempfile.mkdtemp(prefix="caseload_nb_"))
 csv_path = work / "caseload.csv"
 text.to_csv(csv_path, index=False)
@@ -194,7 +194,7 @@ snap.set_index("ordering")[["released_per_week", "released_per_week_lo",
 from toolkit.priority.compare import decision_records, decision_table
 
 WEEKLY = (10, 40)
-std_cohort = generate_cohort(populations=["standard"], rng=20140331)
+std_cohort = generate_cohort(populations=["standard"], rng=DEFAULT_SEED)
 weekly_rec = decision_records(std_cohort, capacities=WEEKLY, n=4000, n_replications=3, rng=SEED)
 weekly = decision_table(weekly_rec, WEEKLY)
 for _, r in weekly[weekly["ordering"] != "fifo"].iterrows():

@@ -115,3 +115,19 @@ def test_infer_denominators_closed_form():
     # 2004/3696 written with 17 significant digits fits N = 3696 and its divisors' multiples.
     assert 3696 in infer_denominators(2004 / 3696, 3000, 3699)
     assert infer_denominators(1 / 3, 3, 7) == [3, 6]
+
+
+def test_audit_result_follows_the_result_protocol(audit):
+    """to_dict is what `audit --json` writes; render is what `audit` prints; no figure."""
+    d = audit.to_dict()
+    assert d["spec"] == audit.spec_path and len(d["findings"]) == len(audit.findings)
+    assert d["findings"][0]["id"] == audit.findings[0].id
+    text = audit.render()
+    assert text.splitlines()[0].startswith(f"Audit of {audit.spec_path}: {len(audit.findings)} ")
+    issue = audit.issues[0]
+    assert f"- [{issue.status}] {issue.id} ({issue.check})" in text
+    consistent = next(f for f in audit.findings if f.status == "consistent")
+    assert f"] {consistent.id} (" not in text
+    assert f"] {consistent.id} (" in audit.render(show_all=True)
+    with pytest.raises(TypeError, match="AuditResult has no figure"):
+        audit.plot()

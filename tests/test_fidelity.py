@@ -136,6 +136,24 @@ def test_plots_take_and_return_axes(default_cohort, spec, report):
     assert len(ax.patches) == 24
     fig2, ax2 = plt.subplots()
     assert plot_fidelity(report, ax=ax2) is ax2
+    # the report draws itself through the same function (toolkit.results protocol)
+    fig3, ax3 = plt.subplots()
+    assert report.plot(ax=ax3) is ax3
+    assert [t.get_text() for t in ax3.texts] == [t.get_text() for t in ax2.texts]
     plt.close("all")
     tab = figure1_table(default_cohort, spec)
     assert (abs(tab["synthetic_standard"] - tab["published_standard"]) < 5e-4).all()
+
+
+def test_check_cohort_file_is_what_the_command_runs(tmp_path, spec):
+    """The API behind `recall-toolkit fidelity`: read the file, then report (same result)."""
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.cohort.io import read_cohort, write_cohort
+    from toolkit.fidelity.report import check_cohort_file
+
+    path = tmp_path / "hdc.csv"
+    write_cohort(generate_cohort(spec, populations=["hdc"], rng=3), path)
+    got = check_cohort_file(path).to_dict()
+    assert got == fidelity_report(read_cohort(path), spec).to_dict()
+    with pytest.raises(CohortError, match="no such cohort file"):
+        check_cohort_file(tmp_path / "missing.csv")

@@ -56,7 +56,11 @@ def test_every_quote_is_in_the_seed_at_its_line(nat):
 @pytest.mark.parametrize(
     "old, new, match",
     [
-        ("count = 21500", "cuont = 21500", r"`flow\[0\]\.cuont` is not a known key \(did you mean"),
+        (
+            "count = 21500",
+            "cuont = 21500",
+            r"`flow\[0\]\.cuont` is not a known key; did you mean `count`",
+        ),
         ("count = 6710", "count = -6710", r"`stock\[2\]\.count` must be a positive whole number"),
         ('kind = "stock"', 'kind = "stocks"', r"`anchor\.kind` must be one of flow, stock"),
         ("date = 2016-03-31\nassumed", "date = 2016-04-30\nassumed", r"`anchor\.date` must be the"),

@@ -106,7 +106,8 @@ def test_rules_on_hand_worked_cohort(rules):
         (
             "unmet_pct = 60.4",
             "unmet_pct = 160.4",
-            r"unmet_pct` must be a percentage 0-100; got 160\.4",
+            # the declared range (toolkit.profile.rules_tables.Percent), in tomlmodel's words
+            r"unmet_pct` input should be less than or equal to 100; got 160\.4",
         ),
         ("suitable = 1730\n", "", r"programmes\.cognitive_skills\.suitable` is required"),
     ],

@@ -251,7 +251,9 @@ def test_national_file_refuses_unknown_keys(tmp_path):
     text = paper_file("recall_process_experience", "national.toml").read_text(encoding="utf-8")
     p = tmp_path / "national.toml"
     p.write_text(text.replace("count = 21500", "cuont = 21500"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"`flow\[0\]\.cuont` is not a known key \(did you mean"):
+    with pytest.raises(
+        SpecError, match=r"`flow\[0\]\.cuont` is not a known key; did you mean `count`"
+    ):
         load_national(p)
     p.write_text(text.replace("count = 6710", "count = -6710"), encoding="utf-8")
     with pytest.raises(SpecError, match=r"`stock\[2\]\.count` must be a positive whole number"):

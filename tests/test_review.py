@@ -111,8 +111,8 @@ def test_strategy_repr_and_orderings():
         (
             "notice_probability = 0.8",
             "notice_probabilty = 0.8",
-            r"`executive\.notice_probabilty` is not a known key \(did you mean "
-            r"`notice_probability`\?\)",
+            r"`executive\.notice_probabilty` is not a known key; did you mean "
+            r"`notice_probability`\?",
         ),
         ("sigma = 0.8\n", "sigma = -0.8\n", r"`person\.sigma` must be a number between 0.01"),
         (
@@ -125,11 +125,16 @@ def test_strategy_repr_and_orderings():
             "direction_probability = -0.1",
             r"parole_board\.direction_probability` must be a number between 0 and 1",
         ),
-        ("[calibrated]", "[calibratd]", r"`calibratd` is not a known key \(did you mean"),
+        (
+            "[calibrated]",
+            "[calibratd]",
+            r"`calibratd` is not a known key; did you mean `calibrated`",
+        ),
         (
             "excluded_rosh = []",
             'excluded_rosh = ["extreme"]',
-            r"executive\.excluded_rosh` must be a list of low, medium, high, very_high",
+            r"executive\.excluded_rosh\[0\]` must be one of low, medium, high, very_high; "
+            r"got 'extreme'",
         ),
         (
             "board_referral_day = 28\nboard_review_every = 365\nrelease_at_sed = true\n"

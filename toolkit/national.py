@@ -7,8 +7,8 @@ figures are anchored on, and the projection's assumptions. ``simulate``
 sweep's projection (:mod:`toolkit.sweep.projection`) and the notebooks read it through
 :func:`load_national`; dates and labels in their output come from the data.
 
-This module is a leaf (it imports only the TOML reader and the exceptions), so every stage can
-use it.
+This module is a leaf (it imports only the TOML reader, the declared-validation helpers, the
+argument checks, the category names and the exceptions), so every stage can use it.
 """
 
 from __future__ import annotations
@@ -17,18 +17,36 @@ import datetime as _dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, ClassVar
 
-from toolkit.datafiles import check_keys, read_toml
-from toolkit.exceptions import SpecError, UsageError
+from pydantic import AfterValidator, Field, PlainValidator, model_validator
+
+from toolkit.args import check_real
+from toolkit.categories import RECALL_TYPES
+from toolkit.datafiles import read_toml
+from toolkit.exceptions import UsageError
+from toolkit.tomlmodel import (
+    FileModel,
+    ValueAt,
+    choice,
+    is_number,
+    listed,
+    number,
+    parse,
+    toml_date,
+    whole,
+)
 
 __all__ = [
     "ANCHORS",
+    "GROWTH_RANGE",
     "TIME_WINDOW_DAYS",
     "DatedStock",
     "Flow",
     "Growth",
     "NationalModel",
     "Projection",
+    "check_growth",
     "date_label",
     "load_national",
 ]
@@ -39,6 +57,31 @@ ANCHORS = ("flow", "stock")
 #: A figure published for a date is read as describing the half-year either side of it
 #: (*assumed*: 183 days spans 31 March to 30 September, the two 2016 snapshots in the seeds).
 TIME_WINDOW_DAYS = 183
+
+
+#: Yearly growth rates of the recall flow the national figures accept (exclusive): above -99%
+#: (a flow that stops leaves nothing to scale) and below 1,000% a year.
+GROWTH_RANGE = (-0.99, 10)
+
+
+def check_growth(growth: float | None) -> float | None:
+    """A yearly growth rate of the recall flow (0.15 for 15% a year), or None (the published
+    growth); the one check of a growth argument, for the API and the command line alike.
+
+    Raises
+    ------
+    UsageError
+        ``growth must be a yearly rate between -0.99 and 10 (exclusive); got 50``.
+
+    Examples
+    --------
+    >>> check_growth(-0.5), check_growth(None)
+    (-0.5, None)
+    """
+    if growth is None:
+        return None
+    lo, hi = GROWTH_RANGE
+    return check_real("growth", growth, lo, hi, lo_open=True, hi_open=True, what="a yearly rate")
 
 
 def date_label(d: _dt.date) -> str:
@@ -227,33 +270,170 @@ def as_date(value) -> _dt.date:
         raise UsageError(f"date must look like YYYY-MM-DD; got {value!r}") from None
 
 
-def _date(label, where, v) -> _dt.date:
-    if isinstance(v, _dt.datetime) or not isinstance(v, _dt.date):
-        raise SpecError(label, where, "must be a TOML date (YYYY-MM-DD)", v)
-    return v
+# --- The file, declared ----------------------------------------------------------------------
+# national.toml's tables as pydantic models (toolkit.tomlmodel): keys, types, ranges and the
+# rules across keys, checked once by parse(); errors name the file, key, rule and value.
+
+_PEOPLE = whole(1, what="a positive whole number of people")
 
 
-def _positive_int(label: str, key: str, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-        raise SpecError(label, key, "must be a positive whole number of people", v)
-    return v
+class _Meta(FileModel):
+    document: str
+    title: str | None = None
+    population: str | None = None
+    census_date: toml_date
+    census_line: int | None = None
+    census_quote: str | None = None
 
 
-def _number(label, key, v, lo, hi) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-        raise SpecError(label, key, f"must be a number between {lo} and {hi}", v)
+class _Stock(FileModel):
+    date: toml_date
+    count: _PEOPLE
+    line: int
+    quote: str
+    note: str = ""
+
+
+class _Period(FileModel):
+    """A published figure over a period: the period's end must follow its start."""
+
+    #: the names of the period's first and last day
+    ENDS: ClassVar[tuple[str, str]] = ("start", "end")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        first, last = self.ENDS
+        if getattr(self, last) <= getattr(self, first):
+            shown = type(self).model_fields[first].alias or first  # `from`, a Python keyword
+            raise ValueAt(last, f"must be after {shown}", getattr(self, last))
+        return self
+
+
+class _Flow(_Period):
+    start: toml_date
+    end: toml_date
+    count: _PEOPLE
+    line: int
+    quote: str
+
+
+class _Growth(_Period):
+    ENDS: ClassVar[tuple[str, str]] = ("from_", "to")
+    from_: toml_date = Field(alias="from")
+    to: toml_date
+    percent: number(-99, 1000)
+    line: int
+    quote: str
+
+
+def _share(v):
+    if not (is_number(v) and 0 < v <= 1):
+        raise ValueError("must be a share in (0, 1]")
     return float(v)
 
 
-def _tables(data, key, label) -> list:
-    v = data[key]
-    if not isinstance(v, list) or not v or not all(isinstance(t, dict) for t in v):
-        raise SpecError(label, key, f"must be one or more [[{key}]] tables", v)
-    return v
+_SHARE = Annotated[float, PlainValidator(_share)]
+
+
+class _StandardShare(FileModel):
+    value: _SHARE
+    low: _SHARE
+    high: _SHARE
+    line: int
+    quote: str
+    assumed: str | None = None
+
+    @model_validator(mode="after")
+    def _inside(self):
+        if not self.low <= self.value <= self.high:
+            raise ValueAt("", "needs low <= value <= high", [self.low, self.value, self.high])
+        return self
+
+
+class _Anchor(FileModel):
+    kind: choice(ANCHORS)
+    date: toml_date
+    assumed: str = ""
+
+
+def _month(v):
+    switch = str(v)
+    try:
+        _dt.date.fromisoformat(switch + "-01" if len(switch) == 7 else switch)
+    except ValueError:
+        raise ValueError("must be a month like 2016-04") from None
+    return switch[:7]
+
+
+class _Projection(FileModel):
+    growth_until: toml_date
+    growth_after_pct_per_year: number(-99, 1000)
+    growth_after_range: list
+    populations: listed(RECALL_TYPES, "recall types")
+    status_quo_strategy: str
+    switch: Annotated[str, PlainValidator(_month)]
+    years: whole(1, 30, what="a whole number of years, 1 to 30")
+    assumed: str = ""
+
+    @model_validator(mode="after")
+    def _range_holds_value(self):
+        r, after = self.growth_after_range, self.growth_after_pct_per_year
+        if not (len(r) == 2 and all(is_number(x) for x in r) and r[0] <= after <= r[1]):
+            raise ValueAt(
+                "growth_after_range", "must be [low, high] around growth_after_pct_per_year", r
+            )
+        return self
+
+    def build(self) -> Projection:
+        lo, hi = self.growth_after_range
+        return Projection(
+            growth_until=self.growth_until,
+            growth_after_pct_per_year=self.growth_after_pct_per_year,
+            growth_after_range=(float(lo), float(hi)),
+            populations=self.populations,
+            status_quo_strategy=self.status_quo_strategy,
+            switch=self.switch,
+            years=self.years,
+            reason=self.assumed,
+        )
+
+
+def _tables(name: str):
+    def check(v):
+        if not v:
+            raise ValueError(f"must be one or more [[{name}]] tables")
+        return v
+
+    return AfterValidator(check)
+
+
+class NationalFile(FileModel):
+    """``national.toml``, declared: one model per table (see each table's class)."""
+
+    meta: _Meta
+    stock: Annotated[list[_Stock], _tables("stock")]
+    flow: Annotated[list[_Flow], _tables("flow")]
+    growth: list[_Growth] = []
+    standard_share: _StandardShare
+    anchor: _Anchor
+    projection: _Projection
+
+    @model_validator(mode="after")
+    def _anchor_is_a_stock(self):
+        dates = [s.date for s in self.stock]
+        if self.anchor.date not in dates:
+            known = ", ".join(str(d) for d in dates)
+            raise ValueAt(
+                "anchor.date", f"must be the date of a [[stock]] ({known})", self.anchor.date
+            )
+        return self
 
 
 def load_national(path: str | Path | None = None) -> NationalModel:
-    """Read and check ``national.toml`` (default: the shipped one; cached).
+    """Read and check ``national.toml`` (default: the shipped one; cached per file version).
+
+    The cache holds the file as last read: every consumer gets the same object while the file is
+    unchanged, and a file edited since (another modification time or size) is read again.
 
     Raises
     ------
@@ -267,176 +447,47 @@ def load_national(path: str | Path | None = None) -> NationalModel:
     >>> nat.stock_at("2016-09-30").count, nat.flows[0].label, nat.anchor_stock.label
     (6710, '2015', '31 March 2016')
     """
-    return _load(None if path is None else str(Path(path).resolve()))
+    resolved = None if path is None else str(Path(path).resolve())
+    return _load(resolved, _version(resolved))
+
+
+def _version(path: str | None) -> tuple[int, int] | None:
+    """(modification time in ns, size) of the file, None if it cannot be read (the loader then
+    reports why)."""
+    from toolkit.datafiles import paper_file
+
+    try:
+        st = Path(path if path is not None else paper_file(_SOURCE, _NAME)).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 @lru_cache(maxsize=8)
-def _load(path: str | None) -> NationalModel:
+def _load(path: str | None, version: tuple[int, int] | None) -> NationalModel:
+    """The file at ``path`` parsed and checked; ``version`` keys the cache to its contents."""
     data, label = read_toml(path, _SOURCE, _NAME)
-    check_keys(
-        data,
-        ["meta", "stock", "flow", "growth", "standard_share", "anchor", "projection"],
-        label,
-        required=["meta", "stock", "flow", "standard_share", "anchor", "projection"],
-    )
-    meta = data["meta"]
-    check_keys(
-        meta,
-        ["document", "title", "population", "census_date", "census_line", "census_quote"],
-        label,
-        "meta",
-        required=["document", "census_date"],
-    )
-    census = _date(label, "meta.census_date", meta["census_date"])
-    prov = ["line", "quote"]
-    stocks = []
-    for i, s in enumerate(_tables(data, "stock", label)):
-        w = f"stock[{i}]"
-        check_keys(s, ["date", "count", *prov, "note"], label, w, required=["date", "count", *prov])
-        stocks.append(
-            DatedStock(
-                _date(label, f"{w}.date", s["date"]),
-                _positive_int(label, f"{w}.count", s["count"]),
-                int(s["line"]),
-                str(s["quote"]),
-                str(s.get("note", "")),
-            )
-        )
-    flows = []
-    for i, f in enumerate(_tables(data, "flow", label)):
-        w = f"flow[{i}]"
-        keys = ["start", "end", "count", *prov]
-        check_keys(f, keys, label, w, required=keys)
-        start, end = _date(label, f"{w}.start", f["start"]), _date(label, f"{w}.end", f["end"])
-        if end <= start:
-            raise SpecError(label, f"{w}.end", "must be after start", f["end"])
-        flows.append(
-            Flow(
-                start,
-                end,
-                _positive_int(label, f"{w}.count", f["count"]),
-                int(f["line"]),
-                str(f["quote"]),
-            )
-        )
-    growths = []
-    for i, g in enumerate(data.get("growth", [])):
-        w = f"growth[{i}]"
-        keys = ["from", "to", "percent", *prov]
-        check_keys(g, keys, label, w, required=keys)
-        a, b = _date(label, f"{w}.from", g["from"]), _date(label, f"{w}.to", g["to"])
-        if b <= a:
-            raise SpecError(label, f"{w}.to", "must be after from", g["to"])
-        pct = _number(label, f"{w}.percent", g["percent"], -99, 1000)
-        growths.append(Growth(a, b, pct, int(g["line"]), str(g["quote"])))
-    sh = data["standard_share"]
-    check_keys(
-        sh,
-        ["value", "low", "high", *prov, "assumed"],
-        label,
-        "standard_share",
-        required=["value", "low", "high", *prov],
-    )
-    for k in ("value", "low", "high"):
-        v = sh[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
-            raise SpecError(label, f"standard_share.{k}", "must be a share in (0, 1]", v)
-    if not sh["low"] <= sh["value"] <= sh["high"]:
-        raise SpecError(
-            label,
-            "standard_share",
-            "needs low <= value <= high",
-            [sh["low"], sh["value"], sh["high"]],
-        )
-    an = data["anchor"]
-    check_keys(an, ["kind", "date", "assumed"], label, "anchor", required=["kind", "date"])
-    if an["kind"] not in ANCHORS:
-        raise SpecError(label, "anchor.kind", f"must be one of {', '.join(ANCHORS)}", an["kind"])
-    anchor_date = _date(label, "anchor.date", an["date"])
-    if anchor_date not in {s.date for s in stocks}:
-        raise SpecError(
-            label,
-            "anchor.date",
-            "must be the date of a [[stock]] (" + ", ".join(str(s.date) for s in stocks) + ")",
-            anchor_date,
-        )
-    projection = _projection(label, data["projection"])
+    m = parse(NationalFile, data, label)
+    sh = m.standard_share
     return NationalModel(
         path=label,
-        document=str(meta["document"]),
-        census_date=census,
-        stocks=tuple(sorted(stocks, key=lambda s: s.date)),
-        flows=tuple(flows),
-        growths=tuple(growths),
-        standard_share=float(sh["value"]),
-        standard_share_low=float(sh["low"]),
-        standard_share_high=float(sh["high"]),
-        standard_share_line=int(sh["line"]),
-        standard_share_quote=str(sh["quote"]),
-        anchor=str(an["kind"]),
-        anchor_date=anchor_date,
-        anchor_reason=str(an.get("assumed", "")),
-        projection=projection,
-    )
-
-
-def _projection(label: str, p: dict) -> Projection:
-    from toolkit.categories import RECALL_TYPES
-
-    keys = (
-        "growth_until",
-        "growth_after_pct_per_year",
-        "growth_after_range",
-        "populations",
-        "status_quo_strategy",
-        "switch",
-        "years",
-        "assumed",
-    )
-    check_keys(p, keys, label, "projection", required=keys[:-1])
-    pops = p["populations"]
-    if not isinstance(pops, list) or not pops or any(x not in RECALL_TYPES for x in pops):
-        raise SpecError(
-            label,
-            "projection.populations",
-            f"must list recall types ({', '.join(RECALL_TYPES)})",
-            pops,
-        )
-    years = p["years"]
-    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 30:
-        raise SpecError(
-            label, "projection.years", "must be a whole number of years, 1 to 30", years
-        )
-    after = _number(
-        label, "projection.growth_after_pct_per_year", p["growth_after_pct_per_year"], -99, 1000
-    )
-    rng_ = p["growth_after_range"]
-    if (
-        not isinstance(rng_, list)
-        or len(rng_) != 2
-        or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng_)
-        or not rng_[0] <= after <= rng_[1]
-    ):
-        raise SpecError(
-            label,
-            "projection.growth_after_range",
-            "must be [low, high] around growth_after_pct_per_year",
-            rng_,
-        )
-    switch = str(p["switch"])
-    try:
-        _dt.date.fromisoformat(switch + "-01" if len(switch) == 7 else switch)
-    except ValueError:
-        raise SpecError(
-            label, "projection.switch", "must be a month like 2016-04", switch
-        ) from None
-    return Projection(
-        growth_until=_date(label, "projection.growth_until", p["growth_until"]),
-        growth_after_pct_per_year=after,
-        growth_after_range=(float(rng_[0]), float(rng_[1])),
-        populations=tuple(pops),
-        status_quo_strategy=str(p["status_quo_strategy"]),
-        switch=switch[:7],
-        years=years,
-        reason=str(p.get("assumed", "")),
+        document=m.meta.document,
+        census_date=m.meta.census_date,
+        stocks=tuple(
+            sorted(
+                (DatedStock(s.date, s.count, s.line, s.quote, s.note) for s in m.stock),
+                key=lambda s: s.date,
+            )
+        ),
+        flows=tuple(Flow(f.start, f.end, f.count, f.line, f.quote) for f in m.flow),
+        growths=tuple(Growth(g.from_, g.to, g.percent, g.line, g.quote) for g in m.growth),
+        standard_share=sh.value,
+        standard_share_low=sh.low,
+        standard_share_high=sh.high,
+        standard_share_line=sh.line,
+        standard_share_quote=sh.quote,
+        anchor=m.anchor.kind,
+        anchor_date=m.anchor.date,
+        anchor_reason=m.anchor.assumed,
+        projection=m.projection.build(),
     )

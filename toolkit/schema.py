@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 # POPULATIONS (the published Appendix's, in print order, plus the rest of the sentenced
 # population) and RECALL_TYPES live in toolkit.categories, which imports nothing, so that the
 # simulation can name them without importing pandas.
 from toolkit.categories import POPULATIONS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS  # noqa: F401
+from toolkit.conditions import parse_condition
 
 #: Population groups a published figure can refer to, as lists of populations.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -57,31 +59,26 @@ INDEX_OFFENCES = (
 )
 #: The four groups the paper prints for standard recalls (29/15/22/34%).
 INDEX_OFFENCE_GROUPS = ("violence", "robbery", "acquisitive", "other")
+#: The offences of each printed group but ``other``, which holds every offence not named here.
+_NAMED_GROUP_MEMBERS: dict[str, tuple[str, ...]] = {
+    "violence": ("violence",),
+    "robbery": ("robbery",),
+    "acquisitive": (
+        "burglary_domestic",
+        "burglary_other",
+        "theft",
+        "handling",
+        "fraud",
+        "taking_vehicle",
+        "theft_from_vehicle",
+    ),
+}
 OFFENCE_TO_GROUP: dict[str, str] = {
-    "violence": "violence",
-    "robbery": "robbery",
-    "burglary_domestic": "acquisitive",
-    "burglary_other": "acquisitive",
-    "theft": "acquisitive",
-    "handling": "acquisitive",
-    "fraud": "acquisitive",
-    "taking_vehicle": "acquisitive",
-    "theft_from_vehicle": "acquisitive",
+    **{o: g for g, members in _NAMED_GROUP_MEMBERS.items() for o in members},
     **{
         o: "other"
-        for o in (
-            "public_order",
-            "sexual_not_child",
-            "sexual_child",
-            "soliciting",
-            "absconding_bail",
-            "other_motoring",
-            "drink_driving",
-            "criminal_damage",
-            "drug_import_production",
-            "drug_possession_supply",
-            "other",
-        )
+        for o in INDEX_OFFENCES
+        if not any(o in members for members in _NAMED_GROUP_MEMBERS.values())
     },
 }
 
@@ -476,8 +473,9 @@ MEAN_VARIABLES: dict[str, NumericVariable] = {
 class Relation:
     """A logical relation every person must satisfy: ``if`` all hold, ``then`` must hold.
 
-    Conditions read ``"<column> <op> <value>"``; the value may be a number, ``true``/``false``,
-    a category, or another column's name (compared person by person). An empty ``if_`` means
+    Conditions are in the toolkit's condition language (:mod:`toolkit.conditions`):
+    ``"<column> <op> <value>"``, the value a number, ``true``/``false``, a category, or (with
+    ``>= > <= <``) another column's name, compared person by person. An empty ``if_`` means
     the relation holds for everyone. A person whose ``then`` column is missing is not counted
     as breaking it (the item was not scored), nor is one whose ``if`` column is missing.
     """
@@ -569,61 +567,23 @@ RELATIONS: tuple[Relation, ...] = (
     ),
 )
 
-_REL_OPS = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
-}
-
-
-def _condition(df: pd.DataFrame, text: str):
-    """(holds, known) boolean arrays of one relation condition over the rows of ``df``."""
-    import numpy as np
-
-    col, op, raw = text.split(maxsplit=2)
-    left = df[col]
-    if raw in df.columns:
-        right = df[raw].astype("float64").to_numpy()
-        left_v = left.astype("float64").to_numpy()
-        known = ~(np.isnan(left_v) | np.isnan(right))
-        with np.errstate(invalid="ignore"):
-            return _REL_OPS[op](left_v, right) & known, known
-    if raw in ("true", "false"):
-        b = left.astype("boolean")
-        known = b.notna().to_numpy()
-        return (b.fillna(False).to_numpy(dtype=bool) == (raw == "true")) & known, known
-    try:
-        value = float(raw)
-    except ValueError:
-        s = left.astype("string")
-        known = s.notna().to_numpy()
-        return _REL_OPS[op](s, raw).fillna(False).to_numpy(dtype=bool) & known, known
-    v = left.astype("float64").to_numpy()
-    known = ~np.isnan(v)
-    with np.errstate(invalid="ignore"):
-        return _REL_OPS[op](v, value) & known, known
-
 
 def relation_violations(df: pd.DataFrame, relation: Relation):
     """Boolean array: the people of ``df`` who break ``relation`` (see :class:`Relation`).
 
-    Returns ``None`` when the cohort lacks a column the relation reads.
+    The conditions are in the toolkit's one condition language (:mod:`toolkit.conditions`),
+    with column references allowed. Returns ``None`` when the cohort lacks a column the
+    relation reads.
     """
-    import numpy as np
-
-    cols = [c.split()[0] for c in (*relation.if_, relation.then)]
-    cols += [c.split(maxsplit=2)[2] for c in (*relation.if_, relation.then)]
-    if any(c not in df.columns for c in cols[: len(relation.if_) + 1]):
+    where = f"RELATIONS[{relation.id}]"
+    conds = [parse_condition(c, "toolkit.schema", where, column_values=True) for c in relation.if_]
+    then = parse_condition(relation.then, "toolkit.schema", where, column_values=True)
+    if any(col not in df.columns for c in (*conds, then) for col in c.reads):
         return None
     applies = np.ones(len(df), dtype=bool)
-    for cond in relation.if_:
-        holds, _ = _condition(df, cond)
-        applies &= holds
-    holds, known = _condition(df, relation.then)
-    return applies & known & ~holds
+    for cond in conds:
+        applies &= cond.evaluate(df)
+    return applies & then.known(df) & ~then.evaluate(df)
 
 
 #: Numeric variables whose published median and standard deviation (``statistic = "median"`` or

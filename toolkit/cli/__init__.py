@@ -38,6 +38,7 @@ from toolkit.cli import (  # noqa: E402 - after the start-up Ctrl-C handling
     demo,
     fairness,
     fidelity,
+    fit_scorer,
     gaps,
     generate,
     prioritise,
@@ -61,6 +62,7 @@ COMMANDS = (
     template,
     prioritise,
     fairness,
+    fit_scorer,
 )
 
 #: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.

@@ -23,24 +23,9 @@ def run(args) -> int:
     from toolkit.outputs import write_json
     from toolkit.profile.audit import audit_profile
 
-    spec = load_profile_arg(args.profile)
-    res = audit_profile(spec)
-    print(
-        f"Audit of {spec.path}: {len(res.findings)} checks, {len(res.issues)} findings, "
-        f"{len(res.unresolved)} unresolved"
-    )
-    for f in res.findings:
-        if f.status == "consistent" and not args.all:
-            continue
-        print(f"- [{f.status}] {f.id} ({f.check}): {f.message}")
-        if f.needs_resolution:
-            print(f"    resolution: {f.resolution or 'UNRESOLVED: add a [[resolutions]] entry'}")
+    res = audit_profile(load_profile_arg(args.profile))
+    print(res.render(show_all=args.all))
     if args.json:
-        import json
-
-        write_json(
-            {"spec": spec.path, "findings": json.loads(res.to_frame().to_json(orient="records"))},
-            args.json,
-        )
+        write_json(res.to_dict(), args.json)
         print(f"wrote the findings to {args.json}")
     return 0 if not res.unresolved else 1

@@ -38,10 +38,6 @@ def register(sub) -> None:
 def run(args) -> int:
     from toolkit.report.demo import run_demo
 
-    res = run_demo(args.out, seed=args.seed, profile=args.profile, force=args.force)
-    for line in res.headlines:
-        print(line)
-    print(f"\nWrote {len(res.files) + 1} files to {res.out}/")
-    print(f"Open first: {res.index.resolve()}")
-    print("  (in it, start with fidelity.txt: every published figure beside the synthetic one)")
+    res = run_demo(args.out, rng=args.seed, profile=args.profile, force=args.force)
+    print(res.render())
     return 0 if res.passed else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.cli._common import PROFILE_ARG, load_profile_arg
+from toolkit.cli._common import PROFILE_ARG
 from toolkit.exceptions import UsageError
 
 
@@ -26,10 +26,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from toolkit.cohort.io import atomic_outputs, read_cohort
-    from toolkit.fidelity.report import fidelity_report
+    from toolkit.cohort.io import atomic_outputs
+    from toolkit.fidelity.report import check_cohort_file
     from toolkit.outputs import progress
-    from toolkit.profile.rules import load_programme_rules
 
     if args.json and not str(args.json).lower().endswith(".json"):
         raise UsageError(f"{args.json}: expected a .json file")
@@ -38,19 +37,7 @@ def run(args) -> int:
         if args.json:
             outputs.reserve(args.json)
         with progress(2, "fidelity") as bar:  # a bar on a terminal, lines in a log
-            bar.stage(f"reading {args.cohort}")
-            spec = load_profile_arg(args.profile)
-            rules = load_programme_rules(args.rules)
-            from toolkit.profile.audit import refuse_contradictions
-
-            refuse_contradictions(spec, rules)  # a contradiction is named, not blamed on N
-            # refuses an empty cohort ("0/0 targets met"); columns and categories follow the
-            # profile and rules the cohort was generated with
-            cohort = read_cohort(args.cohort, rules=rules, spec=spec)
-            bar.update()
-            bar.stage("comparing with the published figures")
-            rep = fidelity_report(cohort, spec, programmes=rules)
-            bar.update()
+            rep = check_cohort_file(args.cohort, args.profile, args.rules, bar=bar)
         print(rep.render())
         if args.json:
             outputs.write_json(rep.to_dict(), args.json)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from toolkit.cli._common import add_caseload_vocab_args, caseload_vocab, positive_int
-from toolkit.exceptions import UsageError
 
 
 def register(sub) -> None:
@@ -38,78 +36,22 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _check_outputs(args) -> None:
-    src = Path(args.caseload).resolve()
-    if Path(args.caseload).is_dir():
-        raise UsageError(f"{args.caseload}: is a folder; give the caseload CSV file")
-    outs = [Path(args.out)] + ([Path(args.report)] if args.report else [])
-    for o in outs:
-        if o.resolve() == src:
-            raise UsageError(f"{o}: would overwrite the caseload; choose another output path")
-    if args.report and Path(args.report).resolve() == Path(args.out).resolve():
-        raise UsageError("--out and --report name the same file")
-
-
 def run(args) -> int:
-    from toolkit.outputs import atomic_outputs
-    from toolkit.priority.io import write_csv
+    from toolkit.report.caseload import write_ranked_caseload
 
-    _check_outputs(args)
-    # Both outputs reserved before any work and renamed together (issue 20: a --report in a
-    # missing folder left the ranked CSV behind).
-    with atomic_outputs() as outputs:
-        outputs.protect(args.caseload, args.rules, args.profile)
-        outputs.reserve(args.out)
-        if args.report:
-            outputs.reserve(args.report)
-        caseload, ranked = _rank(args, outputs, write_csv)
-    return _summary(args, caseload, ranked)
-
-
-def _rank(args, outputs, write_csv):
-    import pandas as pd
-
-    from toolkit.priority.caseload import validate_caseload
-    from toolkit.priority.rank import prioritise
-
-    try:
-        as_of = pd.Timestamp(args.as_of).normalize() if args.as_of else None
-    except ValueError:
-        raise UsageError(f"--as-of: {args.as_of!r} is not a date YYYY-MM-DD") from None
-    caseload = validate_caseload(args.caseload, as_of=as_of, **caseload_vocab(args))
-    from toolkit.priority.model import load_scoring_model
-
-    scorer = load_scoring_model(args.scorer)
-    ranked = prioritise(caseload, scorer=scorer, capacity=args.capacity)
-    html = None
-    if args.report:
-        html = _report(ranked, caseload, scorer, args)
-    # Everything computed before anything is written: no partial outputs.
-    write_csv(ranked, args.out, outputs)
-    if html is not None:
-        outputs.write_text(args.report, html)
-    return caseload, ranked
-
-
-def _summary(args, caseload, ranked) -> int:
-    counts = ranked["suggested_action"].where(ranked["rank"].notna(), "not ranked (own route)")
-    counts = counts.str.replace(r"review by .*", "review by", regex=True)
-    summary = ", ".join(f"{v} {k}" for k, v in counts.value_counts().items())
-    # Counts only: no case rows in anything the command prints.
-    print(f"as of {caseload.as_of.date()}", file=sys.stderr)
-    print(
-        f"{len(ranked)} cases ({summary}); wrote {args.out}"
-        + (f" and {args.report}" if args.report else ""),
-        file=sys.stderr,
+    res = write_ranked_caseload(
+        args.caseload,
+        args.out,
+        report=args.report,
+        capacity=args.capacity,
+        as_of=args.as_of,
+        scorer=args.scorer,
+        protect=(args.rules, args.profile),
+        **caseload_vocab(args),
     )
-    for line in caseload.absence_costs():
+    # Counts only: no case rows in anything the command prints.
+    print(f"as of {res.caseload.as_of.date()}", file=sys.stderr)
+    print(res.summary(), file=sys.stderr)
+    for line in res.caseload.absence_costs():
         print(f"note: {line}", file=sys.stderr)
     return 0
-
-
-def _report(ranked, caseload, scorer, args) -> str:
-    from toolkit.report.caseload import priority_report_html
-
-    return priority_report_html(
-        ranked, caseload, scorer, capacity=args.capacity, source_name=Path(args.caseload).name
-    )

@@ -18,6 +18,8 @@ import json
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,14 @@ from scipy import stats
 
 from toolkit.exceptions import CohortError
 from toolkit.profile.audit import AuditResult, audit_profile
+from toolkit.profile.rules import (
+    ProgrammeRules,
+    load_programme_rules,
+    programme_figures_describe,
+)
 from toolkit.profile.spec import ProfileSpec, Target, load_profile
 from toolkit.profile.targets import derive_targets, interval_half
+from toolkit.results import ResultMixin
 from toolkit.schema import (
     GROUPS,
     NEED_ITEMS,
@@ -52,7 +60,7 @@ _DAYS_BANDS = {
 
 
 @dataclass(frozen=True)
-class FidelityReport:
+class FidelityReport(ResultMixin):
     """Result of :func:`fidelity_report`.
 
     Attributes
@@ -71,6 +79,9 @@ class FidelityReport:
     assumed: pd.DataFrame
     audit: AuditResult
     tests: pd.DataFrame
+
+    #: drawn by :func:`toolkit.report.plots.plot_fidelity` (``report.plot(ax=...)``)
+    _plot: ClassVar[str | None] = "plot_fidelity"
 
     @property
     def evaluated(self) -> pd.DataFrame:
@@ -569,79 +580,11 @@ def fidelity_report(
     True
     """
     spec = load_profile() if spec is None else spec
-    missing = [c for c in ("population", "has_oasys") if c not in cohort.columns]
-    if missing:
-        raise CohortError(
-            f"cohort lacks required column(s) {missing}; expected a cohort from "
-            "`recall-toolkit generate`"
-        )
-    sizes_s = cohort["population"].astype(str).value_counts()
-    sizes = {p: int(sizes_s.get(p, 0)) for p in spec.populations if sizes_s.get(p, 0) > 0}
-    present = set(sizes)
-    published = {p: spec.population_n(p) for p in spec.populations}
-    derived = derive_targets(spec, sizes, published) if sizes else None
-    scaled_cohort = bool(sizes) and _legitimately_scaled(spec, sizes)
-    from toolkit.profile.rules import load_programme_rules, programme_figures_describe
-
+    _require_columns(cohort)
     rules = load_programme_rules() if programmes is None else programmes
     audit = audit_profile(spec, rules)
-    # a figure the audit finds contradicted by the others is named as such, not blamed on N
-    contradicted = {tid: f for f in audit.findings if f.contradiction for tid in f.targets}
-    rows = []
-    for t in spec.targets:
-        role = t.role
-        note = t.note
-        in_profile = [p for p in GROUPS.get(t.population, ()) if p in published]
-        full = bool(in_profile) and set(in_profile) <= present
-        synth = synthetic_value(cohort, t) if role != "context" else None
-        tol = _tolerance(spec, t)
-        at_published = full and all(sizes[p] == published[p] for p in in_profile)
-        if (
-            role in EVALUATED_ROLES
-            and t.statistic == "count"
-            and full
-            and not at_published
-            and scaled_cohort
-        ):
-            role, note = "scaled", "cohort generated at another N; counts not comparable"
-        elif role in EVALUATED_ROLES and full and derived and t.id in derived.unreachable:
-            role, note = "unreachable", derived.unreachable[t.id]
-            if t.id in contradicted and not note.startswith("unreachable at N ="):
-                f = contradicted[t.id]
-                role = "contradicted"
-                note = f"contradicted by the other figures (audit {f.id}): {f.message}" + (
-                    f"; resolution: {f.resolution}" if f.resolution else ""
-                )
-        ok = _passes(t, synth, tol) if role in EVALUATED_ROLES else None
-        if ok is False and t.variable == "ogrs3_2yr" and t.statistic == "mean":
-            reach = _ogrs3_reach(cohort, t, tol)
-            if reach:
-                role, ok, note = "unreachable", None, reach
-        if role in EVALUATED_ROLES and (synth is None or not full):
-            role, ok = "not_in_cohort", None
-            note = "population not (fully) present in this cohort"
-        elif role == "context":
-            note = note or "describes another population or date; not evaluated"
-        elif role in ("superseded", "unmeetable"):
-            res = [r for r in spec.resolutions if t.id in r.targets]
-            note = res[0].note if res else note
-        rows.append(
-            {
-                "target_id": t.id,
-                "population": t.population,
-                "variable": t.variable,
-                "statistic": t.statistic,
-                "category": t.category or "",
-                "published": t.printed,
-                "published_value": t.value,
-                "synthetic": None if synth is None else round(synth, 6),
-                "tolerance": tol,
-                "pass": ok,
-                "role": role,
-                "source": t.source,
-                "note": note,
-            }
-        )
+    ctx = _judging(cohort, spec, audit)
+    rows = [_target_row(ctx, t) for t in spec.targets]
     comparable, _why = programme_figures_describe(spec, rules)
     # Table 2 rows appear only for a profile they describe (the same census): another
     # profile's report would otherwise list 24 rows about other people
@@ -658,3 +601,141 @@ def fidelity_report(
         audit=audit,
         tests=claim_tests(cohort, spec),
     )
+
+
+def check_cohort_file(
+    cohort: str | Path, profile: str | Path | None = None, rules=None, *, bar=None
+) -> FidelityReport:
+    """Judge a cohort file against a profile: what ``recall-toolkit fidelity`` runs.
+
+    Parameters
+    ----------
+    cohort : str or Path
+        A cohort file (``.parquet``, ``.csv``, ``.csv.gz``).
+    profile : str or Path, optional
+        A ``profile.toml`` (default: the shipped profile).
+    rules : str, Path or ProgrammeRules, optional
+        Programme rules (default: the shipped Table 2 rules).
+    bar : toolkit.outputs.Progress, optional
+        Told each of the two stages (reading, comparing).
+
+    Raises
+    ------
+    ProfileContradictionError
+        The profile's published figures contradict each other (named before the cohort is
+        read, so a contradiction is never blamed on N).
+    CohortError
+        The cohort file is unreadable, empty or breaks the columns and categories the profile
+        and rules give.
+    """
+    from toolkit.cohort.io import read_cohort
+    from toolkit.profile.audit import refuse_contradictions
+
+    if bar is not None:
+        bar.stage(f"reading {cohort}")
+    spec = load_profile(profile)
+    if not isinstance(rules, ProgrammeRules):
+        rules = load_programme_rules(rules)
+    refuse_contradictions(spec, rules)
+    df = read_cohort(cohort, rules=rules, spec=spec)
+    if bar is not None:
+        bar.update()
+        bar.stage("comparing with the published figures")
+    rep = fidelity_report(df, spec, programmes=rules)
+    if bar is not None:
+        bar.update()
+    return rep
+
+
+def _require_columns(cohort: pd.DataFrame) -> None:
+    missing = [c for c in ("population", "has_oasys") if c not in cohort.columns]
+    if missing:
+        raise CohortError(
+            f"cohort lacks required column(s) {missing}; expected a cohort from "
+            "`recall-toolkit generate`"
+        )
+
+
+@dataclass(frozen=True)
+class _Judging:
+    """What judging each figure needs: the cohort, its sizes beside the published ones, the
+    derived targets (for figures no cohort of these sizes can print) and the contradictions."""
+
+    cohort: pd.DataFrame
+    spec: ProfileSpec
+    sizes: Mapping[str, int]
+    published: Mapping[str, int]
+    derived: Any
+    scaled_cohort: bool
+    contradicted: Mapping[str, Any]
+
+
+def _judging(cohort: pd.DataFrame, spec: ProfileSpec, audit: AuditResult) -> _Judging:
+    sizes_s = cohort["population"].astype(str).value_counts()
+    sizes = {p: int(sizes_s.get(p, 0)) for p in spec.populations if sizes_s.get(p, 0) > 0}
+    published = {p: spec.population_n(p) for p in spec.populations}
+    return _Judging(
+        cohort=cohort,
+        spec=spec,
+        sizes=sizes,
+        published=published,
+        derived=derive_targets(spec, sizes, published) if sizes else None,
+        scaled_cohort=bool(sizes) and _legitimately_scaled(spec, sizes),
+        # a figure the audit finds contradicted by the others is named as such, not blamed on N
+        contradicted={tid: f for f in audit.findings if f.contradiction for tid in f.targets},
+    )
+
+
+def _target_row(j: _Judging, t: Target) -> dict:
+    """One published figure beside the cohort's value, with its role and the reason."""
+    role, note = t.role, t.note
+    in_profile = [p for p in GROUPS.get(t.population, ()) if p in j.published]
+    full = bool(in_profile) and set(in_profile) <= set(j.sizes)
+    synth = synthetic_value(j.cohort, t) if role != "context" else None
+    tol = _tolerance(j.spec, t)
+    at_published = full and all(j.sizes[p] == j.published[p] for p in in_profile)
+    counted = t.statistic == "count" and full and not at_published
+    if role in EVALUATED_ROLES and counted and j.scaled_cohort:
+        role, note = "scaled", "cohort generated at another N; counts not comparable"
+    elif role in EVALUATED_ROLES and full and j.derived and t.id in j.derived.unreachable:
+        role, note = _unreachable(j, t)
+    ok = _passes(t, synth, tol) if role in EVALUATED_ROLES else None
+    if ok is False and t.variable == "ogrs3_2yr" and t.statistic == "mean":
+        reach = _ogrs3_reach(j.cohort, t, tol)
+        if reach:
+            role, ok, note = "unreachable", None, reach
+    if role in EVALUATED_ROLES and (synth is None or not full):
+        role, ok = "not_in_cohort", None
+        note = "population not (fully) present in this cohort"
+    elif role == "context":
+        note = note or "describes another population or date; not evaluated"
+    elif role in ("superseded", "unmeetable"):
+        res = [r for r in j.spec.resolutions if t.id in r.targets]
+        note = res[0].note if res else note
+    return {
+        "target_id": t.id,
+        "population": t.population,
+        "variable": t.variable,
+        "statistic": t.statistic,
+        "category": t.category or "",
+        "published": t.printed,
+        "published_value": t.value,
+        "synthetic": None if synth is None else round(synth, 6),
+        "tolerance": tol,
+        "pass": ok,
+        "role": role,
+        "source": t.source,
+        "note": note,
+    }
+
+
+def _unreachable(j: _Judging, t: Target) -> tuple[str, str]:
+    """Role and note of a figure no cohort of these sizes can print (or one contradicted)."""
+    note = j.derived.unreachable[t.id]
+    if t.id in j.contradicted and not note.startswith("unreachable at N ="):
+        f = j.contradicted[t.id]
+        note = f"contradicted by the other figures (audit {f.id}): {f.message}" + (
+            f"; resolution: {f.resolution}" if f.resolution else ""
+        )
+        return "contradicted", note
+    return "unreachable", note

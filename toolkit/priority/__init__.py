@@ -1,4 +1,11 @@
-"""Review-priority suggestions for practitioners: caseload in, ranked list with reasons out."""
+"""Review-priority suggestions for practitioners: caseload in, ranked list with reasons out.
+
+Importing the package costs nothing: the review simulation's ``scorer`` ordering reaches it
+(:func:`simulation_score`) through the numpy-only :mod:`toolkit.priority.gain`, and
+``from toolkit.priority import PriorityScorer`` should not load scikit-learn before it is
+asked for, so the imports below sit inside the functions that need them. Every module of the
+package imports its own dependencies at the top unless a comment there says what it avoids.
+"""
 
 from functools import lru_cache
 

@@ -17,11 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from toolkit.exceptions import ToolkitError
-from toolkit.priority.routes import no_sed_types
+from toolkit.priority.routes import no_sed_types, route_of_type
 from toolkit.schema import (
     ETHNICITIES,
     NEED_ITEMS,
@@ -30,6 +29,7 @@ from toolkit.schema import (
     SEXES,
     default_programmes,
 )
+from toolkit.validation import by_unique, failure_cases, numbers, parse_bool, whole_numbers
 
 YES = ("yes", "y", "true", "1")
 NO = ("no", "n", "false", "0")
@@ -90,17 +90,18 @@ BASE_COLUMNS: tuple[CaseloadColumn, ...] = (
         "category",
         "Recall type.",
         RECALL_TYPES,
-        effect="decides the release route (release rules file): standard and extended by "
-        "executive review, IPP/DPP and life by the Parole Board, fixed-term and HDC "
-        "automatically; only types the model was fitted on are ranked",
+        effect="decides the release route (release rules file: which types go by executive "
+        "review, by the Parole Board, or automatically); only types the model was fitted on "
+        "are ranked",
     ),
     CaseloadColumn("recall_date", True, "date", "Date returned to custody on recall."),
     CaseloadColumn(
         "sed_date",
         True,
         "date",
-        "Sentence expiry date; blank only for indeterminate sentences (ipp_dpp, life). "
-        "A date before the as-of date is refused (the sentence has expired).",
+        "Sentence expiry date; blank only for indeterminate sentences (the recall types the "
+        "release rules give no SED). A date before the as-of date is refused (the sentence has "
+        "expired).",
         effect="bounds the days a review can gain (never more than the days to SED)",
     ),
     CaseloadColumn(
@@ -274,7 +275,16 @@ def caseload_columns(
     cats = dict(categories or {})
     out = []
     for c in BASE_COLUMNS:
-        if c.kind == "programmes":
+        if c.name == "recall_type":  # name each route's types, from the release rules in force
+            c = replace(c, effect=c.effect.replace(_ROUTES_GENERIC, _route_words()))
+        elif c.name == "sed_date":  # name the types, from the release rules in force
+            c = replace(
+                c,
+                description=c.description.replace(
+                    "the recall types the release rules give no SED", ", ".join(no_sed_types())
+                ),
+            )
+        elif c.kind == "programmes":
             c = replace(c, values=progs)
         elif c.kind == "category" and c.name in cats:
             c = replace(c, values=tuple(cats[c.name]))
@@ -282,13 +292,37 @@ def caseload_columns(
     return tuple(out)
 
 
+_ROUTES_GENERIC = (
+    "(release rules file: which types go by executive review, by the Parole Board, or "
+    "automatically)"
+)
+#: How a recall type is written in running text (a type not listed: its name).
+TYPE_WORDS = {"ipp_dpp": "IPP/DPP", "fixed_term": "fixed-term", "hdc": "HDC"}
+ROUTE_WORDS = {
+    "executive": "by executive review",
+    "parole_board": "by the Parole Board",
+    "automatic": "automatically",
+}
+
+
+def _route_words() -> str:
+    """Each route's recall types in words, from the release rules: "(release rules file:
+    standard and extended by executive review, ...)"."""
+    by_route = route_of_type()
+    parts = []
+    for route, words in ROUTE_WORDS.items():
+        names = [TYPE_WORDS.get(t, t) for t, r in by_route.items() if r == route]
+        if names:
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            parts.append(f"{joined} {words}")
+    return "(release rules file): " + ", ".join(parts)
+
+
 def __getattr__(name: str):
     # the caseload columns under the shipped programme rules (names read from the data file)
     if name == "CASELOAD_COLUMNS":
         return caseload_columns()
     if name == "NO_SED_TYPES":  # recall types with no SED, read from the release rules
-        from toolkit.priority.routes import no_sed_types
-
         return no_sed_types()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -332,12 +366,12 @@ _KIND_TEXT = {
 
 
 # -- parsing helpers (vectorised; used by the checks and by the typed conversion) -------------
-def _by_unique(s: pd.Series, fn) -> pd.Series:
-    """Apply a vectorised ``fn`` to the distinct values only (a caseload repeats dates and
-    programme lists many times), then broadcast back."""
-    codes, uniq = pd.factorize(s, use_na_sentinel=False)
-    res = fn(pd.Series(uniq))
-    return pd.Series(res.to_numpy()[codes], index=s.index)
+# The table helpers are toolkit.validation's (one set for cohorts, caseloads and records);
+# the two short names below are the ones the typed conversion in this module reads.
+_by_unique = by_unique
+_numbers = numbers
+#: yes/no spellings a caseload may use (compared case-insensitively).
+YESNO_WORDS: dict[str, bool] = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
 
 
 def _parse_dates_unique(s: pd.Series) -> pd.Series:
@@ -350,25 +384,12 @@ def _parse_dates_unique(s: pd.Series) -> pd.Series:
 
 def parse_dates(s: pd.Series) -> pd.Series:
     """Text to datetime64; blank or unparseable -> NaT (ISO first, then DD/MM/YYYY)."""
-    return _by_unique(s, _parse_dates_unique).astype("datetime64[ns]")
-
-
-def _numbers_unique(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.where(s.ne("")), errors="coerce").astype("float64")
-
-
-def _numbers(s: pd.Series) -> pd.Series:
-    """Text to float (blank or not a number -> NaN), parsing distinct values only."""
-    return _by_unique(s, _numbers_unique)
+    return by_unique(s, _parse_dates_unique).astype("datetime64[ns]")
 
 
 def parse_yesno(s: pd.Series) -> pd.Series:
-    """yes/no text to a nullable boolean (blank -> NA)."""
-    low = s.str.lower()
-    return pd.Series(
-        pd.array(np.where(low.isin(YES), True, np.where(low.isin(NO), False, None)), "boolean"),
-        index=s.index,
-    )
+    """yes/no text to a nullable boolean (blank -> NA); see :data:`YESNO_WORDS`."""
+    return parse_bool(s, YESNO_WORDS)
 
 
 def _check_for(col: CaseloadColumn):
@@ -386,16 +407,16 @@ def _check_for(col: CaseloadColumn):
     elif k == "category":
         fn, exp = (lambda s: s.str.lower().isin(col.values)), "one of " + ", ".join(col.values)
     elif k == "score":
-        fn, exp = (lambda s: _numbers(s).between(0, 100)), "a number from 0 to 100"
+        fn, exp = (lambda s: numbers(s).between(0, 100)), "a number from 0 to 100"
     elif k == "need":
         # "1.0" is how pandas and spreadsheets often write a 1 after a blank cell; 1.5 is refused
-        fn, exp = (lambda s: _whole(s).isin((0.0, 1.0, 2.0))), "0, 1 or 2"
+        fn, exp = (lambda s: whole_numbers(s).isin((0.0, 1.0, 2.0))), "0, 1 or 2"
     elif k == "count":
-        fn, exp = (lambda s: _whole(s).between(0, 10)), "a whole number from 0 to 10"
+        fn, exp = (lambda s: whole_numbers(s).between(0, 10)), "a whole number from 0 to 10"
     elif k == "age":
-        fn, exp = (lambda s: _whole(s).between(*AGE_RANGE)), "a whole number from 18 to 100"
+        fn, exp = (lambda s: whole_numbers(s).between(*AGE_RANGE)), "a whole number from 18 to 100"
     elif k == "yesno":
-        fn, exp = (lambda s: s.str.lower().isin(YES + NO)), "yes or no"
+        fn, exp = (lambda s: parse_yesno(s).notna()), "yes or no"
     elif k == "programmes":
         known = {_prog_key(v) for v in col.values}
 
@@ -405,7 +426,7 @@ def _check_for(col: CaseloadColumn):
             return good.groupby(level=0).all().reindex(u.index)
 
         def fn(s):
-            return _by_unique(s, _valid_lists)
+            return by_unique(s, _valid_lists)
 
         exp = (
             "programme names from "
@@ -450,12 +471,9 @@ def _canonical_programmes(u: pd.Series, values: Sequence[str]) -> pd.Series:
     return parts.groupby(level=0).agg(";".join).reindex(u.index).fillna("")
 
 
-def _whole(s: pd.Series) -> pd.Series:
-    x = _numbers(s)
-    return x.where(x == np.floor(x))
-
-
 def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
+    """The caseload's pandera schema: every column as text with its check, then the
+    cross-column rules (dates, then age), each reported against the column it names."""
     import pandera.pandas as pa
 
     cols = {}
@@ -467,7 +485,14 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
             required=c.required,
             nullable=False,
         )
-    # Cross-column rules: pandera wide checks, each reported against the columns it names.
+    wide = [*_date_checks(present, as_of), *_age_checks(present, as_of)]
+    return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
+
+
+def _date_checks(present: list[str], as_of: pd.Timestamp) -> list:
+    """Cross-column rules on the case reference and the dates (pandera wide checks)."""
+    import pandera.pandas as pa
+
     no_sed = no_sed_types()
     wide = [
         pa.Check(
@@ -514,6 +539,14 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
                 error="accommodation_secured_date|a date given but accommodation_secured is no",
             )
         )
+    return wide
+
+
+def _age_checks(present: list[str], as_of: pd.Timestamp) -> list:
+    """Cross-column rules on age and date of birth (either is required; they must agree)."""
+    import pandera.pandas as pa
+
+    wide = []
     has_age = "age" in present
     has_dob = "date_of_birth" in present
     if not has_age and not has_dob:
@@ -543,7 +576,7 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
                     d["date_of_birth"].eq("")
                     | d["age"].eq("")
                     | ~(
-                        _numbers(d["age"])
+                        numbers(d["age"])
                         != _age_from_dob(parse_dates(d["date_of_birth"]), as_of).astype(float)
                     )
                 ),
@@ -551,7 +584,7 @@ def _build_schema(present: list[str], as_of: pd.Timestamp, columns=None):
                 "date of birth); correct one of them",
             )
         )
-    return pa.DataFrameSchema(cols, checks=wide, strict=False, coerce=False)
+    return wide
 
 
 def _age_from_dob(dob: pd.Series, as_of: pd.Timestamp) -> pd.Series:
@@ -644,15 +677,8 @@ def read_caseload_text(path: str | Path) -> pd.DataFrame:
 
 def problems_in(text: pd.DataFrame, as_of: pd.Timestamp, columns=None) -> list[str]:
     """Every problem in a text caseload, one line each, in row order (file problems first)."""
-    import pandera.pandas as pa
-
-    present = list(text.columns)
-    schema = _build_schema(present, as_of, columns)
-    try:
-        schema.validate(text, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return _describe(exc.failure_cases, text, columns)
-    return []
+    fc = failure_cases(text, _build_schema(list(text.columns), as_of, columns))
+    return [] if fc is None else _describe(fc, text, columns)
 
 
 def _describe(fc: pd.DataFrame, text: pd.DataFrame, columns=None) -> list[str]:

@@ -25,7 +25,11 @@ import pandas as pd
 from scipy import stats
 
 from toolkit.exceptions import ToolkitError
+from toolkit.priority import simulation_score
+from toolkit.priority.features import simulated_caseload
 from toolkit.priority.scorer import PriorityScorer
+from toolkit.review import CapacityLimited, FormalReviews, simulate_reviews
+from toolkit.review.ordering import Scorer
 
 ORDERINGS = ("fifo", "random", "nearest_sed", "scorer", "oracle")
 
@@ -66,8 +70,6 @@ def snapshot_comparison(
         with 95% t intervals), ``ratio_to_fifo`` and ``share_of_oracle_gain`` (of the oracle's
         gain over FIFO, in released people).
     """
-    from toolkit.priority.train import simulated_caseload
-
     rng = np.random.default_rng(rng)
     sim_rng, pick_rng = rng.spawn(2)
     n = caseload_size * n_caseloads
@@ -130,9 +132,6 @@ def capacity_comparison(
         :meth:`SimulationResult.summary` rows, one per ordering (``strategy`` names end in
         ``priority=<ordering>``), plus ``formal`` (no extra reviews).
     """
-    from toolkit.review import CapacityLimited, FormalReviews, simulate_reviews
-    from toolkit.review.ordering import Scorer
-
     try:
         injected = CapacityLimited(per_week=per_week, priority=Scorer(score))
     except (ToolkitError, TypeError, ValueError) as exc:
@@ -269,10 +268,6 @@ def decision_records(
     """Simulate each ordering of :data:`DECISION_ORDERINGS` at each capacity on the same
     episodes; strategies named ``"<ordering>@<per_week>"``. ``score``: the scorer's score
     function (default :func:`toolkit.priority.simulation_score`)."""
-    from toolkit.priority import simulation_score
-    from toolkit.review import CapacityLimited, simulate_reviews
-    from toolkit.review.ordering import Scorer
-
     score = simulation_score if score is None else score
     strategies = {}
     for cap in capacities:

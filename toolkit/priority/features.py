@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
+from toolkit.priority.dates import days_between
+from toolkit.priority.reasons import first_unmet
 from toolkit.priority.routes import board_review_points, no_sed_types
 
 # the feature names live with the stored model (numpy only); re-exported here
@@ -26,17 +28,14 @@ from toolkit.priority.stored import (  # noqa: F401
     LINEAR_FEATURES,
     SPLINE_FEATURES,  # noqa: F401
 )
+from toolkit.profile.rules import load_programme_rules
+from toolkit.review import FormalReviews, load_release_rules, simulate_reviews
 from toolkit.schema import NEED_ITEMS, RECALL_TYPES
 
 #: Horizon of the "releasable soon" outcome, days (the issue's 28 days: the first statutory
 #: review point and the usual executive decision window).
 HORIZON_DAYS = 28
 DEFAULT_AS_OF = pd.Timestamp("2026-01-05")
-
-
-def days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
-    """Whole days from ``earlier`` to ``later`` as float (NaN where a date is missing)."""
-    return (later - earlier).dt.days.astype("float64")
 
 
 def design(frame: pd.DataFrame, as_of: pd.Timestamp, rules=None) -> pd.DataFrame:
@@ -95,8 +94,6 @@ def _unmet_programme(frame) -> np.ndarray:
     """1 where a needed programme is not completed, 0 where none is, NaN if not known."""
     if "programmes_needed" not in frame:
         return np.full(len(frame), np.nan)
-    from toolkit.priority.reasons import first_unmet
-
     done = frame["programmes_completed"] if "programmes_completed" in frame else None
     return first_unmet(frame["programmes_needed"], done).ne("").to_numpy(float)
 
@@ -140,25 +137,41 @@ def caseload_from_simulation(
         executive decision delay to the release the formal path gives; *assumed* mean of the
         engine's random delay), ``review_type`` (True for review-based recalls).
     """
-    from toolkit.review import FormalReviews, load_release_rules, simulate_reviews
-
     rng = np.random.default_rng(rng)
     rules = load_release_rules() if rules is None else rules
-    sim_rng, pick_rng, om_rng = rng.spawn(3)
-    rec = simulate_reviews(
+    sim_rng, pick_rng, _ = rng.spawn(3)  # the third stream is kept so that seeds stay stable
+    rec = _formal_records(cohort, 3 * n, rules, populations, sim_rng)
+    r, t = _seen_in_custody(rec, n, rules, pick_rng)
+    outcomes = _outcomes(r, t, rules)
+    return _caseload_rows(cohort, r, t, as_of, rules, programmes), outcomes
+
+
+def _formal_records(cohort, n_admissions, rules, populations, rng) -> pd.DataFrame:
+    """One replication of the formal reviews: one record per admission."""
+    return simulate_reviews(
         cohort,
         {"formal": FormalReviews()},
         rules,
-        n=3 * n,
+        n=n_admissions,
         n_replications=1,
         populations=populations,
-        rng=sim_rng,
+        rng=rng,
     ).records
+
+
+def _seen_in_custody(rec, n, rules, rng) -> tuple[pd.DataFrame, np.ndarray]:
+    """``n`` records picked in proportion to their stay (length-biased, as a caseload on one
+    day holds them) and the day ``t`` since recall each is seen on (uniform within the stay)."""
     stay = np.maximum(rec["release_day"].to_numpy(float), 1.0)
     stay = np.where(np.isfinite(stay), stay, rules.horizon_days)
-    pick = np.sort(pick_rng.choice(len(rec), size=n, replace=False, p=stay / stay.sum()))
+    pick = np.sort(rng.choice(len(rec), size=n, replace=False, p=stay / stay.sum()))
     r = rec.iloc[pick].reset_index(drop=True)
-    t = np.floor(pick_rng.random(n) * stay[pick])
+    t = np.floor(rng.random(n) * stay[pick])
+    return r, t
+
+
+def _outcomes(r: pd.DataFrame, t: np.ndarray, rules) -> pd.DataFrame:
+    """What the scorer learns for each seen record (see :func:`caseload_from_simulation`)."""
     rtype = r["recall_type"].astype(str).to_numpy()
     review_type = np.array([rules.types[x].release == "review" for x in rtype])
     # what an executive review can act on: releasable, OM contact made and no further charge
@@ -177,6 +190,19 @@ def caseload_from_simulation(
         rules.notice_probability * np.maximum(base - (t + rules.delay_executive), 0.0),
         0.0,
     )
+    return pd.DataFrame(
+        {
+            "releasable_28d": (releasable <= t + HORIZON_DAYS) & review_type,
+            "releasable_now": now,
+            "days_gained": gained,
+            "review_type": review_type,
+        }
+    )
+
+
+def _caseload_rows(cohort, r, t, as_of, rules, programmes) -> pd.DataFrame:
+    """The seen records as typed caseload columns, dated back from ``as_of``."""
+    n = len(r)
     c = cohort.set_index("person_id").loc[r["person_id"].to_numpy()].reset_index()
     recall_date = as_of - pd.to_timedelta(t, unit="D")
     sed = r["sed_day"].to_numpy(float)
@@ -192,7 +218,9 @@ def caseload_from_simulation(
     frame = pd.DataFrame(
         {
             "case_reference": [f"SIM{i:06d}" for i in range(1, n + 1)],
-            "recall_type": pd.Categorical(rtype, categories=list(RECALL_TYPES)),
+            "recall_type": pd.Categorical(
+                r["recall_type"].astype(str).to_numpy(), categories=list(RECALL_TYPES)
+            ),
             "recall_date": recall_date,
             "sed_date": recall_date + pd.to_timedelta(np.round(sed), unit="D"),
             "age": r["age"].to_numpy(float),
@@ -220,15 +248,36 @@ def caseload_from_simulation(
     frame["need_accommodation"] = np.where(
         need, np.maximum(frame["need_accommodation"].fillna(1), 1), 0.0
     )
-    outcomes = pd.DataFrame(
-        {
-            "releasable_28d": (releasable <= t + HORIZON_DAYS) & review_type,
-            "releasable_now": now,
-            "days_gained": gained,
-            "review_type": review_type,
-        }
+    return frame
+
+
+def simulated_caseload(
+    n: int,
+    *,
+    rng: np.random.Generator | int | np.random.SeedSequence | None = None,
+    cohort: pd.DataFrame | None = None,
+    populations=("standard",),
+):
+    """Typed caseload, its feature table and outcomes from the review simulation, on
+    :data:`DEFAULT_AS_OF` (a standard-recall cohort is generated when none is given): the
+    training and held-out data of the scorer and the fairness audit on simulated cases.
+
+    Returns
+    -------
+    frame, features, outcomes
+        :func:`caseload_from_simulation`'s two tables and :func:`design` of the first.
+    """
+    # the cohort generator (about 2 s of scipy.stats import) only when a cohort is made here
+    from toolkit.cohort.generate import generate_cohort
+
+    rng = np.random.default_rng(rng)
+    c_rng, s_rng = rng.spawn(2)
+    if cohort is None:
+        cohort = generate_cohort(populations=list(populations), rng=c_rng)
+    frame, outcomes = caseload_from_simulation(
+        cohort, n, populations=populations, as_of=DEFAULT_AS_OF, rng=s_rng
     )
-    return frame, outcomes
+    return frame, design(frame, DEFAULT_AS_OF), outcomes
 
 
 def _programmes(
@@ -239,11 +288,10 @@ def _programmes(
     one (completed once its day has passed); everything else suitable counts as completed.
     Programme names are those of ``rules`` (the programme rules the cohort was built with;
     default the shipped ones)."""
-    from toolkit.profile.rules import load_programme_rules
-
     rules = load_programme_rules() if rules is None else rules
     names = [p.name for p in rules.programmes]
     try:
+        # the needs stage (about 3 s of import) only for a cohort with programme columns
         from toolkit.needs.gap import outcome_matrix
 
         suit, att, _ = outcome_matrix(c, rules)

@@ -4,7 +4,7 @@ scorer ordering, with numpy alone (no pandas or scipy: ``simulate`` starts witho
 :class:`ReviewGain` reads the stored readiness model's coefficients and the release rules;
 spline terms are evaluated with de Boor's algorithm (:func:`bspline`, checked against
 :class:`scipy.interpolate.BSpline` in the tests), and the hot path reads them from tables
-(:class:`_Tabulated`).
+(:class:`Tabulated`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.categories import RECALL_TYPES
+from toolkit.exceptions import UsageError
 from toolkit.mathfn import expit
 from toolkit.priority.stored import DEFAULT_DIR, FAR_DAYS, SPLINE_FEATURES, read_stored
 
 
 def ndtr(z: np.ndarray) -> np.ndarray:
     """The standard normal CDF from :func:`math.erf` (exact to rounding; slow, used off the hot
-    path and to build :data:`_NDTR`)."""
+    path and to build :data:`ndtr_tabulated`)."""
     z = np.asarray(z, dtype=float)
     erf = np.frompyfunc(math.erf, 1, 1)
     out = 0.5 * (1.0 + erf(np.nan_to_num(z, nan=0.0) / math.sqrt(2.0)).astype(float))
@@ -64,35 +66,35 @@ class _Spline:
         return bspline(self.t, self.c, self.d, np.clip(x, self.lo, self.hi))
 
 
-class _Tabulated:
+class Tabulated:
     """A spline term on ``[lo, hi]`` (held constant outside, as the model does) tabulated at
-    :data:`_TABLE_POINTS` equally spaced points and read by linear interpolation: for the cubic
+    :data:`TABLE_POINTS` equally spaced points and read by linear interpolation: for the cubic
     splines fitted here the error is below 1e-8 (a test checks it)."""
 
     def __init__(self, spline, lo: float, hi: float):
         # ``spline``: any vectorised function on [lo, hi]
         self.lo = float(lo)
-        self.step = (float(hi) - self.lo) / (_TABLE_POINTS - 1)
-        self.table = spline(np.linspace(lo, hi, _TABLE_POINTS))
+        self.step = (float(hi) - self.lo) / (TABLE_POINTS - 1)
+        self.table = spline(np.linspace(lo, hi, TABLE_POINTS))
         self.hi = float(hi)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         u = (np.clip(x, self.lo, self.hi) - self.lo) / self.step
-        i = np.minimum(u.astype(np.int64), _TABLE_POINTS - 2)
+        i = np.minimum(u.astype(np.int64), TABLE_POINTS - 2)
         lo = self.table[i]
         return lo + (u - i) * (self.table[i + 1] - lo)
 
 
-#: Points of each spline table (:class:`_Tabulated`).
-_TABLE_POINTS = 1 << 16
+#: Points of each spline table (:class:`Tabulated`).
+TABLE_POINTS = 1 << 16
 
 
 @lru_cache(maxsize=1)
-def _ndtr_table() -> _Tabulated:
-    return _Tabulated(ndtr, -8.5, 8.5)
+def _ndtr_table() -> Tabulated:
+    return Tabulated(ndtr, -8.5, 8.5)
 
 
-def _NDTR(z: np.ndarray) -> np.ndarray:
+def ndtr_tabulated(z: np.ndarray) -> np.ndarray:
     """The standard normal CDF on [-8.5, 8.5] (held at its end values outside: below 1e-16 from
     0 and 1), tabulated: within 1e-8 of :func:`scipy.special.ndtr`, far faster."""
     return _ndtr_table()(z)
@@ -125,12 +127,10 @@ class ReviewGain:
     """
 
     def __init__(self, model, rules=None):
-        from toolkit.categories import RECALL_TYPES
+        # the review package imports pandas, which this numpy-only module must not at import
         from toolkit.review.policy import ROSH_LEVELS
 
         if not hasattr(model, "coef_"):
-            from toolkit.exceptions import UsageError
-
             raise UsageError("the readiness model is not fitted: call fit, or load a stored one")
         self.model = model
         self.rules = rules = _shipped_rules() if rules is None else rules
@@ -206,7 +206,7 @@ class ReviewGain:
         """The same gain for one set of simulation episodes as ``f(idx, t)``, with everything
         that does not change while a person waits (OGRS3, RoSH, needs, recall type, the route)
         computed once: the review simulation scores every candidate every week. The three
-        spline terms that move with the day are read from tables (:class:`_Tabulated`, within
+        spline terms that move with the day are read from tables (:class:`Tabulated`, within
         1e-8 on the log-odds), ten times faster than evaluating the splines. With
         ``floor_days > 0`` the gain is divided by the days left to SED (at least that many),
         as :func:`toolkit.priority.simulation_score` ranks."""
@@ -235,7 +235,7 @@ class ReviewGain:
         mult = (self.exec_type[rtype] & ~np.isin(rosh, self.excluded_rosh)) * self.p_notice
         unmet = np.isfinite(ep.programme_day)
         if not hasattr(self, "_tables"):  # built once per model, shared by every prepare
-            self._tables = tuple(_Tabulated(sp, sp.lo, sp.hi) for sp in self.splines[:3])
+            self._tables = tuple(Tabulated(sp, sp.lo, sp.hi) for sp in self.splines[:3])
         s1, s2, s3 = self._tables
         first, every = self.first, self.every
         dlog, dsig = self.delay_log, self.delay_sigma
@@ -263,7 +263,7 @@ class ReviewGain:
                 + (steps[idx] <= t[:, None]) @ step_coef
             )
             with np.errstate(divide="ignore"):
-                lands = _NDTR((np.log(np.maximum(left, 0.0)) - dlog) / dsig)
+                lands = ndtr_tabulated((np.log(np.maximum(left, 0.0)) - dlog) / dsig)
             out = mult[idx] * lands / (1.0 + np.exp(-eta))
             if floor_days > 0:
                 out = out / np.maximum(left, floor_days)
@@ -274,6 +274,7 @@ class ReviewGain:
 
 @lru_cache(maxsize=1)
 def _shipped_rules():
+    # the review package imports pandas, which this numpy-only module must not at import
     from toolkit.review.policy import load_release_rules
 
     return load_release_rules()

@@ -25,6 +25,9 @@ from toolkit.priority.features import (
     LINEAR_FEATURES,
     SPLINE_FEATURES,
 )
+
+# ReviewGain (numpy only) is re-exported: scripts import it from here
+from toolkit.priority.gain import ReviewGain  # noqa: F401
 from toolkit.priority.stored import ARRAYS, DEFAULT_DIR, FORMAT_VERSION, read_stored  # noqa: F401
 
 
@@ -44,7 +47,11 @@ def _bspline_basis(x: np.ndarray, base: np.ndarray, degree: int) -> np.ndarray:
     return BSpline.design_matrix(xc, t, d).toarray()
 
 
-def _set_fitted(est, meta, arrays, man) -> None:
+def set_fitted(est, meta: dict, arrays, man: dict) -> None:
+    """Give ``est`` (a :class:`ScoringModel` or ``PriorityScorer``) the fitted attributes a
+    stored model holds: ``meta`` and ``arrays`` as :func:`toolkit.priority.stored.read_stored`
+    returns them, ``man`` its manifest. Shared by :func:`load_scoring_model` and
+    ``PriorityScorer.load`` so that both read a stored model the same way."""
     for k in ARRAYS:
         setattr(est, k, arrays[k])
     est.intercept_ = float(meta["intercept_"])
@@ -126,41 +133,57 @@ class ScoringModel:
         self._check_fitted()
         Xf = self._frame(X)
         B = self._basis(self._filled(Xf))
+        out = self._averaged_scores(Xf.to_numpy(dtype=float), B, full)
+        if full:
+            out.update(self._contributions(B))
+        return pd.DataFrame(out, index=X.index)
+
+    def _averaged_scores(self, raw: np.ndarray, B: np.ndarray, full: bool) -> dict:
+        """Chance (with its interval) and days gained, averaged over the unknown yes/no values
+        (:meth:`_unknown_yes_no`); ``B`` is the basis with unknowns filled."""
         zq = ndtri(0.5 + self.interval / 2)
         out = {k: np.zeros(len(B)) for k in ("probability", "probability_lo", "probability_hi")}
         out["days_gained"] = np.zeros(len(B))
-        # Unknown yes/no features are averaged over, not filled: the chance is the mixture of
-        # the chances with the value yes and no, weighted by the training share of yes (a
-        # filled 0.74 "wants release" would put the case between two very different
-        # log-odds and understate its chance). Known values pass through unchanged.
-        raw = Xf.to_numpy(dtype=float)
+        for w, a in self._unknown_yes_no(raw):
+            if not w.any():
+                continue
+            filled = None if a is None else self._filled(pd.DataFrame(a, columns=list(FEATURES)))
+            Bc = B if filled is None else self._basis(filled)
+            eta = Bc @ self.coef_ + self.intercept_
+            if full:
+                Z = np.column_stack([np.ones(len(Bc)), Bc])
+                se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
+            else:
+                se = np.full(len(Bc), np.nan)
+            out["probability"] += w * expit(eta)
+            out["probability_lo"] += w * expit(eta - zq * se)
+            out["probability_hi"] += w * expit(eta + zq * se)
+            out["days_gained"] += w * np.exp(Bc @ self.gain_coef_ + self.gain_intercept_)
+        return out
+
+    def _unknown_yes_no(self, raw: np.ndarray):
+        """Each combination of values of the unknown yes/no features, as ``(weight, values)``
+        (``values`` None when no feature is unknown: the filled basis serves).
+
+        Unknown yes/no features are averaged over, not filled: the chance is the mixture of the
+        chances with the value yes and no, weighted by the training share of yes (a filled 0.74
+        "wants release" would put the case between two very different log-odds and understate
+        its chance). Known values pass through unchanged. Accommodation need and secured are not
+        independent: "secured" happens only with a need. Their unknown values are averaged over
+        the joint (no need; need, not secured; need, secured), never over the impossible
+        "secured without a need", on which the additive model would extrapolate without bound.
+        """
         cols = [FEATURES.index(f) for f in BINARY_FEATURES]
         miss = np.isnan(raw[:, cols])
         used = [j for j in range(len(cols)) if miss[:, j].any()]
-        # Accommodation need and secured are not independent: "secured" happens only with a
-        # need. Their unknown values are averaged over the joint (no need; need, not secured;
-        # need, secured), never over the impossible "secured without a need", on which the
-        # additive model would extrapolate without bound.
         i_need, i_sec = (
             FEATURES.index("accommodation_need"),
             FEATURES.index("accommodation_secured"),
         )
         pair = {cols.index(i_need), cols.index(i_sec)}
-        pn, ps = float(self.fill_[i_need]), float(self.fill_[i_sec])
-        ps = min(ps, pn)
-        prior = np.array([[1 - pn, 0.0], [pn - ps, ps]])  # [need, secured]
-        known_n, known_s = ~np.isnan(raw[:, i_need]), ~np.isnan(raw[:, i_sec])
-        kn = np.nan_to_num(raw[:, i_need]).astype(int).clip(0, 1)
-        ks = np.nan_to_num(raw[:, i_sec]).astype(int).clip(0, 1)
-        denom = np.where(
-            known_n & known_s,
-            prior[kn, ks],
-            np.where(
-                known_n, prior[kn].sum(axis=1), np.where(known_s, prior[:, ks].sum(axis=0), 1.0)
-            ),
-        )
+        prior, denom, known_both = self._accommodation_prior(raw, i_need, i_sec)
         for combo in np.ndindex(*(2,) * len(used)):
-            w = np.ones(len(B))
+            w = np.ones(len(raw))
             a = raw.copy()
             for j, v in zip(used, combo):
                 m = miss[:, j]
@@ -174,27 +197,34 @@ class ScoringModel:
                 a[m, cols[j]] = v
             if pair & set(used):
                 n_, s_ = a[:, i_need].astype(int).clip(0, 1), a[:, i_sec].astype(int).clip(0, 1)
-                both = known_n & known_s
-                w = w * np.where(both, 1.0, prior[n_, s_] / np.where(denom > 0, denom, 1.0))
-            if not w.any():
-                continue
-            Bc = self._basis(self._filled(pd.DataFrame(a, columns=list(FEATURES)))) if used else B
-            eta = Bc @ self.coef_ + self.intercept_
-            if full:
-                Z = np.column_stack([np.ones(len(Bc)), Bc])
-                se = np.sqrt(np.einsum("ij,ij->i", Z @ self.cov_, Z))
-            else:
-                se = np.full(len(Bc), np.nan)
-            out["probability"] += w * expit(eta)
-            out["probability_lo"] += w * expit(eta - zq * se)
-            out["probability_hi"] += w * expit(eta + zq * se)
-            out["days_gained"] += w * np.exp(Bc @ self.gain_coef_ + self.gain_intercept_)
-        if not full:
-            return pd.DataFrame(out, index=X.index)
+                w = w * np.where(known_both, 1.0, prior[n_, s_] / np.where(denom > 0, denom, 1.0))
+            yield w, (a if used else None)
+
+    def _accommodation_prior(self, raw: np.ndarray, i_need: int, i_sec: int):
+        """The training joint of (need, secured), never "secured without a need"; each row's
+        share of it compatible with what the row knows; and whether it knows both."""
+        pn, ps = float(self.fill_[i_need]), float(self.fill_[i_sec])
+        ps = min(ps, pn)
+        prior = np.array([[1 - pn, 0.0], [pn - ps, ps]])  # [need, secured]
+        known_n, known_s = ~np.isnan(raw[:, i_need]), ~np.isnan(raw[:, i_sec])
+        kn = np.nan_to_num(raw[:, i_need]).astype(int).clip(0, 1)
+        ks = np.nan_to_num(raw[:, i_sec]).astype(int).clip(0, 1)
+        denom = np.where(
+            known_n & known_s,
+            prior[kn, ks],
+            np.where(
+                known_n, prior[kn].sum(axis=1), np.where(known_s, prior[:, ks].sum(axis=0), 1.0)
+            ),
+        )
+        return prior, denom, known_n & known_s
+
+    def _contributions(self, B: np.ndarray) -> dict:
+        """Each feature's contribution to the log-odds, centred on the training mean row."""
         centred = (B - self.basis_mean_) * self.coef_
-        for name, cols in zip(FEATURES, self._groups()):
-            out[f"contrib_{name}"] = centred[:, cols].sum(axis=1)
-        return pd.DataFrame(out, index=X.index)
+        return {
+            f"contrib_{name}": centred[:, cols].sum(axis=1)
+            for name, cols in zip(FEATURES, self._groups())
+        }
 
     def rank_score(self, X: pd.DataFrame) -> np.ndarray:
         """Higher = review sooner (``rank_by``)."""
@@ -208,8 +238,5 @@ def load_scoring_model(directory: str | Path | None = None) -> ScoringModel:
     meta, arrays, man = read_stored(DEFAULT_DIR if directory is None else directory)
     params = dict(meta["params"])
     est = ScoringModel(**params)
-    _set_fitted(est, meta, arrays, man)
+    set_fitted(est, meta, arrays, man)
     return est
-
-
-from toolkit.priority.gain import _NDTR, ReviewGain, _Tabulated  # noqa: E402, F401 - re-exported

@@ -9,9 +9,12 @@ fitted on are ranked; the others are listed, unranked, with the step their route
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 
+from toolkit.exceptions import UsageError
 from toolkit.priority.caseload import Caseload
 from toolkit.priority.features import FAR_DAYS, design
 from toolkit.priority.model import ScoringModel, load_scoring_model
@@ -105,9 +108,9 @@ def prioritise(
     scorer : ScoringModel or PriorityScorer, optional
         Default: the shipped readiness model (:func:`toolkit.priority.model.load_scoring_model`).
     capacity : int
-        Reviews available per week: the top ``capacity`` ranked cases are "review now", the next
-        ones "review by" the end of the week they fall in (up to four weeks), the rest
-        "no change".
+        Reviews available per week (at least 1): the top ``capacity`` ranked cases are "review
+        now", the next ones "review by" the end of the week they fall in (up to four weeks),
+        the rest "no change".
     rules : ReleaseRules, optional
         The release rules in force (default: the shipped file).
 
@@ -115,45 +118,27 @@ def prioritise(
     -------
     pandas.DataFrame with :data:`RANKED_COLUMNS`: ranked cases first (``rank`` 1, 2, ...), then
     the unranked ones (blank ``rank``) with the step their route calls for.
+
+    Raises
+    ------
+    UsageError
+        ``caseload`` is not a validated caseload, or ``capacity`` is not a whole number >= 1.
     """
+    _prioritise_iv(caseload, capacity)
     scorer = load_scoring_model() if scorer is None else scorer
     rules = load_rules(rules)
-    f = caseload.frame
-    as_of = caseload.as_of
-    n = len(f)
+    f, as_of = caseload.frame, caseload.as_of
     route = routes(f["recall_type"], rules)
     rtype = f["recall_type"].astype(str).to_numpy(dtype=object)
     charge = _yes(f, "further_charge_or_remand")
     scored = (route == "executive") & np.isin(rtype, fitted_types(scorer)) & ~charge
-    X = design(f, as_of, rules)
-    s = scorer.score_frame(X)
-    gain = np.clip(s["days_gained"].to_numpy(), 0.0, gain_bound(f, as_of, rules))
-    gain = np.where(scored, np.floor(10 * gain) / 10, np.nan)
-    # A review cannot release on the Board or automatic routes: nothing gained by one.
-    gain = np.where(np.isin(route, ("parole_board", "automatic")), 0.0, gain)
-    prob = np.where(scored, s["probability"].to_numpy(), np.nan)
-    lo = np.where(scored, s["probability_lo"].to_numpy(), np.nan)
-    hi = np.where(scored, s["probability_hi"].to_numpy(), np.nan)
-    key = np.where(scored, gain, -np.inf)
-    order_rank = _route_order(route, scored, charge)
-    order = np.lexsort((f["case_reference"].to_numpy(), -key, order_rank))
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(1, n + 1)
+    s = scorer.score_frame(design(f, as_of, rules))
+    gain, prob, lo, hi = _scored_values(s, f, as_of, rules, route, scored)
+    order, pos = _order(f, route, scored, charge, gain)
+    action = _ranked_actions(pos, scored, gain, capacity, as_of)
+    action = _route_actions(f, route, rtype, scored, charge, action, as_of, rules)
     rank = pd.array(np.where(scored, pos, 0), dtype="Int64")
     rank[~scored] = pd.NA
-    week = (pos - 1) // max(capacity, 1)
-    worth = scored & (np.nan_to_num(gain) >= MIN_DAYS_GAINED)
-    by = as_of + pd.to_timedelta(7 * (week + 1), unit="D")
-    action = np.where(
-        worth & (week == 0),
-        "review now",
-        np.where(
-            worth & (week < WEEKS_AHEAD),
-            "review by " + pd.Series(by).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
-            "no change",
-        ),
-    ).astype(object)
-    action = _route_actions(f, route, rtype, scored, charge, action, as_of, rules)
     out = pd.DataFrame(
         {
             "case_reference": f["case_reference"].to_numpy(),
@@ -172,6 +157,60 @@ def prioritise(
         }
     )
     return out.iloc[order].reset_index(drop=True)
+
+
+def _prioritise_iv(caseload, capacity) -> None:
+    """Refuse what :func:`prioritise` cannot rank, with a message naming the argument."""
+    if not isinstance(caseload, Caseload):
+        raise UsageError(
+            "caseload must be a validated Caseload (toolkit.priority.caseload.validate_caseload), "
+            f"not {type(caseload).__name__}"
+        )
+    if isinstance(capacity, bool) or not isinstance(capacity, Integral) or capacity < 1:
+        raise UsageError(
+            f"capacity must be a whole number of reviews a week, at least 1; got {capacity!r}"
+        )
+
+
+def _scored_values(s, f, as_of, rules, route, scored):
+    """Days gained (bounded by what a review today can gain, to a tenth of a day), the chance
+    and its interval, for the scored cases (NaN elsewhere; 0 days on the Board and automatic
+    routes, where a review cannot release)."""
+    gain = np.clip(s["days_gained"].to_numpy(), 0.0, gain_bound(f, as_of, rules))
+    gain = np.where(scored, np.floor(10 * gain) / 10, np.nan)
+    gain = np.where(np.isin(route, ("parole_board", "automatic")), 0.0, gain)
+    prob, lo, hi = (
+        np.where(scored, s[c].to_numpy(), np.nan)
+        for c in ("probability", "probability_lo", "probability_hi")
+    )
+    return gain, prob, lo, hi
+
+
+def _order(f, route, scored, charge, gain) -> tuple[np.ndarray, np.ndarray]:
+    """Row order of the output (ranked cases by days gained, then the unranked by route; ties by
+    case reference) and each case's 1-based position in it."""
+    key = np.where(scored, gain, -np.inf)
+    order = np.lexsort((f["case_reference"].to_numpy(), -key, _route_order(route, scored, charge)))
+    pos = np.empty(len(f), dtype=np.int64)
+    pos[order] = np.arange(1, len(f) + 1)
+    return order, pos
+
+
+def _ranked_actions(pos, scored, gain, capacity, as_of) -> np.ndarray:
+    """ "review now" for the first ``capacity`` ranked cases worth a review, "review by" the end
+    of the week each later one falls in (up to :data:`WEEKS_AHEAD`), else "no change"."""
+    week = (pos - 1) // max(capacity, 1)
+    worth = scored & (np.nan_to_num(gain) >= MIN_DAYS_GAINED)
+    by = as_of + pd.to_timedelta(7 * (week + 1), unit="D")
+    return np.where(
+        worth & (week == 0),
+        "review now",
+        np.where(
+            worth & (week < WEEKS_AHEAD),
+            "review by " + pd.Series(by).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+            "no change",
+        ),
+    ).astype(object)
 
 
 def _yes(f: pd.DataFrame, col: str) -> np.ndarray:

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from toolkit.priority.features import days_between
+from toolkit.priority.dates import days_between
+from toolkit.priority.routes import load_rules, programme_days, routes
 from toolkit.schema import SIX_MONTHS_DAYS
 
 #: A model feature is named when it moves the log-odds by at least this much (about a 7-point
@@ -95,6 +96,66 @@ def _statutes(rtype: np.ndarray, rules) -> np.ndarray:
     return pd.Series(rtype).map(m).fillna("").to_numpy(dtype=object)
 
 
+#: "SED close": under this many days to SED little supervision is left to gain (the horizon of
+#: the readiness score, :data:`toolkit.priority.features.HORIZON_DAYS`).
+SED_NEAR_DAYS = 28
+
+
+class _Reasons:
+    """The case context every reason kind reads, and the list :meth:`add` fills."""
+
+    def __init__(self, frame, as_of, scores, scored, action, route, rules):
+        self.rules = load_rules(rules)
+        self.n = n = len(frame)
+        self.f = f = frame.reset_index(drop=True)
+        self.s = scores.reset_index(drop=True)
+        self.as_of = as_of
+        self.route = (
+            routes(f["recall_type"], self.rules)
+            if route is None
+            else np.asarray(route, dtype=object)
+        )
+        self.scored = (
+            (self.route == "executive") if scored is None else np.asarray(scored, dtype=bool)
+        )
+        action = (
+            np.where(self.scored, "review now", "no change").astype(object)
+            if action is None
+            else np.asarray(action, dtype=object)
+        )
+        self.review = pd.Series(action).str.startswith("review").to_numpy(dtype=bool) & self.scored
+        self.now = (action == "review now") & self.scored
+        self.t = days_between(as_of, f["recall_date"]).to_numpy()
+        self.to_sed = days_between(
+            f["sed_date"], pd.Series(as_of, index=pd.RangeIndex(n))
+        ).to_numpy()
+        self.auto = self.route == "automatic"
+        self.rtype = f["recall_type"].astype(str).to_numpy(dtype=object)
+        self.out: list[Reason] = []
+
+    def add(self, code, mask, text, strength, where=None) -> None:
+        """One reason kind: shown where ``mask`` holds, on the cases ``where`` selects (default
+        the scored ones) and agreeing with the suggested action (:data:`REASON_KINDS`)."""
+        n = self.n
+        d = REASON_KINDS[code]
+        ok = self.scored if where is None else where
+        if d > 0:
+            ok = ok & self.review
+        elif d < 0:
+            ok = ok & ~self.now
+        mask = np.asarray(mask, dtype=bool) & ok
+        # Model reasons rank by their contribution but below the rule reasons (2-3), which a
+        # practitioner can act on directly.
+        strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
+        if not callable(text):
+            fixed = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+
+            def text(i, fixed=fixed):
+                return fixed[i]
+
+        self.out.append(Reason(code, mask, text, np.broadcast_to(strength, n)))
+
+
 def candidate_reasons(
     frame: pd.DataFrame,
     as_of: pd.Timestamp,
@@ -111,135 +172,128 @@ def candidate_reasons(
     ``route`` each case's release route (:func:`toolkit.priority.rank.prioritise` passes
     them); a reason is shown only where it agrees with them (:data:`REASON_KINDS`).
     """
-    from toolkit.priority.routes import load_rules, programme_days, routes
+    r = _Reasons(frame, as_of, scores, scored, action, route, rules)
+    # the order is the tie-break between equally strong reasons: rules a person can check first
+    _contact_reason(r)
+    _accommodation_reason(r)
+    _review_gap_reason(r)
+    _programme_reason(r)
+    _sed_near_reason(r)
+    _model_reasons(r)
+    _charge_and_board_reasons(r)
+    _route_reasons(r)
+    return r.out
 
-    rules = load_rules(rules)
-    n = len(frame)
-    idx = pd.RangeIndex(n)
-    f = frame.reset_index(drop=True)
-    s = scores.reset_index(drop=True)
-    route = routes(f["recall_type"], rules) if route is None else np.asarray(route, dtype=object)
-    scored = (route == "executive") if scored is None else np.asarray(scored, dtype=bool)
-    action = (
-        np.where(scored, "review now", "no change").astype(object)
-        if action is None
-        else np.asarray(action, dtype=object)
+
+def _contact_reason(r: _Reasons) -> None:
+    if "om_contact_since_recall" not in r.f:
+        return
+    t = r.t
+    r.add(
+        "no_contact",
+        r.f["om_contact_since_recall"].eq(False).fillna(False).to_numpy(),
+        lambda i: (
+            "no offender-manager contact since recall " + _int(t[i]) + f" days ago ({G_CONTACT})"
+        ),
+        3.0,
+        where=~r.auto,
     )
-    review = pd.Series(action).str.startswith("review").to_numpy(dtype=bool) & scored
-    now = (action == "review now") & scored
-    t = days_between(as_of, f["recall_date"]).to_numpy()
-    to_sed = days_between(f["sed_date"], pd.Series(as_of, index=idx)).to_numpy()
-    auto = route == "automatic"
-    board = route == "parole_board"
-    rtype = f["recall_type"].astype(str).to_numpy(dtype=object)
-    out: list[Reason] = []
 
-    def add(code, mask, text, strength, where=None):
-        d = REASON_KINDS[code]
-        ok = scored if where is None else where
-        if d > 0:
-            ok = ok & review
-        elif d < 0:
-            ok = ok & ~now
-        mask = np.asarray(mask, dtype=bool) & ok
-        # Model reasons rank by their contribution but below the rule reasons (2-3), which a
-        # practitioner can act on directly.
-        strength = np.minimum(strength, MODEL_CAP) if code in MODEL_REASONS else strength
-        if not callable(text):
-            fixed = np.broadcast_to(np.asarray(text, dtype=object), (n,))
 
-            def text(i, fixed=fixed):
-                return fixed[i]
-
-        out.append(Reason(code, mask, text, np.broadcast_to(strength, n)))
-
-    if "om_contact_since_recall" in f:
-        no_contact = f["om_contact_since_recall"].eq(False).fillna(False).to_numpy()
-        add(
-            "no_contact",
-            no_contact,
-            lambda i: (
-                "no offender-manager contact since recall "
-                + _int(t[i])
-                + f" days ago ({G_CONTACT})"
-            ),
-            3.0,
-            where=~auto,
-        )
-    if "accommodation_secured_date" in f:
-        acc = f["accommodation_secured_date"]
-        if "last_review_date" in f:
-            lr = f["last_review_date"]
-            since = (acc.notna() & (lr.isna() | (acc > lr))).to_numpy()
-            tail = np.where(
-                lr.isna().to_numpy(), " and no review since recall", " and no review since then"
-            ).astype(object)
-        else:
-            since = np.zeros(n, dtype=bool)
-            tail = np.full(n, "", dtype=object)
-        add(
-            "accommodation_since_review",
-            since,
-            lambda i: (
-                "accommodation secured on "
-                + _obj(acc.iloc[i].dt.strftime("%Y-%m-%d").fillna(""))
-                + tail[i]
-                + f" ({G_BARRIERS})"
-            ),
-            2.5,
-        )
+def _accommodation_reason(r: _Reasons) -> None:
+    f = r.f
+    if "accommodation_secured_date" not in f:
+        return
+    acc = f["accommodation_secured_date"]
     if "last_review_date" in f:
-        since_rev = days_between(as_of, f["last_review_date"]).fillna(pd.Series(t)).to_numpy()
-        months = np.floor(since_rev / 30.44)
-        long_gap = (to_sed >= LONG_TO_SED_DAYS) & (since_rev >= NO_REVIEW_DAYS)
-        add(
-            "long_to_sed_no_review",
-            long_gap,
-            lambda i: (
-                _int(to_sed[i])
-                + " days to SED and no review in "
-                + _int(months[i])
-                + f" months ({G_ANY_POINT})"
-            ),
-            2.0,
-        )
-    if "programmes_needed" in f:
-        needed = f["programmes_needed"].fillna("").str.lower()
-        done = (
-            f["programmes_completed"].fillna("").str.lower()
-            if "programmes_completed" in f
-            else pd.Series("", index=idx)
-        )
-        unmet_prog = first_unmet(needed, done)
-        # days from starting a programme to finishing it (waiting list plus length): the review
-        # model's assumed median, release rules [person] programme_median
-        unmet_short = unmet_prog.ne("").to_numpy() & (to_sed < programme_days(rules))
-        add(
-            "programme_before_sed",
-            unmet_short,
-            lambda i: (
-                "unmet "
-                + _obj(unmet_prog.iloc[i].str.replace("_", "-"))
-                + " need with "
-                + _int(to_sed[i])
-                + " days to SED: cannot finish the programme before SED ("
-                + G_BARRIERS
-                + ")"
-            ),
-            2.2,
-        )
-    add(
+        lr = f["last_review_date"]
+        since = (acc.notna() & (lr.isna() | (acc > lr))).to_numpy()
+        tail = np.where(
+            lr.isna().to_numpy(), " and no review since recall", " and no review since then"
+        ).astype(object)
+    else:
+        since = np.zeros(r.n, dtype=bool)
+        tail = np.full(r.n, "", dtype=object)
+    r.add(
+        "accommodation_since_review",
+        since,
+        lambda i: (
+            "accommodation secured on "
+            + _obj(acc.iloc[i].dt.strftime("%Y-%m-%d").fillna(""))
+            + tail[i]
+            + f" ({G_BARRIERS})"
+        ),
+        2.5,
+    )
+
+
+def _review_gap_reason(r: _Reasons) -> None:
+    if "last_review_date" not in r.f:
+        return
+    to_sed = r.to_sed
+    since_rev = days_between(r.as_of, r.f["last_review_date"]).fillna(pd.Series(r.t)).to_numpy()
+    months = np.floor(since_rev / 30.44)
+    r.add(
+        "long_to_sed_no_review",
+        (to_sed >= LONG_TO_SED_DAYS) & (since_rev >= NO_REVIEW_DAYS),
+        lambda i: (
+            _int(to_sed[i])
+            + " days to SED and no review in "
+            + _int(months[i])
+            + f" months ({G_ANY_POINT})"
+        ),
+        2.0,
+    )
+
+
+def _programme_reason(r: _Reasons) -> None:
+    f = r.f
+    if "programmes_needed" not in f:
+        return
+    to_sed = r.to_sed
+    needed = f["programmes_needed"].fillna("").str.lower()
+    done = (
+        f["programmes_completed"].fillna("").str.lower()
+        if "programmes_completed" in f
+        else pd.Series("", index=pd.RangeIndex(r.n))
+    )
+    unmet_prog = first_unmet(needed, done)
+    # days from starting a programme to finishing it (waiting list plus length): the review
+    # model's assumed median, release rules [person] programme_median
+    r.add(
+        "programme_before_sed",
+        unmet_prog.ne("").to_numpy() & (to_sed < programme_days(r.rules)),
+        lambda i: (
+            "unmet "
+            + _obj(unmet_prog.iloc[i].str.replace("_", "-"))
+            + " need with "
+            + _int(to_sed[i])
+            + " days to SED: cannot finish the programme before SED ("
+            + G_BARRIERS
+            + ")"
+        ),
+        2.2,
+    )
+
+
+def _sed_near_reason(r: _Reasons) -> None:
+    to_sed = r.to_sed
+    r.add(
         "sed_near",
-        to_sed < 28,
+        to_sed < SED_NEAR_DAYS,
         lambda i: (
             "SED in " + _int(to_sed[i]) + f" days: little supervision left to gain ({G_BEFORE_SED})"
         ),
         1.0,
     )
-    # Model-based reasons: named only where the contribution is large, the row shows it and
-    # the case is suggested for review (the words say the score is raised).
+
+
+def _model_reasons(r: _Reasons) -> None:
+    """Named only where the contribution is large, the row shows it and the case is suggested
+    for review (the words say the score is raised)."""
+    t, f, s = r.t, r.f, r.s
     c_t = s["contrib_log_days_since_recall"].to_numpy()
-    add(
+    r.add(
         "early_in_recall",
         c_t >= MIN_CONTRIBUTION,
         lambda i: (
@@ -248,36 +302,41 @@ def candidate_reasons(
         ),
         c_t,
     )
-    if "wants_release" in f:
-        wants = f["wants_release"]
-        c_w = s["contrib_wants_release"].to_numpy()
-        add(
-            "wants_release",
-            wants.eq(True).fillna(False).to_numpy() & (c_w >= MIN_CONTRIBUTION),
-            f"wants re-release ({G_VIEWS})",
-            c_w,
-        )
-        add(
-            "declines_release",
-            wants.eq(False).fillna(False).to_numpy(),
-            "does not want re-release: a review now is unlikely to release, so "
-            "discuss the route to release (Better Outcomes 4)",
-            np.abs(c_w),
-            where=~auto,
-        )
+    if "wants_release" not in f:
+        return
+    wants = f["wants_release"]
+    c_w = s["contrib_wants_release"].to_numpy()
+    r.add(
+        "wants_release",
+        wants.eq(True).fillna(False).to_numpy() & (c_w >= MIN_CONTRIBUTION),
+        f"wants re-release ({G_VIEWS})",
+        c_w,
+    )
+    r.add(
+        "declines_release",
+        wants.eq(False).fillna(False).to_numpy(),
+        "does not want re-release: a review now is unlikely to release, so "
+        "discuss the route to release (Better Outcomes 4)",
+        np.abs(c_w),
+        where=~r.auto,
+    )
+
+
+def _charge_and_board_reasons(r: _Reasons) -> None:
+    f = r.f
     if "further_charge_or_remand" in f:
-        add(
+        r.add(
             "further_charge",
             f["further_charge_or_remand"].eq(True).fillna(False).to_numpy(),
             "further charge pending or remanded: release on licence would not end a remand in "
             "custody, and the charge bears on the public-protection test",
             4.0,
-            where=~auto,
+            where=~r.auto,
         )
     if "parole_board_stage" in f:
         stage = f["parole_board_stage"].astype(object).where(f["parole_board_stage"].notna(), "")
         referred = stage.isin(("referred", "dossier_due", "dossier_sent", "hearing_listed"))
-        add(
+        r.add(
             "board_referred",
             referred.to_numpy(),
             lambda i: (
@@ -287,8 +346,16 @@ def candidate_reasons(
                 f"({G_ANY_POINT})"
             ),
             1.5,
-            where=route == "executive",
+            where=r.route == "executive",
         )
+
+
+def _route_reasons(r: _Reasons) -> None:
+    """Why a case is not ranked: its route (Board, automatic) or a type the model was not
+    fitted on; the statute is the one the release rules cite for the type."""
+    rtype, route, rules = r.rtype, r.route, r.rules
+    board = route == "parole_board"
+    unfitted = (route == "executive") & ~r.scored
 
     def type_words(i):
         return _obj(pd.Series(rtype[i]).str.replace("_", "/").str.upper())
@@ -299,40 +366,38 @@ def candidate_reasons(
     def stat(i):
         return _statutes(rtype[i], rules)
 
-    add(
+    r.add(
         "parole_board_route",
         board,
         lambda i: (
             type_words(i)
             + " recall: re-release only on a Parole Board direction ("
             + stat(i)
-            + "), "
-            "never by an executive review"
+            + "), never by an executive review"
         ),
         5.0,
         where=board,
     )
-    add(
+    r.add(
         "not_fitted",
-        (route == "executive") & ~scored,
+        unfitted,
         lambda i: (
             dashed(i) + " recall: the readiness model was fitted on other recall types, so it "
             "does not rank this case"
         ),
         5.0,
-        where=(route == "executive") & ~scored,
+        where=unfitted,
     )
-    add(
+    r.add(
         "automatic_release",
-        auto,
+        r.auto,
         lambda i: (
             "automatic release (" + dashed(i) + " recall, " + stat(i) + "): a review cannot "
             "bring it forward"
         ),
         5.0,
-        where=auto,
+        where=r.auto,
     )
-    return out
 
 
 def first_unmet(needed: pd.Series, done: pd.Series | None = None) -> pd.Series:

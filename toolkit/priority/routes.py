@@ -25,6 +25,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from toolkit.review import load_release_rules
+
 ROUTES = ("executive", "parole_board", "automatic")
 
 
@@ -36,8 +38,6 @@ def load_rules(rules=None):
 
 @lru_cache(maxsize=1)
 def _shipped_rules():
-    from toolkit.review import load_release_rules
-
     return load_release_rules()
 
 

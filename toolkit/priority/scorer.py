@@ -42,8 +42,8 @@ from toolkit.priority.model import (
     DEFAULT_DIR,
     FORMAT_VERSION,
     ScoringModel,
-    _set_fitted,
     read_stored,
+    set_fitted,
 )
 
 
@@ -195,7 +195,7 @@ class PriorityScorer(ScoringModel, ClassifierMixin, BaseEstimator):
         """Read a scorer written by :meth:`save`, checking the manifest's hashes."""
         meta, arrays, man = read_stored(directory)
         est = cls(**meta["params"])
-        _set_fitted(est, meta, arrays, man)
+        set_fitted(est, meta, arrays, man)
         return est
 
 

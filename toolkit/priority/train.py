@@ -1,45 +1,42 @@
 """Fit, evaluate and store the default :class:`PriorityScorer` from the review simulation.
 
-Re-run after the review model changes (``python -m toolkit.priority.train``, or
-``benchmarks/fit_default_scorer.py``): the training data come from
+Re-run after the review model changes (``recall-toolkit fit-scorer``; ``python -m
+toolkit.priority.train`` and ``benchmarks/fit_default_scorer.py`` run the same command): the
+training data come from
 :func:`toolkit.priority.features.caseload_from_simulation`, so nothing else needs editing.
 Held-out evaluation uses an independent spawned stream (other people, other draws).
 """
 
 from __future__ import annotations
 
-import argparse
 import platform
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sklearn
 from scipy.special import logit
 from sklearn.calibration import calibration_curve
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+import toolkit
 from toolkit import defaults
-from toolkit.priority.features import DEFAULT_AS_OF, caseload_from_simulation, design
+from toolkit.cohort.generate import generate_cohort
+from toolkit.exceptions import UsageError
+from toolkit.priority import URGENCY_FLOOR_DAYS
+from toolkit.priority.compare import decision_records, decision_table, snapshot_comparison
+from toolkit.priority.fairness import held_out_fairness
+from toolkit.priority.features import DEFAULT_AS_OF, simulated_caseload
+from toolkit.priority.gain import ReviewGain
 from toolkit.priority.scorer import DEFAULT_DIR, PriorityScorer
+from toolkit.priority.seeds import recorded_seed
+from toolkit.review.ordering import frame_to_arrays
 
 DEFAULT_SEED = 20261125
 N_TRAIN = 40_000
 N_TEST = 20_000
-
-
-def simulated_caseload(n: int, *, rng, cohort=None, populations=("standard",)):
-    """Typed caseload, its feature table and outcomes from the review simulation."""
-    from toolkit.cohort.generate import generate_cohort
-
-    rng = np.random.default_rng(rng)
-    c_rng, s_rng = rng.spawn(2)
-    if cohort is None:
-        cohort = generate_cohort(populations=list(populations), rng=c_rng)
-    frame, outcomes = caseload_from_simulation(
-        cohort, n, populations=populations, as_of=DEFAULT_AS_OF, rng=s_rng
-    )
-    return frame, design(frame, DEFAULT_AS_OF), outcomes
 
 
 def evaluate(scorer: PriorityScorer, X: pd.DataFrame, outcomes: pd.DataFrame) -> dict:
@@ -73,28 +70,11 @@ def evaluate(scorer: PriorityScorer, X: pd.DataFrame, outcomes: pd.DataFrame) ->
     }
 
 
-def held_out_fairness(scorer, frame, X, outcomes) -> pd.DataFrame:
-    """Fairness audit on held-out simulated cases, where the outcomes are known."""
-    from toolkit.priority.fairness import fairness_audit
-
-    m = outcomes["review_type"].to_numpy()
-    s = scorer.score_frame(X[m])
-    # "flagged": above the caseload's top fifth by expected days gained (a 20-in-100 capacity).
-    gain = s["days_gained"].to_numpy()
-    return fairness_audit(
-        frame[m],
-        flagged=gain >= np.quantile(gain, 0.8),
-        probability=s["probability"].to_numpy(),
-        days_gained=gain,
-        observed=outcomes["releasable_28d"].to_numpy()[m],
-        observed_days=outcomes["days_gained"].to_numpy()[m],
-    )
-
-
 def capacity_table(
     scorer: PriorityScorer,
     *,
-    seed: int,
+    rng: np.random.Generator | int | np.random.SeedSequence | None = None,
+    seed: int | None = None,
     n: int = 10_000,
     reps: int = 5,
     capacities=(10, 20, 40, 60),
@@ -103,13 +83,11 @@ def capacity_table(
     review model's weekly capacity simulation, with this scorer's expected gain per day left
     to SED as the ``scorer`` ordering (as :func:`toolkit.priority.simulation_score` ranks with
     the shipped one); on cohort seed :data:`toolkit.defaults.DEFAULT_SEED`, not used to fit
-    the scorer."""
-    from toolkit.cohort.generate import generate_cohort
-    from toolkit.priority import URGENCY_FLOOR_DAYS
-    from toolkit.priority.compare import decision_records, decision_table
-    from toolkit.priority.gain import ReviewGain
-    from toolkit.review.ordering import frame_to_arrays
-
+    the scorer. ``rng`` draws the simulation (``seed``: its older name, kept; default
+    :data:`DEFAULT_SEED`)."""
+    if rng is not None and seed is not None:
+        raise UsageError("give rng or seed (the same thing), not both")
+    rng = DEFAULT_SEED if rng is None and seed is None else (seed if rng is None else rng)
     gain = ReviewGain(scorer)
 
     def score(features):
@@ -123,7 +101,7 @@ def capacity_table(
     score.prepare = prepare
     cohort = generate_cohort(populations=["standard"], rng=defaults.DEFAULT_SEED)
     rec = decision_records(
-        cohort, capacities=capacities, n=n, n_replications=reps, rng=seed, score=score
+        cohort, capacities=capacities, n=n, n_replications=reps, rng=rng, score=score
     )
     t = decision_table(rec, capacities)
     out = {}
@@ -137,22 +115,25 @@ def capacity_table(
 
 
 def fit_default_scorer(
-    seed: int = DEFAULT_SEED,
+    seed: int | None = None,
     *,
+    rng: np.random.Generator | int | np.random.SeedSequence | None = None,
     n_train: int = N_TRAIN,
     n_test: int = N_TEST,
     out: str | Path | None = DEFAULT_DIR,
 ) -> tuple[PriorityScorer, dict]:
     """Fit the default scorer on simulated caseloads, evaluate it held out, optionally store it.
 
+    ``rng`` (or ``seed``, its older name) is turned into the integer seed the manifest records
+    (:func:`toolkit.priority.seeds.recorded_seed`; default :data:`DEFAULT_SEED`).
+
     Returns
     -------
     scorer, manifest
     """
-    import sklearn
-
-    import toolkit
-
+    if rng is not None and seed is not None:
+        raise UsageError("give rng or seed (the same thing), not both")
+    seed = recorded_seed(seed if rng is None else rng, DEFAULT_SEED)
     train_rng, test_rng = np.random.default_rng(seed).spawn(2)
     _, X, o = simulated_caseload(n_train, rng=train_rng)
     keep = o["review_type"].to_numpy()
@@ -162,15 +143,13 @@ def fit_default_scorer(
     ft, Xt, ot = simulated_caseload(n_test, rng=test_rng)
     metrics = evaluate(scorer, Xt, ot)
     fair = held_out_fairness(scorer, ft, Xt, ot)
-    from toolkit.priority.compare import snapshot_comparison
-
     comparison = {
         str(cap): snapshot_comparison(
             scorer, capacity=cap, caseload_size=300, n_caseloads=40, rng=seed + cap
         ).to_dict("records")
         for cap in (20, 60)
     }
-    capacity = capacity_table(scorer, seed=seed)
+    capacity = capacity_table(scorer, rng=seed)
     manifest = {
         "what": "Default review-priority readiness model",
         # the recall types it was fitted on: prioritise ranks no other type
@@ -196,21 +175,24 @@ def fit_default_scorer(
     return scorer, manifest
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--out", default=str(DEFAULT_DIR))
-    p.add_argument("--n-train", type=int, default=N_TRAIN)
-    a = p.parse_args(argv)
-    _, man = fit_default_scorer(a.seed, n_train=a.n_train, out=a.out)
-    h = man["held_out"]
-    print(
+def held_out_summary(manifest: dict, out: str | Path | None) -> str:
+    """One line: the held-out discrimination and calibration of a fitted scorer's manifest."""
+    h = manifest["held_out"]
+    return (
         f"held-out AUC {h['auc']:.3f} (OGRS3 placeholder {h['auc_ogrs3_placeholder']:.3f}), "
         f"Brier {h['brier']:.4f} (prevalence-only {h['brier_of_prevalence']:.4f}), "
         f"calibration slope {h['calibration_slope']:.2f}, intercept "
-        f"{h['calibration_intercept']:.2f}; stored in {a.out}"
+        f"{h['calibration_intercept']:.2f}; stored in {out}"
     )
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m toolkit.priority.train [--seed S] [--out DIR] [--n-train N]``: the
+    ``recall-toolkit fit-scorer`` command (one parser for both)."""
+    # the command line sits above the toolkit: imported here so the library never needs it
+    from toolkit.cli import main as cli_main
+
+    return cli_main(["fit-scorer", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from toolkit.profile.targets import (
     interval_half,
     printed_decimals,
 )
+from toolkit.results import ResultMixin
 from toolkit.schema import GROUPS, MEAN_VARIABLES
 
 STATUSES = ("consistent", "inconsistent", "unmeetable", "derived")
@@ -116,8 +117,8 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class AuditResult:
-    """All findings of :func:`audit_profile`."""
+class AuditResult(ResultMixin):
+    """All findings of :func:`audit_profile` (:class:`toolkit.results.Result`; no figure)."""
 
     spec_path: str
     findings: tuple[Finding, ...]
@@ -163,6 +164,27 @@ class AuditResult:
             ],
             columns=["id", "check", "status", "message", "targets", "resolution"],
         )
+
+    def to_dict(self) -> dict:
+        """``{"spec": path, "findings": [one record per finding]}`` (JSON-ready)."""
+        return {"spec": self.spec_path, "findings": super().to_dict()["rows"]}
+
+    def render(self, show_all: bool = False) -> str:
+        """The findings as text: a summary line, then each finding that is not consistent
+        (every finding with ``show_all``) and the resolution of those that need one."""
+        lines = [
+            f"Audit of {self.spec_path}: {len(self.findings)} checks, {len(self.issues)} "
+            f"findings, {len(self.unresolved)} unresolved"
+        ]
+        for f in self.findings:
+            if f.status == "consistent" and not show_all:
+                continue
+            lines.append(f"- [{f.status}] {f.id} ({f.check}): {f.message}")
+            if f.needs_resolution:
+                lines.append(
+                    f"    resolution: {f.resolution or 'UNRESOLVED: add a [[resolutions]] entry'}"
+                )
+        return "\n".join(lines)
 
 
 def _within(x: float, t: Target, tol: float | None = None) -> bool:
@@ -573,74 +595,91 @@ def _check_mixtures(spec: ProfileSpec, derived) -> list[Finding]:
     for g, figs, missing in _group_families(spec):
         if not figs and not (g.statistic == "share" and any(_forced(spec, g, p) for p in missing)):
             continue
-        suffix = g.variable if g.statistic == "mean" else f"{g.variable}.{g.category}"
-        if g.population != "all_recalled":
-            suffix += f".{g.population}"
-        ids = tuple(f.id for f in figs.values()) + (g.id,)
-        members = [*figs, *missing]
-        unit = "%" if g.statistic == "share" else ""
-        n = {p: spec.population_n(p) for p in members}
-        n_g = sum(n.values())
-        lo = hi = 0.0
-        for p in members:
-            a, b = _member_range(spec, g, p, figs.get(p))
-            lo, hi = lo + n[p] * a, hi + n[p] * b
-        lo, hi = lo / n_g, hi / n_g
-        h = interval_half(spec, g)
-        feasible = g.value + h >= lo - 1e-9 and g.value - h <= hi + 1e-9
-        rng = f"[{lo:.3f}, {hi:.3f}]{unit}"
-        how = "each row within its printed precision"
-        for p in missing:
-            a, b = _member_range(spec, g, p, None)
-            how += (
-                f"; {p} has no row and its assumptions fix it at {a:g}{unit}"
-                if a == b
-                else f"; {p} has no row: anywhere in [{a:g}, {b:g}]{unit}"
-            )
-        what = f"{g.population} prints {g.printed}"
-        if not feasible:
-            status = "unmeetable"
-            msg = (
-                f"contradiction: {what}, but the N-weighted rows of {', '.join(members)} "
-                f"allow only {rng} ({how})"
-            )
-        elif missing:
-            rest_n = sum(n[p] for p in missing)
-            rest = (n_g * g.value - sum(n[p] * f.value for p, f in figs.items())) / rest_n
-            status = "consistent"
-            msg = (
-                f"{what} with the rows given implies {rest:.3f} for {', '.join(missing)}; the "
-                f"rows allow {rng}"
-            )
-        else:
-            mix = sum(n[p] * f.value for p, f in figs.items()) / n_g
-            if _within(mix, g, h):
-                status = "consistent"
-                msg = f"N-weighted rows give {mix:.3f}, printed {g.printed}"
-            else:
-                status = "inconsistent"
-                shown = derived.means.get(g.variable) if g.statistic == "mean" else None
-                after = ""
-                if shown:
-                    new = sum(n[p] * shown[p] for p in figs) / n_g
-                    after = f" (the derived rows give {new:.4f})"
-                msg = (
-                    f"N-weighted rows give {mix:.3f} (prints {mix:.{g.decimals}f}) but "
-                    f"{what}; reconcilable by choosing each row inside its rounding "
-                    f"interval{after}"
-                )
-        kind = "mixture_rest" if missing else "mixture"
-        check = "mixture"
-        if feasible and status != "consistent" and g.id in derived.unreachable:
-            # the ranges meet, but no whole numbers of people at these Ns print the group
-            # figure and every row at once: granularity, reported unreachable at N
-            check, status = "grim", "unmeetable"
-            msg = (
-                f"{what}; the rows allow {rng}, but at these population sizes no whole "
-                f"numbers of people print it and every row: {derived.unreachable[g.id]}"
-            )
-        out.append(Finding(f"{kind}.{suffix}", check, status, msg, ids))
+        out.append(_mixture_finding(spec, derived, g, figs, missing))
     return out
+
+
+def _mixture_range(spec: ProfileSpec, g: Target, figs: dict, missing: list, n: dict, unit: str):
+    """The range the populations' rows allow the group (N-weighted), and how, in words."""
+    members = [*figs, *missing]
+    n_g = sum(n.values())
+    lo = hi = 0.0
+    for p in members:
+        a, b = _member_range(spec, g, p, figs.get(p))
+        lo, hi = lo + n[p] * a, hi + n[p] * b
+    how = "each row within its printed precision"
+    for p in missing:
+        a, b = _member_range(spec, g, p, None)
+        how += (
+            f"; {p} has no row and its assumptions fix it at {a:g}{unit}"
+            if a == b
+            else f"; {p} has no row: anywhere in [{a:g}, {b:g}]{unit}"
+        )
+    return lo / n_g, hi / n_g, how
+
+
+def _mixture_finding(spec: ProfileSpec, derived, g: Target, figs: dict, missing: list) -> Finding:
+    """The mixture finding of one group figure (see :func:`_check_mixtures`)."""
+    suffix = g.variable if g.statistic == "mean" else f"{g.variable}.{g.category}"
+    if g.population != "all_recalled":
+        suffix += f".{g.population}"
+    ids = tuple(f.id for f in figs.values()) + (g.id,)
+    members = [*figs, *missing]
+    unit = "%" if g.statistic == "share" else ""
+    n = {p: spec.population_n(p) for p in members}
+    n_g = sum(n.values())
+    lo, hi, how = _mixture_range(spec, g, figs, missing, n, unit)
+    h = interval_half(spec, g)
+    feasible = g.value + h >= lo - 1e-9 and g.value - h <= hi + 1e-9
+    rng = f"[{lo:.3f}, {hi:.3f}]{unit}"
+    what = f"{g.population} prints {g.printed}"
+    if not feasible:
+        status = "unmeetable"
+        msg = (
+            f"contradiction: {what}, but the N-weighted rows of {', '.join(members)} "
+            f"allow only {rng} ({how})"
+        )
+    elif missing:
+        rest_n = sum(n[p] for p in missing)
+        rest = (n_g * g.value - sum(n[p] * f.value for p, f in figs.items())) / rest_n
+        status = "consistent"
+        msg = (
+            f"{what} with the rows given implies {rest:.3f} for {', '.join(missing)}; the "
+            f"rows allow {rng}"
+        )
+    else:
+        status, msg = _mixture_of_rows(derived, g, figs, n, what, h)
+    kind = "mixture_rest" if missing else "mixture"
+    check = "mixture"
+    if feasible and status != "consistent" and g.id in derived.unreachable:
+        # the ranges meet, but no whole numbers of people at these Ns print the group
+        # figure and every row at once: granularity, reported unreachable at N
+        check, status = "grim", "unmeetable"
+        msg = (
+            f"{what}; the rows allow {rng}, but at these population sizes no whole "
+            f"numbers of people print it and every row: {derived.unreachable[g.id]}"
+        )
+    return Finding(f"{kind}.{suffix}", check, status, msg, ids)
+
+
+def _mixture_of_rows(
+    derived, g: Target, figs: dict, n: dict, what: str, h: float
+) -> tuple[str, str]:
+    """Status and message when every population has a row: do the printed rows mix to it?"""
+    n_g = sum(n.values())
+    mix = sum(n[p] * f.value for p, f in figs.items()) / n_g
+    if _within(mix, g, h):
+        return "consistent", f"N-weighted rows give {mix:.3f}, printed {g.printed}"
+    shown = derived.means.get(g.variable) if g.statistic == "mean" else None
+    after = ""
+    if shown:
+        new = sum(n[p] * shown[p] for p in figs) / n_g
+        after = f" (the derived rows give {new:.4f})"
+    return "inconsistent", (
+        f"N-weighted rows give {mix:.3f} (prints {mix:.{g.decimals}f}) but "
+        f"{what}; reconcilable by choosing each row inside its rounding "
+        f"interval{after}"
+    )
 
 
 def _forced(spec: ProfileSpec, g: Target, p: str) -> bool:
@@ -822,7 +861,6 @@ def _check_cross_source(spec: ProfileSpec) -> list[Finding]:
     """
     out = []
     ev = _evaluated(spec)
-    tol = float(spec.assumptions.get("fidelity", {}).get("approximate_tolerance_points", 2.5))
     for t in spec.targets:
         # figures the profile marks as from elsewhere or only approximate
         if t.population not in GROUPS or t.role not in ("context", "unmeetable", "approximate"):
@@ -830,74 +868,80 @@ def _check_cross_source(spec: ProfileSpec) -> list[Finding]:
         members = [p for p in GROUPS[t.population] if p in spec.populations]
         if not members:
             continue
-        cat = f"_{t.category}" if t.category else ""
         twin = next((x for x in ev if _key(x) == _key(t) and x.id != t.id), None)
         if twin is not None:
-            suffix = t.variable if t.statistic == "mean" else f"{t.variable}.{t.category}"
-            ok = _within(twin.value, t) or twin.value == t.value
-            out.append(
-                Finding(
-                    f"cross_source.{suffix}",
-                    "cross_source",
-                    "consistent" if ok else "inconsistent",
-                    f"{t.document} {t.locator}: {t.printed} vs {twin.locator}: {twin.printed}",
-                    (t.id, twin.id),
-                )
-            )
-            continue
-        if t.statistic != "share" or not spec.share_categories(t.variable):
-            continue
-        cats = spec.share_categories(t.variable)
-        if t.category not in cats:
-            continue
-        j = cats.index(t.category)
-        lo = hi = 0.0
-        used = []
-        informative = False
-        for p in members:
-            n_p = spec.population_n(p)
-            f = next(
-                (
-                    x
-                    for x in ev
-                    if x.population == p
-                    and x.variable == t.variable
-                    and x.category == t.category
-                    and x.id != t.id
-                ),
-                None,
-            )
-            if f is not None:
-                h = interval_half(spec, f)
-                lo += n_p * max(f.value - h, 0)
-                hi += n_p * min(f.value + h, 100)
-                used.append(f.id)
-                informative = True
-                continue
-            forced = assumed_shares(spec, t.variable, p)
-            if t.variable == "days_on_recall" and "max_days" in spec.assumptions.get(
-                "days_on_recall", {}
-            ).get(p, {}):
-                lo += n_p * forced[j]
-                hi += n_p * forced[j]
-                informative = True
-            else:
-                hi += n_p * 100
-        if not informative:
-            continue
-        n_g = sum(spec.population_n(p) for p in members)
-        lo, hi = lo / n_g, hi / n_g
-        ok = lo - tol <= t.value <= hi + tol
-        out.append(
-            Finding(
-                f"cross_source.{t.variable}{cat}",
-                "cross_source",
-                "consistent" if ok else "unmeetable",
-                f"given the rows of {', '.join(members)} (and recalls whose assumed length keeps "
-                f"them in one band), the share of {t.population} in {t.category} must lie in "
-                f"[{lo:.1f}, {hi:.1f}]% (at least {lo:.1f}%); {t.document} {t.locator} says "
-                f"'{t.printed}' ({t.value:g}%)",
-                (t.id, *used),
-            )
-        )
+            out.append(_twin_finding(t, twin))
+        elif t.statistic == "share" and t.category in (spec.share_categories(t.variable) or ()):
+            found = _share_bounds_finding(spec, ev, t, members)
+            if found is not None:
+                out.append(found)
     return out
+
+
+def _twin_finding(t: Target, twin: Target) -> Finding:
+    """Another source's figure against the profile's own figure of the same cell."""
+    suffix = t.variable if t.statistic == "mean" else f"{t.variable}.{t.category}"
+    ok = _within(twin.value, t) or twin.value == t.value
+    return Finding(
+        f"cross_source.{suffix}",
+        "cross_source",
+        "consistent" if ok else "inconsistent",
+        f"{t.document} {t.locator}: {t.printed} vs {twin.locator}: {twin.printed}",
+        (t.id, twin.id),
+    )
+
+
+def _share_bounds_finding(
+    spec: ProfileSpec, ev: list[Target], t: Target, members: list[str]
+) -> Finding | None:
+    """Another source's group share against the bounds its populations' rows put on it (None
+    when no population has a row or a forced share, so there is nothing to compare)."""
+    j = spec.share_categories(t.variable).index(t.category)
+    lo = hi = 0.0
+    used = []
+    informative = False
+    for p in members:
+        n_p = spec.population_n(p)
+        f = next(
+            (
+                x
+                for x in ev
+                if x.population == p
+                and x.variable == t.variable
+                and x.category == t.category
+                and x.id != t.id
+            ),
+            None,
+        )
+        if f is not None:
+            h = interval_half(spec, f)
+            lo += n_p * max(f.value - h, 0)
+            hi += n_p * min(f.value + h, 100)
+            used.append(f.id)
+            informative = True
+        elif t.variable == "days_on_recall" and "max_days" in spec.assumptions.get(
+            "days_on_recall", {}
+        ).get(p, {}):
+            forced = assumed_shares(spec, t.variable, p)
+            lo += n_p * forced[j]
+            hi += n_p * forced[j]
+            informative = True
+        else:
+            hi += n_p * 100
+    if not informative:
+        return None
+    n_g = sum(spec.population_n(p) for p in members)
+    lo, hi = lo / n_g, hi / n_g
+    tol = float(spec.assumptions.get("fidelity", {}).get("approximate_tolerance_points", 2.5))
+    ok = lo - tol <= t.value <= hi + tol
+    cat = f"_{t.category}" if t.category else ""
+    return Finding(
+        f"cross_source.{t.variable}{cat}",
+        "cross_source",
+        "consistent" if ok else "unmeetable",
+        f"given the rows of {', '.join(members)} (and recalls whose assumed length keeps "
+        f"them in one band), the share of {t.population} in {t.category} must lie in "
+        f"[{lo:.1f}, {hi:.1f}]% (at least {lo:.1f}%); {t.document} {t.locator} says "
+        f"'{t.printed}' ({t.value:g}%)",
+        (t.id, *used),
+    )

@@ -8,7 +8,6 @@ readings.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,27 +17,25 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from toolkit.datafiles import check_keys, paper_file, read_toml
+from toolkit.conditions import (  # noqa: F401 - the rules' condition language, re-exported
+    OPS,
+    PERCENT_COLUMNS,
+    Condition,
+    parse_conditions,
+)
+from toolkit.datafiles import paper_file, read_toml
+from toolkit.declared import read_table
 from toolkit.exceptions import SpecError
+from toolkit.profile import rules_tables as tables
 
-OPS = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
-_COND = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
-#: ``<column> in a,b,c``: the value is one of the listed categories.
-_IN = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+in\s+([A-Za-z0-9_]+(?:,[A-Za-z0-9_]+)*)\s*$")
 #: What a reading is against its footnote (``kinds`` in the file):
 #: ``literal`` -- the footnote's rule as printed (a quantity it names without a version, e.g.
 #: which violence score, is chosen and labelled in the note); ``reading`` -- one reading of a
 #: footnote that leaves a gap (a threshold, horizon or scope not printed); ``fitted`` -- the rule
 #: adds a quantity the footnote does not name, whose share the generator sets so that the count
 #: meets Table 2; ``no_criteria`` -- no criteria are printed, the whole rule is assumed.
-READING_KINDS = ("literal", "reading", "fitted", "no_criteria")
+READING_KINDS = tables.READING_KINDS
+_PROGRAMME_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 #: The kinds in words, for reports.
 KIND_TEXT = {
     "literal": "the footnote's literal rule",
@@ -46,81 +43,6 @@ KIND_TEXT = {
     "fitted": "FITTED to the published count (the rule adds a quantity the footnote does not name)",
     "no_criteria": "assumed (no criteria printed)",
 }
-#: Columns on a 0-100 percent scale and on the 0-2 item scale, for range checks.
-PERCENT_COLUMNS = ("ogrs3_1yr", "ogrs3_2yr", "ogrs4v_2yr", "osp_2yr", "rsr_2yr", "ovp_2yr")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition of a rule, e.g. ``ogrs3_2yr >= 25`` or ``index_offence_group in a,b``.
-
-    ``or_else`` holds further conditions joined by ``or`` (``"a >= 1 or b >= 1"``): the
-    condition holds when any part does. Only alternative readings may use ``or`` (the generator
-    builds its columns for the default readings' conjunctions); ``column``, ``op`` and ``value``
-    are the first part's.
-    """
-
-    column: str
-    op: str
-    value: object
-    or_else: tuple[Condition, ...] = ()
-
-    @property
-    def parts(self) -> tuple[Condition, ...]:
-        """Every part of the condition (one unless it has ``or``)."""
-        return (Condition(self.column, self.op, self.value), *self.or_else)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Every column the condition reads."""
-        return tuple(c.column for c in self.parts)
-
-    def __str__(self) -> str:
-        if self.or_else:
-            return " or ".join(self._str_one(c) for c in self.parts)
-        return self._str_one(self)
-
-    @staticmethod
-    def _str_one(c: Condition) -> str:
-        if isinstance(c.value, bool):
-            v = str(c.value).lower()
-        elif isinstance(c.value, float):
-            v = f"{c.value:g}"
-        elif isinstance(c.value, tuple):
-            v = ",".join(c.value)
-        else:
-            v = c.value
-        return f"{c.column} {c.op} {v}"
-
-    def evaluate(self, df: pd.DataFrame) -> np.ndarray:
-        """Boolean array; missing values never satisfy a condition."""
-        if self.or_else:
-            out = np.zeros(len(df), dtype=bool)
-            for c in self.parts:
-                out |= c.evaluate(df)
-            return out
-        s = df[self.column]
-        if isinstance(s.dtype, pd.CategoricalDtype) and isinstance(self.value, (str, tuple)):
-            # compare codes, not strings: fast on a million rows
-            values = self.value if isinstance(self.value, tuple) else (self.value,)
-            cats = s.cat.categories
-            codes = s.cat.codes.to_numpy()
-            hit = np.isin(codes, [cats.get_loc(v) for v in values if v in cats])
-            return ~hit & (codes >= 0) if self.op == "!=" else hit
-        if self.op == "in":
-            res = s.astype("string").isin(self.value)
-            return (
-                pd.array(res, dtype="boolean").fillna(False).to_numpy(dtype=bool)
-                & s.notna().to_numpy()
-            )
-        if isinstance(self.value, bool):
-            arr = s.astype("boolean")
-            res = OPS[self.op](arr, self.value)
-        elif isinstance(self.value, str):
-            res = OPS[self.op](s.astype("string"), self.value)
-        else:
-            res = OPS[self.op](s.astype("float64"), float(self.value))
-        return pd.array(res, dtype="boolean").fillna(False).to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -234,70 +156,6 @@ def default_rules_path() -> Path:
     return paper_file("recall_process_experience", "programmes.toml")
 
 
-def _parse_value(text: str):
-    if text in ("true", "false"):
-        return text == "true"
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def parse_conditions(label: str, key: str, items, *, empty_ok: bool = False, or_ok: bool = False):
-    if not isinstance(items, list) or (not items and not empty_ok):
-        raise SpecError(
-            label, key, "must be a non-empty list of conditions like 'ogrs3_2yr >= 25'", items
-        )
-    out = []
-    for i, text in enumerate(items):
-        parts = re.split(r"\s+or\s+", text.strip()) if isinstance(text, str) else [text]
-        if len(parts) > 1 and not or_ok:
-            raise SpecError(
-                label,
-                f"{key}[{i}]",
-                "may not use 'or': only alternative readings can (the generator builds the "
-                "unpublished columns for the default readings, which are conjunctions)",
-                text,
-            )
-        conds = [_parse_one(label, f"{key}[{i}]", t) for t in parts]
-        out.append(
-            conds[0]
-            if len(conds) == 1
-            else Condition(**{**conds[0].__dict__, "or_else": tuple(conds[1:])})
-        )
-    return tuple(out)
-
-
-def _parse_one(label: str, key: str, text) -> Condition:
-    m_in = _IN.match(text) if isinstance(text, str) else None
-    if m_in:
-        return Condition(m_in.group(1), "in", tuple(m_in.group(2).split(",")))
-    m = _COND.match(text) if isinstance(text, str) else None
-    if not m:
-        raise SpecError(
-            label,
-            key,
-            "must look like '<column> <op> <value>' with op one of == != >= > <= < "
-            "(or '<column> in a,b'; alternatives may join conditions with 'or')",
-            text,
-        )
-    col, op, raw = m.groups()
-    value = _parse_value(raw)
-    if isinstance(value, float):
-        lo, hi = (
-            (0, 100)
-            if col in PERCENT_COLUMNS
-            else (0, 2)
-            if col.startswith("need_")
-            else (-np.inf, np.inf)
-        )
-        if not lo <= value <= hi:
-            raise SpecError(label, key, f"threshold for {col} must lie in [{lo}, {hi}]", value)
-    if isinstance(value, (bool, str)) and op not in ("==", "!="):
-        raise SpecError(label, key, "can only use == or != with true/false or a category", text)
-    return Condition(col, op, value)
-
-
 def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] | None:
     lo, hi, seen = -np.inf, np.inf, False
     for c in conds:
@@ -311,157 +169,69 @@ def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] 
     return (lo, hi) if seen else None
 
 
-_TOP_KEYS = ("meta", "band_groups", "programmes", "assumptions", "columns", "claims")
-_META_KEYS = (
-    "document",
-    "title",
-    "locator",
-    "line",
-    "base_population",
-    "base_requires",
-    "base_n",
-    "base_quote",
-    "base_line",
-    "note",
-)
-_PROGRAMME_KEYS = (
-    "label",
-    "line",
-    "quote",
-    "footnote",
-    "suitable",
-    "attended_pct",
-    "attended_other_pct",
-    "unmet_pct",
-    "hold",
-    "criteria",
-    "assumed",
-    "reason",
-    "alternatives",
-    "notes",
-    "kinds",
-    "offered_to",
-    "offered_note",
-)
-_PROGRAMME_REQUIRED = (
-    "label",
-    "criteria",
-    "suitable",
-    "attended_pct",
-    "attended_other_pct",
-    "unmet_pct",
-    "assumed",
-    "reason",
-)
-#: ``[assumptions]`` of the first format (kept so files written in it keep loading).
-_LEGACY_ASSUMPTIONS = (
-    "ovp_2yr_band_shares",
-    "violent_history_rate_below_30",
-    "acquisitive_history_rate_low_ogrs",
-    "history_reason",
-    "link_reason",
-    "ovp_reason",
-    "attendance_reason",
-    "other_populations_reason",
-)
-_SCORE_KEYS = ("kind", "rank_by", "rank_weight", "at_least", "range", "reason")
-_FLAG_KEYS = ("kind", "rank_by", "true_when", "requires", "implies", "rate", "reason")
-_CLAIM_KEYS = ("text", "label", "source", "reason")
-_LABELS = ("cited", "assumed")
-
-
-def _number(label, key, v, lo=-np.inf, hi=np.inf, what="a number"):
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
-        raise SpecError(label, key, f"must be {what}", v)
-    return float(v)
-
-
-def _parse_column(label: str, name: str, blk) -> ColumnSpec:
+def _column(label: str, name: str, blk) -> ColumnSpec:
+    """``[columns.<name>]``: a score or flag column the generator builds (declared in
+    :mod:`toolkit.profile.rules_tables`)."""
     w = f"columns.{name}"
+    kind = blk.get("kind") if isinstance(blk, dict) else None
     if not isinstance(blk, dict):
         raise SpecError(label, w, "must be a table")
-    kind = blk.get("kind")
     if kind not in ("score", "flag"):
         raise SpecError(label, f"{w}.kind", "must be 'score' or 'flag'", kind)
-    check_keys(blk, _SCORE_KEYS if kind == "score" else _FLAG_KEYS, label, w, required=("kind",))
-    rank_by = blk.get("rank_by", [])
-    rank_by = [rank_by] if isinstance(rank_by, str) else rank_by
-    if not isinstance(rank_by, list) or not all(isinstance(r, str) for r in rank_by):
-        raise SpecError(label, f"{w}.rank_by", "must be a column name or a list of them", rank_by)
+    tab = read_table(tables.ScoreColumn if kind == "score" else tables.FlagColumn, blk, label, w)
+    rank_by = (tab.rank_by,) if isinstance(tab.rank_by, str) else tuple(tab.rank_by)
     if kind == "score":
-        rng_ = blk.get("range", [0.0, 100.0])
-        if (
-            not isinstance(rng_, list)
-            or len(rng_) != 2
-            or not all(isinstance(x, (int, float)) for x in rng_)
-            or not 0 <= rng_[0] < rng_[1] <= 100
-        ):
-            raise SpecError(
-                label, f"{w}.range", "must be [low, high] with 0 <= low < high <= 100", rng_
-            )
-        at = {}
-        for k, v in dict(blk.get("at_least", {})).items():
-            try:
-                t = float(k)
-            except ValueError:
-                raise SpecError(label, f"{w}.at_least.{k}", "keys must be thresholds") from None
-            if not rng_[0] < t < rng_[1]:
-                raise SpecError(label, f"{w}.at_least.{k}", f"threshold must lie inside {rng_}", t)
-            at[t] = _number(label, f"{w}.at_least.{k}", v, 0, 100, "a percentage 0-100")
-        ys = [at[t] for t in sorted(at)]
-        if any(b > a for a, b in zip(ys, ys[1:])):
-            raise SpecError(
-                label, f"{w}.at_least", "percent at or above must fall as thresholds rise", ys
-            )
         return ColumnSpec(
             name,
             kind,
-            tuple(rank_by),
-            rank_weight=_number(
-                label, f"{w}.rank_weight", blk.get("rank_weight", 0.8), 0, 1, "in [0, 1]"
-            ),
-            at_least=MappingProxyType(at),
-            range=(float(rng_[0]), float(rng_[1])),
-            reason=str(blk.get("reason", "")),
+            rank_by,
+            rank_weight=float(tab.rank_weight),
+            at_least=MappingProxyType({float(k): float(v) for k, v in tab.at_least.items()}),
+            range=(float(tab.range[0]), float(tab.range[1])),
+            reason=tab.reason,
         )
-    implies = blk.get("implies", [])
-    if not isinstance(implies, list) or not all(isinstance(x, str) for x in implies):
-        raise SpecError(label, f"{w}.implies", "must be a list of flag column names", implies)
     return ColumnSpec(
         name,
         kind,
-        tuple(rank_by),
-        true_when=parse_conditions(
-            label, f"{w}.true_when", blk.get("true_when", []), empty_ok=True
-        ),
-        requires=parse_conditions(label, f"{w}.requires", blk.get("requires", []), empty_ok=True),
-        implies=tuple(implies),
-        rate=_number(label, f"{w}.rate", blk.get("rate", 0.0), 0, 1, "a share in [0, 1]"),
-        reason=str(blk.get("reason", "")),
+        rank_by,
+        true_when=parse_conditions(label, f"{w}.true_when", tab.true_when, empty_ok=True),
+        requires=parse_conditions(label, f"{w}.requires", tab.requires, empty_ok=True),
+        implies=tuple(tab.implies),
+        rate=float(tab.rate),
+        reason=tab.reason,
     )
 
 
-def _parse_offered(label: str, w: str, blk: Mapping) -> tuple[dict, str]:
-    """``offered_to = { column = [categories] }`` and its ``offered_note`` (cited or assumed)."""
-    offered = blk.get("offered_to", {})
-    note = blk.get("offered_note", "")
-    if not isinstance(offered, dict):
-        raise SpecError(label, f"{w}.offered_to", "must be a table: column = [categories]", offered)
-    out = {}
-    for col, cats in offered.items():
-        if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
-            raise SpecError(
-                label, f"{w}.offered_to.{col}", "must be a non-empty list of categories", cats
-            )
-        out[col] = tuple(cats)
-    if out and not (isinstance(note, str) and note.startswith(tuple(f"{x}:" for x in _LABELS))):
-        raise SpecError(
-            label,
-            f"{w}.offered_note",
-            "must say where offered_to comes from, starting 'cited:' or 'assumed:'",
-            note,
-        )
-    return out, str(note)
+def _programme(label: str, name: str, raw: dict, base_n: int) -> Programme:
+    """One ``[programmes.<name>]`` table, validated, with its conditions parsed."""
+    w = f"programmes.{name}"
+    if not _PROGRAMME_NAME.match(name):
+        raise SpecError(label, w, "programme names must be lower_snake_case", name)
+    tab = read_table(tables.ProgrammeTable, raw, label, w, {"base_n": base_n})
+    alts = {
+        k: parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
+        for k, v in tab.alternatives.items()
+    }
+    return Programme(
+        name=name,
+        label=tab.label,
+        criteria=parse_conditions(label, f"{w}.criteria", tab.criteria),
+        alternatives=MappingProxyType(alts),
+        suitable=tab.suitable,
+        attended_pct=float(tab.attended_pct),
+        attended_other_pct=float(tab.attended_other_pct),
+        unmet_pct=float(tab.unmet_pct),
+        hold=tuple(tab.hold),
+        line=tab.line,
+        quote=tab.quote,
+        footnote=tab.footnote,
+        assumed=tab.assumed,
+        reason=tab.reason,
+        notes=MappingProxyType(dict(tab.notes)),
+        kinds=MappingProxyType(dict(tab.kinds)),
+        offered_to=MappingProxyType({k: tuple(v) for k, v in tab.offered_to.items()}),
+        offered_note=tab.offered_note,
+    )
 
 
 def _legacy_columns(assumptions: Mapping) -> dict[str, ColumnSpec]:
@@ -521,119 +291,28 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     (6, 'ogrs3_2yr >= 25', 'assumed')
     """
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
-    check_keys(data, _TOP_KEYS, label, required=("programmes",))
-    meta = data.get("meta", {})
-    check_keys(meta, _META_KEYS, label, "meta", required=("base_n",))
-    if (
-        not isinstance(meta["base_n"], int)
-        or isinstance(meta["base_n"], bool)
-        or meta["base_n"] < 1
-    ):
-        raise SpecError(label, "meta.base_n", "must be a positive whole number", meta["base_n"])
-    progs = data.get("programmes")
-    if not isinstance(progs, dict) or not progs:
-        raise SpecError(label, "programmes", "must be a table of programmes")
-    out = []
-    for name, blk in progs.items():
-        w = f"programmes.{name}"
-        if not re.match(r"^[a-z_][a-z0-9_]*$", name):
-            raise SpecError(label, w, "programme names must be lower_snake_case", name)
-        check_keys(blk, _PROGRAMME_KEYS, label, w, required=_PROGRAMME_REQUIRED)
-        for key in ("attended_pct", "attended_other_pct", "unmet_pct"):
-            v = blk[key]
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 100:
-                raise SpecError(label, f"{w}.{key}", "must be a percentage 0-100", v)
-        s = blk["suitable"]
-        if not isinstance(s, int) or isinstance(s, bool) or s < 0:
-            raise SpecError(label, f"{w}.suitable", "must be a non-negative whole number", s)
-        if s > meta["base_n"]:
-            raise SpecError(label, f"{w}.suitable", f"exceeds meta.base_n ({meta['base_n']})", s)
-        hold = tuple(blk.get("hold", ()))
-        if hold and (len(hold) != 2 or not set(hold) <= {"attended", "attended_other", "unmet"}):
-            raise SpecError(
-                label, f"{w}.hold", "must name two of attended, attended_other, unmet", list(hold)
-            )
-        alts = {
-            k: parse_conditions(label, f"{w}.alternatives.{k}", v, or_ok=True)
-            for k, v in blk.get("alternatives", {}).items()
-        }
-        notes = dict(blk.get("notes", {}))
-        for k, v in notes.items():
-            if k != "default" and k not in alts:
-                raise SpecError(
-                    label, f"{w}.notes.{k}", "names no reading of this programme", k
-                ) from None
-            if not isinstance(v, str) or not v.startswith(tuple(f"{x}:" for x in _LABELS)):
-                raise SpecError(
-                    label, f"{w}.notes.{k}", "must start with 'cited:' or 'assumed:'", v
-                )
-        kinds = blk.get("kinds", {})
-        if not isinstance(kinds, dict):
-            raise SpecError(label, f"{w}.kinds", "must be a table: reading = kind", kinds)
-        for k, v in kinds.items():
-            if k != "default" and k not in alts:
-                raise SpecError(label, f"{w}.kinds.{k}", "names no reading of this programme", k)
-            if v not in READING_KINDS:
-                raise SpecError(
-                    label, f"{w}.kinds.{k}", f"must be one of {', '.join(READING_KINDS)}", v
-                )
-        if list(kinds.values()).count("literal") > 1:
-            raise SpecError(
-                label, f"{w}.kinds", "names more than one literal reading (the footnote has one)"
-            )
-        offered, offered_note = _parse_offered(label, w, blk)
-        out.append(
-            Programme(
-                name=name,
-                label=blk["label"],
-                criteria=parse_conditions(label, f"{w}.criteria", blk["criteria"]),
-                alternatives=MappingProxyType(alts),
-                suitable=s,
-                attended_pct=float(blk["attended_pct"]),
-                attended_other_pct=float(blk["attended_other_pct"]),
-                unmet_pct=float(blk["unmet_pct"]),
-                hold=hold,
-                line=int(blk.get("line", 0)),
-                quote=str(blk.get("quote", "")),
-                footnote=str(blk.get("footnote", "")),
-                assumed=blk["assumed"],
-                reason=blk["reason"],
-                notes=MappingProxyType(notes),
-                kinds=MappingProxyType(dict(kinds)),
-                offered_to=MappingProxyType(offered),
-                offered_note=offered_note,
-            )
-        )
+    f = read_table(tables.RulesFile, data, label)
+    out = tuple(_programme(label, k, v, f.meta.base_n) for k, v in f.programmes.items())
     assumptions = data.get("assumptions", {})
-    if "columns" in data:
-        check_keys(assumptions, (*_LEGACY_ASSUMPTIONS[3:],), label, "assumptions")
-        columns = {k: _parse_column(label, k, v) for k, v in data["columns"].items()}
+    if f.columns is not None:
+        read_table(tables.RulesAssumptions, assumptions, label, "assumptions")
+        columns = {k: _column(label, k, v) for k, v in f.columns.items()}
     else:  # the first format: columns are the shipped ones with this file's assumptions
-        check_keys(assumptions, _LEGACY_ASSUMPTIONS, label, "assumptions")
+        read_table(tables.LegacyAssumptions, assumptions, label, "assumptions")
         columns = _legacy_columns(assumptions)
     for c in columns.values():
-        for f in c.implies:
-            if f not in columns or columns[f].kind != "flag":
-                raise SpecError(label, f"columns.{c.name}.implies", "names no flag column", f)
-    claims = []
-    for i, cl in enumerate(data.get("claims", [])):
-        check_keys(cl, _CLAIM_KEYS, label, f"claims[{i}]", required=("text", "label"))
-        if cl["label"] not in _LABELS:
-            raise SpecError(
-                label, f"claims[{i}].label", "must be 'cited' or 'assumed'", cl["label"]
-            )
-        if cl["label"] == "cited" and not cl.get("source"):
-            raise SpecError(label, f"claims[{i}].source", "a cited claim needs its source")
-        claims.append(MappingProxyType(dict(cl)))
+        for flag in c.implies:
+            if flag not in columns or columns[flag].kind != "flag":
+                raise SpecError(label, f"columns.{c.name}.implies", "names no flag column", flag)
     rules = ProgrammeRules(
         label,
-        MappingProxyType(dict(meta)),
-        tuple(out),
+        MappingProxyType(dict(data["meta"])),
+        out,
         MappingProxyType(dict(assumptions)),
         MappingProxyType(columns),
-        tuple(claims),
+        tuple(MappingProxyType(dict(cl)) for cl in data.get("claims", [])),
     )
-    _check_band_groups(rules, data.get("band_groups", {}), label)
+    _check_band_groups(rules, f.band_groups, label)
     return rules
 
 

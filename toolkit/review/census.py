@@ -173,63 +173,9 @@ def read_census(path, *, min_rows: int = 1) -> Census:
     cols = tuple(
         c for c in columns_for() if c.name in df.columns or c.name in (*REQUIRED, *_ALSO_READ)
     )
-    if _certainly_valid(df, cols, min_rows):
-        # every value is one the schema allows (checked vectorised below): the same typed
-        # frame validate_cohort returns, without building its pandera schema (0.5 s of CPU)
-        from toolkit.schema import apply_dtypes
-        from toolkit.validation import coerce_table
-
-        return prepare_census(apply_dtypes(coerce_table(df, cols), cols))
-    # anything else goes through the full check, which names every bad value (or, if the fast
-    # check was merely cautious, passes and converts)
+    # validate_cohort screens every value against its declaration in one vectorised pass and
+    # converts without pandera when all pass; otherwise it names every bad value
     return prepare_census(validate_cohort(df, str(path), min_rows=min_rows, columns=cols))
-
-
-def _certainly_valid(df, cols, min_rows: int) -> bool:
-    """True only if every column is present and every value is certainly allowed (a
-    conservative, vectorised test: False sends the table to the full check)."""
-    import pandas as pd
-
-    if len(df) < min_rows:
-        return False
-    for c in cols:
-        if c.name not in df.columns:
-            return False
-        s = df[c.name]
-        na = s.isna().to_numpy()
-        if na.any() and not c.nullable:
-            return False
-        kind = str(c.dtype)
-        if isinstance(c.dtype, pd.CategoricalDtype):
-            if s.dtype.kind not in "OU" and not isinstance(s.dtype, pd.CategoricalDtype):
-                return False
-            if not s[~na].isin(c.dtype.categories).all():
-                return False
-            continue
-        if kind in ("bool", "boolean"):
-            if s.dtype == np.bool_ or str(s.dtype) == "boolean":
-                continue
-            # a CSV column with missing values reads as objects: True/False (or their words,
-            # which the conversion parses alike); anything else goes to the full check
-            if s.dtype.kind != "O" or not s[~na].astype(str).isin(("True", "False")).all():
-                return False
-            continue
-        if kind not in ("int64", "Int64", "float64") or s.dtype.kind not in "iuf":
-            return False
-        v = s.to_numpy(dtype=float, na_value=np.nan)[~na]
-        if not np.isfinite(v).all():
-            return False
-        if kind != "float64" and not (v == np.round(v)).all():
-            return False
-        if c.minimum is not None and (v < c.minimum).any():
-            return False
-        if c.maximum is not None and (v > c.maximum).any():
-            return False
-        if c.allowed is not None and not np.isin(v, np.asarray(c.allowed, float)).all():
-            return False
-        if c.unique and np.unique(v).size != v.size:
-            return False
-    return True
 
 
 def _codes_into(col, names: tuple[str, ...]) -> np.ndarray:

@@ -1,152 +1,28 @@
 """Release rules as data: ``papers/recall_process_experience/release_rules.toml``.
 
-The loader is strict: every table is checked with :func:`toolkit.datafiles.check_keys` (unknown
-keys are errors naming the nearest known key), required blocks must be present, and every number
-is range-checked (probabilities in [0, 1], positive spreads and delays).
+The file is declared once, as pydantic models (:class:`RulesFile`, one
+:class:`~toolkit.tomlmodel.FileModel` per table): unknown keys are errors naming the nearest known
+key, required blocks and keys must be present, every number is range-checked (probabilities in
+[0, 1], positive spreads and delays) and every assumed size's ``ranges`` must hold its value.
+Errors are :class:`~toolkit.exceptions.SpecError` naming the file, key, rule and value.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, PlainValidator, create_model, model_validator
 
 from toolkit.categories import RECALL_TYPES
-from toolkit.datafiles import check_keys, paper_file, read_toml
-from toolkit.exceptions import SpecError
+from toolkit.datafiles import paper_file, read_toml
+from toolkit.tomlmodel import FileModel, ValueAt, choice, is_number, iso_date, number, parse
 
-_PROVENANCE = (
-    "kind",
-    "reason",
-    "line",
-    "quote",
-    "statute",
-    "seed_quote",
-    "ranges",
-    "source",
-)
-_TYPE_KEYS = (
-    "release",
-    "automatic_release_day",
-    "short_sentence_release_day",
-    "short_sentence_share",
-    "executive",
-    "board_referral_day",
-    "board_review_every",
-    "release_at_sed",
-    "sed_median_ratio",
-    "short_sentence_from",
-    "curfew_max_days",
-    *_PROVENANCE,
-)
-_BLOCKS = {
-    "meta": (
-        "document",
-        "title",
-        "law",
-        "law_text_retrieved",
-        "modelled_date",
-        "modelled_date_reason",
-    ),
-    "executive": ("notice_probability", "excluded_rosh", *_PROVENANCE),
-    "parole_board": ("direction_probability", *_PROVENANCE),
-    "decision_delay_days": (
-        "executive_median",
-        "executive_sigma",
-        "parole_board_median",
-        "parole_board_sigma",
-        *_PROVENANCE,
-    ),
-    "preference": ("prefer_stay_share", "declines_release_share", *_PROVENANCE),
-    "person": (
-        "risk_loading",
-        "need_loading",
-        "rosh_loading",
-        "sigma",
-        "never_risk_loading",
-        "never_rosh_loading",
-        "om_contact_median",
-        "om_contact_sigma",
-        "accommodation_median",
-        "accommodation_sigma",
-        "programme_median",
-        "programme_sigma",
-        "programme_binding_share",
-        *_PROVENANCE,
-    ),
-    "further_charge": ("share", "delay_median", "delay_sigma", *_PROVENANCE),
-    "follow_up": ("days", *_PROVENANCE),
-    "hazards": ("re_recall_multiplier", "reoffending_multiplier", "sfo_multiplier", *_PROVENANCE),
-    "costs": (
-        "custody_per_day",
-        "supervision_per_day",
-        "review_hours",
-        "staff_cost_per_hour",
-        "marginal_custody_per_day",
-        *_PROVENANCE,
-    ),
-    "horizon": ("max_days", *_PROVENANCE),
-    "national": (
-        "stock",
-        "stock_date",
-        "stock_line",
-        "stock_quote",
-        "stock_sept_2016",
-        "stock_sept_line",
-        "stock_sept_quote",
-        "annual_recalls",
-        "annual_recalls_line",
-        "annual_recalls_quote",
-        "growth_per_year",
-        "growth_line",
-        "growth_quote",
-        "anchor",
-        "anchor_reason",
-        *_PROVENANCE,
-    ),
-    "calibration": (
-        "released_at_sed_pct",
-        "releasable_earlier_of_sed_pct",
-        "releasable_margin_days",
-        "census_days_on_recall_pct",
-        "census_1yr_plus_to_sed_pct",
-        "max_day_share_pct",
-        "board_share_range_pct",
-        "min_latent_median_days",
-        "sensitivity_grid",
-        "sensitivity_grid_reason",
-        "case_review_frame",
-        "case_review_frame_reason",
-        "releasable_reading",
-        "releasable_reading_reason",
-        "om_no_contact_in_custody_pct",
-        "om_no_contact_line",
-        "om_no_contact_quote",
-        "post_ora_share",
-        "post_ora_stay_days",
-        "post_ora_reason",
-        "snapshot_2016_under_6m_pct",
-        "snapshot_2016_over_12m_pct",
-        "snapshot_2016_line",
-        "snapshot_2016_quote",
-        *_PROVENANCE,
-    ),
-    "calibrated": ("mu_d", "sigma_d", "q_never", "mu_m", *_PROVENANCE),
-}
-#: Blocks a rules file may leave out (older files): their defaults change nothing.
-_OPTIONAL_BLOCKS = ("further_charge",)
+#: RoSH levels, lowest first (the same as :data:`toolkit.schema.ROSH_LEVELS`, kept here so the
+#: simulation can name them without importing pandas).
 ROSH_LEVELS = ("low", "medium", "high", "very_high")
-
-
-def _choice(label: str, key: str, value, options: tuple[str, ...]) -> None:
-    """Refuse a value outside ``options``, naming the nearest one."""
-    if value not in options:
-        near = difflib.get_close_matches(str(value), options, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise SpecError(label, key, f"must be one of {', '.join(options)}{hint}", value)
-
 
 #: Whose release the case review's shares describe: every admission (a cohort followed from
 #: recall) or the people in custody on the day the cases were drawn (a snapshot, which holds
@@ -160,7 +36,6 @@ RELEASABLE_READINGS = ("barriers_cleared", "judgement")
 #: the population's flow share) or the published stock (admissions a year = stock / the
 #: model's mean stay, so the national stock is the published one by construction).
 NATIONAL_ANCHORS = ("flow", "stock")
-RT = "recall_types."
 _DEFAULT = ("recall_process_experience", "release_rules.toml")
 
 
@@ -238,62 +113,322 @@ SENSITIVITY_FIELDS = (
     "declines_release_share",
 )
 
+# --- The file, declared ---------------------------------------------------------------------
+# Each table of release_rules.toml is a FileModel: its keys, their types and ranges, and any
+# rule across keys. Provenance keys (kind, reason, line, quote, ...) are allowed in every block.
 
-def _sensitivity_grid(label: str, grid) -> None:
-    """``[calibration] sensitivity_grid`` (optional): field name -> non-empty list of numbers
-    (probabilities and shares within 0-1, delays within 0-3650 days)."""
-    if grid is None:
-        return
-    where = "calibration.sensitivity_grid"
+_PROB = number(0, 1)
+_DAYS = number(0, 3650)
+_SPREAD = number(0, 5)
+
+
+class _Block(FileModel):
+    """Provenance every block may carry, and the plausible ranges of its assumed sizes."""
+
+    kind: str | None = None
+    reason: str | None = None
+    line: int | None = None
+    quote: str | None = None
+    statute: str | None = None
+    seed_quote: str | None = None
+    source: str | None = None
+    #: ``{key = [low, high]}``: the plausible range an assumed size of the block is searched
+    #: over (checked against the block's value once every value has passed its own check)
+    ranges: dict[str, Any] | None = None
+
+    def check_ranges(self, where: str) -> None:
+        """Each range names a number of the block and holds its value: low <= value <= high."""
+        for k, r in (self.ranges or {}).items():
+            ok = isinstance(r, list) and len(r) == 2 and all(is_number(x) for x in r)
+            v = getattr(self, k, None) if k in type(self).model_fields else None
+            if not (ok and r[0] <= r[1] and is_number(v) and r[0] <= v <= r[1]):
+                raise ValueAt(
+                    f"{where}.ranges.{k}",
+                    f"must be [low, high] around the block's {k} (= {v!r})",
+                    r,
+                )
+
+
+class _Meta(FileModel):
+    document: str | None = None
+    title: str | None = None
+    law: str | None = None
+    law_text_retrieved: str | None = None
+    #: The date whose law the simulated flow follows.
+    modelled_date: iso_date = "2014-03-31"
+    modelled_date_reason: str | None = None
+
+
+class _RecallType(_Block):
+    """``[recall_types.NAME]``: ``release = "automatic"`` (a fixed day) or ``"review"``."""
+
+    release: choice(("automatic", "review"))
+    automatic_release_day: number(1, 36500) | None = None
+    short_sentence_release_day: number(1, 36500) | None = None
+    short_sentence_share: _PROB | None = None
+    executive: bool | None = None
+    board_referral_day: number(1, 3650) | None = None
+    board_review_every: number(1, 3650) | None = None
+    release_at_sed: bool = True
+    sed_median_ratio: number(0.01, 100) = 1.0
+    short_sentence_from: iso_date | None = None
+    curfew_max_days: number(1, 3650) | None = None
+
+    @model_validator(mode="after")
+    def _route(self):
+        given = self.model_fields_set
+        if self.release == "automatic":
+            need = ["automatic_release_day"]
+            need += ["short_sentence_share"] if "short_sentence_release_day" in given else []
+            for k in ("executive", "board_referral_day", "board_review_every"):
+                if k in given:
+                    raise ValueAt(k, "applies only to release = 'review'")
+        else:
+            need = ["executive", "board_referral_day", "board_review_every", "release_at_sed"]
+        for k in need:
+            if k not in given:
+                raise ValueAt(k, f"is required (release = {self.release!r}) but missing")
+        return self
+
+    def rule(self, name: str) -> RecallTypeRule:
+        auto = self.release == "automatic"
+        return RecallTypeRule(
+            name,
+            self.release,
+            self.automatic_release_day if auto else None,
+            self.short_sentence_release_day if auto else None,
+            (self.short_sentence_share or 0.0) if auto and self.short_sentence_release_day else 0.0,
+            bool(self.executive) if not auto else False,
+            None if auto else self.board_referral_day,
+            None if auto else self.board_review_every,
+            self.release_at_sed,
+            self.sed_median_ratio,
+            self.short_sentence_from,
+            self.curfew_max_days,
+        )
+
+
+#: Every key a ``[recall_types.NAME]`` block may hold.
+TYPE_KEYS: tuple[str, ...] = tuple(_RecallType.model_fields)
+
+_RecallTypes = create_model(
+    "_RecallTypes", __base__=FileModel, **{n: (_RecallType, ...) for n in RECALL_TYPES}
+)
+
+
+class _Executive(_Block):
+    notice_probability: _PROB
+    excluded_rosh: list[choice(ROSH_LEVELS)] = []
+
+
+class _ParoleBoard(_Block):
+    direction_probability: _PROB
+
+
+class _Delays(_Block):
+    executive_median: _DAYS
+    executive_sigma: _SPREAD
+    parole_board_median: _DAYS
+    parole_board_sigma: _SPREAD
+
+
+class _Preference(_Block):
+    prefer_stay_share: _PROB
+    declines_release_share: _PROB
+
+
+_LOADING = number(-5, 5)
+_SIGMA = number(0.01, 5)
+_MEDIAN = number(1, 3650)
+
+
+class _Person(_Block):
+    risk_loading: _LOADING
+    need_loading: _LOADING
+    rosh_loading: _LOADING
+    never_risk_loading: _LOADING
+    never_rosh_loading: _LOADING
+    sigma: _SIGMA
+    om_contact_sigma: _SIGMA
+    accommodation_sigma: _SIGMA
+    programme_sigma: _SIGMA
+    om_contact_median: _MEDIAN
+    accommodation_median: _MEDIAN
+    programme_median: _MEDIAN
+    #: share of people with an unmet programme need whose release waits for completion in
+    #: custody (absent: every one waits, the former hard gate)
+    programme_binding_share: _PROB = 1.0
+
+
+class _FurtherCharge(_Block):
+    """Optional: an empty (or absent) block means no recall waits for a further charge."""
+
+    share: _PROB | None = None
+    delay_median: _MEDIAN | None = None
+    delay_sigma: _SPREAD | None = None
+
+    @model_validator(mode="after")
+    def _all_or_none(self):
+        if self.model_fields_set:
+            for k in ("share", "delay_median", "delay_sigma"):
+                if getattr(self, k) is None:
+                    raise ValueAt(k, "is required (the block is given) but missing")
+        return self
+
+
+class _FollowUp(_Block):
+    days: number(1, 36500)
+
+
+class _Hazards(_Block):
+    re_recall_multiplier: number(0, 100)
+    reoffending_multiplier: number(0, 100)
+    sfo_multiplier: number(0, 100)
+
+
+_COST = number(0, 1e7)
+
+
+class _Costs(_Block):
+    custody_per_day: _COST
+    supervision_per_day: _COST
+    review_hours: _COST
+    staff_cost_per_hour: _COST
+    #: absent: the average cost per day
+    marginal_custody_per_day: _COST | None = None
+
+
+class _Horizon(_Block):
+    max_days: number(1, 36500)
+
+
+class _National(_Block):
+    """An older rules file's ``[national]`` block: overrides national.toml's figures."""
+
+    stock: number(1, 1e7) | None = None
+    stock_date: str | None = None
+    stock_line: int | None = None
+    stock_quote: str | None = None
+    stock_sept_2016: number(1, 1e7) | None = None
+    stock_sept_line: int | None = None
+    stock_sept_quote: str | None = None
+    annual_recalls: number(1, 1e8) | None = None
+    annual_recalls_line: int | None = None
+    annual_recalls_quote: str | None = None
+    growth_per_year: number(-0.99, 10) | None = None
+    growth_line: int | None = None
+    growth_quote: str | None = None
+    anchor: choice(NATIONAL_ANCHORS) | None = None
+    anchor_reason: str | None = None
+
+
+_PCT = number(0, 100)
+
+
+class _Bands(FileModel):
+    under_6m: _PCT
+    six_to_12m: _PCT = Field(alias="6_to_12m")
+    over_12m: _PCT
+
+
+def _sensitivity_grid(grid):
+    """``sensitivity_grid``: field name -> non-empty list of numbers (probabilities and shares
+    within 0-1, delays within 0-3650 days)."""
     if not isinstance(grid, dict) or not grid:
-        raise SpecError(label, where, "must be a table of field = [values]", grid)
+        raise ValueError("must be a table of field = [values]")
     for name, values in grid.items():
         if name not in SENSITIVITY_FIELDS:
-            raise SpecError(
-                label, f"{where}.{name}", f"must be one of {', '.join(SENSITIVITY_FIELDS)}", name
-            )
+            raise ValueAt(name, f"must be one of {', '.join(SENSITIVITY_FIELDS)}", name)
         hi = 3650 if name.startswith("delay_") else 1
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= hi
-                for v in values
-            )
+        if not (isinstance(values, list) and values and all(is_number(v) for v in values)) or not (
+            all(0 <= v <= hi for v in values)
         ):
-            what = f"must be a non-empty list of numbers within 0-{hi}"
-            raise SpecError(label, f"{where}.{name}", what, values)
+            raise ValueAt(name, f"must be a non-empty list of numbers within 0-{hi}", values)
+    return grid
 
 
-def _num(label, data, block, key, lo, hi, *, integer=False, prefix="") -> float:
-    v = data.get(block, {}).get(key)
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
-    if integer and ok:
-        ok = float(v).is_integer()
-    if not ok:
-        what = "a whole number" if integer else "a number"
-        raise SpecError(label, f"{prefix}{block}.{key}", f"must be {what} between {lo} and {hi}", v)
-    return float(v)
+def _pct_range(r):
+    if not (
+        isinstance(r, list) and len(r) == 2 and all(is_number(x) and 0 <= x <= 100 for x in r)
+    ) or (r[0] > r[1]):
+        raise ValueError("must be [low, high] within 0-100")
+    return r
 
 
-def _national(label: str, data: dict) -> dict:
-    """The national figures the model reads: the national model (``national.toml``, one loader
-    for every national figure), overridden by a ``[national]`` block in an older rules file."""
-    from toolkit.national import load_national
+class _Calibration(_Block):
+    """The calibration's targets and plausibility checks (read by ``calibrate``)."""
 
-    national = load_national().rules_view()
-    if "national" in data:
-        old = data["national"]
-        for key, hi in (("stock", 1e7), ("stock_sept_2016", 1e7), ("annual_recalls", 1e8)):
-            if key in old:
-                national[key] = _num(label, data, "national", key, 1, hi)
-        if "growth_per_year" in old:
-            national["growth_per_year"] = _num(
-                label, data, "national", "growth_per_year", -0.99, 10
-            )
-        national["anchor"] = old.get("anchor", national["anchor"])
-        national["source"] = label
-    return national
+    released_at_sed_pct: _PCT
+    releasable_earlier_of_sed_pct: _PCT
+    #: Days before SED by which a recall counts as "releasable earlier".
+    releasable_margin_days: _DAYS = 28
+    census_days_on_recall_pct: _Bands
+    census_1yr_plus_to_sed_pct: _PCT
+    max_day_share_pct: _PCT
+    board_share_range_pct: Annotated[list, PlainValidator(_pct_range)]
+    min_latent_median_days: number(0.01, 3650)
+    sensitivity_grid: Annotated[dict, PlainValidator(_sensitivity_grid)] | None = None
+    sensitivity_grid_reason: str | None = None
+    case_review_frame: choice(CASE_REVIEW_FRAMES) = "admissions"
+    case_review_frame_reason: str | None = None
+    releasable_reading: choice(RELEASABLE_READINGS) = "barriers_cleared"
+    releasable_reading_reason: str | None = None
+    om_no_contact_in_custody_pct: _PCT | None = None
+    om_no_contact_line: int | None = None
+    om_no_contact_quote: str | None = None
+    post_ora_share: _PROB | None = None
+    post_ora_stay_days: _DAYS | None = None
+    post_ora_reason: str | None = None
+    snapshot_2016_under_6m_pct: _PCT | None = None
+    snapshot_2016_over_12m_pct: _PCT | None = None
+    snapshot_2016_line: int | None = None
+    snapshot_2016_quote: str | None = None
+
+
+#: ``[calibration]`` keys that take a default when absent (the default is written into
+#: ``ReleaseRules.calibration`` and ``raw``, so every reader sees the value used).
+_CALIBRATION_DEFAULTS = ("releasable_margin_days", "case_review_frame", "releasable_reading")
+
+
+class _Calibrated(_Block):
+    mu_d: number(0, 12)
+    sigma_d: number(0.001, 5)
+    q_never: _PROB
+    mu_m: number(-5, 12)
+
+
+class RulesFile(FileModel):
+    """``release_rules.toml``, declared: one model per table (see each table's class)."""
+
+    meta: _Meta
+    recall_types: _RecallTypes
+    executive: _Executive
+    parole_board: _ParoleBoard
+    decision_delay_days: _Delays
+    preference: _Preference
+    person: _Person
+    further_charge: _FurtherCharge = _FurtherCharge()
+    follow_up: _FollowUp
+    hazards: _Hazards
+    costs: _Costs
+    horizon: _Horizon
+    #: optional: national figures live in national.toml (toolkit.national); a rules file that
+    #: still carries the block overrides those figures (older files keep working)
+    national: _National | None = None
+    calibration: _Calibration
+    calibrated: _Calibrated
+
+    @model_validator(mode="after")
+    def _ranges_hold(self):
+        # after every value has passed its own check: a value out of its own bounds is
+        # reported as such first
+        for block in type(self).model_fields:
+            blk = getattr(self, block)
+            if isinstance(blk, _Block):
+                blk.check_ranges(block)
+        for name in RECALL_TYPES:
+            getattr(self.recall_types, name).check_ranges(f"recall_types.{name}")
+        return self
 
 
 def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
@@ -323,192 +458,75 @@ def load_release_rules(path: str | Path | None = None) -> ReleaseRules:
 def rules_from_data(data: dict, label: str) -> ReleaseRules:
     """Validate parsed release rules (the TOML's tables) and build :class:`ReleaseRules`.
 
-    The one validation of a rules file: :func:`load_release_rules` reads the file and calls this;
-    a sweep builds the rules of each scenario by changing values of ``rules.raw`` and calling
-    this, so a swept value the loader would refuse is refused, by the same check and message.
-    ``data`` is modified (defaults filled in); pass a copy to keep it.
+    The one validation of a rules file (:class:`RulesFile`): :func:`load_release_rules` reads
+    the file and calls this; a sweep builds the rules of each scenario by changing values of
+    ``rules.raw`` and calling this, so a swept value the loader would refuse is refused, by the
+    same check and message. ``data`` is modified (defaults filled in); pass a copy to keep it.
 
     Raises
     ------
     SpecError
         As :func:`load_release_rules`, with ``label`` as the file name.
     """
-    # [national] is optional: national figures live in national.toml (toolkit.national); a
-    # rules file that still carries the block overrides those figures (older files keep working)
-    required = [b for b in _BLOCKS if b not in _OPTIONAL_BLOCKS and b != "national"]
-    check_keys(data, ["recall_types", *_BLOCKS], label, required=["recall_types", *required])
-    for block in _OPTIONAL_BLOCKS:
-        data.setdefault(block, {})
-    for block, keys in _BLOCKS.items():
-        if block not in data:
-            continue
-        if not isinstance(data[block], dict):
-            raise SpecError(label, block, "must be a table")
-        check_keys(data[block], keys, label, block)
-    check_keys(data["recall_types"], RECALL_TYPES, label, "recall_types", required=RECALL_TYPES)
-    types = {name: _recall_type(label, data["recall_types"], name) for name in RECALL_TYPES}
-    costs = {
-        k: _num(label, data, "costs", k, 0, 1e7)
-        for k in ("custody_per_day", "supervision_per_day", "review_hours", "staff_cost_per_hour")
-    }
-    costs["marginal_custody_per_day"] = (
-        _num(label, data, "costs", "marginal_custody_per_day", 0, 1e7)
-        if "marginal_custody_per_day" in data["costs"]
-        else costs["custody_per_day"]
-    )
-    person = {}
-    for k in ("risk_loading", "need_loading", "rosh_loading", "never_risk_loading"):
-        person[k] = _num(label, data, "person", k, -5, 5)
-    person["never_rosh_loading"] = _num(label, data, "person", "never_rosh_loading", -5, 5)
-    for k in ("sigma", "om_contact_sigma", "accommodation_sigma", "programme_sigma"):
-        person[k] = _num(label, data, "person", k, 0.01, 5)
-    for k in ("om_contact_median", "accommodation_median", "programme_median"):
-        person[k] = _num(label, data, "person", k, 1, 3650)
-    # share of people with an unmet programme need whose release waits for completion in
-    # custody (absent: every one waits, the former hard gate)
-    person["programme_binding_share"] = (
-        _num(label, data, "person", "programme_binding_share", 0, 1)
-        if "programme_binding_share" in data["person"]
-        else 1.0
-    )
-    modelled = data["meta"].get("modelled_date", "2014-03-31")
-    _iso_date(label, "meta.modelled_date", modelled)
-    fc = data["further_charge"]
-    charge = (
-        (
-            _num(label, data, "further_charge", "share", 0, 1),
-            _num(label, data, "further_charge", "delay_median", 1, 3650),
-            _num(label, data, "further_charge", "delay_sigma", 0, 5),
-        )
-        if fc
-        else (0.0, 1.0, 0.0)
-    )
-    excluded = data["executive"].get("excluded_rosh", [])
-    if not isinstance(excluded, list) or any(x not in ROSH_LEVELS for x in excluded):
-        raise SpecError(
-            label,
-            "executive.excluded_rosh",
-            f"must be a list of {', '.join(ROSH_LEVELS)}",
-            excluded,
-        )
+    m = parse(RulesFile, data, label)
+    data.setdefault("further_charge", {})
     cal = data["calibration"]
-    for k in ("released_at_sed_pct", "releasable_earlier_of_sed_pct", "census_1yr_plus_to_sed_pct"):
-        _num(label, data, "calibration", k, 0, 100)
-    _num(label, data, "calibration", "max_day_share_pct", 0, 100)
-    _num(label, data, "calibration", "min_latent_median_days", 0.01, 3650)
-    cal.setdefault("releasable_margin_days", 28)
-    _sensitivity_grid(label, cal.get("sensitivity_grid"))
-    margin = _num(label, data, "calibration", "releasable_margin_days", 0, 3650)
-    bands = cal.get("census_days_on_recall_pct")
-    if not isinstance(bands, dict):
-        raise SpecError(label, "calibration.census_days_on_recall_pct", "must be a table", bands)
-    check_keys(
-        bands,
-        ("under_6m", "6_to_12m", "over_12m"),
-        label,
-        "calibration.census_days_on_recall_pct",
-        required=("under_6m", "6_to_12m", "over_12m"),
-    )
-    for k in bands:
-        _num(label, cal, "census_days_on_recall_pct", k, 0, 100, prefix="calibration.")
-    frame = cal.setdefault("case_review_frame", "admissions")
-    _choice(label, "calibration.case_review_frame", frame, CASE_REVIEW_FRAMES)
-    reading = cal.setdefault("releasable_reading", "barriers_cleared")
-    _choice(label, "calibration.releasable_reading", reading, RELEASABLE_READINGS)
-    for k, hi in (("post_ora_share", 1), ("post_ora_stay_days", 3650)):
-        if k in cal:
-            _num(label, data, "calibration", k, 0, hi)
-    rng_ = cal.get("board_share_range_pct")
-    if (
-        not isinstance(rng_, list)
-        or len(rng_) != 2
-        or not all(isinstance(x, (int, float)) and 0 <= x <= 100 for x in rng_)
-        or rng_[0] > rng_[1]
-    ):
-        raise SpecError(
-            label, "calibration.board_share_range_pct", "must be [low, high] within 0-100", rng_
-        )
-    calibrated = {
-        "mu_d": _num(label, data, "calibrated", "mu_d", 0, 12),
-        "sigma_d": _num(label, data, "calibrated", "sigma_d", 0.001, 5),
-        "q_never": _num(label, data, "calibrated", "q_never", 0, 1),
-        "mu_m": _num(label, data, "calibrated", "mu_m", -5, 12),
-    }
-    national = _national(label, data)
-    _choice(label, "national.anchor", national["anchor"], NATIONAL_ANCHORS)
-    notice = _num(label, data, "executive", "notice_probability", 0, 1)
-    direction = _num(label, data, "parole_board", "direction_probability", 0, 1)
-    # ranges last: a value out of its own bounds is reported as such first
-    for block, blk in data.items():
-        if isinstance(blk, dict) and "ranges" in blk:
-            _check_ranges(label, block, blk)
-    for name, blk in data["recall_types"].items():
-        if isinstance(blk, dict) and "ranges" in blk:
-            _check_ranges(label, f"recall_types.{name}", blk)
+    for k in _CALIBRATION_DEFAULTS:
+        cal.setdefault(k, getattr(m.calibration, k))
+    fc, costs = m.further_charge, m.costs
     return ReleaseRules(
         path=label,
-        types=MappingProxyType(types),
-        notice_probability=notice,
-        excluded_rosh=tuple(excluded),
-        board_direction_probability=direction,
-        delay_executive=_num(label, data, "decision_delay_days", "executive_median", 0, 3650),
-        delay_executive_sigma=_num(label, data, "decision_delay_days", "executive_sigma", 0, 5),
-        delay_parole_board=_num(label, data, "decision_delay_days", "parole_board_median", 0, 3650),
-        delay_parole_board_sigma=_num(
-            label, data, "decision_delay_days", "parole_board_sigma", 0, 5
+        types=MappingProxyType({n: getattr(m.recall_types, n).rule(n) for n in RECALL_TYPES}),
+        notice_probability=m.executive.notice_probability,
+        excluded_rosh=tuple(m.executive.excluded_rosh),
+        board_direction_probability=m.parole_board.direction_probability,
+        delay_executive=m.decision_delay_days.executive_median,
+        delay_executive_sigma=m.decision_delay_days.executive_sigma,
+        delay_parole_board=m.decision_delay_days.parole_board_median,
+        delay_parole_board_sigma=m.decision_delay_days.parole_board_sigma,
+        prefer_stay_share=m.preference.prefer_stay_share,
+        declines_release_share=m.preference.declines_release_share,
+        re_recall_multiplier=m.hazards.re_recall_multiplier,
+        reoffending_multiplier=m.hazards.reoffending_multiplier,
+        sfo_multiplier=m.hazards.sfo_multiplier,
+        costs=MappingProxyType(
+            {
+                **costs.model_dump(include=set(_COST_KEYS)),
+                "marginal_custody_per_day": costs.custody_per_day
+                if costs.marginal_custody_per_day is None
+                else costs.marginal_custody_per_day,
+            }
         ),
-        prefer_stay_share=_num(label, data, "preference", "prefer_stay_share", 0, 1),
-        declines_release_share=_num(label, data, "preference", "declines_release_share", 0, 1),
-        re_recall_multiplier=_num(label, data, "hazards", "re_recall_multiplier", 0, 100),
-        reoffending_multiplier=_num(label, data, "hazards", "reoffending_multiplier", 0, 100),
-        sfo_multiplier=_num(label, data, "hazards", "sfo_multiplier", 0, 100),
-        costs=MappingProxyType(costs),
-        horizon_days=_num(label, data, "horizon", "max_days", 1, 36500),
-        follow_up_days=_num(label, data, "follow_up", "days", 1, 36500),
-        person=MappingProxyType(person),
-        national=MappingProxyType(national),
+        horizon_days=m.horizon.max_days,
+        follow_up_days=m.follow_up.days,
+        person=MappingProxyType(m.person.model_dump(exclude=set(_Block.model_fields))),
+        national=MappingProxyType(_national(label, m.national)),
         calibration=MappingProxyType(dict(cal)),
-        calibrated=MappingProxyType(calibrated),
+        calibrated=MappingProxyType(m.calibrated.model_dump(exclude=set(_Block.model_fields))),
         raw=MappingProxyType(_freeze(data)),
-        modelled_date=str(modelled),
-        releasable_margin_days=margin,
-        charge_share=charge[0],
-        charge_delay_median=charge[1],
-        charge_delay_sigma=charge[2],
+        modelled_date=m.meta.modelled_date,
+        releasable_margin_days=m.calibration.releasable_margin_days,
+        charge_share=0.0 if fc.share is None else fc.share,
+        charge_delay_median=1.0 if fc.delay_median is None else fc.delay_median,
+        charge_delay_sigma=0.0 if fc.delay_sigma is None else fc.delay_sigma,
     )
 
 
-def _iso_date(label: str, key: str, value) -> None:
-    """Refuse a value that is not an ISO date (YYYY-MM-DD)."""
-    import datetime as _dt
-
-    try:
-        _dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise SpecError(label, key, "must be an ISO date YYYY-MM-DD", value) from None
+_COST_KEYS = ("custody_per_day", "supervision_per_day", "review_hours", "staff_cost_per_hour")
 
 
-def _check_ranges(label: str, where: str, blk: dict) -> None:
-    """``ranges = { key = [low, high] }``: each names a number of the block, low <= value <=
-    high (the plausible range an assumed size is searched over)."""
-    ranges = blk["ranges"]
-    if not isinstance(ranges, dict):
-        raise SpecError(label, f"{where}.ranges", "must be a table of key = [low, high]", ranges)
-    for k, r in ranges.items():
-        ok = (
-            isinstance(r, list)
-            and len(r) == 2
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r)
-            and r[0] <= r[1]
-        )
-        v = blk.get(k)
-        if not ok or not isinstance(v, (int, float)) or not r[0] <= v <= r[1]:
-            raise SpecError(
-                label,
-                f"{where}.ranges.{k}",
-                f"must be [low, high] around the block's {k} (= {v!r})",
-                r,
-            )
+def _national(label: str, old: _National | None) -> dict:
+    """The national figures the model reads: the national model (``national.toml``, one loader
+    for every national figure), overridden by a ``[national]`` block in an older rules file."""
+    from toolkit.national import load_national
+
+    national = load_national().rules_view()
+    if old is not None:
+        for key in ("stock", "stock_sept_2016", "annual_recalls", "growth_per_year", "anchor"):
+            if getattr(old, key) is not None:
+                national[key] = getattr(old, key)
+        national["source"] = label
+    return national
 
 
 def assumed_ranges(rules: ReleaseRules) -> dict[str, tuple[float, float, float]]:
@@ -523,61 +541,6 @@ def assumed_ranges(rules: ReleaseRules) -> dict[str, tuple[float, float, float]]
             for k, (lo, hi) in blk["ranges"].items():
                 out[f"recall_types.{name}.{k}"] = (float(blk[k]), float(lo), float(hi))
     return out
-
-
-def _recall_type(label: str, blocks: dict, name: str) -> RecallTypeRule:
-    w = f"recall_types.{name}"
-    blk = blocks[name]
-    if not isinstance(blk, dict):
-        raise SpecError(label, w, "must be a table")
-    check_keys(blk, _TYPE_KEYS, label, w, required=("release",))
-    release = blk.get("release")
-    if release not in ("automatic", "review"):
-        raise SpecError(label, f"{w}.release", "must be 'automatic' or 'review'", release)
-    auto = short = None
-    share = 0.0
-    executive = False
-    referral = every = None
-    if release == "automatic":
-        auto = _num(label, blocks, name, "automatic_release_day", 1, 36500, prefix=RT)
-        if "short_sentence_release_day" in blk:
-            short = _num(label, blocks, name, "short_sentence_release_day", 1, 36500, prefix=RT)
-            share = _num(label, blocks, name, "short_sentence_share", 0, 1, prefix=RT)
-        for k in ("executive", "board_referral_day", "board_review_every"):
-            if k in blk:
-                raise SpecError(label, f"{w}.{k}", "applies only to release = 'review'")
-    else:
-        check_keys(
-            blk,
-            _TYPE_KEYS,
-            label,
-            w,
-            required=("executive", "board_referral_day", "board_review_every", "release_at_sed"),
-        )
-        executive = blk["executive"]
-        if not isinstance(executive, bool):
-            raise SpecError(label, f"{w}.executive", "must be true or false", executive)
-        referral = _num(label, blocks, name, "board_referral_day", 1, 3650, prefix=RT)
-        every = _num(label, blocks, name, "board_review_every", 1, 3650, prefix=RT)
-    at_sed = blk.get("release_at_sed", True)
-    if not isinstance(at_sed, bool):
-        raise SpecError(label, f"{w}.release_at_sed", "must be true or false", at_sed)
-    ratio = (
-        _num(label, blocks, name, "sed_median_ratio", 0.01, 100, prefix=RT)
-        if "sed_median_ratio" in blk
-        else 1.0
-    )
-    since = blk.get("short_sentence_from")
-    if since is not None:
-        _iso_date(label, f"{w}.short_sentence_from", since)
-    curfew = (
-        _num(label, blocks, name, "curfew_max_days", 1, 3650, prefix=RT)
-        if "curfew_max_days" in blk
-        else None
-    )
-    return RecallTypeRule(
-        name, release, auto, short, share, executive, referral, every, at_sed, ratio, since, curfew
-    )
 
 
 def _freeze(d: Any):

@@ -1,7 +1,8 @@
 """The sweep spec (TOML): strategies and grids, assumption distributions, flow size, seed.
 
 See ``docs/sweeps.md`` for the format and ``papers/recall_process_experience/sweep_example.toml``
-for an example. Unknown keys are refused (:func:`toolkit.datafiles.check_keys`).
+for an example. The file is declared once (:class:`SpecFile`, pydantic models with
+:mod:`toolkit.tomlmodel`): unknown keys are refused naming the nearest known key.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import itertools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import PlainValidator, model_validator
 
-from toolkit.datafiles import check_keys, read_toml
+from toolkit.datafiles import read_toml
 from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import SpecError, ToolkitError, UsageError
 from toolkit.schema import RECALL_TYPES
 from toolkit.sweep import scenario
 from toolkit.sweep.scenario import OUTCOMES, check_strategy
+from toolkit.tomlmodel import FileModel, ValueAt, choice, is_number, listed, parse, whole
 
 #: Distribution name -> (SALib name, parameters in the order SALib reads its "bounds").
 DISTRIBUTIONS = {
@@ -112,33 +116,6 @@ class SweepSpec:
         return df
 
 
-def _int(label, table, where, key, default, lo=1):
-    v = table.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise SpecError(label, f"{where}.{key}", f"must be a whole number >= {lo}", v)
-    return v
-
-
-def _expand(label: str, grid: dict) -> list[str]:
-    """``{"proactive": {"every": [14, 28]}}`` -> ``["proactive:every=14", ...]``."""
-    out = []
-    for name, params in grid.items():
-        if not isinstance(params, dict) or not params:
-            raise SpecError(
-                label, f"strategies.grid.{name}", "must be a table of parameter = [values]"
-            )
-        keys = list(params)
-        lists = []
-        for k in keys:
-            vals = params[k] if isinstance(params[k], list) else [params[k]]
-            if not vals:
-                raise SpecError(label, f"strategies.grid.{name}.{k}", "must list values")
-            lists.append(vals)
-        for combo in itertools.product(*lists):
-            out.append(f"{name}:" + ",".join(f"{k}={v}" for k, v in zip(keys, combo)))
-    return out
-
-
 #: The key that centres each distribution: ``"rules"`` there means the value in the rules file
 #: (the stored calibrated value for ``calibrated.*``), read when the spec is loaded, so a refit
 #: recentres the prior without editing the spec.
@@ -148,43 +125,185 @@ CENTRE = {"triangular": "peak", "normal": "mean", "truncnormal": "mean", "lognor
 #: Strategy names accepted in a spec and the name outputs use for them (as ``simulate``).
 ALIASES = {"sed": "board_only"}
 
+# --- The file, declared ------------------------------------------------------------------------
+# The spec's tables as pydantic models (toolkit.tomlmodel): keys, types, ranges and the rules
+# across tables, checked once by parse(); the assumptions are then read against the release
+# rules the spec names (their names, ranges and "rules" centres), which only that file knows.
 
-def _assumption(label: str, name: str, blk, rules_path: str | None = None) -> Assumption:
+
+class _Sweep(FileModel):
+    seed: whole(0)
+    replications: whole(1) = 10
+    admissions: whole(1) = 10_000
+    populations: listed(RECALL_TYPES, "recall types") = ("standard",)
+    partition_size: whole(1) = 16
+    cohort_seed: whole(0) = DEFAULT_SEED
+    #: release rules, relative to the spec (default: the shipped ones)
+    rules: str | None = None
+
+
+def _grid(grid):
+    """``{"proactive": {"every": [14, 28]}}``: each strategy a table of parameter = values."""
+    if not isinstance(grid, dict):
+        raise ValueError("must be a table of strategy = {parameter = [values]}")
+    for name, params in grid.items():
+        if not isinstance(params, dict) or not params:
+            raise ValueAt(name, "must be a table of parameter = [values]")
+        for k, v in params.items():
+            if v == []:
+                raise ValueAt(f"{name}.{k}", "must list values")
+    return grid
+
+
+class _Strategies(FileModel):
+    names: list[str] = []
+    grid: Annotated[dict, PlainValidator(_grid)] = {}
+
+    def expanded(self) -> list[str]:
+        """The names, then every combination of each grid (``proactive:every=14``), with
+        accepted aliases written as outputs name them (``sed`` -> ``board_only``)."""
+        names = list(self.names)
+        for name, params in self.grid.items():
+            lists = [v if isinstance(v, list) else [v] for v in params.values()]
+            for combo in itertools.product(*lists):
+                names.append(f"{name}:" + ",".join(f"{k}={v}" for k, v in zip(params, combo)))
+        return [ALIASES.get(n, n) for n in names]
+
+    @model_validator(mode="after")
+    def _known_and_distinct(self):
+        names = self.expanded()
+        if not names:
+            raise ValueAt("", "must name at least one strategy")
+        if len(set(names)) != len(names):
+            raise ValueAt(
+                "", "names a strategy twice", next(s for s in names if names.count(s) > 1)
+            )
+        for s in names:
+            try:
+                check_strategy(s)
+            except ToolkitError as exc:
+                raise ValueAt("", str(exc), s) from None
+        return self
+
+
+def _open_share(v):
+    # a float strictly between 0 and 1 (an int such as 1 is refused, as before)
+    if not (isinstance(v, float) and 0 < v < 1):
+        raise ValueError("must be a number between 0 and 1")
+    return v
+
+
+class _Design(FileModel):
+    method: choice(METHODS) = "sobol"
+    base_samples: whole(1) = 16
+    conf_level: Annotated[float, PlainValidator(_open_share)] = 0.95
+    resamples: whole(1) = 100
+
+
+def _param(v):
+    if v == "rules" or is_number(v):
+        return v
+    raise ValueError('must be a number (or "rules", the rules file\'s value, for the centre)')
+
+
+_PARAM = Annotated[Any, PlainValidator(_param)]
+
+
+class _Distribution(FileModel):
+    """One assumption's distribution: ``dist`` and exactly that distribution's parameters."""
+
+    dist: choice(DISTRIBUTIONS)
+    low: _PARAM = None
+    high: _PARAM = None
+    peak: _PARAM = None
+    mean: _PARAM = None
+    sd: _PARAM = None
+    meanlog: _PARAM = None
+    sdlog: _PARAM = None
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _its_parameters(self):
+        keys = DISTRIBUTIONS[self.dist][1]
+        for k in self.model_fields_set - {"dist", "reason", *keys}:
+            raise ValueAt(k, f"is not a parameter of {self.dist} (it has {', '.join(keys)})")
+        for k in keys:
+            v = getattr(self, k)
+            if v is None:
+                raise ValueAt(k, "is required but missing")
+            if v == "rules" and k != CENTRE.get(self.dist):
+                raise ValueAt(k, "must be a number", v)
+        return self
+
+
+class _Report(FileModel):
+    tornado_strategy: str | None = None
+
+
+class _Projection(FileModel):
+    #: the national model, relative to the spec (default: the shipped one)
+    national: str | None = None
+    strategies: list[str] | None = None
+    admissions: whole(1) = 20_000
+    replications: whole(1) = 2
+
+
+class SpecFile(FileModel):
+    """A sweep spec, declared: one model per table (see each table's class)."""
+
+    sweep: _Sweep
+    strategies: _Strategies
+    design: _Design = _Design()
+    assumptions: dict[str, _Distribution] = {}
+    report: _Report = _Report()
+    projection: _Projection | None = None
+
+    @model_validator(mode="after")
+    def _across_tables(self):
+        names = self.strategies.expanded()
+        if self.design.method == "sobol" and len(self.assumptions) < 2:
+            raise ValueAt("assumptions", "a Sobol design needs at least two assumptions")
+        if self.tornado_strategy() not in names:
+            raise ValueAt(
+                "report.tornado_strategy", "must be one of the strategies", self.tornado_strategy()
+            )
+        proj = self.projection
+        bad = [ALIASES.get(s, s) for s in (proj.strategies or [])] if proj else []
+        bad = [s for s in bad if s not in names]
+        if bad:
+            raise ValueAt("projection.strategies", "must be among the sweep's strategies", bad[0])
+        return self
+
+    def tornado_strategy(self) -> str:
+        given = self.report.tornado_strategy
+        return self.strategies.expanded()[-1] if given is None else ALIASES.get(given, given)
+
+
+def _assumption(label: str, name: str, d: _Distribution, rules) -> Assumption:
+    """One assumption read against the rules: a parameter they let a sweep vary, its "rules"
+    centre replaced by their value, its shape checked, its ends within the declared range."""
     w = f"assumptions.{name}"
-    rules = scenario.load_rules(rules_path)
     try:
         assumable = scenario.check_assumable(rules, name)
     except UsageError as exc:
         raise SpecError(label, w, f"cannot be varied: {exc}") from None
-    if not isinstance(blk, dict):
-        raise SpecError(label, w, 'must be a table like {dist = "uniform", low = 0, high = 1}')
-    dist = blk.get("dist")
-    if dist not in DISTRIBUTIONS:
-        raise SpecError(label, f"{w}.dist", f"must be one of {', '.join(DISTRIBUTIONS)}", dist)
-    keys = DISTRIBUTIONS[dist][1]
-    check_keys(blk, ("dist", "reason", *keys), label, w, required=keys)
-    vals = []
+    keys = DISTRIBUTIONS[d.dist][1]
+    p = {}
     for k in keys:
-        v = blk[k]
-        if v == "rules" and k == CENTRE.get(dist):
-            v = assumable.value
-            if dist == "lognormal":
-                v = float(np.log(v))
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            hint = ' or "rules" (the rules file\'s value)' if k == CENTRE.get(dist) else ""
-            raise SpecError(label, f"{w}.{k}", f"must be a number{hint}", v)
-        vals.append(float(v))
-    p = dict(zip(keys, vals))
+        v = getattr(d, k)
+        if v == "rules":
+            v = float(np.log(assumable.value)) if d.dist == "lognormal" else assumable.value
+        p[k] = float(v)
     if "low" in p and not p["low"] < p["high"]:
         raise SpecError(label, f"{w}.high", f"must be above low ({p['low']})", p["high"])
-    if dist == "triangular" and not p["low"] <= p["peak"] <= p["high"]:
+    if d.dist == "triangular" and not p["low"] <= p["peak"] <= p["high"]:
         raise SpecError(label, f"{w}.peak", "must lie between low and high", p["peak"])
     for k in ("sd", "sdlog"):
         if k in p and p[k] <= 0:
             raise SpecError(label, f"{w}.{k}", "must be positive", p[k])
     if "low" in p:
         _within(label, w, rules, assumable, p["low"], p["high"])
-    return Assumption(name, dist, tuple(vals), str(blk.get("reason", "")))
+    return Assumption(name, d.dist, tuple(p.values()), d.reason)
 
 
 def _within(label: str, where: str, rules, a: scenario.Assumable, low: float, high: float):
@@ -205,7 +324,8 @@ def _within(label: str, where: str, rules, a: scenario.Assumable, low: float, hi
 
 
 def load_sweep_spec(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep spec.
+    """Read and validate a sweep spec (:class:`SpecFile`, then its assumptions against the
+    release rules it names).
 
     Raises
     ------
@@ -213,108 +333,36 @@ def load_sweep_spec(path: str | Path) -> SweepSpec:
         Naming the file, key and value (unknown keys, bad strategies, bad distributions).
     """
     data, label = read_toml(path, "", "")
-    check_keys(
-        data,
-        ("sweep", "strategies", "design", "assumptions", "report", "projection"),
-        label,
-        required=("sweep", "strategies"),
-    )
-    sw = data["sweep"]
-    check_keys(
-        sw,
-        (
-            "seed",
-            "replications",
-            "admissions",
-            "populations",
-            "partition_size",
-            "cohort_seed",
-            "rules",
-        ),
-        label,
-        "sweep",
-        required=("seed",),
-    )
-    seed = _int(label, sw, "sweep", "seed", 0, lo=0)
-    pops = sw.get("populations", ["standard"])
-    if not isinstance(pops, list) or not pops or any(p not in RECALL_TYPES for p in pops):
-        raise SpecError(
-            label, "sweep.populations", f"must list recall types ({', '.join(RECALL_TYPES)})", pops
-        )
-    rules = sw.get("rules")
-    if rules is not None:
-        rules = str((Path(path).parent / rules).resolve())
-    st = data["strategies"]
-    check_keys(st, ("names", "grid"), label, "strategies")
-    names = list(st.get("names", []))
-    names += _expand(label, st.get("grid", {}))
-    # outputs name a strategy for what it does: `sed` is accepted, written as board_only
-    names = [ALIASES.get(n, n) for n in names]
-    if not names:
-        raise SpecError(label, "strategies", "must name at least one strategy")
-    if len(set(names)) != len(names):
-        dup = next(s for s in names if names.count(s) > 1)
-        raise SpecError(label, "strategies", "names a strategy twice", dup)
-    for s in names:
-        try:
-            check_strategy(s)
-        except ToolkitError as exc:
-            raise SpecError(label, "strategies", str(exc), s) from None
-    de = data.get("design", {})
-    check_keys(de, ("method", "base_samples", "conf_level", "resamples"), label, "design")
-    method = de.get("method", "sobol")
-    if method not in METHODS:
-        raise SpecError(label, "design.method", f"must be one of {', '.join(METHODS)}", method)
-    base = _int(label, de, "design", "base_samples", 16)
-    conf = de.get("conf_level", 0.95)
-    if isinstance(conf, bool) or not isinstance(conf, float) or not 0 < conf < 1:
-        raise SpecError(label, "design.conf_level", "must be a number between 0 and 1", conf)
-    assumptions = tuple(
-        _assumption(label, k, v, rules) for k, v in data.get("assumptions", {}).items()
-    )
-    if method == "sobol" and len(assumptions) < 2:
-        raise SpecError(label, "assumptions", "a Sobol design needs at least two assumptions")
-    rep = data.get("report", {})
-    check_keys(rep, ("tornado_strategy",), label, "report")
-    tornado = ALIASES.get(rep.get("tornado_strategy"), rep.get("tornado_strategy", names[-1]))
-    if tornado not in names:
-        raise SpecError(label, "report.tornado_strategy", "must be one of the strategies", tornado)
-    proj = data.get("projection")
-    if proj is not None:
-        check_keys(
-            proj,
-            ("national", "strategies", "admissions", "replications"),
-            label,
-            "projection",
-        )
-        proj = dict(proj)
+    m = parse(SpecFile, data, label)
+    here = Path(path).parent
+    rules = None if m.sweep.rules is None else str((here / m.sweep.rules).resolve())
+    rules_obj = scenario.load_rules(rules)
+    assumptions = tuple(_assumption(label, k, d, rules_obj) for k, d in m.assumptions.items())
+    proj = None
+    if m.projection is not None:
+        # as given (defaults are the projection's own), paths resolved, aliases applied
+        proj = m.projection.model_dump(exclude_unset=True)
         if "national" in proj:
-            proj["national"] = str((Path(path).parent / proj["national"]).resolve())
+            proj["national"] = str((here / proj["national"]).resolve())
         if "strategies" in proj:
             proj["strategies"] = [ALIASES.get(s, s) for s in proj["strategies"]]
-        bad = [s for s in proj.get("strategies", []) if s not in names]
-        if bad:
-            raise SpecError(
-                label, "projection.strategies", "must be among the sweep's strategies", bad[0]
-            )
-        _int(label, proj, "projection", "admissions", 20_000)
-        _int(label, proj, "projection", "replications", 2)
+    sw, de = m.sweep, m.design
     return SweepSpec(
         path=label,
-        seed=seed,
-        replications=_int(label, sw, "sweep", "replications", 10),
-        admissions=_int(label, sw, "sweep", "admissions", 10_000),
-        populations=tuple(pops),
-        partition_size=_int(label, sw, "sweep", "partition_size", 16),
-        cohort_seed=_int(label, sw, "sweep", "cohort_seed", DEFAULT_SEED, lo=0),
+        seed=sw.seed,
+        replications=sw.replications,
+        admissions=sw.admissions,
+        populations=sw.populations,
+        partition_size=sw.partition_size,
+        cohort_seed=sw.cohort_seed,
         rules=rules,
-        strategies=tuple(names),
-        method=method,
-        base_samples=base,
-        conf_level=float(conf),
-        resamples=_int(label, de, "design", "resamples", 100),
+        strategies=tuple(m.strategies.expanded()),
+        method=de.method,
+        base_samples=de.base_samples,
+        conf_level=float(de.conf_level),
+        resamples=de.resamples,
         assumptions=assumptions,
-        tornado_strategy=tornado,
+        tornado_strategy=m.tornado_strategy(),
         projection=proj,
     )
 
