@@ -180,7 +180,7 @@ def test_a_bad_rng_is_refused_in_words(standard, bad):
     from toolkit.exceptions import UsageError
     from toolkit.needs.gap import bootstrap_mean_interval
 
-    with pytest.raises(UsageError, match="rng must be a non-negative whole number"):
+    with pytest.raises(UsageError, match="rng must be a non-negative int seed"):
         estimate_needs_gap(standard, n_boot=10, rng=bad)
     with pytest.raises(UsageError, match="rng must be"):
         bootstrap_mean_interval(np.array([0, 1]), 10, 0.95, rng=bad)
@@ -190,5 +190,5 @@ def test_render_reproduction_refuses_a_bad_seed_as_the_command_does():
     from toolkit.exceptions import UsageError
     from toolkit.report.markdown import render_reproduction
 
-    with pytest.raises(UsageError, match="seed must be a non-negative whole number; got -1"):
+    with pytest.raises(UsageError, match="seed must be a whole number >= 0; got -1"):
         render_reproduction("howard_2009_ogrs3", seed=-1)

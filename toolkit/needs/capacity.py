@@ -41,8 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit.args import check_choice, check_int, check_rng
 from toolkit.datafiles import check_keys, read_toml
-from toolkit.exceptions import SpecError, UsageError
+from toolkit.exceptions import SpecError
 from toolkit.profile.rules import ProgrammeRules, load_programme_rules
 from toolkit.results import ResultMixin
 
@@ -71,30 +72,6 @@ CAPACITY_SHOWN = (
     "national_released_unmet",
     "national_waiting_at_end",
 )
-
-
-def as_rng(rng) -> np.random.Generator:
-    """``rng`` as a numpy Generator: None (fresh entropy), a non-negative int seed, a
-    SeedSequence or a Generator (used as is).
-
-    Raises
-    ------
-    UsageError
-        For anything else (a negative or fractional seed, a bool, a string ...).
-
-    Examples
-    --------
-    >>> bool(as_rng(1).integers(10) == as_rng(np.random.SeedSequence(1)).integers(10))
-    True
-    """
-    if isinstance(rng, (np.random.Generator, np.random.SeedSequence)) or rng is None:
-        return np.random.default_rng(rng)
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise UsageError(
-            f"rng must be a non-negative whole number, a numpy Generator or SeedSequence, or "
-            f"None; got {rng!r}"
-        )
-    return np.random.default_rng(rng)
 
 
 def capacity_lines(summary: pd.DataFrame, notes: Sequence[str]) -> list[str]:
@@ -327,8 +304,8 @@ def capacity_over_time(
         ``national_released_unmet``, ``national_waiting_at_end``, ``national_still_unmet``
         (released unmet plus waiting at the end); ``arrival_share`` and ``illustrative``.
     """
-    _capacity_iv(months, release)
-    rng = as_rng(rng)
+    months = _capacity_iv(months, release)
+    rng = check_rng("rng", rng)
     base = np.asarray(base, dtype=bool)
     footing = _release_footing(cohort, base, stock, flow_per_year, release)
     cap = capacity.set_index("programme")
@@ -347,12 +324,11 @@ def capacity_over_time(
     return CapacityResult(pd.DataFrame(rows), pd.concat(monthly, ignore_index=True), notes)
 
 
-def _capacity_iv(months, release) -> None:
-    """Check :func:`capacity_over_time`'s scenario arguments before any work."""
-    if release not in RELEASE_MODES:
-        raise UsageError(f"release must be one of {', '.join(RELEASE_MODES)}; got {release!r}")
-    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
-        raise UsageError(f"months must be a whole number >= 1; got {months!r}")
+def _capacity_iv(months, release) -> int:
+    """Check :func:`capacity_over_time`'s scenario arguments before any work; return the
+    months as an int."""
+    check_choice("release", release, RELEASE_MODES)
+    return check_int("months", months, lo=1)
 
 
 @dataclass(frozen=True)

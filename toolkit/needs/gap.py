@@ -54,12 +54,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from toolkit.args import check_choice, check_int, check_rng
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.needs.capacity import (  # CAPACITY_*, load_capacity: names users import from here
     CAPACITY_FIELDS,  # noqa: F401
     CAPACITY_SHOWN,  # noqa: F401
     RELEASE_MODES,
-    as_rng,
     capacity_lines,
     capacity_over_time,
     load_capacity,  # noqa: F401
@@ -290,20 +290,16 @@ def _scaling_iv(base, stock, confidence, n_boot) -> None:
         )
     if not 0 < confidence < 1:
         raise UsageError(f"confidence must be between 0 and 1; got {confidence!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise UsageError(f"n_boot must be a whole number, zero or more; got {n_boot!r}")
 
 
-def _capacity_iv(capacity, months, release, stock) -> None:
-    """Check the capacity scenario's arguments (always: the API refuses what the command does)."""
-    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
-        raise UsageError(f"capacity_months must be a whole number >= 1; got {months!r}")
-    if release not in RELEASE_MODES:
-        raise UsageError(
-            f"capacity_release must be one of {', '.join(RELEASE_MODES)}; got {release!r}"
-        )
+def _capacity_iv(capacity, months, release, stock) -> int:
+    """Check the capacity scenario's arguments (always: the API refuses what the command does);
+    return the months as an int."""
+    months = check_int("capacity_months", months, lo=1)
+    check_choice("capacity_release", release, RELEASE_MODES)
     if capacity is not None and stock is None:
         raise UsageError("the capacity scenario needs national figures; give a stock")
+    return months
 
 
 #: Fewest people in the base that :func:`estimate_needs_gap` scales to a national figure.
@@ -560,8 +556,9 @@ def estimate_needs_gap(
     """
     rules, by = _needs_gap_iv(cohort, rules, by, reading)
     _scaling_iv(base, stock, confidence, n_boot)
-    _capacity_iv(capacity, capacity_months, capacity_release, stock)
-    rng = as_rng(rng)
+    capacity_months = _capacity_iv(capacity, capacity_months, capacity_release, stock)
+    n_boot = check_int("n_boot", n_boot, lo=0)
+    rng = check_rng("rng", rng)
     alpha = 1 - confidence
     mask = _base(cohort, rules, base)
     if stock is not None:
@@ -715,7 +712,7 @@ def bootstrap_mean_interval(
     >>> bool(lo < 1.0 < hi)
     True
     """
-    rng = as_rng(rng)
+    rng = check_rng("rng", rng)
     values = np.asarray(values)
     if values.size and (values.dtype.kind not in "iub" or values.min() < 0):
         raise UsageError("bootstrap_mean_interval takes non-negative whole numbers")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from toolkit.args import check_int
 from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import UsageError
 from toolkit.outputs import write_text
@@ -140,8 +141,7 @@ def render_reproduction(
     >>> "| 1 | 20 | male | violence | 0 | 20 | 0.121616 | 0.121616 |" in text
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise UsageError(f"seed must be a non-negative whole number; got {seed!r}")
+    seed = check_int("seed", seed, lo=0)
     module = report_module(source)
     ctx = module.context(seed)
     template = _env(Path(module.__file__).parent).get_template(TEMPLATE)
