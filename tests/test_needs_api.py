@@ -132,7 +132,7 @@ def _refusal(kwargs, standard):
         ({"capacity_release": "soon"}, ["capacity_release", "calibrated, sed", "'soon'"]),
         (
             {"pathways": True, "pathway_reading": "nope"},
-            ["pathway reading", "'nope'", "person_only"],
+            ["pathway_reading", "'nope'", "person_only"],
         ),
         ({"reading": "nope"}, ["unknown reading", "'nope'"]),
     ],

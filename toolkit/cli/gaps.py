@@ -1,47 +1,47 @@
-"""``recall-toolkit gaps``: parses, then :func:`toolkit.needs.summary.needs_summary` checks and
+"""``recall-toolkit gaps``: parses; :func:`toolkit.needs.summary.needs_summary_file` checks and
 computes (the API refuses what the command refuses)."""
 
 from __future__ import annotations
 
-from toolkit.cli._common import load_profile_arg, seed_arg
+from toolkit.cli._common import seed_arg
 from toolkit.exceptions import UsageError
 
-#: (flags, options) of every argument; help texts say what each changes.
+#: (flag, options) of every argument, as add_argument takes them.
 ARGUMENTS = (
-    (("cohort",), {"metavar": "COHORT", "help": "cohort file (.parquet, .csv, .csv.gz)"}),
-    (("--rules",), {"metavar": "PATH",
-     "help": "programme rules (TOML); default: the shipped Table 2 rules"}),
-    (("--profile",), {"metavar": "PATH", "help": "the profile the cohort was generated from, if "
-     "it declares its own categories (e.g. another ethnic group); default: the shipped profile"}),
-    (("--by",), {"action": "append", "metavar": "COL", "help": "subgroup column (repeatable): "
-     "e.g. sex, ethnicity, recall_type, rosh, age_band, sed_band; rows whose group no published "
-     "figure describes are marked split = assumed (intervals not printed), and programmes not "
-     "offered to a group offered = NO"}),
-    (("--stock",), {"type": float, "metavar": "N", "help": "national recalled stock to scale to "
+    ("cohort", {"metavar": "COHORT", "help": "cohort file (.parquet, .csv, .csv.gz)"}),
+    ("--rules", {"metavar": "PATH", "help": "programme rules (TOML); default: the shipped Table 2 "
+     "rules"}),
+    ("--profile", {"metavar": "PATH", "help": "the profile the cohort was generated from, if it "
+     "declares its own categories (e.g. another ethnic group); default: the shipped profile"}),
+    ("--by", {"action": "append", "metavar": "COL", "help": "subgroup column (repeatable): e.g. "
+     "sex, ethnicity, recall_type, rosh, age_band, sed_band; rows whose group no published figure "
+     "describes are marked split = assumed (intervals not printed), and programmes not offered "
+     "to a group offered = NO"}),
+    ("--stock", {"type": float, "metavar": "N", "help": "national recalled stock to scale to "
      "(default: the published stock on --date, from papers/recall_process_experience/"
      "national.toml)"}),
-    (("--date",), {"default": "2016-03-31", "metavar": "YYYY-MM-DD", "help": "target date of the "
-     "national figures: a date with a published stock in national.toml (default 2016-03-31; "
-     "also 2016-09-30 and the 2014-03-31 census)"}),
-    (("--months",), {"type": int, "default": 36, "metavar": "N",
-     "help": "months the capacity scenario runs (default 36)"}),
-    (("--capacity",), {"metavar": "FILE", "help": "capacity scenario (TOML or CSV: "
-     "places_per_year, length_days, wait_days per programme)"}),
-    (("--release",), {"choices": ("calibrated", "sed"), "default": "calibrated", "help": "release "
-     "in the capacity scenario: calibrated (stays shortened so the census stock and the published "
+    ("--date", {"default": "2016-03-31", "metavar": "YYYY-MM-DD", "help": "target date of the "
+     "national figures: a date with a published stock in national.toml (default 2016-03-31; also "
+     "2016-09-30 and the 2014-03-31 census)"}),
+    ("--months", {"type": int, "default": 36, "metavar": "N", "help": "months the capacity "
+     "scenario runs (default 36)"}),
+    ("--capacity", {"metavar": "FILE", "help": "capacity scenario (TOML or CSV: places_per_year, "
+     "length_days, wait_days per programme)"}),
+    ("--release", {"choices": ("calibrated", "sed"), "default": "calibrated", "help": "release in "
+     "the capacity scenario: calibrated (stays shortened so the census stock and the published "
      "recall flow agree) or sed (everyone stays to SED)"}),
-    (("--reading",), {"default": "default", "metavar": "NAME",
-     "help": "alternative reading of the rules (see --sensitivity)"}),
-    (("--sensitivity",), {"action": "store_true", "help": "also print suitable and unmet counts "
-     "under every reading, each marked literal, reading, fitted or no_criteria, and the assumed "
-     "OVP bands the violence readings rest on"}),
-    (("--pathways",), {"action": "store_true",
-     "help": "also report Through the Gate resettlement pathway levels (recalled)"}),
-    (("--pathway-reading",), {"default": "default", "metavar": "NAME", "help": "complexity "
-     "reading for Level 3: default (recalled prisoners are a complex cohort) or person_only"}),
-    (("--seed",), {"type": seed_arg, "default": 0, "help": "seed for the bootstrap"}),
-    (("--json",), {"metavar": "OUT", "help": "write the result as JSON"}),
-    (("--csv",), {"metavar": "OUT", "help": "write the table as CSV"}),
+    ("--reading", {"default": "default", "metavar": "NAME", "help": "alternative reading of the "
+     "rules (see --sensitivity)"}),
+    ("--sensitivity", {"action": "store_true", "help": "also print suitable and unmet counts under "
+     "every reading, each marked literal, reading, fitted or no_criteria, and the assumed OVP "
+     "bands the violence readings rest on"}),
+    ("--pathways", {"action": "store_true", "help": "also report Through the Gate resettlement "
+     "pathway levels (recalled)"}),
+    ("--pathway-reading", {"default": "default", "metavar": "NAME", "help": "complexity reading "
+     "for Level 3: default (recalled prisoners are a complex cohort) or person_only"}),
+    ("--seed", {"type": seed_arg, "default": 0, "help": "seed for the bootstrap"}),
+    ("--json", {"metavar": "OUT", "help": "write the result as JSON"}),
+    ("--csv", {"metavar": "OUT", "help": "write the table as CSV"}),
 )  # fmt: skip
 
 
@@ -52,23 +52,20 @@ def register(sub) -> None:
         description="Suitable vs attended vs unmet need per accredited programme (Table 2), "
         "with intervals, subgroups, national scaling and capacity scenarios.",
     )
-    for flags, options in ARGUMENTS:
-        p.add_argument(*flags, **options)
+    for flag, options in ARGUMENTS:
+        p.add_argument(flag, **options)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from toolkit.cli._common import require_memory
-    from toolkit.cohort.io import atomic_outputs, cohort_format, read_cohort
+    from toolkit.cohort.io import atomic_outputs, cohort_format
     from toolkit.cohort.rows import estimate_rows
-    from toolkit.needs import load_capacity, needs_summary
-    from toolkit.needs.summary import MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW
+    from toolkit.needs.summary import MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW, needs_summary_file
     from toolkit.outputs import progress
-    from toolkit.profile.rules import load_programme_rules
     from toolkit.review.national import capacity_admissions
 
-    with atomic_outputs() as outputs:
-        # Every output is reserved before the work and renamed only when all are written.
+    with atomic_outputs() as outputs:  # outputs reserved first, renamed when all are written
         outputs.protect(args.cohort, args.rules, args.capacity, args.profile)
         for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
             if out and not str(out).lower().endswith(suffix):
@@ -77,28 +74,18 @@ def run(args) -> int:
                 outputs.reserve(out)
         rows = estimate_rows(args.cohort)  # refuse a cohort too large before reading it
         if rows is not None:  # unreadable: read_cohort gives the error
-            per_row = MEMORY_BYTES_PER_ROW[cohort_format(args.cohort)]
-            require_memory(MEMORY_BASE_BYTES, per_row, rows, f"gaps {args.cohort} (about "
-                           f"{rows:,} rows)", flag="--n", advice="use a cohort of {fits} rows "
-                           "or fewer")  # fmt: skip
-        bar = progress(2, "gaps")  # a bar on a terminal, lines in a log
-        bar.stage(f"reading {args.cohort}")
-        rules = load_programme_rules(args.rules)
-        capacity = load_capacity(args.capacity, rules) if args.capacity else None
-        spec = load_profile_arg(args.profile) if args.profile else None
-        cohort = read_cohort(args.cohort, rules=rules, spec=spec)
-        bar.update()
-        bar.stage("estimating the needs gap")
-        res = needs_summary(
-            cohort, rules, label=args.cohort, sensitivity=args.sensitivity,
-            pathways=args.pathways, pathway_reading=args.pathway_reading, by=args.by,
-            reading=args.reading, stock="auto" if args.stock is None else args.stock,
-            target_date=args.date, capacity=capacity, capacity_months=args.months,
-            capacity_release=args.release, spec=spec, rng=args.seed,
-            annual_recalls=capacity_admissions() if capacity is not None else None,
-        )  # fmt: skip
-        bar.update()
-        bar.close()
+            require_memory(MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW[cohort_format(args.cohort)],
+                           rows, f"gaps {args.cohort} (about {rows:,} rows)", flag="--n",
+                           advice="use a cohort of {fits} rows or fewer")  # fmt: skip
+        with progress(2, "gaps") as bar:  # a bar on a terminal, lines in a log
+            res = needs_summary_file(
+                args.cohort, rules=args.rules, capacity=args.capacity, profile=args.profile,
+                bar=bar, sensitivity=args.sensitivity, pathways=args.pathways,
+                pathway_reading=args.pathway_reading, by=args.by, reading=args.reading,
+                stock="auto" if args.stock is None else args.stock, target_date=args.date,
+                capacity_months=args.months, capacity_release=args.release, rng=args.seed,
+                annual_recalls=capacity_admissions() if args.capacity else None,
+            )  # fmt: skip
         print(res.render())
         if args.json:
             outputs.write_json(res.to_dict(), args.json)

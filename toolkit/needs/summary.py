@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from toolkit.exceptions import UsageError
+from toolkit.args import check_choice
+from toolkit.cohort.io import read_cohort
+from toolkit.needs.capacity import load_capacity
 from toolkit.needs.gap import BASE_LABELS, NeedsGapResult, estimate_needs_gap, require_national_base
 from toolkit.needs.pathways import TTGReport, load_pathway_rules, ttg_report
 from toolkit.profile.rules import (
@@ -22,6 +25,7 @@ from toolkit.profile.rules import (
     score_bands,
     sensitivity_table,
 )
+from toolkit.profile.spec import load_profile
 from toolkit.results import ResultMixin
 
 #: Memory :func:`needs_summary` needs on a cohort read from a file: interpreter and libraries,
@@ -164,11 +168,8 @@ def needs_summary(
     """
     rules = load_programme_rules() if rules is None else rules
     prules = load_pathway_rules() if pathways else None
-    if prules is not None and pathway_reading not in prules.readings:
-        raise UsageError(
-            f"unknown pathway reading {pathway_reading!r}; expected one of "
-            f"{', '.join(prules.readings)}"
-        )
+    if prules is not None:
+        check_choice("pathway_reading", pathway_reading, prules.readings)
     if gap_options.get("stock", "auto") is not None:
         base = gap_options.get("base", "table2")
         if base in BASE_LABELS:  # else estimate_needs_gap says what is wrong with it
@@ -188,3 +189,51 @@ def needs_summary(
         pathway_reading=pathway_reading,
         show_sensitivity=sensitivity,
     )
+
+
+def needs_summary_file(
+    cohort: str | Path,
+    *,
+    rules: str | Path | None = None,
+    capacity: str | Path | None = None,
+    profile: str | Path | None = None,
+    bar=None,
+    **options,
+) -> NeedsSummary:
+    """:func:`needs_summary` of a cohort file: what ``recall-toolkit gaps`` runs.
+
+    Parameters
+    ----------
+    cohort : str or Path
+        A cohort file (``.parquet``, ``.csv``, ``.csv.gz``); messages name it.
+    rules : str or Path, optional
+        Programme rules (default: the shipped Table 2 rules).
+    capacity : str or Path, optional
+        A capacity scenario file (:func:`toolkit.needs.capacity.load_capacity`).
+    profile : str or Path, optional
+        The profile the cohort was generated from, if it declares its own categories.
+    bar : toolkit.outputs.Progress, optional
+        Told each of the two stages (reading, estimating).
+    **options
+        Keyword arguments of :func:`needs_summary` (and so of :func:`estimate_needs_gap`).
+
+    Raises
+    ------
+    SpecError
+        A rules, capacity or profile file that is unreadable or breaks its format.
+    CohortError
+        The cohort file is unreadable or breaks the columns the rules and profile give.
+    """
+    if bar is not None:
+        bar.stage(f"reading {cohort}")
+    prules = load_programme_rules(rules)
+    scenario = load_capacity(capacity, prules) if capacity else None
+    spec = load_profile(profile) if profile else None
+    df = read_cohort(cohort, rules=prules, spec=spec)
+    if bar is not None:
+        bar.update()
+        bar.stage("estimating the needs gap")
+    out = needs_summary(df, prules, label=str(cohort), capacity=scenario, spec=spec, **options)
+    if bar is not None:
+        bar.update()
+    return out
