@@ -40,12 +40,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from toolkit.args import check_choice, check_int, check_rng
 from toolkit.datafiles import check_keys, read_toml
+from toolkit.declared import read_table
 from toolkit.exceptions import SpecError
 from toolkit.profile.rules import ProgrammeRules, load_programme_rules
 from toolkit.results import ResultMixin
+from toolkit.tomlmodel import FileModel
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,13 +88,27 @@ def capacity_lines(summary: pd.DataFrame, notes: Sequence[str]) -> list[str]:
     ]
 
 
-#: Capacity scenario fields and their allowed ranges (inclusive). Lengths and waits are capped
-#: at ten years (*assumed*: longer than any programme or wait could be, so a larger number is a
-#: typo such as days entered as hours); a programme takes at least one day.
+class CapacityEntry(FileModel):
+    """One programme of a capacity scenario, declared once: its fields and their ranges
+    (inclusive). Lengths and waits are capped at ten years (*assumed*: longer than any
+    programme or wait could be, so a larger number is a typo such as days entered as hours); a
+    programme takes at least one day. A bool, a word or NaN is not a number."""
+
+    places_per_year: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+    length_days: float = Field(ge=1, le=3_650, allow_inf_nan=False)
+    wait_days: float = Field(ge=0, le=3_650, allow_inf_nan=False)
+
+
+def _range(field) -> tuple[float, float]:
+    lo = next(m.ge for m in field.metadata if getattr(m, "ge", None) is not None)
+    hi = next(m.le for m in field.metadata if getattr(m, "le", None) is not None)
+    return lo, hi
+
+
+#: Capacity scenario fields and their allowed ranges (inclusive), read from
+#: :class:`CapacityEntry` (kept as a table for callers that list them).
 CAPACITY_FIELDS: dict[str, tuple[float, float]] = {
-    "places_per_year": (0, 1_000_000),
-    "length_days": (1, 3_650),
-    "wait_days": (0, 3_650),
+    name: _range(field) for name, field in CapacityEntry.model_fields.items()
 }
 
 
@@ -151,7 +168,7 @@ def _capacity_rows(path: Path, label: str) -> tuple[list[dict], list[str]]:
 
 
 def _check_capacity_rows(rows: list[dict], where: list[str], label: str, known: list[str]):
-    """Every programme once, each a known one, every number a number within its range."""
+    """Every programme once, each a known one, its numbers as :class:`CapacityEntry` declares."""
     seen: list[str] = []
     for r, at in zip(rows, where):
         name = r.get("programme")
@@ -164,8 +181,9 @@ def _check_capacity_rows(rows: list[dict], where: list[str], label: str, known: 
             )
         if name in seen:
             raise SpecError(label, f"{at}.programme", "repeats a programme given above", name)
-        for f, (lo, hi) in CAPACITY_FIELDS.items():
-            _check_capacity_number(r.get(f), lo, hi, label, f"programmes.{name}.{f}")
+        # the numbers as declared (the rows themselves are kept as given: 600 stays an int)
+        read_table(CapacityEntry, {k: v for k, v in r.items() if k != "programme"}, label,
+                   f"programmes.{name}")  # fmt: skip
         seen.append(name)
     missing = [k for k in known if k not in seen]
     if missing:
@@ -174,18 +192,6 @@ def _check_capacity_rows(rows: list[dict], where: list[str], label: str, known: 
             "programmes",
             f"lacks programme(s) {', '.join(missing)}; give every programme (0 places is allowed)",
         )
-
-
-def _check_capacity_number(v, lo: float, hi: float, label: str, key: str) -> None:
-    if (
-        isinstance(v, bool)
-        or not isinstance(v, (int, float, np.integer, np.floating))
-        or not np.isfinite(v)
-        or v < lo
-    ):
-        raise SpecError(label, key, f"must be a number >= {lo}", v)
-    if v > hi:
-        raise SpecError(label, key, f"must be at most {hi:,}", v)
 
 
 @dataclass(frozen=True)
