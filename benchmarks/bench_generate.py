@@ -19,9 +19,11 @@ the columns cut into small integers with ``searchsorted``, the rest mapped throu
 quantile table with ``np.interp``), put in a DataFrame and written to Parquet, also as a fresh
 ``python`` process. (The floor before issue 23, 48 columns through per-column inverse CDFs,
 took longer than the toolkit and bounded nothing.) The two alternate, RUNS times each (default
-5); the medians, their ratio, peak RSS (``/usr/bin/time -v``) and the load average are printed.
+5); the medians of wall time and of CPU time (user + system), their ratios, peak RSS
+(``/usr/bin/time -v``) and the load average are printed.
 ``--cli RUNS --base DIR`` also times another version of the toolkit unpacked in DIR, in the
-same loop (the before of a change).
+same loop (the before of a change). Also printed: the median of the run-by-run ratios (each
+run against the floor run beside it, at the same moment's load).
 """
 
 from __future__ import annotations
@@ -121,24 +123,51 @@ pd.DataFrame(cols).to_parquet(out, index=False)
 """
 
 
-def cli_main(runs: int, base: str | None = None) -> None:
-    """Median wall time and peak RSS of the user's command and of the floor, fresh processes.
+def timed_cpu(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
+    """Run ``cmd`` under ``/usr/bin/time -v``; wall seconds, CPU seconds (user + system), peak MB.
 
-    ``base``: a folder holding another version of the toolkit (``git archive COMMIT | tar -x``
-    plus the ``toolkit/papers -> ../papers`` link), timed as a third command in the same loop.
+    On a shared machine wall time includes waiting for a core; CPU time is what the command
+    itself spent (both are reported: the issue's ratio is on wall time measured in the same
+    session, CPU time shows how much of a ratio is load).
+    """
+    import re
+
+    t = time.perf_counter()
+    r = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=cwd
+    )
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+
+    def field(name: str) -> float:
+        m = re.search(rf"{name}: ([0-9.]+)", r.stderr)
+        return float(m.group(1)) if m else float("nan")
+
+    cpu = field(r"User time \(seconds\)") + field(r"System time \(seconds\)")
+    return {"wall": wall, "cpu": cpu, "peak": field(r"Maximum resident set size \(kbytes\)") / 1024}
+
+
+def cli_main(runs: int, base: str | None = None) -> dict:
+    """Median wall and CPU time and peak RSS of the user's command and of the floor.
+
+    Each run is a fresh process; generate, the floor (and ``base``) alternate, so they see the
+    same load. ``base``: a folder holding another version of the toolkit (``git archive COMMIT
+    | tar -x`` plus the ``toolkit/papers -> ../papers`` link), timed as a third command in the
+    same loop. Returns the medians by command and the ratios to the floor.
     """
     import os
     import statistics
     import tempfile
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from _outside import load, timed
+    from _outside import load
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
         f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')} UTC"
     )
-    res: dict[str, list[tuple[float, float]]] = {"generate": [], "floor": []}
+    res: dict[str, list[dict]] = {"generate": [], "floor": []}
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "x.parquet")
         cmds = {
@@ -155,19 +184,43 @@ def cli_main(runs: int, base: str | None = None) -> None:
             for kind, cmd in cmds.items():
                 before = load()
                 cmd = [c.replace("{seed}", str(rep)) for c in cmd]
-                wall, peak = timed(cmd, env=envs[kind], cwd=d)
-                res[kind].append((wall, peak))
-                print(f"  {kind:9s} {wall:6.2f} s {peak:6.0f} MB  (load {before})")
-    med = {k: statistics.median(w for w, _ in v) for k, v in res.items()}
-    for k, v in res.items():
-        peak = statistics.median(p for _, p in v)
-        print(f"{k:9s} median {med[k]:.2f} s, peak {peak:.0f} MB")
-    print(f"ratio generate / floor: {med['generate'] / med['floor']:.2f}")
-    if base:
-        print(f"ratio base / floor: {med['base'] / med['floor']:.2f}")
+                r = timed_cpu(cmd, env=envs[kind], cwd=d)
+                res[kind].append(r)
+                print(
+                    f"  {kind:9s} wall {r['wall']:6.2f} s  cpu {r['cpu']:6.2f} s "
+                    f"{r['peak']:6.0f} MB  (load {before})"
+                )
+    med = {
+        k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "peak")}
+        for k, v in res.items()
+    }
+    for k, v in med.items():
+        print(
+            f"{k:9s} median wall {v['wall']:.2f} s, cpu {v['cpu']:.2f} s, peak {v['peak']:.0f} MB"
+        )
+    ratios = {
+        k: {m: med[k][m] / med["floor"][m] for m in ("wall", "cpu")} for k in med if k != "floor"
+    }
+    for k, r in ratios.items():
+        print(f"ratio {k} / floor: wall {r['wall']:.2f}, cpu {r['cpu']:.2f}")
+    # each run beside the floor run next to it (the same moment's load), then the median
+    paired = {
+        k: {
+            m: statistics.median(a[m] / b[m] for a, b in zip(res[k], res["floor"]))
+            for m in ("wall", "cpu")
+        }
+        for k in res
+        if k != "floor"
+    }
+    for k, r in paired.items():
+        print(f"median of run-by-run ratios {k} / floor: wall {r['wall']:.2f}, cpu {r['cpu']:.2f}")
+    return {"runs": res, "medians": med, "ratios": ratios, "paired": paired}
 
 
 def main() -> None:
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(__doc__)
+        return
     if "--cli" in sys.argv:
         rest = sys.argv[sys.argv.index("--cli") + 1 :]
         base = rest[rest.index("--base") + 1] if "--base" in rest else None

@@ -62,3 +62,43 @@ def test_assign_by_rank_counts_and_order():
 def test_exact_shuffle_counts():
     codes = C.exact_shuffle(np.array([3, 0, 2]), np.random.default_rng(0))
     assert sorted(codes.tolist()) == [0, 0, 0, 2, 2]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_newton_location_meets_the_mean_as_brentq_does(seed):
+    # 200,000 logit-normal values with an offence-like shift: Newton from a subsample's
+    # solution and brentq on everyone solve the same equation; both to machine precision, so
+    # their locations agree to 1e-12 and the mean is met to 1e-12 (doubles of size ~30).
+    rng = np.random.default_rng(seed)
+    eta = 0.8 * rng.standard_normal(200_000) + rng.choice([0.0, 0.7, -0.4], 200_000)
+    target = 25.0 + 10 * seed
+
+    def mean_of(m):
+        return 100.0 * float(np.mean(C.expit(m + eta)))
+
+    def mean_and_slope(m):
+        p = C.expit(m + eta)
+        return 100.0 * float(np.mean(p)), 100.0 * float(np.mean(p * (1 - p)))
+
+    sub = eta[::10]
+    guess = C.solve_location(lambda m: 100.0 * float(np.mean(C.expit(m + sub))), target)
+    mu_newton = C.newton_location(mean_and_slope, target, guess)
+    mu_brentq = C.solve_location(mean_of, target)
+    assert mu_newton == pytest.approx(mu_brentq, abs=1e-12)
+    assert mean_of(mu_newton) == pytest.approx(target, abs=1e-12)
+    x = C.bounded_logit_normal(eta, 0.0, 100.0, 1.0, target)  # the Newton path (>= 100,000)
+    assert eta.size >= C.NEWTON_MIN_PEOPLE
+    assert float(x.mean()) == pytest.approx(target, abs=1e-10)
+
+
+def test_newton_location_falls_back_to_the_bracketing_solve():
+    # A slope that is zero (a flat mean) or a guess that runs outside [lo, hi]: the bracketing
+    # solve answers instead. mean(mu) = mu**3 has slope 0 at the guess 0.
+    target = 8.0  # mu = 2
+    got = C.newton_location(lambda m: (m**3, 3 * m**2), target, guess=0.0, lo=-40, hi=40)
+    assert got == pytest.approx(2.0, abs=1e-12)
+    # a mean whose Newton step overshoots far outside the range: tanh-like plateau
+    got = C.newton_location(
+        lambda m: (float(np.tanh(m)), float(1 - np.tanh(m) ** 2)), 0.5, guess=3.0, lo=-5, hi=5
+    )
+    assert got == pytest.approx(float(np.arctanh(0.5)), abs=1e-12)

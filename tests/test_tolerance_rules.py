@@ -1,8 +1,10 @@
 """The tolerance rules the generator and the fidelity judge share, against hand-worked cases.
 
-``interval_half`` (toolkit/profile/targets.py) is the half-width of the interval a synthetic
+``interval_half`` (toolkit/profile/intervals.py) is the half-width of the interval a synthetic
 figure must fall in; the fidelity judge (``toolkit.fidelity.report._passes``) applies it and the
-generator builds to it. ``_bounds`` is a mean variable's range. Each expected value below is
+generator builds to it. ``bounds`` is a mean variable's range, ``capped_band`` the
+days-on-recall band a capped recall type is always in, ``grim_reachable`` whether whole people
+can print a figure at all. Each expected value below is
 worked by hand from the rule as the docstrings state it (half a unit of the printed precision; a
 figure's own tolerance; 0 for a count; for an approximate figure the profile's
 ``approximate_tolerance_points`` for shares, else the larger of half a unit and 5% of the value),
@@ -16,8 +18,8 @@ from types import SimpleNamespace
 import pytest
 
 from toolkit.fidelity.report import _passes
+from toolkit.profile.intervals import bounds, capped_band, grim_reachable, interval_half
 from toolkit.profile.spec import Target
-from toolkit.profile.targets import _bounds, interval_half
 
 
 def target(statistic="mean", value=1.0, decimals=1, approximate=False, tolerance=None):
@@ -96,7 +98,7 @@ AGES = {"age": {"lower": 18, "upper": 85}, "career": {"min_age_first_sanction": 
 
 
 @pytest.mark.parametrize(
-    "assumptions, var, bounds",
+    "assumptions, var, expected",
     [
         # age: the profile's assumed range, not the schema's 10-120
         (AGES, "age", (18.0, 85.0)),
@@ -114,5 +116,48 @@ AGES = {"age": {"lower": 18, "upper": 85}, "career": {"min_age_first_sanction": 
         (AGES, "previous_breaches", (0.0, 1000.0)),
     ],
 )
-def test_bounds(assumptions, var, bounds):
-    assert _bounds(SimpleNamespace(assumptions=assumptions), var) == bounds
+def test_bounds(assumptions, var, expected):
+    assert bounds(SimpleNamespace(assumptions=assumptions), var) == expected
+
+
+@pytest.mark.parametrize(
+    "days_on_recall, pop, band",
+    [
+        # a fixed-term recall capped at 28 days: always under six months (band 0)
+        ({"fixed_term": {"max_days": 28}}, "fixed_term", 0),
+        # a cap of six months (183 days, categories.SIX_MONTHS_DAYS): days are drawn below the
+        # cap (0-182), all under six months
+        ({"fixed_term": {"max_days": 183}}, "fixed_term", 0),
+        # a cap of 184 days allows day 183, the first of the next band: no band is fixed
+        ({"fixed_term": {"max_days": 184}}, "fixed_term", None),
+        # no cap, or a cap for another type: nothing fixed
+        ({"fixed_term": {}}, "fixed_term", None),
+        ({"fixed_term": {"max_days": 28}}, "standard", None),
+        ({}, "hdc", None),
+    ],
+)
+def test_capped_band(days_on_recall, pop, band):
+    spec = SimpleNamespace(assumptions={"days_on_recall": days_on_recall})
+    assert capped_band(spec, pop) == band
+
+
+@pytest.mark.parametrize(
+    "value, half, n, scale, ok",
+    [
+        # 7 people: 3/7 = 42.857%, 4/7 = 57.143%; nothing prints 50% (49.5-50.5)
+        (50.0, 0.5, 7, 100.0, False),
+        # ... but 43% is 3/7 (42.857 is within 42.5-43.5)
+        (43.0, 0.5, 7, 100.0, True),
+        # a mean of whole numbers: 5 people can print 2.4 (12/5) but not 2.45 at two decimals
+        (2.4, 0.05, 5, 1.0, True),
+        (2.45, 0.005, 5, 1.0, False),
+        # an interval edge counts: 1/8 = 12.5% prints as "13%" under round-half-up
+        (13.0, 0.5, 8, 100.0, True),
+        # 0% is always reachable (k = 0); a negative interval never is; nobody prints nothing
+        (0.0, 0.5, 3, 100.0, True),
+        (-2.0, 0.5, 3, 100.0, False),
+        (10.0, 0.5, 0, 100.0, False),
+    ],
+)
+def test_grim_reachable(value, half, n, scale, ok):
+    assert grim_reachable(value, half, n, scale) is ok

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,19 +33,13 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
+from toolkit.profile.plan import GenerationPlan, generation_plan, within_group_mix  # noqa: F401
 from toolkit.profile.rules import (
     ProgrammeRules,
     load_programme_rules,
     programme_figures_describe,
 )
 from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
-from toolkit.profile.targets import (
-    DerivedTargets,
-    _bounds,
-    derive_targets,
-    figures,
-    interval_half,
-)
 from toolkit.schema import (
     GROUPS,
     INDEX_OFFENCES,
@@ -64,13 +57,6 @@ _OFF = {o: i for i, o in enumerate(INDEX_OFFENCES)}
 #: Decimals kept for continuous columns, so files are byte-stable across platforms' last-ulp
 #: differences in exp/log while means stay exact far below the printed precision.
 FLOAT_DECIMALS = 4
-
-
-@dataclass(frozen=True)
-class _Plan:
-    sizes: Mapping[str, int]
-    oasys: Mapping[str, int]
-    targets: DerivedTargets
 
 
 def _generate_cohort_iv(spec, n, populations, rng):
@@ -100,13 +86,13 @@ def _generate_cohort_iv(spec, n, populations, rng):
     return spec, [p for p in known if p in pops], n, np.random.default_rng(rng)
 
 
-def _plan(spec: ProfileSpec, pops: list[str], n: int | None) -> _Plan:
+def _plan(spec: ProfileSpec, pops: list[str], n: int | None, rules) -> GenerationPlan:
+    """Population sizes (published N scaled to ``n`` by largest remainder), then the profile
+    stage's plan for them: the one visit to :mod:`toolkit.profile`."""
     published = np.array([spec.population_n(p) for p in pops], dtype=float)
     total = int(published.sum()) if n is None else int(n)
-    sizes_arr = C.largest_remainder(published, total)
-    sizes = {p: int(s) for p, s in zip(pops, sizes_arr) if s > 0}
-    targets = derive_targets(spec, sizes, {p: spec.population_n(p) for p in spec.populations})
-    return _Plan(sizes=sizes, oasys=dict(targets.oasys), targets=targets)
+    sizes = C.largest_remainder(published, total)
+    return generation_plan(spec, dict(zip(pops, (int(s) for s in sizes))), rules)
 
 
 def generate_cohort(
@@ -163,7 +149,8 @@ def generate_cohort(
     (74, 31.9)
     """
     spec, pops, n, rng = _generate_cohort_iv(spec, n, populations, rng)
-    plan = _plan(spec, pops, n)
+    rules = load_programme_rules() if programmes is None else programmes
+    plan = _plan(spec, pops, n, rules)
     chol = np.linalg.cholesky(np.asarray(spec.assumptions["correlation"]["matrix"], dtype=float))
     # One stream per population (by its fixed position) and a few for the group-level steps,
     # so restricting populations leaves the others' draws unchanged.
@@ -177,13 +164,13 @@ def generate_cohort(
     else:
         cols = {k: np.concatenate([b.pop(k) for b in blocks]) for k in list(blocks[0])}
     del blocks
-    _meet_ogrs3_groups(cols, spec, plan, streams[-3])
+    _meet_ogrs3_groups(cols, plan, streams[-3])
     _need_items(cols, spec, plan, streams[-3])
-    rules = load_programme_rules() if programmes is None else programmes
-    columns = cohort_columns([p.name for p in rules.programmes], spec.categories)
-    cols["index_offence_group"] = _offence_group_codes(spec)[cols["index_offence"]]
+    columns = cohort_columns([p.name for p in rules.programmes], plan.categories)
+    group_codes = np.array(plan.offence_group_codes, dtype=np.int16)
+    cols["index_offence_group"] = group_codes[cols["index_offence"]]
     # columns the cohort's columns lack (a new flag of the rules' [columns])
-    extra = _programme_columns(cols, spec, rules, streams[-1])
+    extra = _programme_columns(cols, plan, rules, streams[-1])
     enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
     df = _to_frame(cols, columns)
@@ -196,17 +183,17 @@ def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
     return programme_figures_describe(spec, rules)[0]
 
 
-def _programme_columns(cols, spec: ProfileSpec, rules: ProgrammeRules, g) -> dict:
+def _programme_columns(cols, plan: GenerationPlan, rules: ProgrammeRules, g) -> dict:
     """Programme attributes; Table 2 is constructed exactly only where it describes the census.
 
     For a profile the programme figures do not describe (another census, women only, ...),
     the same columns are built with the rules' figures as non-binding guides (scaled, never
     refused), and ``fidelity`` does not judge Table 2.
     """
-    if programme_figures_apply(spec, rules):
-        return add_programme_columns(cols, rules, g, categories=spec.categories)
+    if plan.programme_figures_apply:
+        return add_programme_columns(cols, rules, g, categories=plan.categories)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
-    return add_programme_columns(cols, guide, g, categories=spec.categories)
+    return add_programme_columns(cols, guide, g, categories=plan.categories)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,37 +206,65 @@ def _codes(counts: np.ndarray, g) -> np.ndarray:
 
 
 def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
-    m = plan.sizes[pop]
-    a = spec.assumptions
-    T = plan.targets
-    is_recall = pop in RECALL_TYPES
-    z = g.standard_normal((m, len(LATENTS))) @ chol.T
+    """Every person-level column of one population, each marginal meeting the plan.
 
+    The steps draw from ``g`` in a fixed order (the cohort's bytes depend on it): sex and
+    ethnicity, the index offence, sanctions, then the recall columns and OASys coverage.
+    """
+    m = plan.sizes[pop]
+    z = C.correlated_normals(g, m, chol)
+    is_recall = pop in RECALL_TYPES
     out: dict[str, np.ndarray] = {}
     out["population"] = np.full(m, POPULATIONS.index(pop), dtype=np.int16)
     out["recall_type"] = np.full(m, RECALL_TYPES.index(pop) if is_recall else -1, dtype=np.int16)
+    _demographics(out, pop, plan, spec, z, g)
+    _criminal_history(out, pop, plan, spec, z, g)
+    _risk_scores(out, pop, plan, spec, z)
+    _recall_columns(out, pop, plan, spec, z, g)
+    out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
+    return out
 
-    # Sex and ethnicity: exact counts (derived from the profile's shares), random order.
-    sex = _codes(T.counts["sex"][pop], g)
-    out["sex"] = sex
+
+def _demographics(out, pop, plan, spec, z, g) -> None:
+    """Sex and ethnicity (exact derived counts, random order); age (logit-normal on the
+    assumed range, exact integer sum, reshaped to printed medians and SDs)."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    out["sex"] = _codes(T.counts["sex"][pop], g)
     out["ethnicity"] = _codes(T.counts["ethnicity"][pop], g)
-
-    # Age: logit-normal on [lower, upper], exact integer sum.
-    ag = a["age"]
+    ag = spec.assumptions["age"]
     age_total = int(round(m * T.means["age"][pop]))
     age_c = C.bounded_logit_normal(
         z[:, _LAT["age"]], ag["lower"], ag["upper"], ag["sigma"], age_total / m
     )
     age = _reshape(T, "age", pop, age_c, ag["lower"], ag["upper"], age_total / m, age_total)
-    age = C.integerise_to_sum(age_c, age_total) if age is None else age
-    out["age"] = age
+    out["age"] = C.integerise_to_sum(age_c, age_total) if age is None else age
 
+
+def _criminal_history(out, pop, plan, spec, z, g) -> None:
+    """Career length, previous breaches, index offence, previous sanctions and OGRS3."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    a = spec.assumptions
+    age = out["age"]
     # Career length: a fraction of (age - minimum age at first sanction), mean exact.
     cr = a["career"]
     room = age - cr["min_age_first_sanction"]
     eta = cr["sigma"] * z[:, _LAT["career"]]
     target_years = min(T.means["years_since_first_sanction"][pop], 0.999 * float(room.mean()))
-    mu = C.solve_location(lambda u: float(np.mean(room * expit(u + eta))), target_years)
+    if m >= C.NEWTON_MIN_PEOPLE:  # subsample solution, refined by Newton on everyone
+        sub = slice(None, None, m // 20_000)
+        guess = C.solve_location(
+            lambda u: float(np.mean(room[sub] * expit(u + eta[sub]))), target_years
+        )
+
+        def mean_and_slope(u: float) -> tuple[float, float]:
+            p = expit(u + eta)
+            return float(np.mean(room * p)), float(np.mean(room * p * (1.0 - p)))
+
+        mu = C.newton_location(mean_and_slope, target_years, guess)
+    else:
+        mu = C.solve_location(lambda u: float(np.mean(room * expit(u + eta))), target_years)
     years = np.round(room * expit(mu + eta), 2)
     out["years_since_first_sanction"] = years
     out["age_at_first_sanction"] = np.round(age - years, 2)
@@ -258,13 +273,13 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     br_total = int(round(m * T.means["previous_breaches"][pop]))
     xb = np.exp(a["previous_breaches"]["sigma"] * z[:, _LAT["breaches"]])
     xb *= (br_total / m) / xb.mean() if br_total else 0.0
-    lo_b, hi_b = _bounds(spec, "previous_breaches")
+    lo_b, hi_b = plan.bounds["previous_breaches"]
     breaches = _reshape(T, "previous_breaches", pop, xb, lo_b, hi_b, br_total / m, br_total)
     breaches = C.integerise_to_sum(xb, br_total) if breaches is None else breaches
     out["previous_breaches"] = breaches
 
     # Index offence: group counts derived from the profile, offences within groups assumed.
-    off_codes = C.exact_shuffle(_offence_counts(spec, T.counts["index_offence_group"][pop]), g)
+    off_codes = C.exact_shuffle(_offence_counts(plan, T.counts["index_offence_group"][pop]), g)
     out["index_offence"] = off_codes
 
     # Previous sanctions solved so OGRS3 (published formula) meets the derived mean.
@@ -274,7 +289,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
         years,
         breaches,
         age,
-        sex == 1,
+        out["sex"] == 1,
         off_codes,
         T.means["ogrs3_2yr"][pop],
         g,
@@ -283,7 +298,14 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     out["ogrs3_1yr"] = np.round(100 * p1, FLOAT_DECIMALS)
     out["ogrs3_2yr"] = np.round(100 * p2, FLOAT_DECIMALS)
 
-    # Other scores: logit-normal with offence shifts, means exact.
+
+def _risk_scores(out, pop, plan, spec, z) -> None:
+    """OGRS4/v, OSP and RSR (logit-normal with offence shifts, means exact) and RoSH levels
+    (exact High/Very High count, levels by rank of a latent)."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    a = spec.assumptions
+    off_codes = out["index_offence"]
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
@@ -292,8 +314,6 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
         )
         y = _reshape(T, col, pop, x, 0.0, 100.0, T.means[col][pop])
         out[col] = np.round(x if y is None else y, FLOAT_DECIMALS)
-
-    # RoSH: exact High/Very High count, levels by rank of a latent.
     rs = a["rosh"]
     n_hv = int(T.counts["rosh"][pop][0])
     n_vh = int(round(n_hv * rs["very_high_share_of_high_or_very_high"]))
@@ -301,22 +321,23 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     latent = z[:, _LAT["rosh"]] + _offence_shift(rs.get("offence_shift", {}))[off_codes]
     out["rosh"] = C.assign_by_rank(latent, [m - n_hv - n_med, n_med, n_hv - n_vh, n_vh])
 
-    # Recall reason: counts derived over the whole recalled population (not rounded per type).
-    if is_recall:
+
+def _recall_columns(out, pop, plan, spec, z, g) -> None:
+    """Recall reason (counts derived over the whole recalled population), days on recall,
+    days to the sentence end date, and who has OASys data."""
+    T = plan.targets
+    m = plan.sizes[pop]
+    if pop in RECALL_TYPES:
         out["recall_reason"] = _codes(T.counts["recall_reason"][pop], g)
     else:
         out["recall_reason"] = np.full(m, -1, dtype=np.int16)
-
     out["days_on_recall"] = _days_on_recall(spec, T, pop, m, z[:, _LAT["recall_time"]], g)
     out["days_to_sed"] = _days_to_sed(spec, T, pop, m, z[:, _LAT["sed_time"]], g)
-
     has = np.zeros(m, dtype=bool)
     k = plan.oasys.get(pop, 0)
     if k:
         has[g.choice(m, size=k, replace=False)] = True
     out["has_oasys"] = has
-    out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
-    return out
 
 
 def _reshape(T, var, unit, x, lower, upper, mean, integer_total=None):
@@ -340,38 +361,15 @@ def _offence_shift(shifts: Mapping[str, float]) -> np.ndarray:
     return v
 
 
-def _offence_group_codes(spec: ProfileSpec) -> np.ndarray:
-    """Code of each OGRS3 offence's group among the profile's ``index_offence_group`` categories."""
-    groups = list(spec.categories["index_offence_group"])
-    return np.array([groups.index(spec.offence_groups[o]) for o in INDEX_OFFENCES], dtype=np.int16)
-
-
-def within_group_mix(spec: ProfileSpec, group: str) -> list[float]:
-    """Assumed mix of OGRS3 offences inside an offence group, over ``spec.group_members``.
-
-    The profile's ``assumptions.index_offence.within_group`` for the group, renormalised over
-    the offences the group still holds when ``[variables.index_offence_group] members`` moved
-    some to a new group; a new group without its own mix splits evenly (*assumed*: nothing
-    published says otherwise).
-    """
-    members = spec.group_members(group)
-    within = spec.assumptions["index_offence"].get("within_group", {}).get(group, {})
-    mix = [float(within.get(o, 0.0)) for o in members]
-    if sum(mix) <= 0:
-        return [1.0] * len(members)
-    return mix
-
-
-def _offence_counts(spec: ProfileSpec, group_counts: np.ndarray) -> np.ndarray:
+def _offence_counts(plan: GenerationPlan, group_counts: np.ndarray) -> np.ndarray:
     """Counts per OGRS3 offence: the derived group counts split by the assumed within-group mix."""
     counts = np.zeros(len(INDEX_OFFENCES), dtype=np.int64)
-    for g_name, g_count in zip(spec.categories["index_offence_group"], group_counts):
-        members = spec.group_members(g_name)
-        if len(members) == 1:
-            counts[_OFF[members[0]]] = g_count
+    for grp, g_count in zip(plan.offence_groups, group_counts):
+        if len(grp.members) == 1:
+            counts[_OFF[grp.members[0]]] = g_count
             continue
-        split = C.largest_remainder(within_group_mix(spec, g_name), int(g_count))
-        for o, c in zip(members, split):
+        split = C.largest_remainder(list(grp.mix), int(g_count))
+        for o, c in zip(grp.members, split):
             counts[_OFF[o]] = c
     return counts
 
@@ -393,13 +391,28 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
         term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
         return expit(fixed[idx] + c.copas * (np.log1p(s) - log_den[idx]) + term)
 
+    seen: dict[float, float] = {}  # the range ends are asked for twice: evaluate once
+
     def cont_mean(logc):
-        return 100.0 * float(np.mean(prob2(np.maximum(np.exp(logc) * base, breaches))))
+        if logc not in seen:
+            seen[logc] = 100.0 * float(np.mean(prob2(np.maximum(np.exp(logc) * base, breaches))))
+        return seen[logc]
 
     # With very few people the OGRS3 of their ages and offences may not reach the target at
     # any number of sanctions: aim at the nearest reachable mean (fidelity then shows the gap).
     target = min(max(target, cont_mean(-20.0) + 1e-9), cont_mean(20.0) - 1e-9)
-    logc = C.solve_location(cont_mean, target, lo=-20.0, hi=20.0)
+    guess = None
+    if len(base) >= C.NEWTON_MIN_PEOPLE:  # a subsample's solution narrows the bracket
+        sub = slice(None, None, len(base) // 20_000)
+
+        def sub_mean(logc):
+            s = np.maximum(np.exp(logc) * base[sub], breaches[sub])
+            return 100.0 * float(np.mean(prob2(s, sub)))
+
+        guess = C.solve_location(
+            sub_mean, min(max(target, sub_mean(-20.0)), sub_mean(20.0)), lo=-20.0, hi=20.0
+        )
+    logc = C.solve_location(cont_mean, target, lo=-20.0, hi=20.0, guess=guess)
     s = np.maximum(np.floor(np.exp(logc) * base + 0.5), breaches).astype(np.int64)
     m = len(s)
     tol = 1e-3  # percent points; far inside the printed half-unit (0.05)
@@ -432,7 +445,7 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     return s, expit(lin1), p2
 
 
-def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
+def _meet_ogrs3_groups(cols, plan: GenerationPlan, g) -> None:
     """Meet OGRS3 group rows (All recalled, All prisoners) where a member's row cannot be met.
 
     Each population's OGRS3 mean is met with whole sanctions where its people allow; with one
@@ -443,18 +456,11 @@ def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
 
     c = ogrs3_coefficients()
     pop = cols["population"]
-    groups = [
-        t
-        for t in figures(spec, "ogrs3_2yr", "mean")
-        if len(GROUPS[t.population]) > 1
-        and all(p in plan.sizes for p in GROUPS[t.population] if p in spec.populations)
-    ]
-    own = {t.population: t for t in figures(spec, "ogrs3_2yr", "mean")}
     locked: set[str] = set()  # populations of a smaller group already met: left alone
-    for t in sorted(groups, key=lambda t: len(GROUPS[t.population])):
+    for t in plan.ogrs3_groups:  # smallest group first
         members = [p for p in GROUPS[t.population] if p in plan.sizes]
         m = np.isin(pop, [POPULATIONS.index(p) for p in members])
-        h = interval_half(spec, t)
+        h = t.half
         score = cols["ogrs3_2yr"]
         done = set(locked)
         locked |= set(members)
@@ -465,8 +471,8 @@ def _meet_ogrs3_groups(cols, spec: ProfileSpec, plan: _Plan, g) -> None:
             if p in done:
                 continue
             mp = pop == POPULATIONS.index(p)
-            o = own.get(p)
-            if o is None or abs(float(score[mp].mean()) - o.value) > interval_half(spec, o):
+            o = plan.ogrs3_rows.get(p)
+            if o is None or abs(float(score[mp].mean()) - o.value) > o.half:
                 free_pops.append(POPULATIONS.index(p))
         idx = np.flatnonzero(np.isin(pop, free_pops))
         if idx.size == 0:
@@ -705,7 +711,7 @@ def _holds(cols, text: str, categories: dict):
     return _OPS[op](v, value) & known, known
 
 
-def enforce_relations(cols, g, columns=None) -> None:
+def enforce_relations(cols, rng, columns=None) -> None:
     """Make every declared relation hold by swapping scores, never by changing a marginal.
 
     A relation ``if ... then ITEM >= 1`` on an OASys item is enforced by giving each person who
@@ -713,8 +719,10 @@ def enforce_relations(cols, g, columns=None) -> None:
     it (the relation's ``if`` is false for them) and is not needed by another relation; the two
     swap scores, so every item's distribution in every group is unchanged. Relations whose
     columns are not built yet are left for a later call; the others hold by construction.
-    ``columns`` (:func:`toolkit.schema.cohort_columns`) give the categories the codes stand for.
+    ``columns`` (:func:`toolkit.schema.cohort_columns`) give the categories the codes stand for;
+    ``rng`` (a Generator, int seed or SeedSequence) draws the donors.
     """
+    g = np.random.default_rng(rng)
     groups = cols.get("_need_group")
     if groups is None:
         return
@@ -742,16 +750,7 @@ def enforce_relations(cols, g, columns=None) -> None:
                     a2 &= _holds(cols, cond, cats)[0]
                 guarded |= a2
         donors_all = (item >= 1) & ~guarded
-        left = []
-        for k in np.unique(groups[bad]):
-            b = bad[groups[bad] == k]
-            d = np.flatnonzero(donors_all & (groups == k))
-            take = min(b.size, d.size)
-            if take:
-                d = g.permutation(d)[:take]
-                item[b[:take]], item[d] = item[d], item[b[:take]].copy()
-            left.append(b[take:])
-        left = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+        left = _swap_within_groups(item, bad, donors_all, groups, g)
         # Too few donors: if the relation's condition is itself an item score, hand that score
         # to someone who meets the conclusion instead (again a swap, so no marginal moves).
         if left.size and len(rel.if_) == 1:
@@ -759,13 +758,26 @@ def enforce_relations(cols, g, columns=None) -> None:
             if c_col in NEED_ITEMS and c_op == ">=":
                 cond = cols[c_col]
                 ok = (item >= 1) & (cond >= 0) & (cond < float(c_raw))
-                for k in np.unique(groups[left]):
-                    b = left[groups[left] == k]
-                    d = np.flatnonzero(ok & (groups == k))
-                    take = min(b.size, d.size)
-                    if take:
-                        d = g.permutation(d)[:take]
-                        cond[b[:take]], cond[d] = cond[d], cond[b[:take]].copy()
+                _swap_within_groups(cond, left, ok, groups, g)
+
+
+def _swap_within_groups(values, takers, donor, groups, g) -> np.ndarray:
+    """Swap ``values`` of each taker with a random donor of the same group, in place.
+
+    Groups in ascending code order; within a group, as many takers as there are donors (the
+    first ones) swap with donors drawn by ``g.permutation``. Returns the takers left without
+    a donor. A swap moves no group's distribution of ``values``.
+    """
+    left = []
+    for k in np.unique(groups[takers]):
+        b = takers[groups[takers] == k]
+        d = np.flatnonzero(donor & (groups == k))
+        take = min(b.size, d.size)
+        if take:
+            d = g.permutation(d)[:take]
+            values[b[:take]], values[d] = values[d], values[b[:take]].copy()
+        left.append(b[take:])
+    return np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------

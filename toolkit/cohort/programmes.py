@@ -105,8 +105,15 @@ def _stable_argsort(a: np.ndarray) -> np.ndarray:
 
 
 def _normal_scores(x: np.ndarray, rng) -> np.ndarray:
-    """Rank-based normal scores with random tie-breaking."""
-    order = np.lexsort((rng.random(x.size), x))
+    """Rank-based normal scores with random tie-breaking.
+
+    The order is ``np.lexsort((r, x))`` for uniform ``r``: by ``r``, then stably by ``x``. The
+    first sort is numpy's default (faster than the stable sort lexsort uses) unless ``r`` ties,
+    which :func:`_stable_argsort` checks; the order is the same permutation either way.
+    """
+    r = rng.random(x.size)
+    by_r = _stable_argsort(r)
+    order = by_r[np.argsort(x[by_r], kind="stable")]
     ranks = np.empty(x.size)
     ranks[order] = np.arange(1, x.size + 1)
     return ndtri(ranks / (x.size + 1))
@@ -310,7 +317,7 @@ def _rank_key(cols: dict, spec: ColumnSpec, rows: np.ndarray, rng) -> np.ndarray
 
 
 def add_programme_columns(
-    cols: dict, rules: ProgrammeRules, rng: np.random.Generator, *, categories=None
+    cols: dict, rules: ProgrammeRules, rng, *, categories=None
 ) -> dict[str, object]:
     """Add the programme columns to the generator's column dict in place (see module doc).
 
@@ -320,7 +327,7 @@ def add_programme_columns(
         The generator's columns (categorical columns as codes, missing need items negative).
     rules : ProgrammeRules
         The programme file: readings, published counts and ``[columns]``.
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator, int or numpy.random.SeedSequence
     categories : mapping, optional
         The profile's categories of categorical columns (``ProfileSpec.categories``), so the
         rules read the codes of ``cols`` with the profile's labels.
@@ -336,6 +343,7 @@ def add_programme_columns(
     SpecError
         If a rule names a column nobody provides, or a category the profile does not have.
     """
+    rng = np.random.default_rng(rng)
     plan = _Plan(rules, cols, categories)
     n_all = len(cols["population"])
     scores = {s.name: np.full(n_all, np.nan) for s in plan.scores}
@@ -346,28 +354,18 @@ def add_programme_columns(
         rows = np.flatnonzero(cols["population"] == code)
         if rows.size == 0:
             continue
-        latent, bands = {}, {}
-        for s in plan.scores:  # natural bands for everyone in the population
-            w = s.rank_weight
-            lat = w * _normal_scores(np.asarray(cols[s.rank_by[0]][rows], float), rng) + np.sqrt(
-                1 - w * w
-            ) * rng.standard_normal(rows.size)
-            e = plan.edges[s.name]
-            shares = [s.share_at_least(a) - s.share_at_least(b) for a, b in zip(e, e[1:])]
-            latent[s.name] = lat
-            bands[s.name] = C.assign_by_rank(lat, C.largest_remainder(shares, rows.size))
+        latent, bands = _natural_bands(cols, plan, rows, rng)
         has = np.asarray(cols["has_oasys"][rows], dtype=bool)
         o = rows[has]
+        check = pop == base_pop and o.size == rules.base_n
         if o.size:
-            scale = o.size / rules.base_n
-            check = pop == base_pop and o.size == rules.base_n
             got = _construct(
                 cols,
                 plan,
                 o,
                 {k: v[has] for k, v in latent.items()},
                 {k: v[has] for k, v in bands.items()},
-                scale,
+                o.size / rules.base_n,
                 rng,
                 pop,
                 check,
@@ -376,13 +374,7 @@ def add_programme_columns(
                 bands[name][has] = b
             for name, f in got["flags"].items():
                 flags[name][o] = f
-        for s in plan.scores:
-            e = np.asarray(plan.edges[s.name])
-            b = bands[s.name]
-            lo, hi = e[b], e[b + 1]
-            # strictly inside the band, so a threshold at an edge never reads a value wrongly
-            u = 0.001 + 0.998 * rng.random(rows.size)
-            scores[s.name][rows] = np.round(lo + (hi - lo) * u, 4)
+        _score_values(scores, plan, rows, bands, rng)
         if o.size:
             _attendance(
                 cols,
@@ -394,12 +386,48 @@ def add_programme_columns(
                 att,
                 rng,
                 pop,
-                pop == base_pop and o.size == rules.base_n,
+                check,
                 plan.dtypes,
             )
     made = {**scores, **flags, **att}
     cols.update(made)
-    # schema columns this file does not build (e.g. a flag it drops): missing, not absent
+    _missing_columns(cols, plan, n_all)
+    return {  # built columns the cohort columns do not list, as pandas arrays
+        name: pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
+        for name, v in made.items()
+        if name not in plan.dtypes
+    }
+
+
+def _natural_bands(cols, plan: _Plan, rows, rng) -> tuple[dict, dict]:
+    """Step 1: each score's latent and natural band for everyone in the population (the
+    score before any published count is imposed), by rank of its ``rank_by`` column."""
+    latent, bands = {}, {}
+    for s in plan.scores:
+        w = s.rank_weight
+        lat = w * _normal_scores(np.asarray(cols[s.rank_by[0]][rows], float), rng) + np.sqrt(
+            1 - w * w
+        ) * rng.standard_normal(rows.size)
+        e = plan.edges[s.name]
+        shares = [s.share_at_least(a) - s.share_at_least(b) for a, b in zip(e, e[1:])]
+        latent[s.name] = lat
+        bands[s.name] = C.assign_by_rank(lat, C.largest_remainder(shares, rows.size))
+    return latent, bands
+
+
+def _score_values(scores: dict, plan: _Plan, rows, bands: dict, rng) -> None:
+    """Each score's value: uniform strictly inside its band (4 decimals), so a threshold at an
+    edge never reads a value wrongly."""
+    for s in plan.scores:
+        e = np.asarray(plan.edges[s.name])
+        b = bands[s.name]
+        lo, hi = e[b], e[b + 1]
+        u = 0.001 + 0.998 * rng.random(rows.size)
+        scores[s.name][rows] = np.round(lo + (hi - lo) * u, 4)
+
+
+def _missing_columns(cols: dict, plan: _Plan, n_all: int) -> None:
+    """Schema columns this file does not build (e.g. a flag it drops): missing, not absent."""
     for name, dtype in plan.dtypes.items():
         if name not in cols and name != "person_id":
             if dtype == "boolean":
@@ -408,12 +436,6 @@ def add_programme_columns(
                 cols[name] = np.zeros(n_all, dtype=bool)
             elif dtype == "float64":
                 cols[name] = np.full(n_all, np.nan)
-    extra = {}
-    for name, v in made.items():
-        if name in plan.dtypes:
-            continue
-        extra[name] = pd.arrays.BooleanArray(v == 1, v < 0) if v.dtype == np.int8 else v
-    return extra
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,8 +444,35 @@ def add_programme_columns(
 
 
 def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) -> dict:
-    rules = plan.rules
-    # one integer per person (bit k: fixed condition k holds), so grouping is a 1-D unique
+    """Steps 2-3 for the people ``o`` with OASys data: states by pattern, then to people."""
+    inverse, sizes, patterns = _patterns(cols, plan, o)
+    xp, xs = np.nonzero(_allowed(plan, patterns))
+    problem, targets = _state_problem(plan, patterns, xp, xs, sizes, inverse, nat_bands, o, scale)
+    res = _solve_states(*problem, guided=o.size >= _GUIDED_MIN_PEOPLE)
+    if res.x is None:  # pragma: no cover - always feasible by construction (slack)
+        raise SpecError(
+            plan.rules.path, "programmes", f"construction for {pop} failed: {res.message}"
+        )
+    x = np.zeros((patterns.shape[0], plan.states.shape[0]), dtype=np.int64)
+    x[xp, xs] = np.round(res.x[: xp.size]).astype(np.int64)
+    if check:
+        _warn_unmet(plan.rules, plan, patterns, x, targets, pop)
+    keys = [latent[s.name] for s in plan.scores]
+    keys += [_rank_key(cols, f, o, rng) for f in plan.flags]
+    assign = _assign_states(plan.states, x, inverse, sizes, keys)
+    out_flags = {f.name: assign[plan.dim[f.name]].astype(np.int8) for f in plan.flags}
+    for f in plan.free_flags:
+        out_flags[f.name] = _free_flag(cols, plan, f, o, out_flags, rng)
+    return {
+        "bands": {s.name: assign[plan.dim[s.name]] for s in plan.scores},
+        "flags": out_flags,
+    }
+
+
+def _patterns(cols, plan: _Plan, o) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People grouped by the truth values of the fixed conditions: (pattern of each person,
+    people per pattern, patterns x conditions truth table)."""
+    # one integer per person (bit k: fixed condition k holds), so grouping is a 1-D count
     key = np.zeros(o.size, dtype=np.int64)
     for k, c in enumerate(plan.fixed):
         key |= (
@@ -432,13 +481,15 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
             ).astype(np.int64)
             << k
         )
-    keys, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    keys, inverse, sizes = C.group_codes(key)
     patterns = (keys[:, None] >> np.arange(len(plan.fixed), dtype=np.int64)) & 1 == 1
-    n_p, states = patterns.shape[0], plan.states
-    n_s = states.shape[0]
-    # allowed[p, s]: a state breaks no flag's forcing in this pattern
-    allowed = np.ones((n_p, n_s), dtype=bool)
+    return inverse, sizes, patterns
+
+
+def _allowed(plan: _Plan, patterns: np.ndarray) -> np.ndarray:
+    """``allowed[p, s]``: state ``s`` breaks no flag's forcing in pattern ``p``."""
+    states = plan.states
+    allowed = np.ones((patterns.shape[0], states.shape[0]), dtype=bool)
     for f in plan.flags:
         v = states[:, plan.dim[f.name]]
         if f.true_when:
@@ -449,31 +500,51 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
             allowed &= ~((~ok)[:, None] & (v == 1)[None, :])
         for g in f.implies:
             allowed &= ~((v == 1) & (states[:, plan.dim[g]] == 0))[None, :]
-    xp, xs = np.nonzero(allowed)
-    nx = xp.size
-    rows_i, rows_j, rows_v, lb, ub, cost = [], [], [], [], [], [np.zeros(nx)]
-    n_var = nx
+    return allowed
 
-    def new_vars(k: int, c: float) -> np.ndarray:
-        nonlocal n_var
-        idx = np.arange(n_var, n_var + k)
-        n_var += k
-        cost.append(np.full(k, c))
+
+class _Rows:
+    """A sparse constraint matrix built row by row, with slack variables added as needed."""
+
+    def __init__(self, n_var: int):
+        self.i, self.j, self.v, self.lb, self.ub = [], [], [], [], []
+        self.n_var = n_var
+        self.cost = [np.zeros(n_var)]
+
+    def new_vars(self, k: int, c: float) -> np.ndarray:
+        idx = np.arange(self.n_var, self.n_var + k)
+        self.n_var += k
+        self.cost.append(np.full(k, c))
         return idx
 
-    def add_row(cols_idx, vals, lo, hi):
-        r = len(lb)
-        rows_i.append(np.full(len(cols_idx), r))
-        rows_j.append(np.asarray(cols_idx))
-        rows_v.append(np.asarray(vals, dtype=float))
-        lb.append(lo)
-        ub.append(hi)
+    def add(self, cols_idx, vals, lo, hi) -> None:
+        r = len(self.lb)
+        self.i.append(np.full(len(cols_idx), r))
+        self.j.append(np.asarray(cols_idx))
+        self.v.append(np.asarray(vals, dtype=float))
+        self.lb.append(lo)
+        self.ub.append(hi)
 
-    for p in range(n_p):  # each pattern's people are split over states
+    def matrix(self) -> sparse.csr_array:
+        return sparse.csr_array(
+            (np.concatenate(self.v), (np.concatenate(self.i), np.concatenate(self.j))),
+            shape=(len(self.lb), self.n_var),
+        )
+
+
+def _state_problem(plan: _Plan, patterns, xp, xs, sizes, inverse, nat_bands, o, scale):
+    """The state MILP: how many people of each pattern take each allowed state ``(xp, xs)``.
+
+    Returns ``(cost, integrality, bounds, constraints)`` and each programme's target count.
+    """
+    states = plan.states
+    nx = xp.size
+    rows = _Rows(nx)
+    for p in range(patterns.shape[0]):  # each pattern's people are split over states
         sel = np.flatnonzero(xp == p)
-        add_row(sel, np.ones(sel.size), sizes[p], sizes[p])
+        rows.add(sel, np.ones(sel.size), sizes[p], sizes[p])
     targets = []
-    for prog in rules.programmes:  # published counts, soft
+    for prog in plan.rules.programmes:  # published counts, soft
         ok = np.ones(nx, dtype=bool)
         for c in prog.criteria:
             if c.column in plan.dim:
@@ -482,75 +553,86 @@ def _construct(cols, plan: _Plan, o, latent, nat_bands, scale, rng, pop, check) 
                 ok &= patterns[xp, plan.fixed_index[str(c)]]
         want = int(round(prog.suitable * scale))
         targets.append(want)
-        e = new_vars(2, _COUNT_WEIGHT * max(o.size, 100))
+        e = rows.new_vars(2, _COUNT_WEIGHT * max(o.size, 100))
         sel = np.flatnonzero(ok)
-        add_row(np.r_[sel, e], np.r_[np.ones(sel.size), 1.0, -1.0], want, want)
+        rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), 1.0, -1.0], want, want)
     for s in plan.scores:  # stay near the natural bands
         d = plan.dim[s.name]
-        nat = np.zeros((n_p, len(plan.edges[s.name]) - 1))
+        nat = np.zeros((patterns.shape[0], len(plan.edges[s.name]) - 1))
         np.add.at(nat, (inverse, nat_bands[s.name]), 1)
-        for p in range(n_p):
+        for p in range(patterns.shape[0]):
             for b in range(nat.shape[1]):
                 sel = np.flatnonzero((xp == p) & (states[xs, d] == b))
-                e = new_vars(2, 1.0)
-                add_row(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], nat[p, b], nat[p, b])
+                e = rows.new_vars(2, 1.0)
+                rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], nat[p, b], nat[p, b])
     for f in plan.flags:  # and near the assumed rates
         d = plan.dim[f.name]
-        for p in range(n_p):
+        for p in range(patterns.shape[0]):
             sel = np.flatnonzero((xp == p) & (states[xs, d] == 1))
-            e = new_vars(2, 1.0)
+            e = rows.new_vars(2, 1.0)
             t = f.rate * sizes[p]
-            add_row(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], t, t)
-    a = sparse.csr_array(
-        (np.concatenate(rows_v), (np.concatenate(rows_i), np.concatenate(rows_j))),
-        shape=(len(lb), n_var),
-    )
-    upper = np.full(n_var, np.inf)
+            rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), -1.0, 1.0], t, t)
+    upper = np.full(rows.n_var, np.inf)
     upper[:nx] = sizes[xp]
-    integrality = np.zeros(n_var)
+    integrality = np.zeros(rows.n_var)
     integrality[:nx] = 1
-    res = _solve_states(
-        np.concatenate(cost),
-        integrality,
-        Bounds(0, upper),
-        LinearConstraint(a, lb, ub),
-        guided=o.size >= _GUIDED_MIN_PEOPLE,
-    )
-    if res.x is None:  # pragma: no cover - always feasible by construction (slack)
-        raise SpecError(rules.path, "programmes", f"construction for {pop} failed: {res.message}")
-    x = np.zeros((n_p, n_s), dtype=np.int64)
-    x[xp, xs] = np.round(res.x[:nx]).astype(np.int64)
-    if check:
-        _warn_unmet(rules, plan, patterns, x, targets, pop)
-    # step 3: states to people, pattern by pattern, dimension by dimension
-    keys = [latent[s.name] for s in plan.scores]
-    keys += [_rank_key(cols, f, o, rng) for f in plan.flags]
-    assign = np.zeros((o.size, states.shape[1]), dtype=np.int64)
+    constraints = LinearConstraint(rows.matrix(), rows.lb, rows.ub)
+    return (np.concatenate(rows.cost), integrality, Bounds(0, upper), constraints), targets
+
+
+def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
+    """Step 3: within each pattern, states go to people by rank, dimension by dimension.
+
+    ``x[p, s]`` people of pattern ``p`` take state ``s``; in dimension ``d`` the people of a
+    group are ranked by ``keys[d]`` and the lowest values of the dimension go to the lowest
+    ranked. Returns ``assign[d]``: each person's value in dimension ``d``.
+
+    A group whose states all hold one value in dimension ``d`` (most groups: a flag forced by
+    the pattern) takes it without being ranked; the ranking it skipped is remembered and
+    replayed only if a later ranking has ties (then the order it left decides), so the result
+    is the one ranking every group in every dimension would give.
+    """
+    # one contiguous array per dimension: scattered writes into a column of an (n, d) array
+    # touch d times the memory
+    assign = np.zeros((states.shape[1], inverse.size), dtype=np.int64)
     order = np.argsort(inverse, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
-    for p in range(n_p):
-        groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0))]
+    for p in range(x.shape[0]):
+        groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0), ())]
         for d in range(states.shape[1]):
             nxt = []
-            for members, st in groups:
+            for members, st, skipped in groups:
                 vals = states[st, d]
-                ranked = members[_stable_argsort(keys[d][members])]
+                values = np.unique(vals)
+                if values.size == 1 and int(x[p, st].sum()) == members.size:
+                    assign[d][members] = values[0]
+                    nxt.append((members, st, (*skipped, d)))
+                    continue
+                ranked = _ranked(members, keys, skipped, d)
                 pos = 0
-                for v in np.unique(vals):
+                for v in values:
                     sub = st[vals == v]
                     k = int(x[p, sub].sum())
                     chosen = ranked[pos : pos + k]
-                    assign[chosen, d] = v
-                    nxt.append((chosen, sub))
+                    assign[d][chosen] = v
+                    nxt.append((chosen, sub, ()))
                     pos += k
             groups = nxt
-    out_flags = {f.name: assign[:, plan.dim[f.name]].astype(np.int8) for f in plan.flags}
-    for f in plan.free_flags:
-        out_flags[f.name] = _free_flag(cols, plan, f, o, out_flags, rng)
-    return {
-        "bands": {s.name: assign[:, plan.dim[s.name]] for s in plan.scores},
-        "flags": out_flags,
-    }
+    return assign
+
+
+def _ranked(members: np.ndarray, keys, skipped: tuple[int, ...], d: int) -> np.ndarray:
+    """``members`` ranked by ``keys[d]``, ties kept in the order the rankings in ``skipped``
+    (earlier dimensions, in turn) would have left them."""
+    key = keys[d][members]
+    order = np.argsort(key)
+    s = key[order]
+    ties = s.size > 1 and (np.any(s[1:] == s[:-1]) or np.isnan(s[-1]))
+    if not ties:  # a unique order: the same whatever order the members came in
+        return members[order]
+    for dd in (*skipped, d):
+        members = members[_stable_argsort(keys[dd][members])]
+    return members
 
 
 def _solve_states(cost, integrality, bounds: Bounds, constraints: LinearConstraint, *, guided):
@@ -659,9 +741,10 @@ def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check, dtyp
     suit = suitability(frame, rules).to_numpy()
     names = [p.name for p in rules.programmes]
     n_prog = len(names)
-    key = suit.astype(np.int64) @ (1 << np.arange(n_prog, dtype=np.int64))
-    patterns, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    key = np.zeros(suit.shape[0], dtype=np.int64)
+    for j in range(n_prog):  # bit j: suitable for programme j (an integer matmul is slower)
+        key |= suit[:, j].astype(np.int64) << j
+    patterns, inverse, sizes = C.group_codes(key)
     n_out = n_prog + 2  # 0 none, 1..n programmes, last: another programme
     k = patterns.size
     nx = k * n_out
@@ -721,14 +804,20 @@ def _attendance(cols, o, scores, flags, rules, scale, att, rng, pop, check, dtyp
             stacklevel=4,
         )
     x = np.round(res.x[:nx]).astype(np.int64).reshape(k, n_out)
-    order = np.argsort(inverse * 2.0 + rng.random(o.size), kind="stable")  # shuffled by pattern
-    start = 0
     cols_out = [None, *(f"attended_{n}" for n in names), "attended_other_programme"]
-    for i in range(k):
+    _attend(att, cols_out, x, o, inverse, sizes, rng)
+
+
+def _attend(att: dict, cols_out: list, x: np.ndarray, o, inverse, sizes, rng) -> None:
+    """``x[i, a]`` people of suitability pattern ``i``, in random order, attend outcome ``a``
+    (0: none, then each programme, last: another programme)."""
+    order = _stable_argsort(inverse * 2.0 + rng.random(o.size))  # shuffled by pattern
+    start = 0
+    for i in range(x.shape[0]):
         members = o[order[start : start + sizes[i]]]
         start += sizes[i]
         pos = 0
-        for a_idx in range(1, n_out):
+        for a_idx in range(1, x.shape[1]):
             cnt = x[i, a_idx]
             att[cols_out[a_idx]][members[pos : pos + cnt]] = True
             pos += cnt

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from toolkit.exceptions import SpecError
+from toolkit.profile.intervals import bounds as _bounds
+from toolkit.profile.intervals import capped_band as _capped_band
 from toolkit.profile.spec import ProfileSpec, Target
 from toolkit.profile.spreads import median_possible, sd_possible
 from toolkit.profile.targets import (
     EVALUATED,
     OASYS_MEANS,
-    _bounds,
-    _capped_band,
     applies,
     assumed_shares,
     derive_targets,

@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import ndtr
 
+from toolkit.profile.intervals import bounds, figures, interval_half
 from toolkit.profile.spec import ProfileSpec, Target
-from toolkit.profile.targets import _bounds, figures, interval_half
 from toolkit.schema import GROUPS, MEAN_VARIABLES, SPREAD_VARIABLES
 
 
@@ -120,13 +121,13 @@ def _range(spec: ProfileSpec, var: str) -> tuple[float, float]:
         return 0.0, float(spec.assumptions["need_domains"]["max_domains"])
     if MEAN_VARIABLES[var].oasys:
         return 0.0, 2.0
-    return _bounds(spec, var)
+    return bounds(spec, var)
 
 
 def _assumed_sd(spec: ProfileSpec, var: str, mean: float) -> float:
     """A rough SD of a population's assumed distribution (used only to place group medians)."""
     a = spec.assumptions
-    lo, hi = _bounds(spec, var)
+    lo, hi = bounds(spec, var)
     w = hi - lo
     q = min(max((mean - lo) / w, 0.01), 0.99)
     if var == "age":
@@ -215,59 +216,26 @@ def _merge(old, new) -> list[tuple[int, float]]:
 
 
 def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) -> None:
-    d = MEAN_VARIABLES[var]
+    """Pins in each member population so the group's median prints ``t`` (module docstring);
+    adds to ``pins`` only if every member can take its pins, else notes ``t`` unreachable."""
+    integer = MEAN_VARIABLES[var].integer
     lo_v, hi_v = _range(spec, var)
     n = {p: sizes[p] for p in members}
     N = sum(n.values())
-    h = interval_half(spec, t)
-    if not median_possible(t.value, h, N, d.integer):
-        kind = "a whole number (N is odd)" if N % 2 else "a whole or half number"
-        unreachable[t.id] = (
-            f"unreachable at N = {N:,}: a median of {N:,} whole numbers is {kind}, and none "
-            f"prints {t.value:.{t.decimals}f}"
-        )
-    M = _median_value(t, N, d.integer, h)
-    if not lo_v <= M <= hi_v:
-        unreachable[t.id] = (
-            f"unreachable: a median of {M:g} lies outside {var}'s range [{lo_v:g}, {hi_v:g}]"
-        )
+    M = _median_target(spec, var, t, N, unreachable)
+    if M is None:
         return
-    half = d.integer and M % 1 == 0.5
+    half = integer and M % 1 == 0.5
     pops = list(members)
     if len(pops) == 1 and N % 2 == 0 and not pins.get(pops[0]):
-        # An even number of people: the two middle values are M - gap and M + gap. Ties (or
-        # neighbours a, a + 1 for a half) unless there are only two people and an SD is
-        # printed: then the two values are the whole distribution, and the gap gives the SD.
-        gap = 0.5 if half else 0.0
-        target_sd = sds.get(pops[0])
-        if N == 2 and target_sd is not None:
-            want = target_sd / math.sqrt(2.0)
-            gap = gap + max(round(want - gap), 0) if d.integer else want
-        gap = min(gap, M - lo_v, hi_v - M)
-        k, S = N // 2, means[pops[0]] * N
-        least = (k - 1) * lo_v + 2 * M + (k - 1) * (M + gap)
-        most = (k - 1) * (M - gap) + 2 * M + (k - 1) * hi_v
-        if not least - 1e-6 <= S <= most + 1e-6:
-            unreachable.setdefault(t.id, _with_mean(t, M, N, S / N))
-            return
-        pins[pops[0]] = ((k - 1, float(M - gap)), (k, float(M + gap)))
+        _pin_even_middle(t, pops[0], N, M, half, integer, lo_v, hi_v, means, pins, sds, unreachable)
         return
-    # A population of one person holds its mean, and one of two people with an SD set holds
-    # mean -/+ SD/sqrt(2): their values are fixed, lie on either side of M (or at it), and
-    # take no pin.
-    fixed: dict[str, list[float]] = {}
-    for p in pops if len(pops) > 1 else ():
-        if n[p] == 1:
-            fixed[p] = [means[p]]
-        elif n[p] == 2 and sds.get(p) is not None:
-            g = sds[p] / math.sqrt(2.0)
-            fixed[p] = [means[p] - g, means[p] + g]
-    singles = list(fixed)
+    fixed = _fixed_values(pops, n, means, sds)
     a_ = math.floor(M)
-    vals = [v for p in singles for v in fixed[p]]
+    vals = [v for p in fixed for v in fixed[p]]
     fixed_below = sum(1 for v in vals if (v <= a_ + 1e-9 if half else v < M - 1e-9))
     fixed_at = 0 if half else sum(1 for v in vals if abs(v - M) <= 1e-9)
-    pops = [p for p in pops if p not in singles]
+    pops = [p for p in pops if p not in fixed]
     if not pops:  # every value is fixed: the median is what it is
         kk = (N - 1) // 2
         above = N - fixed_below - fixed_at
@@ -280,13 +248,104 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
                 f"their middle value is not {M:g}",
             )
         return
-    mp = np.array([means[p] for p in pops])
-    sd = np.array([sds.get(p) or _assumed_sd(spec, var, means[p]) for p in pops])
     nn = np.array([n[p] for p in pops], dtype=np.int64)
-    z = (M - mp) / sd
     double = np.zeros(len(pops), dtype=bool)
     if not half and N % 2 == 0 and len(pops) + fixed_at < 2:
         double[0] = True  # two middle values both at M
+    lo, hi = _count_ranges(pops, nn, double, M, half, lo_v, hi_v, means, pins)
+    if half:
+        s_lo = s_hi = N // 2 - fixed_below
+    else:
+        kk = (N - 1) // 2
+        at = len(pops) + int(double.sum()) + fixed_at
+        s_lo, s_hi = N - kk - at - fixed_below, kk - fixed_below
+    c = _counts_below(spec, var, pops, nn, M, means, sds, lo, hi, s_lo, s_hi)
+    if c is None:
+        if len(pops) == 1 and not fixed:
+            unreachable.setdefault(t.id, _with_mean(t, M, N, means[pops[0]]))
+            return
+        unreachable.setdefault(
+            t.id,
+            f"unreachable at these population sizes: a median of {M:g} for {t.population} "
+            "cannot be met together with the means (as the other figures give them) and "
+            "medians of its populations",
+        )
+        return
+    new = {
+        p: _merge(pins.get(p, ()), _new_pins(int(c[i]), int(nn[i]), M, half, bool(double[i])))
+        for i, p in enumerate(pops)
+    }
+    for p, merged in new.items():
+        ranks = [r for r, _ in merged]
+        values = [v for _, v in merged]
+        if len(set(ranks)) != len(ranks) or any(b < a for a, b in zip(values, values[1:])):
+            unreachable.setdefault(
+                t.id,
+                f"unreachable at these population sizes: a median of {M:g} for {t.population} "
+                f"cannot be met together with the other medians of {p}",
+            )
+            return
+    for p, merged in new.items():  # all members consistent: commit
+        pins[p] = tuple(merged)
+
+
+def _median_target(spec, var, t, N: int, unreachable) -> float | None:
+    """The median value to build for ``t`` over ``N`` people (noting a median whole numbers
+    cannot print), or None if it lies outside the variable's range."""
+    d = MEAN_VARIABLES[var]
+    lo_v, hi_v = _range(spec, var)
+    h = interval_half(spec, t)
+    if not median_possible(t.value, h, N, d.integer):
+        kind = "a whole number (N is odd)" if N % 2 else "a whole or half number"
+        unreachable[t.id] = (
+            f"unreachable at N = {N:,}: a median of {N:,} whole numbers is {kind}, and none "
+            f"prints {t.value:.{t.decimals}f}"
+        )
+    M = _median_value(t, N, d.integer, h)
+    if not lo_v <= M <= hi_v:
+        unreachable[t.id] = (
+            f"unreachable: a median of {M:g} lies outside {var}'s range [{lo_v:g}, {hi_v:g}]"
+        )
+        return None
+    return M
+
+
+def _pin_even_middle(t, p, N, M, half, integer, lo_v, hi_v, means, pins, sds, unreachable):
+    """One population, an even number of people: the two middle values are M - gap and
+    M + gap. Ties (or neighbours a, a + 1 for a half) unless there are only two people and an
+    SD is printed: then the two values are the whole distribution, and the gap gives the SD."""
+    gap = 0.5 if half else 0.0
+    target_sd = sds.get(p)
+    if N == 2 and target_sd is not None:
+        want = target_sd / math.sqrt(2.0)
+        gap = gap + max(round(want - gap), 0) if integer else want
+    gap = min(gap, M - lo_v, hi_v - M)
+    k, S = N // 2, means[p] * N
+    least = (k - 1) * lo_v + 2 * M + (k - 1) * (M + gap)
+    most = (k - 1) * (M - gap) + 2 * M + (k - 1) * hi_v
+    if not least - 1e-6 <= S <= most + 1e-6:
+        unreachable.setdefault(t.id, _with_mean(t, M, N, S / N))
+        return
+    pins[p] = ((k - 1, float(M - gap)), (k, float(M + gap)))
+
+
+def _fixed_values(pops, n, means, sds) -> dict[str, list[float]]:
+    """Populations whose values are fixed (in a group of several): one person holds its mean,
+    and two people with an SD set hold mean -/+ SD/sqrt(2); they lie on either side of M (or
+    at it) and take no pin."""
+    fixed: dict[str, list[float]] = {}
+    for p in pops if len(pops) > 1 else ():
+        if n[p] == 1:
+            fixed[p] = [means[p]]
+        elif n[p] == 2 and sds.get(p) is not None:
+            g = sds[p] / math.sqrt(2.0)
+            fixed[p] = [means[p] - g, means[p] + g]
+    return fixed
+
+
+def _count_ranges(pops, nn, double, M, half, lo_v, hi_v, means, pins):
+    """Per population, the range of people it may have below M (at most ``a`` for a half):
+    within reach of its mean (:func:`_mean_ok`) and consistent with its pins so far."""
     lo = np.zeros(len(pops), dtype=np.int64)
     hi = nn - 1 - double if not half else nn.copy()
     for i, p in enumerate(pops):
@@ -305,17 +364,18 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
                 lo[i] = max(lo[i], r + 1)
             elif v > M if not half else v >= a + 1:
                 hi[i] = min(hi[i], r - (0 if half else 1 + int(double[i])))
-    if half:
-        s_lo = s_hi = N // 2 - fixed_below
-    else:
-        kk = (N - 1) // 2
-        at = len(pops) + int(double.sum()) + fixed_at
-        s_lo, s_hi = N - kk - at - fixed_below, kk - fixed_below
+    return lo, hi
+
+
+def _counts_below(spec, var, pops, nn, M, means, sds, lo, hi, s_lo, s_hi) -> np.ndarray | None:
+    """People below M per population, summing to what the group's median needs (between
+    ``s_lo`` and ``s_hi``), split by where M falls in each population's assumed distribution
+    (the same shift in SDs everywhere, so small populations are not piled onto)."""
+    mp = np.array([means[p] for p in pops])
+    sd = np.array([sds.get(p) or _assumed_sd(spec, var, means[p]) for p in pops])
+    z = (M - mp) / sd
     want = int(min(max(round(float(np.sum(nn * ndtr(z)))), s_lo), s_hi))
     n_rest = int(nn.sum())
-    # the same shift of M's position (in SDs) in every population, so the counts below M add
-    # up to what the group's median needs without piling onto the small populations
-    from scipy.optimize import brentq
 
     def below(shift: float) -> float:
         return float(np.sum(nn * ndtr(z + shift))) - want
@@ -328,32 +388,7 @@ def _median_pins(spec, var, t, members, sizes, means, pins, sds, unreachable) ->
             c = _allocate(est, lo, hi, alt)
             if c is not None:
                 break
-    if c is None:
-        if len(pops) == 1 and not singles:
-            unreachable.setdefault(t.id, _with_mean(t, M, N, means[pops[0]]))
-            return
-        unreachable.setdefault(
-            t.id,
-            f"unreachable at these population sizes: a median of {M:g} for {t.population} "
-            "cannot be met together with the means (as the other figures give them) and "
-            "medians of its populations",
-        )
-        return
-    for i, p in enumerate(pops):
-        new = _new_pins(int(c[i]), int(nn[i]), M, half, bool(double[i]))
-        merged = _merge(pins.get(p, ()), new)
-        ranks = [r for r, _ in merged]
-        values = [v for _, v in merged]
-        if len(set(ranks)) != len(ranks) or any(b < a for a, b in zip(values, values[1:])):
-            unreachable.setdefault(
-                t.id,
-                f"unreachable at these population sizes: a median of {M:g} for {t.population} "
-                f"cannot be met together with the other medians of {p}",
-            )
-            return
-    for i, p in enumerate(pops):  # all members consistent: commit
-        new = _new_pins(int(c[i]), int(nn[i]), M, half, bool(double[i]))
-        pins[p] = tuple(_merge(pins.get(p, ()), new))
+    return c
 
 
 def _sd_targets(spec, var, t, members, sizes, means, totals, sds, unreachable) -> None:
@@ -449,8 +484,6 @@ def person_spreads(
 
 def _default_n2(n: int, total: int, gap: float) -> int:
     """The number of 2s the ordinal-probit shape gives (as ``construct.ordinal_counts``)."""
-    from scipy.optimize import brentq
-
     mean = total / n
     if mean <= 0 or mean >= 2:
         return 0 if mean <= 0 else n

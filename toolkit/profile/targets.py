@@ -27,7 +27,6 @@ category.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,7 +35,17 @@ from types import MappingProxyType
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from toolkit.profile.intervals import (
+    EVALUATED,
+    bounds,
+    capped_band,
+    figures,
+    grim_reachable,
+    interval_half,
+    printed_decimals,
+)
 from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.spreads import oasys_spreads, person_spreads
 from toolkit.schema import (
     GROUPS,
     MEAN_VARIABLES,
@@ -53,35 +62,8 @@ PERSON_MEANS = tuple(v for v, d in MEAN_VARIABLES.items() if not d.oasys)
 OASYS_MEANS = tuple(v for v, d in MEAN_VARIABLES.items() if d.oasys)
 #: Share variables built by the generator (``population`` shares follow from the sizes).
 BUILT_SHARES = tuple(v for v in SHARE_VARIABLES if v != "population")
-EVALUATED = ("target", "approximate")
 #: Decimals from which a printed mean of 0-2 scores pins down its denominator (inverse GRIM).
 RAW_DECIMALS = 10
-
-
-def interval_half(spec: ProfileSpec, t: Target) -> float:
-    """Half-width of the interval a synthetic value must fall in to meet ``t``.
-
-    Half a unit of the printed precision; a figure's own ``tolerance`` if it has one; for a
-    figure the source calls approximate, the spec's ``assumptions.fidelity`` tolerance.
-    """
-    if t.tolerance is not None:
-        return t.tolerance
-    if t.statistic == "count":
-        return 0.0
-    if t.approximate:
-        fid = spec.assumptions.get("fidelity", {})
-        pts = float(fid.get("approximate_tolerance_points", 2.5))
-        return pts if t.statistic in ("share", "max_share") else max(t.half_unit, 0.05 * t.value)
-    return t.half_unit
-
-
-def grim_reachable(value: float, half: float, n: int, scale: float) -> bool:
-    """Whether some whole ``k`` in ``0..n*?`` gives ``scale * k / n`` within ``half`` of value."""
-    if n <= 0:
-        return False
-    lo = math.ceil((value - half) * n / scale - 1e-9)
-    hi = math.floor((value + half) * n / scale + 1e-9)
-    return hi >= max(lo, 0)
 
 
 @dataclass(frozen=True)
@@ -123,24 +105,6 @@ class DerivedTargets:
     unreachable: Mapping[str, str] = field(default_factory=dict)
     #: variable -> population (or OASys group name) -> :class:`toolkit.profile.spreads.Spread`
     spreads: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-
-
-def printed_decimals(t: Target) -> int:
-    """Decimals in the printed text (a raw chart value carries 15 or more)."""
-    m = re.search(r"\.(\d+)", t.printed)
-    return len(m.group(1)) if m else 0
-
-
-def figures(spec: ProfileSpec, variable: str, statistic: str) -> list[Target]:
-    """The evaluated figures of one variable and statistic (any population or category)."""
-    return [
-        t
-        for t in spec.targets
-        if t.variable == variable
-        and t.statistic == statistic
-        and t.role in EVALUATED
-        and t.population in GROUPS
-    ]
 
 
 def _members(group: str, sizes: Mapping[str, int]) -> tuple[str, ...] | None:
@@ -209,7 +173,6 @@ def _derive_targets(
     _check_population_shares(spec, sizes, complete, unreachable)
     _check_max_shares(spec, sizes, counts, unreachable)
     groups, oasys = _need_groups(spec, sizes, published, complete, unreachable)
-    from toolkit.profile.spreads import oasys_spreads, person_spreads
 
     spreads = person_spreads(spec, sizes, complete, means, unreachable)
     spreads.update(oasys_spreads(spec, groups, unreachable))
@@ -280,6 +243,16 @@ def _rounded_preference(pb: _Problem) -> np.ndarray:
     return out
 
 
+def _note_missed(unreachable: dict, missed: list, what: str) -> None:
+    """Note each figure the programme could not meet (an earlier, more precise reason stays)."""
+    for c in missed:
+        unreachable.setdefault(
+            c[5].id,
+            "unreachable at these population sizes: cannot be met together with the other "
+            f"{what} as published)",
+        )
+
+
 def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
     """Solve; return the P x C solution and the constraints that could not be met.
 
@@ -294,8 +267,21 @@ def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
             return fast, []
     P, C = len(pb.pops), pb.cats
     nx = P * C
+    x = _two_phase(pb, *_constraint_rows(pb, nx), nx)
+    if x is None:  # bounds or row sums alone infeasible: fall back to the clipped preference
+        sol = np.clip(pb.pref, pb.lo, pb.hi)
+        return (np.round(sol) if pb.integer else sol), [c for c in pb.cons]
+    sol = x[:nx].reshape(P, C)
+    if pb.integer:
+        sol = np.round(sol)
+    return sol, _violated(pb, sol)
+
+
+def _constraint_rows(pb: _Problem, nx: int) -> tuple[np.ndarray, list, list]:
+    """Rows of the programme of :func:`_solve`: row sums, each figure's range with its two
+    slacks, and ``d >= |x - pref|``. Variables: x (nx), d (nx) deviations, s (2K) slacks."""
+    P, C = len(pb.pops), pb.cats
     K = len(pb.cons)
-    # variables: x (nx), d (nx) deviations, s (2K) slacks
     nv = 2 * nx + 2 * K
     A, lb, ub = [], [], []
 
@@ -334,7 +320,14 @@ def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
         A.append(r)
         lb.append(pb.pref.ravel()[j])
         ub.append(np.inf)
-    A = np.array(A) if A else np.zeros((0, nv))
+    return (np.array(A) if A else np.zeros((0, nv))), lb, ub
+
+
+def _two_phase(pb: _Problem, A, lb, ub, nx: int) -> np.ndarray | None:
+    """Phase 1: least total miss of the figures (in printed units); phase 2: keeping that
+    optimum, closest to the preference. The solution vector, or None if infeasible."""
+    C = pb.cats
+    K = len(pb.cons)
     lower = np.concatenate([pb.lo.ravel(), np.zeros(nx + 2 * K)])
     upper = np.concatenate([pb.hi.ravel(), np.full(nx + 2 * K, np.inf)])
     integrality = np.concatenate([np.full(nx, 1 if pb.integer else 0), np.zeros(nx + 2 * K)])
@@ -358,15 +351,7 @@ def _solve(pb: _Problem) -> tuple[np.ndarray, list]:
         constraints=cons,
         options={"mip_rel_gap": 1e-3, "time_limit": 5.0},
     )
-    if r2.x is not None:
-        x = r2.x
-    if x is None:  # bounds or row sums alone infeasible: fall back to the clipped preference
-        sol = np.clip(pb.pref, pb.lo, pb.hi)
-        return (np.round(sol) if pb.integer else sol), [c for c in pb.cons]
-    sol = x[:nx].reshape(P, C)
-    if pb.integer:
-        sol = np.round(sol)
-    return sol, _violated(pb, sol)
+    return r2.x if r2.x is not None else x
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,17 +404,6 @@ def _implied(spec: ProfileSpec, figs: list[Target], pop: str, category=None) -> 
     return best[1]
 
 
-def _bounds(spec: ProfileSpec, var: str) -> tuple[float, float]:
-    d = MEAN_VARIABLES[var]
-    lo, hi = float(d.lower), float(d.upper)
-    a = spec.assumptions
-    if var == "age":
-        lo, hi = float(a["age"]["lower"]), float(a["age"]["upper"])
-    elif var == "years_since_first_sanction":
-        hi = float(a["age"]["upper"]) - float(a["career"]["min_age_first_sanction"])
-    return lo, hi
-
-
 def _fallback_mean(spec: ProfileSpec, var: str, pops: tuple[str, ...] = ()) -> float:
     """The mean to build where the profile prints none for these populations (assumed).
 
@@ -443,9 +417,9 @@ def _fallback_mean(spec: ProfileSpec, var: str, pops: tuple[str, ...] = ()) -> f
         return float(fb[var])
     inherited = _inherited_mean(var, pops)
     if inherited is not None:
-        lo, hi = _bounds(spec, var)
+        lo, hi = bounds(spec, var)
         return min(max(inherited, lo), hi)
-    lo, hi = _bounds(spec, var)
+    lo, hi = bounds(spec, var)
     return 0.5 * (lo + hi)
 
 
@@ -488,7 +462,7 @@ def _median_as_mean(spec: ProfileSpec, var: str, pop: str, complete) -> float | 
     if t is None:
         return None
     sd = next((x for x in figures(spec, var, "sd") if x.population == t.population), None)
-    lo, hi = _bounds(spec, var)
+    lo, hi = bounds(spec, var)
     if sd is None or not lo < t.value < hi:
         return t.value
     from numpy.polynomial.hermite_e import hermegauss
@@ -515,7 +489,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
     figs = figures(spec, var, "mean")
     d = MEAN_VARIABLES[var]
     pops = list(sizes)
-    lo_v, hi_v = _bounds(spec, var)
+    lo_v, hi_v = bounds(spec, var)
     # keep strictly inside the variable's range: the constructions need room on both sides
     margin = 1e-3 * (hi_v - lo_v)
     n = np.array([sizes[p] for p in pops], dtype=float)
@@ -559,13 +533,7 @@ def _means_for(spec, var, sizes, complete, unreachable) -> dict[str, float]:
         if not missed:
             break
     unreachable.update(notes)
-    for c in missed:
-        t = c[5]
-        unreachable.setdefault(
-            t.id,
-            f"unreachable at these population sizes: cannot be met together with the other "
-            f"{var} figures (the N-weighted rows cannot all print as published)",
-        )
+    _note_missed(unreachable, missed, f"{var} figures (the N-weighted rows cannot all print")
     return {p: float(sol[i, 0] / n[i]) for i, p in enumerate(pops)}
 
 
@@ -708,33 +676,15 @@ def _counts_for(spec, var, sizes, complete, unreachable) -> dict[str, np.ndarray
         j = cats.index(t.category)
         pb.cons.append((rows, j, max(lo_s, 0), hi_s, 100.0 / (n_t * max(h, 1e-12)), t))
         if var == "days_on_recall" and len(rows) > 1:
-            forced_rows.update(i for i in rows if _capped_band(spec, pops[i]) == j)
+            forced_rows.update(i for i in rows if capped_band(spec, pops[i]) == j)
     for i in forced_rows:
         # a group figure counts the band a capped recall (fixed-term: 28 days) is always in:
         # its counts are what the generator makes (everyone in that band), so the group
         # figure is met by the other populations
         lo[i] = hi[i] = n[i] * assumed_shares(spec, var, pops[i]) / 100.0
     sol, missed = _solve(pb)
-    for c in missed:
-        t = c[5]
-        unreachable.setdefault(
-            t.id,
-            f"unreachable at these population sizes: cannot be met together with the other "
-            f"{var} shares (rows and their groups cannot all print as published)",
-        )
+    _note_missed(unreachable, missed, f"{var} shares (rows and their groups cannot all print")
     return {p: sol[i].astype(np.int64) for i, p in enumerate(pops)}
-
-
-def _capped_band(spec: ProfileSpec, pop: str) -> int | None:
-    """The ``days_on_recall`` band a recall type is always in, or ``None``.
-
-    A recall whose assumed ``max_days`` is at most six months is under six months (its days
-    are drawn below the cap); a longer cap spans bands, so it fixes none.
-    """
-    blk = spec.assumptions.get("days_on_recall", {}).get(pop, {})
-    if "max_days" not in blk or blk["max_days"] > SIX_MONTHS_DAYS:
-        return None
-    return 0
 
 
 def _check_population_shares(spec, sizes, complete, unreachable) -> None:
@@ -809,24 +759,10 @@ def infer_denominators(value: float, n_lo: int, n_hi: int, rel_tol: float = 5e-1
 
 
 def _need_groups(spec, sizes, published, complete, unreachable):
-    names = need_group_names(spec)
-    groups = []
-    covered: set[str] = set()
-    for g in names:
-        members = tuple(p for p in GROUPS[g] if p in sizes)
-        if not members:
-            continue
-        groups.append((g, members))
-        covered |= set(members)
-    rest = tuple(p for p in sizes if p not in covered)
-    if rest:
-        groups.append(("rest", rest))
-    cov_default = float(spec.assumptions.get("oasys", {}).get("coverage_default", 1.0))
-    coverage = spec.assumptions.get("oasys", {}).get("coverage", {})
-    derived_counts = spec.derived.get("oasys_counts", {})
-    derived_dens = spec.derived.get("figure1_denominators", {})
+    """The OASys groups at these sizes (who has OASys data, who is scored on each item, the
+    item sums) and the people with OASys data per population."""
     out, oasys = [], {}
-    for g, members in groups:
+    for g, members in _need_group_members(spec, sizes):
         n_g = sum(sizes[p] for p in members)
         pub_g = sum(published.get(p, 0) for p in GROUPS.get(g, members) if p in published)
         at_pub = pub_g == n_g and all(sizes[p] == published.get(p) for p in members)
@@ -835,65 +771,98 @@ def _need_groups(spec, sizes, published, complete, unreachable):
             v: next((t for t in figures(spec, v, "mean") if t.population == g), None)
             for v in OASYS_MEANS
         }
-        count_fig = next(
-            (t for t in figures(spec, "has_oasys", "count") if t.population == g), None
-        )
-        # people with OASys data: published > [derived] override > inferred > assumed coverage
-        inferred = {}
-        upper = int(count_fig.value) if count_fig is not None else (pub_g or n_g)
-        for v, t in item_figs.items():
-            if t is not None and printed_decimals(t) >= RAW_DECIMALS and v != "need_domains":
-                found = infer_denominators(t.value, upper // 2, upper)
-                if found:
-                    inferred[v] = found[-1]
-        if count_fig is not None:
-            n_o_pub = int(count_fig.value)
-        elif g in derived_counts:
-            n_o_pub = int(derived_counts[g])
-        elif inferred:
-            n_o_pub = max(inferred.values())
-        else:
-            share = np.mean([coverage.get(p, cov_default) for p in members])
-            n_o_pub = _grim_oasys(spec, item_figs, pub_g or n_g, share)
+        n_o_pub, inferred = _oasys_published(spec, g, members, item_figs, pub_g or n_g)
         n_o = n_o_pub if at_pub else int(round(n_o_pub * ratio))
         n_o = min(n_o, n_g)
         scored, totals = {}, {}
         for v in OASYS_MEANS:
-            t = item_figs[v]
-            if v == "need_domains":
-                n_j = n_o
-            elif g in derived_dens and v in derived_dens[g]:
-                n_j = int(derived_dens[g][v])
-            elif v in inferred:
-                n_j = inferred[v]
-            else:
-                n_j = n_o_pub
-            if v != "need_domains":
-                n_j = n_j if at_pub else int(round(n_j * ratio))
-                n_j = min(n_j, n_o)
+            n_j = _scored(spec, g, v, n_o, n_o_pub, inferred, at_pub, ratio)
             scored[v] = n_j
-            hi_v = MEAN_VARIABLES[v].upper
-            if v == "need_domains":
-                hi_v = float(spec.assumptions["need_domains"]["max_domains"])
-            if t is None:  # no mean printed: a printed median of the group, else assumed
-                med = next((x for x in figures(spec, v, "median") if x.population == g), None)
-                mean = med.value if med is not None else _fallback_mean(spec, v, members)
-            else:
-                mean = t.value
-            total = int(round(mean * n_j))
-            if t is not None and n_j > 0:
-                h = interval_half(spec, t)
-                if not grim_reachable(t.value, h, n_j, 1.0):
-                    unreachable[t.id] = (
-                        f"unreachable at N = {n_j:,}: no sum of whole scores over {n_j:,} people "
-                        f"gives a mean that prints {t.value:.{t.decimals}f}"
-                    )
-            # the construction needs a mean strictly inside the scale
-            totals[v] = int(min(max(total, 0), n_j * hi_v))
+            totals[v] = _item_total(spec, g, v, item_figs[v], n_j, members, unreachable)
         alloc = _split(n_o, [sizes[p] for p in members])
         oasys.update(zip(members, alloc))
         out.append(NeedGroup(g, members, n_o, MappingProxyType(scored), MappingProxyType(totals)))
     return out, oasys
+
+
+def _need_group_members(spec, sizes) -> list[tuple[str, tuple[str, ...]]]:
+    """The profile's need groups present in the cohort, then ``rest`` for everyone else."""
+    groups = []
+    covered: set[str] = set()
+    for g in need_group_names(spec):
+        members = tuple(p for p in GROUPS[g] if p in sizes)
+        if not members:
+            continue
+        groups.append((g, members))
+        covered |= set(members)
+    rest = tuple(p for p in sizes if p not in covered)
+    if rest:
+        groups.append(("rest", rest))
+    return groups
+
+
+def _oasys_published(spec, g, members, item_figs, upper_n) -> tuple[int, dict]:
+    """People with OASys data in group ``g`` at the published size, and item denominators
+    inferred from raw chart values: published > ``[derived]`` override > inferred > assumed
+    coverage."""
+    count_fig = next((t for t in figures(spec, "has_oasys", "count") if t.population == g), None)
+    inferred = {}
+    upper = int(count_fig.value) if count_fig is not None else upper_n
+    for v, t in item_figs.items():
+        if t is not None and printed_decimals(t) >= RAW_DECIMALS and v != "need_domains":
+            found = infer_denominators(t.value, upper // 2, upper)
+            if found:
+                inferred[v] = found[-1]
+    derived_counts = spec.derived.get("oasys_counts", {})
+    if count_fig is not None:
+        return int(count_fig.value), inferred
+    if g in derived_counts:
+        return int(derived_counts[g]), inferred
+    if inferred:
+        return max(inferred.values()), inferred
+    oas = spec.assumptions.get("oasys", {})
+    cov_default = float(oas.get("coverage_default", 1.0))
+    share = np.mean([oas.get("coverage", {}).get(p, cov_default) for p in members])
+    return _grim_oasys(spec, item_figs, upper_n, share), inferred
+
+
+def _scored(spec, g, v, n_o, n_o_pub, inferred, at_pub, ratio) -> int:
+    """People of group ``g`` scored on item ``v`` (all with OASys data for need_domains)."""
+    if v == "need_domains":
+        return n_o
+    derived_dens = spec.derived.get("figure1_denominators", {})
+    if g in derived_dens and v in derived_dens[g]:
+        n_j = int(derived_dens[g][v])
+    elif v in inferred:
+        n_j = inferred[v]
+    else:
+        n_j = n_o_pub
+    n_j = n_j if at_pub else int(round(n_j * ratio))
+    return min(n_j, n_o)
+
+
+def _item_total(spec, g, v, t, n_j, members, unreachable) -> int:
+    """The sum of item ``v``'s scores over its ``n_j`` scored people (mean ``t`` if printed,
+    else a printed median, else assumed), kept strictly inside the scale; a mean no whole sum
+    can print is noted unreachable."""
+    hi_v = MEAN_VARIABLES[v].upper
+    if v == "need_domains":
+        hi_v = float(spec.assumptions["need_domains"]["max_domains"])
+    if t is None:  # no mean printed: a printed median of the group, else assumed
+        med = next((x for x in figures(spec, v, "median") if x.population == g), None)
+        mean = med.value if med is not None else _fallback_mean(spec, v, members)
+    else:
+        mean = t.value
+    total = int(round(mean * n_j))
+    if t is not None and n_j > 0:
+        h = interval_half(spec, t)
+        if not grim_reachable(t.value, h, n_j, 1.0):
+            unreachable[t.id] = (
+                f"unreachable at N = {n_j:,}: no sum of whole scores over {n_j:,} people "
+                f"gives a mean that prints {t.value:.{t.decimals}f}"
+            )
+    # the construction needs a mean strictly inside the scale
+    return int(min(max(total, 0), n_j * hi_v))
 
 
 def _grim_oasys(spec: ProfileSpec, item_figs, n_group: int, coverage: float) -> int:
