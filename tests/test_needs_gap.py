@@ -147,7 +147,8 @@ def test_bad_estimator_arguments(default_cohort, kwargs, pattern):
     [
         (
             "[programmes.cognitive_skills]\nplaces_per_year = -5\nlength_days = 1\nwait_days = 1\n",
-            r"cognitive_skills\.places_per_year` must be a number >= 0; got -5",
+            r"cognitive_skills\.places_per_year` input should be greater than or equal to 0; "
+            "got -5",
         ),
         (
             "[programmes.cognitive_skills]\nplaces_per_year = 5\nlength_days = 1\nwait_days = 1\n",
@@ -300,7 +301,7 @@ def test_gaps_cli_bad_capacity(tmp_path):
         text=True,
     )
     assert r.returncode == 2
-    assert "places_per_year` must be a number >= 0" in r.stderr
+    assert "places_per_year` input should be greater than or equal to 0; got -1" in r.stderr
     assert not out.exists()
 
 

@@ -182,15 +182,16 @@ def test_row_estimate(small_cohort, tmp_path):
 def test_gaps_refuses_a_cohort_too_large_before_reading_it(small_cohort, tmp_path, monkeypatch):
     import toolkit.cli._common as common
     from toolkit.cli import main
-    from toolkit.cli.gaps import BASE_BYTES, BYTES_PER_ROW
     from toolkit.cohort.io import write_cohort
+    from toolkit.needs.summary import MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW
 
     path = tmp_path / "c.parquet"
     write_cohort(small_cohort, path)
-    need = BASE_BYTES + BYTES_PER_ROW["parquet"] * len(small_cohort)
+    need = MEMORY_BASE_BYTES + MEMORY_BYTES_PER_ROW["parquet"] * len(small_cohort)
     monkeypatch.setattr(common, "machine_memory", lambda: (int(need - 1), int(4 * need)))
     read = []
-    monkeypatch.setattr("toolkit.cohort.io.read_cohort", lambda *a, **k: read.append(1))
+    # where gaps reads the cohort (toolkit.needs.summary.needs_summary_file)
+    monkeypatch.setattr("toolkit.needs.summary.read_cohort", lambda *a, **k: read.append(1))
     out = tmp_path / "g.json"
     assert main(["gaps", str(path), "--json", str(out)]) == 2
     assert read == [] and not out.exists() and list(tmp_path.iterdir()) == [path]

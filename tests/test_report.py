@@ -120,12 +120,11 @@ def test_templates_ship_in_the_wheel(installed_wheel, tmp_path):
 
     wheel, site = installed_wheel
     names = set(zipfile.ZipFile(wheel).namelist())
-    for t in (
-        "index.html.j2",
-        "reproduction_recall_process_experience.md.j2",
-        "reproduction_howard_2009_ogrs3.md.j2",
-    ):
-        assert f"toolkit/report/templates/{t}" in names, t
+    assert "toolkit/report/templates/index.html.j2" in names
+    # each write-up's report module and template ship beside the paper's data
+    for source in SOURCES:
+        for f in ("report.py", "reproduction.md.j2"):
+            assert f"toolkit/papers/{source}/{f}" in names, (source, f)
     code = (
         "import toolkit.report.markdown as m; assert m.__file__.startswith(%r), m.__file__; "
         "print(m.render_reproduction('howard_2009_ogrs3').splitlines()[4])" % str(site)
@@ -200,9 +199,51 @@ def test_plot_capacity_over_time_one_line_per_programme():
 
 
 def test_cli_names_the_same_sources_and_seed():
-    # the CLI names them without importing the renderer (start-up cost); they must agree
+    # the CLI finds them without importing the renderer (start-up cost); they must agree
     from toolkit.cli import report as cli_report
     from toolkit.report.markdown import DEFAULT_SEED
 
     assert cli_report.SOURCES == tuple(sorted(SOURCES))
     assert cli_report.DEFAULT_SEED == DEFAULT_SEED
+
+
+def test_every_source_with_a_report_module_and_template_is_found():
+    """The renderer finds write-ups from the folders (no list in the toolkit): every folder of
+    papers/ holding report.py and reproduction.md.j2, and no other."""
+    expected = sorted(
+        d.name
+        for d in (ROOT / "papers").iterdir()
+        if (d / "report.py").is_file() and (d / "reproduction.md.j2").is_file()
+    )
+    assert list(SOURCES) == expected
+    assert {"recall_process_experience", "howard_2009_ogrs3", "ttg_minimum_specification"} <= set(
+        SOURCES
+    )
+    # the toolkit keeps only the general renderer: no per-paper template or context left in it
+    templates = ROOT / "toolkit" / "report" / "templates"
+    assert not list(templates.glob("reproduction_*"))
+    import toolkit.report.markdown as m
+
+    assert not [n for n in vars(m) if any(s in n for s in SOURCES)]
+
+
+def test_api_refuses_an_unknown_source_without_naming_a_flag():
+    from toolkit.exceptions import UsageError
+
+    with pytest.raises(UsageError, match="'nope'") as e:
+        render_reproduction("nope")
+    assert "--" not in str(e.value)
+
+
+def test_figure1_lives_beside_its_paper_and_keeps_its_old_names():
+    """Study 1's Figure 1 (standard vs not_standard) is the paper's own code; the toolkit's plots
+    module only leads to it, so existing imports keep working."""
+    from toolkit.papers.recall_process_experience import figures
+    from toolkit.report import plots
+
+    assert plots.plot_figure1 is figures.plot_figure1
+    assert plots.figure1_table is figures.figure1_table
+    source = Path(plots.__file__).read_text(encoding="utf-8")
+    assert "def plot_figure1" not in source and "not_standard" not in source
+    with pytest.raises(AttributeError):
+        plots.no_such_figure  # noqa: B018

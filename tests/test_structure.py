@@ -36,17 +36,8 @@ PENDING_CLI: set[str] = {
     "sweep.py",
 }
 PENDING_FUNCTIONS: set[str] = {
-    "toolkit.cli.gaps.register",
-    "toolkit.cli.gaps.run",
     "toolkit.cohort.programmes.add_programme_columns",
-    "toolkit.needs.capacity.capacity_over_time",
     "toolkit.needs.gap.estimate_needs_gap",
-    "toolkit.needs.gap.load_capacity",
-    "toolkit.needs.pathways.load_pathway_rules",
-    "toolkit.needs.pathways.pathway_levels",
-    "toolkit.report.markdown._recall_process_experience",
-    "toolkit.report.plots.plot_fidelity",
-    "toolkit.report.plots.plot_needs_gap",
     "toolkit.review.calibration.calibrate",
     "toolkit.review.engine.simulate_reviews",
     "toolkit.sweep.report._write_report",

@@ -6,12 +6,13 @@ import sys
 
 from toolkit.cli._common import seed_arg
 from toolkit.defaults import DEFAULT_SEED
+from toolkit.report.sources import reproduction_sources
 
-#: The sources with a write-up (the keys of ``toolkit.report.markdown.SOURCES``): named here so
-#: that building the parser (for every command) does not import the markdown renderer, which
-#: imports pandas (0.4 s of every command's start-up; a test checks they agree). The seed the
-#: committed write-ups use is :data:`toolkit.defaults.DEFAULT_SEED`, imported by both.
-SOURCES = ("howard_2009_ogrs3", "recall_process_experience", "ttg_minimum_specification")
+#: The sources with a write-up, found from file names (``papers/<source>/report.py`` beside
+#: ``reproduction.md.j2``) without importing the renderer, which imports pandas (0.4 s of every
+#: command's start-up). The seed the committed write-ups use is
+#: :data:`toolkit.defaults.DEFAULT_SEED`.
+SOURCES = reproduction_sources()
 
 
 def register(sub) -> None:

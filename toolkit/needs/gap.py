@@ -46,25 +46,30 @@ of that split. Which groups a programme was offered to is data in the programme 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from toolkit.args import check_choice, check_int, check_rng
 from toolkit.exceptions import SpecError, UsageError
+from toolkit.needs.capacity import (  # CAPACITY_*, load_capacity: names users import from here
+    CAPACITY_FIELDS,  # noqa: F401
+    CAPACITY_SHOWN,  # noqa: F401
+    RELEASE_MODES,
+    capacity_lines,
+    capacity_over_time,
+    load_capacity,  # noqa: F401
+)
 from toolkit.needs.national import NationalFigures, as_date, load_national
 from toolkit.profile.rules import ProgrammeRules, base_mask, load_programme_rules, suitability
+from toolkit.profile.spec import load_profile
+from toolkit.results import ResultMixin
 from toolkit.schema import GROUPS, RECALL_TYPES, SIX_MONTHS_DAYS, YEAR_DAYS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from toolkit.validation import require_rows
 
 #: Target date of the national figures unless the caller gives another (a dated stock in
 #: ``national.toml``): 31 March 2016, the Better Outcomes guide's snapshot.
@@ -82,16 +87,6 @@ OUTCOMES = ("attended", "attended_other", "unmet")
 BASES = ("table2", "recalled", "all")
 #: Uncertainty components of each national figure, reported apart (see the module docstring).
 COMPONENTS = ("reading", "time", "share", "combined")
-#: Capacity summary columns shown on the terminal (all are in the JSON).
-CAPACITY_SHOWN = (
-    "programme",
-    "national_unmet",
-    "national_arrivals",
-    "places_in_horizon",
-    "national_met_before_sed",
-    "national_released_unmet",
-    "national_waiting_at_end",
-)
 
 #: Default bootstrap resamples B. The Monte Carlo standard error of each end of a 95% percentile
 #: interval is about 1.4% of the interval's half-width at B = 10,000 (4.3% at 1,000, falling as
@@ -103,7 +98,7 @@ N_BOOT = 10_000
 
 
 @dataclass(frozen=True)
-class NeedsGapResult:
+class NeedsGapResult(ResultMixin):
     """Result of :func:`estimate_needs_gap`.
 
     Attributes
@@ -149,6 +144,9 @@ class NeedsGapResult:
     subgroup_caveats: tuple[dict, ...] = field(default=())
     #: One sentence per programme with ``offered_to``: who it was offered to and the source.
     offered_notes: tuple[str, ...] = field(default=())
+
+    #: drawn by :func:`toolkit.report.plots.plot_needs_gap` (Table 2 as stacked bars)
+    _plot = "plot_needs_gap"
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
@@ -219,13 +217,7 @@ class NeedsGapResult:
                 f"({u['lo']:.3f} to {u['hi']:.3f}, bootstrap)"
             )
         if self.capacity is not None:
-            lines += [
-                "",
-                "Capacity scenario over time (ILLUSTRATIVE: places, length and wait are not "
-                "published; see notes)",
-                self.capacity[list(CAPACITY_SHOWN)].round(1).to_string(index=False),
-                *(f"  - {n}" for n in self.capacity_notes),
-            ]
+            lines += ["", *capacity_lines(self.capacity, self.capacity_notes)]
         return "\n".join(lines)
 
     def _render_national(self) -> list[str]:
@@ -262,7 +254,9 @@ class NeedsGapResult:
         ]
 
 
-def _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot):
+def _needs_gap_iv(cohort, rules, by, reading):
+    """Check :func:`estimate_needs_gap`'s cohort, rules, reading and grouping before any work;
+    return the rules in force and ``by`` as a tuple."""
     if not isinstance(cohort, pd.DataFrame):
         raise UsageError("cohort must be a pandas DataFrame from generate_cohort or read_cohort")
     rules = load_programme_rules() if rules is None else rules
@@ -276,6 +270,11 @@ def _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot):
             raise UsageError(
                 f"cannot group by {b!r}: not a cohort column nor one of {', '.join(DERIVED_BY)}"
             )
+    return rules, by
+
+
+def _scaling_iv(base, stock, confidence, n_boot) -> None:
+    """Check the base, the national scaling, the interval level and the resamples."""
     if base not in BASES:
         raise UsageError(f"base must be 'table2', 'recalled' or 'all'; got {base!r}")
     if stock is not None and not isinstance(stock, str):
@@ -291,9 +290,68 @@ def _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot):
         )
     if not 0 < confidence < 1:
         raise UsageError(f"confidence must be between 0 and 1; got {confidence!r}")
-    if n_boot < 0:
-        raise UsageError(f"n_boot must be zero or more; got {n_boot!r}")
-    return rules, by
+
+
+def _capacity_iv(capacity, months, release, stock) -> int:
+    """Check the capacity scenario's arguments (always: the API refuses what the command does);
+    return the months as an int."""
+    months = check_int("capacity_months", months, lo=1)
+    check_choice("capacity_release", release, RELEASE_MODES)
+    if capacity is not None and stock is None:
+        raise UsageError("the capacity scenario needs national figures; give a stock")
+    return months
+
+
+#: Fewest people in the base that :func:`estimate_needs_gap` scales to a national figure.
+#: *Assumed*: below 30 the 95% Wilson interval of a share near 50% is wider than +/-17
+#: percentage points, i.e. more than +/-1,100 people on the 6,564 stock, so a national figure
+#: says nothing (issue 12: one person gave a national unmet need of 4,923).
+MIN_BASE = 30
+#: How each base is named in messages.
+BASE_LABELS = {
+    "table2": "Table 2 base (standard recalls with OASys)",
+    "recalled": "base (recalled people with OASys)",
+    "all": "base (everyone with OASys)",
+}
+
+
+def require_national_base(
+    cohort: pd.DataFrame,
+    rules: ProgrammeRules | None = None,
+    base: str = "table2",
+    *,
+    label: str = "cohort",
+    mask: np.ndarray | None = None,
+    minimum: int = MIN_BASE,
+) -> None:
+    """Refuse to scale a base of fewer than :data:`MIN_BASE` people to a national figure.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+    rules : ProgrammeRules, optional
+    base : {"table2", "recalled", "all"}
+    label : str
+        What the cohort is called in the message (e.g. its file name).
+    mask : numpy.ndarray of bool, optional
+        The base's rows, when the caller has them.
+    minimum : int
+        Fewest people allowed (default :data:`MIN_BASE`).
+
+    Raises
+    ------
+    CohortError
+        ``"<label>: has <n> people in the <base>; at least 30 needed (...)"``.
+    """
+    rules = load_programme_rules() if rules is None else rules
+    n = int((_base(cohort, rules, base) if mask is None else mask).sum())
+    require_rows(
+        n,
+        minimum,
+        label,
+        f"people in the {BASE_LABELS[base]}",
+        "fewer cannot support a national figure",
+    )
 
 
 def outcome_matrix(cohort: pd.DataFrame, rules: ProgrammeRules, reading: str = "default"):
@@ -423,7 +481,8 @@ def estimate_needs_gap(
     capacity_release: str = "calibrated",
     spec=None,
     annual_recalls: tuple[float, str] | None = None,
-    rng: np.random.Generator | int | None = None,
+    min_base: int = MIN_BASE,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
 ) -> NeedsGapResult:
     """Estimate suitable, attended, attended-other and unmet programme need.
 
@@ -477,7 +536,11 @@ def estimate_needs_gap(
     spec : ProfileSpec, optional
         The profile the cohort was generated from; with ``by`` it decides which subgroups rest
         on a published figure (default: the shipped profile).
-    rng : numpy.random.Generator or int, optional
+    min_base : int
+        Fewest people in the base that national figures are scaled from (default
+        :data:`MIN_BASE`, *assumed*); a smaller base with a ``stock`` is refused.
+    rng : numpy.random.Generator, numpy.random.SeedSequence or int, optional
+        For the bootstrap and the capacity scenario's draws (in that order).
 
     Returns
     -------
@@ -491,23 +554,78 @@ def estimate_needs_gap(
     >>> int(first["suitable"])
     1730
     """
-    rules, by = _needs_gap_iv(cohort, rules, by, reading, base, stock, confidence, n_boot)
-    rng = np.random.default_rng(rng)
+    rules, by = _needs_gap_iv(cohort, rules, by, reading)
+    _scaling_iv(base, stock, confidence, n_boot)
+    capacity_months = _capacity_iv(capacity, capacity_months, capacity_release, stock)
+    n_boot = check_int("n_boot", n_boot, lo=0)
+    rng = check_rng("rng", rng)
     alpha = 1 - confidence
     mask = _base(cohort, rules, base)
+    if stock is not None:
+        require_national_base(cohort, rules, base, mask=mask, minimum=min_base)
     sub = _base_rows(cohort, mask, rules, by)
     suit, att, oth = outcome_matrix(sub, rules, reading)
-    names = [p.name for p in rules.programmes]
     codes, keys = _group_codes(sub, by)
+    table = _count_table(keys, codes, rules, by, suit, att, oth, alpha)
+    caveats, offered_notes = _subgroup_marks(table, cohort, by, rules, spec)
+    national_fig = nat_info = point_stock = scale = None
+    if stock is not None:
+        national_fig = load_national() if national is None else national
+        point_stock, nat_info = _scaling(national_fig, stock, target_date, base, standard_share)
+        nat_info["readings"], by_reading = _reading_counts(
+            sub, rules, codes, len(keys), reading, table
+        )
+        scale = point_stock * nat_info["share"] / len(sub) if len(sub) else np.nan
+        _national(table, len(sub), point_stock, nat_info, by_reading, alpha)
+    unmet_mat = suit & ~att & ~oth
+    # drawn in this order (bootstrap, then capacity) so one seed gives the same bytes as before
+    per_person = _unmet_per_person(unmet_mat, n_boot, confidence, rng)
+    scenario = None
+    if capacity is not None:
+        flow, flow_label = _admissions(national_fig, annual_recalls)
+        scenario = capacity_over_time(
+            cohort,
+            mask,
+            unmet_mat,
+            [p.name for p in rules.programmes],
+            capacity,
+            scale=scale,
+            stock=point_stock,
+            flow_per_year=flow,
+            flow_label=flow_label,
+            months=capacity_months,
+            release=capacity_release,
+            rng=rng,
+        )
+    return NeedsGapResult(
+        table=table,
+        reading=reading,
+        confidence=confidence,
+        stock=None if point_stock is None else float(point_stock),
+        by=by,
+        capacity=None if scenario is None else scenario.summary,
+        unmet_needs_per_person=per_person,
+        national=nat_info,
+        capacity_monthly=None if scenario is None else scenario.monthly,
+        capacity_notes=() if scenario is None else tuple(scenario.notes),
+        subgroup_caveats=caveats,
+        offered_notes=offered_notes,
+    )
+
+
+def _count_table(keys, codes, rules, by, suit, att, oth, alpha) -> pd.DataFrame:
+    """Counts per programme x group with each share's Wilson interval.
+
+    Rows are programme-major (all groups of programme 1, then programme 2 ...).
+    """
+    names = [p.name for p in rules.programmes]
     n_groups, n_prog = len(keys), len(names)
     n_base = np.bincount(codes, minlength=n_groups).astype(np.int64)
-    unmet_mat = suit & ~att & ~oth
     sums = {
         "suitable": _group_sums(codes, n_groups, suit),
         "attended": _group_sums(codes, n_groups, att),
         "attended_other": _group_sums(codes, n_groups, oth),
     }
-    # Rows are programme-major (all groups of programme 1, then programme 2 ...).
     table = pd.concat([keys] * n_prog, ignore_index=True)
     table.insert(len(by), "programme", np.repeat(names, n_groups))
     table["n_base"] = np.tile(n_base, n_prog)
@@ -521,87 +639,48 @@ def estimate_needs_gap(
     for o in OUTCOMES:
         table[f"{o}_pct"] = 100 * table[o] / table["suitable"].where(table["suitable"] > 0)
         table[f"{o}_pct_lo"], table[f"{o}_pct_hi"] = _wilson(table[o], table["suitable"], alpha)
-    caveats: tuple[dict, ...] = ()
-    offered_notes: tuple[str, ...] = ()
-    if by:
-        if spec is None:
-            from toolkit.profile.spec import load_profile
+    return table
 
-            spec = load_profile()
-        # Table 2 describes its own base (standard recalls with OASys), whatever base is used
-        published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))
-        caveats = _mark_subgroups(table, by, published)
-        offered_notes = _mark_offered(table, by, rules)
-    nat_info = None
-    point_stock = None
-    scale = None
-    if stock is not None:
-        national = load_national() if national is None else national
-        point_stock, nat_info = _scaling(national, stock, target_date, base, standard_share)
-        nat_info["readings"], by_reading = _reading_counts(
-            sub, rules, codes, n_groups, reading, table
-        )
-        scale = point_stock * nat_info["share"] / len(sub) if len(sub) else np.nan
-        _national(table, len(sub), point_stock, nat_info, by_reading, alpha)
-    per_person = None
-    if n_boot and len(sub) > 1:
-        # Mean number of unmet programme needs per person: a person can have several, so no
-        # binomial closed form; percentile bootstrap from resampled counts (see
-        # bootstrap_mean_interval: no copy of the cohort, no resamples x people array).
-        lo, hi = bootstrap_mean_interval(unmet_mat.sum(axis=1), n_boot, confidence, rng)
-        per_person = {
-            "mean": float(unmet_mat.sum() / len(sub)),
-            "lo": lo,
-            "hi": hi,
-            "n_resamples": int(n_boot),
-        }
-    cap = monthly = None
-    notes: tuple[str, ...] = ()
-    if capacity is not None:
-        if scale is None:
-            raise UsageError("the capacity scenario needs national figures; give a stock")
-        from toolkit.needs.capacity import capacity_over_time
 
-        out = capacity_over_time(
-            cohort,
-            mask,
-            unmet_mat,
-            names,
-            capacity,
-            scale=scale,
-            stock=point_stock,
-            flow_per_year=national.flow if annual_recalls is None else annual_recalls[0],
-            flow_label=(
-                f"published, {national.flows[0].label}"
-                if annual_recalls is None
-                else annual_recalls[1]
-            ),
-            months=capacity_months,
-            release=capacity_release,
-            rng=rng,
-        )
-        cap, monthly, notes = out.summary, out.monthly, out.notes
-    return NeedsGapResult(
-        table=table,
-        reading=reading,
-        confidence=confidence,
-        stock=None if point_stock is None else float(point_stock),
-        by=by,
-        capacity=cap,
-        unmet_needs_per_person=per_person,
-        national=nat_info,
-        capacity_monthly=monthly,
-        capacity_notes=tuple(notes),
-        subgroup_caveats=caveats,
-        offered_notes=offered_notes,
-    )
+def _subgroup_marks(table, cohort, by, rules, spec) -> tuple[tuple[dict, ...], tuple[str, ...]]:
+    """With ``by``: mark each row's ``split`` and ``offered``; return the caveats and notes."""
+    if not by:
+        return (), ()
+    if spec is None:
+        spec = load_profile()
+    # Table 2 describes its own base (standard recalls with OASys), whatever base is used
+    published = published_levels(cohort, by, spec, base_rows=base_mask(cohort, rules))
+    return _mark_subgroups(table, by, published), _mark_offered(table, by, rules)
+
+
+def _unmet_per_person(unmet_mat: np.ndarray, n_boot: int, confidence: float, rng) -> dict | None:
+    """Mean number of unmet programme needs per person with its bootstrap interval.
+
+    A person can have several, so there is no binomial closed form: percentile bootstrap from
+    resampled counts (:func:`bootstrap_mean_interval`: no copy of the cohort, no resamples x
+    people array). None when ``n_boot`` is 0 or the base has fewer than two people.
+    """
+    n = len(unmet_mat)
+    if not n_boot or n <= 1:
+        return None
+    lo, hi = bootstrap_mean_interval(unmet_mat.sum(axis=1), n_boot, confidence, rng)
+    return {"mean": float(unmet_mat.sum() / n), "lo": lo, "hi": hi, "n_resamples": int(n_boot)}
+
+
+def _admissions(national: NationalFigures, annual_recalls) -> tuple[float, str]:
+    """Recalls a year the capacity scenario admits and what they are: the caller's, or the
+    national model's published flow."""
+    if annual_recalls is None:
+        return national.flow, f"published, {national.flows[0].label}"
+    flow, label = annual_recalls
+    return flow, label
 
 
 def bootstrap_mean_interval(
     values: np.ndarray,
     n_boot: int,
     confidence: float,
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of small non-negative integers.
 
@@ -618,7 +697,7 @@ def bootstrap_mean_interval(
         Resamples B (at least 1).
     confidence : float
         Interval level.
-    rng : numpy.random.Generator or int, optional
+    rng : numpy.random.Generator, numpy.random.SeedSequence or int, optional
 
     Returns
     -------
@@ -633,7 +712,7 @@ def bootstrap_mean_interval(
     >>> bool(lo < 1.0 < hi)
     True
     """
-    rng = np.random.default_rng(rng)
+    rng = check_rng("rng", rng)
     values = np.asarray(values)
     if values.size and (values.dtype.kind not in "iub" or values.min() < 0):
         raise UsageError("bootstrap_mean_interval takes non-negative whole numbers")
@@ -945,97 +1024,3 @@ def _national(table, n_total, stock, info, by_reading, alpha):
         r_lo, r_hi = _wilson(kr, n_total, alpha)
         table[f"national_{col}_combined_lo"] = np.nanmin(r_lo, axis=0) / 100 * s_lo * sh_lo
         table[f"national_{col}_combined_hi"] = np.nanmax(r_hi, axis=0) / 100 * s_hi * sh_hi
-
-
-#: Capacity scenario fields and their allowed ranges (inclusive). Lengths and waits are capped
-#: at ten years (*assumed*: longer than any programme or wait could be, so a larger number is a
-#: typo such as days entered as hours); a programme takes at least one day.
-CAPACITY_FIELDS: dict[str, tuple[float, float]] = {
-    "places_per_year": (0, 1_000_000),
-    "length_days": (1, 3_650),
-    "wait_days": (0, 3_650),
-}
-
-
-def load_capacity(path: str | Path, rules: ProgrammeRules | None = None) -> pd.DataFrame:
-    """Read a capacity scenario (TOML or CSV): places per year, length and wait per programme.
-
-    TOML: ``[programmes.<name>] places_per_year = ..., length_days = ..., wait_days = ...``.
-    CSV: columns ``programme, places_per_year, length_days, wait_days``. The structure is
-    strict: unknown keys or columns (e.g. ``wait_day``), unknown, repeated or missing programmes
-    and numbers outside :data:`CAPACITY_FIELDS` are errors.
-
-    Raises
-    ------
-    SpecError
-        Naming the file, programme and field, the value found and what is expected.
-    """
-    from toolkit.datafiles import check_keys
-
-    rules = load_programme_rules() if rules is None else rules
-    path = Path(path)
-    label = str(path)
-    fields = list(CAPACITY_FIELDS)
-    try:
-        if path.suffix.lower() == ".csv":
-            df = pd.read_csv(path)
-            check_keys(dict.fromkeys(df.columns), ["programme", *fields], label, "(columns)")
-            rows = df.to_dict(orient="records")
-            where = [f"row {i + 2}" for i in range(len(rows))]  # header = row 1
-        else:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            check_keys(data, ["programmes"], label, required=["programmes"])
-            progs = data["programmes"]
-            if not isinstance(progs, dict):
-                raise SpecError(label, "programmes", "must be a table of programmes", progs)
-            rows, where = [], []
-            for k, v in progs.items():
-                if not isinstance(v, dict):
-                    raise SpecError(label, f"programmes.{k}", "must be a table", v)
-                check_keys(v, fields, label, f"programmes.{k}")
-                rows.append({"programme": k, **v})
-                where.append(f"programmes.{k}")
-    except OSError as exc:
-        raise SpecError(label, "(file)", f"cannot be read ({exc.strerror})") from None
-    except (
-        tomllib.TOMLDecodeError,
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        UnicodeDecodeError,
-    ) as exc:
-        raise SpecError(label, "(file)", f"cannot be parsed: {exc}") from None
-    known = [p.name for p in rules.programmes]
-    seen: list[str] = []
-    for r, at in zip(rows, where):
-        name = r.get("programme")
-        if name not in known:
-            raise SpecError(
-                label,
-                f"{at}.programme" if at.startswith("row") else at,
-                f"is not a known programme (expected one of {', '.join(known)})",
-                name,
-            )
-        if name in seen:
-            raise SpecError(label, f"{at}.programme", "repeats a programme given above", name)
-        for f, (lo, hi) in CAPACITY_FIELDS.items():
-            v = r.get(f)
-            key = f"programmes.{name}.{f}"
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, (int, float, np.integer, np.floating))
-                or not np.isfinite(v)
-            ):
-                raise SpecError(label, key, f"must be a number >= {lo}", v)
-            if v < lo:
-                raise SpecError(label, key, f"must be a number >= {lo}", v)
-            if v > hi:
-                raise SpecError(label, key, f"must be at most {hi:,}", v)
-        seen.append(name)
-    missing = [k for k in known if k not in seen]
-    if missing:
-        raise SpecError(
-            label,
-            "programmes",
-            f"lacks programme(s) {', '.join(missing)}; give every programme (0 places is allowed)",
-        )
-    return pd.DataFrame(rows)[["programme", *fields]]

@@ -30,25 +30,33 @@ import pandas as pd
 from toolkit.datafiles import check_keys, read_toml
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.profile.rules import Condition, parse_conditions
+from toolkit.results import ResultMixin
 
 #: Complexity flags computed here rather than from ``[groups]``.
 BUILTIN_FLAGS = ("recalled", "significant_need")
 YOUNG_ADULT_DEFINITIONS = ("default", "alternative")
 
 
-@dataclass(frozen=True)
-class Pathway:
-    """One resettlement pathway (or extra-support cohort) and how its need is read."""
+@dataclass(frozen=True, kw_only=True)
+class SourcedItem:
+    """An item of the specification: its name and label, where the document says it (line
+    and quote) and, where the reading is ours, why (``assumed``)."""
 
     name: str
     label: str
-    need: tuple[Condition, ...]
-    significant: tuple[Condition, ...]
-    assumed: str
-    combined_levels: bool = False
-    missing_items: tuple[str, ...] = ()
     line: int = 0
     quote: str = ""
+    assumed: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pathway(SourcedItem):
+    """One resettlement pathway (or extra-support cohort) and how its need is read."""
+
+    need: tuple[Condition, ...]
+    significant: tuple[Condition, ...]
+    combined_levels: bool = False
+    missing_items: tuple[str, ...] = ()
 
     @property
     def estimable(self) -> bool:
@@ -56,19 +64,14 @@ class Pathway:
         return bool(self.need)
 
 
-@dataclass(frozen=True)
-class Group:
+@dataclass(frozen=True, kw_only=True)
+class Group(SourcedItem):
     """A group that can raise Level 3: any of ``any`` holds, or all of ``all``."""
 
-    name: str
-    label: str
     any: tuple[Condition, ...]
     all: tuple[Condition, ...]
     alternative_all: tuple[Condition, ...] = ()
     alternative_label: str = ""
-    line: int = 0
-    quote: str = ""
-    assumed: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,27 @@ def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
     ['employment_training_education', 'finance_benefits_debt']
     """
     data, label = read_toml(path, "ttg_minimum_specification", "pathways.toml")
+    _check_tables(data, label)
+    out = [
+        _pathway(label, f"pathways.{name}", name, blk)
+        for name, blk in data.get("pathways", {}).items()
+    ]
+    if not out:
+        raise SpecError(label, "pathways", "must define at least one pathway")
+    groups = _groups(data.get("groups", {}), label)
+    comp = data["complexity"]
+    _check_complexity(comp, groups, label)
+    sup = data.get("supporting_activity", {})
+    _check_supporting(sup, groups, label)
+    extra = tuple(
+        _pathway(label, f"extra_support.{name}", name, blk)
+        for name, blk in data.get("extra_support", {}).items()
+    )
+    return PathwayRules(label, tuple(out), comp, groups, sup, extra, data.get("meta", {}))
+
+
+def _check_tables(data: dict, label: str) -> None:
+    """The file's top-level tables, and the keys of ``[meta]`` and ``[levels]``."""
     check_keys(
         data,
         [
@@ -181,14 +205,12 @@ def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
         check_keys(data["meta"], ["document", "title", "line", "quote", "date_note"], label, "meta")
     if "levels" in data:
         check_keys(data["levels"], ["level_1", "level_2", "level_3", "combined"], label, "levels")
-    out = [
-        _pathway(label, f"pathways.{name}", name, blk)
-        for name, blk in data.get("pathways", {}).items()
-    ]
-    if not out:
-        raise SpecError(label, "pathways", "must define at least one pathway")
+
+
+def _groups(table: dict, label: str) -> dict[str, Group]:
+    """``[groups]``: each group that can raise Level 3, with its conditions."""
     groups = {}
-    for name, blk in data.get("groups", {}).items():
+    for name, blk in table.items():
         w = f"groups.{name}"
         check_keys(blk, _GROUP_KEYS, label, w, required=["label"])
         if not blk.get("any") and not blk.get("all"):
@@ -204,7 +226,11 @@ def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
             quote=str(blk.get("quote", "")),
             assumed=str(blk.get("assumed", "")),
         )
-    comp = data["complexity"]
+    return groups
+
+
+def _check_complexity(comp: dict, groups: dict, label: str) -> None:
+    """``[complexity]``: every reading names only known flags (built in or a group)."""
     check_keys(
         comp,
         ["default", "alternatives", "reason", "not_held"],
@@ -225,28 +251,27 @@ def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
                 f"names an unknown complexity flag (expected some of {', '.join(known)})",
                 bad[0],
             )
-    sup = data.get("supporting_activity", {})
-    if sup:
-        check_keys(
-            sup,
-            ["label", "line", "quote", "level_3_groups", "not_held", "assumed"],
-            label,
-            "supporting_activity",
-            required=["label", "level_3_groups"],
-        )
-        bad = [g for g in sup["level_3_groups"] if g not in groups]
-        if bad:
-            raise SpecError(
-                label,
-                "supporting_activity.level_3_groups",
-                f"names a group not in [groups] ({', '.join(groups)})",
-                bad[0],
-            )
-    extra = tuple(
-        _pathway(label, f"extra_support.{name}", name, blk)
-        for name, blk in data.get("extra_support", {}).items()
+
+
+def _check_supporting(sup: dict, groups: dict, label: str) -> None:
+    """``[supporting_activity]`` (optional): its Level 3 groups are groups of ``[groups]``."""
+    if not sup:
+        return
+    check_keys(
+        sup,
+        ["label", "line", "quote", "level_3_groups", "not_held", "assumed"],
+        label,
+        "supporting_activity",
+        required=["label", "level_3_groups"],
     )
-    return PathwayRules(label, tuple(out), comp, groups, sup, extra, data.get("meta", {}))
+    bad = [g for g in sup["level_3_groups"] if g not in groups]
+    if bad:
+        raise SpecError(
+            label,
+            "supporting_activity.level_3_groups",
+            f"names a group not in [groups] ({', '.join(groups)})",
+            bad[0],
+        )
 
 
 def _check_columns(conds, df) -> None:
@@ -354,36 +379,61 @@ def pathway_levels(
     rules = load_pathway_rules() if rules is None else rules
     if reading not in rules.readings:
         raise UsageError(f"unknown reading {reading!r}; expected one of {rules.readings}")
-    has, flags, need, sig, complex_by = _indicators(cohort, rules, young_adult)
     keys = [cohort[b].astype(str) for b in by] if by else None
     groups = cohort.groupby(keys, observed=True).indices if by else {(): np.arange(len(cohort))}
-    nan = float("nan")
+    rows = [
+        _level_row(spec, g, idx, by, rules.readings, reading)
+        for spec in _row_specs(cohort, rules, young_adult)
+        for g, idx in groups.items()
+    ]
+    out = pd.DataFrame(rows)
+    for c in ("need", "level_2_only", "level_3", "level_2_3"):
+        out[f"{c}_pct"] = 100 * out[c].astype(float) / out["n"].where(out["n"] > 0)
+    return out
 
-    def levels(need_mask, sig_mask, name_flags=None):
-        """{reading: level-3 mask} for a need mask."""
-        out = {}
-        for r, (cx, use_sig) in complex_by.items():
-            c = cx if name_flags is None else name_flags
-            if use_sig and sig_mask is not None and name_flags is None:
-                c = c | sig_mask
-            out[r] = need_mask & c
-        return out
 
-    # Rows: the pathways, then supporting activity, then extra support.
+@dataclass(frozen=True)
+class _RowSpec:
+    """One row kind of :func:`pathway_levels`: who has the need, and who is at Level 3 under
+    each reading (None where the cohort cannot say)."""
+
+    name: str
+    label: str
+    kind: str  # pathway, supporting_activity or extra_support
+    need: np.ndarray | None
+    level_3: dict[str, np.ndarray] | None
+    combined: bool
+    items: str
+    missing: str
+
+
+def _level_3(complex_by, need_mask, sig_mask=None, name_flags=None) -> dict[str, np.ndarray]:
+    """{reading: Level 3 mask} for a need mask: complexity from the reading's flags (plus a
+    significant need where the reading counts it), or from ``name_flags`` when given."""
+    out = {}
+    for r, (cx, use_sig) in complex_by.items():
+        c = cx if name_flags is None else name_flags
+        if use_sig and sig_mask is not None and name_flags is None:
+            c = c | sig_mask
+        out[r] = need_mask & c
+    return out
+
+
+def _row_specs(cohort, rules, young_adult) -> list[_RowSpec]:
+    """The rows' kinds: the pathways, then supporting activity, then extra support."""
+    has, flags, need, sig, complex_by = _indicators(cohort, rules, young_adult)
     specs = []
     for pw in rules.pathways:
         n_mask = need[pw.name]
-        l3 = levels(n_mask, sig[pw.name]) if n_mask is not None else None
-        items = "; ".join(str(c) for c in pw.need)
         specs.append(
-            (
+            _RowSpec(
                 pw.name,
                 pw.label,
                 "pathway",
                 n_mask,
-                l3,
+                _level_3(complex_by, n_mask, sig[pw.name]) if n_mask is not None else None,
                 pw.combined_levels,
-                items,
+                "; ".join(str(c) for c in pw.need),
                 "; ".join(pw.missing_items),
             )
         )
@@ -394,71 +444,69 @@ def pathway_levels(
         grp = np.zeros(len(cohort), dtype=bool)
         for g in sup["level_3_groups"]:
             grp |= flags[g]
-        l3 = levels(any_need, None, grp) if any_need is not None else None
-        not_held = sup.get("not_held", {})
         specs.append(
-            (
+            _RowSpec(
                 "supporting_activity",
                 sup["label"],
                 "supporting_activity",
                 any_need,
-                l3,
+                _level_3(complex_by, any_need, None, grp) if any_need is not None else None,
                 False,
                 "need on any pathway; level 3 groups: " + ", ".join(sup["level_3_groups"]),
-                "; ".join(f"{k} ({v})" for k, v in not_held.items()),
+                "; ".join(f"{k} ({v})" for k, v in sup.get("not_held", {}).items()),
             )
         )
     for ex in rules.extra_support:
-        m = (_any(ex.need, cohort) & has) if ex.estimable else None
         specs.append(
-            (
+            _RowSpec(
                 ex.name,
                 ex.label,
                 "extra_support",
-                m,
+                (_any(ex.need, cohort) & has) if ex.estimable else None,
                 None,
                 False,
                 "; ".join(str(c) for c in ex.need),
                 "; ".join(ex.missing_items),
             )
         )
-    rows = []
-    for name, label, kind, n_mask, l3, combined, items, missing in specs:
-        for g, idx in groups.items():
-            row = dict(zip(by or [], g if isinstance(g, tuple) else (g,)))
-            n = len(idx)
-            row.update({"pathway": name, "label": label, "kind": kind, "n": n, "level_1": n})
-            if n_mask is None:
-                row.update({"need": nan, "level_2_only": nan, "level_3": nan, "level_2_3": nan})
-                for r in rules.readings:
-                    row[f"level_2_only_{r}"] = row[f"level_3_{r}"] = nan
-            else:
-                k = int(n_mask[idx].sum())
-                row["need"] = k
-                for r in rules.readings:
-                    k3 = int(l3[r][idx].sum()) if l3 is not None else nan
-                    row[f"level_2_only_{r}"] = nan if combined else k - k3
-                    row[f"level_3_{r}"] = nan if combined else k3
-                row["level_2_only"] = row[f"level_2_only_{reading}"]
-                row["level_3"] = row[f"level_3_{reading}"]
-                row["level_2_3"] = k if combined else nan
-            row.update(
-                {
-                    "combined_levels": combined,
-                    "estimable": n_mask is not None,
-                    "items_read": items,
-                    "missing_items": missing,
-                }
-            )
-            rows.append(row)
-    out = pd.DataFrame(rows)
-    for c in ("need", "level_2_only", "level_3", "level_2_3"):
-        out[f"{c}_pct"] = 100 * out[c].astype(float) / out["n"].where(out["n"] > 0)
-    return out
+    return specs
+
+
+def _level_row(spec: _RowSpec, g, idx, by, readings, reading) -> dict:
+    """One row of :func:`pathway_levels`: a row kind in one subgroup (``idx``: its people).
+    Counts the cohort cannot give are NaN, never zero."""
+    nan = float("nan")
+    row = dict(zip(by or [], g if isinstance(g, tuple) else (g,)))
+    n = len(idx)
+    row.update({"pathway": spec.name, "label": spec.label, "kind": spec.kind, "n": n})
+    row["level_1"] = n
+    if spec.need is None:
+        row.update({"need": nan, "level_2_only": nan, "level_3": nan, "level_2_3": nan})
+        for r in readings:
+            row[f"level_2_only_{r}"] = row[f"level_3_{r}"] = nan
+    else:
+        k = int(spec.need[idx].sum())
+        row["need"] = k
+        for r in readings:
+            k3 = int(spec.level_3[r][idx].sum()) if spec.level_3 is not None else nan
+            row[f"level_2_only_{r}"] = nan if spec.combined else k - k3
+            row[f"level_3_{r}"] = nan if spec.combined else k3
+        row["level_2_only"] = row[f"level_2_only_{reading}"]
+        row["level_3"] = row[f"level_3_{reading}"]
+        row["level_2_3"] = k if spec.combined else nan
+    row.update(
+        {
+            "combined_levels": spec.combined,
+            "estimable": spec.need is not None,
+            "items_read": spec.items,
+            "missing_items": spec.missing,
+        }
+    )
+    return row
 
 
 @dataclass(frozen=True)
-class TTGReport:
+class TTGReport(ResultMixin):
     """Through the Gate levels under both complexity readings, groups, and what is not known.
 
     Attributes
@@ -478,6 +526,13 @@ class TTGReport:
     groups: pd.DataFrame
     notes: tuple[str, ...]
     reading: str
+
+    #: drawn by :func:`toolkit.report.plots.plot_pathway_levels`
+    _plot = "plot_pathway_levels"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The levels table, one row per pathway (a copy)."""
+        return self.table.copy()
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

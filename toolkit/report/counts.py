@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from toolkit.fidelity.report import EVALUATED_ROLES
+
 
 @dataclass(frozen=True)
 class FigureCounts:
@@ -72,8 +74,6 @@ def figure_counts(report) -> FigureCounts:
     >>> figure_counts(SimpleNamespace(targets=t)).sentence()
     '1 of 2 evaluated published figures met (of 3 published; 1 shown, not evaluated); 1 of 1 logical relations hold'
     """  # noqa: E501
-    from toolkit.fidelity.report import EVALUATED_ROLES
-
     t = report.targets
     rel = (t["statistic"] == "relation").to_numpy()
     evaluated = t["role"].isin(EVALUATED_ROLES).to_numpy()

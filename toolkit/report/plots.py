@@ -10,13 +10,31 @@ leave them off (e.g. when the caption goes into the paper's text).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from toolkit.profile.spec import ProfileSpec, load_profile
-from toolkit.schema import GROUPS, NEED_ITEM_LABELS, NEED_ITEMS
+from toolkit.fidelity.report import EVALUATED_ROLES
+from toolkit.profile.rules import load_programme_rules
+from toolkit.report.counts import figure_counts
+from toolkit.report.tables import precision_misses
+
+#: Figures of one paper, kept under these names for existing callers (see ``__getattr__``).
+_PAPER_FIGURES = {
+    "figure1_table": "toolkit.papers.recall_process_experience.figures",
+    "plot_figure1": "toolkit.papers.recall_process_experience.figures",
+}
 
 
-def _axes(ax, figsize=(8, 6)):
+def __getattr__(name: str):
+    # A paper's own figure lives beside the paper; imported on first use, since the paper's
+    # module draws with the helpers below (an import at the top would be a cycle).
+    if name in _PAPER_FIGURES:
+        import importlib
+
+        return getattr(importlib.import_module(_PAPER_FIGURES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def new_axes(ax, figsize=(8, 6)):
+    """``ax``, or the axes of a new figure of ``figsize`` inches when ``ax`` is None."""
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -29,7 +47,7 @@ _XLABEL_PT = 40
 _LINE_PT = 14  # one legend row / caption line at 'small' size, in points
 
 
-def _legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
+def legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
     """A legend centred under the axes, offset in points (not axes fractions) so it never
     overlaps the x label whatever the figure's size. Returns the points it occupies."""
     from matplotlib.transforms import ScaledTranslation
@@ -49,8 +67,8 @@ def _legend_below(ax, ncol: int = 2, title: str | None = None) -> float:
     return _XLABEL_PT + rows * _LINE_PT + 14
 
 
-def _caption(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
-    """A caption under the axes (and under a legend placed by :func:`_legend_below`), wrapped
+def caption_below(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
+    """A caption under the axes (and under a legend placed by :func:`legend_below`), wrapped
     to about the axes' width, offset in points."""
     import textwrap
 
@@ -70,6 +88,10 @@ def _caption(ax, text: str, below_pt: float = _XLABEL_PT) -> None:
     )
 
 
+# the names this module's figures use (kept for figures added elsewhere)
+_axes, _legend_below, _caption = new_axes, legend_below, caption_below
+
+
 def _short(name: str) -> str:
     r"""A strategy name that fits a tick label: 'capacity:per_week=50,priority=nearest_sed'
     -> 'capacity\nper_week=50, priority=nearest_sed'.
@@ -79,99 +101,6 @@ def _short(name: str) -> str:
     """
     kind, _, opts = name.partition(":")
     return kind if not opts else kind + "\n" + opts.replace(",", ", ")
-
-
-def figure1_table(cohort: pd.DataFrame, spec: ProfileSpec | None = None) -> pd.DataFrame:
-    """Figure 1 item means for standard recalls and everyone else: published and synthetic.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: item; columns ``label``, ``published_standard``, ``synthetic_standard``,
-        ``published_not_standard``, ``synthetic_not_standard``.
-    """
-    spec = load_profile() if spec is None else spec
-    has = cohort["has_oasys"].to_numpy()
-    rows = []
-    for item in NEED_ITEMS:
-        row = {"item": item, "label": NEED_ITEM_LABELS[item]}
-        for group in ("standard", "not_standard"):
-            m = cohort["population"].isin(GROUPS[group]).to_numpy() & has
-            row[f"published_{group}"] = spec.target(f"figure1.{item}.{group}").value
-            vals = cohort.loc[m, item].astype("float64")
-            row[f"synthetic_{group}"] = float(vals.mean()) if vals.notna().any() else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("item")
-
-
-def plot_figure1(
-    cohort: pd.DataFrame, spec: ProfileSpec | None = None, ax=None, caption: bool = True
-):
-    """Reproduce Figure 1 (mean OASys need item scores) from a cohort beside the published bars.
-
-    Bars are the synthetic means; black markers are the published chart values.
-
-    Parameters
-    ----------
-    cohort : pandas.DataFrame
-    spec : ProfileSpec, optional
-    ax : matplotlib.axes.Axes, optional
-    caption : bool
-        Draw the caption (population, N) under the axes.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    tab = figure1_table(cohort, spec)
-    ax = _axes(ax, (8, 7))
-    y = np.arange(len(tab))
-    h = 0.38
-    ax.barh(
-        y - h / 2,
-        tab["synthetic_standard"],
-        height=h,
-        color="#1f77b4",
-        label="Standard recalled (synthetic)",
-    )
-    ax.barh(
-        y + h / 2,
-        tab["synthetic_not_standard"],
-        height=h,
-        color="#ff7f0e",
-        label="Other sentenced (synthetic)",
-    )
-    ax.scatter(
-        tab["published_standard"],
-        y - h / 2,
-        marker="|",
-        s=160,
-        color="black",
-        zorder=3,
-        label="Published (chart data)",
-    )
-    ax.scatter(tab["published_not_standard"], y + h / 2, marker="|", s=160, color="black", zorder=3)
-    ax.set_yticks(y, tab["label"])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 2)
-    ax.set_xlabel("Mean item score (0 = no problem, 1 = some, 2 = significant)")
-    ax.set_title(
-        "Figure 1: assessment of need,\nstandard recalled vs all other sentenced prisoners"
-    )
-    below = _legend_below(ax, ncol=3)
-    if caption:
-        has = cohort["has_oasys"].to_numpy()
-        n_std = int((cohort["population"].isin(GROUPS["standard"]).to_numpy() & has).sum())
-        n_oth = int((cohort["population"].isin(GROUPS["not_standard"]).to_numpy() & has).sum())
-        _caption(
-            ax,
-            f"Synthetic census cohort, 31 March 2014 (not real people): {n_std:,} standard "
-            f"recalls and {n_oth:,} other sentenced prisoners with an OASys assessment; one "
-            "cohort (no replications: the marginals are constructed exactly). Published values "
-            "are the chart's data.",
-            below,
-        )
-    return ax
 
 
 #: How each source's rows are named on the fidelity figure.
@@ -207,10 +136,6 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.fidelity.report import EVALUATED_ROLES
-    from toolkit.report.counts import figure_counts
-    from toolkit.report.tables import precision_misses
-
     # published figures only: the declared logical relations are rules, not published figures
     m = precision_misses(report)
     m = m[m["statistic"] != "relation"]
@@ -220,7 +145,6 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
     sources += [s for s in dict.fromkeys(m["source"]) if s not in sources]
     ax.axvspan(-1, 1, color="0.9", zorder=0, label="Prints as published (|miss| <= 1)")
     ax.axvline(0, color="0.5", lw=0.8, zorder=1)
-    # Deterministic vertical spread so points in one row do not sit on top of each other.
     evaluated = m["role"].isin(EVALUATED_ROLES)
     styles = (
         (evaluated & (m["pass"] == True), "o", "#2ca02c", "Evaluated, met"),  # noqa: E712
@@ -228,28 +152,8 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
         (~evaluated, "D", "#7f7f7f", "Shown, not evaluated (audit: superseded or unmeetable)"),
     )
     for mask, marker, colour, label in styles:
-        d = m[mask]
-        if d.empty:
-            continue
-        y = d["source"].map({s: i for i, s in enumerate(sources)}).to_numpy(float)
-        rank = d.groupby("source").cumcount().to_numpy()
-        size = d["source"].map(d["source"].value_counts()).to_numpy()
-        y = y + 0.6 * (rank / np.maximum(size - 1, 1) - 0.5)
-        x = d["miss_in_precision"].to_numpy(float)
-        inside = np.abs(x) <= limit
-        ax.scatter(x[inside], y[inside], s=14, marker=marker, color=colour, label=label, zorder=3)
-        for xi, yi, tid in zip(x[~inside], y[~inside], d["target_id"].to_numpy()[~inside]):
-            edge = np.sign(xi) * limit * 0.97
-            ax.scatter([edge], [yi], marker=">" if xi > 0 else "<", s=40, color=colour, zorder=3)
-            ax.annotate(
-                f"{tid}\n({'count differs' if np.isinf(xi) else f'{xi:+.0f} units'})",
-                (edge, yi),
-                xytext=(-6 if xi > 0 else 6, 0),
-                textcoords="offset points",
-                ha="right" if xi > 0 else "left",
-                va="center",
-                fontsize="x-small",
-            )
+        if mask.any():
+            _fidelity_points(ax, m[mask], sources, limit, marker, colour, label)
     ax.set_yticks(range(len(sources)), [SOURCE_LABELS.get(s, s) for s in sources])
     ax.invert_yaxis()
     ax.set_xlim(-limit, limit)
@@ -269,6 +173,31 @@ def plot_fidelity(report, ax=None, limit: float = 2.0, caption: bool = True):
             below,
         )
     return ax
+
+
+def _fidelity_points(ax, d, sources, limit, marker, colour, label) -> None:
+    """One style's points of :func:`plot_fidelity`; those beyond ``limit`` as arrows at the
+    edge, labelled with their target id and miss."""
+    # Deterministic vertical spread so points in one row do not sit on top of each other.
+    y = d["source"].map({s: i for i, s in enumerate(sources)}).to_numpy(float)
+    rank = d.groupby("source").cumcount().to_numpy()
+    size = d["source"].map(d["source"].value_counts()).to_numpy()
+    y = y + 0.6 * (rank / np.maximum(size - 1, 1) - 0.5)
+    x = d["miss_in_precision"].to_numpy(float)
+    inside = np.abs(x) <= limit
+    ax.scatter(x[inside], y[inside], s=14, marker=marker, color=colour, label=label, zorder=3)
+    for xi, yi, tid in zip(x[~inside], y[~inside], d["target_id"].to_numpy()[~inside]):
+        edge = np.sign(xi) * limit * 0.97
+        ax.scatter([edge], [yi], marker=">" if xi > 0 else "<", s=40, color=colour, zorder=3)
+        ax.annotate(
+            f"{tid}\n({'count differs' if np.isinf(xi) else f'{xi:+.0f} units'})",
+            (edge, yi),
+            xytext=(-6 if xi > 0 else 6, 0),
+            textcoords="offset points",
+            ha="right" if xi > 0 else "left",
+            va="center",
+            fontsize="x-small",
+        )
 
 
 def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
@@ -292,63 +221,15 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.profile.rules import load_programme_rules
-
     rules = load_programme_rules() if rules is None else rules
-    tab = result.table
-    if result.by:
-        tab = (
-            tab.groupby("programme", sort=False)[
-                ["suitable", "attended", "attended_other", "unmet"]
-            ]
-            .sum()
-            .reset_index()
-        )
-        for o in ("attended", "attended_other", "unmet"):
-            tab[f"{o}_pct"] = 100 * tab[o] / tab["suitable"]
-    tab = tab.set_index("programme")
+    tab = _needs_gap_table(result)
     names = [p.name for p in rules.programmes if p.name in tab.index]
     ax = _axes(ax, (9, 5.5))
     y = np.arange(len(names))
-    left = np.zeros(len(names))
-    colours = {"attended": "#2ca02c", "attended_other": "#9ecae1", "unmet": "#d62728"}
-    labels = {
-        "attended": "Attended the programme",
-        "attended_other": "Attended another programme",
-        "unmet": "Unmet need",
-    }
-    for o in ("attended", "attended_other", "unmet"):
-        vals = tab.loc[names, f"{o}_pct"].to_numpy(float)
-        ax.barh(y, vals, left=left, color=colours[o], label=labels[o])
-        left += vals
+    _attendance_bars(ax, tab, names, y)
     if "unmet_pct_lo" in tab and not result.by:
-        unmet = tab.loc[names, "unmet_pct"].to_numpy(float)
-        lo = tab.loc[names, "unmet_pct_lo"].to_numpy(float)
-        hi = tab.loc[names, "unmet_pct_hi"].to_numpy(float)
-        # The red segment starts at 100 - unmet; a higher unmet share moves that edge left.
-        ax.errorbar(
-            100 - unmet,
-            y,
-            xerr=[hi - unmet, unmet - lo],
-            fmt="none",
-            ecolor="black",
-            elinewidth=1.5,
-            capsize=4,
-            label=f"{int(round(100 * result.confidence))}% interval of the unmet share "
-            "(Wilson; read on the top axis)",
-        )
-    pub_att = [rules.programme(n).attended_pct for n in names]
-    pub_unmet = [100 - rules.programme(n).unmet_pct for n in names]
-    ax.scatter(
-        pub_att,
-        y - 0.3,
-        marker="v",
-        s=30,
-        color="black",
-        zorder=3,
-        label="Published (Table 2): where attended ends and where unmet starts",
-    )
-    ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
+        _unmet_interval(ax, tab, names, y, result.confidence)
+    _published_marks(ax, rules, names, y)
     ax.set_yticks(
         y, [f"{rules.programme(n).label} (n = {int(tab.loc[n, 'suitable']):,})" for n in names]
     )
@@ -369,6 +250,135 @@ def plot_needs_gap(result, rules=None, ax=None, caption: bool = True):
             f"people){f', N = {base:,}' if base else ''}; one cohort. Programme rules are "
             f"assumed readings of Table 2's footnotes (reading: {result.reading}). Intervals "
             "describe a study of this size, not uncertainty about real prisoners.",
+            below,
+        )
+    return ax
+
+
+#: The needs gap's outcomes as stacked: label and colour.
+NEEDS_GAP_OUTCOMES = {
+    "attended": ("Attended the programme", "#2ca02c"),
+    "attended_other": ("Attended another programme", "#9ecae1"),
+    "unmet": ("Unmet need", "#d62728"),
+}
+
+
+def _needs_gap_table(result):
+    """The result's table indexed by programme, subgroups summed (shares recomputed)."""
+    tab = result.table
+    if result.by:
+        tab = (
+            tab.groupby("programme", sort=False)[
+                ["suitable", "attended", "attended_other", "unmet"]
+            ]
+            .sum()
+            .reset_index()
+        )
+        for o in NEEDS_GAP_OUTCOMES:
+            tab[f"{o}_pct"] = 100 * tab[o] / tab["suitable"]
+    return tab.set_index("programme")
+
+
+def _attendance_bars(ax, tab, names, y) -> None:
+    """Attended / attended another / unmet, stacked from the left."""
+    left = np.zeros(len(names))
+    for o, (label, colour) in NEEDS_GAP_OUTCOMES.items():
+        vals = tab.loc[names, f"{o}_pct"].to_numpy(float)
+        ax.barh(y, vals, left=left, color=colour, label=label)
+        left += vals
+
+
+def _unmet_interval(ax, tab, names, y, confidence: float) -> None:
+    """The unmet share's interval, drawn where the red segment starts (at 100 - unmet)."""
+    unmet = tab.loc[names, "unmet_pct"].to_numpy(float)
+    lo = tab.loc[names, "unmet_pct_lo"].to_numpy(float)
+    hi = tab.loc[names, "unmet_pct_hi"].to_numpy(float)
+    # The red segment starts at 100 - unmet; a higher unmet share moves that edge left.
+    ax.errorbar(
+        100 - unmet,
+        y,
+        xerr=[hi - unmet, unmet - lo],
+        fmt="none",
+        ecolor="black",
+        elinewidth=1.5,
+        capsize=4,
+        label=f"{int(round(100 * confidence))}% interval of the unmet share "
+        "(Wilson; read on the top axis)",
+    )
+
+
+def _published_marks(ax, rules, names, y) -> None:
+    """Black ticks at Table 2's published boundaries: where attended ends, unmet starts."""
+    pub_att = [rules.programme(n).attended_pct for n in names]
+    pub_unmet = [100 - rules.programme(n).unmet_pct for n in names]
+    ax.scatter(
+        pub_att,
+        y - 0.3,
+        marker="v",
+        s=30,
+        color="black",
+        zorder=3,
+        label="Published (Table 2): where attended ends and where unmet starts",
+    )
+    ax.scatter(pub_unmet, y - 0.3, marker="v", s=30, color="black", zorder=3)
+
+
+#: Through the Gate levels as drawn: column, label, colour.
+PATHWAY_LEVELS = (
+    ("level_3", "Level 3 (need and complexity)", "#08519c"),
+    ("level_2_only", "Level 2 only (need)", "#6baed6"),
+    ("level_2_3", "Levels 2 and 3 combined (one service)", "#9e9ac8"),
+)
+
+
+def plot_pathway_levels(report, ax=None, caption: bool = True):
+    """People at Level 2 only and Level 3 of each resettlement pathway (Through the Gate), as a
+    share of the cohort, under the report's complexity reading.
+
+    Pathways the specification serves as one level show one "combined" bar; rows the cohort
+    cannot estimate are labelled "not estimable", never drawn as zero.
+
+    Parameters
+    ----------
+    report : TTGReport
+        From :func:`toolkit.needs.pathways.ttg_report`; subgroups are summed.
+    ax : matplotlib.axes.Axes, optional
+    caption : bool
+        Draw the caption under the axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cols = [c for c, _, _ in PATHWAY_LEVELS]
+    t = report.table.groupby("pathway", sort=False).agg(
+        label=("label", "first"),
+        n=("n", "sum"),
+        **{c: (c, lambda v: v.sum(min_count=1)) for c in cols},
+    )
+    ax = _axes(ax, (9, 0.45 * len(t) + 2.5))
+    y = np.arange(len(t))
+    left = np.zeros(len(t))
+    for col, label, colour in PATHWAY_LEVELS:
+        pct = (100 * t[col].astype(float) / t["n"].where(t["n"] > 0)).fillna(0).to_numpy()
+        ax.barh(y, pct, left=left, color=colour, label=label)
+        left += pct
+    missing = t[cols].isna().all(axis=1).to_numpy()
+    for yi in np.flatnonzero(missing):
+        ax.text(1, yi, "not estimable (the cohort lacks the item)", va="center", fontsize="small")
+    ax.set_yticks(y, t["label"], fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share of the cohort (%)")
+    ax.set_title(f"Through the Gate service levels (complexity reading: {report.reading})")
+    below = _legend_below(ax, ncol=2)
+    if caption:
+        _caption(
+            ax,
+            f"Synthetic cohort of {int(t['n'].max()):,} people (not real people), one cohort. "
+            "Needs are read from the OASys items the cohort carries (a lower bound where the "
+            "pathway covers items it lacks); Level 3 adds the reading's complexity groups "
+            "(assumed readings of the specification, pathways.toml).",
             below,
         )
     return ax
@@ -569,14 +579,14 @@ def plot_capacity_over_time(
 
     Parameters
     ----------
-    result : NeedsGapResult
-        From :func:`toolkit.needs.gap.estimate_needs_gap` with ``capacity`` given.
+    result : NeedsGapResult or CapacityResult
+        From :func:`toolkit.needs.gap.estimate_needs_gap` with ``capacity`` given, or from
+        :func:`toolkit.needs.capacity.capacity_over_time`.
     rules : ProgrammeRules, optional
         For programme labels; defaults to the shipped rules.
     ax : matplotlib.axes.Axes, optional
     column : str
-        A column of ``result.capacity_monthly`` (``waiting``, ``completed``,
-        ``released_unmet``, ...).
+        A column of the monthly table (``waiting``, ``completed``, ``released_unmet``, ...).
     caption : bool
         Draw the caption under the axes.
 
@@ -584,14 +594,14 @@ def plot_capacity_over_time(
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.profile.rules import load_programme_rules
-
-    if result.capacity_monthly is None:
+    # a CapacityResult holds the months as `monthly`; a NeedsGapResult as `capacity_monthly`
+    monthly = getattr(result, "monthly", None)
+    monthly = result.capacity_monthly if monthly is None else monthly
+    if monthly is None:
         raise ValueError("the result has no capacity scenario: pass capacity= to the estimate")
     rules = load_programme_rules() if rules is None else rules
     labels = {p.name: p.label for p in rules.programmes}
     ax = _axes(ax, figsize=(9, 5.5))
-    monthly = result.capacity_monthly
     for name, d in monthly.groupby("programme", sort=False):
         ax.plot(d["month"], d[column], marker=".", label=labels.get(name, name))
     ax.set_xlabel("month of the scenario")
