@@ -9,12 +9,12 @@ readings, subgroups, national figures, the capacity scenario, and the review mod
 from __future__ import annotations
 
 import pandas as pd
+from toolkit.papers.recall_process_experience.figures import figure1_table
 
 from toolkit.cohort.generate import generate_cohort
 from toolkit.fidelity.report import fidelity_report
 from toolkit.needs.capacity import CAPACITY_SHOWN
 from toolkit.needs.gap import estimate_needs_gap, load_capacity
-from toolkit.papers.recall_process_experience.figures import figure1_table
 from toolkit.profile.rules import (
     default_rules_path,
     load_programme_rules,
