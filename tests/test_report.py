@@ -239,6 +239,7 @@ def test_figure1_lives_beside_its_paper_and_keeps_its_old_names():
     """Study 1's Figure 1 (standard vs not_standard) is the paper's own code; the toolkit's plots
     module only leads to it, so existing imports keep working."""
     from toolkit.papers.recall_process_experience import figures
+
     from toolkit.report import plots
 
     assert plots.plot_figure1 is figures.plot_figure1
