@@ -35,15 +35,34 @@ def hash_uniform(key: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Uniform(0, 1) from (person key, day) via SplitMix64; vectorised, deterministic.
 
     The day enters at 1/1024-day resolution, so non-integer days (event reviews) get their own
-    draws.
+    draws; an infinite or NaN day draws as day 0.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         d = np.where(np.isfinite(day), np.round(np.asarray(day, dtype=float) * 1024), 0)
-        z = key + d.astype(np.uint64) * _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+        return _splitmix(key, d.astype(np.uint64))
+
+
+def hash_uniform_finite(key: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """:func:`hash_uniform` for finite days >= 0 (the same numbers), without its checks: for
+    loops that draw a few numbers many times (the capacity strategy's weeks)."""
+    return _splitmix(key, np.round(day * 1024.0).astype(np.uint64))
+
+
+_S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix(key: np.ndarray, ticks: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser of ``key + ticks * golden``, as a double in [0, 1) (53 bits).
+    numpy wraps uint64 arithmetic on arrays silently, as the hash needs (on scalars it warns)."""
+    z = ticks * _GOLDEN + key  # (not in place: key and ticks may broadcast)
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    z >>= _S11
+    return z.astype(np.float64) / float(1 << 53)
 
 
 def board_release_day(first, every, releasable, limit, key, p) -> np.ndarray:

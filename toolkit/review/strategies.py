@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toolkit.exceptions import UsageError
+from toolkit.review.capacity import weekly_reviews
 from toolkit.review.mechanism import (
     ReviewPlan,
     count_reviews,
     finish,
     formal_plan,
-    hash_uniform,
     merge_days,
     release_outcomes,
 )
@@ -157,38 +157,27 @@ class CapacityLimited(Strategy):
         return formal_plan(ep, rules)  # the weekly extra reviews come from outcomes()
 
     def outcomes(self, ep, rules, census=None) -> dict[str, np.ndarray]:
-        """Week by week (vectorised over people): formal reviews, plus the weekly budget."""
+        """Formal reviews, plus the weekly budget over the caseload
+        (:func:`toolkit.review.capacity.weekly_reviews`)."""
         plan = self.plan(ep, rules)
         formal = release_outcomes(ep, plan, rules)
         limit = np.minimum(ep.sed, rules.horizon_days)
         # reviews stop at the formal notice (a decision is then pending), the Board's release
         # or the end of the sentence
         stop = np.minimum.reduce([formal["notice_day"], ep.board_day, limit])
-        open_ = np.where(ep.reviewable, ep.exec_open_day, np.inf)
-        extra_notice = np.full(ep.n, np.inf)
-        extra = np.zeros(ep.n, dtype=np.int64)
-        last = np.full(ep.n, -np.inf)
-        live = np.flatnonzero(ep.reviewable)
-        p = rules.notice_probability
         order = self.priority.prepare(
             ep, rules, census, per_week=self.per_week, formal=formal, stop=stop.copy()
         )
-        week = 0
-        while live.size and self.per_week > 0:
-            t = 7.0 * week - ep.admit_day[live]
-            live = live[t < stop[live]]  # people who left custody or await a decision drop out
-            t = 7.0 * week - ep.admit_day[live]
-            ok = (t >= 0) & (t - last[live] >= self.min_gap)
-            cand, tc = live[ok], t[ok]
-            if cand.size:
-                chosen = order.select(ep, cand, tc, self.per_week, census)
-                tc = 7.0 * week - ep.admit_day[chosen]
-                last[chosen] = tc
-                extra[chosen] += 1
-                hit = (tc >= open_[chosen]) & (hash_uniform(ep.key[chosen], tc) < p)
-                extra_notice[chosen[hit]] = tc[hit]
-                stop[chosen[hit]] = tc[hit]
-            week += 1
+        extra_notice, extra = weekly_reviews(
+            ep,
+            order,
+            per_week=self.per_week,
+            min_gap=self.min_gap,
+            stop=stop,
+            open_=np.where(ep.reviewable, ep.exec_open_day, np.inf),
+            p=rules.notice_probability,
+            census=census,
+        )
         notice = np.minimum(formal["notice_day"], extra_notice)
         out = finish(ep, notice, rules)
         out["reviews"] = count_reviews(ep, plan, notice, out["release_day"], rules) + extra
