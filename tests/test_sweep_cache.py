@@ -142,6 +142,21 @@ def test_projection_stays_cached_equal_uncached():
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+def test_every_recall_type_reads_the_stored_census_with_the_same_result():
+    """A projection over every recall type at the default seed draws from the stored default
+    census (no cohort generated): the same stays as the reference path, which generates it."""
+    from toolkit.categories import RECALL_TYPES
+
+    kw = dict(n=500, replications=1, populations=list(RECALL_TYPES), rules_path=None)
+    a = sc.custody_days("capacity:per_week=5,priority=fifo", seed=np.random.SeedSequence(4), **kw)
+    with cache.disabled():
+        b = sc.custody_days(
+            "capacity:per_week=5,priority=fifo", seed=np.random.SeedSequence(4), **kw
+        )
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert set(a["recall_type"]) - {"standard"}  # other recall types were drawn
+
+
 # --- what may be varied ------------------------------------------------------------------------
 
 
