@@ -21,7 +21,6 @@ PENDING: set[str] = {
     "toolkit.report.demo.DemoResult",
     "toolkit.review.calibration.CalibrationResult",
     "toolkit.review.engine.SimulationResult",
-    "toolkit.sweep.run.SweepRun",
 }
 
 
