@@ -280,3 +280,17 @@ def test_baseline_method_with_assumptions_runs_at_the_rules_values(tmp_path):
     plain = run_sweep(load_sweep_spec(bare), tmp_path / "bare").results
     cols = list(sc.OUTCOMES)
     pd.testing.assert_frame_equal(res[cols], plain[cols], check_exact=True)
+
+
+def test_rng_and_its_older_name_seed_draw_the_same():
+    """``rng=`` (int, Generator or SeedSequence) and ``seed=`` (kept as an alias) give the
+    same scenario; giving both, or neither, is refused."""
+    kw = dict(n=300, replications=2, populations=["standard"])
+    a = sc.run_scenario({}, ["formal"], rng=np.random.SeedSequence(5), **kw)
+    assert a == sc.run_scenario({}, ["formal"], seed=np.random.SeedSequence(5), **kw)
+    assert a == sc.run_scenario({}, ["formal"], rng=np.random.default_rng(5), **kw)
+    assert a != sc.run_scenario({}, ["formal"], rng=6, **kw)
+    with pytest.raises(UsageError, match="not both"):
+        sc.run_scenario({}, ["formal"], rng=1, seed=1, **kw)
+    with pytest.raises(UsageError, match="give rng"):
+        sc.custody_days("formal", **kw)

@@ -41,7 +41,7 @@ def run_projection(spec: SweepSpec):
             n=proj.get("admissions", 20_000),
             replications=proj.get("replications", 2),
             populations=flow.projection.populations,
-            seed=seed,  # the same stream for every strategy: common random numbers
+            rng=seed,  # the same stream for every strategy: common random numbers
             rules_path=spec.rules,
             cohort_seed=spec.cohort_seed,
         )

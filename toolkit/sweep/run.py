@@ -141,20 +141,16 @@ def run_partition(spec: SweepSpec, points: pd.DataFrame) -> pd.DataFrame:
     names = [a.name for a in spec.assumptions]
     rows = []
     n_s = len(spec.strategies)
+    # what every scenario of the spec shares; each point adds its values and its own stream
+    flow = {"n": spec.admissions, "replications": spec.replications}
+    flow |= {"populations": spec.populations, "rules_path": spec.rules}
     for rec in points.to_dict("records"):
         point = int(rec["point"])
         values = {k: float(rec[k]) for k in names}
-        seed = np.random.SeedSequence(spec.seed, spawn_key=(point,))
+        stream = np.random.SeedSequence(spec.seed, spawn_key=(point,))
         try:
             outs = scenario.run_scenario(
-                values,
-                spec.strategies,
-                n=spec.admissions,
-                replications=spec.replications,
-                populations=spec.populations,
-                seed=seed,
-                rules_path=spec.rules,
-                cohort_seed=spec.cohort_seed,
+                values, spec.strategies, rng=stream, cohort_seed=spec.cohort_seed, **flow
             )
             status, error = "ok", ""
         except Exception as exc:  # noqa: BLE001 - one bad scenario must not stop the sweep
