@@ -69,18 +69,24 @@ def board_release_day(first, every, releasable, limit, key, p) -> np.ndarray:
     """Day the Board directs release: the first determination ``first + k * every`` (k >= 0) on
     or after ``releasable`` and before ``limit`` whose draw is below ``p``; inf if none.
     Vectorised in rounds over the people still undecided (geometric: few rounds)."""
-    n = first.size
-    out = np.full(n, np.inf)
     with np.errstate(invalid="ignore"):
         k = np.ceil(np.maximum(releasable - first, 0.0) / every)
     k = np.where(np.isfinite(k), k, 0.0)
     rows = np.flatnonzero(np.isfinite(first) & np.isfinite(releasable))
-    bkey = key ^ BOARD_SALT
+    return first_day_drawn(first, every, k, rows, limit, key ^ BOARD_SALT, p)
+
+
+def first_day_drawn(base, every, k, rows, limit, key, p) -> np.ndarray:
+    """For each of ``rows``: the first day ``base + k * every`` (counting ``k`` up from the
+    value given) before ``limit`` whose draw is below ``p``; inf if none (and for other rows).
+    Vectorised in rounds over the rows still undecided (geometric: few rounds). ``k`` is
+    modified."""
+    out = np.full(np.shape(base), np.inf)
     while rows.size:
-        day = first[rows] + k[rows] * every[rows]
+        day = base[rows] + k[rows] * every[rows]
         live = day < limit[rows]
         rows, day = rows[live], day[live]
-        hit = hash_uniform(bkey[rows], day) < p
+        hit = hash_uniform(key[rows], day) < p
         out[rows[hit]] = day[hit]
         rows = rows[~hit]
         k[rows] += 1
@@ -154,18 +160,10 @@ def _first_explicit(r, cand, key, p):
 def _first_periodic(every, start, limit, key, p):
     """First periodic day ``j * every`` (j >= 1) at or after ``start`` and before ``limit`` whose
     draw is below p; inf if none."""
-    out = np.full(start.size, np.inf)
     j = np.maximum(np.ceil(np.where(np.isfinite(start), start, 0) / every), 1.0)
     rows = np.flatnonzero(np.isfinite(start))
-    while rows.size:
-        day = j[rows] * every
-        live = day < limit[rows]
-        rows, day = rows[live], day[live]
-        hit = hash_uniform(key[rows], day) < p
-        out[rows[hit]] = day[hit]
-        rows = rows[~hit]
-        j[rows] += 1
-    return out
+    zero, step = np.zeros(start.size), np.full(start.size, every)
+    return first_day_drawn(zero, step, j, rows, limit, key, p)
 
 
 def executive_notice(ep, plan: ReviewPlan, rules, chunk: int = 250_000) -> np.ndarray:
