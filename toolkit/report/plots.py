@@ -629,7 +629,7 @@ def plot_sweep_frontier(result, ax=None):
     """
     from toolkit.sweep.plots import LABELS
 
-    front = result.frontier() if hasattr(result, "frontier") else result
+    front = result if isinstance(result, pd.DataFrame) else result.frontier()
     ax = _axes(ax, (7, 5))
     x, y = front["review_hours_per_person"], front["bed_days_saved_per_person"]
     xerr = yerr = None
