@@ -167,13 +167,9 @@ def weekly_reviews(
         if not pos.size:  # nobody due: nothing changes until the next person is
             week = max(week + 1, int(cl.due[alive].min()))
             continue
-        if pos.size > per_week:
-            if static is not None:
-                pos = pos[:per_week]
-            else:
-                chosen = order.select(ep, cl.idx[pos], 7.0 * week - cl.a[pos], per_week, census)
-                pos = pos[np.searchsorted(cl.idx[pos], chosen)]
-        elif not default:
+        if static is not None:
+            pos = pos[:per_week]  # slots are in priority order
+        elif pos.size > per_week or not default:
             chosen = order.select(ep, cl.idx[pos], 7.0 * week - cl.a[pos], per_week, census)
             pos = pos[np.searchsorted(cl.idx[pos], chosen)]
         cl.review(pos, week)
