@@ -95,7 +95,6 @@ def write_report(run: SweepRun, spec: SweepSpec, hashes: dict | None = None) -> 
 
 def _write_report(run: SweepRun, spec: SweepSpec, outs: OutputSet) -> dict:
     from toolkit.report.plots import plot_sweep_frontier
-    from toolkit.sweep import plots
 
     out = run.out
     res = run.results
@@ -140,47 +139,64 @@ def _write_report(run: SweepRun, spec: SweepSpec, outs: OutputSet) -> dict:
         "by_strategy": json.loads(summ.to_json(orient="records")),
     }
     if spec.method == "sobol" and spec.assumptions:
-        si = sobol_indices(res, spec)
-        _csv(si, out / "sobol.csv", outs)
-        fig, axes = _figure((12, 8), 2, 2)
-        for ax, o in zip(axes.flat, HEADLINE):
-            plots.plot_sobol(si, spec.tornado_strategy, o, ax=ax)
-        fig.suptitle(f"Sobol indices ({spec.conf_level:.0%} intervals): {spec.tornado_strategy}")
-        _png(fig, out / "sobol.png", outs)
-        fig, axes = _figure((12, 8), 2, 2)
-        ok = res[res["strategy"] == spec.tornado_strategy]
-        for ax, o in zip(axes.flat, HEADLINE):
-            if (ok["status"] == "ok").any():
-                plots.plot_tornado(tornado(res, spec, spec.tornado_strategy, o), o, ax=ax)
-        fig.suptitle(f"Tornado: {spec.tornado_strategy} (mean over the other assumptions)")
-        _png(fig, out / "tornado.png", outs)
-        files += ["sobol.csv", "sobol.png", "tornado.png"]
-        top = (
-            si.dropna(subset=["ST"])
-            .sort_values("ST", ascending=False)
-            .groupby(["strategy", "outcome"], sort=False)
-            .head(1)
-        )
-        summary["largest_total_sobol"] = json.loads(
-            top[["strategy", "outcome", "parameter", "ST", "ST_conf"]].to_json(orient="records")
-        )
+        files += _write_sensitivity(run, spec, outs, summary)
     fig = plot_sweep_frontier(summ, ax=_figure((7, 5))[1]).figure
     _png(fig, out / "frontier.png", outs)
     files.append("frontier.png")
     if spec.projection is not None:
-        flow, table, val = run_projection(spec)
-        t = table.assign(month=table["month"].astype(str))
-        _csv(t, out / "projection.csv", outs)
-        _csv(val, out / "projection_validation.csv", outs)
-        ax = _figure((8, 4.5))[1]
-        _png(plots.plot_projection(table, flow, ax=ax).figure, out / "projection.png", outs)
-        files += ["projection.csv", "projection_validation.csv", "projection.png"]
-        summary["projection_validation"] = json.loads(
-            val.drop(columns="quote").to_json(orient="records")
-        )
+        files += _write_projection(spec, out, outs, summary)
     summary["files"] = files + ["summary.json"]
     outs.write_text(out / "summary.json", json_text(summary))
     return summary
+
+
+def _write_sensitivity(run: SweepRun, spec: SweepSpec, outs: OutputSet, summary: dict) -> list:
+    """sobol.csv, sobol.png and tornado.png; the largest total index per strategy and outcome
+    into ``summary``. Returns the files written."""
+    from toolkit.sweep import plots
+
+    out, res = run.out, run.results
+    si = sobol_indices(res, spec)
+    _csv(si, out / "sobol.csv", outs)
+    fig, axes = _figure((12, 8), 2, 2)
+    for ax, o in zip(axes.flat, HEADLINE):
+        plots.plot_sobol(si, spec.tornado_strategy, o, ax=ax)
+    fig.suptitle(f"Sobol indices ({spec.conf_level:.0%} intervals): {spec.tornado_strategy}")
+    _png(fig, out / "sobol.png", outs)
+    fig, axes = _figure((12, 8), 2, 2)
+    ok = res[res["strategy"] == spec.tornado_strategy]
+    for ax, o in zip(axes.flat, HEADLINE):
+        if (ok["status"] == "ok").any():
+            plots.plot_tornado(tornado(res, spec, spec.tornado_strategy, o), o, ax=ax)
+    fig.suptitle(f"Tornado: {spec.tornado_strategy} (mean over the other assumptions)")
+    _png(fig, out / "tornado.png", outs)
+    top = (
+        si.dropna(subset=["ST"])
+        .sort_values("ST", ascending=False)
+        .groupby(["strategy", "outcome"], sort=False)
+        .head(1)
+    )
+    summary["largest_total_sobol"] = json.loads(
+        top[["strategy", "outcome", "parameter", "ST", "ST_conf"]].to_json(orient="records")
+    )
+    return ["sobol.csv", "sobol.png", "tornado.png"]
+
+
+def _write_projection(spec: SweepSpec, out: Path, outs: OutputSet, summary: dict) -> list:
+    """projection.csv, projection_validation.csv and projection.png; the validation into
+    ``summary``. Returns the files written."""
+    from toolkit.sweep import plots
+
+    flow, table, val = run_projection(spec)
+    t = table.assign(month=table["month"].astype(str))
+    _csv(t, out / "projection.csv", outs)
+    _csv(val, out / "projection_validation.csv", outs)
+    ax = _figure((8, 4.5))[1]
+    _png(plots.plot_projection(table, flow, ax=ax).figure, out / "projection.png", outs)
+    summary["projection_validation"] = json.loads(
+        val.drop(columns="quote").to_json(orient="records")
+    )
+    return ["projection.csv", "projection_validation.csv", "projection.png"]
 
 
 def sweep_and_report(
