@@ -8,7 +8,7 @@ strategy the same thing and has no special cases. The Parole Board timetable (re
 yearly determinations after that) runs for everyone whatever the strategy.
 
 Command-line names: ``sed``, ``formal``, ``proactive:every=K``, ``event[:after=K]``,
-``capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle``.
+``capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle[,min_gap=D]``.
 """
 
 from __future__ import annotations
