@@ -12,9 +12,14 @@ the command and the children it waited for); medians printed with the 1-minute l
   admissions (2,000 per replication, as many replications as the sweep, the same strategies):
   CPU per episode (admission x strategy) of each and their ratio (issue 23: at most 1.5).
 
+* ``--parts``: in this process, the CPU of one point of the shipped example, split by strategy
+  (each strategy's outcomes for the admissions and their re-recalls, with its records), over
+  ``--points`` points (issue 23: what each part of the example costs).
+
 ``--baseline DIR`` adds the same sweep command run from another checkout (e.g. ``git worktree
 add /tmp/base main`` with its own ``toolkit/papers`` link), for a before/after ratio.
-Run: ``python benchmarks/bench_sweep.py [--runs 3] [--example | --engine] [--baseline DIR]``.
+Run: ``python benchmarks/bench_sweep.py [--runs 3] [--example | --engine | --parts]
+[--baseline DIR]``.
 """
 
 from __future__ import annotations
@@ -71,6 +76,62 @@ def sweep_cmd(spec: str, out: Path, scheduler: str, workers: int) -> list[str]:
     ]
 
 
+def parts(points: int) -> None:
+    """CPU per point of the example, by strategy, measured in this process (census and flow
+    weights from the sweep's cache, as on a worker; the first point warms the cache). A
+    strategy's share is the CPU between the records of the strategy before it and its own
+    (its outcomes, for the admissions and their re-recalls, and its records); the first
+    strategy's includes drawing the replication's episodes."""
+    import numpy as np
+
+    from toolkit.review import RecordStream, parse_strategy
+    from toolkit.review.episodes import params_from
+    from toolkit.sweep import cache, load_sweep_spec, scenario
+
+    spec = load_sweep_spec(ROOT / EXAMPLE)
+    design = spec.design()
+    names = [a.name for a in spec.assumptions]
+    pops = tuple(spec.populations)
+    named = {s: parse_strategy(s) for s in spec.strategies}
+
+    def values(i):
+        return {k: float(design.iloc[i][k]) for k in names}
+
+    def stream(i):
+        return np.random.SeedSequence(spec.seed, spawn_key=(i,))
+
+    flow = dict(n=spec.admissions, replications=spec.replications, populations=pops)
+    scenario.run_scenario(values(0), spec.strategies, rng=stream(0), **flow)
+    cpu: dict[str, float] = dict.fromkeys(spec.strategies, 0.0)
+    setup = 0.0
+    for i in range(1, points + 1):
+        t = time.process_time()
+        rules = scenario.with_assumptions(scenario.load_rules(spec.rules), values(i))
+        w = cache.stay_weights(pops, spec.cohort_seed, rules, params_from(rules, None))
+        census, _ = cache.census(pops, spec.cohort_seed)
+        records = RecordStream(census, named, rules, n=spec.admissions, weights=w,
+                               n_replications=spec.replications, populations=list(pops),
+                               rng=np.random.default_rng(stream(i)))  # fmt: skip
+        setup += time.process_time() - t
+        t = time.process_time()
+        for _, name, _ in records:
+            now = time.process_time()
+            cpu[name] += now - t
+            t = now
+    start = time.process_time()
+    for i in range(points + 1, 2 * points + 1):
+        scenario.run_scenario(values(i), spec.strategies, rng=stream(i), **flow)
+    whole = (time.process_time() - start) / points
+    print(f"{EXAMPLE}, {points} points, CPU per point in this process:")
+    print(f"  rules and flow weights for the point's values: {setup / points * 1000:.1f} ms")
+    for name, c in cpu.items():
+        print(f"  {name}: {c / points * 1000:.1f} ms")
+    capacity = sum(c for n, c in cpu.items() if n.startswith("capacity")) / points
+    print(f"  capacity strategies together: {capacity * 1000:.1f} ms")
+    print(f"  run_scenario (what a worker runs), other points: {whole * 1000:.1f} ms")
+    print(f"  x {len(design)} points: {whole * len(design):.1f} s of CPU")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -79,8 +140,13 @@ def main() -> None:
     ap.add_argument("--example", action="store_true", help="time the shipped example sweep")
     ap.add_argument("--engine", action="store_true", help="sweep vs simulate, CPU per episode")
     ap.add_argument("--baseline", type=Path, help="another checkout to time the same sweep from")
+    ap.add_argument("--parts", action="store_true", help="CPU of the example's parts, in-process")
+    ap.add_argument("--points", type=int, default=24, help="points for --parts")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
+    if a.parts:
+        parts(a.points)
+        return
     from toolkit.sweep import load_sweep_spec
 
     spec_path = EXAMPLE if a.example else a.spec

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference_des import simulate_capacity  # noqa: E402
@@ -132,3 +134,113 @@ def test_oracle_beats_fifo_and_random(cohort, rules):
     s = res.summary().set_index("strategy")["released_at_sed_pct"]
     assert s[names[2]] < s[names[0]] - 2
     assert s[names[2]] < s[names[1]] - 2
+
+
+# --- the integer-week caseload equals the plain week-by-week loop ------------------------------
+
+
+def plain_weekly_loop(ep, order, *, per_week, min_gap, stop, open_, p, census=None):
+    """The capacity strategy's weekly loop as first written (one numpy pass over the caseload
+    per week, every week): the reference :func:`toolkit.review.capacity.weekly_reviews` must
+    equal bit for bit. Also returns how many reviews came a week later than ``min_gap`` days
+    rounded up to weeks (the float difference of two review days fell just short)."""
+    from toolkit.review.mechanism import hash_uniform
+
+    stop = stop.copy()
+    extra_notice = np.full(ep.n, np.inf)
+    extra = np.zeros(ep.n, dtype=np.int64)
+    last = np.full(ep.n, -np.inf)
+    live = np.flatnonzero(ep.reviewable)
+    late, week = 0, 0
+    while live.size and per_week > 0:
+        t = 7.0 * week - ep.admit_day[live]
+        live = live[t < stop[live]]
+        t = 7.0 * week - ep.admit_day[live]
+        ok = (t >= 0) & (t - last[live] >= min_gap)
+        cand = live[ok]
+        if cand.size:
+            chosen = order.select(ep, cand, t[ok], per_week, census)
+            tc = 7.0 * week - ep.admit_day[chosen]
+            gap = tc - last[chosen]
+            late += int(np.sum(np.isfinite(gap) & (np.rint(gap / 7) > -(-min_gap // 7))))
+            last[chosen] = tc
+            extra[chosen] += 1
+            hit = (tc >= open_[chosen]) & (hash_uniform(ep.key[chosen], tc) < p)
+            extra_notice[chosen[hit]] = tc[hit]
+            stop[chosen[hit]] = tc[hit]
+        week += 1
+    return extra_notice, extra, late
+
+
+def _loop_inputs(ep, rules, census, per_week, priority):
+    from toolkit.review.mechanism import formal_plan, release_outcomes
+    from toolkit.review.ordering import make_ordering
+
+    formal = release_outcomes(ep, formal_plan(ep, rules), rules)
+    limit = np.minimum(ep.sed, rules.horizon_days)
+    stop = np.minimum.reduce([formal["notice_day"], ep.board_day, limit])
+    order = make_ordering(priority).prepare(
+        ep, rules, census, per_week=per_week, formal=formal, stop=stop.copy()
+    )
+    open_ = np.where(ep.reviewable, ep.exec_open_day, np.inf)
+    return order, stop, open_
+
+
+@pytest.mark.parametrize("priority", ["fifo", "random", "nearest_sed", "oracle"])
+@pytest.mark.parametrize("per_week, min_gap", [(0, 28), (3, 28), (12, 21), (7, 30), (40, 1)])
+def test_weekly_reviews_equal_the_plain_loop(episodes, rules, cohort, priority, per_week, min_gap):
+    from toolkit.review.capacity import weekly_reviews
+
+    census = prepare_census(cohort)
+    order, stop, open_ = _loop_inputs(episodes, rules, census, per_week, priority)
+    kw = dict(per_week=per_week, min_gap=min_gap, stop=stop, open_=open_, census=census)
+    p = rules.notice_probability
+    notice, extra = weekly_reviews(episodes, order, p=p, **kw)
+    ref_notice, ref_extra, _ = plain_weekly_loop(episodes, order, p=p, **kw)
+    np.testing.assert_array_equal(notice, ref_notice)
+    np.testing.assert_array_equal(extra, ref_extra)
+
+
+def test_uncontested_reviews_follow_the_float_gap(cohort, rules):
+    """With capacity to spare everyone is reviewed whenever due (the free run); a review that
+    comes a week late because the float difference of two days fell a hair short of
+    ``min_gap`` is reproduced, and there are such reviews in this sample."""
+    from toolkit.review.capacity import weekly_reviews
+
+    census = prepare_census(cohort)
+    ep = build_episodes(cohort, rules, 2500, populations=("standard", "life"), rng=21)
+    order, stop, open_ = _loop_inputs(ep, rules, census, 10_000, "fifo")
+    for p in (rules.notice_probability, 0.05):  # few notices: long runs of reviews
+        kw = dict(per_week=10_000, min_gap=28, stop=stop, open_=open_, p=p)
+        notice, extra = weekly_reviews(ep, order, **kw)
+        ref_notice, ref_extra, late = plain_weekly_loop(ep, order, **kw)
+        np.testing.assert_array_equal(notice, ref_notice)
+        np.testing.assert_array_equal(extra, ref_extra)
+    assert late > 0
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n=st.integers(1, 400),
+    seed=st.integers(0, 2**16),
+    per_week=st.integers(1, 60),
+    min_gap=st.integers(1, 50),
+    priority=st.sampled_from(["fifo", "random", "nearest_sed", "cleared_nearest_sed"]),
+    p=st.floats(0.05, 1.0),
+)
+def test_weekly_reviews_equal_the_plain_loop_anywhere(
+    cohort, rules, n, seed, per_week, min_gap, priority, p
+):
+    """Any caseload size, capacity, gap, ordering and notice probability: the same bits."""
+    from toolkit.review.capacity import weekly_reviews
+
+    census = prepare_census(cohort)
+    ep = build_episodes(cohort, rules, n, populations=("standard", "life"), rng=seed)
+    order, stop, open_ = _loop_inputs(ep, rules, census, per_week, priority)
+    kw = dict(per_week=per_week, min_gap=min_gap, stop=stop, open_=open_, p=p, census=census)
+    notice, extra = weekly_reviews(ep, order, **kw)
+    ref_notice, ref_extra, _ = plain_weekly_loop(ep, order, **kw)
+    np.testing.assert_array_equal(notice, ref_notice)
+    np.testing.assert_array_equal(extra, ref_extra)

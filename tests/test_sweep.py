@@ -244,7 +244,7 @@ def test_serial_runs_without_dask(tmp_path):
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr
-    assert "UsageError --scheduler local needs Dask" in out.stdout
+    assert "UsageError scheduler 'local' needs Dask" in out.stdout
 
 
 # --- resume and failures ---------------------------------------------------------------------
@@ -488,3 +488,32 @@ def test_sed_is_accepted_and_written_as_board_only(tmp_path):
     both.write_text(both.read_text().replace('["sed", "formal"]', '["sed", "board_only"]'))
     with pytest.raises(SpecError, match="names a strategy twice"):
         load_sweep_spec(both)
+
+
+def test_sweep_run_offers_the_result_protocol(tmp_path):
+    """SweepRun: to_frame is the results table, to_dict JSON-ready with what ran, render names
+    every strategy, plot(ax=) draws the frontier through toolkit.report.plots."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from toolkit.sweep.sensitivity import psa_summary
+
+    run = run_sweep(load_sweep_spec(write_spec(tmp_path)), tmp_path / "o")
+    frame = run.to_frame()
+    pd.testing.assert_frame_equal(frame, read_results(tmp_path / "o"))
+    frame.loc[0, "strategy"] = "changed"  # a copy: the run's results are unchanged
+    assert run.results.loc[0, "strategy"] != "changed"
+    assert run.strategies == ("board_only", "formal", "proactive:every=28")
+    d = json.loads(json.dumps(run.to_dict()))
+    assert d["points"] == run.n_points == 8 and len(d["rows"]) == len(run.results) == 24
+    assert d["lost"] == [] and d["out"] == str(tmp_path / "o")
+    text = run.render()
+    assert "24 of 24 scenarios ok" in text
+    assert all(s in text for s in run.strategies)
+    pd.testing.assert_frame_equal(run.summary(), psa_summary(run.results, run.strategies))
+    ax = run.plot(ax=Figure().subplots())
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "frontier"]
+    on = run.frontier().query("on_frontier").sort_values("review_hours_per_person")
+    assert np.array_equal(line.get_xdata(), on["review_hours_per_person"].to_numpy())

@@ -142,6 +142,21 @@ def test_projection_stays_cached_equal_uncached():
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+def test_every_recall_type_reads_the_stored_census_with_the_same_result():
+    """A projection over every recall type at the default seed draws from the stored default
+    census (no cohort generated): the same stays as the reference path, which generates it."""
+    from toolkit.categories import RECALL_TYPES
+
+    kw = dict(n=500, replications=1, populations=list(RECALL_TYPES), rules_path=None)
+    a = sc.custody_days("capacity:per_week=5,priority=fifo", seed=np.random.SeedSequence(4), **kw)
+    with cache.disabled():
+        b = sc.custody_days(
+            "capacity:per_week=5,priority=fifo", seed=np.random.SeedSequence(4), **kw
+        )
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert set(a["recall_type"]) - {"standard"}  # other recall types were drawn
+
+
 # --- what may be varied ------------------------------------------------------------------------
 
 
@@ -265,3 +280,17 @@ def test_baseline_method_with_assumptions_runs_at_the_rules_values(tmp_path):
     plain = run_sweep(load_sweep_spec(bare), tmp_path / "bare").results
     cols = list(sc.OUTCOMES)
     pd.testing.assert_frame_equal(res[cols], plain[cols], check_exact=True)
+
+
+def test_rng_and_its_older_name_seed_draw_the_same():
+    """``rng=`` (int, Generator or SeedSequence) and ``seed=`` (kept as an alias) give the
+    same scenario; giving both, or neither, is refused."""
+    kw = dict(n=300, replications=2, populations=["standard"])
+    a = sc.run_scenario({}, ["formal"], rng=np.random.SeedSequence(5), **kw)
+    assert a == sc.run_scenario({}, ["formal"], seed=np.random.SeedSequence(5), **kw)
+    assert a == sc.run_scenario({}, ["formal"], rng=np.random.default_rng(5), **kw)
+    assert a != sc.run_scenario({}, ["formal"], rng=6, **kw)
+    with pytest.raises(UsageError, match="not both"):
+        sc.run_scenario({}, ["formal"], rng=1, seed=1, **kw)
+    with pytest.raises(UsageError, match="give rng"):
+        sc.custody_days("formal", **kw)

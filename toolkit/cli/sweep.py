@@ -42,77 +42,25 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from toolkit.sweep import load_sweep_spec, run_sweep
-    from toolkit.sweep.report import write_report
+    from toolkit.outputs import progress
+    from toolkit.sweep import load_sweep_spec
+    from toolkit.sweep.report import summary_lines, sweep_and_report
 
     spec = load_sweep_spec(args.spec)
-    scheduler = args.scheduler
-    if scheduler is None:
-        try:
-            import dask.distributed  # noqa: F401
-
-            scheduler = "local"
-        except ImportError:
-            scheduler = "serial"
-    from toolkit.exceptions import UsageError
-    from toolkit.outputs import Interrupted
-    from toolkit.outputs import progress as make_progress
-    from toolkit.sweep.run import checkpoint_note, finish_sweep
-
-    bar = make_progress(1, "sweep", unit="point")
+    bar = progress(1, "sweep", unit="point")
     try:
-        res = run_sweep(
+        res, summary = sweep_and_report(
             spec,
             args.out,
-            scheduler=scheduler,
+            scheduler=args.scheduler,
             workers=args.workers,
             progress=bar.count,
             force=args.force,
-            finish=False,  # finished below, after the report: the manifest comes last
         )
-        hashes: dict = {}
-        summary = write_report(res, spec, hashes)
-        if not res.lost:
-            finish_sweep(res, hashes)
-    except KeyboardInterrupt:
-        note = checkpoint_note(args.out)
-        if note is None:
-            raise
-        raise Interrupted(note) from None
-    except UsageError as exc:  # e.g. an unreachable scheduler: say what was kept, if anything
-        note = checkpoint_note(args.out)
-        if note is None:
-            raise
-        raise UsageError(f"{exc}; {note}") from None
     finally:
         bar.close()
-    print(
-        f"{summary['scenarios_ok']} of {summary['scenarios']} scenarios ok "
-        f"({res.skipped_points} points resumed from checkpoints) in {res.seconds:.1f} s on "
-        f"{res.workers} worker(s); results in {args.out}"
-    )
-    if summary["scenarios_per_second_per_worker"]:
-        print(
-            f"throughput: {summary['scenarios_per_second_per_worker']:.3f} scenarios "
-            f"({spec.admissions:,} admissions x {spec.replications} replications) a second "
-            "per worker"
-        )
-    for f in summary.get("failures", [])[:5]:
-        print(f"failed point {f['point']}: {f['error'].splitlines()[0]}", file=sys.stderr)
-    if summary.get("projection_validation"):
-        for r in summary["projection_validation"]:
-            print(
-                f"projection {r['figure']}: published {r['published']:,.1f}, projected "
-                f"{r['projected']:,.1f} (miss {r['miss']:+,.1f}, {r['miss_pct']:+.1f}%)"
-                + (" [anchored: met by construction]" if r.get("anchored") else "")
-            )
-    if summary["scenarios_failed"] or summary["partitions_lost"]:
-        print(
-            f"{summary['scenarios_failed']} scenario(s) failed, "
-            f"{len(summary['partitions_lost'])} partition(s) lost; see failures.csv "
-            f"(the sweep is not finished: its partitions stay in {args.out}/checkpoint; rerun "
-            "the same command to retry the lost partitions)",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    out, err = summary_lines(res, spec, summary, args.out)
+    print(*out, sep="\n")
+    for line in err:
+        print(line, file=sys.stderr)
+    return 1 if summary["scenarios_failed"] or summary["partitions_lost"] else 0

@@ -35,33 +35,58 @@ def hash_uniform(key: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Uniform(0, 1) from (person key, day) via SplitMix64; vectorised, deterministic.
 
     The day enters at 1/1024-day resolution, so non-integer days (event reviews) get their own
-    draws.
+    draws; an infinite or NaN day draws as day 0.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         d = np.where(np.isfinite(day), np.round(np.asarray(day, dtype=float) * 1024), 0)
-        z = key + d.astype(np.uint64) * _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+        return _splitmix(key, d.astype(np.uint64))
+
+
+def hash_uniform_finite(key: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """:func:`hash_uniform` for finite days >= 0 (the same numbers), without its checks: for
+    loops that draw a few numbers many times (the capacity strategy's weeks)."""
+    return _splitmix(key, np.round(day * 1024.0).astype(np.uint64))
+
+
+_S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix(key: np.ndarray, ticks: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser of ``key + ticks * golden``, as a double in [0, 1) (53 bits).
+    numpy wraps uint64 arithmetic on arrays silently, as the hash needs (on scalars it warns)."""
+    z = ticks * _GOLDEN + key  # (not in place: key and ticks may broadcast)
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    z >>= _S11
+    return z.astype(np.float64) / float(1 << 53)
 
 
 def board_release_day(first, every, releasable, limit, key, p) -> np.ndarray:
     """Day the Board directs release: the first determination ``first + k * every`` (k >= 0) on
     or after ``releasable`` and before ``limit`` whose draw is below ``p``; inf if none.
     Vectorised in rounds over the people still undecided (geometric: few rounds)."""
-    n = first.size
-    out = np.full(n, np.inf)
     with np.errstate(invalid="ignore"):
         k = np.ceil(np.maximum(releasable - first, 0.0) / every)
     k = np.where(np.isfinite(k), k, 0.0)
     rows = np.flatnonzero(np.isfinite(first) & np.isfinite(releasable))
-    bkey = key ^ BOARD_SALT
+    return first_day_drawn(first, every, k, rows, limit, key ^ BOARD_SALT, p)
+
+
+def first_day_drawn(base, every, k, rows, limit, key, p) -> np.ndarray:
+    """For each of ``rows``: the first day ``base + k * every`` (counting ``k`` up from the
+    value given) before ``limit`` whose draw is below ``p``; inf if none (and for other rows).
+    Vectorised in rounds over the rows still undecided (geometric: few rounds). ``k`` is
+    modified."""
+    out = np.full(np.shape(base), np.inf)
     while rows.size:
-        day = first[rows] + k[rows] * every[rows]
+        day = base[rows] + k[rows] * every[rows]
         live = day < limit[rows]
         rows, day = rows[live], day[live]
-        hit = hash_uniform(bkey[rows], day) < p
+        hit = hash_uniform(key[rows], day) < p
         out[rows[hit]] = day[hit]
         rows = rows[~hit]
         k[rows] += 1
@@ -135,18 +160,10 @@ def _first_explicit(r, cand, key, p):
 def _first_periodic(every, start, limit, key, p):
     """First periodic day ``j * every`` (j >= 1) at or after ``start`` and before ``limit`` whose
     draw is below p; inf if none."""
-    out = np.full(start.size, np.inf)
     j = np.maximum(np.ceil(np.where(np.isfinite(start), start, 0) / every), 1.0)
     rows = np.flatnonzero(np.isfinite(start))
-    while rows.size:
-        day = j[rows] * every
-        live = day < limit[rows]
-        rows, day = rows[live], day[live]
-        hit = hash_uniform(key[rows], day) < p
-        out[rows[hit]] = day[hit]
-        rows = rows[~hit]
-        j[rows] += 1
-    return out
+    zero, step = np.zeros(start.size), np.full(start.size, every)
+    return first_day_drawn(zero, step, j, rows, limit, key, p)
 
 
 def executive_notice(ep, plan: ReviewPlan, rules, chunk: int = 250_000) -> np.ndarray:

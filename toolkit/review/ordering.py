@@ -138,6 +138,11 @@ class Ordering:
     def priority(self, ep, idx: np.ndarray, t: np.ndarray, census=None) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - interface
 
+    def static_priority(self, ep) -> np.ndarray | None:
+        """Every episode's priority if it does not change with the review day, else None.
+        Given, the capacity strategy sorts its caseload once instead of every week."""
+        return None
+
     def prepare(self, ep, rules, census, *, per_week: int, formal: dict, stop: np.ndarray):
         """The ordering to use for these episodes (most orderings: themselves). The capacity
         strategy calls it once before its weekly loop with the formal reviews' outcomes and
@@ -161,6 +166,9 @@ class Fifo(Ordering):
     def priority(self, ep, idx, t, census=None):
         return ep.admit_day[idx]
 
+    def static_priority(self, ep):
+        return ep.admit_day
+
 
 @dataclass(frozen=True)
 class RandomOrder(Ordering):
@@ -170,6 +178,9 @@ class RandomOrder(Ordering):
 
     def priority(self, ep, idx, t, census=None):
         return ep.u_order[idx]
+
+    def static_priority(self, ep):
+        return ep.u_order
 
 
 @dataclass(frozen=True)

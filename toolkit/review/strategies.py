@@ -8,33 +8,98 @@ strategy the same thing and has no special cases. The Parole Board timetable (re
 yearly determinations after that) runs for everyone whatever the strategy.
 
 Command-line names: ``sed``, ``formal``, ``proactive:every=K``, ``event[:after=K]``,
-``capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle``.
+``capacity:per_week=R,priority=fifo|random|nearest_sed|scorer|oracle[,min_gap=D]``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from toolkit.exceptions import UsageError
+from toolkit.review.capacity import weekly_reviews
 from toolkit.review.mechanism import (
     ReviewPlan,
     count_reviews,
     finish,
     formal_plan,
-    hash_uniform,
     merge_days,
     release_outcomes,
 )
 from toolkit.review.ordering import Fifo, Ordering, make_ordering
 
 
+@dataclass(frozen=True)
+class WholeNumber:
+    """A parameter constraint: a whole number (an int, not a bool) of at least ``low``.
+
+    ``label`` names the parameter in the message (default: strategy and parameter name)."""
+
+    low: int
+    unit: str = ""
+    label: str = ""
+
+    def coerce(self, value):
+        return value
+
+    def accepts(self, value) -> bool:
+        return (
+            not isinstance(value, bool)
+            and isinstance(value, (int, np.integer))
+            and value >= self.low
+        )
+
+    @property
+    def expected(self) -> str:
+        what = "a positive whole number" if self.low == 1 else f"a whole number >= {self.low}"
+        return f"{what} of {self.unit}" if self.unit else what
+
+    def parse(self, text: str, score=None) -> int:
+        """The value written in a strategy's name (ValueError if not a whole number)."""
+        return int(text)
+
+
+@dataclass(frozen=True)
+class OrderingChoice:
+    """A parameter constraint: an :class:`~toolkit.review.ordering.Ordering`, or its name."""
+
+    label: str = ""
+    expected = "an ordering"
+
+    def coerce(self, value):
+        return make_ordering(value) if isinstance(value, str) else value
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, Ordering)
+
+    def parse(self, text: str, score=None) -> Ordering:
+        return make_ordering(text, score=score)
+
+
 class Strategy:
     """Base class. Subclasses implement :meth:`plan` (or :meth:`outcomes`) and keep their
-    settings as dataclass fields (so equal settings compare equal)."""
+    settings as dataclass fields (so equal settings compare equal).
+
+    Their parameters are declared once, in :attr:`_parameter_constraints` (field name ->
+    constraint, as scikit-learn declares an estimator's), and checked here when a strategy is
+    made, whether in code or from its command-line name (:func:`parse_strategy`, which also
+    takes the parameters it accepts from there)."""
 
     name = "strategy"
+    #: Field name -> constraint (:class:`WholeNumber`, :class:`OrderingChoice`).
+    _parameter_constraints: ClassVar[dict] = {}
+    #: Parameters a command-line name must give (no default there) -> what they are.
+    _required: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self):
+        for field_name, rule in self._parameter_constraints.items():
+            value = rule.coerce(getattr(self, field_name))
+            if not rule.accepts(value):
+                label = rule.label or f"{self.name} {field_name}"
+                raise UsageError(f"{label} must be {rule.expected}; got {value!r}")
+            object.__setattr__(self, field_name, value)
 
     def plan(self, ep, rules) -> ReviewPlan:  # pragma: no cover - interface
         """Executive review days per person."""
@@ -80,17 +145,10 @@ class ProactiveReview(Strategy):
 
     every: int = 28
     name = "proactive"
-
-    def __post_init__(self):
-        if (
-            isinstance(self.every, bool)
-            or not isinstance(self.every, (int, np.integer))
-            or self.every <= 0
-        ):
-            raise UsageError(
-                f"proactive review interval must be a positive whole number of days; "
-                f"got {self.every!r}"
-            )
+    _parameter_constraints = {
+        "every": WholeNumber(1, "days", label="proactive review interval"),
+    }
+    _required = {"every": "days between reviews"}
 
     def plan(self, ep, rules) -> ReviewPlan:
         return ReviewPlan(formal_plan(ep, rules).days, int(self.every))
@@ -103,16 +161,7 @@ class EventTriggered(Strategy):
 
     after: int = 28
     name = "event"
-
-    def __post_init__(self):
-        if (
-            isinstance(self.after, bool)
-            or not isinstance(self.after, (int, np.integer))
-            or self.after <= 0
-        ):
-            raise UsageError(
-                f"event review 'after' must be a positive whole number of days; got {self.after!r}"
-            )
+    _parameter_constraints = {"after": WholeNumber(1, "days", label="event review 'after'")}
 
     def plan(self, ep, rules) -> ReviewPlan:
         ev = np.column_stack([ep.om_contact_day, ep.event_day])
@@ -134,79 +183,55 @@ class CapacityLimited(Strategy):
     priority: Ordering | str = field(default_factory=Fifo)
     min_gap: int = 28
     name = "capacity"
-
-    def __post_init__(self):
-        if (
-            isinstance(self.per_week, bool)
-            or not isinstance(self.per_week, (int, np.integer))
-            or self.per_week < 0
-        ):
-            raise UsageError(
-                f"capacity per_week must be a whole number >= 0; got {self.per_week!r}"
-            )
-        if isinstance(self.priority, str):
-            object.__setattr__(self, "priority", make_ordering(self.priority))
-        if not isinstance(self.priority, Ordering):
-            raise UsageError(f"capacity priority must be an ordering; got {self.priority!r}")
-        if not isinstance(self.min_gap, (int, np.integer)) or self.min_gap <= 0:
-            raise UsageError(
-                f"capacity min_gap must be a positive whole number; got {self.min_gap!r}"
-            )
+    _parameter_constraints = {
+        "per_week": WholeNumber(0),
+        "priority": OrderingChoice(),
+        "min_gap": WholeNumber(1),
+    }
 
     def plan(self, ep, rules) -> ReviewPlan:
         return formal_plan(ep, rules)  # the weekly extra reviews come from outcomes()
 
     def outcomes(self, ep, rules, census=None) -> dict[str, np.ndarray]:
-        """Week by week (vectorised over people): formal reviews, plus the weekly budget."""
+        """Formal reviews, plus the weekly budget over the caseload
+        (:func:`toolkit.review.capacity.weekly_reviews`)."""
         plan = self.plan(ep, rules)
         formal = release_outcomes(ep, plan, rules)
         limit = np.minimum(ep.sed, rules.horizon_days)
         # reviews stop at the formal notice (a decision is then pending), the Board's release
         # or the end of the sentence
         stop = np.minimum.reduce([formal["notice_day"], ep.board_day, limit])
-        open_ = np.where(ep.reviewable, ep.exec_open_day, np.inf)
-        extra_notice = np.full(ep.n, np.inf)
-        extra = np.zeros(ep.n, dtype=np.int64)
-        last = np.full(ep.n, -np.inf)
-        live = np.flatnonzero(ep.reviewable)
-        p = rules.notice_probability
         order = self.priority.prepare(
             ep, rules, census, per_week=self.per_week, formal=formal, stop=stop.copy()
         )
-        week = 0
-        while live.size and self.per_week > 0:
-            t = 7.0 * week - ep.admit_day[live]
-            live = live[t < stop[live]]  # people who left custody or await a decision drop out
-            t = 7.0 * week - ep.admit_day[live]
-            ok = (t >= 0) & (t - last[live] >= self.min_gap)
-            cand, tc = live[ok], t[ok]
-            if cand.size:
-                chosen = order.select(ep, cand, tc, self.per_week, census)
-                tc = 7.0 * week - ep.admit_day[chosen]
-                last[chosen] = tc
-                extra[chosen] += 1
-                hit = (tc >= open_[chosen]) & (hash_uniform(ep.key[chosen], tc) < p)
-                extra_notice[chosen[hit]] = tc[hit]
-                stop[chosen[hit]] = tc[hit]
-            week += 1
+        extra_notice, extra = weekly_reviews(
+            ep,
+            order,
+            per_week=self.per_week,
+            min_gap=self.min_gap,
+            stop=stop,
+            open_=np.where(ep.reviewable, ep.exec_open_day, np.inf),
+            p=rules.notice_probability,
+            census=census,
+        )
         notice = np.minimum(formal["notice_day"], extra_notice)
         out = finish(ep, notice, rules)
         out["reviews"] = count_reviews(ep, plan, notice, out["release_day"], rules) + extra
         return out
 
 
-_PARAMS = {
-    "sed": (),
-    "board_only": (),
-    "formal": (),
-    "proactive": ("every",),
-    "event": ("after",),
-    "capacity": ("per_week", "priority"),
+#: Command-line names: each strategy's ``name``, and ``sed`` (the first name of
+#: ``board_only``, kept for existing scripts).
+STRATEGIES = {c.name: c for c in (ReleaseAtSED, FormalReviews, ProactiveReview, EventTriggered)} | {
+    "sed": ReleaseAtSED,
+    CapacityLimited.name: CapacityLimited,
 }
 
 
 def parse_strategy(text: str, *, score=None) -> Strategy:
-    """Build a strategy from its command-line name, e.g. ``proactive:every=28``.
+    """Build a strategy from its command-line name, e.g. ``proactive:every=28``: the name, then
+    ``key=value`` for any of the parameters the strategy declares
+    (:attr:`Strategy._parameter_constraints`), checked as the strategy checks them.
 
     ``score`` is the score function given to ``capacity:...,priority=scorer``.
 
@@ -228,42 +253,31 @@ def parse_strategy(text: str, *, score=None) -> Strategy:
                     f"strategy {text!r}: parameter {k!r} given twice ({kv[k]!r} and {v!r})"
                 )
             kv[k] = v
-    if name not in _PARAMS:
+    if name not in STRATEGIES:
         raise UsageError(
             f"unknown strategy {name!r}; expected one of board_only (alias sed), formal, "
             "proactive:every=K, event[:after=K], capacity:per_week=R,priority=P"
         )
-    bad = [k for k in kv if k not in _PARAMS[name]]
+    cls = STRATEGIES[name]
+    rules = cls._parameter_constraints
+    bad = [k for k in kv if k not in rules]
     if bad:
         raise UsageError(
             f"strategy {name!r} has no parameter {bad[0]!r}"
-            + (f"; it takes {', '.join(_PARAMS[name])}" if _PARAMS[name] else "")
+            + (f"; it takes {', '.join(rules)}" if rules else "")
         )
-
-    def integer(key, default):
-        if key not in kv:
-            return default
+    for k, what in cls._required.items():
+        if k not in kv:
+            raise UsageError(f"{name} needs {k}=K ({what})")
+    values = {}
+    for k, v in kv.items():
         try:
-            return int(kv[key])
-        except ValueError:
-            raise UsageError(
-                f"strategy {text!r}: {key} must be a whole number; got {kv[key]!r}"
-            ) from None
-
-    if name in ("sed", "board_only"):  # "board_only" says what it does; "sed" is kept for scripts
-        return ReleaseAtSED()
-    if name == "formal":
-        return FormalReviews()
-    if name == "proactive":
-        if "every" not in kv:
-            raise UsageError("proactive needs every=K (days between reviews)")
-        return ProactiveReview(every=integer("every", 28))
-    if name == "event":
-        return EventTriggered(after=integer("after", 28))
-    return CapacityLimited(
-        per_week=integer("per_week", 50),
-        priority=make_ordering(kv.get("priority", "fifo"), score=score),
-    )
+            values[k] = rules[k].parse(v, score=score)
+        except UsageError:
+            raise
+        except ValueError:  # not a whole number
+            raise UsageError(f"strategy {text!r}: {k} must be a whole number; got {v!r}") from None
+    return cls(**values)
 
 
 def check_distinct(named: dict) -> None:

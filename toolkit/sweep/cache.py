@@ -6,7 +6,7 @@ the census it draws from (:func:`~toolkit.review.census.prepare_census`), the fl
 every census row) and the national flow figures, which a sweep never reads. Here:
 
 * the census of a ``(populations, cohort_seed)`` is prepared once per process
-  (:func:`census`);
+  (:func:`census`; every recall type at the default seed is the stored default census);
 * the flow weights are kept per *exactly the values they depend on* (:func:`weights_key`):
   every field of :class:`~toolkit.review.ReleaseRules` except those listed in
   :data:`NOT_READ_BY_STAYS`, plus the person-model parameters. A sweep that varies only the
@@ -22,6 +22,7 @@ and that the key holds every parameter the weights read.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import threading
 from collections import OrderedDict
@@ -95,10 +96,16 @@ def census(populations: tuple[str, ...], cohort_seed: int):
     -------
     (Census, numpy.ndarray)
     """
-    from toolkit.review.census import prepare_census
+    from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
     from toolkit.sweep.scenario import default_cohort
 
-    cen = prepare_census(default_cohort(populations, cohort_seed))
+    if tuple(populations) == tuple(RECALL_TYPES) and cohort_seed == CENSUS_SEED:
+        # every recall type at the default seed is the stored default census (the same arrays,
+        # read in milliseconds instead of a cohort generated in seconds); a copy, as it is
+        # made read-only below
+        cen = copy.deepcopy(default_census())
+    else:
+        cen = prepare_census(default_cohort(populations, cohort_seed))
     codes = [RECALL_TYPES.index(t) for t in populations if t in RECALL_TYPES]
     rows = np.flatnonzero(np.isin(cen.recall_type, codes))
     for a in (rows, *(v for v in vars(cen).values() if isinstance(v, np.ndarray))):

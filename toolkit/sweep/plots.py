@@ -56,44 +56,10 @@ def plot_tornado(table: pd.DataFrame, outcome: str = "", ax=None):
 
 
 def plot_frontier(front: pd.DataFrame, ax=None):
-    """Review hours per person against bed-days saved per person, one point per strategy
-    (bars: 2.5-97.5 percentiles over assumption draws), the frontier joined."""
-    ax = _ax(ax, (7, 5))
-    x, y = front["review_hours_per_person"], front["bed_days_saved_per_person"]
-    xerr = yerr = None
-    if "review_hours_per_person_p2.5" in front:
-        xerr = np.vstack(
-            [x - front["review_hours_per_person_p2.5"], front["review_hours_per_person_p97.5"] - x]
-        )
-        yerr = np.vstack(
-            [
-                y - front["bed_days_saved_per_person_p2.5"],
-                front["bed_days_saved_per_person_p97.5"] - y,
-            ]
-        )
-    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", color="grey", ecolor="lightgrey", ms=4)
-    f = front[front["on_frontier"]].sort_values("review_hours_per_person")
-    ax.plot(
-        f["review_hours_per_person"],
-        f["bed_days_saved_per_person"],
-        "-o",
-        color="tab:red",
-        label="frontier",
-    )
-    order = front.sort_values("review_hours_per_person")
-    for i, (_, r) in enumerate(order.iterrows()):
-        # alternate labels above and below the points so neighbours do not overprint
-        ax.annotate(
-            r["strategy"],
-            (r["review_hours_per_person"], r["bed_days_saved_per_person"]),
-            fontsize=7,
-            xytext=(4, 6 if i % 2 else -11),
-            textcoords="offset points",
-        )
-    ax.set_xlabel(LABELS["review_hours_per_person"])
-    ax.set_ylabel(LABELS["bed_days_saved_per_person"] + " (vs release at SED)")
-    ax.legend(fontsize=8)
-    return ax
+    """The frontier figure; its home is :func:`toolkit.report.plots.plot_sweep_frontier`."""
+    from toolkit.report.plots import plot_sweep_frontier
+
+    return plot_sweep_frontier(front, ax=ax)
 
 
 def plot_projection(proj: pd.DataFrame, flow=None, ax=None):

@@ -45,6 +45,7 @@ from toolkit.outputs import (
     os_error_text,
     read_marker,
 )
+from toolkit.results import ResultMixin
 from toolkit.sweep import scenario
 from toolkit.sweep.spec import SweepSpec
 
@@ -55,8 +56,10 @@ _PART = re.compile(r"^part-(\d+)-(\d+)\.parquet$")
 
 
 @dataclass(frozen=True)
-class SweepRun:
-    """What :func:`run_sweep` did."""
+class SweepRun(ResultMixin):
+    """What :func:`run_sweep` did, with the result protocol (:mod:`toolkit.results`):
+    :meth:`to_frame` is the results table (one row per scenario), :meth:`plot` the
+    cost-effectiveness frontier (:func:`toolkit.report.plots.plot_sweep_frontier`)."""
 
     out: Path
     results: pd.DataFrame
@@ -67,9 +70,66 @@ class SweepRun:
     seconds: float
     workers: int
 
+    _plot = "plot_sweep_frontier"
+
     @property
     def failures(self) -> pd.DataFrame:
         return self.results[self.results["status"] != "ok"]
+
+    @property
+    def strategies(self) -> tuple[str, ...]:
+        """The strategies, in the spec's order (the order of scenarios within a point)."""
+        if not len(self.results):
+            return ()
+        by_scenario = self.results.sort_values("scenario", kind="stable")["strategy"]
+        return tuple(pd.unique(by_scenario))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The results, one row per scenario (a copy)."""
+        return self.results.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """Per strategy: mean and 2.5/97.5 percentiles of each outcome over the assumption
+        draws (:func:`~toolkit.sweep.sensitivity.psa_summary`)."""
+        from toolkit.sweep.sensitivity import psa_summary
+
+        return psa_summary(self.results, self.strategies)
+
+    def frontier(self) -> pd.DataFrame:
+        """:meth:`summary` with the cost-effectiveness frontier
+        (:func:`~toolkit.sweep.sensitivity.frontier`)."""
+        from toolkit.sweep.sensitivity import frontier
+
+        return frontier(self.summary())
+
+    def to_dict(self) -> dict:
+        """What ran (points, partitions, lost, seconds, workers, folder) and the results'
+        rows, JSON-ready."""
+        return {
+            "out": str(self.out),
+            "points": self.n_points,
+            "computed_partitions": self.computed_partitions,
+            "skipped_points": self.skipped_points,
+            "lost": list(self.lost),
+            "seconds": self.seconds,
+            "workers": self.workers,
+            **super().to_dict(),
+        }
+
+    def render(self) -> str:
+        """What ran, and per strategy the mean outcomes over the scenarios that ran."""
+        from toolkit.sweep.scenario import OUTCOMES
+
+        ok = int((self.results["status"] == "ok").sum()) if len(self.results) else 0
+        head = (
+            f"sweep in {self.out}: {self.n_points} points, {ok} of {len(self.results)} "
+            f"scenarios ok, {len(self.lost)} partition(s) lost; {self.seconds:.1f} s on "
+            f"{self.workers} worker(s)"
+        )
+        if not ok:
+            return head
+        table = self.summary().set_index("strategy")[list(OUTCOMES)]
+        return f"{head}\n{table.round(2).to_string()}"
 
 
 def run_partition(spec: SweepSpec, points: pd.DataFrame) -> pd.DataFrame:
@@ -81,20 +141,16 @@ def run_partition(spec: SweepSpec, points: pd.DataFrame) -> pd.DataFrame:
     names = [a.name for a in spec.assumptions]
     rows = []
     n_s = len(spec.strategies)
+    # what every scenario of the spec shares; each point adds its values and its own stream
+    flow = {"n": spec.admissions, "replications": spec.replications}
+    flow |= {"populations": spec.populations, "rules_path": spec.rules}
     for rec in points.to_dict("records"):
         point = int(rec["point"])
         values = {k: float(rec[k]) for k in names}
-        seed = np.random.SeedSequence(spec.seed, spawn_key=(point,))
+        stream = np.random.SeedSequence(spec.seed, spawn_key=(point,))
         try:
             outs = scenario.run_scenario(
-                values,
-                spec.strategies,
-                n=spec.admissions,
-                replications=spec.replications,
-                populations=spec.populations,
-                seed=seed,
-                rules_path=spec.rules,
-                cohort_seed=spec.cohort_seed,
+                values, spec.strategies, rng=stream, cohort_seed=spec.cohort_seed, **flow
             )
             status, error = "ok", ""
         except Exception as exc:  # noqa: BLE001 - one bad scenario must not stop the sweep
@@ -166,7 +222,7 @@ def _check_same_sweep(file: Path, fp: str, out: Path) -> None:
     if old.get("fingerprint") != fp:
         raise UsageError(
             f"{out}: holds results of a different sweep (spec {old.get('spec')}); "
-            "choose another --out or remove it"
+            "choose another output folder or remove it"
         )
 
 
@@ -361,13 +417,22 @@ def _run(spec, out, checkpoint, scheduler, workers, progress) -> SweepRun:
     return SweepRun(out, results, total, len(parts), len(done), tuple(lost), seconds, n_workers)
 
 
+def default_scheduler() -> str:
+    """``local`` (a Dask LocalCluster) when ``dask.distributed`` is installed, else ``serial``."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        return "serial"
+    return "local"
+
+
 def _need_dask(what: str):
     try:
         import dask  # noqa: F401
     except ImportError:
         raise UsageError(
-            f"--scheduler {what} needs Dask: pip install 'recall-toolkit[scale]', or use "
-            "--scheduler serial"
+            f"scheduler {what!r} needs Dask: pip install 'recall-toolkit[scale]', or use the "
+            "serial scheduler"
         ) from None
 
 
@@ -427,7 +492,7 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
                 own_client = Client(scheduler, timeout="10s")
             except (OSError, TimeoutError, ValueError) as exc:
                 raise UsageError(
-                    f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc})"
+                    f"scheduler {scheduler!r}: cannot reach a Dask scheduler there ({exc})"
                 ) from None
         client = own_client
     else:

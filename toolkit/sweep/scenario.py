@@ -223,7 +223,8 @@ def run_scenario(
     n: int,
     replications: int,
     populations: Sequence[str],
-    seed: np.random.SeedSequence,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     rules_path: str | None = None,
     cohort_seed: int = DEFAULT_SEED,
 ) -> list[dict]:
@@ -235,6 +236,9 @@ def run_scenario(
     depend on); inside :func:`toolkit.sweep.cache.disabled` everything is computed afresh by
     ``simulate_reviews``, with the same result.
 
+    ``rng`` (an int, numpy Generator or SeedSequence; ``seed`` is its older name) gives every
+    draw; one of them is required.
+
     Returns
     -------
     list of dict
@@ -244,7 +248,8 @@ def run_scenario(
 
     rules = with_assumptions(_rules(rules_path), values)
     named = _parsed(tuple(strategies))
-    stream = _simulation(rules, named, populations, n, replications, seed, cohort_seed)
+    rng = random_stream(rng, seed)
+    stream = _simulation(rules, named, populations, n, replications, rng, cohort_seed)
     if not isinstance(stream, RecordStream):  # the cache disabled: the reference path
         return _headline(stream.records, strategies)
     # only the columns the headline reads, in record order (replication, then strategy)
@@ -316,12 +321,14 @@ def custody_days(
     n: int,
     replications: int,
     populations: Sequence[str],
-    seed: int | np.random.SeedSequence,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     rules_path: str | None = None,
     cohort_seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Days in custody and recall type of every admitted episode under ``strategy``, at the
-    rules file's values (for the stock projection)."""
+    rules file's values (for the stock projection); ``rng`` (or its older name ``seed``) as
+    :func:`run_scenario`."""
     from toolkit.categories import RECALL_TYPES
     from toolkit.review import RecordStream
 
@@ -329,7 +336,8 @@ def custody_days(
         raise UsageError("give at least one recall type to project")
     rules = _rules(rules_path)
     named = _parsed((strategy,))
-    stream = _simulation(rules, named, populations, n, replications, seed, cohort_seed)
+    rng = random_stream(rng, seed)
+    stream = _simulation(rules, named, populations, n, replications, rng, cohort_seed)
     if not isinstance(stream, RecordStream):  # the cache disabled: the reference path
         return stream.records[["custody_days", "recall_type"]].reset_index(drop=True)
     parts = [(cols["custody_days"], cols["recall_type"]) for _, _, cols in stream]
@@ -342,36 +350,37 @@ def custody_days(
     )
 
 
-def _simulation(rules, named, populations, n, replications, seed, cohort_seed):
+def random_stream(rng, seed):
+    """``rng``, or ``seed`` (its older name, kept for existing callers): exactly one of them.
+
+    Raises
+    ------
+    UsageError
+        If both or neither are given.
+    """
+    if rng is not None and seed is not None:
+        raise UsageError("give rng or its older name seed, not both")
+    if rng is None and seed is None:
+        raise UsageError("give rng: an int, a numpy Generator or a SeedSequence")
+    return seed if rng is None else rng
+
+
+def _simulation(rules, named, populations, n, replications, rng, cohort_seed):
     """What a scenario runs: a ``RecordStream`` over this worker's cached census and flow
     weights, or, with the cache disabled (the reference path the tests compare with), a
-    whole ``simulate_reviews`` result. Both draw from ``default_rng(seed)`` the same way."""
+    whole ``simulate_reviews`` result. Both draw from ``default_rng(rng)`` the same way."""
     from toolkit.review import RecordStream, simulate_reviews
     from toolkit.review.episodes import params_from
 
-    rng = np.random.default_rng(seed)
     pops = tuple(populations)
-    if not cache.enabled():
-        return simulate_reviews(
-            default_cohort(pops, cohort_seed),
-            named,
-            rules,
-            n=n,
-            n_replications=replications,
-            populations=list(pops),
-            rng=rng,
-        )
-    census, _ = cache.census(pops, cohort_seed)
-    return RecordStream(
-        census,
-        named,
-        rules,
-        n=n,
-        n_replications=replications,
-        populations=list(pops),
-        rng=rng,
-        weights=cache.stay_weights(pops, cohort_seed, rules, params_from(rules, None)),
+    run = dict(
+        n=n, n_replications=replications, populations=list(pops), rng=np.random.default_rng(rng)
     )
+    if not cache.enabled():
+        return simulate_reviews(default_cohort(pops, cohort_seed), named, rules, **run)
+    census, _ = cache.census(pops, cohort_seed)
+    weights = cache.stay_weights(pops, cohort_seed, rules, params_from(rules, None))
+    return RecordStream(census, named, rules, **run, weights=weights)
 
 
 def load_rules(path: str | None = None):
