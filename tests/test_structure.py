@@ -27,18 +27,18 @@ FUNCTION_LINES = 80
 CLI_LINES = 85
 
 PENDING_CYCLES: set[frozenset[str]] = {
-    frozenset(["toolkit.cohort.io", "toolkit.outputs"]),
-    frozenset(["toolkit.sweep.cache", "toolkit.sweep.scenario"]),
+    frozenset(['toolkit.cohort.io', 'toolkit.outputs']),
+    frozenset(['toolkit.sweep.cache', 'toolkit.sweep.scenario']),
 }
 PENDING_PRIVATE: set[tuple[str, str]] = set()
 PENDING_CLI: set[str] = {
-    "gaps.py",
+    'gaps.py',
 }
 PENDING_FUNCTIONS: set[str] = {
-    "toolkit.cohort.programmes.add_programme_columns",
-    "toolkit.needs.gap.estimate_needs_gap",
-    "toolkit.review.calibration.calibrate",
-    "toolkit.review.engine.simulate_reviews",
+    'toolkit.cohort.programmes.add_programme_columns',
+    'toolkit.needs.gap.estimate_needs_gap',
+    'toolkit.review.calibration.calibrate',
+    'toolkit.review.engine.simulate_reviews',
 }
 
 

@@ -10,6 +10,7 @@ leave them off (e.g. when the caption goes into the paper's text).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from toolkit.fidelity.report import EVALUATED_ROLES
 from toolkit.profile.rules import load_programme_rules
@@ -621,6 +622,16 @@ def plot_capacity_over_time(
     return ax
 
 
+#: axis labels of the sweep's outcomes (the sweep's own figures use them too)
+SWEEP_LABELS = {
+    "released_at_sed_pct": "released at SED (%)",
+    "bed_days_saved_per_person": "bed-days saved per person",
+    "re_recall_pct": "re-recalled (%)",
+    "sfo_per_1000": "serious further offences per 1,000",
+    "review_hours_per_person": "review hours per person",
+}
+
+
 def plot_sweep_frontier(result, ax=None):
     """A sweep's cost-effectiveness frontier: review hours per person against bed-days saved
     per person, one point per strategy (bars: 2.5-97.5 percentiles over the assumption draws),
@@ -637,8 +648,6 @@ def plot_sweep_frontier(result, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    from toolkit.sweep.plots import LABELS
-
     front = result if isinstance(result, pd.DataFrame) else result.frontier()
     ax = _axes(ax, (7, 5))
     x, y = front["review_hours_per_person"], front["bed_days_saved_per_person"]
@@ -672,7 +681,7 @@ def plot_sweep_frontier(result, ax=None):
             xytext=(4, 6 if i % 2 else -11),
             textcoords="offset points",
         )
-    ax.set_xlabel(LABELS["review_hours_per_person"])
-    ax.set_ylabel(LABELS["bed_days_saved_per_person"] + " (vs release at SED)")
+    ax.set_xlabel(SWEEP_LABELS["review_hours_per_person"])
+    ax.set_ylabel(SWEEP_LABELS["bed_days_saved_per_person"] + " (vs release at SED)")
     ax.legend(fontsize=8)
     return ax

@@ -6,13 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LABELS = {
-    "released_at_sed_pct": "released at SED (%)",
-    "bed_days_saved_per_person": "bed-days saved per person",
-    "re_recall_pct": "re-recalled (%)",
-    "sfo_per_1000": "serious further offences per 1,000",
-    "review_hours_per_person": "review hours per person",
-}
+from toolkit.report.plots import SWEEP_LABELS as LABELS
 
 
 def _ax(ax, size=(6, 4)):
