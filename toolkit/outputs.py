@@ -340,16 +340,6 @@ class OutputSet:
         """Write ``obj`` as indented JSON (key order kept: it is meaningful)."""
         self.write_text(path, json_text(obj))
 
-    def write_cohort(self, df, path: str | Path) -> dict[str, str | None]:
-        """Write a cohort (format from the suffix); return ``{"csv_sha256", "file_sha256"}``
-        (``csv_sha256`` None for Parquet; see :func:`toolkit.cohort.io.write_cohort`)."""
-        from toolkit.cohort.io import cohort_format, write_cohort_file
-
-        fmt = cohort_format(path)
-        hashes: dict[str, str | None] = {}
-        self.write(path, lambda tmp: hashes.update(write_cohort_file(df, tmp, fmt)))
-        return hashes
-
     def sha256_of(self, path: str | Path) -> str:
         """sha256 of the bytes written for ``path`` (after :meth:`write`)."""
         return self.sha256[self._key(path)]

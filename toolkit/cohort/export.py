@@ -133,9 +133,9 @@ def generate_file(
 
 def _write(out, df, path, spec, programmes, seed, n, populations) -> None:
     """The cohort file, then its manifest (hashes of what was written, the seed, the inputs)."""
-    from toolkit.cohort.io import build_manifest, manifest_path
+    from toolkit.cohort.io import build_manifest, manifest_path, write_cohort_output
 
-    hashes = out.write_cohort(df, path)
+    hashes = write_cohort_output(out, df, path)
     manifest = build_manifest(
         spec=spec,
         seed=seed,

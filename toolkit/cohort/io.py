@@ -97,11 +97,28 @@ def write_cohort(df: pd.DataFrame, path: str | Path) -> str:
     -------
     str
         sha256 of the canonical CSV bytes for CSV formats, of the file for Parquet. Use
-        :meth:`OutputSet.write_cohort` to get both hashes by name.
+        :func:`write_cohort_output` to get both hashes by name.
     """
     with atomic_outputs() as out:
-        hashes = out.write_cohort(df, path)
+        hashes = write_cohort_output(out, df, path)
     return hashes["csv_sha256"] or hashes["file_sha256"]
+
+
+def write_cohort_output(
+    out: OutputSet, df: pd.DataFrame, path: str | Path
+) -> dict[str, str | None]:
+    """Write a cohort as output ``path`` of the set ``out`` (format from the suffix).
+
+    Returns
+    -------
+    dict
+        ``{"csv_sha256", "file_sha256"}`` (``csv_sha256`` None for Parquet; see
+        :func:`write_cohort`).
+    """
+    fmt = cohort_format(path)
+    hashes: dict[str, str | None] = {}
+    out.write(path, lambda tmp: hashes.update(write_cohort_file(df, tmp, fmt)))
+    return hashes
 
 
 def read_cohort(path: str | Path, *, min_rows: int = 1, rules=None, spec=None) -> pd.DataFrame:

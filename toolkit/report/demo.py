@@ -24,7 +24,7 @@ import pandas as pd
 
 from toolkit import __version__
 from toolkit.cohort.generate import generate_cohort
-from toolkit.cohort.io import build_manifest
+from toolkit.cohort.io import build_manifest, write_cohort_output
 from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import UsageError
 from toolkit.fidelity.report import fidelity_report
@@ -239,7 +239,7 @@ def generate(spec, rng: np.random.Generator | int | np.random.SeedSequence | Non
 
     def write(path: Path) -> None:
         with atomic_outputs() as cohort_out:
-            hashes = cohort_out.write_cohort(df, path)
+            hashes = write_cohort_output(cohort_out, df, path)
         # file_sha256: the Parquet bytes written; csv_sha256 is None (no CSV was written)
         manifest = build_manifest(
             spec=spec,

@@ -88,6 +88,14 @@ def clear() -> None:
         stats.update(weights_hits=0, weights_computed=0)
 
 
+def default_cohort(populations: tuple[str, ...], seed: int):
+    """The census cohort a sweep draws admissions from (:func:`census` keeps what is derived
+    from it, once per process)."""
+    from toolkit.cohort.generate import generate_cohort
+
+    return generate_cohort(populations=list(populations), rng=seed)
+
+
 @lru_cache(maxsize=4)
 def census(populations: tuple[str, ...], cohort_seed: int):
     """The prepared census a sweep draws admissions from, and its rows of ``populations``.
@@ -97,7 +105,6 @@ def census(populations: tuple[str, ...], cohort_seed: int):
     (Census, numpy.ndarray)
     """
     from toolkit.review.census import CENSUS_SEED, default_census, prepare_census
-    from toolkit.sweep.scenario import default_cohort
 
     if tuple(populations) == tuple(RECALL_TYPES) and cohort_seed == CENSUS_SEED:
         # every recall type at the default seed is the stored default census (the same arrays,

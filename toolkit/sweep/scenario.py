@@ -25,6 +25,7 @@ import pandas as pd
 from toolkit.defaults import DEFAULT_SEED
 from toolkit.exceptions import SpecError, UsageError
 from toolkit.sweep import cache
+from toolkit.sweep.cache import default_cohort
 
 #: Headline outcomes of one scenario (per person admitted, averaged over replications).
 OUTCOMES = (
@@ -195,13 +196,6 @@ def _copy(d):
 
 
 @lru_cache(maxsize=4)
-def default_cohort(populations: tuple[str, ...], seed: int) -> pd.DataFrame:
-    """The census cohort a sweep draws admissions from (generated once per process)."""
-    from toolkit.cohort.generate import generate_cohort
-
-    return generate_cohort(populations=list(populations), rng=seed)
-
-
 @lru_cache(maxsize=4)
 def _rules(path: str | None):
     from toolkit.review import load_release_rules
