@@ -28,9 +28,7 @@ CLI_LINES = 85
 
 PENDING_CYCLES: set[frozenset[str]] = set()
 PENDING_PRIVATE: set[tuple[str, str]] = set()
-PENDING_CLI: set[str] = {
-    'gaps.py',
-}
+PENDING_CLI: set[str] = set()
 PENDING_FUNCTIONS: set[str] = {
     'toolkit.cohort.programmes.add_programme_columns',
     'toolkit.needs.gap.estimate_needs_gap',

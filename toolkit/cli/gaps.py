@@ -4,7 +4,6 @@ computes (the API refuses what the command refuses)."""
 from __future__ import annotations
 
 from toolkit.cli._common import seed_arg
-from toolkit.exceptions import UsageError
 
 #: (flag, options) of every argument, as add_argument takes them.
 ARGUMENTS = (
@@ -59,39 +58,25 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from toolkit.cli._common import require_memory
-    from toolkit.cohort.io import atomic_outputs, cohort_format
-    from toolkit.cohort.rows import estimate_rows
-    from toolkit.needs.summary import MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW, needs_summary_file
-    from toolkit.outputs import progress
+    from toolkit.cohort.io import cohort_format
+    from toolkit.needs.summary import MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW, write_needs_summary
     from toolkit.review.national import capacity_admissions
 
-    with atomic_outputs() as outputs:  # outputs reserved first, renamed when all are written
-        outputs.protect(args.cohort, args.rules, args.capacity, args.profile)
-        for out, suffix in ((args.json, ".json"), (args.csv, ".csv")):
-            if out and not str(out).lower().endswith(suffix):
-                raise UsageError(f"{out}: expected a {suffix} file")
-            if out:
-                outputs.reserve(out)
-        rows = estimate_rows(args.cohort)  # refuse a cohort too large before reading it
-        if rows is not None:  # unreadable: read_cohort gives the error
-            require_memory(MEMORY_BASE_BYTES, MEMORY_BYTES_PER_ROW[cohort_format(args.cohort)],
-                           rows, f"gaps {args.cohort} (about {rows:,} rows)", flag="--n",
-                           advice="use a cohort of {fits} rows or fewer")  # fmt: skip
-        with progress(2, "gaps") as bar:  # a bar on a terminal, lines in a log
-            res = needs_summary_file(
-                args.cohort, rules=args.rules, capacity=args.capacity, profile=args.profile,
-                bar=bar, sensitivity=args.sensitivity, pathways=args.pathways,
-                pathway_reading=args.pathway_reading, by=args.by, reading=args.reading,
-                stock="auto" if args.stock is None else args.stock, target_date=args.date,
-                capacity_months=args.months, capacity_release=args.release, rng=args.seed,
-                annual_recalls=capacity_admissions() if args.capacity else None,
-            )  # fmt: skip
-        print(res.render())
-        if args.json:
-            outputs.write_json(res.to_dict(), args.json)
-        if args.csv:
-            outputs.write_text(args.csv, res.to_frame().to_csv(index=False, lineterminator="\n"))
-    written = [f for f in (args.json, args.csv) if f]
+    def check_memory(rows: int | None) -> None:  # in the command's words
+        if rows is not None:  # unreadable: reading the cohort gives the error
+            per_row = MEMORY_BYTES_PER_ROW[cohort_format(args.cohort)]
+            what = f"gaps {args.cohort} (about {rows:,} rows)"
+            advice = "use a cohort of {fits} rows or fewer"
+            require_memory(MEMORY_BASE_BYTES, per_row, rows, what, flag="--n", advice=advice)
+
+    _, written = write_needs_summary(
+        args.cohort, json_out=args.json, csv_out=args.csv, rules=args.rules,
+        capacity=args.capacity, profile=args.profile, before_work=check_memory, show=print,
+        sensitivity=args.sensitivity, pathways=args.pathways, pathway_reading=args.pathway_reading,
+        by=args.by, reading=args.reading, stock="auto" if args.stock is None else args.stock,
+        target_date=args.date, capacity_months=args.months, capacity_release=args.release,
+        rng=args.seed, annual_recalls=capacity_admissions() if args.capacity else None,
+    )  # fmt: skip
     if written:  # said only once every output is in place
         print(f"wrote {' and '.join(written)}")
     return 0

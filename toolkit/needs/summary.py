@@ -15,6 +15,7 @@ import pandas as pd
 
 from toolkit.args import check_choice
 from toolkit.cohort.io import read_cohort
+from toolkit.exceptions import UsageError
 from toolkit.needs.capacity import load_capacity
 from toolkit.needs.gap import BASE_LABELS, NeedsGapResult, estimate_needs_gap, require_national_base
 from toolkit.needs.pathways import TTGReport, load_pathway_rules, ttg_report
@@ -237,3 +238,67 @@ def needs_summary_file(
     if bar is not None:
         bar.update()
     return out
+
+
+def write_needs_summary(
+    cohort: str | Path,
+    *,
+    json_out: str | Path | None = None,
+    csv_out: str | Path | None = None,
+    rules: str | Path | None = None,
+    capacity: str | Path | None = None,
+    profile: str | Path | None = None,
+    before_work=None,
+    show=None,
+    **options,
+) -> tuple[NeedsSummary, list[str]]:
+    """:func:`needs_summary_file`, with its JSON and CSV written all or nothing.
+
+    Parameters
+    ----------
+    cohort, rules, capacity, profile, **options
+        As :func:`needs_summary_file`.
+    json_out, csv_out : str or Path, optional
+        Where to write the result as JSON (``.json``) and the table as CSV (``.csv``); both are
+        reserved before any work (an unwritable path is refused first) and neither is ever one
+        of the input files.
+    before_work : callable, optional
+        Called with the cohort's estimated row count (None if unknown) once the outputs are
+        reserved and before the cohort is read (the command checks memory there).
+    show : callable, optional
+        Called with the rendered text before the outputs are renamed into place.
+
+    Returns
+    -------
+    (NeedsSummary, list of str)
+        The result and the files written.
+
+    Raises
+    ------
+    UsageError
+        An output that is not ``.json``/``.csv``, or that cannot be written.
+    """
+    from toolkit.cohort.rows import estimate_rows
+    from toolkit.outputs import atomic_outputs, progress
+
+    written = [str(f) for f in (json_out, csv_out) if f]
+    with atomic_outputs() as outputs:  # outputs reserved first, renamed when all are written
+        outputs.protect(cohort, rules, capacity, profile)
+        for out, suffix in ((json_out, ".json"), (csv_out, ".csv")):
+            if out and not str(out).lower().endswith(suffix):
+                raise UsageError(f"{out}: expected a {suffix} file")
+            if out:
+                outputs.reserve(out)
+        if before_work is not None:
+            before_work(estimate_rows(cohort))  # refuse a cohort too large before reading it
+        with progress(2, "gaps") as bar:  # a bar on a terminal, lines in a log
+            res = needs_summary_file(
+                cohort, rules=rules, capacity=capacity, profile=profile, bar=bar, **options
+            )
+        if show is not None:
+            show(res.render())
+        if json_out:
+            outputs.write_json(res.to_dict(), json_out)
+        if csv_out:
+            outputs.write_text(csv_out, res.to_frame().to_csv(index=False, lineterminator="\n"))
+    return res, written
