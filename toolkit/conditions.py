@@ -24,11 +24,14 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from toolkit.exceptions import SpecError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is evaluated (the arrow reader has none)
+    import pandas as pd
 
 __all__ = [
     "OPS",
@@ -134,6 +137,8 @@ def _text(c: Condition) -> str:
 
 
 def _evaluate_one(c: Condition, df: pd.DataFrame) -> np.ndarray:
+    import pandas as pd
+
     s = df[c.column]
     if isinstance(c.value, ColumnRef):
         left = s.astype("float64").to_numpy()

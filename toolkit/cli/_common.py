@@ -13,6 +13,12 @@ PROFILE_ARG = {
     "default": None,
     "help": "profile spec (TOML); default: the shipped research-summary profile",
 }
+#: the programme rules argument of the commands that read Table 2's rules
+RULES_ARG = {
+    "metavar": "PATH",
+    "default": None,
+    "help": "programme rules (TOML); default: the shipped Table 2 rules",
+}
 
 
 def positive_int(text: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.cli._common import PROFILE_ARG
+from toolkit.cli._common import PROFILE_ARG, RULES_ARG
 from toolkit.exceptions import UsageError
 
 
@@ -15,12 +15,7 @@ def register(sub) -> None:
     )
     p.add_argument("cohort", metavar="COHORT", help="cohort file (.parquet, .csv, .csv.gz)")
     p.add_argument("--profile", **PROFILE_ARG)
-    p.add_argument(
-        "--rules",
-        metavar="PATH",
-        default=None,
-        help="programme rules (TOML); default: the shipped Table 2 rules",
-    )
+    p.add_argument("--rules", **RULES_ARG)
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
     p.set_defaults(func=run)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from toolkit.cli._common import PROFILE_ARG, positive_int, require_memory, seed_arg
+from toolkit.cli._common import PROFILE_ARG, RULES_ARG, positive_int, require_memory, seed_arg
 
 
 def register(sub) -> None:
@@ -13,12 +13,7 @@ def register(sub) -> None:
         description="Generate a synthetic census cohort and a manifest beside it.",
     )
     p.add_argument("--profile", **PROFILE_ARG)
-    p.add_argument(
-        "--rules",
-        metavar="PATH",
-        default=None,
-        help="programme rules (TOML); default: the shipped Table 2 rules",
-    )
+    p.add_argument("--rules", **RULES_ARG)
     p.add_argument(
         "--n",
         type=positive_int,

@@ -24,23 +24,14 @@ readers' censuses array by array).
 from __future__ import annotations
 
 import csv
-import operator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from toolkit.categories import RECALL_TYPES
+from toolkit.conditions import OPS
 from toolkit.review.policy import ROSH_LEVELS
-
-OPS = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
 
 
 class _Unusual(Exception):
