@@ -377,7 +377,7 @@ def simulate(
             "No executive reviews (sed), formal, proactive, "
             "event-triggered and capacity-limited reviews: release routes (executive, Parole "
             "Board, SED), custody, reviews, bed-days, cost (GBP), outcomes over one follow-up "
-            "window; the calibration with what it misses (the case review's 60% at SED) and "
+            "window; the calibration: which published targets it meets and which it misses, and "
             "Little's law; which assumptions drive the answer.",
             write=_text(text),
         ),
