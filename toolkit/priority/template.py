@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from toolkit.defaults import SCORER_SEED
 from toolkit.exceptions import UsageError
 from toolkit.outputs import atomic_outputs
 from toolkit.priority.caseload import CASELOAD_COLUMNS
@@ -25,7 +26,7 @@ from toolkit.profile.rules import load_programme_rules
 TEMPLATE_NAME = "caseload_template.csv"
 EXAMPLE_NAME = "caseload_example.csv"
 #: Seed, size and as-of date of the example the template command writes by default.
-EXAMPLE_SEED = 20261125
+EXAMPLE_SEED = SCORER_SEED
 EXAMPLE_N = 300
 EXAMPLE_AS_OF = DEFAULT_AS_OF
 

@@ -24,6 +24,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 import toolkit
 from toolkit import defaults
 from toolkit.cohort.generate import generate_cohort
+from toolkit.defaults import SCORER_SEED
 from toolkit.exceptions import UsageError
 from toolkit.priority import URGENCY_FLOOR_DAYS
 from toolkit.priority.compare import decision_records, decision_table, snapshot_comparison
@@ -34,7 +35,7 @@ from toolkit.priority.scorer import DEFAULT_DIR, PriorityScorer
 from toolkit.priority.seeds import recorded_seed
 from toolkit.review.ordering import frame_to_arrays
 
-DEFAULT_SEED = 20261125
+DEFAULT_SEED = SCORER_SEED
 N_TRAIN = 40_000
 N_TEST = 20_000
 
