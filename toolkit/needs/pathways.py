@@ -27,13 +27,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.datafiles import check_keys, read_toml
-from toolkit.exceptions import SpecError, UsageError
-from toolkit.profile.rules import Condition, parse_conditions
+from toolkit.conditions import Condition, parse_conditions
+from toolkit.datafiles import read_toml
+from toolkit.declared import read_table
+from toolkit.exceptions import UsageError
+from toolkit.needs import pathway_tables as tables
 from toolkit.results import ResultMixin
 
 #: Complexity flags computed here rather than from ``[groups]``.
-BUILTIN_FLAGS = ("recalled", "significant_need")
+BUILTIN_FLAGS = tables.BUILTIN_FLAGS
 YOUNG_ADULT_DEFINITIONS = ("default", "alternative")
 
 
@@ -97,67 +99,56 @@ class PathwayRules:
         return list(self.complexity["alternatives"][reading])
 
 
-_PATHWAY_KEYS = (
-    "label",
-    "line",
-    "quote",
-    "combined_levels",
-    "need_any",
-    "significant_any",
-    "missing_items",
-    "assumed",
-)
-_GROUP_KEYS = (
-    "label",
-    "line",
-    "quote",
-    "any",
-    "all",
-    "alternative_all",
-    "alternative_label",
-    "alternative_line",
-    "alternative_quote",
-    "assumed",
-)
-
-
 def _conds(label, key, items) -> tuple[Condition, ...]:
     return parse_conditions(label, key, items) if items else ()
 
 
-def _pathway(label: str, where: str, name: str, blk: dict, keys=_PATHWAY_KEYS) -> Pathway:
-    check_keys(blk, keys, label, where, required=["label", "need_any"])
-    missing = blk.get("missing_items", [])
-    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
-        raise SpecError(label, f"{where}.missing_items", "must be a list of strings", missing)
-    need = _conds(label, f"{where}.need_any", blk["need_any"])
-    if not need and not missing:
-        raise SpecError(
-            label,
-            f"{where}.missing_items",
-            "must name the missing item(s) when need_any is empty (the need is not estimable)",
-        )
+def _pathway(label: str, where: str, name: str, raw: dict) -> Pathway:
+    """One ``[pathways.<name>]`` or ``[extra_support.<name>]`` table, read against
+    :class:`~toolkit.needs.pathway_tables.PathwayTable`, with its conditions parsed."""
+    tab = read_table(tables.PathwayTable, raw, label, where)
     return Pathway(
         name=name,
-        label=str(blk["label"]),
-        need=need,
-        significant=_conds(label, f"{where}.significant_any", blk.get("significant_any")),
-        assumed=str(blk.get("assumed", "")),
-        combined_levels=bool(blk.get("combined_levels", False)),
-        missing_items=tuple(missing),
-        line=int(blk.get("line", 0)),
-        quote=str(blk.get("quote", "")),
+        label=tab.label,
+        need=_conds(label, f"{where}.need_any", tab.need_any),
+        significant=_conds(label, f"{where}.significant_any", tab.significant_any),
+        assumed=tab.assumed,
+        combined_levels=tab.combined_levels,
+        missing_items=tuple(tab.missing_items),
+        line=tab.line,
+        quote=tab.quote,
+    )
+
+
+def _group(label: str, name: str, raw: dict) -> Group:
+    """One ``[groups.<name>]`` table, read against
+    :class:`~toolkit.needs.pathway_tables.GroupTable`, with its conditions parsed."""
+    w = f"groups.{name}"
+    tab = read_table(tables.GroupTable, raw, label, w)
+    return Group(
+        name=name,
+        label=tab.label,
+        any=_conds(label, f"{w}.any", tab.any),
+        all=_conds(label, f"{w}.all", tab.all),
+        alternative_all=_conds(label, f"{w}.alternative_all", tab.alternative_all),
+        alternative_label=tab.alternative_label,
+        line=tab.line,
+        quote=tab.quote,
+        assumed=tab.assumed,
     )
 
 
 def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
     """Load and validate the pathway rules (default: the shipped TTG rules).
 
+    The tables are declared in :mod:`toolkit.needs.pathway_tables`.
+
     Raises
     ------
     SpecError
-        Unknown or missing keys (with the nearest known key), malformed conditions, unknown
-        complexity flags or groups, a non-estimable pathway that does not name its missing item.
+        Naming the file, key and value: unknown keys (with the nearest known key), missing keys,
+        values of the wrong type, malformed conditions, unknown complexity flags or groups, a
+        non-estimable pathway that does not name its missing item.
 
     Examples
     --------
@@ -166,112 +157,21 @@ def load_pathway_rules(path: str | Path | None = None) -> PathwayRules:
     ['employment_training_education', 'finance_benefits_debt']
     """
     data, label = read_toml(path, "ttg_minimum_specification", "pathways.toml")
-    _check_tables(data, label)
-    out = [
-        _pathway(label, f"pathways.{name}", name, blk)
-        for name, blk in data.get("pathways", {}).items()
-    ]
-    if not out:
-        raise SpecError(label, "pathways", "must define at least one pathway")
-    groups = _groups(data.get("groups", {}), label)
-    comp = data["complexity"]
-    _check_complexity(comp, groups, label)
-    sup = data.get("supporting_activity", {})
-    _check_supporting(sup, groups, label)
-    extra = tuple(
-        _pathway(label, f"extra_support.{name}", name, blk)
-        for name, blk in data.get("extra_support", {}).items()
-    )
-    return PathwayRules(label, tuple(out), comp, groups, sup, extra, data.get("meta", {}))
-
-
-def _check_tables(data: dict, label: str) -> None:
-    """The file's top-level tables, and the keys of ``[meta]`` and ``[levels]``."""
-    check_keys(
-        data,
-        [
-            "meta",
-            "levels",
-            "pathways",
-            "groups",
-            "complexity",
-            "supporting_activity",
-            "extra_support",
-        ],
+    f = read_table(tables.PathwaysFile, data, label)
+    out = tuple(_pathway(label, f"pathways.{k}", k, v) for k, v in f.pathways.items())
+    groups = {k: _group(label, k, v) for k, v in f.groups.items()}
+    extra = tuple(_pathway(label, f"extra_support.{k}", k, v) for k, v in f.extra_support.items())
+    # complexity, supporting activity and meta are kept as the file gives them (the report
+    # reads their notes); the declared tables have checked them
+    return PathwayRules(
         label,
-        required=["pathways", "complexity"],
+        out,
+        data["complexity"],
+        groups,
+        data.get("supporting_activity", {}),
+        extra,
+        data.get("meta", {}),
     )
-    if "meta" in data:
-        check_keys(data["meta"], ["document", "title", "line", "quote", "date_note"], label, "meta")
-    if "levels" in data:
-        check_keys(data["levels"], ["level_1", "level_2", "level_3", "combined"], label, "levels")
-
-
-def _groups(table: dict, label: str) -> dict[str, Group]:
-    """``[groups]``: each group that can raise Level 3, with its conditions."""
-    groups = {}
-    for name, blk in table.items():
-        w = f"groups.{name}"
-        check_keys(blk, _GROUP_KEYS, label, w, required=["label"])
-        if not blk.get("any") and not blk.get("all"):
-            raise SpecError(label, w, "needs conditions in `any` or `all`")
-        groups[name] = Group(
-            name=name,
-            label=str(blk["label"]),
-            any=_conds(label, f"{w}.any", blk.get("any")),
-            all=_conds(label, f"{w}.all", blk.get("all")),
-            alternative_all=_conds(label, f"{w}.alternative_all", blk.get("alternative_all")),
-            alternative_label=str(blk.get("alternative_label", "")),
-            line=int(blk.get("line", 0)),
-            quote=str(blk.get("quote", "")),
-            assumed=str(blk.get("assumed", "")),
-        )
-    return groups
-
-
-def _check_complexity(comp: dict, groups: dict, label: str) -> None:
-    """``[complexity]``: every reading names only known flags (built in or a group)."""
-    check_keys(
-        comp,
-        ["default", "alternatives", "reason", "not_held"],
-        label,
-        "complexity",
-        required=["default"],
-    )
-    known = (*BUILTIN_FLAGS, *groups)
-    for key, flags in [
-        ("default", comp.get("default", [])),
-        *((f"alternatives.{k}", v) for k, v in comp.get("alternatives", {}).items()),
-    ]:
-        bad = [f for f in flags if f not in known]
-        if bad:
-            raise SpecError(
-                label,
-                f"complexity.{key}",
-                f"names an unknown complexity flag (expected some of {', '.join(known)})",
-                bad[0],
-            )
-
-
-def _check_supporting(sup: dict, groups: dict, label: str) -> None:
-    """``[supporting_activity]`` (optional): its Level 3 groups are groups of ``[groups]``."""
-    if not sup:
-        return
-    check_keys(
-        sup,
-        ["label", "line", "quote", "level_3_groups", "not_held", "assumed"],
-        label,
-        "supporting_activity",
-        required=["label", "level_3_groups"],
-    )
-    bad = [g for g in sup["level_3_groups"] if g not in groups]
-    if bad:
-        raise SpecError(
-            label,
-            "supporting_activity.level_3_groups",
-            f"names a group not in [groups] ({', '.join(groups)})",
-            bad[0],
-        )
 
 
 def _check_columns(conds, df) -> None:
