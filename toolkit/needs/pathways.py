@@ -103,38 +103,46 @@ def _conds(label, key, items) -> tuple[Condition, ...]:
     return parse_conditions(label, key, items) if items else ()
 
 
+def _item(cls, label: str, where: str, name: str, tab, conditions: dict[str, str], **more):
+    """A :class:`Pathway` or :class:`Group` from its validated table: the sourced fields, the
+    conditions (``{attribute: key}``) parsed in the condition language, and ``more``."""
+    conds = {a: _conds(label, f"{where}.{k}", getattr(tab, k)) for a, k in conditions.items()}
+    return cls(
+        name=name,
+        label=tab.label,
+        line=tab.line,
+        quote=tab.quote,
+        assumed=tab.assumed,
+        **conds,
+        **more,
+    )
+
+
 def _pathway(label: str, where: str, name: str, raw: dict) -> Pathway:
     """One ``[pathways.<name>]`` or ``[extra_support.<name>]`` table, read against
     :class:`~toolkit.needs.pathway_tables.PathwayTable`, with its conditions parsed."""
     tab = read_table(tables.PathwayTable, raw, label, where)
-    return Pathway(
-        name=name,
-        label=tab.label,
-        need=_conds(label, f"{where}.need_any", tab.need_any),
-        significant=_conds(label, f"{where}.significant_any", tab.significant_any),
-        assumed=tab.assumed,
+    conditions = {"need": "need_any", "significant": "significant_any"}
+    return _item(
+        Pathway,
+        label,
+        where,
+        name,
+        tab,
+        conditions,
         combined_levels=tab.combined_levels,
         missing_items=tuple(tab.missing_items),
-        line=tab.line,
-        quote=tab.quote,
     )
 
 
 def _group(label: str, name: str, raw: dict) -> Group:
     """One ``[groups.<name>]`` table, read against
     :class:`~toolkit.needs.pathway_tables.GroupTable`, with its conditions parsed."""
-    w = f"groups.{name}"
-    tab = read_table(tables.GroupTable, raw, label, w)
-    return Group(
-        name=name,
-        label=tab.label,
-        any=_conds(label, f"{w}.any", tab.any),
-        all=_conds(label, f"{w}.all", tab.all),
-        alternative_all=_conds(label, f"{w}.alternative_all", tab.alternative_all),
-        alternative_label=tab.alternative_label,
-        line=tab.line,
-        quote=tab.quote,
-        assumed=tab.assumed,
+    where = f"groups.{name}"
+    tab = read_table(tables.GroupTable, raw, label, where)
+    conditions = {k: k for k in ("any", "all", "alternative_all")}
+    return _item(
+        Group, label, where, name, tab, conditions, alternative_label=tab.alternative_label
     )
 
 
