@@ -333,3 +333,31 @@ def test_any_valid_file_loads_to_what_it_says(tmp_path, tables):
     for name, g in rules.groups.items():
         assert [str(c) for c in g.any] == tables[f"groups.{name}"]["any"] and g.all == ()
     assert rules.complexity == tables["complexity"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "got"),
+    [
+        ('pathways = 5\n[complexity]\ndefault = ["recalled"]\n', "pathways", 5),
+        ('[pathways]\nhousing = "x"\n[complexity]\ndefault = []\n', "pathways.housing", "x"),
+        (
+            'complexity = ["recalled"]\n[pathways.a]\nlabel = "A"\nneed_any = ["age >= 1"]\n',
+            "complexity",
+            ["recalled"],
+        ),
+        (
+            'groups = { g = 1 }\n[pathways.a]\nlabel = "A"\nneed_any = ["age >= 1"]\n'
+            "[complexity]\ndefault = []\n",
+            "groups.g",
+            1,
+        ),
+    ],
+)
+def test_a_value_where_a_table_belongs_is_refused(tmp_path, text, key, got):
+    # the hand-written checks raised AttributeError or TypeError here, or read a string's
+    # characters as keys
+    p = tmp_path / "bad.toml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError, match="should be a valid dictionary") as e:
+        load_pathway_rules(p)
+    assert (e.value.key, e.value.value) == (key, got)
