@@ -54,9 +54,10 @@ def check_keys(
 ) -> None:
     """Refuse unknown (and missing required) keys in one TOML table.
 
-    Every data file (profiles, programme rules, release rules, capacity, pathways, sweeps) calls
-    this once per table when it is loaded, so a typo such as ``tolerence = 99`` is an error that
-    names the file, the key and the nearest known key, instead of being silently ignored.
+    The data files' tables are declared as pydantic models (:mod:`toolkit.tomlmodel`), which
+    refuse unknown keys themselves; this remains for a capacity file's tables and CSV columns,
+    so a typo such as ``tolerence = 99`` is an error that names the file, the key and the
+    nearest known key, instead of being silently ignored.
 
     Parameters
     ----------
