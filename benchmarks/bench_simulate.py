@@ -100,11 +100,15 @@ def user_cohort(args) -> None:
         if args.baseline:
             for k in list(cmds):
                 times[f"baseline {k}"] = []
-        for _ in range(args.runs):  # interleaved, so all see the same machine load
+        for run in range(args.runs):  # interleaved, so all see the same machine load
             for k, cmd in cmds.items():
-                times[k].append(timed(cmd))
+                pair = [(k, ROOT)]
                 if args.baseline:
-                    times[f"baseline {k}"].append(timed(cmd, args.baseline.resolve()))
+                    pair.append((f"baseline {k}", args.baseline.resolve()))
+                # which of the pair runs first alternates (the first of two runs back to back
+                # was measured slower or faster by up to 0.07 s with both from the same tree)
+                for label, root in pair[:: 1 if run % 2 == 0 else -1]:
+                    times[label].append(timed(cmd, root))
             times["simpy"].append(timed(simpy))
             times["simpy first stay"].append(timed(simpy_first))
     med = {k: [statistics.median(x) for x in zip(*v)] for k, v in times.items()}
@@ -191,8 +195,8 @@ def stages(args) -> None:
             print(f"-- cohort: {cohort if cohort != '-' else 'stored census'}")
             cmd = [sys.executable, "-c", STAGES, cohort, f"{tmp}/rec.parquet"]
             runs: dict[str, list[dict[str, str]]] = {name: [] for name in trees}
-            for _ in range(args.runs):  # interleaved, so all see the same machine load
-                for name, root in trees.items():
+            for run in range(args.runs):  # interleaved, each tree first in turn
+                for name, root in list(trees.items())[:: 1 if run % 2 == 0 else -1]:
                     out = subprocess.run(
                         cmd,
                         check=True,

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from toolkit.national_model import ANCHORS
+
 __all__ = [
     "CASE_REVIEW_FRAMES",
     "NATIONAL_ANCHORS",
@@ -39,8 +41,9 @@ CASE_REVIEW_FRAMES = ("admissions", "in_custody")
 RELEASABLE_READINGS = ("barriers_cleared", "judgement")
 #: What national figures are scaled to: the published yearly flow (admissions a year = flow x
 #: the population's flow share) or the published stock (admissions a year = stock / the
-#: model's mean stay, so the national stock is the published one by construction).
-NATIONAL_ANCHORS = ("flow", "stock")
+#: model's mean stay, so the national stock is the published one by construction); the national
+#: model's names (an older rules file's ``[national] anchor`` chooses among the same).
+NATIONAL_ANCHORS = ANCHORS
 
 
 @dataclass(frozen=True)
