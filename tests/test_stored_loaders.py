@@ -301,3 +301,28 @@ def test_read_entry_keys_on_bytes_and_version(tmp_path):
     assert storedjson.read_entry(path, sha256=None, version=2, classes={}) is None
     assert storedjson.read_entry(tmp_path / "none", sha256="abc", version=2, classes={}) is None
     assert storedjson.file_sha256(tmp_path / "none") is None
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_stored_copies_and_uses_them(installed_wheel, tmp_path):
+    """Installed from the wheel (no source tree), the shipped files are read from their stored
+    copies: the copies are in the wheel and the installed files' bytes match them."""
+    import os
+    import zipfile
+
+    wheel, site = installed_wheel
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {"toolkit/review/data/release_rules.json", "toolkit/review/data/national.json"} <= set(
+        names
+    )
+    code = (
+        "import sys; from toolkit.review.policy import load_release_rules, stored_rules; "
+        "assert stored_rules() is not None; r = load_release_rules(); "
+        "assert r.path.startswith('<default>/'); assert 'pydantic' not in sys.modules; "
+        f"import toolkit; assert toolkit.__file__.startswith({str(site)!r}), toolkit.__file__"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert r.returncode == 0, r.stderr
