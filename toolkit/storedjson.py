@@ -1,8 +1,9 @@
 """What a loader built from a shipped data file, stored as tagged JSON beside the code.
 
 Validating a shipped TOML file with its declared pydantic models (:mod:`toolkit.tomlmodel`)
-costs more than the file is worth on a hot path: importing pydantic and building the models is
-about 0.17 s of CPU, as much as reading a 200,000-person cohort. A loader therefore stores what
+costs more than the file is worth on a hot path: importing pydantic and building the models of
+the release rules and national model is about 0.1 s of CPU (benchmarks/README.md), most of
+reading a 200,000-person Parquet cohort. A loader therefore stores what
 the validation built for the shipped file (:func:`write_entry`) with the SHA-256 of the file's
 bytes and the loader's version, and builds the same object from the stored entry when both match
 (:func:`read_entry`); any other bytes (an edited file) are validated as before. A test compares

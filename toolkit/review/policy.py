@@ -6,14 +6,15 @@ number is range-checked and every assumed size's ``ranges`` must hold its value;
 :class:`~toolkit.exceptions.SpecError` naming the file, key, rule and value. What the rules are
 once read is :mod:`toolkit.review.rules_model` (:class:`ReleaseRules`, re-exported here).
 
-Importing pydantic and building the models costs about 0.17 s of CPU, 7% of a ``simulate`` of
-2,000,000 episodes, so this module does not import them: the shipped file's validated rules are
-stored in ``toolkit/review/data/release_rules.json`` (:mod:`toolkit.storedjson`, no pickle) with
-the SHA-256 of the file's bytes and :data:`RULES_VERSION`, and :func:`load_release_rules` builds
-the same :class:`ReleaseRules` from them while both match. Any other bytes (an edited shipped
-file) and every file given by path are validated. A test checks the stored rules equal a fresh
-validation, field by field with their types. After editing release_rules.toml, or changing how
-the rules are built (then also raise :data:`RULES_VERSION`), rebuild with::
+Importing pydantic and building the models costs about 0.1 s of CPU, 4% of a ``simulate`` of
+2,000,000 episodes (benchmarks/README.md), so this module does not import them: the shipped
+file's validated rules are stored in ``toolkit/review/data/release_rules.json``
+(:mod:`toolkit.storedjson`, no pickle) with the SHA-256 of the file's bytes and
+:data:`RULES_VERSION`, and :func:`load_release_rules` builds the same :class:`ReleaseRules` from
+them while both match. Any other bytes (an edited shipped file) and every file given by path are
+validated. A test checks the stored rules equal a fresh validation, field by field with their
+types. After editing release_rules.toml, or changing how the rules are built (then also raise
+:data:`RULES_VERSION`), rebuild with::
 
     python -c "import toolkit.review.census as c; c.main()"
 """
