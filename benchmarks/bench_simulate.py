@@ -17,6 +17,12 @@ and as CSV), 2 strategies (formal, proactive every 28 days) x 5 replications of 
 admissions, against the stored-census path of the same command and SimPy on the same 2
 strategies: the model of the same rules (re-recall returns included) and, for comparison with
 figures measured before the returns existed, the first stay only (``--first-stay-only``).
+With ``--baseline`` it also prints, per command, the median of the paired differences (this
+tree minus the baseline, run back to back): on a shared machine the medians of each move by more
+than a change of 0.1 s, the paired difference much less.
+
+``--stages`` runs the command's steps one by one in one process and prints the CPU of each,
+median of ``--runs`` runs (with ``--baseline``, the other checkout's beside it).
 """
 
 from __future__ import annotations
@@ -94,11 +100,15 @@ def user_cohort(args) -> None:
         if args.baseline:
             for k in list(cmds):
                 times[f"baseline {k}"] = []
-        for _ in range(args.runs):  # interleaved, so all see the same machine load
+        for run in range(args.runs):  # interleaved, so all see the same machine load
             for k, cmd in cmds.items():
-                times[k].append(timed(cmd))
+                pair = [(k, ROOT)]
                 if args.baseline:
-                    times[f"baseline {k}"].append(timed(cmd, args.baseline.resolve()))
+                    pair.append((f"baseline {k}", args.baseline.resolve()))
+                # which of the pair runs first alternates (the first of two runs back to back
+                # was measured slower or faster by up to 0.07 s with both from the same tree)
+                for label, root in pair[:: 1 if run % 2 == 0 else -1]:
+                    times[label].append(timed(cmd, root))
             times["simpy"].append(timed(simpy))
             times["simpy first stay"].append(timed(simpy_first))
     med = {k: [statistics.median(x) for x in zip(*v)] for k, v in times.items()}
@@ -122,6 +132,18 @@ def user_cohort(args) -> None:
             f"{(s_wall / n_simpy) / (wall / n_engine):.0f}x; to simpy first stay only: CPU "
             f"{(f_cpu / n_simpy) / (cpu / n_engine):.0f}x"
         )
+    if args.baseline:
+        # run by run, this tree minus the baseline (each pair ran back to back, so a change in
+        # the machine's load between runs cancels): the median of the differences
+        for k in cmds:
+            d_wall, d_cpu = (
+                statistics.median(a[i] - b[i] for a, b in zip(times[k], times[f"baseline {k}"]))
+                for i in (0, 1)
+            )
+            print(
+                f"{k}: this tree - baseline, median of paired runs: wall {d_wall:+.3f} s, "
+                f"CPU {d_cpu:+.3f} s"
+            )
 
 
 #: The ``--stages`` child: the simulate command's steps one by one, CPU seconds each
@@ -154,7 +176,9 @@ stream.national(national_census=national, cohort=census); t("national figures")
 
 
 def stages(args) -> None:
-    """The ``--stages`` breakdown (CPU per step) for the stored census and a Parquet cohort."""
+    """The ``--stages`` breakdown (CPU per step, median of ``--runs`` runs) for the stored
+    census, a Parquet and a CSV cohort; with ``--baseline``, the other checkout's beside it."""
+    trees = {"this tree": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
     with tempfile.TemporaryDirectory() as tmp:
         gen = [sys.executable, "-m", "toolkit.cli", "generate", "--n", str(args.n), "--seed", "5"]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -170,7 +194,28 @@ def stages(args) -> None:
         for cohort in ("-", f"{tmp}/c.parquet", f"{tmp}/c.csv"):
             print(f"-- cohort: {cohort if cohort != '-' else 'stored census'}")
             cmd = [sys.executable, "-c", STAGES, cohort, f"{tmp}/rec.parquet"]
-            subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+            runs: dict[str, list[dict[str, str]]] = {name: [] for name in trees}
+            for run in range(args.runs):  # interleaved, each tree first in turn
+                for name, root in list(trees.items())[:: 1 if run % 2 == 0 else -1]:
+                    out = subprocess.run(
+                        cmd,
+                        check=True,
+                        cwd=root,
+                        env=dict(os.environ, PYTHONPATH=str(root)),
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                    runs[name].append(dict(line.rsplit(": ", 1) for line in out.splitlines()))
+            print("step: " + ", ".join(trees) + f" (median of {args.runs} runs)")
+            for step in runs["this tree"][0]:
+                cells = []
+                for name in trees:
+                    values = [r[step] for r in runs[name]]
+                    try:
+                        cells.append(f"{statistics.median(float(v) for v in values):.3f}")
+                    except ValueError:  # not a number (pandas imported: True/False)
+                        cells.append("/".join(sorted(set(values))))
+                print(f"{step}: {', '.join(cells)}")
 
 
 def main() -> None:

@@ -470,7 +470,15 @@ def default_census() -> Census:
 
 
 def main() -> None:  # pragma: no cover - maintenance command, run by hand
-    """Rebuild the stored default census (see the module docstring)."""
+    """Rebuild what is stored in ``toolkit/review/data``: the default census and its reading plan
+    (see the module docstring), and the shipped release rules and national model as validated
+    (:func:`toolkit.review.policy.save_stored_rules`,
+    :func:`toolkit.national.save_stored_national`)."""
+    from toolkit.national import save_stored_national
+    from toolkit.review.policy import save_stored_rules
+
     DATA_FILE.parent.mkdir(exist_ok=True)
     save_census(generate_default_census(), DATA_FILE, fingerprint(), reading_plan())
     print(f"wrote {DATA_FILE}")
+    print(f"wrote {save_stored_national()}")
+    print(f"wrote {save_stored_rules()}")
