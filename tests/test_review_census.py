@@ -293,3 +293,16 @@ def test_a_valid_cohort_is_read_without_pandas(tmp_path, user_cohort):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_current_fingerprint_skips_the_parse_only_for_unchanged_bytes(monkeypatch):
+    """The stored census records the raw-bytes key it was built from: with the shipped inputs
+    the stored tag is taken as is (no parse); with other bytes (any edit, a comment included)
+    the parsed fingerprint decides, so the stored census is never trusted for other inputs."""
+    assert cen.current_fingerprint() == cen.fingerprint()
+    parsed = []
+    real = cen.fingerprint
+    monkeypatch.setattr(cen, "fingerprint", lambda: parsed.append(1) or real())
+    assert cen.current_fingerprint() == real() and parsed == []  # bytes unchanged: no parse
+    monkeypatch.setattr(cen, "input_bytes_key", lambda: "bytes of an edited profile")
+    assert cen.current_fingerprint() == real() and parsed == [1]  # edited: parsed again
