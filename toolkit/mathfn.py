@@ -64,7 +64,8 @@ def expit(x: float | np.ndarray) -> np.ndarray:
 
 def t_quantile(p: float, df: int) -> float:
     """Quantile ``p`` (0.5 < p < 1) of Student's t with ``df`` (a whole number >= 1) degrees of
-    freedom, to about 1e-13 relative (a test checks it against scipy.special.stdtrit).
+    freedom, within 5e-13 relative for p up to 0.9995 and df up to 300 (at most 3.3e-14 found
+    at the 0.95-0.995 the intervals use; a test checks it against scipy.special.stdtrit).
 
     The t CDF for whole ``df`` is a finite sum in theta = atan(t / sqrt(df)) (Abramowitz and
     Stegun 26.7.3-4), increasing in theta, inverted by bisection to adjacent doubles.
