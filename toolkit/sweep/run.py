@@ -502,12 +502,17 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
         futures = client.map(run_partition, [spec] * len(parts), parts, pure=False)
         first = {f.key: int(p["point"].iloc[0]) for f, p in zip(futures, parts)}
         for fut in as_completed(futures):
-            # a partition whose worker died is not checkpointed: it is reported, and a rerun
-            # of the same command retries it
-            if fut.status == "finished":
-                finished(fut.result())
-            else:
-                lost.append(f"partition from point {first[fut.key]}: {fut.exception()!r}")
+            # A future can come back "lost" rather than "finished": its worker died holding the
+            # result ("Couldn't gather ... rescheduling"). The scheduler recomputes it because
+            # this client still holds it, so wait for that result instead of giving it up.
+            # Only a partition that fails for good (its task raised, or it killed worker after
+            # worker: KilledWorker) is reported, and a rerun of the same command retries it.
+            try:
+                part = fut.result()
+            except Exception as exc:  # noqa: BLE001 - any failure of the task: report, go on
+                lost.append(f"partition from point {first[fut.key]}: {exc!r}")
+                continue
+            finished(part)
         return n_workers
     finally:
         if own_client is not None:
