@@ -59,7 +59,8 @@ def _value(v) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        # JSON escapes the control characters TOML forbids, except DEL (0x7f), which is ASCII
+        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007F")
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):
