@@ -501,18 +501,20 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
         n_workers = len(client.scheduler_info().get("workers", {})) or 1
         futures = client.map(run_partition, [spec] * len(parts), parts, pure=False)
         first = {f.key: int(p["point"].iloc[0]) for f, p in zip(futures, parts)}
-        for fut in as_completed(futures):
+        done = as_completed(futures)
+        for fut in done:
             # A future can come back "lost" rather than "finished": its worker died holding the
             # result ("Couldn't gather ... rescheduling"). The scheduler recomputes it because
-            # this client still holds it, so wait for that result instead of giving it up.
+            # this client still holds it, so it goes back into the iterator to be yielded again
+            # when done (not waited on here: a blocking wait would not end cleanly on Ctrl-C).
             # Only a partition that fails for good (its task raised, or it killed worker after
             # worker: KilledWorker) is reported, and a rerun of the same command retries it.
-            try:
-                part = fut.result()
-            except Exception as exc:  # noqa: BLE001 - any failure of the task: report, go on
-                lost.append(f"partition from point {first[fut.key]}: {exc!r}")
-                continue
-            finished(part)
+            if fut.status == "finished":
+                finished(fut.result())
+            elif fut.status in ("lost", "pending"):
+                done.add(fut)
+            else:
+                lost.append(f"partition from point {first[fut.key]}: {fut.exception()!r}")
         return n_workers
     finally:
         if own_client is not None:
