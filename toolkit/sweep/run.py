@@ -19,6 +19,7 @@ the others go on.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -454,6 +455,13 @@ def _run_processes(spec, parts, n_workers, finished) -> None:
                 finished(df)
 
 
+class _GatherNoise(logging.Filter):
+    """Drops Dask's "Couldn't gather ..." records (see :func:`_run_distributed`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Couldn't gather")
+
+
 def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
     """``dask.distributed``: a LocalCluster, a scheduler address or a given Client."""
     label = scheduler if isinstance(scheduler, str) else "client"
@@ -497,6 +505,12 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
         client = own_client
     else:
         client = scheduler
+    # "Couldn't gather keys" is what Dask logs when a worker dies holding a result (it is
+    # recomputed) or a Ctrl-C cancels the gathers; the sweep reports both outcomes itself, in one
+    # line, so these records are dropped while it runs (other records pass).
+    quiet = _GatherNoise()
+    for name in ("distributed.scheduler", "distributed.client"):
+        logging.getLogger(name).addFilter(quiet)
     try:
         n_workers = len(client.scheduler_info().get("workers", {})) or 1
         futures = client.map(run_partition, [spec] * len(parts), parts, pure=False)
@@ -521,6 +535,8 @@ def _run_distributed(spec, parts, scheduler, workers, finished, lost) -> int:
             own_client.close()
         if own_cluster is not None:
             own_cluster.close()
+        for name in ("distributed.scheduler", "distributed.client"):
+            logging.getLogger(name).removeFilter(quiet)
 
 
 def read_results(out: str | Path) -> pd.DataFrame:
