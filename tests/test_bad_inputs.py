@@ -897,3 +897,31 @@ def test_one_count_of_published_figures(spec, default_cohort):
     md = (ROOT / "papers/recall_process_experience/reproduction.md").read_text()
     assert f"The profile holds {c.published} published figures" in md
     assert f"**{c.met} of {c.evaluated} are met" in md
+
+
+def test_full_disk_while_records_are_written_is_one_line(tmp_path, capsys, monkeypatch):
+    """The records are encoded on a second thread (toolkit.review.output): a full disk on the
+    third row group surfaces in the command as one line, exit 2, and leaves no file."""
+    import errno
+    import threading
+
+    import pyarrow.parquet as pq
+
+    real = pq.ParquetWriter.write_table
+    calls = []
+
+    def full(self, table, row_group_size=None):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, table, row_group_size)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    out, summary = tmp_path / "r.parquet", tmp_path / "s.json"
+    argv = ["simulate", "--n", "300", "--replications", "3", "--seed", "1",
+            "--strategy", "formal", "--out", str(out), "--summary", str(summary)]  # fmt: skip
+    code, err = _run(argv, capsys)
+    _one_error(code, err, ["r.parquet", "No space left", "disk is full"])
+    assert list(tmp_path.iterdir()) == []
+    assert len(calls) == 3 and all(name != "MainThread" for name in calls)
+    assert not [t for t in threading.enumerate() if t.name.startswith("records")]

@@ -160,3 +160,33 @@ def test_summary_json_numbers_are_numbers_to_ten_decimals():
     assert json_number(float("nan")) is None and json_number(float("inf")) is None
     rows = [{"strategy": "formal", "x": 1 / 3, "y": float("nan")}]
     assert summary_json(rows, ["formal"]) == {"formal": {"x": 0.3333333333, "y": None}}
+
+
+def test_interrupted_stream_stops_the_writer_and_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C while the records are simulated: the chunk being encoded on the writer thread is
+    finished, the thread ends, the interrupt reaches the caller and no output file is left."""
+    import threading
+
+    from toolkit.review.commands import simulate_to_files
+
+    real_iter = RecordStream.__iter__
+
+    def interrupted(self):
+        for i, chunk in enumerate(real_iter(self)):
+            if i == 3:
+                raise KeyboardInterrupt
+            yield chunk
+
+    monkeypatch.setattr(RecordStream, "__iter__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_files(
+            ["formal", "proactive:every=28"],
+            tmp_path / "r.parquet",
+            summary=tmp_path / "s.json",
+            n=300,
+            replications=3,
+            rng=1,
+            progress=False,
+        )
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("records")]
