@@ -47,7 +47,7 @@ def test_template_writes_empty_template_and_example_into_current_dir(workdir):
     assert ex["case_reference"].is_unique
     # Running again does not silently overwrite.
     r = cli("template", "caseload", cwd=workdir)
-    assert r.returncode == 2 and "exists" in r.stderr
+    assert r.returncode == 2 and "exists" in r.stderr and "(--force)" in r.stderr
 
 
 @pytest.mark.slow

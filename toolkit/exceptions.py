@@ -8,7 +8,14 @@ from __future__ import annotations
 
 
 class ToolkitError(Exception):
-    """Base class for errors caused by user input (bad files, arguments or data)."""
+    """Base class for errors caused by user input (bad files, arguments or data).
+
+    ``cli_message`` (optional keyword): the message as a command-line user reads it, naming the
+    flag where the message names the function's argument (API messages name arguments, not
+    flags); the CLI prints it instead of the message.
+    """
+
+    cli_message: str | None = None
 
 
 class SpecError(ToolkitError, ValueError):
@@ -39,4 +46,9 @@ class CohortError(ToolkitError, ValueError):
 
 
 class UsageError(ToolkitError, ValueError):
-    """A function or command-line argument is invalid."""
+    """A function or command-line argument is invalid (``cli_message``: see
+    :class:`ToolkitError`)."""
+
+    def __init__(self, *args: object, cli_message: str | None = None):
+        super().__init__(*args)
+        self.cli_message = cli_message

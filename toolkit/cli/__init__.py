@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         command = f"recall-toolkit {args.command}"
         return int(args.func(args))
     except ToolkitError as exc:
-        print(f"{command}: error: {exc}", file=sys.stderr)
+        print(f"{command}: error: {exc.cli_message or exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         # Any OS error a command did not name itself (issue 20): one line with the path and

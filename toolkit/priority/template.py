@@ -133,7 +133,8 @@ def write_caseload_templates(
     if not force:
         for p in paths:
             if p.exists():
-                raise UsageError(f"{p} exists; choose another folder, or overwrite it (force)")
+                choice = f"{p} exists; choose another folder, or overwrite it"
+                raise UsageError(f"{choice} (force=True)", cli_message=f"{choice} (--force)")
     n = EXAMPLE_N if n is None else n
     rng = EXAMPLE_SEED if rng is None else rng
     as_of = EXAMPLE_AS_OF if as_of_date(as_of) is None else as_of_date(as_of)
