@@ -323,6 +323,10 @@ def _constraint_rows(pb: _Problem, nx: int) -> tuple[np.ndarray, list, list]:
     return (np.array(A) if A else np.zeros((0, nv))), lb, ub
 
 
+#: Branch-and-bound nodes the closest-to-preference solve may explore (see :func:`_two_phase`).
+PHASE2_NODE_LIMIT = 5000
+
+
 def _two_phase(pb: _Problem, A, lb, ub, nx: int) -> np.ndarray | None:
     """Phase 1: least total miss of the figures (in printed units); phase 2: keeping that
     optimum, closest to the preference. The solution vector, or None if infeasible."""
@@ -343,13 +347,15 @@ def _two_phase(pb: _Problem, A, lb, ub, nx: int) -> np.ndarray | None:
             cons = [*cons, cap]
             x = r1.x
     c2 = np.concatenate([np.zeros(nx), np.repeat(pb.weight, C), np.zeros(2 * K)])
-    # the closest-to-preference optimum need not be proven to the last unit: 0.1% gap
+    # the closest-to-preference optimum need not be proven to the last unit: 0.1% gap; bounded
+    # by nodes, not seconds, so a loaded machine cannot stop it at another solution (the same
+    # profile and seed give the same cohort anywhere; the shipped profile's solve at the root)
     r2 = milp(
         c2,
         integrality=integrality,
         bounds=Bounds(lower, upper),
         constraints=cons,
-        options={"mip_rel_gap": 1e-3, "time_limit": 5.0},
+        options={"mip_rel_gap": 1e-3, "node_limit": PHASE2_NODE_LIMIT},
     )
     return r2.x if r2.x is not None else x
 
