@@ -210,3 +210,16 @@ def test_import_has_no_side_effects(module):
         "assert threading.active_count() == 1, 'a thread was started'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_no_solver_stops_on_wall_time():
+    """Same seed, same bytes on any machine: a solver bounded by seconds (HiGHS' time_limit)
+    returns whatever it has when the time is up, which depends on the machine's load; bounds
+    are node or iteration limits instead."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{i}"
+        for path in sorted(PKG.rglob("*.py"))
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if "time_limit" in line and not line.lstrip().startswith("#")
+    ]
+    assert offenders == []
