@@ -33,13 +33,13 @@ from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
 from toolkit.cohort.programmes import add_programme_columns
 from toolkit.exceptions import UsageError
+from toolkit.profile.model import LATENTS, ProfileSpec
 from toolkit.profile.plan import GenerationPlan, generation_plan, within_group_mix  # noqa: F401
 from toolkit.profile.rules import (
     ProgrammeRules,
     load_programme_rules,
     programme_figures_describe,
 )
-from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
 from toolkit.schema import (
     GROUPS,
     INDEX_OFFENCES,
@@ -61,6 +61,8 @@ FLOAT_DECIMALS = 4
 
 def _generate_cohort_iv(spec, n, populations, rng):
     if spec is None:
+        from toolkit.profile.load import load_profile  # validates the file (imports pydantic)
+
         spec = load_profile()
     elif not isinstance(spec, ProfileSpec):
         raise UsageError(
