@@ -205,6 +205,14 @@ def bounded_logit_normal(
 #: to machine precision.
 NEWTON_MIN_PEOPLE = 100_000
 
+#: From this many people, the generator overlaps independent steps on a second thread: the risk
+#: scores beside the sanctions and each need item's ranking beside the next item's draws
+#: (:mod:`toolkit.cohort.generate`), half the programme patterns' state assignments
+#: (:mod:`toolkit.cohort.programmes`). Each step draws nothing or from its own stream, in its
+#: order, and writes only its own columns or people, so the cohort is the same bytes either way.
+#: *Assumed*: below it each step takes milliseconds and a thread hand-off is not worth it.
+PARALLEL_MIN_PEOPLE = 50_000
+
 
 def newton_location(
     mean_and_slope: Callable[[float], tuple[float, float]],

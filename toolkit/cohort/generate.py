@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -221,7 +222,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     out["recall_type"] = np.full(m, RECALL_TYPES.index(pop) if is_recall else -1, dtype=np.int16)
     _demographics(out, pop, plan, spec, z, g)
     _criminal_history(out, pop, plan, spec, z, g)
-    _risk_scores(out, pop, plan, spec, z)
+    _sanctions_beside_risk_scores(out, pop, plan, spec, z, g)
     _recall_columns(out, pop, plan, spec, z, g)
     out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
     return out
@@ -244,7 +245,7 @@ def _demographics(out, pop, plan, spec, z, g) -> None:
 
 
 def _criminal_history(out, pop, plan, spec, z, g) -> None:
-    """Career length, previous breaches, index offence, previous sanctions and OGRS3."""
+    """Career length, previous breaches and the index offence."""
     T = plan.targets
     m = plan.sizes[pop]
     a = spec.assumptions
@@ -284,16 +285,38 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
     off_codes = C.exact_shuffle(_offence_counts(plan, T.counts["index_offence_group"][pop]), g)
     out["index_offence"] = off_codes
 
-    # Previous sanctions solved so OGRS3 (published formula) meets the derived mean.
+
+def _sanctions_beside_risk_scores(out, pop, plan, spec, z, g) -> None:
+    """Previous sanctions and OGRS3 (draws from ``g``), and the risk scores (no draws).
+
+    The two read only columns built before (the latents, age, career, breaches, sex, index
+    offence) and write different columns, so from
+    :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people the risk scores are built on a
+    second thread (numpy runs their passes over the people without the GIL) while the sanctions
+    are solved here; the columns are the same bytes either way, and are added to ``out`` in the
+    same order.
+    """
+    if plan.sizes[pop] < C.PARALLEL_MIN_PEOPLE:
+        _sanctions(out, pop, plan, spec, z, g)
+        out.update(_risk_scores(out["index_offence"], pop, plan, spec, z))
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-scores") as pool:
+        risk = pool.submit(_risk_scores, out["index_offence"], pop, plan, spec, z)
+        _sanctions(out, pop, plan, spec, z, g)
+        out.update(risk.result())
+
+
+def _sanctions(out, pop, plan, spec, z, g) -> None:
+    """Previous sanctions solved so OGRS3 (published formula) meets the derived mean."""
     sanctions, p1, p2 = _sanctions_for_ogrs3(
         spec,
         z[:, _LAT["sanction_rate"]],
-        years,
-        breaches,
-        age,
+        out["years_since_first_sanction"],
+        out["previous_breaches"],
+        out["age"],
         out["sex"] == 1,
-        off_codes,
-        T.means["ogrs3_2yr"][pop],
+        out["index_offence"],
+        plan.targets.means["ogrs3_2yr"][pop],
         g,
     )
     out["previous_sanctions"] = sanctions
@@ -301,13 +324,14 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
     out["ogrs3_2yr"] = np.round(100 * p2, FLOAT_DECIMALS)
 
 
-def _risk_scores(out, pop, plan, spec, z) -> None:
+def _risk_scores(off_codes, pop, plan, spec, z) -> dict[str, np.ndarray]:
     """OGRS4/v, OSP and RSR (logit-normal with offence shifts, means exact) and RoSH levels
-    (exact High/Very High count, levels by rank of a latent)."""
+    (exact High/Very High count, levels by rank of a latent), for people with index offences
+    ``off_codes``."""
     T = plan.targets
     m = plan.sizes[pop]
     a = spec.assumptions
-    off_codes = out["index_offence"]
+    out: dict[str, np.ndarray] = {}
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
@@ -322,6 +346,7 @@ def _risk_scores(out, pop, plan, spec, z) -> None:
     n_med = int(round((m - n_hv) * rs["medium_share_of_low_or_medium"]))
     latent = z[:, _LAT["rosh"]] + _offence_shift(rs.get("offence_shift", {}))[off_codes]
     out["rosh"] = C.assign_by_rank(latent, [m - n_hv - n_med, n_med, n_hv - n_vh, n_vh])
+    return out
 
 
 def _recall_columns(out, pop, plan, spec, z, g) -> None:
@@ -627,43 +652,89 @@ def _need_items(cols, spec, plan, g) -> None:
     lam, gap = a["need_items"]["loading"], a["need_items"]["threshold_gap"]
     nd = a["need_domains"]
     groups = plan.targets.need_groups
-    for grp, gg in zip(groups, g.spawn(len(groups))):
-        codes = [POPULATIONS.index(p) for p in grp.members]
-        idx = np.flatnonzero(np.isin(pop, codes) & cols["has_oasys"])
-        n_o = idx.size
-        if n_o == 0:
-            continue
-        z_need = cols["_z_need"][idx]
-        for item in NEED_ITEMS:
-            n_j = min(grp.scored[item], n_o)
-            total = min(grp.totals[item], 2 * n_j)
-            n1, n2 = C.ordinal_counts(n_j, total, gap)
-            sp = plan.targets.spreads.get(item, {}).get(grp.name)
-            if sp is not None and sp.n2 is not None:  # a printed median or SD fixes the 2s
-                n2 = sp.n2
-                n1 = total - 2 * n2
-            scored = np.ones(n_o, dtype=bool)
-            if n_o > n_j:
-                scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
-            sel = np.flatnonzero(scored)
-            zi = lam * z_need[sel] + np.sqrt(1 - lam**2) * gg.standard_normal(sel.size)
-            items[item][idx[sel]] = C.assign_by_rank(zi, [n_j - n1 - n2, n1, n2])
-        d_total = grp.totals["need_domains"]
-        max_d = float(nd["max_domains"])
-        zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
-        if 0 < d_total < max_d * n_o:
-            x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
-            mean = d_total / n_o
-            y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, mean, d_total)
-            domains[idx] = C.integerise_to_sum(x, d_total) if y is None else y
-        else:
-            domains[idx] = 0 if d_total <= 0 else int(max_d)
+    with _Ranker(items) as ranker:  # item ranks on a second thread, draws here
+        for grp, gg in zip(groups, g.spawn(len(groups))):
+            codes = [POPULATIONS.index(p) for p in grp.members]
+            idx = np.flatnonzero(np.isin(pop, codes) & cols["has_oasys"])
+            n_o = idx.size
+            if n_o == 0:
+                continue
+            z_need = cols["_z_need"][idx]
+            for item in NEED_ITEMS:
+                n_j = min(grp.scored[item], n_o)
+                total = min(grp.totals[item], 2 * n_j)
+                n1, n2 = C.ordinal_counts(n_j, total, gap)
+                sp = plan.targets.spreads.get(item, {}).get(grp.name)
+                if sp is not None and sp.n2 is not None:  # a printed median or SD fixes the 2s
+                    n2 = sp.n2
+                    n1 = total - 2 * n2
+                scored = np.ones(n_o, dtype=bool)
+                if n_o > n_j:
+                    scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
+                sel = np.flatnonzero(scored)
+                zi = lam * z_need[sel] + np.sqrt(1 - lam**2) * gg.standard_normal(sel.size)
+                ranker.rank(item, idx[sel], zi, [n_j - n1 - n2, n1, n2])
+            d_total = grp.totals["need_domains"]
+            max_d = float(nd["max_domains"])
+            zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
+            if 0 < d_total < max_d * n_o:
+                x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
+                mean = d_total / n_o
+                y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, mean, d_total)
+                domains[idx] = C.integerise_to_sum(x, d_total) if y is None else y
+            else:
+                domains[idx] = 0 if d_total <= 0 else int(max_d)
     for item in NEED_ITEMS:
         cols[item] = items[item]
     cols["need_domains"] = domains
     cols["_need_group"] = _group_codes(pop, groups)
     del cols["_z_need"]
     enforce_relations(cols, g)
+
+
+class _Ranker:
+    """Scores by rank (:func:`~toolkit.cohort.construct.assign_by_rank`) on a second thread.
+
+    The draws stay on the calling thread, in their order; the ranking of one item (a partition
+    of up to a million latents, which numpy runs without the GIL) overlaps the next item's
+    draws. Tasks run one at a time in the order given and each writes only its own people of
+    its own item, so the scores are the same bytes as ranking in line. At most ``ahead`` tasks
+    wait (each holds a latent and an index array). Groups under
+    :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` are ranked in line.
+    """
+
+    def __init__(self, items: dict[str, np.ndarray], ahead: int = 2):
+        self.items, self.ahead = items, ahead
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: list = []
+
+    def _task(self, item, rows, latent, counts) -> None:
+        self.items[item][rows] = C.assign_by_rank(latent, counts)
+
+    def rank(self, item: str, rows: np.ndarray, latent: np.ndarray, counts) -> None:
+        if rows.size < C.PARALLEL_MIN_PEOPLE:
+            self._task(item, rows, latent, counts)
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="need-ranks")
+        while len(self.pending) >= self.ahead:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(self._task, item, rows, latent, counts))
+
+    def __enter__(self) -> _Ranker:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        """Wait for every task (re-raising its error unless one is already raised) and stop
+        the thread."""
+        try:
+            if kind is None:
+                for f in self.pending:
+                    f.result()
+        finally:
+            self.pending = []
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _group_codes(pop: np.ndarray, groups) -> np.ndarray:

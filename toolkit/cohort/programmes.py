@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -597,28 +598,46 @@ def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
     assign = np.zeros((states.shape[1], inverse.size), dtype=np.int64)
     order = np.argsort(inverse, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
-    for p in range(x.shape[0]):
-        groups = [(order[starts[p] : starts[p + 1]], np.flatnonzero(x[p] > 0), ())]
-        for d in range(states.shape[1]):
-            nxt = []
-            for members, st, skipped in groups:
-                vals = states[st, d]
-                values = np.unique(vals)
-                if values.size == 1 and int(x[p, st].sum()) == members.size:
-                    assign[d][members] = values[0]
-                    nxt.append((members, st, (*skipped, d)))
-                    continue
-                ranked = _ranked(members, keys, skipped, d)
-                pos = 0
-                for v in values:
-                    sub = st[vals == v]
-                    k = int(x[p, sub].sum())
-                    chosen = ranked[pos : pos + k]
-                    assign[d][chosen] = v
-                    nxt.append((chosen, sub, ()))
-                    pos += k
-            groups = nxt
+
+    def patterns(ps) -> None:
+        for p in ps:
+            _assign_pattern(assign, states, x[p], order[starts[p] : starts[p + 1]], keys)
+
+    # Each pattern ranks and writes only its own people, so patterns are independent: from
+    # C.PARALLEL_MIN_PEOPLE people, every other pattern is assigned on a second thread (numpy
+    # sorts and scatters without the GIL); the result is the same array either way.
+    if inverse.size < C.PARALLEL_MIN_PEOPLE or x.shape[0] < 2:
+        patterns(range(x.shape[0]))
+        return assign
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="states") as pool:
+        odd = pool.submit(patterns, range(1, x.shape[0], 2))
+        patterns(range(0, x.shape[0], 2))
+        odd.result()
     return assign
+
+
+def _assign_pattern(assign, states, xp, members, keys) -> None:
+    """:func:`_assign_states` for one pattern: ``xp[s]`` of its ``members`` take state ``s``."""
+    groups = [(members, np.flatnonzero(xp > 0), ())]
+    for d in range(states.shape[1]):
+        nxt = []
+        for members, st, skipped in groups:
+            vals = states[st, d]
+            values = np.unique(vals)
+            if values.size == 1 and int(xp[st].sum()) == members.size:
+                assign[d][members] = values[0]
+                nxt.append((members, st, (*skipped, d)))
+                continue
+            ranked = _ranked(members, keys, skipped, d)
+            pos = 0
+            for v in values:
+                sub = st[vals == v]
+                k = int(xp[sub].sum())
+                chosen = ranked[pos : pos + k]
+                assign[d][chosen] = v
+                nxt.append((chosen, sub, ()))
+                pos += k
+        groups = nxt
 
 
 def _ranked(members: np.ndarray, keys, skipped: tuple[int, ...], d: int) -> np.ndarray:
