@@ -48,3 +48,25 @@ def test_an_error_on_the_second_thread_is_raised(monkeypatch):
     monkeypatch.setattr(construct, "PARALLEL_MIN_PEOPLE", 1)
     with pytest.raises(RuntimeError, match="risk scores failed"):
         generate_cohort(n=2_000, populations=["standard"], rng=1)
+
+
+def test_programme_bands_ahead_draw_nothing_without_their_columns():
+    """Natural bands built ahead need each score's ``rank_by`` column; without it they are
+    left to the construction in line (which refuses a bad file) and draw nothing, so the
+    programme stream is where the construction expects it."""
+    import numpy as np
+
+    from toolkit.cohort.programmes import natural_bands_ahead
+    from toolkit.profile.rules import load_programme_rules
+
+    rules = load_programme_rules()
+    rank_by = {s.rank_by[0] for s in rules.columns.values() if s.kind == "score"}
+    cols = {"population": np.zeros(10, dtype=np.int16)}
+    g = np.random.default_rng(4)
+    assert natural_bands_ahead(cols, rules, g) is None
+    assert g.random() == np.random.default_rng(4).random()
+    # with the columns: the first population present, bands for its people
+    cols = {"population": np.array([3, 3, 1, 1, 1], dtype=np.int16)}
+    cols.update({c: np.arange(5.0) for c in rank_by})
+    code, latent, bands = natural_bands_ahead(cols, rules, np.random.default_rng(4))
+    assert code == 1 and {len(v) for v in (*latent.values(), *bands.values())} == {3}

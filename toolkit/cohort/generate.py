@@ -32,7 +32,7 @@ from scipy.special import expit
 
 from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
-from toolkit.cohort.programmes import add_programme_columns
+from toolkit.cohort.programmes import add_programme_columns, natural_bands_ahead
 from toolkit.exceptions import UsageError
 from toolkit.profile.model import LATENTS, ProfileSpec
 from toolkit.profile.plan import GenerationPlan, generation_plan, within_group_mix  # noqa: F401
@@ -167,13 +167,16 @@ def generate_cohort(
     else:
         cols = {k: np.concatenate([b.pop(k) for b in blocks]) for k in list(blocks[0])}
     del blocks
-    _meet_ogrs3_groups(cols, plan, streams[-3])
-    _need_items(cols, spec, plan, streams[-3])
-    columns = cohort_columns([p.name for p in rules.programmes], plan.categories)
-    group_codes = np.array(plan.offence_group_codes, dtype=np.int16)
-    cols["index_offence_group"] = group_codes[cols["index_offence"]]
-    # columns the cohort's columns lack (a new flag of the rules' [columns])
-    extra = _programme_columns(cols, plan, rules, streams[-1])
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="programme-bands") as pool:
+        ahead = _programme_bands_ahead(pool, cols, rules, streams[-1])
+        _meet_ogrs3_groups(cols, plan, streams[-3])
+        _need_items(cols, spec, plan, streams[-3])
+        columns = cohort_columns([p.name for p in rules.programmes], plan.categories)
+        group_codes = np.array(plan.offence_group_codes, dtype=np.int16)
+        cols["index_offence_group"] = group_codes[cols["index_offence"]]
+        # columns the cohort's columns lack (a new flag of the rules' [columns])
+        ahead = None if ahead is None else ahead.result()
+        extra = _programme_columns(cols, plan, rules, streams[-1], ahead)
     enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
     df = _to_frame(cols, columns)
@@ -186,17 +189,39 @@ def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
     return programme_figures_describe(spec, rules)[0]
 
 
-def _programme_columns(cols, plan: GenerationPlan, rules: ProgrammeRules, g) -> dict:
+def _programme_columns(cols, plan: GenerationPlan, rules: ProgrammeRules, g, ahead=None) -> dict:
     """Programme attributes; Table 2 is constructed exactly only where it describes the census.
 
     For a profile the programme figures do not describe (another census, women only, ...),
     the same columns are built with the rules' figures as non-binding guides (scaled, never
-    refused), and ``fidelity`` does not judge Table 2.
+    refused), and ``fidelity`` does not judge Table 2. ``ahead``: the first population's
+    natural bands, built on a second thread (:func:`_programme_bands_ahead`).
     """
     if plan.programme_figures_apply:
-        return add_programme_columns(cols, rules, g, categories=plan.categories)
+        return add_programme_columns(cols, rules, g, categories=plan.categories, ahead=ahead)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
-    return add_programme_columns(cols, guide, g, categories=plan.categories)
+    return add_programme_columns(cols, guide, g, categories=plan.categories, ahead=ahead)
+
+
+#: Columns of the population blocks that a later step may change (the OGRS3 group repair,
+#: :func:`_meet_ogrs3_groups`), so nothing built ahead of it may read them.
+_CHANGED_AFTER_BLOCKS = ("previous_sanctions", "ogrs3_1yr", "ogrs3_2yr")
+
+
+def _programme_bands_ahead(pool, cols, rules: ProgrammeRules, g):
+    """The first population's natural programme bands, started on ``pool`` (a second thread).
+
+    They are the programme stream's first draws (``g``: nothing else draws from it before) and
+    read only the scores' ``rank_by`` columns, so from
+    :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people they are built while the need
+    items are (:func:`toolkit.cohort.programmes.natural_bands_ahead`), from the columns no later
+    step changes; a score ranked by another column is built in line, as before. The bands and
+    the stream's state afterwards are the same either way. Returns a future, or None.
+    """
+    if len(cols["population"]) < C.PARALLEL_MIN_PEOPLE:
+        return None
+    final = {k: v for k, v in cols.items() if k not in _CHANGED_AFTER_BLOCKS}
+    return pool.submit(natural_bands_ahead, final, rules, g)
 
 
 # --------------------------------------------------------------------------------------------

@@ -218,10 +218,9 @@ class _Plan:
         # flags implied by a used flag are in the state too (the implication is a constraint)
         for name in list(used):
             used |= set(specs[name].implies)
-        self.scores = [s for s in specs.values() if s.kind == "score"]
+        self.scores, self.edges = score_edges(rules)
         self.flags = [s for s in specs.values() if s.kind == "flag" and s.name in used]
         self.free_flags = [s for s in specs.values() if s.kind == "flag" and s.name not in used]
-        self.edges = {s.name: _edges(s, criteria) for s in self.scores}
         conds: dict[str, Condition] = {}
         for c in criteria:
             if c.column not in specs:
@@ -294,6 +293,14 @@ def _edges(spec: ColumnSpec, criteria) -> list[float]:
     return [lo, *sorted(x for x in cuts if lo < x < hi), hi]
 
 
+def score_edges(rules: ProgrammeRules) -> tuple[list[ColumnSpec], dict[str, list[float]]]:
+    """The score columns of ``rules`` and each one's band edges (its range cut at the
+    thresholds the readings and its ``at_least`` use)."""
+    criteria = [c for p in rules.programmes for c in p.criteria]
+    scores = [s for s in rules.columns.values() if s.kind == "score"]
+    return scores, {s.name: _edges(s, criteria) for s in scores}
+
+
 def _fixed_column(cols: dict, name: str, rows: np.ndarray, dtypes: dict):
     """A published column for ``rows`` as the rules see it (categories as labels, NA as NaN)."""
     v = cols[name][rows]
@@ -318,7 +325,7 @@ def _rank_key(cols: dict, spec: ColumnSpec, rows: np.ndarray, rng) -> np.ndarray
 
 
 def add_programme_columns(
-    cols: dict, rules: ProgrammeRules, rng, *, categories=None
+    cols: dict, rules: ProgrammeRules, rng, *, categories=None, ahead=None
 ) -> dict[str, object]:
     """Add the programme columns to the generator's column dict in place (see module doc).
 
@@ -332,6 +339,10 @@ def add_programme_columns(
     categories : mapping, optional
         The profile's categories of categorical columns (``ProfileSpec.categories``), so the
         rules read the codes of ``cols`` with the profile's labels.
+    ahead : tuple, optional
+        What :func:`natural_bands_ahead` returned for the same ``rng`` (a Generator) before any
+        other draw from it: the first population's natural bands, built while the rest of the
+        cohort was (the draws and the bands are the same as building them here).
 
     Returns
     -------
@@ -355,7 +366,11 @@ def add_programme_columns(
         rows = np.flatnonzero(cols["population"] == code)
         if rows.size == 0:
             continue
-        latent, bands = _natural_bands(cols, plan, rows, rng)
+        if ahead is not None and ahead[0] == code:  # the first population's, built ahead
+            latent, bands = ahead[1], ahead[2]
+        else:
+            latent, bands = _natural_bands(cols, plan.scores, plan.edges, rows, rng)
+        ahead = None
         has = np.asarray(cols["has_oasys"][rows], dtype=bool)
         o = rows[has]
         check = pop == base_pop and o.size == rules.base_n
@@ -400,16 +415,37 @@ def add_programme_columns(
     }
 
 
-def _natural_bands(cols, plan: _Plan, rows, rng) -> tuple[dict, dict]:
+def natural_bands_ahead(cols: dict, rules: ProgrammeRules, rng) -> tuple | None:
+    """Step 1 of :func:`add_programme_columns` for the first population, ahead of the rest.
+
+    The natural bands are the first draws :func:`add_programme_columns` makes from ``rng`` and
+    read only each score's ``rank_by`` column, so they can be built while the rest of the cohort
+    is (the generator does this on a second thread). ``cols`` must hold only columns no later
+    step changes, and ``rng`` (a Generator) must not be drawn from before; pass the result as
+    ``ahead`` with the same Generator. Returns None, drawing nothing, when a score's ``rank_by``
+    column is not in ``cols`` (the bands are then built in line, where a bad file is refused).
+    """
+    scores, edges = score_edges(rules)
+    if any(s.rank_by[0] not in cols for s in scores) or "population" not in cols:
+        return None
+    present = np.flatnonzero(np.bincount(cols["population"], minlength=len(POPULATIONS)))
+    if present.size == 0:
+        return None
+    code = int(present[0])
+    rows = np.flatnonzero(cols["population"] == code)
+    return (code, *_natural_bands(cols, scores, edges, rows, rng))
+
+
+def _natural_bands(cols, scores, edges, rows, rng) -> tuple[dict, dict]:
     """Step 1: each score's latent and natural band for everyone in the population (the
     score before any published count is imposed), by rank of its ``rank_by`` column."""
     latent, bands = {}, {}
-    for s in plan.scores:
+    for s in scores:
         w = s.rank_weight
         lat = w * _normal_scores(np.asarray(cols[s.rank_by[0]][rows], float), rng) + np.sqrt(
             1 - w * w
         ) * rng.standard_normal(rows.size)
-        e = plan.edges[s.name]
+        e = edges[s.name]
         shares = [s.share_at_least(a) - s.share_at_least(b) for a, b in zip(e, e[1:])]
         latent[s.name] = lat
         bands[s.name] = C.assign_by_rank(lat, C.largest_remainder(shares, rows.size))
