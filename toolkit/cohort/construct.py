@@ -185,10 +185,14 @@ def bounded_logit_normal(
             lambda m: lower + width * float(np.mean(expit(m + sub))), target_mean
         )
     if eta.size >= NEWTON_MIN_PEOPLE:
+        p, q_buf = np.empty_like(eta, dtype=float), np.empty_like(eta, dtype=float)
 
         def mean_and_slope(m: float) -> tuple[float, float]:
-            p = expit(m + eta)
-            return lower + width * float(np.mean(p)), width * float(np.mean(p * (1.0 - p)))
+            # p = expit(m + eta), q = p * (1 - p): in two buffers reused by every Newton step
+            # (the same values as fresh arrays; each is 8 MB per million people)
+            expit(np.add(eta, m, out=p), out=p)
+            q = np.multiply(p, np.subtract(1.0, p, out=q_buf), out=q_buf)
+            return lower + width * float(np.mean(p)), width * float(np.mean(q))
 
         mu = newton_location(mean_and_slope, target_mean, guess)
     else:

@@ -286,9 +286,15 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
             lambda u: float(np.mean(room[sub] * expit(u + eta[sub]))), target_years
         )
 
+        p, rp, q = (np.empty(m) for _ in range(3))  # reused by every Newton step
+
         def mean_and_slope(u: float) -> tuple[float, float]:
-            p = expit(u + eta)
-            return float(np.mean(room * p)), float(np.mean(room * p * (1.0 - p)))
+            # mean(room * p) and mean(room * p * (1 - p)) for p = expit(u + eta), in place
+            expit(np.add(eta, u, out=p), out=p)
+            np.multiply(room, p, out=rp)
+            mean = float(np.mean(rp))
+            np.multiply(rp, np.subtract(1.0, p, out=q), out=rp)
+            return mean, float(np.mean(rp))
 
         mu = C.newton_location(mean_and_slope, target_years, guess)
     else:
@@ -439,9 +445,15 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     base = np.exp(spec.assumptions["previous_sanctions"]["sigma"] * z_rate) * (years + 1.0)
 
     def prob2(s, idx=slice(None)):
+        # expit(fixed + copas * (log1p(s) - log_den) + term), evaluated in that order in one
+        # buffer (the same values; on a million people each temporary is 8 MB)
         s = np.asarray(s, dtype=float)
-        term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
-        return expit(fixed[idx] + c.copas * (np.log1p(s) - log_den[idx]) + term)
+        x = np.log1p(s)
+        x -= log_den[idx]
+        x *= c.copas
+        np.add(fixed[idx], x, out=x)
+        x += np.where(s > 0, c.repeat_sanction, c.first_sanction)
+        return expit(x, out=x)
 
     seen: dict[float, float] = {}  # the range ends are asked for twice: evaluate once
 
@@ -697,7 +709,12 @@ def _need_items(cols, spec, plan, g) -> None:
                 if n_o > n_j:
                     scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
                 sel = np.flatnonzero(scored)
-                zi = lam * z_need[sel] + np.sqrt(1 - lam**2) * gg.standard_normal(sel.size)
+                # lam * z + sqrt(1 - lam^2) * e, in place (the same values, fewer temporaries)
+                zi = z_need[sel]
+                zi *= lam
+                e = gg.standard_normal(sel.size)
+                e *= np.sqrt(1 - lam**2)
+                zi += e
                 ranker.rank(item, idx[sel], zi, [n_j - n1 - n2, n1, n2])
             d_total = grp.totals["need_domains"]
             max_d = float(nd["max_domains"])
