@@ -18,6 +18,11 @@ How exactness is achieved
    so the published OGRS3 mean holds, then repaired person by person in vectorised rounds.
 5. Figure 1 items are scored for exactly as many people as the chart's raw values imply, with
    exact item sums, so the raw chart values are reproduced.
+
+From :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people, steps that do not depend on
+each other run on a second thread (numpy's passes over the people release the GIL): each draws
+nothing or from its own stream, in its own order, and writes only its own columns or people, so
+the cohort is the same bytes whatever the scheduling (``tests/test_generate_threads.py``).
 """
 
 from __future__ import annotations
