@@ -632,7 +632,10 @@ def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
     # one contiguous array per dimension: scattered writes into a column of an (n, d) array
     # touch d times the memory
     assign = np.zeros((states.shape[1], inverse.size), dtype=np.int64)
-    order = np.argsort(inverse, kind="stable")
+    # a stable order is unique, so any stable sort gives it: numpy radix-sorts 16-bit keys
+    # (6 ms a million people against 50 ms for the merge sort of 64-bit ones)
+    small = sizes.size <= np.iinfo(np.uint16).max
+    order = np.argsort(inverse.astype(np.uint16) if small else inverse, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
 
     def patterns(ps) -> None:
