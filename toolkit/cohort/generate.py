@@ -915,7 +915,9 @@ def _swap_within_groups(values, takers, donor, groups, g) -> np.ndarray:
 
 def _nullable_int(values: np.ndarray) -> pd.arrays.IntegerArray:
     v = np.asarray(values, dtype=np.int64)
-    return pd.arrays.IntegerArray(np.where(v < 0, 0, v), v < 0)
+    missing = v < 0
+    # missing values are stored as 0; a column with none missing is taken as it is (no copy)
+    return pd.arrays.IntegerArray(np.where(missing, 0, v) if missing.any() else v, missing)
 
 
 def _to_frame(cols: dict[str, np.ndarray], columns) -> pd.DataFrame:
