@@ -19,7 +19,16 @@ from toolkit.cohort.generate import generate_cohort
 
 def _cohort(monkeypatch, threshold: int, **kwargs) -> pd.DataFrame:
     monkeypatch.setattr(construct, "PARALLEL_MIN_PEOPLE", threshold)
+    monkeypatch.setattr(construct, "available_cpus", lambda: 2)  # whatever the test machine has
     return generate_cohort(**kwargs)
+
+
+def test_one_cpu_runs_in_line(monkeypatch):
+    monkeypatch.setattr(construct, "available_cpus", lambda: 1)
+    assert not construct.second_thread(10**9)
+    monkeypatch.setattr(construct, "available_cpus", lambda: 2)
+    assert construct.second_thread(construct.PARALLEL_MIN_PEOPLE)
+    assert not construct.second_thread(construct.PARALLEL_MIN_PEOPLE - 1)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +55,7 @@ def test_an_error_on_the_second_thread_is_raised(monkeypatch):
 
     monkeypatch.setattr(gen, "_risk_scores", broken)
     monkeypatch.setattr(construct, "PARALLEL_MIN_PEOPLE", 1)
+    monkeypatch.setattr(construct, "available_cpus", lambda: 2)
     with pytest.raises(RuntimeError, match="risk scores failed"):
         generate_cohort(n=2_000, populations=["standard"], rng=1)
 

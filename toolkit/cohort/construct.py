@@ -9,6 +9,7 @@ repair rounds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -216,6 +217,21 @@ NEWTON_MIN_PEOPLE = 100_000
 #: order, and writes only its own columns or people, so the cohort is the same bytes either way.
 #: *Assumed*: below it each step takes milliseconds and a thread hand-off is not worth it.
 PARALLEL_MIN_PEOPLE = 50_000
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity where the platform says, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
+def second_thread(n: int) -> bool:
+    """Whether steps over ``n`` people overlap on a second thread: from
+    :data:`PARALLEL_MIN_PEOPLE` people, when the process may use two CPUs or more (on one, a
+    second thread only adds switching). The cohort is the same bytes either way."""
+    return n >= PARALLEL_MIN_PEOPLE and available_cpus() >= 2
 
 
 def newton_location(

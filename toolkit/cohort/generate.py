@@ -19,10 +19,11 @@ How exactness is achieved
 5. Figure 1 items are scored for exactly as many people as the chart's raw values imply, with
    exact item sums, so the raw chart values are reproduced.
 
-From :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people, steps that do not depend on
-each other run on a second thread (numpy's passes over the people release the GIL): each draws
-nothing or from its own stream, in its own order, and writes only its own columns or people, so
-the cohort is the same bytes whatever the scheduling (``tests/test_generate_threads.py``).
+From :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people (on two CPUs or more), steps
+that do not depend on each other run on a second thread (numpy's passes over the people release
+the GIL): each draws nothing or from its own stream, in its own order, and writes only its own
+columns or people, so the cohort is the same bytes whatever the scheduling
+(``tests/test_generate_threads.py``).
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def _programme_bands_ahead(pool, cols, rules: ProgrammeRules, g):
     step changes; a score ranked by another column is built in line, as before. The bands and
     the stream's state afterwards are the same either way. Returns a future, or None.
     """
-    if len(cols["population"]) < C.PARALLEL_MIN_PEOPLE:
+    if not C.second_thread(len(cols["population"])):
         return None
     final = {k: v for k, v in cols.items() if k not in _CHANGED_AFTER_BLOCKS}
     return pool.submit(natural_bands_ahead, final, rules, g)
@@ -332,7 +333,7 @@ def _sanctions_beside_risk_scores(out, pop, plan, spec, z, g) -> None:
     are solved here; the columns are the same bytes either way, and are added to ``out`` in the
     same order.
     """
-    if plan.sizes[pop] < C.PARALLEL_MIN_PEOPLE:
+    if not C.second_thread(plan.sizes[pop]):
         _sanctions(out, pop, plan, spec, z, g)
         out.update(_risk_scores(out["index_offence"], pop, plan, spec, z))
         return
@@ -767,7 +768,7 @@ class _Ranker:
         self.items[item][rows] = C.assign_by_rank(latent, counts)
 
     def rank(self, item: str, rows: np.ndarray, latent: np.ndarray, counts) -> None:
-        if rows.size < C.PARALLEL_MIN_PEOPLE:
+        if not C.second_thread(rows.size):
             self._task(item, rows, latent, counts)
             return
         if self.pool is None:

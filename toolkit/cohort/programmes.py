@@ -652,7 +652,7 @@ def _assign_states(states, x, inverse, sizes, keys) -> np.ndarray:
     # Each pattern ranks and writes only its own people, so patterns are independent: from
     # C.PARALLEL_MIN_PEOPLE people, every other pattern is assigned on a second thread (numpy
     # sorts and scatters without the GIL); the result is the same array either way.
-    if inverse.size < C.PARALLEL_MIN_PEOPLE or x.shape[0] < 2:
+    if not C.second_thread(inverse.size) or x.shape[0] < 2:
         patterns(range(x.shape[0]))
         return assign
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="states") as pool:
