@@ -602,8 +602,11 @@ def _state_problem(plan: _Plan, patterns, xp, xs, sizes, inverse, nat_bands, o, 
         rows.add(np.r_[sel, e], np.r_[np.ones(sel.size), 1.0, -1.0], want, want)
     for s in plan.scores:  # stay near the natural bands
         d = plan.dim[s.name]
-        nat = np.zeros((patterns.shape[0], len(plan.edges[s.name]) - 1))
-        np.add.at(nat, (inverse, nat_bands[s.name]), 1)
+        # people per (pattern, natural band): one bincount (np.add.at gives the same counts
+        # at a tenth of the speed)
+        shape = (patterns.shape[0], len(plan.edges[s.name]) - 1)
+        cell = inverse * shape[1] + nat_bands[s.name]
+        nat = np.bincount(cell, minlength=shape[0] * shape[1]).reshape(shape).astype(float)
         for p in range(patterns.shape[0]):
             for b in range(nat.shape[1]):
                 sel = np.flatnonzero((xp == p) & (states[xs, d] == b))
