@@ -24,6 +24,11 @@ took longer than the toolkit and bounded nothing.) The two alternate, RUNS times
 ``--cli RUNS --base DIR`` also times another version of the toolkit unpacked in DIR, in the
 same loop (the before of a change). Also printed: the median of the run-by-run ratios (each
 run against the floor run beside it, at the same moment's load).
+
+``python benchmarks/bench_generate.py --stages [RUNS] [--base DIR]`` prints where ``generate``'s
+CPU and wall time go (imports, profile and rules, generation, Parquet) in fresh processes, and
+what the generator's second thread saves in wall time and costs in CPU time (issue 23 item 5);
+with ``--base``, the same for another version, alternating.
 """
 
 from __future__ import annotations
@@ -217,9 +222,112 @@ def cli_main(runs: int, base: str | None = None) -> dict:
     return {"runs": res, "medians": med, "ratios": ratios, "paired": paired}
 
 
+STAGES_CHILD = r"""
+import json, resource, sys, tempfile, time
+
+def now():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, time.perf_counter()
+
+out, last = {}, now()
+
+def mark(name):
+    global last
+    t = now()
+    out[name] = {"cpu": t[0] - last[0], "wall": t[1] - last[1]}
+    last = t
+
+import numpy, pandas
+mark("import numpy and pandas")
+from toolkit.cohort import construct
+from toolkit.cohort.generate import generate_cohort
+try:
+    from toolkit.profile.stored import load_generator_inputs
+except ImportError:  # a version before the stored inputs (--base): what generate did then
+    def load_generator_inputs():
+        from toolkit.profile.audit import refuse_contradictions
+        from toolkit.profile.rules import load_programme_rules
+        from toolkit.profile.spec import load_profile
+        spec, rules = load_profile(), load_programme_rules()
+        refuse_contradictions(spec, rules)
+        return spec, rules
+mark("import the generator")
+spec, rules = load_generator_inputs()
+mark("profile and rules (imports included)")
+n = int(sys.argv[1])
+df = generate_cohort(spec, n=n, populations=["standard"], rng=1, programmes=rules)
+mark("generate_cohort")
+with tempfile.TemporaryDirectory() as d:
+    df.to_parquet(f"{d}/x.parquet", index=False)
+mark("Parquet")
+threshold = getattr(construct, "PARALLEL_MIN_PEOPLE", None)  # None: a version without threads
+for label, value in (("in line (warm)", 10**18), ("second thread (warm)", threshold)):
+    construct.PARALLEL_MIN_PEOPLE = value
+    df = None
+    last = now()
+    df = generate_cohort(spec, n=n, populations=["standard"], rng=1, programmes=rules)
+    mark("generate_cohort, " + label)
+print(json.dumps(out))
+"""
+
+
+def stages_main(runs: int, base: str | None = None) -> dict:
+    """Where the command's CPU and wall time go, stage by stage, in fresh processes.
+
+    Each run is a new ``python``: imports, the profile and rules
+    (:func:`toolkit.profile.stored.load_generator_inputs`), ``generate_cohort`` at 1,000,000
+    standard recalls and the Parquet write, as ``generate`` does them; then, in the same
+    process, ``generate_cohort`` again with its steps in line and on the second thread
+    (:data:`toolkit.cohort.construct.PARALLEL_MIN_PEOPLE`), so the threads' saving in wall time
+    and cost in CPU time are measured at the same moment's load. Prints the medians. ``base``:
+    another version of the toolkit (as for ``--cli``), run alternately with this one.
+    """
+    import os
+    import statistics
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _outside import load
+
+    print(f"{time.strftime('%Y-%m-%d %H:%M')} UTC, load {load()}")
+    envs = {"this version": None}
+    if base:
+        envs["base"] = dict(os.environ, PYTHONPATH=os.path.abspath(base))
+    got: dict[str, list[dict]] = {k: [] for k in envs}
+    for _ in range(runs):
+        for kind, env in envs.items():
+            r = subprocess.run(
+                [sys.executable, "-c", STAGES_CHILD, str(N)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=os.path.dirname(os.path.abspath(__file__)),
+            )
+            if r.returncode != 0:
+                sys.exit(r.stderr[-2000:])
+            got[kind].append(json.loads(r.stdout.strip().splitlines()[-1]))
+    med = {
+        kind: {
+            k: {m: statistics.median(g[k][m] for g in done) for m in ("cpu", "wall")}
+            for k in done[0]
+        }
+        for kind, done in got.items()
+    }
+    for kind, stages in med.items():
+        print(f"{kind}:")
+        for k, v in stages.items():
+            print(f"  {k:40s} cpu {v['cpu']:6.3f} s  wall {v['wall']:6.3f} s")
+    print(f"load {load()}")
+    return med
+
+
 def main() -> None:
     if "--help" in sys.argv or "-h" in sys.argv:
         print(__doc__)
+        return
+    if "--stages" in sys.argv:
+        rest = sys.argv[sys.argv.index("--stages") + 1 :]
+        base = rest[rest.index("--base") + 1] if "--base" in rest else None
+        stages_main(int(rest[0]) if rest and rest[0].isdigit() else 3, base)
         return
     if "--cli" in sys.argv:
         rest = sys.argv[sys.argv.index("--cli") + 1 :]

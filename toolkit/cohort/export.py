@@ -107,18 +107,16 @@ def generate_file(
             before_work()
         # the generator's imports (numpy, pandas, scipy: most of a second) only now
         from toolkit.cohort.generate import generate_cohort
-        from toolkit.profile.audit import refuse_contradictions
-        from toolkit.profile.rules import load_programme_rules
-        from toolkit.profile.spec import load_profile
+        from toolkit.profile.stored import load_generator_inputs
         from toolkit.report.progress import stage_bar
 
         # Stages, not people: generation is vectorised over people, so there is nothing finer
         # to count; at 1,000,000 rows each stage takes seconds.
         with stage_bar(3, "generate", progress=progress) as bar:
             bar.set_postfix_str("loading the profile and rules")
-            spec = load_profile(profile)
-            programmes = load_programme_rules(rules)  # the same file fidelity and gaps take
-            refuse_contradictions(spec, programmes)  # before any work: no cohort can meet them
+            # validated, and refused if they contradict each other, before any work (the
+            # shipped pair from its stored copy: toolkit.profile.stored)
+            spec, programmes = load_generator_inputs(profile, rules)
             bar.update()
             bar.set_postfix_str("building the cohort")
             df = generate_cohort(

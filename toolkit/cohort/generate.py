@@ -18,12 +18,19 @@ How exactness is achieved
    so the published OGRS3 mean holds, then repaired person by person in vectorised rounds.
 5. Figure 1 items are scored for exactly as many people as the chart's raw values imply, with
    exact item sums, so the raw chart values are reproduced.
+
+From :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people (on two CPUs or more), steps
+that do not depend on each other run on a second thread (numpy's passes over the people release
+the GIL): each draws nothing or from its own stream, in its own order, and writes only its own
+columns or people, so the cohort is the same bytes whatever the scheduling
+(``tests/test_generate_threads.py``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -31,15 +38,15 @@ from scipy.special import expit
 
 from toolkit.cohort import construct as C
 from toolkit.cohort.ogrs3 import coefficients as ogrs3_coefficients
-from toolkit.cohort.programmes import add_programme_columns
+from toolkit.cohort.programmes import add_programme_columns, natural_bands_ahead
 from toolkit.exceptions import UsageError
+from toolkit.profile.model import LATENTS, ProfileSpec
 from toolkit.profile.plan import GenerationPlan, generation_plan, within_group_mix  # noqa: F401
 from toolkit.profile.rules import (
     ProgrammeRules,
     load_programme_rules,
     programme_figures_describe,
 )
-from toolkit.profile.spec import LATENTS, ProfileSpec, load_profile
 from toolkit.schema import (
     GROUPS,
     INDEX_OFFENCES,
@@ -61,6 +68,8 @@ FLOAT_DECIMALS = 4
 
 def _generate_cohort_iv(spec, n, populations, rng):
     if spec is None:
+        from toolkit.profile.load import load_profile  # validates the file (imports pydantic)
+
         spec = load_profile()
     elif not isinstance(spec, ProfileSpec):
         raise UsageError(
@@ -164,13 +173,16 @@ def generate_cohort(
     else:
         cols = {k: np.concatenate([b.pop(k) for b in blocks]) for k in list(blocks[0])}
     del blocks
-    _meet_ogrs3_groups(cols, plan, streams[-3])
-    _need_items(cols, spec, plan, streams[-3])
-    columns = cohort_columns([p.name for p in rules.programmes], plan.categories)
-    group_codes = np.array(plan.offence_group_codes, dtype=np.int16)
-    cols["index_offence_group"] = group_codes[cols["index_offence"]]
-    # columns the cohort's columns lack (a new flag of the rules' [columns])
-    extra = _programme_columns(cols, plan, rules, streams[-1])
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="programme-bands") as pool:
+        ahead = _programme_bands_ahead(pool, cols, rules, streams[-1])
+        _meet_ogrs3_groups(cols, plan, streams[-3])
+        _need_items(cols, spec, plan, streams[-3])
+        columns = cohort_columns([p.name for p in rules.programmes], plan.categories)
+        group_codes = np.array(plan.offence_group_codes, dtype=np.int16)
+        cols["index_offence_group"] = group_codes[cols["index_offence"]]
+        # columns the cohort's columns lack (a new flag of the rules' [columns])
+        ahead = None if ahead is None else ahead.result()
+        extra = _programme_columns(cols, plan, rules, streams[-1], ahead)
     enforce_relations(cols, streams[-2], columns)
     del cols["_need_group"]
     df = _to_frame(cols, columns)
@@ -183,17 +195,39 @@ def programme_figures_apply(spec: ProfileSpec, rules: ProgrammeRules) -> bool:
     return programme_figures_describe(spec, rules)[0]
 
 
-def _programme_columns(cols, plan: GenerationPlan, rules: ProgrammeRules, g) -> dict:
+def _programme_columns(cols, plan: GenerationPlan, rules: ProgrammeRules, g, ahead=None) -> dict:
     """Programme attributes; Table 2 is constructed exactly only where it describes the census.
 
     For a profile the programme figures do not describe (another census, women only, ...),
     the same columns are built with the rules' figures as non-binding guides (scaled, never
-    refused), and ``fidelity`` does not judge Table 2.
+    refused), and ``fidelity`` does not judge Table 2. ``ahead``: the first population's
+    natural bands, built on a second thread (:func:`_programme_bands_ahead`).
     """
     if plan.programme_figures_apply:
-        return add_programme_columns(cols, rules, g, categories=plan.categories)
+        return add_programme_columns(cols, rules, g, categories=plan.categories, ahead=ahead)
     guide = dataclasses.replace(rules, meta={**rules.meta, "base_population": ""})
-    return add_programme_columns(cols, guide, g, categories=plan.categories)
+    return add_programme_columns(cols, guide, g, categories=plan.categories, ahead=ahead)
+
+
+#: Columns of the population blocks that a later step may change (the OGRS3 group repair,
+#: :func:`_meet_ogrs3_groups`), so nothing built ahead of it may read them.
+_CHANGED_AFTER_BLOCKS = ("previous_sanctions", "ogrs3_1yr", "ogrs3_2yr")
+
+
+def _programme_bands_ahead(pool, cols, rules: ProgrammeRules, g):
+    """The first population's natural programme bands, started on ``pool`` (a second thread).
+
+    They are the programme stream's first draws (``g``: nothing else draws from it before) and
+    read only the scores' ``rank_by`` columns, so from
+    :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people they are built while the need
+    items are (:func:`toolkit.cohort.programmes.natural_bands_ahead`), from the columns no later
+    step changes; a score ranked by another column is built in line, as before. The bands and
+    the stream's state afterwards are the same either way. Returns a future, or None.
+    """
+    if not C.second_thread(len(cols["population"])):
+        return None
+    final = {k: v for k, v in cols.items() if k not in _CHANGED_AFTER_BLOCKS}
+    return pool.submit(natural_bands_ahead, final, rules, g)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +253,7 @@ def _population_block(pop, plan, spec, chol, g) -> dict[str, np.ndarray]:
     out["recall_type"] = np.full(m, RECALL_TYPES.index(pop) if is_recall else -1, dtype=np.int16)
     _demographics(out, pop, plan, spec, z, g)
     _criminal_history(out, pop, plan, spec, z, g)
-    _risk_scores(out, pop, plan, spec, z)
+    _sanctions_beside_risk_scores(out, pop, plan, spec, z, g)
     _recall_columns(out, pop, plan, spec, z, g)
     out["_z_need"] = z[:, _LAT["need"]].copy()  # a copy, so the full latent matrix can be freed
     return out
@@ -242,7 +276,7 @@ def _demographics(out, pop, plan, spec, z, g) -> None:
 
 
 def _criminal_history(out, pop, plan, spec, z, g) -> None:
-    """Career length, previous breaches, index offence, previous sanctions and OGRS3."""
+    """Career length, previous breaches and the index offence."""
     T = plan.targets
     m = plan.sizes[pop]
     a = spec.assumptions
@@ -258,9 +292,15 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
             lambda u: float(np.mean(room[sub] * expit(u + eta[sub]))), target_years
         )
 
+        p, rp, q = (np.empty(m) for _ in range(3))  # reused by every Newton step
+
         def mean_and_slope(u: float) -> tuple[float, float]:
-            p = expit(u + eta)
-            return float(np.mean(room * p)), float(np.mean(room * p * (1.0 - p)))
+            # mean(room * p) and mean(room * p * (1 - p)) for p = expit(u + eta), in place
+            expit(np.add(eta, u, out=p), out=p)
+            np.multiply(room, p, out=rp)
+            mean = float(np.mean(rp))
+            np.multiply(rp, np.subtract(1.0, p, out=q), out=rp)
+            return mean, float(np.mean(rp))
 
         mu = C.newton_location(mean_and_slope, target_years, guess)
     else:
@@ -282,16 +322,38 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
     off_codes = C.exact_shuffle(_offence_counts(plan, T.counts["index_offence_group"][pop]), g)
     out["index_offence"] = off_codes
 
-    # Previous sanctions solved so OGRS3 (published formula) meets the derived mean.
+
+def _sanctions_beside_risk_scores(out, pop, plan, spec, z, g) -> None:
+    """Previous sanctions and OGRS3 (draws from ``g``), and the risk scores (no draws).
+
+    The two read only columns built before (the latents, age, career, breaches, sex, index
+    offence) and write different columns, so from
+    :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` people the risk scores are built on a
+    second thread (numpy runs their passes over the people without the GIL) while the sanctions
+    are solved here; the columns are the same bytes either way, and are added to ``out`` in the
+    same order.
+    """
+    if not C.second_thread(plan.sizes[pop]):
+        _sanctions(out, pop, plan, spec, z, g)
+        out.update(_risk_scores(out["index_offence"], pop, plan, spec, z))
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-scores") as pool:
+        risk = pool.submit(_risk_scores, out["index_offence"], pop, plan, spec, z)
+        _sanctions(out, pop, plan, spec, z, g)
+        out.update(risk.result())
+
+
+def _sanctions(out, pop, plan, spec, z, g) -> None:
+    """Previous sanctions solved so OGRS3 (published formula) meets the derived mean."""
     sanctions, p1, p2 = _sanctions_for_ogrs3(
         spec,
         z[:, _LAT["sanction_rate"]],
-        years,
-        breaches,
-        age,
+        out["years_since_first_sanction"],
+        out["previous_breaches"],
+        out["age"],
         out["sex"] == 1,
-        off_codes,
-        T.means["ogrs3_2yr"][pop],
+        out["index_offence"],
+        plan.targets.means["ogrs3_2yr"][pop],
         g,
     )
     out["previous_sanctions"] = sanctions
@@ -299,13 +361,14 @@ def _criminal_history(out, pop, plan, spec, z, g) -> None:
     out["ogrs3_2yr"] = np.round(100 * p2, FLOAT_DECIMALS)
 
 
-def _risk_scores(out, pop, plan, spec, z) -> None:
+def _risk_scores(off_codes, pop, plan, spec, z) -> dict[str, np.ndarray]:
     """OGRS4/v, OSP and RSR (logit-normal with offence shifts, means exact) and RoSH levels
-    (exact High/Very High count, levels by rank of a latent)."""
+    (exact High/Very High count, levels by rank of a latent), for people with index offences
+    ``off_codes``."""
     T = plan.targets
     m = plan.sizes[pop]
     a = spec.assumptions
-    off_codes = out["index_offence"]
+    out: dict[str, np.ndarray] = {}
     for col, lat in (("ogrs4v_2yr", "ogrs4v"), ("osp_2yr", "osp"), ("rsr_2yr", "rsr")):
         blk = a["scores"][col]
         shift = _offence_shift(blk.get("offence_shift", {}))[off_codes]
@@ -320,6 +383,7 @@ def _risk_scores(out, pop, plan, spec, z) -> None:
     n_med = int(round((m - n_hv) * rs["medium_share_of_low_or_medium"]))
     latent = z[:, _LAT["rosh"]] + _offence_shift(rs.get("offence_shift", {}))[off_codes]
     out["rosh"] = C.assign_by_rank(latent, [m - n_hv - n_med, n_med, n_hv - n_vh, n_vh])
+    return out
 
 
 def _recall_columns(out, pop, plan, spec, z, g) -> None:
@@ -387,9 +451,15 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     base = np.exp(spec.assumptions["previous_sanctions"]["sigma"] * z_rate) * (years + 1.0)
 
     def prob2(s, idx=slice(None)):
+        # expit(fixed + copas * (log1p(s) - log_den) + term), evaluated in that order in one
+        # buffer (the same values; on a million people each temporary is 8 MB)
         s = np.asarray(s, dtype=float)
-        term = np.where(s > 0, c.repeat_sanction, c.first_sanction)
-        return expit(fixed[idx] + c.copas * (np.log1p(s) - log_den[idx]) + term)
+        x = np.log1p(s)
+        x -= log_den[idx]
+        x *= c.copas
+        np.add(fixed[idx], x, out=x)
+        x += np.where(s > 0, c.repeat_sanction, c.first_sanction)
+        return expit(x, out=x)
 
     seen: dict[float, float] = {}  # the range ends are asked for twice: evaluate once
 
@@ -445,6 +515,14 @@ def _sanctions_for_ogrs3(spec, z_rate, years, breaches, age, female, off_codes, 
     return s, expit(lin1), p2
 
 
+def _in_populations(pop: np.ndarray, codes) -> np.ndarray:
+    """``np.isin(pop, codes)`` for population codes, by table lookup (one gather instead of a
+    sort or a comparison per code: a few milliseconds a million people)."""
+    member = np.zeros(len(POPULATIONS), dtype=bool)
+    member[list(codes)] = True
+    return member[pop]
+
+
 def _meet_ogrs3_groups(cols, plan: GenerationPlan, g) -> None:
     """Meet OGRS3 group rows (All recalled, All prisoners) where a member's row cannot be met.
 
@@ -459,7 +537,7 @@ def _meet_ogrs3_groups(cols, plan: GenerationPlan, g) -> None:
     locked: set[str] = set()  # populations of a smaller group already met: left alone
     for t in plan.ogrs3_groups:  # smallest group first
         members = [p for p in GROUPS[t.population] if p in plan.sizes]
-        m = np.isin(pop, [POPULATIONS.index(p) for p in members])
+        m = _in_populations(pop, [POPULATIONS.index(p) for p in members])
         h = t.half
         score = cols["ogrs3_2yr"]
         done = set(locked)
@@ -474,7 +552,7 @@ def _meet_ogrs3_groups(cols, plan: GenerationPlan, g) -> None:
             o = plan.ogrs3_rows.get(p)
             if o is None or abs(float(score[mp].mean()) - o.value) > o.half:
                 free_pops.append(POPULATIONS.index(p))
-        idx = np.flatnonzero(np.isin(pop, free_pops))
+        idx = np.flatnonzero(_in_populations(pop, free_pops))
         if idx.size == 0:
             continue
         if idx.size > FINE_REPAIR_MAX:
@@ -625,43 +703,94 @@ def _need_items(cols, spec, plan, g) -> None:
     lam, gap = a["need_items"]["loading"], a["need_items"]["threshold_gap"]
     nd = a["need_domains"]
     groups = plan.targets.need_groups
-    for grp, gg in zip(groups, g.spawn(len(groups))):
-        codes = [POPULATIONS.index(p) for p in grp.members]
-        idx = np.flatnonzero(np.isin(pop, codes) & cols["has_oasys"])
-        n_o = idx.size
-        if n_o == 0:
-            continue
-        z_need = cols["_z_need"][idx]
-        for item in NEED_ITEMS:
-            n_j = min(grp.scored[item], n_o)
-            total = min(grp.totals[item], 2 * n_j)
-            n1, n2 = C.ordinal_counts(n_j, total, gap)
-            sp = plan.targets.spreads.get(item, {}).get(grp.name)
-            if sp is not None and sp.n2 is not None:  # a printed median or SD fixes the 2s
-                n2 = sp.n2
-                n1 = total - 2 * n2
-            scored = np.ones(n_o, dtype=bool)
-            if n_o > n_j:
-                scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
-            sel = np.flatnonzero(scored)
-            zi = lam * z_need[sel] + np.sqrt(1 - lam**2) * gg.standard_normal(sel.size)
-            items[item][idx[sel]] = C.assign_by_rank(zi, [n_j - n1 - n2, n1, n2])
-        d_total = grp.totals["need_domains"]
-        max_d = float(nd["max_domains"])
-        zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
-        if 0 < d_total < max_d * n_o:
-            x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
-            mean = d_total / n_o
-            y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, mean, d_total)
-            domains[idx] = C.integerise_to_sum(x, d_total) if y is None else y
-        else:
-            domains[idx] = 0 if d_total <= 0 else int(max_d)
+    with _Ranker(items) as ranker:  # item ranks on a second thread, draws here
+        for grp, gg in zip(groups, g.spawn(len(groups))):
+            codes = [POPULATIONS.index(p) for p in grp.members]
+            idx = np.flatnonzero(_in_populations(pop, codes) & cols["has_oasys"])
+            n_o = idx.size
+            if n_o == 0:
+                continue
+            z_need = cols["_z_need"][idx]
+            for item in NEED_ITEMS:
+                n_j = min(grp.scored[item], n_o)
+                total = min(grp.totals[item], 2 * n_j)
+                n1, n2 = C.ordinal_counts(n_j, total, gap)
+                sp = plan.targets.spreads.get(item, {}).get(grp.name)
+                if sp is not None and sp.n2 is not None:  # a printed median or SD fixes the 2s
+                    n2 = sp.n2
+                    n1 = total - 2 * n2
+                scored = np.ones(n_o, dtype=bool)
+                if n_o > n_j:
+                    scored[gg.choice(n_o, size=n_o - n_j, replace=False)] = False
+                sel = np.flatnonzero(scored)
+                # lam * z + sqrt(1 - lam^2) * e, in place (the same values, fewer temporaries)
+                zi = z_need[sel]
+                zi *= lam
+                e = gg.standard_normal(sel.size)
+                e *= np.sqrt(1 - lam**2)
+                zi += e
+                ranker.rank(item, idx[sel], zi, [n_j - n1 - n2, n1, n2])
+            d_total = grp.totals["need_domains"]
+            max_d = float(nd["max_domains"])
+            zd = nd["loading"] * z_need + np.sqrt(1 - nd["loading"] ** 2) * gg.standard_normal(n_o)
+            if 0 < d_total < max_d * n_o:
+                x = C.bounded_logit_normal(zd, 0.0, max_d, nd["sigma"], d_total / n_o)
+                mean = d_total / n_o
+                y = _reshape(plan.targets, "need_domains", grp.name, x, 0.0, max_d, mean, d_total)
+                domains[idx] = C.integerise_to_sum(x, d_total) if y is None else y
+            else:
+                domains[idx] = 0 if d_total <= 0 else int(max_d)
     for item in NEED_ITEMS:
         cols[item] = items[item]
     cols["need_domains"] = domains
     cols["_need_group"] = _group_codes(pop, groups)
     del cols["_z_need"]
     enforce_relations(cols, g)
+
+
+class _Ranker:
+    """Scores by rank (:func:`~toolkit.cohort.construct.assign_by_rank`) on a second thread.
+
+    The draws stay on the calling thread, in their order; the ranking of one item (a partition
+    of up to a million latents, which numpy runs without the GIL) overlaps the next item's
+    draws. Tasks run one at a time in the order given and each writes only its own people of
+    its own item, so the scores are the same bytes as ranking in line. At most ``ahead`` tasks
+    wait (each holds a latent and an index array). Groups under
+    :data:`~toolkit.cohort.construct.PARALLEL_MIN_PEOPLE` are ranked in line.
+    """
+
+    def __init__(self, items: dict[str, np.ndarray], ahead: int = 2):
+        self.items, self.ahead = items, ahead
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: list = []
+
+    def _task(self, item, rows, latent, counts) -> None:
+        self.items[item][rows] = C.assign_by_rank(latent, counts)
+
+    def rank(self, item: str, rows: np.ndarray, latent: np.ndarray, counts) -> None:
+        if not C.second_thread(rows.size):
+            self._task(item, rows, latent, counts)
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="need-ranks")
+        while len(self.pending) >= self.ahead:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(self._task, item, rows, latent, counts))
+
+    def __enter__(self) -> _Ranker:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        """Wait for every task (re-raising its error unless one is already raised) and stop
+        the thread."""
+        try:
+            if kind is None:
+                for f in self.pending:
+                    f.result()
+        finally:
+            self.pending = []
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _group_codes(pop: np.ndarray, groups) -> np.ndarray:
@@ -787,7 +916,9 @@ def _swap_within_groups(values, takers, donor, groups, g) -> np.ndarray:
 
 def _nullable_int(values: np.ndarray) -> pd.arrays.IntegerArray:
     v = np.asarray(values, dtype=np.int64)
-    return pd.arrays.IntegerArray(np.where(v < 0, 0, v), v < 0)
+    missing = v < 0
+    # missing values are stored as 0; a column with none missing is taken as it is (no copy)
+    return pd.arrays.IntegerArray(np.where(missing, 0, v) if missing.any() else v, missing)
 
 
 def _to_frame(cols: dict[str, np.ndarray], columns) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 
-from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.model import ProfileSpec, Target
 from toolkit.schema import GROUPS, MEAN_VARIABLES, SIX_MONTHS_DAYS
 
 #: Roles of the figures a cohort is built to and judged against.

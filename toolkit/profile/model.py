@@ -50,6 +50,15 @@ MEAN_RANGES: dict[str, tuple[float, float]] = {
     **{item: (0, 2) for item in NEED_ITEMS},
 }
 
+#: What a programme reading is against its footnote (``kinds`` in a programmes file, see
+#: :mod:`toolkit.profile.rules`): ``literal`` -- the footnote's rule as printed (a quantity it
+#: names without a version, e.g. which violence score, is chosen and labelled in the note);
+#: ``reading`` -- one reading of a footnote that leaves a gap (a threshold, horizon or scope not
+#: printed); ``fitted`` -- the rule adds a quantity the footnote does not name, whose share the
+#: generator sets so that the count meets Table 2; ``no_criteria`` -- no criteria are printed,
+#: the whole rule is assumed.
+READING_KINDS = ("literal", "reading", "fitted", "no_criteria")
+
 LATENTS = (
     "age",
     "career",

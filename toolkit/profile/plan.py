@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from toolkit.profile.intervals import bounds, figures, interval_half
+from toolkit.profile.model import ProfileSpec
 from toolkit.profile.rules import ProgrammeRules, programme_figures_describe
-from toolkit.profile.spec import ProfileSpec
 from toolkit.profile.targets import DerivedTargets, derive_targets
 from toolkit.schema import GROUPS, INDEX_OFFENCES, MEAN_VARIABLES
 

@@ -24,17 +24,12 @@ from toolkit.conditions import (  # noqa: F401 - the rules' condition language, 
     parse_conditions,
 )
 from toolkit.datafiles import paper_file, read_toml
-from toolkit.declared import read_table
 from toolkit.exceptions import SpecError
-from toolkit.profile import rules_tables as tables
 
-#: What a reading is against its footnote (``kinds`` in the file):
-#: ``literal`` -- the footnote's rule as printed (a quantity it names without a version, e.g.
-#: which violence score, is chosen and labelled in the note); ``reading`` -- one reading of a
-#: footnote that leaves a gap (a threshold, horizon or scope not printed); ``fitted`` -- the rule
-#: adds a quantity the footnote does not name, whose share the generator sets so that the count
-#: meets Table 2; ``no_criteria`` -- no criteria are printed, the whole rule is assumed.
-READING_KINDS = tables.READING_KINDS
+# What a reading is against its footnote: defined with the profile vocabulary (a module without
+# pydantic), re-exported here where it was first defined.
+from toolkit.profile.model import READING_KINDS  # noqa: F401
+
 _PROGRAMME_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 #: The kinds in words, for reports.
 KIND_TEXT = {
@@ -172,6 +167,9 @@ def _interval(conds: tuple[Condition, ...], column: str) -> tuple[float, float] 
 def _column(label: str, name: str, blk) -> ColumnSpec:
     """``[columns.<name>]``: a score or flag column the generator builds (declared in
     :mod:`toolkit.profile.rules_tables`)."""
+    from toolkit.declared import read_table
+    from toolkit.profile import rules_tables as tables
+
     w = f"columns.{name}"
     kind = blk.get("kind") if isinstance(blk, dict) else None
     if not isinstance(blk, dict):
@@ -204,6 +202,9 @@ def _column(label: str, name: str, blk) -> ColumnSpec:
 
 def _programme(label: str, name: str, raw: dict, base_n: int) -> Programme:
     """One ``[programmes.<name>]`` table, validated, with its conditions parsed."""
+    from toolkit.declared import read_table
+    from toolkit.profile import rules_tables as tables
+
     w = f"programmes.{name}"
     if not _PROGRAMME_NAME.match(name):
         raise SpecError(label, w, "programme names must be lower_snake_case", name)
@@ -290,6 +291,10 @@ def load_programme_rules(path: str | Path | None = None) -> ProgrammeRules:
     >>> len(rules.programmes), [str(c) for c in p.criteria][-1], p.notes["default"].split(":")[0]
     (6, 'ogrs3_2yr >= 25', 'assumed')
     """
+    # the declared tables import pydantic: only when a file is validated (not at import)
+    from toolkit.declared import read_table
+    from toolkit.profile import rules_tables as tables
+
     data, label = read_toml(path, "recall_process_experience", "programmes.toml")
     f = read_table(tables.RulesFile, data, label)
     out = tuple(_programme(label, k, v, f.meta.base_n) for k, v in f.programmes.items())

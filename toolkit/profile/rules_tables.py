@@ -13,10 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, create_model, model_validator
 
 from toolkit.declared import rule
+from toolkit.profile.model import READING_KINDS
 from toolkit.tomlmodel import FileModel
 
-#: What a reading is against its footnote (see :data:`toolkit.profile.rules.READING_KINDS`).
-READING_KINDS = ("literal", "reading", "fitted", "no_criteria")
 LABELS = ("cited", "assumed")
 _CELLS = {"attended", "attended_other", "unmet"}
 

@@ -37,7 +37,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr
 
 from toolkit.profile.intervals import bounds, figures, interval_half
-from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.model import ProfileSpec, Target
 from toolkit.schema import GROUPS, MEAN_VARIABLES, SPREAD_VARIABLES
 
 

@@ -44,7 +44,7 @@ from toolkit.profile.intervals import (
     interval_half,
     printed_decimals,
 )
-from toolkit.profile.spec import ProfileSpec, Target
+from toolkit.profile.model import ProfileSpec, Target
 from toolkit.profile.spreads import oasys_spreads, person_spreads
 from toolkit.schema import (
     GROUPS,
