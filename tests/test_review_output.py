@@ -190,3 +190,31 @@ def test_interrupted_stream_stops_the_writer_and_leaves_nothing(tmp_path, monkey
         )
     assert list(tmp_path.iterdir()) == []
     assert not [t for t in threading.enumerate() if t.name.startswith("records")]
+
+
+def test_one_cpu_writes_in_line_the_same_bytes(tmp_path, monkeypatch):
+    """On one CPU the records are written without the second thread; the file is the same."""
+    import threading
+
+    import pyarrow.parquet as pq
+
+    import toolkit.parallel
+
+    threads = []
+    real = pq.ParquetWriter.write_table
+
+    def spy(self, table, row_group_size=None):
+        threads.append(threading.current_thread().name)
+        return real(self, table, row_group_size)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", spy)
+    files = {}
+    for cpus in (1, 2):
+        monkeypatch.setattr(toolkit.parallel, "available_cpus", lambda cpus=cpus: cpus)
+        threads.clear()
+        path = tmp_path / f"r{cpus}.parquet"
+        write_records(RecordStream(default_census(), STRATEGIES, **KW), path, "parquet")
+        files[cpus] = path.read_bytes()
+        on_main = {name == "MainThread" for name in threads}
+        assert on_main == ({True} if cpus == 1 else {False})
+    assert files[1] == files[2]

@@ -9,12 +9,13 @@ repair rounds.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
+
+from toolkit.parallel import available_cpus
 
 
 def correlated_normals(rng, m: int, chol: np.ndarray) -> np.ndarray:
@@ -217,14 +218,6 @@ NEWTON_MIN_PEOPLE = 100_000
 #: order, and writes only its own columns or people, so the cohort is the same bytes either way.
 #: *Assumed*: below it each step takes milliseconds and a thread hand-off is not worth it.
 PARALLEL_MIN_PEOPLE = 50_000
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity where the platform says, else the count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
-        return os.cpu_count() or 1
 
 
 def second_thread(n: int) -> bool:

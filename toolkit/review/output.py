@@ -64,32 +64,42 @@ def write_records(stream: RecordStream, path: str | Path, fmt: str):
 
 def _write_parquet(stream: RecordStream, path: str | Path) -> list[dict]:
     """:func:`write_records` to Parquet: one row group per strategy x replication, each encoded
-    on a second thread while the next one is simulated.
+    on a second thread while the next one is simulated (when the process may use two CPUs).
 
     pyarrow encodes and writes a row group without the GIL, so on two cores the writing (about a
-    third of the command's CPU) overlaps the simulation; the wall time falls, the CPU time and
-    the bytes do not change (row groups are written one at a time, in order). At most one row
-    group is in flight, so memory holds two chunks of records, and a failed write surfaces at
-    the next chunk. The chunks' arrays are not changed after they are yielded (the engine builds
-    new arrays for every strategy), so the writer may read them while the next one is built.
+    third of the command's CPU) overlaps the simulation; the wall time falls, the bytes do not
+    change (row groups are written one at a time, in order). At most one row group is in
+    flight, so memory holds two chunks of records, and a failed write surfaces at the next
+    chunk. The chunks' arrays are not changed after they are yielded (the engine builds new
+    arrays for every strategy), so the writer may read them while the next one is built. On one
+    CPU the chunks are written in line (a second thread would only add switching).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from toolkit.parallel import available_cpus
+
     means: list[dict] = []
     writer = pending = None
+    pool = None
+    if available_cpus() >= 2:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="records")
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="records") as pool:
-            for r, name, cols in stream:
-                means.append({"strategy": name, "replication": r} | replication_means(cols))
-                table = _arrow_table(cols, stream.categories)
-                if writer is None:
-                    writer = _parquet_writer(path, table.schema, cols, stream.categories)
-                if pending is not None:
-                    pending.result()  # the previous chunk is written (or its error raised)
-                pending = pool.submit(writer.write_table, table)
+        for r, name, cols in stream:
+            means.append({"strategy": name, "replication": r} | replication_means(cols))
+            table = _arrow_table(cols, stream.categories)
+            if writer is None:
+                writer = _parquet_writer(path, table.schema, cols, stream.categories)
             if pending is not None:
-                pending.result()
+                pending.result()  # the previous chunk is written (or its error raised)
+            if pool is None:
+                writer.write_table(table)
+            else:
+                pending = pool.submit(writer.write_table, table)
+        if pending is not None:
+            pending.result()
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # the chunk in flight is finished before the file closes
         if writer is not None:
             writer.close()
     return means
