@@ -306,3 +306,27 @@ def test_current_fingerprint_skips_the_parse_only_for_unchanged_bytes(monkeypatc
     assert cen.current_fingerprint() == real() and parsed == []  # bytes unchanged: no parse
     monkeypatch.setattr(cen, "input_bytes_key", lambda: "bytes of an edited profile")
     assert cen.current_fingerprint() == real() and parsed == [1]  # edited: parsed again
+
+
+@pytest.mark.slow
+def test_arrow_reader_on_threads_reads_many_chunks_as_one_thread(tmp_path, monkeypatch):
+    """With two CPUs pyarrow parses a CSV in blocks on its threads: each chunk has its own
+    category dictionary; the census is the one read on one thread and the checked reading's."""
+    import pyarrow.csv as pc
+
+    import toolkit.parallel
+    from toolkit.cohort.generate import generate_cohort
+    from toolkit.cohort.io import read_cohort, write_cohort
+    from toolkit.review.census import read_arrow_census
+
+    path = tmp_path / "c.csv"
+    write_cohort(generate_cohort(populations=["standard", "hdc"], n=12_000, rng=3), path)
+    opts = pc.ReadOptions(use_threads=True, block_size=1 << 20)
+    assert pc.read_csv(path, read_options=opts).column("sex").num_chunks > 1  # many blocks
+    got = {}
+    for cpus in (1, 2):
+        monkeypatch.setattr(toolkit.parallel, "available_cpus", lambda cpus=cpus: cpus)
+        got[cpus] = read_arrow_census(path, "csv", cen.reading_plan(), 1)
+        assert got[cpus] is not None
+    _assert_same(got[2], got[1])
+    _assert_same(got[2], cen.prepare_census(read_cohort(path)))

@@ -97,8 +97,12 @@ class Rule:
 
 
 def _read(path: Path, fmt: str, want: set[str], categorical: set[str]):
-    """The wanted columns of the file as an Arrow table (no pandas, one thread); the
-    ``categorical`` ones of a CSV file dictionary-encoded."""
+    """The wanted columns of the file as an Arrow table (no pandas); the ``categorical`` ones of
+    a CSV file dictionary-encoded. pyarrow reads on its threads when the process may use two
+    CPUs (the same table, in more chunks: :func:`_column` reads chunk by chunk)."""
+    from toolkit.parallel import available_cpus
+
+    threads = available_cpus() >= 2
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -107,7 +111,7 @@ def _read(path: Path, fmt: str, want: set[str], categorical: set[str]):
         keep = [n for n in names if n in want]
         if len(set(keep)) != len(keep):
             raise _Unusual
-        return pf.read(columns=keep, use_threads=False, use_pandas_metadata=False)
+        return pf.read(columns=keep, use_threads=threads, use_pandas_metadata=False)
     import pyarrow as pa
     import pyarrow.csv as pc
 
@@ -119,7 +123,7 @@ def _read(path: Path, fmt: str, want: set[str], categorical: set[str]):
     text = pa.dictionary(pa.int32(), pa.string())
     return pc.read_csv(
         path,
-        read_options=pc.ReadOptions(use_threads=False),
+        read_options=pc.ReadOptions(use_threads=threads),
         convert_options=pc.ConvertOptions(
             include_columns=keep,
             # categories arrive as codes; only an empty field is missing, only True/False are
