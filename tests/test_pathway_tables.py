@@ -177,7 +177,7 @@ def test_optional_tables_may_be_left_out_or_empty(tmp_path):
 def test_unknown_key_names_the_nearest_known_key(tmp_path, table, typo, key, nearest):
     e = refused(tmp_path, with_(FULL, table, **{typo: ["x"]}))
     assert e.key == key
-    assert str(e).endswith(f"is not a known key; did you mean `{nearest}`?.")
+    assert str(e).endswith(f"is not a known key; did you mean `{nearest}`?")
 
 
 def test_unknown_key_in_a_level_and_at_the_top(tmp_path):

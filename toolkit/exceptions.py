@@ -38,7 +38,9 @@ class SpecError(ToolkitError, ValueError):
         self.key = key
         self.value = value
         got = "" if value is ... else f"; got {value!r}"
-        super().__init__(f"{self.path}: `{key}` {message}{got}.")
+        text = f"{self.path}: `{key}` {message}{got}"
+        # one closing mark: a message ending in a question ("did you mean `x`?") keeps its own
+        super().__init__(text if text.endswith(("?", ".", "!")) else f"{text}.")
 
 
 class CohortError(ToolkitError, ValueError):
