@@ -66,13 +66,13 @@ def _write_parquet(stream: RecordStream, path: str | Path) -> list[dict]:
     """:func:`write_records` to Parquet: one row group per strategy x replication, each encoded
     on a second thread while the next one is simulated (when the process may use two CPUs).
 
-    pyarrow encodes and writes a row group without the GIL, so on two cores the writing (about a
-    third of the command's CPU) overlaps the simulation; the wall time falls, the bytes do not
-    change (row groups are written one at a time, in order). At most one row group is in
-    flight, so memory holds two chunks of records, and a failed write surfaces at the next
-    chunk. The chunks' arrays are not changed after they are yielded (the engine builds new
-    arrays for every strategy), so the writer may read them while the next one is built. On one
-    CPU the chunks are written in line (a second thread would only add switching).
+    pyarrow encodes and writes a row group without the GIL, so on two cores the writing (a large
+    share of the command's CPU: ``benchmarks/README.md``) overlaps the simulation; the wall time
+    falls, the bytes do not change (row groups are written one at a time, in order). At most one
+    row group is in flight, so memory holds two chunks of records, and a failed write surfaces
+    at the next chunk. The chunks' arrays are not changed after they are yielded (the engine
+    builds new arrays for every strategy), so the writer may read them while the next one is
+    built. On one CPU the chunks are written in line (a second thread would only add switching).
     """
     from concurrent.futures import ThreadPoolExecutor
 
